@@ -1,0 +1,158 @@
+"""Settings from environment variables and `.env` (pydantic-settings).
+
+Every setting is documented in README.md ("Settings"). Names are fixed: outside
+checks rely on `GDPRBOT_DATABASE_URL`, `SLACK_*`, `GDPRBOT_SLACK_API_URL`, `GDPRBOT_PORT`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _alias(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    database_url: str = Field(
+        "sqlite:///gdpr-bot.db", validation_alias=_alias("GDPRBOT_DATABASE_URL", "database_url")
+    )
+    db_pool_size: int = Field(5, validation_alias=_alias("GDPRBOT_DB_POOL_SIZE", "db_pool_size"))
+    db_statement_timeout_ms: int = Field(
+        5000,
+        validation_alias=_alias("GDPRBOT_DB_STATEMENT_TIMEOUT_MS", "db_statement_timeout_ms"),
+    )
+
+    # --- logging -------------------------------------------------------------------------
+    log_level: str = Field("INFO", validation_alias=_alias("GDPRBOT_LOG_LEVEL", "log_level"))
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=_alias("GDPRBOT_LOG_FORMAT", "log_format")
+    )
+
+    # --- knowledge -----------------------------------------------------------------------
+    knowledge_dirs: CommaList = Field(
+        default_factory=list, validation_alias=_alias("GDPRBOT_KNOWLEDGE_DIR", "knowledge_dirs")
+    )
+    dpo_contact: str = Field(
+        "dataskyddsombudet (dpo@example.com)",
+        validation_alias=_alias("GDPRBOT_DPO_CONTACT", "dpo_contact"),
+    )
+    default_language: Literal["sv", "en"] = Field(
+        "sv", validation_alias=_alias("GDPRBOT_DEFAULT_LANGUAGE", "default_language")
+    )
+
+    # --- routines ------------------------------------------------------------------------
+    routines_files: CommaList = Field(
+        default_factory=list, validation_alias=_alias("GDPRBOT_ROUTINES_FILE", "routines_files")
+    )
+    timezone: str = Field(
+        "Europe/Stockholm", validation_alias=_alias("GDPRBOT_TIMEZONE", "timezone")
+    )
+    scheduler_enabled: bool = Field(
+        True, validation_alias=_alias("GDPRBOT_SCHEDULER", "scheduler_enabled")
+    )
+    tick_seconds: int = Field(
+        60, validation_alias=_alias("GDPRBOT_TICK_SECONDS", "tick_seconds")
+    )
+    claim_lease_seconds: int = Field(
+        120, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
+    )
+
+    # --- roles ---------------------------------------------------------------------------
+    compliance_officers: CommaList = Field(
+        default_factory=list,
+        validation_alias=_alias("GDPRBOT_COMPLIANCE_OFFICERS", "compliance_officers"),
+    )
+
+    # --- privacy -------------------------------------------------------------------------
+    question_log: Literal["anonymous", "off"] = Field(
+        "anonymous", validation_alias=_alias("GDPRBOT_QUESTION_LOG", "question_log")
+    )
+    question_log_days: int = Field(
+        90, validation_alias=_alias("GDPRBOT_QUESTION_LOG_DAYS", "question_log_days")
+    )
+    evidence_years: int = Field(
+        5, validation_alias=_alias("GDPRBOT_EVIDENCE_YEARS", "evidence_years")
+    )
+
+    # --- HTTP server ---------------------------------------------------------------------
+    host: str = Field("127.0.0.1", validation_alias=_alias("GDPRBOT_HOST", "host"))
+    port: int = Field(3978, validation_alias=_alias("GDPRBOT_PORT", "port"))
+    public_url: str = Field(
+        "", validation_alias=_alias("GDPRBOT_PUBLIC_URL", "public_url")
+    )
+    console: Literal["auto", "on", "off"] = Field(
+        "auto", validation_alias=_alias("GDPRBOT_CONSOLE", "console")
+    )
+
+    # --- Slack ---------------------------------------------------------------------------
+    slack_bot_token: str = Field("", validation_alias=_alias("SLACK_BOT_TOKEN", "slack_bot_token"))
+    slack_signing_secret: str = Field(
+        "", validation_alias=_alias("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_app_token: str = Field("", validation_alias=_alias("SLACK_APP_TOKEN", "slack_app_token"))
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias=_alias("GDPRBOT_SLACK_API_URL", "slack_api_url"),
+    )
+
+    # --- Microsoft Teams (Bot Framework) -------------------------------------------------
+    microsoft_app_id: str = Field(
+        "", validation_alias=_alias("MicrosoftAppId", "MICROSOFT_APP_ID", "microsoft_app_id")
+    )
+    microsoft_app_password: str = Field(
+        "",
+        validation_alias=_alias(
+            "MicrosoftAppPassword", "MICROSOFT_APP_PASSWORD", "microsoft_app_password"
+        ),
+    )
+    microsoft_app_tenant_id: str = Field(
+        "",
+        validation_alias=_alias(
+            "MicrosoftAppTenantId", "MICROSOFT_APP_TENANT_ID", "microsoft_app_tenant_id"
+        ),
+    )
+    microsoft_app_type: str = Field(
+        "MultiTenant",
+        validation_alias=_alias("MicrosoftAppType", "MICROSOFT_APP_TYPE", "microsoft_app_type"),
+    )
+    teams_enabled: bool = Field(
+        True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled")
+    )
+
+    @field_validator("knowledge_dirs", "routines_files", "compliance_officers", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.microsoft_app_id)
+
+    @property
+    def knowledge_paths(self) -> list[Path]:
+        return [Path(p).expanduser() for p in self.knowledge_dirs]
+
+    @property
+    def routines_paths(self) -> list[Path]:
+        return [Path(p).expanduser() for p in self.routines_files]

@@ -1,0 +1,84 @@
+"""The neutral message model every front end translates to and from (stdlib only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Platform = Literal["slack", "teams", "console"]
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where to post later: a platform plus whatever that platform needs (ids, service URL)."""
+
+    platform: Platform
+    conversation_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button click or card submit: which action and its value (plus form inputs, if any)."""
+
+    action_id: str
+    value: str = ""
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    message_id: str | None = None  # the message the button sat on, to update it in place
+
+
+@dataclass(frozen=True)
+class Incoming:
+    platform: Platform
+    user_id: str
+    text: str
+    conversation: ConversationRef
+    display_name: str | None = None
+    email: str | None = None
+    thread: str | None = None
+    is_direct: bool = False
+    action: Action | None = None
+    event_id: str | None = None
+    raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Button:
+    action_id: str
+    label: str
+    value: str = ""
+    style: Literal["primary", "danger"] | None = None
+
+
+@dataclass(frozen=True)
+class AnswerCard:
+    """Where an answer came from: shown under the answer text on every platform."""
+
+    article_id: str
+    title: str
+    owner: str
+    reviewed: str  # ISO date
+    gdpr: tuple[str, ...] = ()
+    lang: str = "sv"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message back. `text` is light Markdown (*bold*, _italic_, `code`, - lists, links)."""
+
+    text: str
+    card: AnswerCard | None = None
+    buttons: tuple[Button, ...] = ()
+    private: bool = False  # only the asker sees it (Slack ephemeral; Teams: personal chat)
+    replaces: str | None = None  # platform message id to update in place
+    attachment: Attachment | None = None
+    link: str | None = None  # e.g. a short-lived download URL

@@ -1,0 +1,1 @@
+"""Bot-side tables: conversation references, processed events, question log, feedback."""

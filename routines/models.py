@@ -1,0 +1,1 @@
+"""Routine tables: occurrences, confirmations, reminders, ledger."""

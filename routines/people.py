@@ -1,0 +1,86 @@
+"""People the bot knows: the only table with platform ids, names and e-mail addresses.
+
+Everything else (occurrences, confirmations, ledger payloads) refers to a person by an
+opaque `person_key`, so an identity can be erased without touching evidence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from routines.db import Base
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    person_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+def new_person_key() -> str:
+    return uuid.uuid4().hex
+
+
+def find_person(session: Session, platform: str, platform_user_id: str) -> Person | None:
+    return session.scalar(
+        select(Person).where(
+            Person.platform == platform, Person.platform_user_id == platform_user_id
+        )
+    )
+
+
+def person_key_for(
+    session: Session,
+    platform: str,
+    platform_user_id: str,
+    now: datetime,
+    *,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> str:
+    """Return the person's key, creating the row on first sight (race-safe on unique key)."""
+    person = find_person(session, platform, platform_user_id)
+    if person is None:
+        person = Person(
+            person_key=new_person_key(),
+            platform=platform,
+            platform_user_id=platform_user_id,
+            display_name=display_name,
+            email=email,
+            created_at=now,
+            last_seen_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(person)
+        except Exception:
+            existing = find_person(session, platform, platform_user_id)
+            if existing is None:
+                raise
+            person = existing
+    else:
+        person.last_seen_at = now
+        if display_name and person.display_name != display_name:
+            person.display_name = display_name
+        if email and person.email != email:
+            person.email = email
+    return person.person_key
+
+
+def display_name_of(session: Session, person_key: str) -> str | None:
+    person = session.get(Person, person_key)
+    if person is None or person.erased_at is not None:
+        return None
+    return person.display_name or person.platform_user_id
