@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.commands import audit, chat, db, kb, privacy, report, routines
+from bot.commands import ask, audit, chat, db, kb, privacy, report, routines
 
 app = typer.Typer(
     name="gdpr-bot",
@@ -13,7 +13,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-chat.register(app)  # run, chat, ask
+chat.register(app)  # run, chat
+ask.register(app)  # ask
 app.add_typer(kb.app, name="kb")
 app.add_typer(routines.app, name="routines")
 app.add_typer(audit.app, name="audit")

@@ -9,7 +9,10 @@ from routines.db import Base, make_engine
 
 def import_models() -> None:
     """Import every module that defines tables, so `Base.metadata` knows them all."""
-    import bot.storage  # noqa: F401
+    import bot.conversation_refs  # noqa: F401
+    import bot.event_dedupe  # noqa: F401
+    import bot.question_log  # noqa: F401
+    import routines.ledger  # noqa: F401
     import routines.models  # noqa: F401
     import routines.people  # noqa: F401
 

@@ -1,0 +1,1 @@
+"""Bot-side table: conversation references for proactive messages (Teams needs them)."""

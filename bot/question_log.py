@@ -1,0 +1,1 @@
+"""Bot-side table: the anonymous question log and 👍/👎 feedback (insights, retention)."""

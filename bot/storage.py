@@ -1,1 +1,0 @@
-"""Bot-side tables: conversation references, processed events, question log, feedback."""

@@ -1,0 +1,72 @@
+"""How routines talk to the outside world without knowing Slack or Teams.
+
+`bot/delivery.py` implements `Notifier` for each platform (Slack, Teams, console).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, Protocol
+
+NoticeKind = Literal["posted", "reminder", "escalation", "info"]
+ActionKind = Literal["confirm", "not_applicable", "note"]
+
+# Action ids the chat front ends put on buttons; the value is the occurrence id.
+ACTION_CONFIRM = "routine.confirm"
+ACTION_NOT_APPLICABLE = "routine.na"
+ACTION_NOTE = "routine.note"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A channel or a person on one platform, as written in the routine catalogue."""
+
+    platform: str  # "slack" | "teams" | "console"
+    kind: Literal["channel", "person"]
+    address: str  # channel id/name, user id, AAD object id or e-mail
+
+
+@dataclass(frozen=True)
+class NoticeAction:
+    kind: ActionKind
+    label: str
+    value: str  # occurrence id
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A routine message in neutral terms: the bot renders it per platform."""
+
+    kind: NoticeKind
+    routine_id: str
+    title: str
+    text: str  # light Markdown, already in `lang`
+    lang: str = "sv"
+    occurrence_id: int | None = None
+    due_date: date | None = None
+    gdpr: tuple[str, ...] = ()
+    actions: tuple[NoticeAction, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Where a notice landed, so it can be updated in place later."""
+
+    recipient: Recipient
+    message_id: str
+    conversation_id: str = ""
+
+
+class DeliveryError(Exception):
+    """A post failed; `retryable` says whether trying again later may succeed."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Notifier(Protocol):
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered: ...
+
+    async def update(self, delivered: Delivered, notice: Notice) -> None: ...
