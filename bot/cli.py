@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.commands import ask, audit, chat, db, kb, privacy, report, routines
+from bot.commands import ask, audit, chat, db, insights, kb, privacy, report, routines
 
 app = typer.Typer(
     name="gdpr-bot",
@@ -18,7 +18,8 @@ ask.register(app)  # ask
 app.add_typer(kb.app, name="kb")
 app.add_typer(routines.app, name="routines")
 app.add_typer(audit.app, name="audit")
-report.register(app)  # report, insights
+report.register(app)  # report
+insights.register(app)  # insights
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(db.app, name="db")
 

@@ -1,4 +1,4 @@
-"""Top-level `gdpr-bot` commands."""
+"""`gdpr-bot run` and `gdpr-bot chat`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Top-level `gdpr-bot` commands."""
+"""`gdpr-bot report`."""
 
 from __future__ import annotations
 
