@@ -7,6 +7,7 @@ together run the migrations once and the others wait, then find nothing to do.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from alembic import command
@@ -22,14 +23,20 @@ from routines.db import Base, is_postgres, make_engine
 MIGRATION_LOCK_ID = 0x67647072
 
 
+MODEL_MODULES = (
+    "routines.people",
+    "routines.models",
+    "routines.ledger",
+    "bot.conversation_refs",
+    "bot.event_dedupe",
+    "bot.question_log",
+)
+
+
 def import_models() -> None:
     """Import every module that defines tables, so `Base.metadata` knows them all."""
-    import bot.conversation_refs  # noqa: F401
-    import bot.event_dedupe  # noqa: F401
-    import bot.question_log  # noqa: F401
-    import routines.ledger  # noqa: F401
-    import routines.models  # noqa: F401
-    import routines.people  # noqa: F401
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
