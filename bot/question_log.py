@@ -1,1 +1,148 @@
-"""Bot-side table: the anonymous question log and 👍/👎 feedback (insights, retention)."""
+"""Bot-side table: the anonymous question log and 👍/👎 feedback (insights, retention).
+
+What is stored is the minimum the knowledge owners need to see which questions the bot
+could not answer: the question text, its language, whether and with which article it was
+answered, the retrieval score and one vote. By default there is no person key at all
+(`GDPRBOT_QUESTION_LOG=anonymous`); with `off` nothing is stored.
+
+Retention: `purge_questions` deletes every row asked *strictly more than*
+`GDPRBOT_QUESTION_LOG_DAYS` days before `now`. With the default of 90 days a question
+asked exactly 90 days (to the microsecond) before `now` is kept; one asked 90 days and
+one microsecond before is deleted, so one asked 91 days before certainly is.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from routines.db import Base
+
+log = logging.getLogger(__name__)
+
+QuestionLogMode = Literal["anonymous", "linked", "off"]
+Vote = Literal["up", "down"]
+
+# Generous but bounded: a pasted essay is not worth keeping for insights.
+MAX_TEXT_CHARS = 2000
+
+
+class QuestionRecord(Base):
+    __tablename__ = "question_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    answered: Mapped[bool]
+    article_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    score: Mapped[float] = mapped_column(Float)
+    vote: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Only ever filled in "linked" mode (not the default); erasure clears it.
+    person_key: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Store and compare in UTC: SQLite keeps no offset, so mixing zones would misorder rows.
+
+    Values read back are naive on SQLite and aware on PostgreSQL; `as_utc` makes either
+    comparable.
+    """
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def record_question(
+    session: Session,
+    *,
+    text: str,
+    lang: str,
+    answered: bool,
+    article_id: str | None,
+    score: float,
+    now: datetime,
+    mode: QuestionLogMode = "anonymous",
+    person_key: str | None = None,
+) -> int | None:
+    """Log one question; return its id (for feedback buttons), or None when logging is off.
+
+    `person_key` is stored only in "linked" mode; in the default anonymous mode it is
+    dropped here, so no caller can link questions to people by accident.
+    """
+    if mode == "off":
+        return None
+    record = QuestionRecord(
+        asked_at=as_utc(now),
+        lang=lang[:8],
+        text=text.strip()[:MAX_TEXT_CHARS],
+        answered=answered,
+        article_id=article_id,
+        score=float(score),
+        person_key=person_key if mode == "linked" else None,
+    )
+    session.add(record)
+    session.flush()
+    log.debug("question logged", extra={"question_id": record.id, "answered": answered})
+    return record.id
+
+
+def record_feedback(session: Session, question_id: int, vote: Vote, now: datetime) -> bool:
+    """Record 👍/👎 once per question: True if this vote counted, False otherwise.
+
+    A second vote (a double click, a retried event, or a change of mind) does not count:
+    the conditional UPDATE makes this hold across replicas too.
+    """
+    if vote not in ("up", "down"):
+        raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+    result = session.execute(
+        update(QuestionRecord)
+        .where(QuestionRecord.id == question_id, QuestionRecord.vote.is_(None))
+        .values(vote=vote, voted_at=as_utc(now))
+    )
+    counted = bool(result.rowcount)  # type: ignore[attr-defined]
+    log.debug("feedback", extra={"question_id": question_id, "counted": counted})
+    return counted
+
+
+def purge_cutoff(now: datetime, days: int) -> datetime:
+    """Rows asked before this moment (strictly) are past retention."""
+    return as_utc(now) - timedelta(days=days)
+
+
+def purge_questions(session: Session, *, now: datetime, days: int) -> int:
+    """Delete questions asked more than `days` days before `now`; return how many."""
+    if days < 0:
+        raise ValueError("retention days must not be negative")
+    result = session.execute(
+        delete(QuestionRecord).where(QuestionRecord.asked_at < purge_cutoff(now, days))
+    )
+    purged = int(result.rowcount)  # type: ignore[attr-defined]
+    log.info("question log purged", extra={"purged": purged, "retention_days": days})
+    return purged
+
+
+def unlink_person(session: Session, person_key: str) -> int:
+    """Remove any link from questions to a person (erasure); the anonymous text stays."""
+    result = session.execute(
+        update(QuestionRecord)
+        .where(QuestionRecord.person_key == person_key)
+        .values(person_key=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def questions_of(session: Session, person_key: str) -> list[QuestionRecord]:
+    """Questions linked to a person (only ever non-empty in "linked" mode)."""
+    return list(
+        session.scalars(
+            select(QuestionRecord)
+            .where(QuestionRecord.person_key == person_key)
+            .order_by(QuestionRecord.id)
+        )
+    )
