@@ -1,0 +1,355 @@
+"""The conversation, written once: `Incoming` in, `list[Reply]` out, for every platform.
+
+Front ends (Slack, Teams, console) translate their payloads to `Incoming`, call
+`Conversation.handle`, and render the replies. Nothing here knows a platform, posts a
+message or reaches a global.
+
+Routines, reports and other optional parts plug in as `ChatFeature`s: each claims some
+command words (Swedish and English) and some button action-id prefixes. Without a
+feature the built-in words still answer politely ("no routines yet").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from bot.i18n import normalise_lang, t
+from bot.messages import AnswerCard, Button, Incoming, Reply
+from knowledge.model import Answer
+
+log = logging.getLogger(__name__)
+
+ACTION_FEEDBACK_UP = "answer.up"
+ACTION_FEEDBACK_DOWN = "answer.down"
+MAX_QUESTION_CHARS = 2000
+
+Vote = Literal["up", "down"]
+
+
+class ChatFeature(Protocol):
+    """An optional part of the conversation (routines, reports, privacy requests...).
+
+    `words` maps a command word to a command name, in both languages, e.g.
+    `{"routines": "routines", "rutiner": "routines"}`. `action_prefixes` claims button
+    action ids (e.g. `("routine.",)`). `on_command` gets the command name, the rest of
+    the message after the word, and the language to reply in.
+    """
+
+    words: Mapping[str, str]
+    action_prefixes: tuple[str, ...]
+
+    def help_lines(self, lang: str) -> Sequence[str]: ...
+
+    async def on_command(
+        self, command: str, args: str, incoming: Incoming, lang: str
+    ) -> list[Reply]: ...
+
+    async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]: ...
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, lang: str | None = None) -> Answer: ...
+
+
+class QuestionLog(Protocol):
+    """Where questions and 👍/👎 go (bot/question_log.py behind a thread, or nothing)."""
+
+    async def record_question(
+        self,
+        *,
+        text: str,
+        lang: str,
+        answered: bool,
+        article_id: str | None,
+        score: float,
+        now: datetime,
+    ) -> int | None: ...
+
+    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool: ...
+
+
+class NoQuestionLog:
+    """Logging switched off: nothing is stored, so answers carry no feedback buttons."""
+
+    async def record_question(
+        self,
+        *,
+        text: str,
+        lang: str,
+        answered: bool,
+        article_id: str | None,
+        score: float,
+        now: datetime,
+    ) -> int | None:
+        return None
+
+    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool:
+        return False
+
+
+LanguageDetector = Callable[[str], str | None]
+
+# Built-in command words and the language they are in.
+_BUILTIN_WORDS: dict[str, tuple[str, str]] = {
+    "help": ("help", "en"),
+    "hjälp": ("help", "sv"),
+    "hjalp": ("help", "sv"),
+    "?": ("help", "en"),
+    "ask": ("ask", "en"),
+    "fråga": ("ask", "sv"),
+    "fraga": ("ask", "sv"),
+    "routines": ("routines", "en"),
+    "rutiner": ("routines", "sv"),
+    "ack": ("ack", "en"),
+    "kvittera": ("ack", "sv"),
+    "report": ("report", "en"),
+    "rapport": ("report", "sv"),
+    "overdue": ("overdue", "en"),
+    "försenade": ("overdue", "sv"),
+    "forsenade": ("overdue", "sv"),
+}
+_CORE_COMMANDS = frozenset({"help", "ask"})
+
+
+@dataclass(frozen=True)
+class _Route:
+    command: str
+    feature: ChatFeature | None
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """First word (lower-cased, without a leading `/` or `!`) and the rest of the text."""
+    stripped = text.strip()
+    if not stripped:
+        return "", ""
+    first, _, rest = stripped.partition(" ")
+    word = first.lower().lstrip("/!").rstrip(":,.")
+    return word, rest.strip()
+
+
+class Conversation:
+    def __init__(
+        self,
+        answerer: Answerer,
+        *,
+        features: Iterable[ChatFeature] = (),
+        question_log: QuestionLog | None = None,
+        dpo_contact: str = "",
+        default_language: str = "sv",
+        detect_language: LanguageDetector | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._answerer = answerer
+        self._features = tuple(features)
+        self._question_log: QuestionLog = question_log or NoQuestionLog()
+        self._dpo_contact = dpo_contact
+        self._default_language = normalise_lang(default_language)
+        self._detect = detect_language
+        self._clock = clock
+        self._routes = self._build_routes()
+
+    @property
+    def features(self) -> tuple[ChatFeature, ...]:
+        return self._features
+
+    def add_feature(self, feature: ChatFeature) -> None:
+        """Plug a feature in after construction (the composition root may build it later)."""
+        self._features = (*self._features, feature)
+        self._routes = self._build_routes()
+
+    def _build_routes(self) -> dict[str, _Route]:
+        routes = {word: _Route(command, None) for word, (command, _) in _BUILTIN_WORDS.items()}
+        for feature in self._features:
+            for word, command in feature.words.items():
+                routes[word.lower()] = _Route(command, feature)
+        # A feature that claims a command name answers every built-in word for it too.
+        by_command = {r.command: r.feature for r in routes.values() if r.feature is not None}
+        for word, (command, _) in _BUILTIN_WORDS.items():
+            if routes[word].feature is None and command in by_command:
+                routes[word] = _Route(command, by_command[command])
+        return routes
+
+    # --- entry points ---------------------------------------------------------------
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one message or button click. Never raises: errors become an apology."""
+        try:
+            if incoming.action is not None:
+                return await self._on_action(incoming)
+            return await self._on_text(incoming)
+        except Exception:
+            log.exception(
+                "conversation failed",
+                extra={"platform": incoming.platform, "event_id": incoming.event_id},
+            )
+            return [Reply(text=t("error", self.language_of(incoming.text)), private=True)]
+
+    def greeting(self, lang: str | None = None) -> list[Reply]:
+        """What a new user sees first: who the bot is and what it can do (both languages)."""
+        if lang:
+            return [Reply(text=t("greeting", lang)), self.help_reply(lang)]
+        return [Reply(text=f"{t('greeting', 'sv')}\n{t('greeting', 'en')}"), self.help_reply("sv")]
+
+    def help_reply(self, lang: str, *, console: bool = False) -> Reply:
+        lines = [t("help.title", lang), t("help.ask", lang), t("help.help", lang)]
+        claimed = {route.command for route in self._routes.values() if route.feature}
+        for feature in self._features:
+            lines.extend(feature.help_lines(lang))
+        if "routines" not in claimed:
+            lines.append(t("help.routines", lang))
+        if console:
+            lines.append(t("help.quit", lang))
+        lines.extend(["", t("help.footer", lang)])
+        return Reply(text="\n".join(lines))
+
+    async def home(self, incoming: Incoming, lang: str | None = None) -> list[Reply]:
+        """An overview for a home tab: what the bot does, then the user's pending routines."""
+        lang = normalise_lang(lang, self._default_language)
+        replies = [Reply(text=t("greeting", lang)), self.help_reply(lang)]
+        route = self._routes.get("routines")
+        if route is not None and route.feature is not None:
+            replies.extend(await route.feature.on_command("routines", "", incoming, lang))
+        else:
+            replies.append(Reply(text=t("no_routines", lang)))
+        return replies
+
+    def language_of(self, text: str) -> str:
+        """The language to reply in: the detector's verdict, else the default."""
+        word, _ = split_command(text)
+        if word in _BUILTIN_WORDS:
+            return _BUILTIN_WORDS[word][1]
+        detected: str | None = None
+        if self._detect is not None and text.strip():
+            try:
+                detected = self._detect(text)
+            except Exception:
+                log.warning("language detection failed", exc_info=True)
+        return normalise_lang(detected, self._default_language)
+
+    # --- text -------------------------------------------------------------------------
+
+    async def _on_text(self, incoming: Incoming) -> list[Reply]:
+        word, args = split_command(incoming.text)
+        if not word:
+            return [self.help_reply(self._default_language, console=_is_console(incoming))]
+        route = self._routes.get(word)
+        if route is None:
+            return await self._answer(incoming.text.strip())
+        lang = self._command_lang(word, args)
+        if route.command == "help":
+            return [self.help_reply(lang, console=_is_console(incoming))]
+        if route.command == "ask":
+            if not args:
+                return [Reply(text=t("ask_what", lang))]
+            return await self._answer(args)
+        if route.feature is not None:
+            return await route.feature.on_command(route.command, args, incoming, lang)
+        if route.command == "routines":
+            return [Reply(text=t("no_routines", lang))]
+        return [Reply(text=t("not_available", lang))]
+
+    def _command_lang(self, word: str, args: str) -> str:
+        if word in _BUILTIN_WORDS:
+            return _BUILTIN_WORDS[word][1]
+        return self.language_of(args) if args else self._default_language
+
+    async def _answer(self, question: str) -> list[Reply]:
+        truncated = len(question) > MAX_QUESTION_CHARS
+        question = question[:MAX_QUESTION_CHARS]
+        answer = self._answerer.answer(question)
+        question_id = await self._question_log.record_question(
+            text=question,
+            lang=answer.lang,
+            answered=answer.answered,
+            article_id=answer.article.id if answer.article else None,
+            score=answer.score,
+            now=self._clock(),
+        )
+        reply = render_answer(answer, question_id=question_id, dpo_contact=self._dpo_contact)
+        if truncated:
+            note = t("too_long", answer.lang, limit=MAX_QUESTION_CHARS)
+            reply = Reply(text=f"_{note}_\n\n{reply.text}", card=reply.card, buttons=reply.buttons)
+        return [reply]
+
+    # --- buttons ----------------------------------------------------------------------
+
+    async def _on_action(self, incoming: Incoming) -> list[Reply]:
+        assert incoming.action is not None
+        action_id = incoming.action.action_id
+        lang = self._default_language
+        if action_id in (ACTION_FEEDBACK_UP, ACTION_FEEDBACK_DOWN):
+            return await self._on_feedback(incoming)
+        for feature in self._features:
+            if any(action_id.startswith(prefix) for prefix in feature.action_prefixes):
+                return await feature.on_action(incoming, lang)
+        log.info("unknown action", extra={"action_id": action_id[:64]})
+        return [Reply(text=t("unknown_action", lang), private=True)]
+
+    async def _on_feedback(self, incoming: Incoming) -> list[Reply]:
+        assert incoming.action is not None
+        vote: Vote = "up" if incoming.action.action_id == ACTION_FEEDBACK_UP else "down"
+        try:
+            question_id = int(incoming.action.value)
+        except ValueError:
+            log.info("feedback without a question id")
+            return []
+        recorded = await self._question_log.record_feedback(question_id, vote, self._clock())
+        if not recorded:
+            return []  # a double click or a stale button: counted once, thanked once
+        return [Reply(text=t("feedback.thanks", self._default_language), private=True)]
+
+
+def _is_console(incoming: Incoming) -> bool:
+    return incoming.platform == "console"
+
+
+def render_answer(answer: Answer, *, question_id: int | None, dpo_contact: str) -> Reply:
+    """An answer (or an honest fallback) as a neutral reply with source and feedback buttons."""
+    lang = answer.lang
+    parts: list[str] = []
+    if answer.notice:
+        parts.append(f"_{answer.notice}_")
+    parts.append(answer.text.strip())
+    if not answer.answered:
+        if dpo_contact and dpo_contact not in answer.text:
+            parts.append(t("fallback.contact", lang, dpo=dpo_contact))
+        missing = [s for s in answer.suggestions if s.title not in answer.text]
+        if missing:
+            parts.append(
+                t("fallback.suggestions", lang) + "\n" + "\n".join(f"- {s.title}" for s in missing)
+            )
+    card = None
+    if answer.answered and answer.article is not None:
+        ref = answer.article
+        card = AnswerCard(
+            article_id=ref.id,
+            title=ref.title,
+            owner=ref.owner,
+            reviewed=ref.reviewed,
+            gdpr=tuple(ref.gdpr),
+            lang=ref.lang,
+        )
+    buttons: tuple[Button, ...] = ()
+    if question_id is not None:
+        value = str(question_id)
+        buttons = (
+            Button(ACTION_FEEDBACK_UP, "👍", value=value),
+            Button(ACTION_FEEDBACK_DOWN, "👎", value=value),
+        )
+    return Reply(text="\n\n".join(p for p in parts if p), card=card, buttons=buttons)
+
+
+def source_line(card: AnswerCard, lang: str) -> str:
+    """`Source: <title> · Owner: <owner> · Reviewed: <date> · GDPR art. 5, 6` (one line)."""
+    pieces = [
+        f"{t('source', lang)}: {card.title}",
+        f"{t('owner', lang)}: {card.owner}",
+        f"{t('reviewed', lang)}: {card.reviewed}",
+    ]
+    if card.gdpr:
+        pieces.append(", ".join(card.gdpr))
+    return " · ".join(pieces)

@@ -1,0 +1,97 @@
+"""User-facing strings of the conversation core, in Swedish and English.
+
+Swedish is first-class: every key exists in both languages and a missing English
+string falls back to Swedish rather than to a key name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Lang = str  # "sv" | "en"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "sv": {
+        "greeting": (
+            "Hej! Jag är GDPR-boten. Jag svarar på frågor om dataskydd utifrån "
+            "godkänt innehåll, påminner om rutiner och tar emot kvitteringar."
+        ),
+        "help.title": "*Det här kan jag*",
+        "help.ask": "- Ställ en fråga direkt, eller `fråga <din fråga>`",
+        "help.help": "- `hjälp`: visar den här listan",
+        "help.routines": "- `rutiner`: dina väntande rutiner",
+        "help.ack": "- `kvittera <nummer>`: kvittera en rutin",
+        "help.report": "- `rapport`: efterlevnadsrapport (för dataskyddsombud och compliance)",
+        "help.overdue": "- `försenade`: rutiner som är försenade",
+        "help.quit": "- `avsluta`: avslutar konsolen",
+        "help.footer": "Svaren kommer från företagets godkända kunskapsbas och anger källa.",
+        "no_routines": "Inga rutiner ännu.",
+        "not_available": "Det där finns inte i den här installationen ännu.",
+        "ask_what": "Vad vill du fråga? Skriv till exempel `fråga hur länge får vi spara samtal?`",
+        "source": "Källa",
+        "owner": "Ansvarig",
+        "reviewed": "Granskad",
+        "fallback.contact": "Kontakta {dpo} om du behöver hjälp direkt.",
+        "fallback.suggestions": "Kanske menade du:",
+        "feedback.thanks": "Tack för din återkoppling!",
+        "feedback.was_helpful": "Var svaret till hjälp?",
+        "error": "Något gick fel hos mig. Försök igen om en stund.",
+        "unknown_action": "Den knappen känner jag inte igen längre.",
+        "home.title": "GDPR-boten",
+        "home.pending": "*Dina väntande rutiner*",
+        "home.help_link": (
+            "Skriv `hjälp` i ett direktmeddelande till mig för att se alla kommandon."
+        ),
+        "bye": "Hej då!",
+        "too_long": "Frågan var lång; jag har läst de första {limit} tecknen.",
+    },
+    "en": {
+        "greeting": (
+            "Hi! I am the GDPR bot. I answer data-protection questions from approved "
+            "content, remind you of routines and take confirmations."
+        ),
+        "help.title": "*What I can do*",
+        "help.ask": "- Ask a question directly, or `ask <your question>`",
+        "help.help": "- `help`: shows this list",
+        "help.routines": "- `routines`: your pending routines",
+        "help.ack": "- `ack <number>`: confirm a routine",
+        "help.report": "- `report`: adherence report (for the DPO and compliance)",
+        "help.overdue": "- `overdue`: routines that are overdue",
+        "help.quit": "- `quit`: leaves the console",
+        "help.footer": (
+            "Answers come from your company's approved knowledge base and name their source."
+        ),
+        "no_routines": "No routines yet.",
+        "not_available": "That is not available in this installation yet.",
+        "ask_what": (
+            "What would you like to ask? For example `ask how long may we keep call recordings?`"
+        ),
+        "source": "Source",
+        "owner": "Owner",
+        "reviewed": "Reviewed",
+        "fallback.contact": "Contact {dpo} if you need help right away.",
+        "fallback.suggestions": "Did you mean:",
+        "feedback.thanks": "Thanks for your feedback!",
+        "feedback.was_helpful": "Was this helpful?",
+        "error": "Something went wrong on my side. Please try again in a moment.",
+        "unknown_action": "I no longer recognise that button.",
+        "home.title": "GDPR bot",
+        "home.pending": "*Your pending routines*",
+        "home.help_link": "Send me `help` in a direct message to see every command.",
+        "bye": "Goodbye!",
+        "too_long": "Your question was long; I read the first {limit} characters.",
+    },
+}
+
+
+def normalise_lang(lang: str | None, default: str = "sv") -> str:
+    if lang in STRINGS:
+        return str(lang)
+    return default if default in STRINGS else "sv"
+
+
+def t(key: str, lang: str | None, **values: Any) -> str:
+    """The string `key` in `lang` (Swedish when the language or key is unknown)."""
+    table = STRINGS.get(lang or "sv", STRINGS["sv"])
+    template = table.get(key) or STRINGS["sv"][key]
+    return template.format(**values) if values else template
