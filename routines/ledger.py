@@ -1,1 +1,464 @@
-"""The append-only, hash-chained evidence ledger (`ledger_entries`)."""
+"""The append-only, hash-chained evidence ledger (`ledger_entries`).
+
+Every evidence-relevant event (an occurrence created, a reminder posted, a confirmation
+recorded, a report exported, ...) becomes one entry. Each entry stores:
+
+- `seq`: 1, 2, 3, ... without gaps;
+- `payload`: canonical JSON (sorted keys, no whitespace, UTF-8) of
+  `{"at": ..., "data": {...}, "event": ..., "seq": n}`;
+- `prev_hash`: the previous entry's hash (64 zeros for the first entry);
+- `hash`: hex SHA-256 over `prev_hash + payload`.
+
+So changing, removing, inserting or reordering any entry breaks the chain at that entry,
+and `verify` names it. Auditors query the table directly: keep the column names.
+
+People appear in payloads only as opaque person keys (see `routines.people`): names and
+platform ids live in the `people` table so they can be erased without touching evidence.
+
+Appends are serialised through the single-row `ledger_head` table (locked with
+SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so
+concurrent replicas produce one chain: no forks, no gaps. `unique(seq)` is the backstop.
+The database itself rejects UPDATE and DELETE on `ledger_entries` (triggers, see
+`append_only_ddl`), created by `create_schema` and by the alembic migration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from routines.db import Base
+
+GENESIS_HASH: Final = "0" * 64
+
+# Event kinds. The string is part of the hashed payload: never rename one.
+OCCURRENCE_CREATED: Final = "occurrence.created"
+REMINDER_POSTED: Final = "reminder.posted"
+REMINDER_REPOSTED: Final = "reminder.reposted"
+ESCALATION_POSTED: Final = "escalation.posted"
+CONFIRMATION_RECORDED: Final = "confirmation.recorded"
+OCCURRENCE_NOT_APPLICABLE: Final = "occurrence.not_applicable"
+NOTE_ADDED: Final = "note.added"
+REPORT_EXPORTED: Final = "report.exported"
+PERSON_ERASED: Final = "person.erased"
+LEDGER_SEALED: Final = "ledger.sealed"
+REPORT_REFUSED: Final = "report.refused"
+
+EVENT_KINDS: Final = frozenset(
+    {
+        OCCURRENCE_CREATED,
+        REMINDER_POSTED,
+        REMINDER_REPOSTED,
+        ESCALATION_POSTED,
+        CONFIRMATION_RECORDED,
+        OCCURRENCE_NOT_APPLICABLE,
+        NOTE_ADDED,
+        REPORT_EXPORTED,
+        PERSON_ERASED,
+        LEDGER_SEALED,
+        REPORT_REFUSED,
+    }
+)
+
+# Keys that would put an identity into evidence that can never be erased.
+_IDENTITY_KEYS: Final = frozenset(
+    {"name", "display_name", "email", "e_mail", "user_id", "platform_user_id", "aad_object_id"}
+)
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Copies of payload fields, for querying (reports join on them); `verify` checks them.
+    event: Mapped[str] = mapped_column(String(64), index=True)
+    occurrence_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    person_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class LedgerHead(Base):
+    """One row (id = 1): the chain head. Locking it serialises appends across replicas."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- canonical form and hashing ------------------------------------------------------------
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    raise TypeError(f"not JSON-serialisable in a ledger payload: {type(value).__name__}")
+
+
+def canonical_json(value: Mapping[str, Any]) -> str:
+    """Sorted keys, no whitespace, real UTF-8 characters (not \\u escapes), no NaN."""
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+
+
+def chain_hash(prev_hash: str, payload: str) -> str:
+    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite keeps no offset; treat naive datetimes as UTC so both databases agree."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def build_payload(seq: int, event_kind: str, data: Mapping[str, Any], now: datetime) -> str:
+    return canonical_json(
+        {"at": as_utc(now).isoformat(), "data": dict(data), "event": event_kind, "seq": seq}
+    )
+
+
+def _check_event(event_kind: str, data: Mapping[str, Any]) -> None:
+    if event_kind not in EVENT_KINDS:
+        raise ValueError(f"unknown ledger event kind: {event_kind!r}")
+    leaked = _IDENTITY_KEYS.intersection(k.lower() for k in data)
+    if leaked:
+        raise ValueError(f"ledger payloads hold opaque person keys only, not {sorted(leaked)}")
+
+
+# --- appending ---------------------------------------------------------------------------
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    stmt = select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1).with_for_update()
+    row = session.execute(stmt).first()
+    if row is None:
+        _ensure_head_row(session.connection())
+        row = session.execute(stmt).one()
+    return int(row.seq), str(row.hash)
+
+
+def _ensure_head_row(connection: Connection) -> None:
+    # ON CONFLICT DO NOTHING: two replicas creating the head at once must not fail.
+    connection.exec_driver_sql(
+        "INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, "
+        f"'{GENESIS_HASH}') ON CONFLICT (id) DO NOTHING"
+    )
+
+
+def append_event(
+    session: Session, event: str, data: Mapping[str, Any], now: datetime
+) -> LedgerEntry:
+    """Append one entry inside the caller's transaction; it commits or rolls back with it.
+
+    `data` must refer to people by person key only. `occurrence_id` and `person_key`,
+    when present in `data`, are also copied to indexed columns for reports.
+    """
+    _check_event(event, data)
+    head_seq, head_hash = _lock_head(session)
+    seq = head_seq + 1
+    payload = build_payload(seq, event, data, now)
+    entry = LedgerEntry(
+        seq=seq,
+        payload=payload,
+        prev_hash=head_hash,
+        hash=chain_hash(head_hash, payload),
+        created_at=as_utc(now),
+        event=event,
+        occurrence_id=_int_or_none(data.get("occurrence_id")),
+        person_key=_str_or_none(data.get("person_key")),
+    )
+    session.add(entry)
+    session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(seq=seq, hash=entry.hash))
+    session.flush([entry])
+    return entry
+
+
+def _int_or_none(value: object) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def head(bind: Session | Engine | Connection) -> tuple[int, str]:
+    """(seq, hash) of the last entry; (0, 64 zeros) for an empty ledger."""
+    stmt = select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            row = conn.execute(stmt).first()
+    else:
+        row = bind.execute(stmt).first()
+    if row is None:
+        return 0, GENESIS_HASH
+    return int(row.seq), str(row.hash)
+
+
+# --- database-enforced append-only ---------------------------------------------------------
+
+_REJECT = "ledger_entries is append-only"
+
+
+def append_only_ddl(dialect: str) -> list[str]:
+    """Statements that make the database reject UPDATE and DELETE on `ledger_entries`.
+
+    Used by `create_schema` (after_create listener) and by the alembic migration.
+    """
+    if dialect == "sqlite":
+        return [
+            "CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update BEFORE UPDATE "
+            f"ON ledger_entries BEGIN SELECT RAISE(ABORT, '{_REJECT}'); END",
+            "CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete BEFORE DELETE "
+            f"ON ledger_entries BEGIN SELECT RAISE(ABORT, '{_REJECT}'); END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION ledger_entries_reject() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            f"RAISE EXCEPTION USING MESSAGE = '{_REJECT}: ' || TG_OP || ' rejected', "
+            "ERRCODE = 'insufficient_privilege'; END; $$",
+            "DROP TRIGGER IF EXISTS ledger_entries_no_update_delete ON ledger_entries",
+            "CREATE TRIGGER ledger_entries_no_update_delete BEFORE UPDATE OR DELETE "
+            "ON ledger_entries FOR EACH ROW EXECUTE FUNCTION ledger_entries_reject()",
+            "DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries",
+            "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE "
+            "ON ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_reject()",
+        ]
+    raise ValueError(f"no append-only triggers for dialect {dialect!r}")
+
+
+def drop_append_only_ddl(dialect: str) -> list[str]:
+    """The inverse of `append_only_ddl` (alembic downgrade; tamper tests)."""
+    if dialect == "sqlite":
+        return [
+            "DROP TRIGGER IF EXISTS ledger_entries_no_update",
+            "DROP TRIGGER IF EXISTS ledger_entries_no_delete",
+        ]
+    if dialect == "postgresql":
+        return [
+            "DROP TRIGGER IF EXISTS ledger_entries_no_update_delete ON ledger_entries",
+            "DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries",
+            "DROP FUNCTION IF EXISTS ledger_entries_reject()",
+        ]
+    raise ValueError(f"no append-only triggers for dialect {dialect!r}")
+
+
+def install_append_only(connection: Connection) -> None:
+    for statement in append_only_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+def _after_entries_created(_table: Table, connection: Connection, **_kw: Any) -> None:
+    install_append_only(connection)
+
+
+def _after_head_created(_table: Table, connection: Connection, **_kw: Any) -> None:
+    connection.execute(insert(LedgerHead).values(id=1, seq=0, hash=GENESIS_HASH))
+
+
+event.listen(LedgerEntry.__table__, "after_create", _after_entries_created)
+event.listen(LedgerHead.__table__, "after_create", _after_head_created)
+
+
+# --- verification --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first entry where the chain is broken, and how."""
+
+    seq: int
+    kind: str  # changed | removed | inserted | reordered | truncated | head_mismatch
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    entries: int
+    head_seq: int
+    head_hash: str
+    problem: Problem | None = None
+    witnessed_head: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def lines(self) -> list[str]:
+        """Human-readable result (the CLI output and verify.txt in evidence packages)."""
+        out = [
+            f"entries: {self.entries}",
+            f"head seq: {self.head_seq}",
+            f"head hash: {self.head_hash}",
+        ]
+        if self.witnessed_head:
+            out.append(f"witnessed head: {self.witnessed_head}")
+        if self.problem is None:
+            out.append("result: OK, the chain is intact")
+        else:
+            p = self.problem
+            out.append(f"result: BROKEN at entry {p.seq} ({p.kind}): {p.detail}")
+        return out
+
+
+_COLUMNS = (
+    LedgerEntry.seq,
+    LedgerEntry.payload,
+    LedgerEntry.prev_hash,
+    LedgerEntry.hash,
+    LedgerEntry.event,
+    LedgerEntry.occurrence_id,
+    LedgerEntry.person_key,
+)
+_BATCH = 5000
+
+
+def _stream(bind: Session | Engine | Connection) -> Iterator[tuple[Any, ...]]:
+    stmt = select(*_COLUMNS).order_by(LedgerEntry.seq)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            yield from _stream_on(conn, stmt)
+    elif isinstance(bind, Session):
+        yield from _stream_on(bind.connection(), stmt)
+    else:
+        yield from _stream_on(bind, stmt)
+
+
+def _stream_on(conn: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
+    result = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(stmt)
+    for partition in result.partitions():
+        yield from (tuple(r) for r in partition)
+
+
+def verify(bind: Session | Engine | Connection, head: str | None = None) -> VerifyResult:
+    """Recompute the chain, streaming; name the first entry that was tampered with.
+
+    With `head` (a hash witnessed earlier, e.g. from the weekly seal) also detect entries
+    removed from the end: the witnessed hash must still be in the chain.
+    """
+    return check_chain(_stream(bind), head=head)
+
+
+def check_chain(rows: Iterable[tuple[Any, ...]], head: str | None = None) -> VerifyResult:
+    """Check `(seq, payload, prev_hash, hash, event, occurrence_id, person_key)` rows in order.
+
+    The checks run in the order that lets each kind of tampering be named correctly:
+    a gap means removal; a hash that does not match the payload means a changed entry;
+    an entry linking to the entry two back means the one between was inserted; a payload
+    whose own seq differs from its position means reordering; an entry that does not
+    link to an unchanged predecessor means the predecessor was rewritten with a new hash.
+    """
+    expected = 1
+    prev_hash = GENESIS_HASH
+    prev_prev_hash: str | None = None
+    seen_head = head is None
+    count = 0
+    for seq, payload, stored_prev, stored_hash, event_kind, occurrence_id, person_key in rows:
+        problem = _check_row(
+            expected, prev_hash, prev_prev_hash,
+            int(seq), str(payload), str(stored_prev), str(stored_hash),
+            (event_kind, occurrence_id, person_key),
+        )  # fmt: skip
+        if problem is not None:
+            return VerifyResult(count, expected - 1, prev_hash, problem, head)
+        count += 1
+        expected += 1
+        prev_prev_hash, prev_hash = prev_hash, str(stored_hash)
+        if not seen_head and prev_hash == head:
+            seen_head = True
+    if not seen_head:
+        problem = Problem(
+            expected,
+            "truncated",
+            f"the witnessed head {head} is not in the ledger; it now ends at entry "
+            f"{expected - 1}, so entries after it were removed (or the chain was rewritten)",
+        )
+        return VerifyResult(count, expected - 1, prev_hash, problem, head)
+    return VerifyResult(count, expected - 1, prev_hash, None, head)
+
+
+def _check_row(
+    expected: int,
+    prev_hash: str,
+    prev_prev_hash: str | None,
+    seq: int,
+    payload: str,
+    stored_prev: str,
+    stored_hash: str,
+    columns: tuple[Any, Any, Any],
+) -> Problem | None:
+    if seq != expected:
+        return Problem(
+            expected,
+            "removed",
+            f"entry {expected} is missing (the sequence jumps from {expected - 1} to {seq})",
+        )
+    if chain_hash(stored_prev, payload) != stored_hash:
+        return Problem(seq, "changed", "its hash does not match its payload")
+    if stored_prev != prev_hash and stored_prev == prev_prev_hash:
+        return Problem(
+            seq - 1,
+            "inserted",
+            f"entry {seq} links to entry {seq - 2}, so entry {seq - 1} was inserted",
+        )
+    try:
+        body = json.loads(payload)
+        own_seq = body["seq"]
+    except (ValueError, KeyError, TypeError):
+        return Problem(seq, "changed", "its payload is not a ledger payload")
+    if own_seq != seq:
+        return Problem(
+            seq,
+            "reordered",
+            f"position {seq} holds the entry whose own sequence number is {own_seq}",
+        )
+    if stored_prev != prev_hash:
+        return Problem(
+            seq - 1,
+            "changed",
+            f"entry {seq} does not link to entry {seq - 1}: entry {seq - 1} was rewritten",
+        )
+    data = body.get("data") or {}
+    event_kind, occurrence_id, person_key = columns
+    if (
+        event_kind != body.get("event")
+        or occurrence_id != _int_or_none(data.get("occurrence_id"))
+        or person_key != _str_or_none(data.get("person_key"))
+    ):
+        return Problem(seq, "changed", "its indexed columns differ from its payload")
+    return None
