@@ -1,1 +1,52 @@
-"""Bot-side table: platform event ids already handled, so retries are answered once."""
+"""Bot-side table: platform event ids already handled, so retries are answered once.
+
+Slack retries an event it thinks we missed (same `event_id`); a user double-clicks; two
+replicas receive the same delivery. The first insert of (platform, event_id) wins and
+that replica answers; every other attempt hits the unique key and does nothing. Because
+the database decides, this holds across processes and replicas.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, String, delete, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from routines.db import Base
+
+log = logging.getLogger(__name__)
+
+# Slack retries for about an hour; keep a day so a late retry is still recognised.
+DEFAULT_KEEP = timedelta(days=1)
+
+
+class HandledEvent(Base):
+    __tablename__ = "handled_events"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def claim_event(session: Session, platform: str, event_id: str, now: datetime) -> bool:
+    """True the first time (platform, event_id) is seen; False for every repeat."""
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(HandledEvent).values(
+                    platform=platform, event_id=event_id[:200], handled_at=now
+                )
+            )
+    except IntegrityError:
+        log.info("duplicate event ignored", extra={"platform": platform, "event_id": event_id})
+        return False
+    return True
+
+
+def purge_events(session: Session, *, now: datetime, keep: timedelta = DEFAULT_KEEP) -> int:
+    """Forget events older than `keep` (they can no longer be retried)."""
+    result = session.execute(delete(HandledEvent).where(HandledEvent.handled_at < now - keep))
+    return int(result.rowcount)  # type: ignore[attr-defined]

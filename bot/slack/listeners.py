@@ -1,0 +1,273 @@
+"""The Slack front end: a slack-bolt AsyncApp whose listeners call the conversation.
+
+Both transports feed the same AsyncApp: HTTP mode (`POST /slack/events`, signature
+checked here before anything is parsed) and Socket Mode (when an app token is set).
+Listeners acknowledge first and work afterwards (bolt's `process_before_response=False`),
+so Slack gets its answer well inside 3 seconds. An event id is claimed in the database
+before the reply is posted, so a retried event, or the same event at another replica,
+never produces a second reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.conversation import Conversation
+from bot.i18n import t
+from bot.messages import Incoming, Reply
+from bot.slack import translate
+
+log = logging.getLogger(__name__)
+
+# (platform, event id) -> True the first time it is seen (bot/event_dedupe.py behind a thread).
+ClaimEvent = Callable[[str, str], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    bot_token: str
+    signing_secret: str = ""
+    app_token: str = ""
+    api_url: str = "https://slack.com/api/"
+    default_language: str = "sv"
+
+
+def make_web_client(
+    settings: SlackSettings, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client pointed at `api_url` that honours 429 Retry-After and retries 5xx."""
+    base_url = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
+    return AsyncWebClient(
+        token=settings.bot_token or None,
+        base_url=base_url,
+        session=session,
+        timeout=10,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class SlackFrontEnd:
+    def __init__(
+        self, settings: SlackSettings, conversation: Conversation, claim_event: ClaimEvent
+    ) -> None:
+        self._settings = settings
+        self._conversation = conversation
+        self._claim_event = claim_event
+        self._verifier = SignatureVerifier(settings.signing_secret or "")
+        self._session: aiohttp.ClientSession | None = None
+        self.client = make_web_client(settings)
+        self.app = self._build_app()
+        self._socket: AsyncSocketModeHandler | None = None
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Share one HTTP connection pool for Web API calls; open Socket Mode if configured."""
+        self._session = aiohttp.ClientSession()
+        self.client.session = self._session
+        if self._settings.app_token:
+            self._socket = AsyncSocketModeHandler(
+                self.app, self._settings.app_token, web_client=self.client
+            )
+            await self._socket.connect_async()
+            log.info("slack socket mode connected")
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # --- HTTP mode --------------------------------------------------------------------
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """`POST /slack/events`: verify, then hand to bolt (which acks before working)."""
+        raw = await request.read()
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("slack request is not UTF-8", extra={"bytes": len(raw)})
+            return web.Response(status=400, text="body must be UTF-8")
+        headers: dict[str, str | Sequence[str]] = {
+            key.lower(): value for key, value in request.headers.items()
+        }
+        if not self._settings.signing_secret or not self._verifier.is_valid_request(
+            body, dict(request.headers)
+        ):
+            log.warning("slack request rejected: bad or stale signature")
+            return web.Response(status=401, text="invalid signature")
+        try:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+            bolt_response = await self.app.async_dispatch(bolt_request)
+        except (ValueError, AttributeError, TypeError, KeyError):
+            log.warning("malformed slack payload ignored", exc_info=True)
+            return web.Response(status=400, text="malformed payload")
+        return await to_aiohttp_response(bolt_response)
+
+    # --- listeners --------------------------------------------------------------------
+
+    def _build_app(self) -> AsyncApp:
+        app = AsyncApp(
+            client=self.client,
+            signing_secret=self._settings.signing_secret or None,
+            process_before_response=False,
+            logger=logging.getLogger("slack_bolt.gdprbot"),
+        )
+
+        @app.event("message")
+        async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+            await self._on_message(body, event)
+
+        @app.event("app_mention")
+        async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+            await self._on_message(body, event)
+
+        @app.event("app_home_opened")
+        async def on_home(event: dict[str, Any]) -> None:
+            await self._on_home(event)
+
+        @app.event(re.compile(".*"))
+        async def on_other(event: dict[str, Any]) -> None:
+            log.info("slack event type ignored", extra={"type": str(event.get("type"))[:40]})
+
+        @app.command("/gdpr")
+        async def on_command(
+            ack: Callable[[], Awaitable[None]], body: dict[str, Any], respond: Any
+        ) -> None:
+            await ack()
+            await self._on_command(body, respond)
+
+        @app.action(re.compile(".*"))
+        async def on_action(ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
+            await ack()
+            await self._on_action(body)
+
+        return app
+
+    async def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        event_id = body.get("event_id")
+        incoming = translate.message_to_incoming(
+            event, event_id=event_id if isinstance(event_id, str) else None
+        )
+        if incoming is None:
+            return
+        if incoming.event_id and not await self._claim_event("slack", incoming.event_id):
+            return
+        replies = await self._conversation.handle(incoming)
+        await self.post_replies(incoming, replies)
+
+    async def _on_command(self, body: Mapping[str, Any], respond: Any) -> None:
+        incoming = translate.command_to_incoming(body)
+        if incoming is None:
+            log.info("slash command without user or channel ignored")
+            return
+        replies = await self._conversation.handle(incoming)
+        for reply in replies:
+            if reply.attachment is not None:
+                await self._upload(incoming, reply)
+            try:
+                await respond(
+                    text=translate.fallback_text(reply),
+                    blocks=translate.reply_to_blocks(reply),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+            except Exception:
+                log.warning("slash command response failed", exc_info=True)
+
+    async def _on_action(self, body: Mapping[str, Any]) -> None:
+        incoming = translate.action_to_incoming(body)
+        if incoming is None:
+            log.info("block action without a usable action ignored")
+            return
+        replies = await self._conversation.handle(incoming)
+        await self.post_replies(incoming, replies)
+
+    async def _on_home(self, event: Mapping[str, Any]) -> None:
+        incoming = translate.home_to_incoming(event)
+        if incoming is None:
+            return
+        lang = self._settings.default_language
+        replies = await self._conversation.home(incoming, lang)
+        view = translate.home_view(replies, title=t("home.title", lang))
+        try:
+            await self.client.views_publish(user_id=incoming.user_id, view=view)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            log.warning("views.publish failed", exc_info=True)
+
+    # --- posting ----------------------------------------------------------------------
+
+    async def post_replies(self, incoming: Incoming, replies: Sequence[Reply]) -> None:
+        """Post each reply where the message came from; a failure is logged, not raised."""
+        channel = incoming.conversation.conversation_id
+        for reply in replies:
+            try:
+                await self._post_one(incoming, channel, reply)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError):
+                log.warning(
+                    "slack post failed", extra={"event_id": incoming.event_id}, exc_info=True
+                )
+
+    async def _post_one(self, incoming: Incoming, channel: str, reply: Reply) -> None:
+        text, blocks = translate.fallback_text(reply), translate.reply_to_blocks(reply)
+        if reply.replaces:
+            await self.client.chat_update(
+                channel=channel, ts=reply.replaces, text=text, blocks=blocks
+            )
+        elif reply.private and not incoming.is_direct:
+            await self.client.chat_postEphemeral(
+                channel=channel,
+                user=incoming.user_id,
+                text=text,
+                blocks=blocks,
+                thread_ts=incoming.thread,
+            )
+        else:
+            await self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=incoming.thread
+            )
+        if reply.attachment is not None:
+            await self._upload(incoming, reply)
+
+    async def _upload(self, incoming: Incoming, reply: Reply) -> None:
+        """Files go to the asker's direct-message channel: reports are not for a channel."""
+        attachment = reply.attachment
+        assert attachment is not None
+        try:
+            channel = incoming.conversation.conversation_id
+            if not incoming.is_direct:
+                opened = await self.client.conversations_open(users=incoming.user_id)
+                channel = opened["channel"]["id"]
+            await self.client.files_upload_v2(
+                channel=channel,
+                content=attachment.content,
+                filename=attachment.filename,
+                title=attachment.title or attachment.filename,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, KeyError, TypeError):
+            log.warning("slack file upload failed", exc_info=True)
