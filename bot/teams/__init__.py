@@ -1,0 +1,1 @@
+"""Microsoft Teams front end (Bot Framework). The only package that imports botbuilder."""

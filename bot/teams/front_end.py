@@ -1,0 +1,68 @@
+"""Build the Teams front end from Settings: the /api/messages endpoint and the notifier.
+
+The composition root (`bot/app.py`) calls `build_teams` and mounts `add_routes` on the
+one aiohttp application; routine delivery registers `notifier` for platform "teams".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter
+from botframework.connector.auth import ServiceClientCredentialsFactory
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.messages import Reply
+from bot.teams.handler import (
+    BotFrameworkConfig,
+    Clock,
+    Handles,
+    TeamsBot,
+    TeamsEndpoint,
+    make_adapter,
+)
+from bot.teams.notifier import TeamsNotifier
+from bot.teams.references import TeamsReferences
+
+MESSAGES_PATH = "/api/messages"
+
+
+@dataclass(frozen=True)
+class TeamsFrontEnd:
+    endpoint: TeamsEndpoint
+    notifier: TeamsNotifier
+    adapter: CloudAdapter
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(MESSAGES_PATH, self.endpoint.handle)
+
+
+def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
+    return BotFrameworkConfig(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TENANTID=settings.microsoft_app_tenant_id,
+        APP_TYPE=settings.microsoft_app_type or "MultiTenant",
+    )
+
+
+def build_teams(
+    settings: Settings,
+    conversation: Handles,
+    sessions: sessionmaker[Session],
+    *,
+    welcome: Callable[[], Sequence[Reply]] | None = None,
+    clock: Clock | None = None,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+) -> TeamsFrontEnd:
+    """Everything Teams needs; `credentials_factory` replaces Microsoft's login (tests)."""
+    config = bot_framework_config(settings)
+    adapter = make_adapter(config, credentials_factory=credentials_factory)
+    timing = {"clock": clock} if clock is not None else {}
+    bot = TeamsBot(conversation, sessions, welcome=welcome, **timing)
+    notifier = TeamsNotifier(adapter, TeamsReferences(sessions), app_id=config.APP_ID, **timing)
+    endpoint = TeamsEndpoint(adapter, bot, auth_enabled=config.auth_enabled)
+    return TeamsFrontEnd(endpoint=endpoint, notifier=notifier, adapter=adapter)

@@ -1,0 +1,243 @@
+"""The Teams glue: POST /api/messages -> Bot Framework auth -> `Conversation.handle` -> cards.
+
+`TeamsEndpoint.handle` is the aiohttp handler `bot/web.py` mounts at `/api/messages`.
+It checks the request itself (JSON object, an activity type, a service URL), lets
+botbuilder authenticate it (401 on any failure), then runs one turn of `TeamsBot` on
+a `CloudAdapter`. The bot translates the Activity with `bot.teams.translate`, answers
+a repeated activity id only once (the shared `handled_events` table), refreshes the
+stored conversation reference, and sends each reply (or updates a card in place).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ChannelAccount
+from botframework.connector.auth import ServiceClientCredentialsFactory
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.event_dedupe import claim_event
+from bot.messages import Incoming, Reply
+from bot.teams.references import PLATFORM, TeamsReferences
+from bot.teams.translate import (
+    activity_from_reply,
+    bot_was_added,
+    incoming_from_activity,
+    is_personal,
+)
+from routines.db import transaction
+
+log = logging.getLogger(__name__)
+
+RAW_ACTIVITY_KEY = "gdprbot.raw_activity"
+# Bot Framework activities are small; a body far beyond this is not one.
+MAX_BODY_BYTES = 256 * 1024
+
+
+class Handles(Protocol):
+    async def handle(self, incoming: Incoming) -> list[Reply]: ...
+
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class BotFrameworkConfig:
+    """The attribute names botbuilder's configuration objects expect, from our Settings."""
+
+    APP_ID: str = ""
+    APP_PASSWORD: str = ""
+    APP_TENANTID: str = ""
+    APP_TYPE: str = "MultiTenant"
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.APP_ID)
+
+
+def make_adapter(
+    config: BotFrameworkConfig,
+    *,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+) -> CloudAdapter:
+    """A CloudAdapter authenticating with `config` (with no app id: auth is off)."""
+    auth = ConfigurationBotFrameworkAuthentication(
+        config, credentials_factory=credentials_factory, logger=log
+    )
+    adapter = CloudAdapter(auth)
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    log.error(
+        "teams turn failed",
+        exc_info=error,
+        extra={"activity_id": getattr(context.activity, "id", None)},
+    )
+
+
+def dedupe_key(conversation_id: str, activity_id: str) -> str:
+    """Activity ids are unique per conversation only; conversation ids can be long."""
+    digest = hashlib.sha256(conversation_id.encode()).hexdigest()[:24]
+    return f"{activity_id[:150]}@{digest}"
+
+
+class TeamsBot(ActivityHandler):
+    """One turn: translate, answer once, remember where to post later, send the replies."""
+
+    def __init__(
+        self,
+        conversation: Handles,
+        sessions: sessionmaker[Session],
+        *,
+        welcome: Callable[[], Sequence[Reply]] | None = None,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self._conversation = conversation
+        self._sessions = sessions
+        self._references = TeamsReferences(sessions)
+        self._welcome = welcome
+        self._clock = clock
+
+    @staticmethod
+    def _raw(turn_context: TurnContext) -> Mapping[str, Any]:
+        raw = turn_context.turn_state.get(RAW_ACTIVITY_KEY)
+        if isinstance(raw, Mapping):
+            return raw
+        serialised: dict[str, Any] = turn_context.activity.serialize()
+        return serialised
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        raw = self._raw(turn_context)
+        incoming = incoming_from_activity(raw)
+        if incoming is None:
+            log.info(
+                "teams message ignored: nothing to act on", extra={"activity_id": raw.get("id")}
+            )
+            return
+        activity_id = str(raw.get("id") or "")
+        if activity_id and not await self._first_time(
+            incoming.conversation.conversation_id, activity_id
+        ):
+            return
+        await self._references.remember(raw, self._clock())
+        replies = await self._conversation.handle(incoming)
+        await self._deliver(turn_context, replies)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        raw = self._raw(turn_context)
+        if not bot_was_added(raw):
+            return
+        stored = await self._references.remember(raw, self._clock())
+        log.info("teams bot installed", extra={"references": stored, "personal": is_personal(raw)})
+        if self._welcome is not None and is_personal(raw):
+            await self._deliver(turn_context, list(self._welcome()))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        # Teams sends this beside conversationUpdate; saving twice is an upsert.
+        await self._references.remember(self._raw(turn_context), self._clock())
+
+    async def on_unrecognized_activity_type(self, turn_context: TurnContext) -> None:
+        log.info(
+            "teams activity type ignored", extra={"type": str(turn_context.activity.type)[:40]}
+        )
+
+    async def _first_time(self, conversation_id: str, activity_id: str) -> bool:
+        key = dedupe_key(conversation_id, activity_id)
+        now = self._clock()
+
+        def claim() -> bool:
+            with transaction(self._sessions) as session:
+                return claim_event(session, PLATFORM, key, now)
+
+        return await asyncio.to_thread(claim)
+
+    async def _deliver(self, turn_context: TurnContext, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            activity = Activity().deserialize(activity_from_reply(reply))
+            if reply.replaces:
+                activity.id = reply.replaces
+                await turn_context.update_activity(activity)
+            else:
+                await turn_context.send_activity(activity)
+
+
+def _bad_request(reason: str, status: int = 400) -> web.Response:
+    log.info("teams request rejected", extra={"reason": reason, "status": status})
+    return web.json_response({"error": reason}, status=status)
+
+
+class TeamsEndpoint:
+    """The aiohttp handler for POST /api/messages."""
+
+    def __init__(self, adapter: CloudAdapter, bot: TeamsBot, *, auth_enabled: bool) -> None:
+        self._adapter = adapter
+        self._bot = bot
+        if not auth_enabled:
+            log.warning(
+                "Teams authentication is OFF (MicrosoftAppId is not set): "
+                "/api/messages accepts unsigned requests. Use this for local development only."
+            )
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if "json" not in request.headers.get("Content-Type", ""):
+            return _bad_request("expected application/json", 415)
+        body = await request.content.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            return _bad_request("request body too large", 413)
+        payload = _parse(body)
+        if payload is None:
+            return _bad_request("body is not a JSON object")
+        if not isinstance(payload.get("type"), str) or not payload["type"]:
+            return _bad_request("activity has no type")
+        service_url = payload.get("serviceUrl")
+        if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+            return _bad_request("activity has no serviceUrl")
+        try:
+            activity = Activity().deserialize(payload)
+        except Exception:
+            return _bad_request("activity does not match the Bot Framework schema")
+        try:
+            authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except Exception as error:  # PermissionError, malformed JWTs, unknown keys...
+            log.warning("teams request unauthorized", extra={"error": type(error).__name__})
+            return web.json_response({"error": "unauthorized"}, status=401)
+
+        async def turn(context: TurnContext) -> None:
+            context.turn_state[RAW_ACTIVITY_KEY] = payload
+            await self._bot.on_turn(context)
+
+        invoke_response = await self._adapter.process_activity(authenticated, activity, turn)
+        if invoke_response:
+            return web.json_response(invoke_response.body, status=invoke_response.status)
+        return web.Response(status=200)
+
+
+def _parse(body: bytes) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return payload if isinstance(payload, dict) else None

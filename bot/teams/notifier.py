@@ -1,0 +1,169 @@
+"""Routine notices to Teams, proactively: `routines.ports.Notifier` for the Teams platform.
+
+A channel or a person is found through the stored conversation reference. With a
+reference to someone's 1:1 chat the notice goes there; with only a group reference
+(the person was seen in a channel) the bot first opens a 1:1 chat with them
+(POST /v3/conversations) and keeps that reference for next time. Nothing stored, or a
+call the connector refuses: `DeliveryError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from bot.conversation_refs import StoredReference
+from bot.teams.handler import Clock
+from bot.teams.references import TeamsReferences
+from bot.teams.translate import activity_from_notice
+from routines.ports import Delivered, DeliveryError, Notice, Recipient
+
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _reference(
+    data: Mapping[str, Any], conversation_id: str | None = None
+) -> ConversationReference:
+    payload = dict(data)
+    if conversation_id:
+        payload["conversation"] = {**dict(payload.get("conversation") or {}), "id": conversation_id}
+    payload.pop("activityId", None)  # never post as a reply into an old thread
+    reference: ConversationReference = ConversationReference().deserialize(payload)
+    return reference
+
+
+class TeamsNotifier:
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        references: TeamsReferences,
+        *,
+        app_id: str = "",
+        clock: Clock = _utc_now,
+    ) -> None:
+        self._adapter = adapter
+        self._references = references
+        self._app_id = app_id
+        self._clock = clock
+
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        stored = await self._references.find(recipient.kind, recipient.address)
+        if stored is None:
+            raise DeliveryError(
+                f"no Teams conversation reference for this {recipient.kind}: "
+                "the bot must be installed there (or spoken to) first",
+                retryable=False,
+            )
+        activity = Activity().deserialize(activity_from_notice(notice))
+        try:
+            if stored.kind == "person" and not stored.personal:
+                conversation_id, message_id = await self._send_opening_chat(stored, activity)
+            else:
+                conversation_id = stored.conversation_id
+                message_id = await self._send_into(_reference(stored.reference), activity)
+        except DeliveryError:
+            raise
+        except Exception as error:
+            raise DeliveryError(
+                f"Teams connector refused the message: {type(error).__name__}"
+            ) from error
+        log.info("teams notice sent", extra={"routine": notice.routine_id, "kind": notice.kind})
+        return Delivered(
+            recipient=recipient, message_id=message_id, conversation_id=conversation_id
+        )
+
+    async def update(self, delivered: Delivered, notice: Notice) -> None:
+        recipient = delivered.recipient
+        stored = await self._references.find(recipient.kind, recipient.address)
+        if stored is None:
+            raise DeliveryError("no Teams conversation reference to update in", retryable=False)
+        reference = _reference(stored.reference, delivered.conversation_id or None)
+        activity = Activity().deserialize(activity_from_notice(notice))
+        activity.id = delivered.message_id
+
+        async def update(context: TurnContext) -> None:
+            await context.update_activity(activity)
+
+        try:
+            await self._adapter.continue_conversation(reference, update, self._app_id)
+        except Exception as error:
+            raise DeliveryError(
+                f"Teams connector refused the update: {type(error).__name__}"
+            ) from error
+
+    async def _send_into(self, reference: ConversationReference, activity: Activity) -> str:
+        sent: list[str] = []
+
+        async def send(context: TurnContext) -> None:
+            response = await context.send_activity(activity)
+            sent.append(response.id if response and response.id else "")
+
+        await self._adapter.continue_conversation(reference, send, self._app_id)
+        return sent[0] if sent else ""
+
+    async def _send_opening_chat(
+        self, stored: StoredReference, activity: Activity
+    ) -> tuple[str, str]:
+        """Open a 1:1 chat with the person, post into it, and keep its reference."""
+        data = stored.reference
+        user_id = stored.user_id or str((data.get("user") or {}).get("id", ""))
+        service_url = str(data.get("serviceUrl", ""))
+        tenant_id = (data.get("conversation") or {}).get("tenantId")
+        bot = data.get("bot") or {}
+        if not user_id or not service_url:
+            raise DeliveryError(
+                "stored Teams reference lacks a user id or service URL", retryable=False
+            )
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=bot.get("id"), name=bot.get("name")),
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
+        )
+        opened: list[tuple[str, str, dict[str, Any]]] = []
+
+        async def post(context: TurnContext) -> None:
+            reference = TurnContext.get_conversation_reference(context.activity)
+            reference.activity_id = None
+            reference.user = ChannelAccount(id=user_id, aad_object_id=stored.ref_key)
+            reference.bot = ChannelAccount(id=bot.get("id"), name=bot.get("name"))
+            response = await context.send_activity(activity)
+            as_dict: dict[str, Any] = reference.serialize()
+            conversation = dict(as_dict.get("conversation") or {})
+            conversation["conversationType"] = "personal"
+            if tenant_id:
+                conversation["tenantId"] = tenant_id
+            as_dict["conversation"] = conversation
+            opened.append((reference.conversation.id, response.id if response else "", as_dict))
+
+        await self._adapter.create_conversation(
+            self._app_id,
+            post,
+            parameters,
+            str(data.get("channelId") or "msteams"),
+            service_url,
+            None,
+        )
+        if not opened:
+            raise DeliveryError("Teams did not open a 1:1 chat")
+        conversation_id, message_id, reference = opened[0]
+        await self._references.save_personal(
+            stable_id=stored.ref_key, user_id=user_id, reference=reference, now=self._clock()
+        )
+        return conversation_id, message_id

@@ -1,0 +1,129 @@
+"""A local fake of the Bot Framework Connector REST API (what Teams' serviceUrl points at).
+
+Tests start it on 127.0.0.1 (port 0), put its `url` in the `serviceUrl` of the
+Activities they POST to the bot, and read back every call the bot made:
+send to a conversation, reply to an activity, update an activity, create a 1:1
+conversation. Nothing here reaches a real Microsoft host.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+
+CallKind = Literal["send", "reply", "update", "create"]
+
+
+@dataclass(frozen=True)
+class ConnectorCall:
+    kind: CallKind
+    conversation_id: str
+    activity_id: str | None  # the activity replied to or updated
+    body: dict[str, Any]
+    authorization: str | None = None
+
+    @property
+    def activity(self) -> dict[str, Any]:
+        """The activity the bot sent (for `create`, the one inside the parameters, if any)."""
+        if self.kind == "create":
+            inner = self.body.get("activity")
+            return inner if isinstance(inner, dict) else {}
+        return self.body
+
+    @property
+    def card(self) -> dict[str, Any] | None:
+        """The first Adaptive Card attached to the activity, if any."""
+        for attachment in self.activity.get("attachments") or []:
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                content = attachment.get("content")
+                return content if isinstance(content, dict) else None
+        return None
+
+
+@dataclass
+class FakeBotConnector:
+    url: str = ""
+    calls: list[ConnectorCall] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def messages(self) -> list[ConnectorCall]:
+        """Every activity the bot sent or updated, in order (not conversation creations)."""
+        return [call for call in self.calls if call.kind != "create"]
+
+    def of_kind(self, kind: CallKind) -> list[ConnectorCall]:
+        return [call for call in self.calls if call.kind == kind]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._ids)}"
+
+    # --- handlers ------------------------------------------------------------------------
+
+    async def _record(
+        self, request: web.Request, kind: CallKind, activity_id: str | None
+    ) -> dict[str, Any]:
+        body = await request.json()
+        self.calls.append(
+            ConnectorCall(
+                kind=kind,
+                conversation_id=request.match_info.get("conversation_id", ""),
+                activity_id=activity_id,
+                body=body,
+                authorization=request.headers.get("Authorization"),
+            )
+        )
+        return body  # type: ignore[no-any-return]
+
+    async def send(self, request: web.Request) -> web.Response:
+        await self._record(request, "send", None)
+        return web.json_response({"id": self._next_id("sent")}, status=201)
+
+    async def reply(self, request: web.Request) -> web.Response:
+        await self._record(request, "reply", request.match_info["activity_id"])
+        return web.json_response({"id": self._next_id("reply")}, status=201)
+
+    async def update(self, request: web.Request) -> web.Response:
+        activity_id = request.match_info["activity_id"]
+        await self._record(request, "update", activity_id)
+        return web.json_response({"id": activity_id})
+
+    async def create(self, request: web.Request) -> web.Response:
+        body = await self._record(request, "create", None)
+        response: dict[str, Any] = {"id": self._next_id("a:personal")}
+        if isinstance(body.get("activity"), dict):
+            response["activityId"] = self._next_id("sent")
+        return web.json_response(response, status=201)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        base = "/v3/conversations"
+        app.router.add_post(base, self.create)
+        app.router.add_post(base + "/{conversation_id}/activities", self.send)
+        app.router.add_post(base + "/{conversation_id}/activities/{activity_id}", self.reply)
+        app.router.add_put(base + "/{conversation_id}/activities/{activity_id}", self.update)
+        return app
+
+
+@asynccontextmanager
+async def running_connector() -> AsyncIterator[FakeBotConnector]:
+    """Serve a fresh fake on a free loopback port for the duration of the block."""
+    fake = FakeBotConnector()
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None and server.sockets
+    port = server.sockets[0].getsockname()[1]
+    fake.url = f"http://127.0.0.1:{port}/"
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
