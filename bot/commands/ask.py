@@ -1,9 +1,111 @@
-"""`gdpr-bot ask`."""
+"""`gdpr-bot ask "TEXT" [--lang sv|en] [--json]`: one question, one answer.
+
+The `--json` shape is a contract relied on by checks outside the repository:
+{"answered", "lang", "answer", "article": {"id", "title", "owner", "reviewed", "gdpr"} | null,
+"score", "suggestions": [{"id", "title"}]}.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
 import typer
+
+from bot.config import Settings
+from knowledge import Answer, Answerer, KnowledgeError, load_knowledge_base
+
+SOURCE_LABEL = {"sv": "Källa", "en": "Source"}
+OWNER_LABEL = {"sv": "ansvarig", "en": "owner"}
+REVIEWED_LABEL = {"sv": "granskad", "en": "reviewed"}
+SUGGEST_LABEL = {"sv": "Menade du", "en": "Did you mean"}
+
+
+class LangOption(StrEnum):
+    sv = "sv"
+    en = "en"
+
+
+def build_answerer(settings: Settings | None = None) -> Answerer:
+    """Load the knowledge base from settings; on problems print them and exit non-zero."""
+    settings = settings or Settings()
+    try:
+        kb = load_knowledge_base(settings.knowledge_paths)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"knowledge base has {len(exc.problems)} problem(s)", file=sys.stderr)
+        raise typer.Exit(2) from None
+    return Answerer(kb, settings.dpo_contact, default_lang=settings.default_language)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The contract shape of `ask --json`."""
+    ref = answer.article
+    return {
+        "answered": answer.answered,
+        "lang": answer.lang,
+        "answer": answer.text,
+        "article": None
+        if ref is None
+        else {
+            "id": ref.id,
+            "title": ref.title,
+            "owner": ref.owner,
+            "reviewed": ref.reviewed,
+            "gdpr": list(ref.gdpr),
+        },
+        "score": float(answer.score),
+        "suggestions": [{"id": s.id, "title": s.title} for s in answer.suggestions],
+    }
+
+
+def render_text(answer: Answer) -> str:
+    """A readable answer with its source line, or the fallback with suggestions."""
+    lang = answer.lang
+    lines: list[str] = []
+    ref = answer.article
+    if ref is not None:
+        lines.append(ref.title)
+        lines.append("")
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    lines.append(answer.text)
+    if ref is not None:
+        refs = ", ".join(ref.gdpr) or "-"
+        lines.append("")
+        lines.append(
+            f"{SOURCE_LABEL[lang]}: {ref.title} · {OWNER_LABEL[lang]}: {ref.owner} · "
+            f"{REVIEWED_LABEL[lang]}: {ref.reviewed} · GDPR: {refs}"
+        )
+    if answer.suggestions:
+        lines.append("")
+        lines.append(f"{SUGGEST_LABEL[lang]}:")
+        lines.extend(f"  - {s.title}" for s in answer.suggestions)
+    return "\n".join(lines)
+
+
+def ask(
+    text: Annotated[str, typer.Argument(help="The question, in Swedish or English.")],
+    lang: Annotated[
+        LangOption | None,
+        typer.Option("--lang", help="Answer in this language instead of detecting it."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON object (a stable contract).")
+    ] = False,
+) -> None:
+    """Ask the knowledge base one GDPR question and print the answer with its source."""
+    answerer = build_answerer()
+    answer = answerer.answer(text, lang.value if lang else None)
+    if as_json:
+        typer.echo(json.dumps(answer_json(answer), ensure_ascii=False))
+    else:
+        typer.echo(render_text(answer))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("ask")(ask)

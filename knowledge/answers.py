@@ -1,0 +1,154 @@
+"""Questions in, answers out: language, retrieval, confidence, and the answer text.
+
+Calibration (see docs/performance.md, "Knowledge search"): a question is answered when the
+best article covers at least `MIN_COVERAGE` of the question's weighted meaningful words and
+its most telling matched word weighs at least `MIN_ANCHOR`. Both were chosen by a grid
+search on tests/knowledge/data/calibration.jsonl (on-topic colloquial questions in sv and
+en, and off-topic workplace questions), taking the point in the widest plateau of
+full off-topic refusal that keeps the most on-topic answers, not the single best point.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from knowledge.base import KnowledgeBase
+from knowledge.language import detect_language
+from knowledge.loader import LANGS
+from knowledge.model import Answer, Article, ArticleRef, Lang, Suggestion
+from knowledge.search import Hit, LanguageIndex
+
+MIN_COVERAGE = 0.5
+MIN_ANCHOR = 0.45
+MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
+_PLACEHOLDER = re.compile(r"\{\{\s*dpo_contact\s*\}\}")
+_STEPS_HEADINGS = ("så gör du", "what you do")
+
+NOTICE = {
+    "sv": "Artikeln finns bara på engelska.",
+    "en": "This article is only available in Swedish.",
+}
+FALLBACK = {
+    "sv": "Det kan jag tyvärr inte svara säkert på. Fråga dataskyddsombudet: {dpo}.",
+    "en": "Sorry, I don't know the answer to that. Please ask the data protection officer: {dpo}.",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_coverage: float = MIN_COVERAGE
+    min_anchor: float = MIN_ANCHOR
+
+    def accepts(self, hit: Hit) -> bool:
+        return hit.coverage >= self.min_coverage and hit.anchor >= self.min_anchor
+
+
+def split_body(body: str) -> tuple[str, str]:
+    """(short answer: first paragraph plus the steps section, details: everything else)."""
+    blocks = re.split(r"\n(?=## )", body.strip())
+    intro = blocks[0].strip()
+    first, _, rest_of_intro = intro.partition("\n\n")
+    short = [first.strip()]
+    details = [rest_of_intro.strip()] if rest_of_intro.strip() else []
+    for block in blocks[1:]:
+        heading = block.splitlines()[0].lstrip("#").strip()
+        if heading.lower().startswith(_STEPS_HEADINGS):
+            short.append(block.strip())
+        else:
+            details.append(block.strip())
+    return "\n\n".join(short), "\n\n".join(details)
+
+
+class Answerer:
+    """Builds the indices once; `answer` is then cheap enough to call per message."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        dpo_contact: str,
+        *,
+        default_lang: Lang = "sv",
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.kb = kb
+        self.dpo_contact = dpo_contact
+        self.default_lang = default_lang
+        self.thresholds = thresholds or Thresholds()
+        self._indices = {lang: LanguageIndex(lang, kb.in_language(lang)) for lang in LANGS}
+        ids = {lang: {a.id for a in kb.in_language(lang)} for lang in LANGS}
+        self._only_other = {
+            lang: ids[_other(lang)] - ids[lang] for lang in LANGS
+        }  # articles the asker's language lacks
+
+    def _fill(self, text: str) -> str:
+        return _PLACEHOLDER.sub(self.dpo_contact, text)
+
+    def article(self, article_id: str, lang: Lang) -> Article | None:
+        """One article with placeholders filled in, or None."""
+        found = self.kb.get(article_id, lang)
+        if found is None:
+            return None
+        return replace(found, title=self._fill(found.title), body=self._fill(found.body))
+
+    def search(self, question: str, lang: Lang) -> list[Hit]:
+        """Ranked hits in the asker's language, plus articles only the other language has."""
+        hits = self._indices[lang].search(question)
+        missing = self._only_other[lang]
+        if missing:
+            other = self._indices[_other(lang)].search(question)
+            hits.extend(h for h in other if h.article.id in missing)
+            hits.sort(key=lambda h: (self.thresholds.accepts(h), h.coverage, h.score), reverse=True)
+        return hits
+
+    def answer(self, question: str, lang: Lang | None = None) -> Answer:
+        lang = lang or detect_language(question, self.default_lang)
+        hits = self.search(question, lang)
+        if hits and self.thresholds.accepts(hits[0]):
+            return self._answered(hits[0], lang)
+        return self._fallback(hits, lang)
+
+    def _answered(self, hit: Hit, lang: Lang) -> Answer:
+        article = hit.article
+        short, details = split_body(self._fill(article.body))
+        return Answer(
+            answered=True,
+            lang=lang,
+            text=short,
+            article=_ref(article),
+            score=round(hit.coverage, 4),
+            notice=NOTICE[lang] if article.lang != lang else None,
+            details=details,
+        )
+
+    def _fallback(self, hits: list[Hit], lang: Lang) -> Answer:
+        suggestions: list[Suggestion] = []
+        for hit in hits:
+            if hit.coverage < MIN_SUGGESTION or len(suggestions) == 3:
+                continue
+            local = self.kb.get(hit.article.id, lang) or hit.article
+            if all(s.id != local.id for s in suggestions):
+                suggestions.append(Suggestion(local.id, local.title))
+        return Answer(
+            answered=False,
+            lang=lang,
+            text=FALLBACK[lang].format(dpo=self.dpo_contact),
+            article=None,
+            score=round(hits[0].coverage, 4) if hits else 0.0,
+            suggestions=tuple(suggestions),
+        )
+
+
+def _other(lang: Lang) -> Lang:
+    return "en" if lang == "sv" else "sv"
+
+
+def _ref(article: Article) -> ArticleRef:
+    return ArticleRef(
+        id=article.id,
+        title=article.title,
+        owner=article.owner,
+        reviewed=article.reviewed.isoformat(),
+        gdpr=article.gdpr,
+        lang=article.lang,
+    )
