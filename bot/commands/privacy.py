@@ -1,7 +1,128 @@
-"""`gdpr-bot privacy ...` commands."""
+"""`gdpr-bot privacy export|erase|purge`: the bot's own personal data.
+
+- `export PERSON`: a register extract (registerutdrag, Art. 15) as JSON on stdout or --out.
+- `erase PERSON`: erase the person's identity (Art. 17); evidence stays, keyed by an
+  opaque key with no identity behind it, and the erasure is itself a ledger entry.
+- `purge [--now ISO]`: run the daily retention job once (question log, handled events,
+  pseudonymisation of identities behind evidence older than GDPRBOT_EVIDENCE_YEARS).
+
+PERSON is a platform user id (Slack `U…`, Teams AAD object id) or an e-mail address.
+Exit codes: 0 done, 1 no such person, 2 bad input.
+"""
 
 from __future__ import annotations
 
-import typer
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(help="privacy commands.", no_args_is_help=True)
+import typer
+from sqlalchemy.orm import Session
+
+from bot import privacy
+from bot.config import Settings
+from bot.database import create_schema, engine_from_url
+from routines.db import session_factory, transaction
+
+app = typer.Typer(
+    help="The bot's own personal data: register extract, erasure, retention purge.",
+    no_args_is_help=True,
+)
+
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+PersonArg = Annotated[
+    str, typer.Argument(help="Platform user id (Slack U…, Teams AAD object id) or e-mail.")
+]
+
+
+@contextmanager
+def unit_of_work(settings: Settings) -> Iterator[Session]:
+    engine = engine_from_url(settings.database_url)
+    try:
+        create_schema(engine)
+        with transaction(session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def parse_now(value: str) -> datetime:
+    """An ISO date or date-time; naive values are UTC. Empty means the current time."""
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"--now must be an ISO date or date-time, not {value!r}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command("export")
+def export_command(
+    person: PersonArg,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the JSON here instead of stdout.")
+    ] = None,
+) -> None:
+    """Everything the bot holds about one person, as JSON (registerutdrag, Art. 15)."""
+    try:
+        with unit_of_work(Settings()) as session:
+            extract = privacy.export_person(session, person, now=datetime.now(UTC))
+    except privacy.PersonNotFound as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_NOT_FOUND) from None
+    text = json.dumps(extract, ensure_ascii=False, indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
+@app.command("erase")
+def erase_command(person: PersonArg) -> None:
+    """Erase a person's identity (Art. 17): ids, name, e-mail and conversation references.
+
+    Confirmations and ledger entries stay (they are evidence) but point at a key with
+    no identity behind it; reports show "raderad person" / "erased person".
+    """
+    try:
+        with unit_of_work(Settings()) as session:
+            erasure = privacy.erase_person(session, person, now=datetime.now(UTC))
+    except privacy.PersonNotFound as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_NOT_FOUND) from None
+    for line in privacy.describe(erasure, "en"):
+        typer.echo(line)
+
+
+@app.command("purge")
+def purge_command(
+    now: Annotated[
+        str,
+        typer.Option("--now", help="Run as if it were this ISO date-time (default: now)."),
+    ] = "",
+) -> None:
+    """Apply every retention limit once (the daily privacy job does the same)."""
+    moment = parse_now(now)
+    settings = Settings()
+    with unit_of_work(settings) as session:
+        result = privacy.run_daily(
+            session,
+            now=moment,
+            question_log_days=settings.question_log_days,
+            evidence_years=settings.evidence_years,
+        )
+    typer.echo(f"questions purged (older than {settings.question_log_days} days): "
+               f"{result.questions_purged}")  # fmt: skip
+    typer.echo(f"handled events purged: {result.events_purged}")
+    typer.echo(
+        f"identities pseudonymised (evidence older than {settings.evidence_years} years): "
+        f"{result.identities_pseudonymised}"
+    )

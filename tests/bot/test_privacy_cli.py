@@ -1,0 +1,96 @@
+"""`gdpr-bot privacy export|erase|purge` end to end through the real command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+from bot.question_log import QuestionRecord, record_question
+from routines import ledger
+from routines.db import session_factory, transaction
+from routines.people import Person, person_key_for
+
+runner = CliRunner()
+NOW = datetime(2027, 6, 15, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def seeded(engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """Two people and a confirmation each in the ledger; the CLI points at the same database."""
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", database_url)
+    with transaction(session_factory(engine)) as session:
+        for user, name, email in (("U0CLI1", "Cecilia Lind", "cecilia@example.se"),
+                                  ("U0CLI2", "David Ek", "david@example.se")):  # fmt: skip
+            key = person_key_for(session, "slack", user, NOW, display_name=name, email=email)
+            ledger.append_event(session, ledger.CONFIRMATION_RECORDED, {"person_key": key}, NOW)
+    return engine
+
+
+def gdpr_bot(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def test_export_prints_the_person_as_json(seeded: Engine) -> None:
+    result = gdpr_bot("privacy", "export", "cecilia@example.se")
+    assert result.exit_code == 0, result.output
+    extract = json.loads(result.stdout)
+    (identity,) = extract["identities"]
+    assert identity["person"]["display_name"] == "Cecilia Lind"
+    assert "David" not in result.stdout
+
+
+def test_export_to_a_file(seeded: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "extract.json"
+    result = gdpr_bot("privacy", "export", "U0CLI2", "--out", str(out))
+    assert result.exit_code == 0
+    assert json.loads(out.read_text("utf-8"))["identities"][0]["person"]["email"] == (
+        "david@example.se"
+    )
+
+
+def test_an_unknown_person_exits_1_with_a_clear_message(seeded: Engine) -> None:
+    for command in ("export", "erase"):
+        result = gdpr_bot("privacy", command, "nobody@example.se")
+        assert result.exit_code == 1
+        assert "no person" in result.stderr
+
+
+def test_erase_then_the_ledger_still_verifies(seeded: Engine) -> None:
+    result = gdpr_bot("privacy", "erase", "U0CLI1")
+    assert result.exit_code == 0, result.output
+    assert "erased 1 identity" in result.stdout
+    verify = gdpr_bot("audit", "verify")
+    assert verify.exit_code == 0, verify.output
+    assert "entries: 3" in verify.stdout
+    with session_factory(seeded)() as session:
+        names = set(session.scalars(select(Person.display_name)))
+    assert names == {None, "David Ek"}
+
+
+def test_purge_applies_retention_at_the_given_moment(seeded: Engine) -> None:
+    with transaction(session_factory(seeded)) as session:
+        for days in (90, 91):
+            record_question(
+                session, text=f"day {days}", lang="sv", answered=False, article_id=None,
+                score=0.0, now=NOW - timedelta(days=days),
+            )  # fmt: skip
+    result = gdpr_bot("privacy", "purge", "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "questions purged (older than 90 days): 1" in result.stdout
+    with session_factory(seeded)() as session:
+        left = session.scalars(select(QuestionRecord.text)).all()
+    assert left == ["day 90"]
+
+
+def test_purge_refuses_a_bad_moment(seeded: Engine) -> None:
+    result = gdpr_bot("privacy", "purge", "--now", "next tuesday")
+    assert result.exit_code == 2
+    assert "ISO" in result.stderr
+    with session_factory(seeded)() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 2
