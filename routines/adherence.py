@@ -1,0 +1,437 @@
+"""Adherence: were routines carried out on time? Figures and evidence rows for a period.
+
+An occurrence belongs to the period that holds its `scheduled_date`. As of `now` each
+occurrence has exactly one outcome:
+
+- `on_time`: confirmed on or before its due date (status done);
+- `late`: confirmed after its due date (status late);
+- `missing`: closed unconfirmed (missed), or still open after its due date;
+- `not_applicable`: closed as not applicable, with a reason;
+- `pending`: open and not yet due: too early to judge, so outside the rate.
+
+Adherence rate = on time / applicable, applicable = on time + late + missing.
+Median days late is over the occurrences confirmed late.
+
+Detail rows are one per (occurrence, required confirmer): the assignees, plus anyone who
+confirmed without being one (e.g. "anyone in the channel"); an occurrence nobody had to
+or did confirm still gets one row. Rows are streamed from the database (`yield_per`), so
+a report of any size runs in constant memory.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import statistics
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, select, union
+from sqlalchemy.orm import Session
+
+from routines import models as m
+from routines.catalog import Catalog
+from routines.ledger import (
+    CONFIRMATION_RECORDED,
+    OCCURRENCE_NOT_APPLICABLE,
+    LedgerEntry,
+    as_utc,
+)
+from routines.people import Person
+
+Outcome = Literal["on_time", "late", "missing", "not_applicable", "pending"]
+OUTCOMES: Final[tuple[Outcome, ...]] = ("on_time", "late", "missing", "not_applicable", "pending")
+ERASED: Final = {"sv": "raderad person", "en": "erased person"}
+_BATCH = 2000
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+
+_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+def parse_period(text: str) -> Period:
+    """`2027-Q1`, `2027-01`, `2027` or `2027-01-01..2027-03-31`; ValueError with a reason."""
+    value = text.strip()
+    if match := _QUARTER.match(value):
+        year, quarter = int(match[1]), int(match[2])
+        first = date(year, 3 * quarter - 2, 1)
+        last_month = 3 * quarter
+        end = date(year, last_month, calendar.monthrange(year, last_month)[1])
+        return Period(first, end, f"{year}-Q{quarter}")
+    if match := _MONTH.match(value):
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12:
+            raise ValueError(f"no month {month} in {value!r}")
+        return Period(
+            date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), value
+        )
+    if match := _YEAR.match(value):
+        year = int(match[1])
+        return Period(date(year, 1, 1), date(year, 12, 31), value)
+    if ".." in value:
+        head, _, tail = value.partition("..")
+        return between(date.fromisoformat(head.strip()), date.fromisoformat(tail.strip()))
+    raise ValueError(
+        f"unknown period {value!r}: use 2027-Q1, 2027-01, 2027 or 2027-01-01..2027-03-31"
+    )
+
+
+def between(start: date, end: date) -> Period:
+    return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+
+
+def current_quarter(today: date) -> Period:
+    return parse_period(f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+
+
+# --- routine metadata (from the catalogue) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutineInfo:
+    title: str
+    team: str = ""  # the channel/team the routine is posted to
+
+
+def routine_infos(catalog: Catalog, lang: str) -> dict[str, RoutineInfo]:
+    """Title in `lang` and the first channel a routine posts to (its team)."""
+    infos: dict[str, RoutineInfo] = {}
+    for routine in catalog.routines:
+        channels = [t.address for t in routine.post_to if t.kind == "channel"]
+        infos[routine.id] = RoutineInfo(
+            routine.text(routine.title, lang), channels[0] if channels else ""
+        )
+    return infos
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers and how to present it."""
+
+    period: Period
+    now: datetime
+    timezone: str = "Europe/Stockholm"
+    routine_id: str | None = None
+    lang: str = "sv"
+    routines: Mapping[str, RoutineInfo] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def today(self) -> date:
+        return as_utc(self.now).astimezone(self.tz).date()
+
+    def local_date(self, moment: datetime) -> date:
+        return as_utc(moment).astimezone(self.tz).date()
+
+    def info(self, routine_id: str) -> RoutineInfo:
+        return self.routines.get(routine_id) or RoutineInfo(routine_id)
+
+
+def outcome_of(status: str, due: date, today: date) -> Outcome:
+    if status == m.DONE:
+        return "on_time"
+    if status == m.LATE:
+        return "late"
+    if status == m.NOT_APPLICABLE:
+        return "not_applicable"
+    if status == m.MISSED or due < today:
+        return "missing"
+    return "pending"
+
+
+# --- summary -------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    occurrences: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    not_applicable: int = 0
+    pending: int = 0
+    days_late: list[int] = field(default_factory=list)
+
+    def add(self, outcome: Outcome, days_late: int | None) -> None:
+        self.occurrences += 1
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if outcome == "late" and days_late is not None:
+            self.days_late.append(days_late)
+
+    def merge(self, other: Tally) -> None:
+        for name in ("occurrences", *OUTCOMES):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.days_late.extend(other.days_late)
+
+    @property
+    def applicable(self) -> int:
+        return self.on_time + self.late + self.missing
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.applicable if self.applicable else None
+
+    @property
+    def median_days_late(self) -> float | None:
+        return float(statistics.median(self.days_late)) if self.days_late else None
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.rate
+        return {
+            "occurrences": self.occurrences,
+            "on_time": self.on_time,
+            "late": self.late,
+            "missing": self.missing,
+            "not_applicable": self.not_applicable,
+            "pending": self.pending,
+            "applicable": self.applicable,
+            "adherence_rate": None if rate is None else round(rate, 4),
+            "median_days_late": self.median_days_late,
+        }
+
+
+@dataclass(frozen=True)
+class RoutineFigures:
+    routine_id: str
+    title: str
+    team: str
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class Summary:
+    scope: Scope
+    routines: tuple[RoutineFigures, ...]
+    teams: Mapping[str, Tally]
+    total: Tally
+
+    def as_dict(self) -> dict[str, Any]:
+        scope = self.scope
+        return {
+            "period": {
+                "label": scope.period.label,
+                "from": scope.period.start.isoformat(),
+                "to": scope.period.end.isoformat(),
+            },
+            "as_of": as_utc(scope.now).isoformat(),
+            "routine_filter": scope.routine_id,
+            "total": self.total.as_dict(),
+            "routines": [
+                {"routine_id": r.routine_id, "title": r.title, "team": r.team, **r.tally.as_dict()}
+                for r in self.routines
+            ],
+            "teams": [{"team": team, **t.as_dict()} for team, t in sorted(self.teams.items())],
+        }
+
+
+def _in_scope(stmt: Any, scope: Scope) -> Any:
+    stmt = stmt.where(
+        m.Occurrence.scheduled_date >= scope.period.start,
+        m.Occurrence.scheduled_date <= scope.period.end,
+    )
+    if scope.routine_id:
+        stmt = stmt.where(m.Occurrence.routine_id == scope.routine_id)
+    return stmt
+
+
+def summarise(session: Session, scope: Scope) -> Summary:
+    """Figures per routine, per team and in total; one narrow streamed pass."""
+    stmt = _in_scope(
+        select(
+            m.Occurrence.routine_id,
+            m.Occurrence.status,
+            m.Occurrence.due_date,
+            m.Occurrence.closed_at,
+        ),
+        scope,
+    ).order_by(m.Occurrence.routine_id)
+    today = scope.today
+    per_routine: dict[str, Tally] = {}
+    for routine_id, status, due, closed_at in session.execute(
+        stmt, execution_options={"yield_per": _BATCH}
+    ):
+        outcome = outcome_of(status, due, today)
+        days = _days_after(due, scope.local_date(closed_at)) if closed_at is not None else None
+        per_routine.setdefault(routine_id, Tally()).add(outcome, days)
+    figures = tuple(
+        RoutineFigures(rid, scope.info(rid).title, scope.info(rid).team, tally)
+        for rid, tally in sorted(per_routine.items())
+    )
+    teams: dict[str, Tally] = {}
+    total = Tally()
+    for fig in figures:
+        teams.setdefault(fig.team, Tally()).merge(fig.tally)
+        total.merge(fig.tally)
+    return Summary(scope, figures, teams, total)
+
+
+def _days_after(due: date, day: date) -> int:
+    return max(0, (day - due).days)
+
+
+# --- detail rows ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetailRow:
+    occurrence_id: int
+    routine_id: str
+    routine_title: str
+    team: str
+    scheduled_date: date
+    due_date: date
+    status: str
+    outcome: Outcome
+    person_key: str | None
+    person: str  # the required confirmer (or whoever confirmed), by name
+    confirmed_by: str  # the same name once this person confirmed, else ""
+    confirmed_at: datetime | None
+    confirmation: str  # confirm | not_applicable | "" (not confirmed by this person)
+    days_late: int | None
+    note: str
+    ledger_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "occurrence_id": self.occurrence_id,
+            "routine_id": self.routine_id,
+            "routine_title": self.routine_title,
+            "team": self.team,
+            "scheduled_date": self.scheduled_date.isoformat(),
+            "due_date": self.due_date.isoformat(),
+            "status": self.status,
+            "outcome": self.outcome,
+            "person": self.person,
+            "confirmed_by": self.confirmed_by,
+            "confirmed_at": as_utc(self.confirmed_at).isoformat() if self.confirmed_at else None,
+            "confirmation": self.confirmation,
+            "days_late": self.days_late,
+            "note": self.note,
+            "ledger_hash": self.ledger_hash,
+        }
+
+
+DETAIL_FIELDS: Final = (
+    "occurrence_id", "routine_id", "routine_title", "team", "scheduled_date", "due_date",
+    "status", "outcome", "person", "confirmed_by", "confirmed_at", "confirmation",
+    "days_late", "note", "ledger_hash",
+)  # fmt: skip
+
+
+def _detail_statement(scope: Scope) -> Select[Any]:
+    o, c, p = m.Occurrence, m.Confirmation, Person
+    who = union(
+        select(m.OccurrenceAssignee.occurrence_id, m.OccurrenceAssignee.person_key),
+        select(c.occurrence_id, c.person_key),
+    ).subquery("who")
+    ledger_hash = (
+        select(LedgerEntry.hash)
+        .where(
+            LedgerEntry.occurrence_id == o.id,
+            LedgerEntry.person_key == who.c.person_key,
+            LedgerEntry.event.in_((CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE)),
+        )
+        .order_by(LedgerEntry.seq)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            o.id,
+            o.routine_id,
+            o.scheduled_date,
+            o.due_date,
+            o.status,
+            o.closed_at,
+            o.reason,
+            who.c.person_key,
+            c.kind,
+            c.note,
+            c.created_at,
+            p.display_name,
+            p.erased_at,
+            ledger_hash,
+        )
+        .select_from(o)
+        .outerjoin(who, who.c.occurrence_id == o.id)
+        .outerjoin(c, and_(c.occurrence_id == o.id, c.person_key == who.c.person_key))
+        .outerjoin(p, p.person_key == who.c.person_key)
+    )
+    return _in_scope(stmt, scope).order_by(o.routine_id, o.scheduled_date, o.id, who.c.person_key)
+
+
+def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
+    """Stream the evidence rows of the scope, ordered by routine, date and person."""
+    today = scope.today
+    erased = ERASED.get(scope.lang, ERASED["en"])
+    result = session.execute(_detail_statement(scope), execution_options={"yield_per": _BATCH})
+    for (
+        occurrence_id, routine_id, scheduled, due, status, closed_at, reason,
+        person_key, kind, note, confirmed_at, display_name, erased_at, ledger_hash,
+    ) in result:  # fmt: skip
+        outcome = outcome_of(status, due, today)
+        info = scope.info(routine_id)
+        if person_key is None:
+            name = ""
+        elif erased_at is not None:
+            name = erased
+        else:
+            name = display_name or person_key
+        if kind == m.NA or (kind is None and outcome == "not_applicable"):
+            note = note or reason
+        yield DetailRow(
+            occurrence_id=occurrence_id,
+            routine_id=routine_id,
+            routine_title=info.title,
+            team=info.team,
+            scheduled_date=scheduled,
+            due_date=due,
+            status=status,
+            outcome=outcome,
+            person_key=person_key,
+            person=name,
+            confirmed_by=name if kind else "",
+            confirmed_at=confirmed_at if kind else None,
+            confirmation=kind or "",
+            days_late=_row_days_late(scope, outcome, due, kind, confirmed_at, closed_at, today),
+            note=note or "",
+            ledger_hash=ledger_hash or "",
+        )
+
+
+def _row_days_late(
+    scope: Scope,
+    outcome: Outcome,
+    due: date,
+    kind: str | None,
+    confirmed_at: datetime | None,
+    closed_at: datetime | None,
+    today: date,
+) -> int | None:
+    if kind == m.CONFIRM and confirmed_at is not None:
+        return _days_after(due, scope.local_date(confirmed_at))
+    if kind is None and outcome == "missing":
+        until = scope.local_date(closed_at) if closed_at is not None else today
+        return _days_after(due, until)
+    return None

@@ -1,0 +1,345 @@
+"""Adherence reports as files: CSV, JSON, self-contained HTML and a zip evidence package.
+
+Every writer takes the summary plus a *factory* of detail rows (a fresh iterator per call:
+the zip package writes the rows twice) and writes bytes to a binary stream as rows
+arrive, so memory stays flat however long the report is.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Final, Literal
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from routines.adherence import DETAIL_FIELDS, OUTCOMES, DetailRow, Summary
+from routines.ledger import as_utc
+
+Format = Literal["csv", "json", "html", "zip"]
+FORMATS: Final[tuple[Format, ...]] = ("csv", "json", "html", "zip")
+MIME: Final[dict[str, str]] = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "zip": "application/zip",
+}
+RowFactory = Callable[[], Iterator[DetailRow]]
+_TEMPLATES = Path(__file__).with_name("templates")
+
+LABELS: Final[dict[str, dict[str, str]]] = {
+    "sv": {
+        "occurrence_id": "förekomst-id",
+        "routine_id": "rutin-id",
+        "routine_title": "rutin",
+        "team": "team/kanal",
+        "scheduled_date": "planerat datum",
+        "due_date": "förfallodatum",
+        "status": "status",
+        "outcome": "utfall",
+        "person": "person",
+        "confirmed_by": "kvitterad av",
+        "confirmed_at": "kvitterad",
+        "confirmation": "kvittens",
+        "days_late": "dagar sen",
+        "note": "anteckning/bevis",
+        "ledger_hash": "liggarhash",
+        "on_time": "i tid",
+        "late": "sen",
+        "missing": "saknas",
+        "not_applicable": "ej tillämplig",
+        "pending": "pågår",
+        "occurrences": "förekomster",
+        "applicable": "tillämpliga",
+        "adherence_rate": "efterlevnad",
+        "median_days_late": "median dagar sen",
+        "title": "Efterlevnadsrapport",
+        "period": "Period",
+        "as_of": "Per",
+        "total": "Totalt",
+        "by_routine": "Per rutin",
+        "by_team": "Per team/kanal",
+        "details": "Underlag",
+        "chart": "Efterlevnad per rutin (i tid / tillämpliga)",
+        "rate_note": "Efterlevnad = i tid / tillämpliga; tillämpliga = i tid + sen + saknas.",
+    },
+    "en": {
+        "occurrence_id": "occurrence id",
+        "routine_id": "routine id",
+        "routine_title": "routine",
+        "team": "team/channel",
+        "scheduled_date": "scheduled date",
+        "due_date": "due date",
+        "status": "status",
+        "outcome": "outcome",
+        "person": "person",
+        "confirmed_by": "confirmed by",
+        "confirmed_at": "confirmed at",
+        "confirmation": "confirmation",
+        "days_late": "days late",
+        "note": "note/evidence",
+        "ledger_hash": "ledger hash",
+        "on_time": "on time",
+        "late": "late",
+        "missing": "missing",
+        "not_applicable": "not applicable",
+        "pending": "pending",
+        "occurrences": "occurrences",
+        "applicable": "applicable",
+        "adherence_rate": "adherence",
+        "median_days_late": "median days late",
+        "title": "Adherence report",
+        "period": "Period",
+        "as_of": "As of",
+        "total": "Total",
+        "by_routine": "By routine",
+        "by_team": "By team/channel",
+        "details": "Evidence",
+        "chart": "Adherence per routine (on time / applicable)",
+        "rate_note": "Adherence = on time / applicable; applicable = on time + late + missing.",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    return LABELS.get(lang, LABELS["sv"])
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Plain values for csv; free text that Excel would run as a formula is defused."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def local_time(summary: Summary, moment: datetime | None) -> str:
+    """`2027-01-05 10:12` in the report's timezone (SQLite hands back naive UTC)."""
+    if moment is None:
+        return ""
+    return as_utc(moment).astimezone(summary.scope.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def csv_cells(row: DetailRow, summary: Summary) -> list[object]:
+    data = row.as_dict()
+    data["confirmed_at"] = local_time(summary, row.confirmed_at)
+    return [_cell(data[name]) for name in DETAIL_FIELDS]
+
+
+def write_csv(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> None:
+    """UTF-8 with BOM (Excel reads å, ä, ö right), one header row, CRLF, text quoted.
+
+    Every text cell is quoted, so commas, semicolons (the Swedish Excel separator),
+    quotes and line breaks inside notes survive a round trip.
+    """
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    try:
+        writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+        names = labels(summary.scope.lang)
+        writer.writerow([names[f] for f in DETAIL_FIELDS])
+        for row in rows:
+            writer.writerow(csv_cells(row, summary))
+        text.flush()
+    finally:
+        text.detach()
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def write_json(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> None:
+    """`{"summary": {...}, "details": [...]}`, written row by row."""
+    out.write(b'{"summary":')
+    out.write(_json_bytes(summary.as_dict()))
+    out.write(b',"details":[')
+    first = True
+    for row in rows:
+        if not first:
+            out.write(b",\n")
+        out.write(_json_bytes(row.as_dict()))
+        first = False
+    out.write(b"]}\n")
+
+
+def write_summary_json(summary: Summary, out: IO[bytes]) -> None:
+    out.write(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+    out.write(b"\n")
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    rate: float | None
+    y: int
+    width: int
+    text: str
+
+
+_CHART_WIDTH = 400
+_BAR_HEIGHT = 22
+
+
+def chart_bars(summary: Summary) -> list[Bar]:
+    bars = []
+    for i, fig in enumerate(summary.routines):
+        rate = fig.tally.rate
+        bars.append(
+            Bar(
+                label=fig.title,
+                rate=rate,
+                y=i * (_BAR_HEIGHT + 6),
+                width=round((rate or 0.0) * _CHART_WIDTH),
+                text="–" if rate is None else f"{rate:.0%}",
+            )
+        )
+    return bars
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(_TEMPLATES)),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
+    env.filters["dash"] = lambda v: "–" if v is None or v == "" else v
+    return env
+
+
+def write_html(
+    summary: Summary,
+    rows: Iterable[DetailRow],
+    out: IO[bytes],
+    *,
+    verify_lines: Sequence[str] = (),
+) -> None:
+    """One self-contained page: summary tables, inline SVG chart, evidence rows, print CSS."""
+    template = _environment().get_template("report.html.j2")
+    bars = chart_bars(summary)
+    stream = template.generate(
+        s=summary,
+        t=labels(summary.scope.lang),
+        lang=summary.scope.lang,
+        outcomes=OUTCOMES,
+        bars=bars,
+        chart_width=_CHART_WIDTH,
+        chart_height=max(1, len(bars)) * (_BAR_HEIGHT + 6),
+        bar_height=_BAR_HEIGHT,
+        rows=rows,
+        local_time=lambda moment: local_time(summary, moment),
+        verify_lines=verify_lines,
+    )
+    buffer: list[str] = []
+    size = 0
+    for chunk in stream:
+        buffer.append(chunk)
+        size += len(chunk)
+        if size > 64 * 1024:
+            out.write("".join(buffer).encode("utf-8"))
+            buffer, size = [], 0
+    out.write("".join(buffer).encode("utf-8"))
+
+
+# --- zip evidence package ------------------------------------------------------------------
+
+
+class _Hashing(io.RawIOBase):
+    """A write-only stream that hashes and counts what passes through to `target`."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self._target = target
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.sha256.update(chunk)
+        self.size += len(chunk)
+        self._target.write(chunk)
+        return len(chunk)
+
+
+def write_zip(
+    summary: Summary,
+    rows: RowFactory,
+    out: IO[bytes],
+    *,
+    verify_lines: Sequence[str],
+    head: tuple[int, str],
+) -> None:
+    """report.html, details.csv, summary.json, verify.txt and manifest.json (SHA-256 each)."""
+    members: list[tuple[str, Callable[[IO[bytes]], object]]] = [
+        ("report.html", lambda f: write_html(summary, rows(), f, verify_lines=verify_lines)),
+        ("details.csv", lambda f: write_csv(summary, rows(), f)),
+        ("summary.json", lambda f: write_summary_json(summary, f)),
+        ("verify.txt", lambda f: f.write(("\n".join(verify_lines) + "\n").encode("utf-8"))),
+    ]
+    manifest: list[dict[str, Any]] = []
+    stamp = as_utc(summary.scope.now).astimezone(summary.scope.tz)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        for name, write in members:
+            with package.open(_member(name, stamp), "w", force_zip64=True) as member:
+                hashing = _Hashing(member)
+                write(hashing)  # type: ignore[arg-type]
+            manifest.append(
+                {"file": name, "sha256": hashing.sha256.hexdigest(), "bytes": hashing.size}
+            )
+        document = {
+            "period": summary.as_dict()["period"],
+            "as_of": summary.as_dict()["as_of"],
+            "ledger_head": {"seq": head[0], "hash": head[1]},
+            "files": manifest,
+        }
+        package.writestr("manifest.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _member(name: str, stamp: datetime) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def write_report(
+    fmt: Format,
+    summary: Summary,
+    rows: RowFactory,
+    out: IO[bytes],
+    *,
+    verify: Callable[[], tuple[Sequence[str], tuple[int, str]]] | None = None,
+) -> None:
+    """Dispatch on format; `verify` (ledger check lines and head) is run for zip only."""
+    if fmt == "csv":
+        write_csv(summary, rows(), out)
+    elif fmt == "json":
+        write_json(summary, rows(), out)
+    elif fmt == "html":
+        write_html(summary, rows(), out)
+    elif fmt == "zip":
+        lines, head = verify() if verify is not None else ((), (0, ""))
+        write_zip(summary, rows, out, verify_lines=lines, head=head)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
