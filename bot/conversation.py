@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 
 from bot.i18n import normalise_lang, t
 from bot.messages import AnswerCard, Button, Incoming, Reply
-from knowledge.model import Answer
+from knowledge.model import Answer, Lang
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class ChatFeature(Protocol):
 
 
 class Answerer(Protocol):
-    def answer(self, question: str, lang: str | None = None) -> Answer: ...
+    def answer(self, question: str, lang: Lang | None = None) -> Answer: ...
 
 
 class QuestionLog(Protocol):

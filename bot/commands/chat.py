@@ -1,9 +1,71 @@
-"""`gdpr-bot run` and `gdpr-bot chat`."""
+"""`gdpr-bot run` (server, Socket Mode and console as configured) and `gdpr-bot chat`."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 import typer
+
+from bot.config import Settings
+from bot.logs import configure_logging
+
+
+def _services_or_exit(settings: Settings) -> object:
+    """Build the bot; on a broken knowledge base print every problem and exit non-zero."""
+    from bot.app import build_services
+    from knowledge import KnowledgeError
+
+    try:
+        return build_services(settings)
+    except KnowledgeError as exc:
+        typer.echo("The knowledge base has problems; the bot will not start:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(code=2) from exc
+
+
+def wants_console(settings: Settings) -> bool:
+    """`GDPRBOT_CONSOLE=auto` opens the console only when no chat platform is configured."""
+    if settings.console == "auto":
+        return not (settings.slack_configured or settings.teams_configured)
+    return settings.console == "on"
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+
+    @app.command("run")
+    def run() -> None:
+        """Start the bot: HTTP server (Slack, Teams, health), Socket Mode, console as configured."""
+        from bot.app import Services
+        from bot.web import serve
+
+        settings = Settings()
+        console = wants_console(settings)
+        # The console shares the terminal with the log: keep the log to warnings then.
+        configure_logging("WARNING" if console else settings.log_level, settings.log_format)
+        services = _services_or_exit(settings)
+        assert isinstance(services, Services)
+        asyncio.run(serve(services, console=console))
+
+    @app.command("chat")
+    def chat() -> None:
+        """Chat with the bot in this terminal (also works piped: echo "fråga" | gdpr-bot chat)."""
+        from bot.app import Services
+        from bot.console import Console
+
+        settings = Settings()
+        configure_logging("WARNING", settings.log_format)
+        services = _services_or_exit(settings)
+        assert isinstance(services, Services)
+
+        async def main() -> None:
+            await services.start()
+            try:
+                await Console(services.conversation).run()
+            finally:
+                await services.close()
+
+        asyncio.run(main())
+        sys.stdout.flush()

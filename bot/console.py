@@ -1,0 +1,138 @@
+"""The console front end: the embedded default when no chat platform is configured.
+
+Reads lines from stdin (a terminal or a pipe), sends each through the same conversation
+as Slack and Teams, and prints the replies as plain text. Buttons are numbered; typing
+the number clicks the button (so 👍/👎 and routine confirmations work here too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from bot.conversation import Conversation, source_line
+from bot.i18n import t
+from bot.messages import Action, Button, ConversationRef, Incoming, Reply
+
+QUIT_WORDS = {"quit": "en", "exit": "en", "avsluta": "sv", "sluta": "sv", "hejdå": "sv"}
+CONSOLE_REF = ConversationRef(platform="console", conversation_id="console")
+
+
+def console_user() -> str:
+    """The local person at the keyboard, by OS user name."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment (some containers)
+        return "console-user"
+
+
+def render_reply(reply: Reply, buttons_from: int = 1) -> str:
+    """A reply as plain text: the answer, its source line, and numbered buttons."""
+    lines: list[str] = []
+    if reply.card is not None:
+        lines.append(f"== {reply.card.title} ==")
+    lines.append(reply.text.strip())
+    if reply.card is not None:
+        lines.append(f"({source_line(reply.card, reply.card.lang)})")
+    if reply.link:
+        lines.append(reply.link)
+    if reply.attachment is not None:
+        lines.append(f"[{reply.attachment.filename}: {len(reply.attachment.content)} bytes]")
+    if reply.buttons:
+        numbered = (f"[{buttons_from + i}] {b.label}" for i, b in enumerate(reply.buttons))
+        lines.append("  ".join(numbered))
+    return "\n".join(line for line in lines if line)
+
+
+class Console:
+    def __init__(
+        self,
+        conversation: Conversation,
+        *,
+        stdin: TextIO | None = None,
+        write: Callable[[str], None] = print,
+        user_id: str | None = None,
+    ) -> None:
+        self._conversation = conversation
+        self._stdin = stdin or sys.stdin
+        self._write = write
+        self._user_id = user_id or console_user()
+        self._buttons: list[Button] = []
+
+    def greet(self) -> None:
+        self._write(f"{t('greeting', 'sv')}\n{t('greeting', 'en')}\n")
+        self._write(render_reply(self._conversation.help_reply("sv", console=True)))
+        self._write("(Write `help` for the commands in English.)\n")
+
+    async def run(self) -> None:
+        """Greet, then answer line by line until `quit`/`avsluta` or end of input."""
+        self.greet()
+        lines = _line_reader(self._stdin)
+        interactive = self._stdin.isatty()
+        while True:
+            if interactive:
+                self._write_prompt()
+            line = await lines.get()
+            if line is None:
+                return
+            text = line.strip()
+            if text.lower() in QUIT_WORDS:
+                self._write(t("bye", QUIT_WORDS[text.lower()]))
+                return
+            if text:
+                await self.say(text)
+
+    async def say(self, text: str) -> list[Reply]:
+        """One line typed by the user: a message, or the number of a button shown last."""
+        replies = await self._conversation.handle(self._incoming(text))
+        self._show(replies)
+        return replies
+
+    def _incoming(self, text: str) -> Incoming:
+        button = self._button_for(text)
+        return Incoming(
+            platform="console",
+            user_id=self._user_id,
+            text="" if button else text,
+            conversation=CONSOLE_REF,
+            is_direct=True,
+            action=Action(action_id=button.action_id, value=button.value) if button else None,
+        )
+
+    def _button_for(self, text: str) -> Button | None:
+        if text.isdigit() and 1 <= int(text) <= len(self._buttons):
+            return self._buttons[int(text) - 1]
+        return None
+
+    def _show(self, replies: Sequence[Reply]) -> None:
+        buttons: list[Button] = []
+        for reply in replies:
+            self._write(render_reply(reply, buttons_from=len(buttons) + 1) + "\n")
+            buttons.extend(reply.buttons)
+        if buttons or replies:
+            self._buttons = buttons
+
+    def _write_prompt(self) -> None:
+        sys.stdout.write("> ")
+        sys.stdout.flush()
+
+
+def _line_reader(stream: TextIO) -> asyncio.Queue[str | None]:
+    """Lines from `stream` on a daemon thread, so a blocked read never holds up shutdown."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+        except (RuntimeError, ValueError):  # the loop or the stream closed under us
+            return
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    return queue

@@ -1,0 +1,97 @@
+"""The one aiohttp server: platform webhooks, health and readiness, and what others add.
+
+Routes:
+- `POST /slack/events`  Slack HTTP mode (events, slash command, interactivity)
+- `POST /api/messages`  Microsoft Teams (Bot Framework), added in the marked place below
+- `GET /healthz`        liveness: the process serves requests
+- `GET /readyz`         readiness: database reachable and knowledge loaded (else 503)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
+# Slack bodies are small; this bounds what an unauthenticated client can make us read.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    ready = await request.app[SERVICES].ready()
+    return web.json_response(
+        {"status": "ready" if ready else "not ready"}, status=200 if ready else 503
+    )
+
+
+def build_web_app(services: Services) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SERVICES] = services
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+    # --- platform routes ----------------------------------------------------------------
+    if services.slack is not None:
+        app.router.add_post("/slack/events", services.slack.handle_http)
+    # Teams: `POST /api/messages` (bot/teams/front_end.py) when Teams is enabled.
+    if services.teams is not None:
+        services.teams.add_routes(app)
+
+    # --- other routes (metrics, report downloads) -----------------------------------------
+    return app
+
+
+async def start_server(services: Services, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve the app on host:port (0 = any free port); returns the runner and the bound port."""
+    runner = web.AppRunner(build_web_app(services), access_log=None, shutdown_timeout=15)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = port
+    server = getattr(site, "_server", None)
+    if server is not None and server.sockets:
+        bound = int(server.sockets[0].getsockname()[1])
+    log.info("http server listening", extra={"host": host, "port": bound})
+    return runner, bound
+
+
+async def serve(services: Services, *, console: bool) -> None:
+    """Run until SIGTERM/SIGINT (or the console user quits), then shut down gracefully.
+
+    Shutdown order: stop accepting and let in-flight requests finish, then stop the
+    platform connections and schedulers, then close the database.
+    """
+    settings = services.settings
+    runner, _ = await start_server(services, settings.host, settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    console_task: asyncio.Task[None] | None = None
+    try:
+        await services.start()
+        if console:
+            from bot.console import Console
+
+            console_task = asyncio.create_task(Console(services.conversation).run())
+            console_task.add_done_callback(lambda _: stop.set())
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        if console_task is not None and not console_task.done():
+            console_task.cancel()
+        await runner.cleanup()
+        await services.close()

@@ -1,0 +1,250 @@
+"""Slack in HTTP mode: signed requests to the bot's real /slack/events, replies at the fake."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from sqlalchemy import select
+
+from bot.question_log import QuestionRecord
+from tests.bot.conftest import RunningBot
+from tests.bot.slack_payloads import (
+    CHANNEL,
+    DM_CHANNEL,
+    USER,
+    block_action,
+    dm,
+    home_opened,
+    mention,
+    new_event_id,
+    slash_command,
+)
+from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
+
+
+async def test_direct_message_is_answered_with_the_article_title(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    response = await running_bot.post_slack(dm("hur länge sparar vi samtalsinspelningar?"))
+
+    assert response.status == 200
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert post.params["channel"] == DM_CHANNEL
+    assert "Hur länge sparar vi samtalsinspelningar?" in post.blocks_text
+    assert "Kundtjänstchef" in post.blocks_text
+    assert "2026-09-01" in post.blocks_text
+
+
+async def test_answer_carries_feedback_buttons_with_the_question_id(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(dm("how long do we keep call recordings?"))
+
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    [up] = post.action_values("answer.up")
+    assert post.action_values("answer.down") == [up]
+    assert int(up) > 0
+
+
+async def test_mention_is_answered_in_a_thread(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(mention("what is a personal data breach?", ts="1700000005.000100"))
+
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert post.params["channel"] == CHANNEL
+    assert post.params["thread_ts"] == "1700000005.000100"
+    assert "What do I do about a personal data breach?" in post.blocks_text
+
+
+async def test_slash_command_answers_privately_through_the_response_url(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    body = slash_command("hur länge sparar vi samtalsinspelningar", fake_slack.response_url())
+
+    response = await running_bot.post_slack(body)
+
+    assert response.status == 200
+    [hook] = await fake_slack.wait_for("response_url")
+    assert hook.params["response_type"] == "ephemeral"
+    assert "Hur länge sparar vi samtalsinspelningar?" in hook.blocks_text
+
+
+async def test_slash_command_help_in_swedish(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(slash_command("hjälp", fake_slack.response_url()))
+
+    [hook] = await fake_slack.wait_for("response_url")
+    assert "Det här kan jag" in hook.blocks_text
+
+
+async def test_help_in_english(running_bot: RunningBot, fake_slack: FakeSlackApi) -> None:
+    await running_bot.post_slack(dm("help"))
+
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert "What I can do" in post.blocks_text
+
+
+async def test_unanswerable_question_falls_back_to_the_dpo(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(dm("vad kostar en banan på månen?"))
+
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert "dpo@example.test" in post.blocks_text
+    assert not any(b["type"] == "context" for b in post.blocks)
+
+
+async def test_feedback_double_click_is_recorded_once(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(dm("how long do we keep call recordings?"))
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    [question_id] = post.action_values("answer.up")
+    click = block_action("answer.up", question_id, fake_slack.response_url("action"))
+
+    first = await running_bot.post_slack(click)
+    second = await running_bot.post_slack(click)
+
+    assert (first.status, second.status) == (200, 200)
+    await fake_slack.wait_for("chat.postMessage", 2)  # the one "thanks"
+    await asyncio.sleep(0.2)  # give a wrongly-processed second click time to show up
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    with running_bot.services.sessions() as session:
+        record = session.scalars(select(QuestionRecord)).one()
+    assert record.vote == "up"
+
+
+async def test_retried_event_gets_exactly_one_reply(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    event = dm("hur länge sparar vi samtalsinspelningar?", event_id=new_event_id())
+
+    await running_bot.post_slack(event)
+    retry = await running_bot.post_slack(
+        event, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+
+    assert retry.status == 200
+    await fake_slack.wait_for("chat.postMessage")
+    await asyncio.sleep(0.3)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_the_bots_own_messages_are_ignored(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    own = dm("Samtalsinspelningar sparas i 90 dagar", user=BOT_USER_ID, bot_id=BOT_ID)
+
+    response = await running_bot.post_slack(own)
+    await running_bot.post_slack(dm("help"))
+
+    assert response.status == 200
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert "What I can do" in post.blocks_text
+
+
+async def test_bad_signature_is_rejected(running_bot: RunningBot, fake_slack: FakeSlackApi) -> None:
+    body = json.dumps(dm("help"))
+    headers = running_bot.signer.headers(body)
+    headers["X-Slack-Signature"] = "v0=" + "0" * 64
+
+    response = await running_bot.post_slack(body, headers=headers, sign=False)
+
+    assert response.status == 401
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+async def test_stale_timestamp_is_rejected(running_bot: RunningBot) -> None:
+    six_minutes_ago = int(time.time()) - 6 * 60
+
+    response = await running_bot.post_slack(dm("help"), timestamp=six_minutes_ago)
+
+    assert response.status == 401
+
+
+async def test_unsigned_request_is_rejected(running_bot: RunningBot) -> None:
+    response = await running_bot.post_slack(dm("help"), sign=False)
+
+    assert response.status == 401
+
+
+async def test_malformed_json_is_a_client_error(running_bot: RunningBot) -> None:
+    response = await running_bot.post_slack('{"type": "event_callback", "event": ')
+
+    assert 400 <= response.status < 500
+
+
+async def test_json_that_is_not_an_object_is_a_client_error(running_bot: RunningBot) -> None:
+    response = await running_bot.post_slack('["not", "an", "event"]')
+
+    assert 400 <= response.status < 500
+
+
+async def test_invalid_utf8_is_a_client_error(running_bot: RunningBot) -> None:
+    response = await running_bot.post_slack(b'{"type": "event_callback", "x": "\xff\xfe"}')
+
+    assert response.status == 400
+
+
+async def test_unknown_event_type_is_acknowledged_and_ignored(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    unknown = dm("x")
+    unknown["event"] = {"type": "reaction_added", "user": USER, "reaction": "thumbsup"}
+
+    response = await running_bot.post_slack(unknown)
+    await running_bot.post_slack(dm("help"))
+
+    assert response.status == 200
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert "What I can do" in post.blocks_text
+
+
+async def test_a_40000_character_message_is_answered_without_crashing(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    response = await running_bot.post_slack(dm("samtalsinspelningar " * 2000))
+
+    assert response.status == 200
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert post.blocks
+
+
+async def test_server_keeps_serving_after_bad_input(running_bot: RunningBot) -> None:
+    await running_bot.post_slack(b"\xff\xff")
+    await running_bot.post_slack("{")
+
+    async with running_bot.http.get(f"{running_bot.url}/healthz") as response:
+        assert response.status == 200
+
+
+async def test_rate_limited_post_is_retried_after_retry_after(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(dm("help"))  # warms up auth.test
+    await fake_slack.wait_for("chat.postMessage")
+    fake_slack.rate_limit(1, retry_after=1)
+
+    await running_bot.post_slack(dm("hjälp"))
+
+    [_, second] = await fake_slack.wait_for("chat.postMessage", 2)
+    [limited] = [c for c in fake_slack.calls if c.status == 429]
+    assert limited.method == "chat.postMessage"
+    assert second.at - limited.at >= 1.0
+
+
+async def test_app_home_is_published_with_help_and_routines(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(home_opened())
+
+    [publish] = await fake_slack.wait_for("views.publish")
+    assert publish.params["user_id"] == USER
+    view = json.dumps(publish.params["view"], ensure_ascii=False)
+    assert '"type": "home"' in view
+    assert "Det här kan jag" in view
+    assert "Inga rutiner ännu" in view

@@ -1,0 +1,218 @@
+"""A fake Slack Web API on 127.0.0.1 (random port) that records every call.
+
+Point the bot at it with `GDPRBOT_SLACK_API_URL=<fake.api_url>`. Every Web API call
+(`POST /api/<method>`), every file upload to the URL it hands out and every post to a
+`response_url` under it is recorded as a `Call`, in arrival order. `rate_limit(n)` makes
+the next n calls answer 429 with Retry-After. `socket_url` (set by the Socket Mode fake)
+is what `apps.connections.open` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+BOT_USER_ID = "UBOT00001"
+BOT_ID = "BBOT00001"
+TEAM_ID = "T00000001"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    status: int = 200
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.params.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+    @property
+    def blocks_text(self) -> str:
+        """Every text in the blocks, joined: what a test asserts a reply contains."""
+        return json.dumps(self.blocks, ensure_ascii=False)
+
+    def action_values(self, action_id: str) -> list[str]:
+        return [
+            element.get("value", "")
+            for block in self.blocks
+            if block.get("type") == "actions"
+            for element in block.get("elements", [])
+            if element.get("action_id") == action_id
+        ]
+
+
+class FakeSlackApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.socket_url: str | None = None
+        self.users: dict[str, dict[str, Any]] = {}
+        self._rate_limited = 0
+        self._retry_after = 1
+        self._ts = itertools.count(1)
+        self._files = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> FakeSlackApi:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/hooks/{hook}", self._hook)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/"
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        """A slash command / interactivity `response_url` that lands here."""
+        return f"{self.base_url}hooks/{name}"
+
+    # --- test controls ----------------------------------------------------------------
+
+    def rate_limit(self, calls: int, retry_after: int = 1) -> None:
+        """The next `calls` Web API calls answer 429 with `Retry-After: retry_after`."""
+        self._rate_limited = calls
+        self._retry_after = retry_after
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.status == 200]
+
+    async def wait_for(self, method: str, count: int = 1, *, timeout: float = 10.0) -> list[Call]:
+        """Wait until `count` successful calls to `method` arrived; return them."""
+        return await self.wait_until(lambda: len(self.calls_to(method)) >= count, method, timeout)
+
+    async def wait_until(
+        self, predicate: Callable[[], bool], method: str, timeout: float = 10.0
+    ) -> list[Call]:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+        return self.calls_to(method)
+
+    # --- handlers ---------------------------------------------------------------------
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        if self._rate_limited > 0:
+            self._rate_limited -= 1
+            await self._record(Call(method, params, status=429))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(self._retry_after)},
+            )
+        body = self._answer(method, params)
+        await self._record(Call(method, params))
+        return web.json_response(body)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Fake",
+                "user": "gdpr-bot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+            }
+        if method == "chat.postMessage":
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+        if method == "chat.update":
+            return {"ok": True, "channel": channel, "ts": params.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1", **_json(params.get("view"))}}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.lstrip("U")}}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            return {"ok": True, "user": self.users.get(user, {"id": user, "name": user})}
+        if method == "users.lookupByEmail":
+            email = str(params.get("email", ""))
+            for user in self.users.values():
+                if user.get("profile", {}).get("email") == email:
+                    return {"ok": True, "user": user}
+            return {"ok": False, "error": "users_not_found"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._files):08d}"
+            return {
+                "ok": True,
+                "upload_url": f"{self.base_url}upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = _json(params.get("files")) or []
+            return {"ok": True, "files": files}
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "no_socket_server"}
+            return {"ok": True, "url": self.socket_url}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        content = await request.read()
+        await self._record(
+            Call("upload", {"file_id": request.match_info["file_id"], "content": content})
+        )
+        return web.Response(text=f"OK - {len(content)}")
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        params = await _params(request)
+        params["hook"] = request.match_info["hook"]
+        await self._record(Call("response_url", params))
+        return web.Response(text="ok")
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if request.content_type == "application/json":
+        return dict(json.loads(raw or b"{}"))
+    if request.content_type == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(raw.decode("utf-8")))
+    if request.content_type.startswith("multipart/"):
+        return {"multipart": True}
+    return {}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return {}
+    return value if value is not None else {}
