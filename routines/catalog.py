@@ -141,7 +141,7 @@ class _Problems:
 
 def _line(mapping: Any, key: str) -> int:
     if isinstance(mapping, _Map):
-        return mapping.key_lines.get(key, mapping.line)
+        return getattr(mapping, "key_lines", {}).get(key, mapping.line)
     return 0
 
 
@@ -465,7 +465,7 @@ def _routine(entry: _Map, p: _Problems, default_timezone: str) -> Routine | None
             p.add(_line(entry, "escalate"), "escalate", "expected {after_days: N, to: [...]}")
         else:
             after = _int(esc_raw, "after_days", "escalate.after_days", _line(entry, "escalate"), p)
-            to = _targets(_Map(esc_raw), "to", p)
+            to = _targets(esc_raw if isinstance(esc_raw, _Map) else _Map(esc_raw), "to", p)
             if not to:
                 p.add(_line(entry, "escalate"), "escalate.to", "escalation target missing")
             escalate = Escalate(after_days=after or 0, to=to)

@@ -1,0 +1,275 @@
+"""Confirm, not applicable, add a note: who may, what it changes, what it returns.
+
+Each use case runs inside the caller's transaction, takes `now`, and returns an `Outcome`
+value the chat can turn into a reply. A double click (or a retried interaction arriving
+at another replica) hits the unique key on (occurrence, person) and is recorded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from routines import ledger
+from routines.models import (
+    CONFIRM,
+    DONE,
+    LATE,
+    MISSED,
+    NA,
+    NOT_APPLICABLE,
+    OPEN,
+    Confirmation,
+    Occurrence,
+    OccurrenceAssignee,
+    OccurrenceNote,
+)
+from routines.occurrences import insert_once
+from routines.people import Person, person_key_for
+from routines.scheduling import local_date
+
+MAX_NOTE_CHARS = 2000
+
+Result = Literal[
+    "confirmed",  # recorded; others still have to confirm (confirm: all)
+    "completed",  # recorded and the occurrence is now done (or late)
+    "not_applicable",  # recorded and the occurrence is closed as not applicable
+    "noted",  # note added
+    "already",  # this person had already answered: nothing new recorded
+    "closed",  # someone else closed it already
+    "not_assignee",  # this person may not confirm it
+    "not_found",
+    "needs_evidence",  # evidence: required and no note given
+    "needs_reason",  # not applicable without a reason
+]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who clicked, as the platform tells us (turned into a person_key here)."""
+
+    platform: str
+    user_id: str
+    display_name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    occurrence_id: int
+    routine_id: str = ""
+    status: str = ""  # the occurrence's status afterwards
+    person_key: str | None = None
+    at: datetime | None = None  # when it was recorded (the first time, for `already`)
+    remaining: int = 0  # assignees still to confirm
+    reason: str = ""
+    kind: str = CONFIRM  # what `already` refers to: confirm | not_applicable
+
+    @property
+    def recorded(self) -> bool:
+        return self.result in {"confirmed", "completed", "not_applicable", "noted", "already"}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()[:MAX_NOTE_CHARS]
+
+
+def _load(session: Session, occurrence_id: int) -> Occurrence | None:
+    # Lock the occurrence so "all assignees confirmed" is decided by one transaction.
+    return session.get(Occurrence, occurrence_id, with_for_update=True)
+
+
+def assignee_key(
+    session: Session, occurrence: Occurrence, person_key: str, email: str | None
+) -> str | None:
+    """The key to record the actor under, or None if they are not an assignee.
+
+    An assignee named by e-mail may click from a platform account we had not seen yet:
+    the e-mail the platform reports links the two.
+    """
+    if occurrence.anyone_in_channel:
+        return person_key
+    keys = set(
+        session.scalars(
+            select(OccurrenceAssignee.person_key).where(
+                OccurrenceAssignee.occurrence_id == occurrence.id
+            )
+        )
+    )
+    if person_key in keys:
+        return person_key
+    person = session.get(Person, person_key)
+    emails = {e.lower() for e in (email, person.email if person else None) if e}
+    if not emails or not keys:
+        return None
+    return session.scalar(
+        select(Person.person_key).where(
+            Person.person_key.in_(keys), func.lower(Person.email).in_(emails)
+        )
+    )
+
+
+def _remaining(session: Session, occurrence: Occurrence) -> int:
+    if occurrence.anyone_in_channel or occurrence.confirm_mode != "all":
+        return 0
+    confirmed = select(Confirmation.person_key).where(Confirmation.occurrence_id == occurrence.id)
+    return len(
+        session.scalars(
+            select(OccurrenceAssignee.person_key).where(
+                OccurrenceAssignee.occurrence_id == occurrence.id,
+                OccurrenceAssignee.person_key.not_in(confirmed),
+            )
+        ).all()
+    )
+
+
+def _existing(session: Session, occurrence_id: int, key: str) -> Confirmation | None:
+    return session.scalar(
+        select(Confirmation).where(
+            Confirmation.occurrence_id == occurrence_id, Confirmation.person_key == key
+        )
+    )
+
+
+def _gate(
+    session: Session, occurrence_id: int, actor: Actor, now: datetime
+) -> Outcome | tuple[Occurrence, str]:
+    """Common checks: the occurrence exists and the actor is one of its assignees."""
+    occurrence = _load(session, occurrence_id)
+    if occurrence is None:
+        return Outcome("not_found", occurrence_id)
+    key = person_key_for(
+        session, actor.platform, actor.user_id, now,
+        display_name=actor.display_name, email=actor.email,
+    )  # fmt: skip
+    matched = assignee_key(session, occurrence, key, actor.email)
+    if matched is None:
+        return Outcome("not_assignee", occurrence.id, occurrence.routine_id,
+                       occurrence.status, key)  # fmt: skip
+    return occurrence, matched
+
+
+def _answered(occurrence: Occurrence, existing: Confirmation) -> Outcome:
+    return Outcome(
+        "already", occurrence.id, occurrence.routine_id, occurrence.status,
+        existing.person_key, ledger.as_utc(existing.created_at), kind=existing.kind,
+        reason=existing.note or "",
+    )  # fmt: skip
+
+
+def confirm(
+    session: Session,
+    occurrence_id: int,
+    actor: Actor,
+    now: datetime,
+    *,
+    note: str | None = None,
+    evidence: str = "none",
+    timezone: str = "Europe/Stockholm",
+) -> Outcome:
+    gate = _gate(session, occurrence_id, actor, now)
+    if isinstance(gate, Outcome):
+        return gate
+    occurrence, key = gate
+    existing = _existing(session, occurrence.id, key)
+    if existing is not None:
+        return _answered(occurrence, existing)
+    if occurrence.status not in (OPEN, MISSED):
+        return Outcome("closed", occurrence.id, occurrence.routine_id, occurrence.status, key)
+    text = _clean(note)
+    if evidence == "required" and not text:
+        return Outcome("needs_evidence", occurrence.id, occurrence.routine_id,
+                       occurrence.status, key)  # fmt: skip
+    values = {"occurrence_id": occurrence.id, "person_key": key, "kind": CONFIRM,
+              "note": text or None, "created_at": now}  # fmt: skip
+    if insert_once(session, Confirmation, values) is None:  # a concurrent double click won
+        existing = _existing(session, occurrence.id, key)
+        assert existing is not None
+        return _answered(occurrence, existing)
+    data = {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
+            "person_key": key}  # fmt: skip
+    if text:
+        data["note_sha256"] = _digest(text)
+    ledger.append_event(session, ledger.CONFIRMATION_RECORDED, data, now)
+    remaining = _remaining(session, occurrence)
+    if remaining:
+        return Outcome("confirmed", occurrence.id, occurrence.routine_id, occurrence.status,
+                       key, now, remaining)  # fmt: skip
+    on_time = local_date(now, timezone) <= occurrence.due_date
+    occurrence.status = DONE if on_time else LATE
+    occurrence.closed_at = now
+    occurrence.closed_by = key
+    return Outcome("completed", occurrence.id, occurrence.routine_id, occurrence.status, key, now)
+
+
+def not_applicable(
+    session: Session, occurrence_id: int, actor: Actor, reason: str | None, now: datetime
+) -> Outcome:
+    """Close the occurrence as not applicable; a reason is required (it is evidence)."""
+    gate = _gate(session, occurrence_id, actor, now)
+    if isinstance(gate, Outcome):
+        return gate
+    occurrence, key = gate
+    existing = _existing(session, occurrence.id, key)
+    if existing is not None:
+        return _answered(occurrence, existing)
+    if occurrence.status not in (OPEN, MISSED):
+        return Outcome("closed", occurrence.id, occurrence.routine_id, occurrence.status, key)
+    text = _clean(reason)
+    if not text:
+        return Outcome("needs_reason", occurrence.id, occurrence.routine_id,
+                       occurrence.status, key)  # fmt: skip
+    values = {"occurrence_id": occurrence.id, "person_key": key, "kind": NA,
+              "note": text, "created_at": now}  # fmt: skip
+    if insert_once(session, Confirmation, values) is None:
+        existing = _existing(session, occurrence.id, key)
+        assert existing is not None
+        return _answered(occurrence, existing)
+    ledger.append_event(
+        session,
+        ledger.OCCURRENCE_NOT_APPLICABLE,
+        {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
+         "person_key": key, "reason": text},
+        now,
+    )  # fmt: skip
+    occurrence.status = NOT_APPLICABLE
+    occurrence.reason = text
+    occurrence.closed_at = now
+    occurrence.closed_by = key
+    return Outcome("not_applicable", occurrence.id, occurrence.routine_id, NOT_APPLICABLE,
+                   key, now, reason=text)  # fmt: skip
+
+
+def add_note(
+    session: Session, occurrence_id: int, actor: Actor, text: str | None, now: datetime
+) -> Outcome:
+    """Attach a note or evidence link (also after the occurrence is closed)."""
+    gate = _gate(session, occurrence_id, actor, now)
+    if isinstance(gate, Outcome):
+        return gate
+    occurrence, key = gate
+    body = _clean(text)
+    if not body:
+        return Outcome("needs_evidence", occurrence.id, occurrence.routine_id,
+                       occurrence.status, key)  # fmt: skip
+    note = OccurrenceNote(occurrence_id=occurrence.id, person_key=key, text=body, created_at=now)
+    session.add(note)
+    session.flush([note])
+    ledger.append_event(
+        session,
+        ledger.NOTE_ADDED,
+        {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
+         "person_key": key, "note_id": note.id, "note_sha256": _digest(body)},
+        now,
+    )  # fmt: skip
+    return Outcome("noted", occurrence.id, occurrence.routine_id, occurrence.status, key, now)

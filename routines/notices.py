@@ -1,0 +1,152 @@
+"""Routine messages in neutral terms (sv + en): what a post, reminder or escalation says."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from routines.catalog import Routine
+from routines.models import ESCALATION, POST, REMINDER, REREMINDER, Occurrence
+from routines.ports import (
+    ACTION_CONFIRM,
+    ACTION_NOT_APPLICABLE,
+    ACTION_NOTE,
+    Notice,
+    NoticeAction,
+    NoticeKind,
+)
+
+TEXTS: dict[str, dict[str, str]] = {
+    "sv": {
+        "why": "Varför",
+        "due": "Klart senast",
+        "done_when": "Vad räknas som klart",
+        "late": "Postas i efterhand: skulle ha kommit {day}.",
+        "evidence_required": "En anteckning eller länk som underlag krävs.",
+        "evidence_optional": "Lägg gärna till en anteckning eller länk som underlag.",
+        "reminder": "Påminnelse: *{title}* ska vara klar senast {due}.",
+        "rereminder": "Försenad: *{title}* skulle ha varit klar {due}.",
+        "escalation": "Eskalering: *{title}* är {days} dagar försenad (klart senast {due}).",
+        "missing": "Har inte bekräftat",
+        "nobody": "ingen har bekräftat",
+        "confirm": "Bekräfta klart",
+        "na": "Ej tillämplig",
+        "note": "Lägg till anteckning",
+        "confirmed_by": "✅ Bekräftad av {who}, {at}",
+        "na_by": "➖ Ej tillämplig enligt {who}, {at}: {reason}",
+        "someone": "någon",
+    },
+    "en": {
+        "why": "Why",
+        "due": "Due",
+        "done_when": "What counts as done",
+        "late": "Posted late: it was due to be posted on {day}.",
+        "evidence_required": "A note or link as evidence is required.",
+        "evidence_optional": "You may add a note or link as evidence.",
+        "reminder": "Reminder: *{title}* is due by {due}.",
+        "rereminder": "Overdue: *{title}* was due on {due}.",
+        "escalation": "Escalation: *{title}* is {days} days overdue (due {due}).",
+        "missing": "Not yet confirmed by",
+        "nobody": "nobody has confirmed",
+        "confirm": "Confirm done",
+        "na": "Not applicable",
+        "note": "Add note",
+        "confirmed_by": "✅ Confirmed by {who}, {at}",
+        "na_by": "➖ Not applicable according to {who}, {at}: {reason}",
+        "someone": "someone",
+    },
+}
+
+_NOTICE_KIND: dict[str, NoticeKind] = {
+    POST: "posted",
+    REMINDER: "reminder",
+    REREMINDER: "reminder",
+    ESCALATION: "escalation",
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    return TEXTS.get(lang, TEXTS["sv"])[key].format(**values)
+
+
+def gdpr_refs(routine: Routine) -> str:
+    return ", ".join(f"GDPR art. {ref}" for ref in routine.gdpr)
+
+
+def actions(routine: Routine, occurrence_id: int, lang: str) -> tuple[NoticeAction, ...]:
+    value = str(occurrence_id)
+    found = [
+        NoticeAction("confirm", t(lang, "confirm"), value),
+        NoticeAction("not_applicable", t(lang, "na"), value),
+    ]
+    if routine.evidence != "none":
+        found.append(NoticeAction("note", t(lang, "note"), value))
+    return tuple(found)
+
+
+ACTION_IDS = {
+    "confirm": ACTION_CONFIRM,
+    "not_applicable": ACTION_NOT_APPLICABLE,
+    "note": ACTION_NOTE,
+}
+
+
+def render(
+    kind: str,
+    routine: Routine,
+    occurrence: Occurrence,
+    lang: str,
+    today: date,
+    missing: Sequence[str] = (),
+) -> Notice:
+    """The notice for an outbox row of `kind`; `missing` = names not yet confirmed."""
+    title = routine.text(routine.title, lang)
+    due = occurrence.due_date.isoformat()
+    lines: list[str] = []
+    if kind == POST:
+        lines.append(f"*{title}*")
+        if occurrence.created_late:
+            lines.append("_" + t(lang, "late", day=occurrence.post_date.isoformat()) + "_")
+        description = routine.text(routine.description, lang) if routine.description else ""
+        if description:
+            lines.append(f"*{t(lang, 'done_when')}:* {description}")
+        extra = (occurrence.details or {}).get("text") or {}
+        if isinstance(extra, dict) and (extra.get(lang) or extra.get("sv")):
+            lines.append(str(extra.get(lang) or extra.get("sv")))
+    elif kind == ESCALATION:
+        days = (today - occurrence.due_date).days
+        lines.append(t(lang, "escalation", title=title, days=days, due=due))
+        lines.append(f"*{t(lang, 'missing')}:* " + (", ".join(missing) or t(lang, "nobody")))
+    else:
+        lines.append(t(lang, kind, title=title, due=due))
+    if routine.gdpr:
+        lines.append(f"*{t(lang, 'why')}:* {gdpr_refs(routine)}")
+    lines.append(f"*{t(lang, 'due')}:* {due}")
+    if kind != ESCALATION and routine.evidence != "none":
+        lines.append(t(lang, f"evidence_{routine.evidence}"))
+    return Notice(
+        kind=_NOTICE_KIND.get(kind, "info"),
+        routine_id=routine.id,
+        title=title,
+        text="\n".join(lines),
+        lang=lang,
+        occurrence_id=occurrence.id,
+        due_date=occurrence.due_date,
+        gdpr=routine.gdpr,
+        actions=() if kind == ESCALATION else actions(routine, occurrence.id, lang),
+    )
+
+
+def stamp(at: datetime, timezone: str) -> str:
+    """`2027-01-05 10:12` in the routine's local time."""
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def outcome_line(
+    lang: str, kind: str, who: str | None, at: datetime, timezone: str, reason: str = ""
+) -> str:
+    name = who or t(lang, "someone")
+    if kind == "not_applicable":
+        return t(lang, "na_by", who=name, at=stamp(at, timezone), reason=reason)
+    return t(lang, "confirmed_by", who=name, at=stamp(at, timezone))

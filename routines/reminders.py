@@ -1,0 +1,341 @@
+"""Dispatching the outbox: claim with a lease, send through the Notifier, then mark sent.
+
+Any number of dispatchers (threads, replicas) may run at once:
+- a claim takes pending rows whose lease is free (PostgreSQL: FOR UPDATE SKIP LOCKED;
+  SQLite: a conditional UPDATE, writers being serialised by BEGIN IMMEDIATE) and stamps
+  them with the owner and `claimed_until = now + lease`;
+- a row is marked sent only after the Notifier returned, in its own transaction, together
+  with its ledger entry;
+- a failed send releases the row with a back-off (`not_before`), never marks it sent;
+- a dispatcher that dies after claiming simply lets the lease run out: the next claim
+  after `claimed_until` takes the row over. The one window that can still post twice is
+  "sent, then died before the sent-mark committed" (Slack and Teams have no idempotency
+  key), i.e. the time of one small UPDATE per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as clock_time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from routines import ledger
+from routines.catalog import Catalog
+from routines.db import transaction
+from routines.models import (
+    CANCELLED,
+    ESCALATION,
+    FAILED,
+    OPEN,
+    PENDING,
+    POST,
+    REMINDER,
+    REREMINDER,
+    SENT,
+    Confirmation,
+    Notification,
+    Occurrence,
+    OccurrenceAssignee,
+    PostedMessage,
+)
+from routines.notices import render
+from routines.occurrences import insert_once
+from routines.people import Person, display_name_of
+from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
+from routines.scheduling import local_date
+
+log = logging.getLogger(__name__)
+
+LEDGER_EVENT = {
+    POST: ledger.REMINDER_POSTED,
+    REMINDER: ledger.REMINDER_POSTED,
+    REREMINDER: ledger.REMINDER_REPOSTED,
+    ESCALATION: ledger.ESCALATION_POSTED,
+}
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed outbox row, ready to send."""
+
+    notification_id: int
+    occurrence_id: int
+    kind: str
+    recipient: Recipient
+    notice: Notice
+
+
+@dataclass
+class DispatchReport:
+    sent: dict[str, int] = field(default_factory=dict)  # by outbox kind
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    duplicates: int = 0  # sent, but another dispatcher had already marked it sent
+    notifier_seconds: float = 0.0  # time spent inside Notifier.send (for the benchmark)
+
+    @property
+    def total_sent(self) -> int:
+        return sum(self.sent.values())
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(
+        seconds=min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        notifier: Notifier,
+        catalog: Catalog,
+        *,
+        owner: str,
+        lease_seconds: int = 120,
+        batch_size: int = 100,
+        concurrency: int = 8,
+        language: str = "sv",
+    ) -> None:
+        self.factory = factory
+        self.notifier = notifier
+        self.catalog = catalog
+        self.owner = owner
+        self.lease = timedelta(seconds=lease_seconds)
+        self.batch_size = batch_size
+        self.concurrency = max(1, concurrency)
+        self.language = language
+
+    # --- claiming ----------------------------------------------------------------------
+
+    def claim(self, now: datetime, limit: int | None = None) -> tuple[list[Job], int]:
+        """Claim up to `limit` ready rows; returns the jobs to send and how many were claimed
+        (rows no longer needed are cancelled instead of returned)."""
+        with transaction(self.factory) as session:
+            ids = self._claim_ids(session, now, limit or self.batch_size)
+            if not ids:
+                return [], 0
+            rows = session.scalars(
+                select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
+            ).all()
+            jobs = [job for row in rows if (job := self._prepare(session, row, now))]
+            return jobs, len(ids)
+
+    def _claim_ids(self, session: Session, now: datetime, limit: int) -> list[int]:
+        free = and_(
+            Notification.status == PENDING,
+            Notification.not_before <= now,
+            or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+        )
+        stamp = {"claimed_by": self.owner, "claimed_until": now + self.lease}
+        if session.get_bind().dialect.name == "postgresql":
+            ids = list(
+                session.scalars(
+                    select(Notification.id)
+                    .where(free)
+                    .order_by(Notification.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if ids:
+                session.execute(
+                    update(Notification)
+                    .where(Notification.id.in_(ids))
+                    .values(attempts=Notification.attempts + 1, **stamp)
+                )
+            return ids
+        candidates = select(Notification.id).where(free).order_by(Notification.id).limit(limit)
+        claimed = session.scalars(
+            update(Notification)
+            .where(Notification.id.in_(candidates.scalar_subquery()), free)
+            .values(attempts=Notification.attempts + 1, **stamp)
+            .returning(Notification.id)
+        )
+        return sorted(claimed)
+
+    def _prepare(self, session: Session, row: Notification, now: datetime) -> Job | None:
+        occurrence = session.get(Occurrence, row.occurrence_id)
+        routine = self.catalog.get(occurrence.routine_id) if occurrence else None
+        if occurrence is None or routine is None:
+            return self._cancel(row, "routine or occurrence no longer exists")
+        if row.kind != POST and occurrence.status != OPEN:
+            return self._cancel(row, f"occurrence is {occurrence.status}")
+        address = row.recipient_address
+        if row.recipient_kind == "person":
+            if row.kind in (REMINDER, REREMINDER) and _has_confirmed(session, row):
+                return self._cancel(row, "already confirmed")
+            person = session.get(Person, row.recipient_address)
+            if person is None or person.erased_at is not None:
+                return self._cancel(row, "person unknown or erased")
+            address = _address(person, row.recipient_platform)
+        recipient = Recipient(row.recipient_platform, row.recipient_kind, address)  # type: ignore[arg-type]
+        missing = _missing_names(session, occurrence) if row.kind == ESCALATION else ()
+        today = local_date(now, routine.timezone)
+        notice = render(row.kind, routine, occurrence, self.language, today, missing)
+        return Job(row.id, occurrence.id, row.kind, recipient, notice)
+
+    @staticmethod
+    def _cancel(row: Notification, why: str) -> Job | None:
+        """A row no longer worth sending: closed for good, and no job for it."""
+        row.status = CANCELLED
+        row.last_error = why
+        row.claimed_until = None
+        return None
+
+    # --- settling ----------------------------------------------------------------------
+
+    def mark_sent(self, job: Job, delivered: Delivered, now: datetime) -> bool:
+        """Record a successful send; False if another dispatcher already recorded it."""
+        with transaction(self.factory) as session:
+            won = session.scalar(
+                update(Notification)
+                .where(Notification.id == job.notification_id, Notification.status == PENDING)
+                .values(status=SENT, sent_at=now, claimed_until=None, last_error=None)
+                .returning(Notification.id)
+            )
+            if won is None:
+                return False
+            insert_once(
+                session,
+                PostedMessage,
+                {
+                    "notification_id": job.notification_id,
+                    "occurrence_id": job.occurrence_id,
+                    "platform": delivered.recipient.platform,
+                    "conversation_id": delivered.conversation_id or job.recipient.address,
+                    "message_id": delivered.message_id,
+                    "created_at": now,
+                },
+            )
+            recipient = job.recipient.address if job.recipient.kind == "channel" else "person"
+            ledger.append_event(
+                session,
+                LEDGER_EVENT[job.kind],
+                {
+                    "occurrence_id": job.occurrence_id,
+                    "routine_id": job.notice.routine_id,
+                    "kind": job.kind,
+                    "platform": job.recipient.platform,
+                    "recipient": recipient,
+                    "notification_id": job.notification_id,
+                },
+                now,
+            )
+            return True
+
+    def mark_failed(self, job: Job, error: Exception, now: datetime) -> bool:
+        """Release the row for a later retry (True) or give up on it for good (False)."""
+        retry = not isinstance(error, DeliveryError) or error.retryable
+        with transaction(self.factory) as session:
+            row = session.get(Notification, job.notification_id)
+            if row is None or row.status != PENDING:
+                return retry
+            row.last_error = f"{error.__class__.__name__}: {error}"[:500]
+            row.claimed_by = None
+            row.claimed_until = None
+            if retry:
+                delay = getattr(error, "retry_after", None)
+                wait = backoff(row.attempts)
+                if isinstance(delay, int | float) and delay > 0:
+                    wait = max(wait, timedelta(seconds=float(delay)))
+                row.not_before = now + wait
+            else:
+                row.status = FAILED
+        log.warning(
+            "routine notification not delivered",
+            extra={"notification_id": job.notification_id, "retry": retry,
+                   "error": error.__class__.__name__},
+        )  # fmt: skip
+        return retry
+
+    # --- the loop ----------------------------------------------------------------------
+
+    async def dispatch(
+        self, now: datetime, clock: Callable[[], datetime] | None = None
+    ) -> DispatchReport:
+        """Send everything ready at `now` (re-reading `clock` between batches if given)."""
+        report = DispatchReport()
+        while True:
+            moment = clock() if clock else now
+            jobs, claimed = await asyncio.to_thread(self.claim, moment)
+            report.cancelled += claimed - len(jobs)
+            if not claimed:
+                return report
+            await self._send_all(jobs, moment, clock, report)
+
+    async def _send_all(
+        self,
+        jobs: Sequence[Job],
+        now: datetime,
+        clock: Callable[[], datetime] | None,
+        report: DispatchReport,
+    ) -> None:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(job: Job) -> None:
+            async with gate:
+                started = clock_time.perf_counter()
+                try:
+                    delivered = await self.notifier.send(job.recipient, job.notice)
+                except Exception as exc:
+                    report.notifier_seconds += clock_time.perf_counter() - started
+                    retry = await asyncio.to_thread(
+                        self.mark_failed, job, exc, clock() if clock else now
+                    )
+                    if retry:
+                        report.retried += 1
+                    else:
+                        report.failed += 1
+                    return
+                report.notifier_seconds += clock_time.perf_counter() - started
+                won = await asyncio.to_thread(
+                    self.mark_sent, job, delivered, clock() if clock else now
+                )
+                if won:
+                    report.sent[job.kind] = report.sent.get(job.kind, 0) + 1
+                else:
+                    report.duplicates += 1
+
+        await asyncio.gather(*(one(job) for job in jobs))
+
+
+def _address(person: Person, platform: str) -> str:
+    if person.platform == platform and person.platform_user_id:
+        return person.platform_user_id
+    return person.email or person.platform_user_id or person.person_key
+
+
+def _has_confirmed(session: Session, row: Notification) -> bool:
+    return (
+        session.scalar(
+            select(Confirmation.id).where(
+                Confirmation.occurrence_id == row.occurrence_id,
+                Confirmation.person_key == row.recipient_address,
+            )
+        )
+        is not None
+    )
+
+
+def _missing_names(session: Session, occurrence: Occurrence) -> tuple[str, ...]:
+    confirmed = set(
+        session.scalars(
+            select(Confirmation.person_key).where(Confirmation.occurrence_id == occurrence.id)
+        )
+    )
+    keys = session.scalars(
+        select(OccurrenceAssignee.person_key)
+        .where(OccurrenceAssignee.occurrence_id == occurrence.id)
+        .order_by(OccurrenceAssignee.id)
+    )
+    return tuple(display_name_of(session, k) or "?" for k in keys if k not in confirmed)
