@@ -23,13 +23,15 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.question_log import QuestionRecord, as_utc
+from routines.catalog import Routine
+from routines.occurrences import KindContent
 
 JACCARD_THRESHOLD = 0.6
 RATIO_THRESHOLD = 0.85
@@ -307,3 +309,46 @@ def render_csv(insights: Insights) -> str:
 
 def _rate(part: int, whole: int) -> str:
     return f"{part / whole:.4f}" if whole else ""
+
+
+# --- the monthly "knowledge gaps" routine ---------------------------------------------------
+
+GAPS_DAYS = 31
+_GAPS_TEXT = {
+    "sv": (
+        "*Frågor boten inte kunde besvara de senaste {days} dagarna* "
+        "(liknande grupperade; skriv eller komplettera artiklar för dem):"
+    ),
+    "en": (
+        "*Questions the bot could not answer in the last {days} days* "
+        "(similar ones grouped; write or extend articles for them):"
+    ),
+}
+
+
+def knowledge_gaps_text(
+    session: Session, *, now: datetime, days: int = GAPS_DAYS, top: int = 10
+) -> dict[str, str]:
+    """Markdown per language listing the top unanswered questions; empty when there are none."""
+    figures = compute_insights(session, now=now, since=now - timedelta(days=days), top=top)
+    if not figures.unanswered:
+        return {}
+    times = {"sv": "{n} ggr", "en": "{n}×"}
+    return {
+        lang: "\n".join(
+            [heading.format(days=days)]
+            + [
+                f"- {times[lang].format(n=g.count)} ({g.lang}): {g.text}"
+                for g in figures.unanswered
+            ]
+        )
+        for lang, heading in _GAPS_TEXT.items()
+    }
+
+
+def knowledge_gaps_provider(
+    session: Session, routine: Routine, scheduled: date, now: datetime
+) -> KindContent:
+    """The catalogue's `kind: knowledge_gaps`: the month's unanswered questions, or skip."""
+    text = knowledge_gaps_text(session, now=now)
+    return KindContent(text=text, skip=not text)

@@ -17,6 +17,7 @@ from bot.insights import (
     compute_insights,
     group_questions,
     iso_week,
+    knowledge_gaps_provider,
     normalise,
     render_csv,
     render_json,
@@ -188,3 +189,24 @@ def test_groups_never_mix_languages() -> None:
 
 def test_iso_week_uses_the_iso_year() -> None:
     assert iso_week(datetime(2027, 1, 1, tzinfo=UTC)) == "2026-W53"
+
+
+def test_knowledge_gaps_routine_lists_the_months_unanswered_questions(scenario: Session) -> None:
+    from routines.catalog import load_catalog
+
+    routine = load_catalog().get("knowledge-gaps")
+    assert routine is not None and routine.kind == "knowledge_gaps"
+    content = knowledge_gaps_provider(scenario, routine, NOW.date(), NOW)
+    assert not content.skip
+    assert "- 3 ggr (sv): Får vi använda ChatGPT med kunddata?" in content.text["sv"]
+    assert content.text["en"].startswith("*Questions the bot could not answer in the last 31")
+    assert "Old question outside the window" not in content.text["en"]
+
+
+def test_knowledge_gaps_routine_is_skipped_in_a_month_without_gaps(session: Session) -> None:
+    from routines.catalog import load_catalog
+
+    routine = load_catalog().get("knowledge-gaps")
+    assert routine is not None
+    content = knowledge_gaps_provider(session, routine, NOW.date(), NOW)
+    assert content.skip and not content.text

@@ -1,0 +1,143 @@
+"""Chat `insights` / `insikter`: question insights for compliance officers and article owners.
+
+`insights` covers everything the question log still keeps; `insights 30` the last 30 days;
+`insights 2027-01-01` everything since that date. Anyone else gets a polite private
+refusal, and the attempt is logged (by platform user id, never by name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import insights
+from bot.messages import Incoming, Reply
+from routines.db import transaction
+
+log = logging.getLogger(__name__)
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Slack user ids (U…/W…) and Teams AAD object ids (GUIDs) written into an article's owner.
+_PLATFORM_ID = re.compile(
+    r"\b(?:[UW][A-Z0-9]{6,}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b"
+)
+MAX_DAYS = 3650
+
+_TEXT = {
+    "sv": {
+        "help": "`insikter [dagar|datum]` – obesvarade frågor, 👎 och svarsfrekvens "
+        "(dataskyddsansvariga och artikelägare)",
+        "refused": "Insikterna är bara för dataskyddsansvariga och kunskapsbankens ägare. "
+        "Be dataskyddsombudet om de behöver delas med dig.",
+        "bad_args": "Skriv `insikter`, `insikter 30` (senaste 30 dagarna) eller "
+        "`insikter 2027-01-01`.",
+    },
+    "en": {
+        "help": "`insights [days|date]` – unanswered questions, 👎 and answer rates "
+        "(compliance officers and article owners)",
+        "refused": "Insights are for compliance officers and knowledge-base owners only. "
+        "Ask the data protection officer if they should be shared with you.",
+        "bad_args": "Type `insights`, `insights 30` (the last 30 days) or `insights 2027-01-01`.",
+    },
+}
+
+
+def owner_addresses(owners: Iterable[str]) -> frozenset[str]:
+    """E-mail addresses and platform ids found in articles' `owner` fields, lower-cased.
+
+    Owners are usually roles ("Dataskyddsombud"); an installation that writes
+    "Dataskyddsombud <dpo@example.se>" or a Slack id into `owner` gives that person access.
+    """
+    found: set[str] = set()
+    for owner in owners:
+        found.update(m.lower() for m in _EMAIL.findall(owner))
+        found.update(m.lower() for m in _PLATFORM_ID.findall(owner))
+    return frozenset(found)
+
+
+def parse_since(args: str, now: datetime) -> datetime | None:
+    """'' -> None (everything kept); '30' -> 30 days back; '2027-01-01' -> that date (UTC).
+
+    Raises ValueError for anything else.
+    """
+    args = args.strip()
+    if not args:
+        return None
+    if args.isdigit():
+        days = int(args)
+        if not 0 < days <= MAX_DAYS:
+            raise ValueError("days out of range")
+        return now - timedelta(days=days)
+    return datetime.combine(date.fromisoformat(args), time.min, tzinfo=UTC)
+
+
+class InsightsFeature:
+    """The `ChatFeature` for insights; built by the composition root."""
+
+    words: Mapping[str, str] = {"insights": "insights", "insikter": "insights"}
+    # The word itself says which language to answer in (the conversation only knows that
+    # for its built-in words).
+    _word_lang: Mapping[str, str] = {"insights": "en", "insikter": "sv"}
+    action_prefixes: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        officers: Collection[str],
+        owners: Collection[str] = (),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        top: int = 5,
+    ) -> None:
+        self._sessions = sessions
+        self._allowed = frozenset(a.strip().lower() for a in officers if a.strip()) | {
+            a.lower() for a in owners
+        }
+        self._clock = clock
+        self._top = top
+
+    def help_lines(self, lang: str) -> Sequence[str]:
+        return [_text(lang, "help")]
+
+    def allows(self, incoming: Incoming) -> bool:
+        identities = {incoming.user_id.lower()}
+        if incoming.email:
+            identities.add(incoming.email.lower())
+        return bool(identities & self._allowed)
+
+    async def on_command(
+        self, command: str, args: str, incoming: Incoming, lang: str
+    ) -> list[Reply]:
+        word = incoming.text.strip().split(" ", 1)[0].lower().lstrip("/!")
+        lang = self._word_lang.get(word, lang)
+        if not self.allows(incoming):
+            log.info(
+                "insights refused",
+                extra={"platform": incoming.platform, "user_id": incoming.user_id},
+            )
+            return [Reply(text=_text(lang, "refused"), private=True)]
+        now = self._clock()
+        try:
+            since = parse_since(args, now)
+        except ValueError:
+            return [Reply(text=_text(lang, "bad_args"), private=True)]
+
+        def compute() -> insights.Insights:
+            with transaction(self._sessions) as session:
+                return insights.compute_insights(session, now=now, since=since, top=self._top)
+
+        figures = await asyncio.to_thread(compute)
+        log.info("insights shown", extra={"platform": incoming.platform, "asked": figures.asked})
+        return [Reply(text=insights.render_text(figures, lang), private=True)]
+
+    async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
+        return []
+
+
+def _text(lang: str, key: str) -> str:
+    return _TEXT.get(lang, _TEXT["sv"])[key]
