@@ -76,7 +76,10 @@ class SlackFrontEnd:
         self._settings = settings
         self._conversation = conversation
         self._claim_event = claim_event
-        self._verifier = SignatureVerifier(settings.signing_secret or "")
+        # No secret (Socket Mode only): HTTP mode then rejects every request.
+        self._verifier = (
+            SignatureVerifier(settings.signing_secret) if settings.signing_secret else None
+        )
         self._session: aiohttp.ClientSession | None = None
         self.client = make_web_client(settings)
         self.app = self._build_app()
@@ -116,9 +119,10 @@ class SlackFrontEnd:
         headers: dict[str, str | Sequence[str]] = {
             key.lower(): value for key, value in request.headers.items()
         }
-        if not self._settings.signing_secret or not self._verifier.is_valid_request(
+        signed = self._verifier is not None and self._verifier.is_valid_request(
             body, dict(request.headers)
-        ):
+        )
+        if not signed:
             log.warning("slack request rejected: bad or stale signature")
             return web.Response(status=401, text="invalid signature")
         try:
@@ -135,6 +139,7 @@ class SlackFrontEnd:
         app = AsyncApp(
             client=self.client,
             signing_secret=self._settings.signing_secret or None,
+            request_verification_enabled=bool(self._settings.signing_secret),
             process_before_response=False,
             logger=logging.getLogger("slack_bolt.gdprbot"),
         )

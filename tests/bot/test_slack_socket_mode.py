@@ -1,0 +1,75 @@
+"""Slack in Socket Mode: the bot dials the fake's websocket, acks envelopes and answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from tests.bot.conftest import RunningBot
+from tests.bot.slack_payloads import DM_CHANNEL, dm
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.socket_mode import FakeSocketMode
+
+
+@pytest.fixture
+async def socket_server(fake_slack: FakeSlackApi) -> AsyncIterator[FakeSocketMode]:
+    server = await FakeSocketMode(fake_slack).start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def socket_bot(
+    start_bot: Callable[[Settings], Any], bot_settings: Settings, socket_server: FakeSocketMode
+) -> RunningBot:
+    settings = bot_settings.model_copy(
+        update={"slack_app_token": "xapp-test", "slack_signing_secret": ""}
+    )
+    bot: RunningBot = await start_bot(settings)
+    return bot
+
+
+async def test_socket_mode_acknowledges_the_envelope(
+    socket_bot: RunningBot, socket_server: FakeSocketMode
+) -> None:
+    envelope_id = await socket_server.send_events_api(dm("help"))
+
+    ack = await socket_server.wait_for_ack(envelope_id)
+
+    assert ack["envelope_id"] == envelope_id
+
+
+async def test_socket_mode_event_is_answered(
+    socket_bot: RunningBot, socket_server: FakeSocketMode, fake_slack: FakeSlackApi
+) -> None:
+    await socket_server.send_events_api(dm("hur länge sparar vi samtalsinspelningar?"))
+
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    assert post.params["channel"] == DM_CHANNEL
+    assert "Hur länge sparar vi samtalsinspelningar?" in post.blocks_text
+
+
+async def test_socket_mode_opens_the_connection_with_the_app_token(
+    socket_bot: RunningBot, socket_server: FakeSocketMode, fake_slack: FakeSlackApi
+) -> None:
+    await socket_server.wait_connected()
+
+    [opened] = fake_slack.calls_to("apps.connections.open")
+    assert socket_server.connections == 1
+    assert opened.method == "apps.connections.open"
+
+
+async def test_redelivered_envelope_gets_one_reply(
+    socket_bot: RunningBot, socket_server: FakeSocketMode, fake_slack: FakeSlackApi
+) -> None:
+    event = dm("help")
+    first = await socket_server.send_events_api(event)
+    second = await socket_server.send_events_api(event, retry_attempt=1)
+
+    await socket_server.wait_for_ack(first)
+    await socket_server.wait_for_ack(second)
+    await fake_slack.wait_for("chat.postMessage")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
