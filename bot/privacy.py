@@ -305,9 +305,21 @@ def export_person(session: Session, who: str, *, now: datetime) -> dict[str, Any
 
 def _erase_identity(
     session: Session, person: Person, now: datetime, reason: str
-) -> tuple[int, int, int]:
-    key = person.person_key
-    refs = forget_person(session, person.platform, person.platform_user_id or "")
+) -> tuple[int, int, int] | None:
+    """Blank one identity row; None if another transaction (replica) erased it first.
+
+    The conditional UPDATE is the referee: only the transaction that flips `erased_at`
+    deletes the rest and appends the ledger entry, so the erasure is recorded once.
+    """
+    key, platform, user_id = person.person_key, person.platform, person.platform_user_id or ""
+    claimed = session.execute(
+        update(Person)
+        .where(Person.person_key == key, Person.erased_at.is_(None))
+        .values(platform_user_id=None, display_name=None, email=None, erased_at=as_utc(now))
+    ).rowcount  # type: ignore[attr-defined]
+    if not claimed:
+        return None
+    refs = forget_person(session, platform, user_id)
     questions = unlink_person(session, key)
     cancelled = session.execute(
         update(Notification)
@@ -318,11 +330,6 @@ def _erase_identity(
         )
         .values(status=CANCELLED, last_error="person erased")
     ).rowcount  # type: ignore[attr-defined]
-    person.platform_user_id = None
-    person.display_name = None
-    person.email = None
-    person.erased_at = as_utc(now)
-    session.flush()
     append_event(session, PERSON_ERASED, {"person_key": key, "reason": reason}, now)
     log.info("person erased", extra={"person_key": key, "reason": reason})
     return refs, questions, int(cancelled or 0)
@@ -331,11 +338,16 @@ def _erase_identity(
 def erase_person(session: Session, who: str, *, now: datetime) -> Erasure:
     """Erase every identity row for `who` (Art. 17); raises PersonNotFound."""
     people = _require_people(session, who)
+    erased: list[str] = []
     totals = [0, 0, 0]
     for person in people:
-        for i, n in enumerate(_erase_identity(session, person, now, "request")):
+        counts = _erase_identity(session, person, now, "request")
+        if counts is None:
+            continue
+        erased.append(person.person_key)
+        for i, n in enumerate(counts):
             totals[i] += n
-    return Erasure(tuple(p.person_key for p in people), *totals)
+    return Erasure(tuple(erased), *totals)
 
 
 # --- retention -----------------------------------------------------------------------------
@@ -386,9 +398,11 @@ def pseudonymise_old_identities(session: Session, *, now: datetime, years: int) 
         )
         .order_by(Person.person_key)
     ).all()
-    for person in people:
-        _erase_identity(session, person, now, "retention")
-    return [p.person_key for p in people]
+    return [
+        person.person_key
+        for person in people
+        if _erase_identity(session, person, now, "retention") is not None
+    ]
 
 
 def run_daily(

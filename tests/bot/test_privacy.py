@@ -16,6 +16,7 @@ from bot.conversation_refs import ConversationRefRow, save_reference
 from bot.event_dedupe import claim_event
 from bot.privacy import (
     PersonNotFound,
+    _erase_identity,
     erase_person,
     export_person,
     find_people,
@@ -389,3 +390,17 @@ def test_the_daily_job_applies_every_retention_limit(session: Session) -> None:
         1,
         1,
     )
+
+
+def test_an_identity_erased_meanwhile_is_not_erased_or_recorded_twice(engine: Engine) -> None:
+    """Two replicas running the retention job at once: the second finds nothing to do."""
+    factory = session_factory(engine)
+    with transaction(factory) as session:
+        person_with_evidence(session, "U0RACE", FIVE_YEARS_AGO - timedelta(days=1))
+    with transaction(factory) as session:  # replica B reads the candidate...
+        (stale,) = find_people(session, "U0RACE")
+    with transaction(factory) as session:  # ...replica A erases it first...
+        assert len(pseudonymise_old_identities(session, now=NOW, years=5)) == 1
+    with transaction(factory) as session:  # ...then B acts on what it read.
+        assert _erase_identity(session, stale, NOW, "retention") is None
+        assert ledger.verify(session).entries == 2
