@@ -1,0 +1,151 @@
+"""`gdpr-bot report` and `gdpr-bot audit`: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+from bot.database import create_schema
+from routines import ledger
+from routines.db import make_engine, session_factory
+from tests.routines import report_scenario as scenario
+
+NOW = "2027-04-10T09:00"
+
+
+@pytest.fixture
+def db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Engine]:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", "")
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    scenario.build(session_factory(engine))
+    yield engine
+    engine.dispose()
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def test_report_writes_the_file_and_exits_zero(db: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "q1.json"
+    result = run(
+        "report", "--period", "2027-Q1", "--format", "json", "--out", str(out), "--now", NOW
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text("utf-8"))["summary"]["total"]["occurrences"] == 6
+
+
+def test_report_from_to_equals_the_quarter(db: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "q1.json"
+    result = run(
+        "report", "--from", "2027-01-01", "--to", "2027-03-31", "--format", "json",
+        "--out", str(out), "--now", NOW,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text("utf-8"))["summary"]["total"]["adherence_rate"] == 0.25
+
+
+def test_report_to_stdout_is_csv_by_default(db: Engine) -> None:
+    result = run("report", "--period", "2027-Q1", "--routine", "training", "--now", NOW)
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
+    assert result.stdout_bytes.count(b"\r\n") == 3  # header + two rows
+
+
+def test_report_zip_package(db: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "evidence.zip"
+    result = run(
+        "report", "--period", "2027-Q1", "--format", "zip", "--out", str(out), "--now", NOW
+    )
+    assert result.exit_code == 0, result.output
+    assert "manifest.json" in zipfile.ZipFile(out).namelist()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--period", "2027-Q5"),
+        ("--from", "2027-01-01"),
+        ("--period", "2027-Q1", "--from", "2027-01-01", "--to", "2027-03-31"),
+        ("--from", "2027-02-30", "--to", "2027-03-31"),
+        ("--period", "2027-Q1", "--format", "pdf"),
+        ("--period", "2027-Q1", "--lang", "de"),
+        ("--period", "2027-Q1", "--now", "yesterday"),
+    ],
+)
+def test_bad_input_exits_two_and_writes_nothing(
+    db: Engine, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    out = tmp_path / "never.csv"
+    before = ledger.head(db)
+    result = run("report", *args, "--out", str(out))
+    assert result.exit_code == 2
+    assert "error:" in result.output
+    assert not out.exists()
+    assert ledger.head(db) == before  # no report.exported either
+
+
+def test_report_on_an_unreadable_database_exits_three(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    out = tmp_path / "r.csv"
+    result = run("report", "--period", "2027-Q1", "--out", str(out), "--now", NOW)
+    assert result.exit_code == 3
+    assert not out.exists()
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+def test_audit_head_prints_seq_and_hash(db: Engine) -> None:
+    result = run("audit", "head")
+    seq, digest = ledger.head(db)
+    assert result.exit_code == 0
+    assert result.output.strip() == f"{seq} {digest}"
+
+
+def test_audit_verify_clean_exits_zero(db: Engine) -> None:
+    result = run("audit", "verify")
+    assert result.exit_code == 0
+    assert "result: OK" in result.output
+
+
+def test_audit_verify_tampered_exits_one_naming_the_entry(db: Engine) -> None:
+    with db.begin() as conn:
+        for ddl in ledger.drop_append_only_ddl("sqlite"):
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql("DELETE FROM ledger_entries WHERE seq = 5")
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert "BROKEN at entry 5 (removed)" in result.output
+
+
+def test_audit_verify_truncated_with_head_exits_one(db: Engine) -> None:
+    witnessed = ledger.head(db)[1]
+    with db.begin() as conn:
+        for ddl in ledger.drop_append_only_ddl("sqlite"):
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql("DELETE FROM ledger_entries WHERE seq > 9")
+    assert run("audit", "verify").exit_code == 0
+    result = run("audit", "verify", "--head", witnessed)
+    assert result.exit_code == 1
+    assert "truncated" in result.output
+
+
+def test_audit_verify_rejects_a_malformed_head(db: Engine) -> None:
+    assert run("audit", "verify", "--head", "abc").exit_code == 2
