@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext
@@ -193,10 +195,12 @@ class TeamsEndpoint:
     def __init__(self, adapter: CloudAdapter, bot: TeamsBot, *, auth_enabled: bool) -> None:
         self._adapter = adapter
         self._bot = bot
+        self._auth_enabled = auth_enabled
         if not auth_enabled:
             log.warning(
-                "Teams authentication is OFF (MicrosoftAppId is not set): "
-                "/api/messages accepts unsigned requests. Use this for local development only."
+                "Teams authentication is OFF (MicrosoftAppId is not set): /api/messages accepts "
+                "unsigned requests from local tools only (serviceUrl on loopback). "
+                "Set MicrosoftAppId and MicrosoftAppPassword for a real Teams tenant."
             )
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -213,6 +217,9 @@ class TeamsEndpoint:
         service_url = payload.get("serviceUrl")
         if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
             return _bad_request("activity has no serviceUrl")
+        if not self._auth_enabled and not is_loopback_url(service_url):
+            # Unauthenticated, the bot would POST its reply wherever a caller says.
+            return _bad_request("with authentication off only a loopback serviceUrl is served")
         try:
             activity = Activity().deserialize(payload)
         except Exception:
@@ -233,6 +240,17 @@ class TeamsEndpoint:
         if invoke_response:
             return web.json_response(invoke_response.body, status=invoke_response.status)
         return web.Response(status=200)
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for http(s) URLs on this machine (the Bot Framework Emulator, tests)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:

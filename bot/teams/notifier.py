@@ -47,6 +47,19 @@ def _reference(
     return reference
 
 
+async def _post_new(context: TurnContext, activity: Activity) -> str:
+    """Post as a new message, not as a reply to the turn's synthetic continuation event.
+
+    `TurnContext.send_activity` would address the post as a reply to that event's
+    made-up id; a notice must start its own thread in a channel.
+    """
+    reference = TurnContext.get_conversation_reference(context.activity)
+    addressed = TurnContext.apply_conversation_reference(activity, reference)
+    addressed.reply_to_id = None
+    (response,) = await context.adapter.send_activities(context, [addressed])
+    return str(response.id or "") if response else ""
+
+
 class TeamsNotifier:
     def __init__(
         self,
@@ -110,8 +123,7 @@ class TeamsNotifier:
         sent: list[str] = []
 
         async def send(context: TurnContext) -> None:
-            response = await context.send_activity(activity)
-            sent.append(response.id if response and response.id else "")
+            sent.append(await _post_new(context, activity))
 
         await self._adapter.continue_conversation(reference, send, self._app_id)
         return sent[0] if sent else ""
@@ -143,14 +155,14 @@ class TeamsNotifier:
             reference.activity_id = None
             reference.user = ChannelAccount(id=user_id, aad_object_id=stored.ref_key)
             reference.bot = ChannelAccount(id=bot.get("id"), name=bot.get("name"))
-            response = await context.send_activity(activity)
+            message_id = await _post_new(context, activity)
             as_dict: dict[str, Any] = reference.serialize()
             conversation = dict(as_dict.get("conversation") or {})
             conversation["conversationType"] = "personal"
             if tenant_id:
                 conversation["tenantId"] = tenant_id
             as_dict["conversation"] = conversation
-            opened.append((reference.conversation.id, response.id if response else "", as_dict))
+            opened.append((reference.conversation.id, message_id, as_dict))
 
         await self._adapter.create_conversation(
             self._app_id,

@@ -116,3 +116,12 @@ async def start_bot(
 async def running_bot(start_bot: Callable[[Settings], Any], bot_settings: Settings) -> RunningBot:
     bot: RunningBot = await start_bot(bot_settings)
     return bot
+
+
+# Teams front-end fixtures (bot/teams): a running Teams bot and the fake Bot Connector.
+from tests.bot.teams_fixtures import (  # noqa: E402, F401
+    bot_connector,
+    start_teams_bot,
+    teams_bot,
+    teams_settings,
+)

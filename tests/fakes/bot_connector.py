@@ -79,7 +79,7 @@ class FakeBotConnector:
                 authorization=request.headers.get("Authorization"),
             )
         )
-        return body  # type: ignore[no-any-return]
+        return dict(body)
 
     async def send(self, request: web.Request) -> web.Response:
         await self._record(request, "send", None)
@@ -119,9 +119,7 @@ async def running_connector() -> AsyncIterator[FakeBotConnector]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server
-    assert server is not None and server.sockets
-    port = server.sockets[0].getsockname()[1]
+    port = runner.addresses[0][1]
     fake.url = f"http://127.0.0.1:{port}/"
     try:
         yield fake

@@ -1,0 +1,201 @@
+"""Fixtures for the Teams front end: Activities, the fake Bot Connector, a running bot.
+
+`teams_bot` is the whole bot (`build_services` + the one aiohttp server, via the
+shared `start_bot` fixture) with Teams enabled and Slack off, on a free loopback port,
+over the shared test knowledge base; its `connector` is the fake Bot Connector every
+Activity's `serviceUrl` points at. `TeamsBotServer.say("...")` posts a personal
+message and returns what the bot sent back. Registered in tests/bot/conftest.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import Services
+from bot.config import Settings
+from bot.teams.front_end import TeamsFrontEnd
+from tests.fakes.bot_connector import ConnectorCall, FakeBotConnector, running_connector
+
+BOT_ACCOUNT = {"id": "28:gdpr-bot", "name": "GDPR-boten"}
+TENANT = "tenant-1"
+
+
+def message_activity(service_url: str, **overrides: Any) -> dict[str, Any]:
+    """A personal-chat message from Anna, as Teams would POST it."""
+    activity: dict[str, Any] = {
+        "type": "message",
+        "id": "1700000000001",
+        "text": "Hur länge sparar vi samtalsinspelningar?",
+        "from": {"id": "29:anna", "aadObjectId": "aad-anna", "name": "Anna Andersson"},
+        "recipient": BOT_ACCOUNT,
+        "conversation": {
+            "id": "a:anna-personal",
+            "conversationType": "personal",
+            "tenantId": TENANT,
+        },
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "locale": "sv-SE",
+        "channelData": {"tenant": {"id": TENANT}},
+    }
+    activity.update(overrides)
+    return activity
+
+
+def channel_activity(service_url: str, **overrides: Any) -> dict[str, Any]:
+    """A channel post that @mentions the bot."""
+    return message_activity(
+        service_url,
+        text="<at>GDPR-boten</at> hur länge sparar vi samtalsinspelningar?",
+        conversation={
+            "id": "19:kundservice@thread.tacv2;messageid=1699",
+            "conversationType": "channel",
+            "isGroup": True,
+            "tenantId": TENANT,
+        },
+        channelData={
+            "tenant": {"id": TENANT},
+            "team": {"id": "19:team@thread.tacv2"},
+            "channel": {"id": "19:kundservice@thread.tacv2"},
+        },
+        **overrides,
+    )
+
+
+def install_activity(service_url: str, **overrides: Any) -> dict[str, Any]:
+    """The conversationUpdate Teams sends when the bot is added to a team's channel."""
+    base = channel_activity(service_url, type="conversationUpdate", membersAdded=[BOT_ACCOUNT])
+    base.pop("text")
+    base["conversation"] = {
+        "id": "19:kundservice@thread.tacv2",
+        "conversationType": "channel",
+        "isGroup": True,
+        "tenantId": TENANT,
+    }
+    base.update(overrides)
+    return base
+
+
+@dataclass
+class TeamsBotServer:
+    """A running bot (the real composition root and web app) and its fake connector."""
+
+    bot: Any  # tests.bot.conftest.RunningBot
+    connector: FakeBotConnector
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.bot.services
+        return services
+
+    @property
+    def front_end(self) -> TeamsFrontEnd:
+        assert self.services.teams is not None, "Teams is not enabled in these settings"
+        return self.services.teams
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.services.sessions
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.bot.url}/api/messages"
+
+    def next_id(self) -> str:
+        return f"activity-{next(self._ids)}"
+
+    async def post(
+        self, body: Any, *, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ) -> tuple[int, str]:
+        """POST one Activity (or raw bytes); returns the HTTP status and body."""
+        http: aiohttp.ClientSession = self.bot.http
+        send_headers = {"Content-Type": "application/json", **(headers or {})}
+        data = raw if raw is not None else json.dumps(body).encode()
+        async with http.post(self.messages_url, data=data, headers=send_headers) as response:
+            return response.status, await response.text()
+
+    async def send(self, activity: dict[str, Any]) -> list[ConnectorCall]:
+        """POST an Activity that must be accepted; return the calls the bot made for it."""
+        before = len(self.connector.calls)
+        status, body = await self.post(activity)
+        assert status == 200, (status, body)
+        return self.connector.calls[before:]
+
+    async def say(self, text: str, **overrides: Any) -> list[ConnectorCall]:
+        activity = message_activity(self.connector.url, id=self.next_id(), text=text)
+        activity.update(overrides)
+        return await self.send(activity)
+
+    async def click(
+        self, action_id: str, value: str, *, on: str = "card-1", **inputs: str
+    ) -> list[ConnectorCall]:
+        """Submit an Adaptive Card action, as Teams does when a button is pressed."""
+        activity = message_activity(
+            self.connector.url,
+            id=self.next_id(),
+            text=None,
+            replyToId=on,
+            value={"action_id": action_id, "value": value, **inputs},
+        )
+        return await self.send(activity)
+
+
+@pytest.fixture
+def teams_settings(tmp_path: Path) -> Settings:
+    """Teams only (no Slack), no app id: authentication off, as in local development."""
+    from tests.bot.conftest import DPO
+
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'teams.db'}",
+        slack_bot_token="",
+        slack_signing_secret="",
+        slack_app_token="",
+        microsoft_app_id="",
+        microsoft_app_password="",
+        host="127.0.0.1",
+        port=0,
+        console="off",
+        teams_enabled=True,
+        scheduler_enabled=False,
+        dpo_contact=DPO,
+        default_language="sv",
+    )
+
+
+StartTeamsBot = Callable[..., Awaitable[TeamsBotServer]]
+
+
+@pytest.fixture
+async def bot_connector() -> AsyncIterator[FakeBotConnector]:
+    async with running_connector() as connector:
+        yield connector
+
+
+@pytest.fixture
+def start_teams_bot(
+    start_bot: Callable[[Settings], Awaitable[Any]],
+    teams_settings: Settings,
+    bot_connector: FakeBotConnector,
+) -> StartTeamsBot:
+    """`await start_teams_bot(**settings_overrides)`: the whole bot, Teams enabled."""
+
+    async def start(**overrides: Any) -> TeamsBotServer:
+        settings = teams_settings.model_copy(update=overrides)
+        return TeamsBotServer(await start_bot(settings), bot_connector)
+
+    return start
+
+
+@pytest.fixture
+async def teams_bot(start_teams_bot: StartTeamsBot) -> TeamsBotServer:
+    return await start_teams_bot()
