@@ -124,6 +124,16 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+    def construct_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # 2027-13-01 looks like a date to YAML but is not one: keep the text, so the
+        # validator can say which field holds a bad date instead of crashing.
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return str(node.value)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_timestamp)
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     _LineLoader.construct_mapping,

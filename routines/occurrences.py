@@ -90,12 +90,12 @@ def first_seen(session: Session, routine_ids: Iterable[str], now: datetime) -> d
     query = select(RoutineFirstSeen.routine_id, RoutineFirstSeen.first_seen_at).where(
         RoutineFirstSeen.routine_id.in_(ids)
     )
-    known = dict(session.execute(query).tuples().all())
+    known = dict(session.execute(query).all())
     missing = [routine_id for routine_id in ids if routine_id not in known]
     for routine_id in missing:
         insert_once(session, RoutineFirstSeen, {"routine_id": routine_id, "first_seen_at": now})
     if missing:  # another replica may have won some inserts: read back what is stored
-        known = dict(session.execute(query).tuples().all())
+        known = dict(session.execute(query).all())
     return {k: ledger.as_utc(v) for k, v in known.items()}
 
 
@@ -123,7 +123,7 @@ def latest_scheduled(session: Session) -> dict[str, date]:
         select(Occurrence.routine_id, func.max(Occurrence.scheduled_date)).group_by(
             Occurrence.routine_id
         )
-    ).tuples()
+    ).all()
     return {routine_id: day for routine_id, day in rows}
 
 

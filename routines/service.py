@@ -169,7 +169,7 @@ class RoutineService:
             .where(Notification.occurrence_id.in_([o.id for o in occurrences]))
             .group_by(Notification.occurrence_id, Notification.kind)
         )
-        highest = {(oid, kind): seq for oid, kind, seq in session.execute(planned).tuples()}
+        highest = {(oid, kind): seq for oid, kind, seq in session.execute(planned).all()}
         counts: dict[str, int] = {}
         for occurrence in occurrences:
             routine = self.catalog.get(occurrence.routine_id)
@@ -310,7 +310,7 @@ def _reminder_recipients(
             OccurrenceAssignee.person_key.not_in(answered),
         )
         .order_by(OccurrenceAssignee.id)
-    ).tuples()
+    ).all()
     return [(platform, "person", key) for platform, key in rows]
 
 
