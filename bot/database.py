@@ -30,6 +30,7 @@ MODEL_MODULES = (
     "bot.conversation_refs",
     "bot.event_dedupe",
     "bot.question_log",
+    "bot.report_links",
 )
 
 
