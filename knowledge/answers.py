@@ -14,13 +14,20 @@ import re
 from dataclasses import dataclass, replace
 
 from knowledge.base import KnowledgeBase
-from knowledge.language import detect_language
+from knowledge.language import guess_language
 from knowledge.loader import LANGS
 from knowledge.model import Answer, Article, ArticleRef, Lang, Suggestion
-from knowledge.search import Hit, LanguageIndex
+from knowledge.search import Hit, LanguageIndex, SlotMatch
 
-MIN_COVERAGE = 0.5
-MIN_ANCHOR = 0.45
+MIN_COVERAGE = 0.6
+MIN_ANCHOR = 1.0  # Zipf difference: the word is ten times commoner here than in everyday text
+UNKNOWN_WEIGHT = 2.0  # a word the corpus never uses weighs as much as its rarest word
+FULL_KEYNESS = 3.0  # keyness at which a word counts fully (Zipf difference)
+GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
+MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a match
+INCIDENTAL_FACTOR = 1.0  # a word only found in article bodies says less about the topic
+RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
+RERANK_FLOOR = 0.25  # how much BM25 alone counts against coverage in the re-ranking
 MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
 _PLACEHOLDER = re.compile(r"\{\{\s*dpo_contact\s*\}\}")
 _STEPS_HEADINGS = ("så gör du", "what you do")
@@ -37,11 +44,40 @@ FALLBACK = {
 
 @dataclass(frozen=True)
 class Thresholds:
+    """When a hit is good enough to answer with (see the module docstring)."""
+
     min_coverage: float = MIN_COVERAGE
     min_anchor: float = MIN_ANCHOR
+    unknown_weight: float = UNKNOWN_WEIGHT
+    incidental_factor: float = INCIDENTAL_FACTOR
+    full_keyness: float = FULL_KEYNESS
+
+    def _weight(self, slot: SlotMatch) -> float:
+        if not slot.known:
+            return self.unknown_weight
+        # everyday words ("tomorrow", "vända") matter less than domain words, matched or not
+        domain = min(1.0, max(GENERIC_FLOOR, slot.keyness / self.full_keyness))
+        weight = slot.weight * domain
+        return weight if slot.topical else weight * self.incidental_factor
+
+    def coverage(self, hit: Hit) -> float:
+        """Weighted share of the question's meaningful words that the article has, 0..1."""
+        weights = [self._weight(s) for s in hit.slots]
+        total = sum(weights)
+        if total <= 0:
+            return 0.0
+        return sum(w for w, s in zip(weights, hit.slots, strict=True) if s.in_doc) / total
+
+    @staticmethod
+    def anchor(hit: Hit) -> float:
+        """Weight of the most telling word the article names in its title, tags or questions."""
+        return max(
+            (s.keyness for s in hit.slots if s.in_head and s.weight >= MIN_ANCHOR_IDF),
+            default=0.0,
+        )
 
     def accepts(self, hit: Hit) -> bool:
-        return hit.coverage >= self.min_coverage and hit.anchor >= self.min_anchor
+        return self.coverage(hit) >= self.min_coverage and self.anchor(hit) >= self.min_anchor
 
 
 def split_body(body: str) -> tuple[str, str]:
@@ -93,16 +129,31 @@ class Answerer:
 
     def search(self, question: str, lang: Lang) -> list[Hit]:
         """Ranked hits in the asker's language, plus articles only the other language has."""
-        hits = self._indices[lang].search(question)
+        hits = self._indices[lang].search(question, k=RERANK_DEPTH)
         missing = self._only_other[lang]
         if missing:
-            other = self._indices[_other(lang)].search(question)
+            other = self._indices[_other(lang)].search(question, k=RERANK_DEPTH)
             hits.extend(h for h in other if h.article.id in missing)
-            hits.sort(key=lambda h: (self.thresholds.accepts(h), h.coverage, h.score), reverse=True)
+        # BM25 ranks by term statistics; an article that covers *all* of the question's
+        # meaningful words should beat one that scores high on a few of them.
+        t = self.thresholds
+        hits.sort(
+            key=lambda h: (t.accepts(h), h.score * (RERANK_FLOOR + t.coverage(h))), reverse=True
+        )
         return hits
 
+    def language(self, question: str) -> Lang:
+        """The question's language: function words first, then which vocabulary knows it."""
+        guess = guess_language(question)
+        if guess is not None:
+            return guess
+        known = {lang: self._indices[lang].recognised(question) for lang in LANGS}
+        if known["sv"] != known["en"]:
+            return "sv" if known["sv"] > known["en"] else "en"
+        return self.default_lang
+
     def answer(self, question: str, lang: Lang | None = None) -> Answer:
-        lang = lang or detect_language(question, self.default_lang)
+        lang = lang or self.language(question)
         hits = self.search(question, lang)
         if hits and self.thresholds.accepts(hits[0]):
             return self._answered(hits[0], lang)
@@ -116,7 +167,7 @@ class Answerer:
             lang=lang,
             text=short,
             article=_ref(article),
-            score=round(hit.coverage, 4),
+            score=round(self.thresholds.coverage(hit), 4),
             notice=NOTICE[lang] if article.lang != lang else None,
             details=details,
         )
@@ -124,7 +175,7 @@ class Answerer:
     def _fallback(self, hits: list[Hit], lang: Lang) -> Answer:
         suggestions: list[Suggestion] = []
         for hit in hits:
-            if hit.coverage < MIN_SUGGESTION or len(suggestions) == 3:
+            if self.thresholds.coverage(hit) < MIN_SUGGESTION or len(suggestions) == 3:
                 continue
             local = self.kb.get(hit.article.id, lang) or hit.article
             if all(s.id != local.id for s in suggestions):
@@ -134,7 +185,7 @@ class Answerer:
             lang=lang,
             text=FALLBACK[lang].format(dpo=self.dpo_contact),
             article=None,
-            score=round(hits[0].coverage, 4) if hits else 0.0,
+            score=round(self.thresholds.coverage(hits[0]), 4) if hits else 0.0,
             suggestions=tuple(suggestions),
         )
 

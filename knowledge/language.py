@@ -173,16 +173,18 @@ _EN = frozenset(
 _SWEDISH_LETTERS = frozenset("åäö")
 
 
-def detect_language(text: str, default: Lang = "sv") -> Lang:
-    """'sv' or 'en' for a question; `default` when nothing gives the language away."""
-    lowered = text.lower()
-    tokens = _WORD.findall(lowered)
+def guess_language(text: str) -> Lang | None:
+    """'sv' or 'en' when the function words or å/ä/ö give it away, else None."""
+    tokens = _WORD.findall(text.lower())
     sv = sum(1 for t in tokens if t in _SV)
     en = sum(1 for t in tokens if t in _EN)
     # å/ä/ö are strong evidence for Swedish (a name like "Åsa" in English is rare in a question)
     sv += 2 * sum(1 for t in tokens if _SWEDISH_LETTERS & set(t))
-    if sv > en:
-        return "sv"
-    if en > sv:
-        return "en"
-    return default
+    if sv == en:
+        return None
+    return "sv" if sv > en else "en"
+
+
+def detect_language(text: str, default: Lang = "sv") -> Lang:
+    """'sv' or 'en' for a question; `default` when nothing gives the language away."""
+    return guess_language(text) or default

@@ -30,11 +30,9 @@ import numpy as np
 
 from knowledge import synonyms
 from knowledge.model import Article, Lang
-from knowledge.text import Analyzer, words
+from knowledge.text import Analyzer, general_zipf, words
 
 FIELD_WEIGHTS = {"head": 2.0, "questions": 1.5, "body": 1.0}
-UNKNOWN_WEIGHT = 1.0  # a word the corpus never uses counts as much as its rarest word
-HEAD_BONUS = 0.25  # a match in the title/tags/questions says more than one in the body
 _MARKUP = re.compile(r"[#*_`>\[\]()]|\{\{[^}]*\}\}")
 
 
@@ -45,14 +43,26 @@ class Slot:
     word: str
     terms: tuple[str, ...]
     known: bool
+    probes: tuple[str, ...]  # surface words for everyday frequency; () for phrase synonyms
+
+
+@dataclass(frozen=True)
+class SlotMatch:
+    """How one meaningful question word relates to the corpus and to one article."""
+
+    weight: float  # normalised idf of the word's best term, 0..1 (0 when unknown)
+    known: bool  # the corpus has the word (directly, as compound parts, or via a synonym)
+    topical: bool  # some article names it in its title, tags or questions
+    in_doc: bool  # this article has it anywhere
+    in_head: bool  # this article names it in its title, tags or questions
+    keyness: float = 0.0  # corpus Zipf minus everyday-language Zipf; > 0 means domain word
 
 
 @dataclass(frozen=True)
 class Hit:
     article: Article
     score: float  # combined BM25, only for ranking
-    coverage: float  # weighted share of the question's words this article matches, 0..1
-    anchor: float  # weight of the most telling matched word, 0..1
+    slots: tuple[SlotMatch, ...]
 
 
 class LanguageIndex:
@@ -67,9 +77,11 @@ class LanguageIndex:
         self._indices: list[tuple[float, bm25s.BM25]] = []
         doc_terms: list[set[str]] = [set() for _ in self.articles]
         head_terms: list[set[str]] = [set() for _ in self.articles]
+        counts: Counter[str] = Counter()
         for name, weight in FIELD_WEIGHTS.items():
             tokens = [self.analyzer.index_terms(f[name]) for f in fields]
             for i, terms in enumerate(tokens):
+                counts.update(terms)
                 doc_terms[i].update(terms)
                 if name != "body":
                     head_terms[i].update(terms)
@@ -79,10 +91,13 @@ class LanguageIndex:
             self._indices.append((weight, retriever))
         self._doc_terms = [frozenset(t) for t in doc_terms]
         self._head_terms = [frozenset(t) for t in head_terms]
+        self._topical = frozenset().union(*self._head_terms)
         df = Counter(term for terms in self._doc_terms for term in terms)
         n = max(len(self.articles), 1)
         top = math.log(1 + (n - 1 + 0.5) / 1.5)
         self._weight = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / top for t, c in df.items()}
+        total = max(sum(counts.values()), 1)
+        self._zipf = {t: math.log10(c / total * 1e9) for t, c in counts.items()}
 
     @staticmethod
     def _fields(article: Article) -> dict[str, str]:
@@ -98,27 +113,47 @@ class LanguageIndex:
         found = [(span, set(words(span)), c) for span, c in synonyms.expand(question, self.lang)]
         slots: list[Slot] = []
         covered: set[str] = set()
-        for word, terms, known in analyzer.query_terms(question):
+        for query_word in analyzer.query_terms(question):
+            word, terms, known = query_word.word, query_word.terms, query_word.known
             extra: list[str] = []
-            for _, span_words, canonical in found:
+            for span, span_words, canonical in found:
                 if word in span_words:
                     extra.extend(analyzer.index_terms(canonical))
-            alternatives = tuple(dict.fromkeys((*terms, *extra)))
+                    if span == word and not analyzer.is_corpus_word(word):
+                        terms = ()  # "boter": the synonym knows better than the stemmer ("bot")
+            alternatives = tuple(dict.fromkeys((*extra, *terms)))
             known = known or any(t in self._weight for t in extra)
-            slots.append(Slot(word, alternatives, known))
+            slots.append(Slot(word, alternatives, known, query_word.probes))
             if extra:
                 covered.update(span for span, span_words, _ in found if word in span_words)
         for span, _, canonical in found:
             if span not in covered and not analyzer.content_words(span):
                 # a phrase made only of small words ("allt ni har om") still means something
-                slots.append(Slot(span, tuple(analyzer.index_terms(canonical)), True))
+                slots.append(Slot(span, tuple(analyzer.index_terms(canonical)), True, ()))
         return slots
 
+    def recognised(self, question: str) -> int:
+        """How many of the question's words this language's corpus knows (for detection)."""
+        return sum(1 for word in words(question) if self.analyzer.is_corpus_word(word))
+
+    def _keyness(self, slot: Slot) -> float:
+        """How much more the knowledge base uses this word than everyday language does
+        (difference of Zipf values): high for "registerutdrag", "breach", "personal data";
+        low for "tomorrow", "system", "sick" even when an article happens to use them.
+        A compound is as generic as its most generic part ("tid|rapportering")."""
+        corpus = max((self._zipf[t] for t in slot.terms if t in self._zipf), default=0.0)
+        if not slot.probes:
+            return corpus
+        if len(slot.probes) == 1:
+            return corpus - general_zipf(slot.probes[0], self.lang)
+        stem = self.analyzer.stem
+        return min(
+            self._zipf.get(stem(part), 0.0) - general_zipf(part, self.lang) for part in slot.probes
+        )
+
     def _slot_weight(self, slot: Slot) -> float:
-        if not slot.known:
-            return UNKNOWN_WEIGHT
         weights = [self._weight[t] for t in slot.terms if t in self._weight]
-        return weights[0] if weights else UNKNOWN_WEIGHT
+        return weights[0] if slot.known and weights else 0.0
 
     def search(self, question: str, k: int = 4) -> list[Hit]:
         """The best `k` articles with their confidence features, best first."""
@@ -134,19 +169,21 @@ class LanguageIndex:
         k = min(k, len(self.articles))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         best = best[np.argsort(-scores[best])]
-        weights = [self._slot_weight(s) for s in slots]
-        total = sum(weights) or 1.0
         hits: list[Hit] = []
         for index in best:
             if scores[index] <= 0:
                 break
             terms, head = self._doc_terms[index], self._head_terms[index]
-            matched = 0.0
-            anchor = 0.0
-            for slot, weight in zip(slots, weights, strict=True):
-                if any(t in terms for t in slot.terms):
-                    matched += weight
-                    in_head = any(t in head for t in slot.terms)
-                    anchor = max(anchor, min(1.0, weight + (HEAD_BONUS if in_head else 0.0)))
-            hits.append(Hit(self.articles[index], float(scores[index]), matched / total, anchor))
+            matches = tuple(
+                SlotMatch(
+                    weight=self._slot_weight(slot),
+                    known=slot.known,
+                    topical=any(t in self._topical for t in slot.terms),
+                    in_doc=any(t in terms for t in slot.terms),
+                    in_head=any(t in head for t in slot.terms),
+                    keyness=self._keyness(slot),
+                )
+                for slot in slots
+            )
+            hits.append(Hit(self.articles[index], float(scores[index]), matches))
         return hits

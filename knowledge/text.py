@@ -17,272 +17,24 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
+from wordfreq import zipf_frequency
 
 from knowledge.model import Lang
+from knowledge.stopwords import STOPWORDS
 
 WORD = re.compile(r"[0-9a-zåäöéèüæøà]+(?:-[0-9a-zåäöéèüæøà]+)*")
 STEMMER_NAMES = {"sv": "swedish", "en": "english"}
 
-_EXTRA_STOPWORDS: dict[str, frozenset[str]] = {
-    "sv": frozenset(
-        [
-            "vill",
-            "ska",
-            "skall",
-            "måste",
-            "får",
-            "fick",
-            "gör",
-            "göra",
-            "gjorde",
-            "gjort",
-            "kommer",
-            "kolla",
-            "behöver",
-            "bör",
-            "borde",
-            "finns",
-            "fanns",
-            "ens",
-            "även",
-            "också",
-            "just",
-            "bara",
-            "lite",
-            "typ",
-            "liksom",
-            "alltså",
-            "egentligen",
-            "någon",
-            "nån",
-            "nåt",
-            "något",
-            "hej",
-            "tack",
-            "snälla",
-            "okej",
-            "ok",
-            "undrar",
-            "fråga",
-            "frågar",
-            "säger",
-            "sa",
-            "sagt",
-            "hos",
-            "hit",
-            "dit",
-            "sen",
-            "ifall",
-            "eftersom",
-            "mej",
-            "dej",
-            "sej",
-            "man",
-            "nog",
-            "ju",
-            "väl",
-            "då",
-            "vilken",
-            "vilket",
-            "vilka",
-            "där",
-            "hen",
-            "hens",
-            "henom",
-            "sitt",
-            "sina",
-            "sin",
-            "era",
-            "våran",
-            "vårat",
-        ]
-    ),
-    "en": frozenset(
-        [
-            "a",
-            "about",
-            "above",
-            "after",
-            "again",
-            "against",
-            "all",
-            "am",
-            "an",
-            "and",
-            "any",
-            "are",
-            "as",
-            "at",
-            "be",
-            "because",
-            "been",
-            "before",
-            "being",
-            "below",
-            "between",
-            "both",
-            "but",
-            "by",
-            "can",
-            "could",
-            "did",
-            "do",
-            "does",
-            "doing",
-            "done",
-            "down",
-            "during",
-            "each",
-            "few",
-            "for",
-            "from",
-            "further",
-            "had",
-            "has",
-            "have",
-            "having",
-            "he",
-            "her",
-            "here",
-            "hers",
-            "herself",
-            "him",
-            "himself",
-            "his",
-            "how",
-            "i",
-            "if",
-            "in",
-            "into",
-            "is",
-            "it",
-            "its",
-            "itself",
-            "just",
-            "me",
-            "more",
-            "most",
-            "my",
-            "myself",
-            "no",
-            "nor",
-            "not",
-            "now",
-            "of",
-            "off",
-            "on",
-            "once",
-            "only",
-            "or",
-            "other",
-            "our",
-            "ours",
-            "ourselves",
-            "out",
-            "over",
-            "own",
-            "same",
-            "she",
-            "should",
-            "so",
-            "some",
-            "such",
-            "than",
-            "that",
-            "the",
-            "their",
-            "theirs",
-            "them",
-            "themselves",
-            "then",
-            "there",
-            "these",
-            "they",
-            "this",
-            "those",
-            "through",
-            "to",
-            "too",
-            "under",
-            "until",
-            "up",
-            "very",
-            "was",
-            "we",
-            "were",
-            "what",
-            "when",
-            "where",
-            "which",
-            "while",
-            "who",
-            "whom",
-            "why",
-            "will",
-            "with",
-            "would",
-            "you",
-            "your",
-            "yours",
-            "yourself",
-            "yourselves",
-            "ok",
-            "okay",
-            "hi",
-            "hello",
-            "please",
-            "thanks",
-            "need",
-            "needs",
-            "must",
-            "may",
-            "might",
-            "shall",
-            "get",
-            "got",
-            "let",
-            "lets",
-            "want",
-            "wants",
-            "wanted",
-            "really",
-            "actually",
-            "also",
-            "still",
-            "ever",
-            "even",
-            "tell",
-            "says",
-            "said",
-            "ask",
-            "asks",
-            "asked",
-            "anyone",
-            "someone",
-            "something",
-            "anything",
-            "us",
-            "im",
-            "ive",
-            "dont",
-            "doesnt",
-            "cant",
-            "whats",
-            "hes",
-            "shes",
-            "theyre",
-        ]
-    ),
-}
-STOPWORDS: dict[str, frozenset[str]] = {
-    "sv": frozenset(STOPWORDS_SWEDISH) | _EXTRA_STOPWORDS["sv"],
-    "en": frozenset(STOPWORDS_EN) | _EXTRA_STOPWORDS["en"],
-}
-
 _FOLD = str.maketrans("åäöéèüæøà", "aaoeeuaoa")
 MIN_PART = 3  # shortest compound part; shorter "parts" are mostly accidental substrings
 MIN_FUZZY = 6  # words shorter than this are not spell-corrected (too many neighbours)
+MAX_TYPO_ZIPF = 2.5  # a word this common in everyday language is not a misspelling
+
+
+@lru_cache(maxsize=100_000)
+def general_zipf(word: str, lang: Lang) -> float:
+    """How common a word is in everyday language (wordfreq's Zipf scale; 0 = unseen)."""
+    return float(zipf_frequency(word, lang))
 
 
 def fold(word: str) -> str:
@@ -306,6 +58,16 @@ def words(text: str) -> list[str]:
 
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A question word and what it may match in the index."""
+
+    word: str
+    terms: tuple[str, ...]  # index terms (stems) to look up
+    known: bool  # the corpus has it, directly, as compound parts or as a corrected spelling
+    probes: tuple[str, ...]  # surface words whose everyday frequency says how generic it is
 
 
 @dataclass
@@ -348,6 +110,9 @@ class Analyzer:
         for cache in (self.split_compound, self.query_term):
             cache.cache_clear()
 
+    def is_corpus_word(self, word: str) -> bool:
+        return word in self._known_words
+
     def _is_part(self, part: str) -> bool:
         return len(part) >= MIN_PART and (
             part in self._known_words
@@ -385,32 +150,30 @@ class Analyzer:
         return terms
 
     # --- query side ------------------------------------------------------------------------
-    def _query_term(self, word: str) -> tuple[tuple[str, ...], bool]:
-        """(index terms for one query word, whether the word was recognised)."""
+    def _query_term(self, word: str) -> QueryWord:
         stem = self.stem(word)
         if stem in self._known_stems:
-            return (stem,), True
-        parts = self.split_compound(word)
+            return QueryWord(word, (stem,), True, (word,))
+        parts = tuple(p for p in self.split_compound(word) if p not in self.stopwords)
         if parts:
-            return tuple(self.stem(p) for p in parts if p not in self.stopwords), True
-        folded = self._folded.get(fold(word)) or self._folded.get(fold(stem))
-        if folded:
-            return (folded,), True
-        if len(stem) >= MIN_FUZZY:
-            for candidate in (stem, *sorted(_deletes(stem))):
-                match = self._edits.get(candidate)
-                if match:
-                    return (match,), True
-        return (stem,), False
+            return QueryWord(word, tuple(self.stem(p) for p in parts), True, parts)
+        if general_zipf(word, self.lang) < MAX_TYPO_ZIPF:
+            folded = self._folded.get(fold(word)) or self._folded.get(fold(stem))
+            if folded:
+                return QueryWord(word, (folded,), True, (word,))
+            if len(stem) >= MIN_FUZZY:
+                for candidate in (stem, *sorted(_deletes(stem))):
+                    match = self._edits.get(candidate)
+                    if match:
+                        return QueryWord(word, (match,), True, (word,))
+        return QueryWord(word, (stem,), False, (word,))
 
-    def query_terms(self, text: str) -> list[tuple[str, tuple[str, ...], bool]]:
-        """For each distinct content word: (word, index terms, recognised)."""
+    def query_terms(self, text: str) -> list[QueryWord]:
+        """Each distinct content word of a question with the index terms it may match."""
         seen: set[str] = set()
-        out: list[tuple[str, tuple[str, ...], bool]] = []
+        out: list[QueryWord] = []
         for word in self.content_words(text):
-            if word in seen:
-                continue
-            seen.add(word)
-            terms, known = self.query_term(word)
-            out.append((word, terms, known))
+            if word not in seen:
+                seen.add(word)
+                out.append(self.query_term(word))
         return out

@@ -1,0 +1,35 @@
+"""Stop words: bm25s's lists plus the filler of spoken questions ("undrar", "typ", "please").
+
+Kept as whitespace-separated text so the lists stay readable; they only ever grow with
+words that carry no topic in a GDPR question.
+"""
+
+from __future__ import annotations
+
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
+
+_EXTRA_SV = """
+    alltså bara behöver borde bör dej dit där då eftersom egentligen ens era fanns fick
+    finns fråga frågar får gjorde gjort gör göra hej hen henom hens hit hos ifall in ju just
+    kolla kommer liksom lite man mej måste nog någon något nån nåt också ok okej sa sagt sej
+    sen sin sina sitt ska skall snälla säger tack typ undrar vilka vilken vilket vill väl
+    våran vårat även
+"""
+_EXTRA_EN = """
+    a about above actually after again against all also am an and any anyone anything are as
+    ask asked asks at be because been before being below between both but by can cant could
+    did do does doesnt doing done dont down during each even ever few for from further get
+    got had has have having he hello her here hers herself hes hi him himself his how i if
+    im in into is it its itself ive just let lets may me might more most must my myself need
+    needs no nor not now of off ok okay on once only or other our ours ourselves out over
+    own please really said same says shall she shes should so some someone something still
+    such tell than thanks that the their theirs them themselves then there these they theyre
+    this those through to too under until up us very want wanted wants was we were what
+    whats when where which while who whom why will with would you your yours yourself
+    yourselves
+"""
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    "sv": frozenset(STOPWORDS_SWEDISH) | frozenset(_EXTRA_SV.split()),
+    "en": frozenset(STOPWORDS_EN) | frozenset(_EXTRA_EN.split()),
+}
