@@ -1,0 +1,182 @@
+"""Short-lived signed download links for reports (Teams has no file upload for bots).
+
+A compliance officer's report is stored in the database (so any replica behind the load
+balancer can serve it) and handed out as `GET /reports/<token>`, where
+`token = <id>.<expires unix>.<HMAC-SHA256(key, id.expires.person_key)>`. The link
+works for 15 minutes and only for that one stored report; the signing key is generated
+once and kept in the database, so every replica signs and checks with the same key.
+Expired reports are purged whenever a new one is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from aiohttp import web
+from sqlalchemy import DateTime, Integer, LargeBinary, String, delete
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from routines.db import Base, transaction
+from routines.ledger import as_utc
+
+log = logging.getLogger(__name__)
+
+LINK_LIFETIME: Final = timedelta(minutes=15)
+ROUTE: Final = "/reports/{token}"
+
+
+class ReportDownload(Base):
+    __tablename__ = "report_downloads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ReportLinkKey(Base):
+    """One row: the HMAC key every replica uses for download links."""
+
+    __tablename__ = "report_link_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    secret: Mapped[str] = mapped_column(String(64))
+
+
+def signing_key(session: Session) -> bytes:
+    """The shared key, created by whichever replica needs it first (race-safe)."""
+    row = session.get(ReportLinkKey, 1)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(ReportLinkKey(id=1, secret=secrets.token_hex(32)))
+        except Exception:
+            log.debug("report link key created concurrently")
+        row = session.get(ReportLinkKey, 1)
+        assert row is not None
+    return bytes.fromhex(row.secret)
+
+
+def _signature(key: bytes, download_id: str, expires: int, person_key: str) -> str:
+    message = f"{download_id}.{expires}.{person_key}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def store_report(
+    session: Session,
+    *,
+    person_key: str,
+    filename: str,
+    mime_type: str,
+    content: bytes,
+    now: datetime,
+) -> str:
+    """Keep the report for LINK_LIFETIME and return its signed token."""
+    now = as_utc(now)
+    session.execute(delete(ReportDownload).where(ReportDownload.expires_at < now))
+    download_id = secrets.token_hex(16)
+    expires_at = now + LINK_LIFETIME
+    session.add(
+        ReportDownload(
+            id=download_id,
+            person_key=person_key,
+            filename=filename,
+            mime_type=mime_type,
+            content=content,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    expires = int(expires_at.timestamp())
+    signature = _signature(signing_key(session), download_id, expires, person_key)
+    return f"{download_id}.{expires}.{signature}"
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    mime_type: str
+    content: bytes
+    person_key: str
+
+
+class LinkError(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def open_report(session: Session, token: str, now: datetime) -> Download:
+    """The report behind a token; LinkError(404) if forged or unknown, (410) if expired."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise LinkError(404, "unknown link")
+    download_id, expires_text, signature = parts
+    row = session.get(ReportDownload, download_id)
+    if row is None:
+        raise LinkError(404, "unknown link")
+    expires = int(expires_text)
+    expected = _signature(signing_key(session), download_id, expires, row.person_key)
+    if not hmac.compare_digest(expected, signature) or expires != int(
+        as_utc(row.expires_at).timestamp()
+    ):
+        raise LinkError(404, "unknown link")
+    if as_utc(now) >= as_utc(row.expires_at):
+        raise LinkError(410, "link expired")
+    return Download(row.filename, row.mime_type, bytes(row.content), row.person_key)
+
+
+def link_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/reports/{token}"
+
+
+def add_report_routes(
+    app: web.Application,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """`GET /reports/<token>` on the bot's own HTTP server."""
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        token = request.match_info["token"]
+
+        def load() -> Download:
+            with transaction(sessions) as session:
+                return open_report(session, token, clock())
+
+        try:
+            report = await asyncio.to_thread(load)
+        except LinkError as exc:
+            log.info("report link refused", extra={"status": exc.status})
+            text = (
+                "Länken har gått ut. / The link has expired."
+                if exc.status == 410
+                else ("Okänd länk. / Unknown link.")
+            )
+            return web.Response(status=exc.status, text=text)
+        log.info("report downloaded", extra={"person_key": report.person_key})
+        mime, _, params = report.mime_type.partition(";")
+        return web.Response(
+            body=report.content,
+            content_type=mime.strip(),
+            charset="utf-8" if "charset" in params else None,
+            headers={
+                "Content-Disposition": f'attachment; filename="{report.filename}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    app.router.add_get(ROUTE, download)
