@@ -182,6 +182,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     if _teams_wanted(settings):
         _add_teams(services)
     # --- features and schedulers: routines, reports, privacy add themselves below ---------
+    _add_reports(services)
     return services
 
 
@@ -223,3 +224,25 @@ def _add_teams(services: Services) -> None:
     )
     services.teams = teams
     services.notifier.register("teams", teams.notifier)
+
+
+def _add_reports(services: Services) -> None:
+    """`report`/`rapport` and `overdue`/`försenade` (bot/report_chat.py)."""
+    from bot.report_chat import ReportFeature
+    from routines.catalog import CatalogError, load_catalog
+
+    settings = services.settings
+    try:
+        catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
+    except (CatalogError, OSError):
+        log.warning("reports: routine catalogue unreadable; reports show routine ids")
+        catalog = None
+    services.add_feature(
+        ReportFeature(
+            services.sessions,
+            officers=settings.compliance_officers,
+            timezone=settings.timezone,
+            public_url=settings.public_url,
+            catalog=catalog,
+        )
+    )

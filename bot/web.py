@@ -50,6 +50,9 @@ def build_web_app(services: Services) -> web.Application:
         services.teams.add_routes(app)
 
     # --- other routes (metrics, report downloads) -----------------------------------------
+    from bot.report_links import add_report_routes
+
+    add_report_routes(app, services.sessions)  # GET /reports/<token>, signed 15-minute links
     return app
 
 
