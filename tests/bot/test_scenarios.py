@@ -40,7 +40,8 @@ class Said:
 
 
 class Chat(Protocol):
-    services: Services
+    @property
+    def services(self) -> Services: ...
 
     async def say(self, text: str) -> Said: ...
 
