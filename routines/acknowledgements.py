@@ -145,6 +145,7 @@ def _gate(
     session: Session, occurrence_id: int, actor: Actor, now: datetime
 ) -> Outcome | tuple[Occurrence, str]:
     """Common checks: the occurrence exists and the actor is one of its assignees."""
+    now = ledger.as_utc(now)
     occurrence = _load(session, occurrence_id)
     if occurrence is None:
         return Outcome("not_found", occurrence_id)
@@ -177,6 +178,7 @@ def confirm(
     evidence: str = "none",
     timezone: str = "Europe/Stockholm",
 ) -> Outcome:
+    now = ledger.as_utc(now)
     gate = _gate(session, occurrence_id, actor, now)
     if isinstance(gate, Outcome):
         return gate
@@ -216,6 +218,7 @@ def not_applicable(
     session: Session, occurrence_id: int, actor: Actor, reason: str | None, now: datetime
 ) -> Outcome:
     """Close the occurrence as not applicable; a reason is required (it is evidence)."""
+    now = ledger.as_utc(now)
     gate = _gate(session, occurrence_id, actor, now)
     if isinstance(gate, Outcome):
         return gate
@@ -254,6 +257,7 @@ def add_note(
     session: Session, occurrence_id: int, actor: Actor, text: str | None, now: datetime
 ) -> Outcome:
     """Attach a note or evidence link (also after the occurrence is closed)."""
+    now = ledger.as_utc(now)
     gate = _gate(session, occurrence_id, actor, now)
     if isinstance(gate, Outcome):
         return gate
@@ -264,7 +268,7 @@ def add_note(
                        occurrence.status, key)  # fmt: skip
     note = OccurrenceNote(occurrence_id=occurrence.id, person_key=key, text=body, created_at=now)
     session.add(note)
-    session.flush([note])
+    session.flush()
     ledger.append_event(
         session,
         ledger.NOTE_ADDED,

@@ -123,7 +123,6 @@ class _LineLoader(yaml.SafeLoader):
         mapping.key_lines = {str(key.value): key.start_mark.line + 1 for key, _value in node.value}
         return mapping
 
-
     def construct_timestamp(self, node: yaml.ScalarNode) -> Any:
         # 2027-13-01 looks like a date to YAML but is not one: keep the text, so the
         # validator can say which field holds a bad date instead of crashing.

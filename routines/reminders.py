@@ -120,6 +120,7 @@ class Dispatcher:
     def claim(self, now: datetime, limit: int | None = None) -> tuple[list[Job], int]:
         """Claim up to `limit` ready rows; returns the jobs to send and how many were claimed
         (rows no longer needed are cancelled instead of returned)."""
+        now = ledger.as_utc(now)
         with transaction(self.factory) as session:
             ids = self._claim_ids(session, now, limit or self.batch_size)
             if not ids:
@@ -196,6 +197,7 @@ class Dispatcher:
 
     def mark_sent(self, job: Job, delivered: Delivered, now: datetime) -> bool:
         """Record a successful send; False if another dispatcher already recorded it."""
+        now = ledger.as_utc(now)
         with transaction(self.factory) as session:
             won = session.scalar(
                 update(Notification)
@@ -236,6 +238,7 @@ class Dispatcher:
     def mark_failed(self, job: Job, error: Exception, now: datetime) -> bool:
         """Release the row for a later retry (True) or give up on it for good (False)."""
         retry = not isinstance(error, DeliveryError) or error.retryable
+        now = ledger.as_utc(now)
         with transaction(self.factory) as session:
             row = session.get(Notification, job.notification_id)
             if row is None or row.status != PENDING:
@@ -266,7 +269,7 @@ class Dispatcher:
         """Send everything ready at `now` (re-reading `clock` between batches if given)."""
         report = DispatchReport()
         while True:
-            moment = clock() if clock else now
+            moment = ledger.as_utc(clock() if clock else now)
             jobs, claimed = await asyncio.to_thread(self.claim, moment)
             report.cancelled += claimed - len(jobs)
             if not claimed:

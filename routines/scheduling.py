@@ -177,4 +177,7 @@ def moment(day: date, at: time, timezone: str) -> datetime:
 
 
 def local_date(instant: datetime, timezone: str) -> date:
+    """The local date of an instant; a naive instant (as SQLite returns them) is UTC."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
     return instant.astimezone(ZoneInfo(timezone)).date()

@@ -15,7 +15,7 @@ import socket
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -128,14 +128,14 @@ class RoutineService:
     # --- the engine ----------------------------------------------------------------------
 
     async def tick(self, now: datetime, clock: Callable[[], datetime] | None = None) -> TickReport:
-        _require_aware(now)
+        now = utc(now)
         report = await asyncio.to_thread(self.plan, now)
         report.dispatch = await self.dispatcher.dispatch(now, clock)
         return report
 
     def plan(self, now: datetime) -> TickReport:
         """Create due occurrences and enqueue due follow-ups (no sending)."""
-        _require_aware(now)
+        now = utc(now)
         report = TickReport()
         routines = self.catalog.enabled
         with transaction(self.factory) as session:
@@ -191,6 +191,7 @@ class RoutineService:
 
     def open_for(self, actor: ack.Actor, now: datetime) -> list[OpenItem]:
         """Occurrences this person may still confirm (their own, and anyone-in-channel ones)."""
+        now = utc(now)
         with transaction(self.factory) as session:
             items: list[OpenItem] = []
             rows = session.scalars(
@@ -219,6 +220,7 @@ class RoutineService:
     def confirm(
         self, occurrence_id: int, actor: ack.Actor, now: datetime, note: str | None = None
     ) -> ack.Outcome:
+        now = utc(now)
         with transaction(self.factory) as session:
             routine = self._routine_of(session, occurrence_id)
             return ack.confirm(
@@ -230,12 +232,14 @@ class RoutineService:
     def not_applicable(
         self, occurrence_id: int, actor: ack.Actor, reason: str | None, now: datetime
     ) -> ack.Outcome:
+        now = utc(now)
         with transaction(self.factory) as session:
             return ack.not_applicable(session, occurrence_id, actor, reason, now)
 
     def add_note(
         self, occurrence_id: int, actor: ack.Actor, text: str | None, now: datetime
     ) -> ack.Outcome:
+        now = utc(now)
         with transaction(self.factory) as session:
             return ack.add_note(session, occurrence_id, actor, text, now)
 
@@ -326,6 +330,8 @@ def _answered(session: Session, occurrence_id: int, person_key: str) -> bool:
     )
 
 
-def _require_aware(now: datetime) -> None:
+def utc(now: datetime) -> datetime:
+    """Use cases store instants in UTC (SQLite keeps no offset, so mixing zones would lie)."""
     if now.tzinfo is None:
         raise ValueError("`now` must be timezone-aware")
+    return now.astimezone(UTC)
