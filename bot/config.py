@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=_alias("GDPRBOT_KNOWLEDGE_DIR", "knowledge_dirs")
     )
     dpo_contact: str = Field(
-        "dataskyddsombudet (dpo@example.com)",
+        "dpo@example.com",
         validation_alias=_alias("GDPRBOT_DPO_CONTACT", "dpo_contact"),
     )
     default_language: Literal["sv", "en"] = Field(
