@@ -18,20 +18,24 @@ Everything else, including the hash-chained ledger, refers to an opaque person k
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, literal, or_, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation_refs import ConversationRefRow, forget_person
 from bot.event_dedupe import DEFAULT_KEEP, purge_events
 from bot.question_log import as_utc, purge_questions, questions_of, unlink_person
+from routines.db import transaction
 from routines.ledger import PERSON_ERASED, LedgerEntry, append_event
 from routines.models import (
     CANCELLED,
@@ -432,17 +436,68 @@ def run_daily(
     return result
 
 
-def describe(erasure: Erasure, lang: str = "sv") -> Sequence[str]:
-    if lang == "en":
-        return (
-            f"erased {len(erasure.person_keys)} identity row(s): {', '.join(erasure.person_keys)}",
-            f"conversation references deleted: {erasure.references_deleted}",
-            f"question-log links removed: {erasure.questions_unlinked}",
-            f"pending messages cancelled: {erasure.notifications_cancelled}",
+class DailyPrivacyJob:
+    """`run_daily` once at start (catch-up after downtime) and then every night at 03:17.
+
+    The only part of privacy that reads the clock. Every replica may run it: purges are
+    idempotent and each erasure is decided by a conditional UPDATE, so nothing is
+    recorded twice.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        question_log_days: int,
+        evidence_years: int,
+        timezone: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sessions = sessions
+        self._question_log_days = question_log_days
+        self._evidence_years = evidence_years
+        self._timezone = timezone
+        self._clock = clock
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def run_once(self) -> DailyResult:
+        now = self._clock()
+
+        def work() -> DailyResult:
+            with transaction(self._sessions) as session:
+                return run_daily(
+                    session,
+                    now=now,
+                    question_log_days=self._question_log_days,
+                    evidence_years=self._evidence_years,
+                )
+
+        return await asyncio.to_thread(work)
+
+    async def _run_logged(self) -> None:
+        try:
+            await self.run_once()
+        except Exception:
+            log.exception("privacy job failed")
+
+    async def start(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=self._timezone)
+        self._scheduler.add_job(self._run_logged, id="privacy-startup")
+        self._scheduler.add_job(
+            self._run_logged,
+            CronTrigger(hour=3, minute=17, timezone=self._timezone),
+            id="privacy-daily",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
         )
-    return (
-        f"raderade {len(erasure.person_keys)} identitet(er): {', '.join(erasure.person_keys)}",
-        f"konversationsreferenser borttagna: {erasure.references_deleted}",
-        f"kopplingar i frågeloggen borttagna: {erasure.questions_unlinked}",
-        f"väntande meddelanden avbrutna: {erasure.notifications_cancelled}",
-    )
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self._scheduler = None
+
+    @property
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []

@@ -98,7 +98,7 @@ def erase_command(person: PersonArg) -> None:
     except privacy.PersonNotFound as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_NOT_FOUND) from None
-    for line in privacy.describe(erasure, "en"):
+    for line in describe(erasure):
         typer.echo(line)
 
 
@@ -126,3 +126,13 @@ def purge_command(
         f"identities pseudonymised (evidence older than {settings.evidence_years} years): "
         f"{result.identities_pseudonymised}"
     )
+
+
+def describe(erasure: privacy.Erasure) -> list[str]:
+    return [
+        f"erased {len(erasure.person_keys)} identity row(s): {', '.join(erasure.person_keys)}",
+        f"conversation references deleted: {erasure.references_deleted}",
+        f"question-log links removed: {erasure.questions_unlinked}",
+        f"pending messages cancelled: {erasure.notifications_cancelled}",
+        "ledger: one person.erased entry per identity; run `gdpr-bot audit verify` to check",
+    ]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.conversation_refs import ConversationRefRow, save_reference
 from bot.event_dedupe import claim_event
 from bot.privacy import (
+    DailyPrivacyJob,
     PersonNotFound,
     _erase_identity,
     erase_person,
@@ -404,3 +405,27 @@ def test_an_identity_erased_meanwhile_is_not_erased_or_recorded_twice(engine: En
     with transaction(factory) as session:  # ...then B acts on what it read.
         assert _erase_identity(session, stale, NOW, "retention") is None
         assert ledger.verify(session).entries == 2
+
+
+async def test_the_daily_job_runs_in_a_worker_thread_with_its_clock(engine: Engine) -> None:
+    factory = session_factory(engine)
+    with transaction(factory) as session:
+        person_with_evidence(session, "U0OLD", FIVE_YEARS_AGO - timedelta(days=1))
+    job = DailyPrivacyJob(
+        factory, question_log_days=90, evidence_years=5, timezone="Europe/Stockholm",
+        clock=lambda: NOW,
+    )  # fmt: skip
+    result = await job.run_once()
+    assert result.identities_pseudonymised == 1
+
+
+async def test_the_daily_job_is_scheduled_at_start_and_nightly(engine: Engine) -> None:
+    job = DailyPrivacyJob(
+        session_factory(engine), question_log_days=90, evidence_years=5, timezone="UTC"
+    )
+    await job.start()
+    try:
+        assert set(job.job_ids) >= {"privacy-daily"}
+    finally:
+        await job.stop()
+    assert job.job_ids == []
