@@ -163,7 +163,8 @@ def _check_event(event_kind: str, data: Mapping[str, Any]) -> None:
 # --- appending ---------------------------------------------------------------------------
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
+def lock_head(session: Session) -> tuple[int, str]:
+    """Lock the chain head for the rest of the transaction; returns (seq, hash)."""
     stmt = select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1).with_for_update()
     row = session.execute(stmt).first()
     if row is None:
@@ -189,7 +190,7 @@ def append_event(
     when present in `data`, are also copied to indexed columns for reports.
     """
     _check_event(event, data)
-    head_seq, head_hash = _lock_head(session)
+    head_seq, head_hash = lock_head(session)
     seq = head_seq + 1
     payload = build_payload(seq, event, data, now)
     entry = LedgerEntry(
