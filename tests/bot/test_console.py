@@ -1,0 +1,138 @@
+"""The console front end: in-process line by line, and `gdpr-bot chat` piped in a subprocess."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import Console, render_reply
+from bot.conversation import Conversation
+from bot.messages import AnswerCard, Button, Reply
+from knowledge import Answerer, KnowledgeBase
+from tests.bot.conftest import DPO, TEST_KB
+from tests.conftest import REPO
+
+GDPR_BOT = Path(sys.executable).with_name("gdpr-bot")
+
+
+class FeedbackLog:
+    def __init__(self) -> None:
+        self.votes: list[tuple[int, str]] = []
+
+    async def record_question(self, **fields: object) -> int | None:
+        return 5
+
+    async def record_feedback(self, question_id: int, vote: str, now: object) -> bool:
+        self.votes.append((question_id, vote))
+        return True
+
+
+def run_console(conversation: Conversation, text: str) -> str:
+    import asyncio
+
+    out: list[str] = []
+    console = Console(conversation, stdin=io.StringIO(text), write=out.append, user_id="anna")
+    asyncio.run(console.run())
+    return "\n".join(out)
+
+
+@pytest.fixture
+def conversation(test_knowledge: KnowledgeBase) -> Conversation:
+    return Conversation(Answerer(test_knowledge, DPO), dpo_contact=DPO)
+
+
+def test_console_greets_in_both_languages(conversation: Conversation) -> None:
+    output = run_console(conversation, "")
+
+    assert "Jag är GDPR-boten" in output and "I am the GDPR bot" in output
+    assert "Det här kan jag" in output
+
+
+def test_console_answers_with_title_answer_and_source_line(conversation: Conversation) -> None:
+    output = run_console(conversation, "hur länge sparar vi samtalsinspelningar?\n")
+
+    assert "== Hur länge sparar vi samtalsinspelningar? ==" in output
+    assert "90 dagar" in output
+    assert "Källa: Hur länge sparar vi samtalsinspelningar? · Ansvarig: Kundtjänstchef" in output
+    assert "Granskad: 2026-09-01" in output
+
+
+def test_console_stops_at_avsluta(conversation: Conversation) -> None:
+    output = run_console(conversation, "avsluta\nhjälp\n")
+
+    assert output.rstrip().endswith("Hej då!")
+    assert output.count("Det här kan jag") == 1  # the greeting's help only
+
+
+def test_typing_a_button_number_clicks_it(test_knowledge: KnowledgeBase) -> None:
+    log = FeedbackLog()
+    conversation = Conversation(Answerer(test_knowledge, DPO), question_log=log)
+
+    output = run_console(conversation, "what is a personal data breach?\n2\n")
+
+    assert log.votes == [(5, "down")]
+    assert "Tack för din återkoppling" in output
+
+
+def test_render_reply_numbers_buttons_after_the_source() -> None:
+    card = AnswerCard("a", "Titel", "Ägare", "2026-01-01", ("6",), "sv")
+    reply = Reply(text="Svar.", card=card, buttons=(Button("x", "👍"), Button("y", "👎")))
+
+    assert render_reply(reply).splitlines() == [
+        "== Titel ==",
+        "Svar.",
+        "(Källa: Titel · Ansvarig: Ägare · Granskad: 2026-01-01 · 6)",
+        "[1] 👍  [2] 👎",
+    ]
+
+
+def _chat(tmp_path: Path, stdin: str, knowledge_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "GDPRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "GDPRBOT_KNOWLEDGE_DIR": str(knowledge_dir),
+        "GDPRBOT_DPO_CONTACT": DPO,
+        "USER": "console-tester",
+    }
+    return subprocess.run(
+        [str(GDPR_BOT), "chat"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_piped_chat_session_answers_and_quits(tmp_path: Path) -> None:
+    result = _chat(tmp_path, "hjälp\nhur länge sparar vi samtalsinspelningar?\nquit\n", TEST_KB)
+
+    assert result.returncode == 0, result.stderr
+    assert "Det här kan jag" in result.stdout
+    assert "(Källa: " in result.stdout and "Ansvarig: " in result.stdout
+    assert result.stdout.rstrip().endswith("Goodbye!")
+
+
+def test_chat_refuses_a_broken_knowledge_base(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    broken = tmp_path / "kb" / "sv"
+    broken.mkdir(parents=True)
+    (broken / "half.md").write_text("---\nid: half\n---\nno title\n", encoding="utf-8")
+    env = {
+        "GDPRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "GDPRBOT_KNOWLEDGE_DIR": str(broken.parent),
+    }
+
+    result = CliRunner().invoke(app, ["chat"], input="hjälp\n", env=env)
+
+    assert result.exit_code != 0
+    assert "half.md" in result.output
