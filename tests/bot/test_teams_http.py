@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -18,7 +17,6 @@ from routines.db import transaction
 from routines.ports import DeliveryError, Notice, NoticeAction, Recipient
 from tests.bot.conftest import DPO
 from tests.bot.teams_fixtures import (
-    StartTeamsBot,
     TeamsBotServer,
     channel_activity,
     install_activity,
@@ -222,55 +220,6 @@ async def test_a_notice_to_someone_never_seen_is_a_permanent_delivery_error(
         await teams_bot.front_end.notifier.send(Recipient("teams", "person", "nobody@x.se"), NOTICE)
     assert not raised.value.retryable
     assert teams_bot.connector.calls == []
-
-
-# --- authentication ----------------------------------------------------------------------
-
-
-@pytest.fixture
-async def secured_bot(start_teams_bot: StartTeamsBot) -> TeamsBotServer:
-    return await start_teams_bot(microsoft_app_id="app-id-1", microsoft_app_password="secret")
-
-
-@pytest.mark.parametrize(
-    "authorization",
-    [
-        None,
-        "Bearer not-a-jwt",
-        "Basic dXNlcjpwYXNz",
-        # A well-formed JWT from an issuer Bot Framework does not accept (iss=evil.example).
-        "Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."
-        "eyJpc3MiOiJodHRwczovL2V2aWwuZXhhbXBsZSIsImF1ZCI6ImFwcC1pZC0xIn0.c2lnbmF0dXJl",
-    ],
-    ids=["missing", "garbage", "basic", "foreign-issuer"],
-)
-async def test_with_an_app_id_unauthenticated_requests_get_401_and_no_reply(
-    secured_bot: TeamsBotServer, authorization: str | None
-) -> None:
-    headers = {"Authorization": authorization} if authorization else {}
-    activity = message_activity(secured_bot.connector.url, id="a1", text="hjälp")
-    status, _ = await secured_bot.post(activity, headers=headers)
-    assert status == 401
-    assert secured_bot.connector.calls == []
-
-
-async def test_with_auth_off_a_warning_is_logged_once(
-    start_teams_bot: StartTeamsBot, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.teams")
-    bot = await start_teams_bot()
-    await bot.say("hjälp")
-    await bot.say("help")
-    warnings = [r for r in caplog.records if "authentication is OFF" in r.getMessage()]
-    assert len(warnings) == 1
-
-
-async def test_with_auth_off_only_a_loopback_service_url_is_served(
-    teams_bot: TeamsBotServer,
-) -> None:
-    activity = message_activity("https://attacker.example/", id="a2", text="hjälp")
-    status, _ = await teams_bot.post(activity)
-    assert status == 400
 
 
 # --- bad input -----------------------------------------------------------------------------

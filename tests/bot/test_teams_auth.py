@@ -1,0 +1,156 @@
+"""Bot Framework authentication on /api/messages.
+
+With `MicrosoftAppId` set, only requests carrying a JWT that Bot Framework signed for
+this app and this service URL are served. Microsoft's side cannot exist here, so its
+two endpoints are stood in for: the OpenID metadata (the signing keys) is a key made
+by the test, and the login that issues the bot's outbound token returns a fixed one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import jwt
+import pytest
+from botframework.connector.auth import AuthenticationConstants, MicrosoftAppCredentials
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from tests.bot.teams_fixtures import StartTeamsBot, TeamsBotServer, message_activity
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+KEY_ID = "test-signing-key"
+OUTBOUND_TOKEN = "outbound-token-from-fake-login"
+PrivateKey = rsa.RSAPrivateKey
+
+
+def _new_key() -> PrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def bot_framework_key() -> PrivateKey:
+    """The key 'Bot Framework' signs with in these tests (generated once per module)."""
+    return _new_key()
+
+
+@pytest.fixture
+def microsoft_endpoints(
+    bot_framework_key: PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Stand-ins for login.botframework.com's OpenID keys and the app's token login."""
+    jwk = json.loads(RSAAlgorithm.to_jwk(bot_framework_key.public_key()))
+    jwk.update(kid=KEY_ID, endorsements=["msteams"])
+    metadata = _OpenIdMetadata(AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL)
+    metadata.keys = [jwk]
+    metadata.last_updated = datetime.now()  # fresh: botbuilder will not fetch it again
+    monkeypatch.setitem(JwtTokenExtractor.metadataCache, metadata.url, metadata)
+    monkeypatch.setattr(
+        MicrosoftAppCredentials,
+        "get_access_token",
+        lambda self, force_refresh=False: OUTBOUND_TOKEN,
+    )
+    yield
+
+
+@pytest.fixture
+async def secured_bot(start_teams_bot: StartTeamsBot, microsoft_endpoints: None) -> TeamsBotServer:
+    return await start_teams_bot(microsoft_app_id=APP_ID, microsoft_app_password="app-secret")
+
+
+def token(service_url: str, key: PrivateKey, **claims: Any) -> str:
+    now = int(time.time())
+    payload = {
+        "iss": AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+        "aud": APP_ID,
+        "serviceurl": service_url,
+        "nbf": now - 60,
+        "exp": now + 3600,
+        **claims,
+    }
+    return "Bearer " + jwt.encode(payload, key, algorithm="RS256", headers={"kid": KEY_ID})
+
+
+async def test_a_request_signed_by_bot_framework_is_answered_with_the_bots_token(
+    secured_bot: TeamsBotServer, bot_framework_key: PrivateKey
+) -> None:
+    url = secured_bot.connector.url
+    activity = message_activity(url, id="signed-1", text="hjälp")
+    status, _ = await secured_bot.post(
+        activity, headers={"Authorization": token(url, bot_framework_key)}
+    )
+    assert status == 200
+    (reply,) = secured_bot.connector.calls
+    assert reply.authorization == f"Bearer {OUTBOUND_TOKEN}"
+
+
+FOREIGN_ISSUER_JWT = (
+    "Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJpc3MiOiJodHRwczovL2V2aWwuZXhhbXBsZSIsImF1ZCI6ImFwcC1pZC0xIn0.c2lnbmF0dXJl"
+)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", FOREIGN_ISSUER_JWT],
+    ids=["missing", "garbage", "basic", "foreign-issuer"],
+)
+async def test_a_request_without_a_bot_framework_token_gets_401_and_no_reply(
+    secured_bot: TeamsBotServer, authorization: str | None
+) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    activity = message_activity(secured_bot.connector.url, id="a1", text="hjälp")
+    status, _ = await secured_bot.post(activity, headers=headers)
+    assert status == 401
+    assert secured_bot.connector.calls == []
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    ["other-key", "other-app", "other-service-url", "expired"],
+)
+async def test_a_token_that_is_not_for_this_bot_and_request_gets_401(
+    secured_bot: TeamsBotServer, bot_framework_key: PrivateKey, forgery: str
+) -> None:
+    url = secured_bot.connector.url
+    key, claims = bot_framework_key, dict[str, Any]()
+    if forgery == "other-key":
+        key = _new_key()
+    elif forgery == "other-app":
+        claims = {"aud": "some-other-bot"}
+    elif forgery == "other-service-url":
+        claims = {"serviceurl": "https://elsewhere.example/"}
+    else:
+        claims = {"exp": int(time.time()) - 3600}
+    activity = message_activity(url, id="forged-1", text="hjälp")
+    status, _ = await secured_bot.post(
+        activity, headers={"Authorization": token(url, key, **claims)}
+    )
+    assert status == 401
+    assert secured_bot.connector.calls == []
+
+
+async def test_with_auth_off_a_warning_is_logged_once(
+    start_teams_bot: StartTeamsBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.teams")
+    bot = await start_teams_bot()
+    await bot.say("hjälp")
+    await bot.say("help")
+    warnings = [r for r in caplog.records if "authentication is OFF" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+async def test_with_auth_off_only_a_loopback_service_url_is_served(
+    start_teams_bot: StartTeamsBot,
+) -> None:
+    bot = await start_teams_bot()
+    activity = message_activity("https://attacker.example/", id="a2", text="hjälp")
+    status, _ = await bot.post(activity)
+    assert status == 400
