@@ -183,6 +183,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         _add_teams(services)
     # --- features and schedulers: routines, reports, privacy add themselves below ---------
     _add_reports(services)
+    _add_privacy(services)
     return services
 
 
@@ -246,3 +247,27 @@ def _add_reports(services: Services) -> None:
             catalog=catalog,
         )
     )
+
+
+def _add_privacy(services: Services) -> None:
+    """`insights`/`insikter` for officers and article owners; the daily retention job."""
+    from bot.insights_chat import InsightsFeature, owner_addresses
+    from bot.privacy import DailyPrivacyJob
+
+    settings = services.settings
+    services.add_feature(
+        InsightsFeature(
+            services.sessions,
+            officers=settings.compliance_officers,
+            owners=owner_addresses(article.owner for article in services.knowledge),
+        )
+    )
+    if settings.scheduler_enabled:
+        job = DailyPrivacyJob(
+            services.sessions,
+            question_log_days=settings.question_log_days,
+            evidence_years=settings.evidence_years,
+            timezone=settings.timezone,
+        )
+        services.startup.append(job.start)
+        services.shutdown.append(job.stop)

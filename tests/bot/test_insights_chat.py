@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import build_services
+from bot.config import Settings
 from bot.conversation import Conversation
 from bot.insights_chat import InsightsFeature, owner_addresses, parse_since
 from bot.messages import ConversationRef, Incoming
 from bot.question_log import record_question
+from knowledge import KnowledgeBase
 from knowledge.model import Answer
 from routines.db import session_factory, transaction
 
@@ -124,3 +128,24 @@ def test_parse_since() -> None:
     assert parse_since("", NOW) is None
     assert parse_since("7", NOW) == NOW - timedelta(days=7)
     assert parse_since("2027-01-01", NOW) == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+async def test_the_built_bot_answers_insikter_for_a_configured_officer(
+    tmp_path: Path, test_knowledge: KnowledgeBase
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        slack_bot_token="",
+        teams_enabled=False,
+        scheduler_enabled=False,
+        console="off",
+        compliance_officers="U0OFFICER, dpo@example.se",
+    )
+    services = build_services(settings, knowledge_base=test_knowledge)
+    try:
+        (officer,) = await services.conversation.handle(message("insikter"))
+        (agent,) = await services.conversation.handle(message("insikter", user="U0AGENT"))
+    finally:
+        await services.close()
+    assert officer.text.startswith("*Insikter om frågor*")
+    assert "bara för dataskyddsansvariga" in agent.text
