@@ -27,6 +27,7 @@ from bot.privacy import (
 )
 from bot.question_log import QuestionRecord, record_question
 from routines import ledger
+from routines.adherence import Scope, between, iter_details
 from routines.db import session_factory, transaction
 from routines.models import (
     CANCELLED,
@@ -429,3 +430,15 @@ async def test_the_daily_job_is_scheduled_at_start_and_nightly(engine: Engine) -
     finally:
         await job.stop()
     assert job.job_ids == []
+
+
+@pytest.mark.parametrize(("lang", "label"), [("sv", "raderad person"), ("en", "erased person")])
+def test_reports_show_an_erased_person_as_such(
+    session: Session, world: World, lang: str, label: str
+) -> None:
+    erase_person(session, ANNA_AAD, now=NOW)
+    scope = Scope(period=between(date(2027, 6, 1), date(2027, 6, 30)), now=NOW, lang=lang)
+    people = {row.person_key: row for row in iter_details(session, scope)}
+    assert people[world.anna_teams].person == label
+    assert people[world.anna_teams].confirmed_by == label
+    assert people[world.bo].person == "Bo Berg"
