@@ -52,7 +52,10 @@ class SlackSettings:
 
 
 def make_web_client(
-    settings: SlackSettings, session: aiohttp.ClientSession | None = None
+    settings: SlackSettings,
+    session: aiohttp.ClientSession | None = None,
+    *,
+    rate_limit_retries: int = 3,
 ) -> AsyncWebClient:
     """A Web API client pointed at `api_url` that honours 429 Retry-After and retries 5xx."""
     base_url = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
@@ -63,7 +66,7 @@ def make_web_client(
         timeout=10,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )

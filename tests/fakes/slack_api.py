@@ -70,6 +70,7 @@ class FakeSlackApi:
     async def start(self) -> FakeSlackApi:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/hooks/{hook}", self._hook)
         self._runner = web.AppRunner(app, access_log=None)
@@ -199,6 +200,8 @@ class FakeSlackApi:
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
+    if request.method == "GET":
+        return dict(request.query)
     raw = await request.read()
     if request.content_type == "application/json":
         return dict(json.loads(raw or b"{}"))

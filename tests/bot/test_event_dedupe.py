@@ -1,0 +1,47 @@
+"""Handled platform events: the first claim wins, every repeat loses (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from bot.event_dedupe import claim_event, purge_events
+from routines.db import session_factory, transaction
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def claim(engine: Engine, platform: str, event_id: str, now: datetime = NOW) -> bool:
+    with transaction(session_factory(engine)) as session:
+        return claim_event(session, platform, event_id, now)
+
+
+def test_first_claim_wins_and_a_repeat_loses(engine: Engine) -> None:
+    assert claim(engine, "slack", "Ev1") is True
+    assert claim(engine, "slack", "Ev1") is False
+
+
+def test_the_same_id_on_another_platform_is_another_event(engine: Engine) -> None:
+    claim(engine, "slack", "Ev1")
+
+    assert claim(engine, "teams", "Ev1") is True
+
+
+def test_a_lost_claim_leaves_the_transaction_usable(engine: Engine) -> None:
+    claim(engine, "slack", "Ev1")
+
+    with transaction(session_factory(engine)) as session:
+        assert claim_event(session, "slack", "Ev1", NOW) is False
+        assert claim_event(session, "slack", "Ev2", NOW) is True
+
+
+def test_old_events_are_purged_and_recent_ones_kept(engine: Engine) -> None:
+    claim(engine, "slack", "old", NOW - timedelta(days=2))
+    claim(engine, "slack", "new", NOW)
+
+    with transaction(session_factory(engine)) as session:
+        assert purge_events(session, now=NOW) == 1
+
+    assert claim(engine, "slack", "old") is True
+    assert claim(engine, "slack", "new") is False
