@@ -16,13 +16,14 @@ import ipaddress
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -118,6 +119,7 @@ class TeamsBot(ActivityHandler):
         self._references = TeamsReferences(sessions)
         self._welcome = welcome
         self._clock = clock
+        self._emails = MemberEmails()
 
     @staticmethod
     def _raw(turn_context: TurnContext) -> Mapping[str, Any]:
@@ -141,6 +143,9 @@ class TeamsBot(ActivityHandler):
         ):
             return
         await self._references.remember(raw, self._clock())
+        email = await self._emails.lookup(turn_context)
+        if email:
+            incoming = replace(incoming, email=email)
         replies = await self._conversation.handle(incoming)
         await self._deliver(turn_context, replies)
 
@@ -182,6 +187,39 @@ class TeamsBot(ActivityHandler):
                 await turn_context.update_activity(activity)
             else:
                 await turn_context.send_activity(activity)
+
+
+class MemberEmails:
+    """The sender's e-mail address, asked of Teams once per user and kept in memory.
+
+    Activities carry no e-mail address, but the routine catalogue may name people by
+    one, and confirming a routine must match them; Teams' member lookup
+    (GET /v3/conversations/{id}/members/{user}) knows it. Failures (the Emulator, a
+    missing permission) mean "unknown", never an error. Nothing here is stored.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._known: dict[str, str | None] = {}
+        self._limit = limit
+
+    async def lookup(self, turn_context: TurnContext) -> str | None:
+        sender = turn_context.activity.from_property
+        user_id = getattr(sender, "id", None)
+        if not user_id:
+            return None
+        if user_id in self._known:
+            return self._known[user_id]
+        try:
+            member = await TeamsInfo.get_member(turn_context, user_id)
+        except Exception as error:
+            log.info("teams member lookup failed", extra={"error": type(error).__name__})
+            return None
+        email = member.email or member.user_principal_name or None
+        email = email if email and "@" in email else None
+        if len(self._known) >= self._limit:
+            self._known.pop(next(iter(self._known)))
+        self._known[user_id] = email
+        return email
 
 
 def _bad_request(reason: str, status: int = 400) -> web.Response:

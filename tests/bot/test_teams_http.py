@@ -142,6 +142,44 @@ async def test_a_reply_that_replaces_updates_the_card_in_place(
     assert update.activity["text"] == "Kvitterad: Klart i tid"
 
 
+class _WhoAmI:
+    """A stand-in chat feature that says which e-mail address the bot knows for the asker."""
+
+    words: Mapping[str, str] = {"whoami": "whoami"}
+    action_prefixes: tuple[str, ...] = ()
+
+    def help_lines(self, lang: str) -> Sequence[str]:
+        return []
+
+    async def on_command(
+        self, command: str, args: str, incoming: Incoming, lang: str
+    ) -> list[Reply]:
+        return [Reply(text=incoming.email or "unknown")]
+
+    async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
+        return []
+
+
+async def test_the_senders_e_mail_is_asked_of_teams_once(teams_bot: TeamsBotServer) -> None:
+    teams_bot.services.add_feature(_WhoAmI())
+    teams_bot.connector.members["29:anna"] = {
+        "id": "29:anna",
+        "aadObjectId": "aad-anna",
+        "email": "anna@example.se",
+        "userPrincipalName": "anna@example.se",
+    }
+    first = only(await teams_bot.say("whoami"))
+    again = only(await teams_bot.say("whoami"))
+    assert first.activity["text"] == again.activity["text"] == "anna@example.se"
+    assert teams_bot.connector.member_lookups == 1
+
+
+async def test_an_unknown_member_is_still_answered(teams_bot: TeamsBotServer) -> None:
+    teams_bot.services.add_feature(_WhoAmI())
+    reply = only(await teams_bot.say("whoami"))
+    assert reply.activity["text"] == "unknown"
+
+
 # --- install and proactive messages -------------------------------------------------------
 
 

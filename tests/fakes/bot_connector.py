@@ -3,7 +3,8 @@
 Tests start it on 127.0.0.1 (port 0), put its `url` in the `serviceUrl` of the
 Activities they POST to the bot, and read back every call the bot made:
 send to a conversation, reply to an activity, update an activity, create a 1:1
-conversation. Nothing here reaches a real Microsoft host.
+conversation. Member lookups answer from `members` (404 for anyone else).
+Nothing here reaches a real Microsoft host.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class ConnectorCall:
 class FakeBotConnector:
     url: str = ""
     calls: list[ConnectorCall] = field(default_factory=list)
+    # Teams members by user id, as GET .../members/{id} returns them (e.g. with "email").
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    member_lookups: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def messages(self) -> list[ConnectorCall]:
@@ -101,6 +105,15 @@ class FakeBotConnector:
             response["activityId"] = self._next_id("sent")
         return web.json_response(response, status=201)
 
+    async def member(self, request: web.Request) -> web.Response:
+        self.member_lookups += 1
+        found = self.members.get(request.match_info["user_id"])
+        if found is None:
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation"}}, status=404
+            )
+        return web.json_response(found)
+
     def app(self) -> web.Application:
         app = web.Application()
         base = "/v3/conversations"
@@ -108,6 +121,7 @@ class FakeBotConnector:
         app.router.add_post(base + "/{conversation_id}/activities", self.send)
         app.router.add_post(base + "/{conversation_id}/activities/{activity_id}", self.reply)
         app.router.add_put(base + "/{conversation_id}/activities/{activity_id}", self.update)
+        app.router.add_get(base + "/{conversation_id}/members/{user_id}", self.member)
         return app
 
 
