@@ -1,0 +1,64 @@
+"""`gdpr-bot run` as a real process: serves HTTP, stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.fakes.slack_api import FakeSlackApi
+
+GDPR_BOT = Path(sys.executable).with_name("gdpr-bot")
+LISTENING = re.compile(rb"http server listening.*port=(\d+)")
+
+
+async def test_run_serves_and_shuts_down_gracefully_on_sigterm(
+    tmp_path: Path, fake_slack: FakeSlackApi
+) -> None:
+    env = {
+        **os.environ,
+        "GDPRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "GDPRBOT_PORT": "0",
+        "GDPRBOT_CONSOLE": "auto",  # Slack is configured, so no console
+        "GDPRBOT_TEAMS": "false",
+        "GDPRBOT_SCHEDULER": "false",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "GDPRBOT_SLACK_API_URL": fake_slack.api_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(GDPR_BOT),
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        port = None
+        while port is None:
+            line = await asyncio.wait_for(process.stderr.readline(), 120)
+            assert line, "gdpr-bot run exited before listening"
+            if match := LISTENING.search(line):
+                port = int(match.group(1))
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/readyz") as response,
+        ):
+            assert response.status == 200
+
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    assert code == 0
