@@ -27,6 +27,8 @@ LANGS: tuple[Lang, ...] = ("sv", "en")
 REQUIRED = ("id", "lang", "title", "owner", "reviewed")
 LIST_FIELDS = ("questions", "tags", "gdpr", "related")
 KNOWN_FIELDS = (*REQUIRED, "review_every_months", *LIST_FIELDS)
+# libyaml when present: same nodes and marks, several times faster on a few hundred files
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -81,7 +83,7 @@ def _plain(node: yaml.Node) -> object:
 
 def _read_fields(path: Path, source: str) -> tuple[dict[str, object], dict[str, int]] | Problem:
     try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
+        root = yaml.compose(source, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1

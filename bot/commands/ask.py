@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from bot.config import Settings
-from knowledge import Answer, Answerer, KnowledgeError, load_knowledge_base
+from knowledge import SHIPPED_DIR, Answer, Answerer, KnowledgeError, load_knowledge_base
 
 SOURCE_LABEL = {"sv": "Källa", "en": "Source"}
 OWNER_LABEL = {"sv": "ansvarig", "en": "owner"}
@@ -28,9 +29,26 @@ class LangOption(StrEnum):
     en = "en"
 
 
+_CACHE: dict[tuple[object, ...], Answerer] = {}
+
+
+def _fingerprint(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Every article file's path, size and mtime: changes when the knowledge base does."""
+    files = sorted(p for d in dirs if d.is_dir() for p in d.rglob("*.md"))
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
 def build_answerer(settings: Settings | None = None) -> Answerer:
-    """Load the knowledge base from settings; on problems print them and exit non-zero."""
+    """Load the knowledge base from settings; on problems print them and exit non-zero.
+
+    Built once per process and knowledge-base state, so repeated in-process commands
+    (tests, the console) do not rebuild the index.
+    """
     settings = settings or Settings()
+    dirs = [SHIPPED_DIR, *settings.knowledge_paths]
+    key = (settings.dpo_contact, settings.default_language, _fingerprint(dirs), *map(str, dirs))
+    if key in _CACHE:
+        return _CACHE[key]
     try:
         kb = load_knowledge_base(settings.knowledge_paths)
     except KnowledgeError as exc:
@@ -38,7 +56,10 @@ def build_answerer(settings: Settings | None = None) -> Answerer:
             print(problem, file=sys.stderr)
         print(f"knowledge base has {len(exc.problems)} problem(s)", file=sys.stderr)
         raise typer.Exit(2) from None
-    return Answerer(kb, settings.dpo_contact, default_lang=settings.default_language)
+    answerer = Answerer(kb, settings.dpo_contact, default_lang=settings.default_language)
+    _CACHE.clear()  # one knowledge base per process is the normal case
+    _CACHE[key] = answerer
+    return answerer
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -1,0 +1,136 @@
+"""`gdpr-bot ask` and `gdpr-bot kb ...` through the real command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+from tests.knowledge.conftest import DATA, FIXTURE_KB, WriteArticle
+
+runner = CliRunner()
+ARTICLE_KEYS = {"id", "title", "owner", "reviewed", "gdpr"}
+
+
+@pytest.fixture(autouse=True)
+def fixture_kb_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Layer the fixture articles over the shipped ones; no .env from the developer's cwd."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GDPRBOT_KNOWLEDGE_DIR", str(FIXTURE_KB))
+    monkeypatch.setenv("GDPRBOT_DPO_CONTACT", "dpo@example.test")
+
+
+def gdpr_bot(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def test_ask_json_prints_exactly_one_object_of_the_contract_shape(tmp_path: Path) -> None:
+    env = {"GDPRBOT_KNOWLEDGE_DIR": str(FIXTURE_KB), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", "ask", "gdpr böter", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    payload = json.loads(done.stdout)  # one object, nothing else on stdout
+    assert set(payload) == {"answered", "lang", "answer", "article", "score", "suggestions"}
+    assert payload["answered"] is True and payload["lang"] == "sv"
+    assert set(payload["article"]) == ARTICLE_KEYS and payload["article"]["id"] == "fines"
+    assert isinstance(payload["article"]["gdpr"], list) and isinstance(payload["score"], float)
+    assert payload["suggestions"] == []
+
+
+def test_ask_json_fallback_has_null_article_and_suggestion_objects() -> None:
+    result = gdpr_bot("ask", "vad blir det till lunch", "--json")
+    payload = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert payload["answered"] is False and payload["article"] is None
+    assert all(set(s) == {"id", "title"} for s in payload["suggestions"])
+    assert "dpo@example.test" in payload["answer"]
+
+
+def test_ask_lang_option_overrides_detection() -> None:
+    payload = json.loads(gdpr_bot("ask", "GDPR fines", "--lang", "sv", "--json").stdout)
+    assert payload["lang"] == "sv"
+
+
+def test_ask_prints_a_readable_answer_with_a_source_line() -> None:
+    result = gdpr_bot("ask", "hur stora böter kan man få enligt gdpr")
+    assert result.exit_code == 0
+    assert "Källa: Sanktionsavgifter enligt GDPR" in result.stdout
+    assert "ansvarig: Dataskyddsombud · granskad: 2026-08-01 · GDPR: 83" in result.stdout
+
+
+def test_ask_on_a_broken_knowledge_base_prints_problems_and_fails(
+    write_article: WriteArticle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_article(body="")
+    monkeypatch.setenv("GDPRBOT_KNOWLEDGE_DIR", str(path.parent.parent))
+    result = gdpr_bot("ask", "gdpr böter", "--json")
+    assert result.exit_code != 0 and result.stdout == ""
+    assert f"{path}:14: body: is empty" in result.stderr
+
+
+def test_kb_check_passes_on_a_valid_dir() -> None:
+    result = gdpr_bot("kb", "check", str(FIXTURE_KB), "--no-shipped")
+    assert result.exit_code == 0, result.output
+
+
+def test_kb_check_prints_one_line_per_problem_and_exits_non_zero(
+    write_article: WriteArticle,
+) -> None:
+    path = write_article(body="")
+    result = gdpr_bot("kb", "check", str(path.parent.parent), "--no-shipped")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [f"{path}:14: body: is empty"]
+
+
+def test_kb_eval_json_summary(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "lang": "sv", "q": "gdpr böter", "expect_any": ["20 miljoner"]}\n'
+        '{"id": "b", "lang": "en", "q": "what is for lunch", "expect_fallback": true}\n'
+        '{"id": "c", "lang": "en", "q": "what is for lunch", "expect_any": ["pizza"]}\n',
+        encoding="utf-8",
+    )
+    result = gdpr_bot("kb", "eval", str(questions), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "total": 3,
+        "correct": 2,
+        "answerable_accuracy": 0.5,
+        "fallback_accuracy": 1.0,
+        "failures": ["c"],
+    }
+
+
+def test_kb_eval_text_lists_failures_and_a_summary(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "c", "lang": "en", "q": "what is for lunch", "expect_any": ["pizza"]}\n',
+        encoding="utf-8",
+    )
+    result = gdpr_bot("kb", "eval", str(questions))
+    assert result.exit_code == 0  # it measures; it does not judge
+    assert result.stdout.startswith("FAIL c [en] what is for lunch")
+    assert "0/1 correct" in result.stdout
+
+
+def test_kb_eval_rejects_a_malformed_line(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "x", "q": "no expectation"}\n', encoding="utf-8")
+    result = gdpr_bot("kb", "eval", str(questions))
+    assert result.exit_code == 2
+    assert f"{questions}:1:" in result.stderr
+
+
+def test_calibration_file_is_valid_eval_input() -> None:
+    result = gdpr_bot("kb", "eval", str(DATA / "calibration.jsonl"), "--json")
+    assert json.loads(result.stdout)["total"] >= 100

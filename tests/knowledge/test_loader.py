@@ -1,0 +1,165 @@
+"""The loader names every problem as `path:line: field: message` (what `kb check` prints)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeError, Problem, check_knowledge, load_knowledge_base
+from tests.knowledge.conftest import VALID_FRONT_MATTER, WriteArticle
+
+TODAY = date(2026, 11, 28)
+
+
+def front(**changes: str | None) -> str:
+    """Valid front matter with some lines replaced (value None drops the line)."""
+    lines = VALID_FRONT_MATTER.format(id="example", lang="sv").splitlines()
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        key = line.split(":", 1)[0] if not line.startswith(" ") else None
+        if key is not None:
+            skipping = False
+            if key in changes:
+                skipping = True
+                if changes[key] is not None:
+                    out.append(f"{key}: {changes[key]}")
+                continue
+        elif skipping:
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def only_problem(path: Path) -> str:
+    problems = check_knowledge([path.parent.parent], today=TODAY)
+    assert len(problems) == 1, [str(p) for p in problems]
+    return str(problems[0])
+
+
+def test_problem_prints_as_path_line_field_message() -> None:
+    assert str(Problem(Path("a/b.md"), 3, "id", "missing")) == "a/b.md:3: id: missing"
+
+
+def test_a_valid_article_has_no_problems(write_article: WriteArticle) -> None:
+    path = write_article()
+    assert check_knowledge([path.parent.parent], today=TODAY) == []
+
+
+def test_yaml_syntax_error_points_at_its_line(write_article: WriteArticle) -> None:
+    path = write_article(front=front(title="Registerutdrag: vad: gäller"))
+    assert only_problem(path).startswith(f"{path}:4: yaml: syntax error")
+
+
+def test_missing_required_field(write_article: WriteArticle) -> None:
+    path = write_article(front=front(owner=None))
+    assert only_problem(path) == f"{path}:1: owner: missing required field"
+
+
+def test_empty_required_field_points_at_its_line(write_article: WriteArticle) -> None:
+    path = write_article(front=front(title='""'))
+    assert only_problem(path) == f"{path}:4: title: must not be empty"
+
+
+def test_wrong_type_for_a_list_field(write_article: WriteArticle) -> None:
+    path = write_article(front=front(tags="{a: b}"))
+    assert only_problem(path) == (
+        f"{path}:7: tags: wrong type: expected a list of strings, e.g. [a, b]"
+    )
+
+
+def test_wrong_type_for_a_single_value(write_article: WriteArticle) -> None:
+    path = write_article(front=front(title="[a, b]"))
+    assert only_problem(path).startswith(f"{path}:4: title: wrong type")
+
+
+def test_unknown_field_is_an_error(write_article: WriteArticle) -> None:
+    path = write_article(front=front() + "tag: [typo]\n")
+    assert only_problem(path).startswith(f"{path}:13: tag: unknown field")
+
+
+def test_duplicate_id_in_the_same_language(write_article: WriteArticle) -> None:
+    first = write_article()
+    copy = write_article(folder="tmp")  # same id and lang, another folder of the dir
+    assert only_problem(copy) == (
+        f"{copy}:2: id: duplicate id 'example' for lang sv (also in {first})"
+    )
+
+
+def test_lang_must_match_the_folder(write_article: WriteArticle) -> None:
+    path = write_article(folder="en")
+    assert only_problem(path) == f"{path}:3: lang: 'sv' does not match the folder 'en'"
+
+
+def test_bad_date(write_article: WriteArticle) -> None:
+    path = write_article(front=front(reviewed="2026-13-01"))
+    assert only_problem(path) == f"{path}:10: reviewed: '2026-13-01' is not a date (YYYY-MM-DD)"
+
+
+def test_future_date(write_article: WriteArticle) -> None:
+    path = write_article(front=front(reviewed="2026-12-24"))
+    assert only_problem(path) == f"{path}:10: reviewed: 2026-12-24 is in the future"
+
+
+def test_unknown_related_id(write_article: WriteArticle) -> None:
+    path = write_article(front=front(related="[nowhere]"))
+    assert only_problem(path) == f"{path}:12: related: unknown id 'nowhere'"
+
+
+def test_sv_and_en_must_cite_the_same_gdpr_articles(write_article: WriteArticle) -> None:
+    write_article(lang="sv")
+    english = write_article(lang="en", front=front(lang="en", gdpr='["15", "12(3)"]'))
+    assert only_problem(english).startswith(f"{english}:8: gdpr: refs ['12(3)', '15'] differ")
+
+
+def test_empty_body(write_article: WriteArticle) -> None:
+    path = write_article(body="\n  \n")
+    assert only_problem(path) == f"{path}:14: body: is empty"
+
+
+def test_missing_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "kb" / "sv" / "example.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("Just text\n", encoding="utf-8")
+    assert only_problem(path) == f"{path}:1: front matter: file must start with a '---' line"
+
+
+def test_id_must_match_the_file_name(write_article: WriteArticle) -> None:
+    path = write_article("other", front=VALID_FRONT_MATTER.format(id="example", lang="sv"))
+    assert only_problem(path) == f"{path}:2: id: 'example' does not match the file name 'other.md'"
+
+
+def test_loading_a_broken_base_raises_with_every_problem(write_article: WriteArticle) -> None:
+    path = write_article(front=front(owner=None, reviewed="soon"))
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge_base([path.parent.parent], include_shipped=False, today=TODAY)
+    assert [p.field for p in raised.value.problems] == ["owner", "reviewed"]
+
+
+def test_an_extra_dir_overrides_a_shipped_article_by_id_and_lang(
+    write_article: WriteArticle, tmp_path: Path
+) -> None:
+    from knowledge import SHIPPED_DIR
+
+    shipped = sorted((SHIPPED_DIR / "sv").glob("*.md"))
+    if not shipped:
+        pytest.skip("no shipped Swedish articles yet")
+    article_id = shipped[0].stem
+    overlay = tmp_path / "overlay"
+    text = shipped[0].read_text(encoding="utf-8")
+    head, _, _ = text.partition("\n---\n")
+    write_article(
+        article_id, front=head.removeprefix("---\n") + "\n", body="Vårt eget svar.\n", root=overlay
+    )
+    kb = load_knowledge_base([overlay])
+    overridden = kb.get(article_id, "sv")
+    assert overridden is not None and overridden.body == "Vårt eget svar."
+    assert kb.get(article_id, "en") is not None  # the other language is untouched
+
+
+def test_an_extra_dir_adds_articles(write_article: WriteArticle, tmp_path: Path) -> None:
+    write_article("our-own-routine", root=tmp_path / "overlay")
+    kb = load_knowledge_base([tmp_path / "overlay"])
+    assert kb.get("our-own-routine", "sv") is not None

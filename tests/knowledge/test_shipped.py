@@ -1,0 +1,49 @@
+"""The shipped knowledge base: valid, and good enough on the development and calibration sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import SHIPPED_DIR, Answerer, check_knowledge, load_knowledge_base
+from knowledge.evaluate import EvalReport, evaluate, read_cases
+from tests.knowledge.conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def shipped_answerer() -> Answerer:
+    return Answerer(load_knowledge_base(), "dpo@example.test")
+
+
+def test_shipped_content_passes_kb_check() -> None:
+    assert [str(p) for p in check_knowledge([SHIPPED_DIR])] == []
+
+
+def test_shipped_content_covers_both_languages() -> None:
+    kb = load_knowledge_base()
+    assert len(kb.in_language("sv")) >= 40 and len(kb.in_language("en")) >= 40
+
+
+def test_dev_set_accuracy_is_at_least_95_percent(
+    shared_dir: Path, shipped_answerer: Answerer
+) -> None:
+    report = evaluate(shipped_answerer, read_cases(shared_dir / "eval" / "dev.jsonl"))
+    assert report.correct / report.total >= 0.95, report.failures
+
+
+def calibration(answerer: Answerer) -> EvalReport:
+    return evaluate(answerer, read_cases(DATA / "calibration.jsonl"))
+
+
+def test_calibration_set_off_topic_questions_are_mostly_refused(
+    shipped_answerer: Answerer,
+) -> None:
+    """Regression guard for the threshold: see docs/performance.md for the chosen point."""
+    assert calibration(shipped_answerer).fallback_accuracy >= 0.85
+
+
+def test_calibration_set_on_topic_questions_are_mostly_answered_correctly(
+    shipped_answerer: Answerer,
+) -> None:
+    assert calibration(shipped_answerer).answerable_accuracy >= 0.85

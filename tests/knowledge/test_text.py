@@ -1,0 +1,62 @@
+"""Text analysis: compounds split against the corpus, misspellings corrected to corpus terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.text import Analyzer, words
+
+
+@pytest.fixture(scope="module")
+def swedish() -> Analyzer:
+    analyzer = Analyzer("sv")
+    analyzer.learn(
+        [
+            "Lagring av uppgifter. Tiden för ärenden. Registerutdrag ska lämnas.",
+            "Personuppgiftsansvarig och personuppgiftsbiträde skriver ett avtal.",
+            "Sanktionsavgifter och böter.",
+        ]
+    )
+    return analyzer
+
+
+def test_hyphenated_words_yield_the_joined_form_and_the_parts() -> None:
+    assert words("E-post och IT-support") == [
+        "epost",
+        "e",
+        "post",
+        "och",
+        "itsupport",
+        "it",
+        "support",
+    ]
+
+
+def test_an_unseen_compound_is_split_into_known_parts(swedish: Analyzer) -> None:
+    parts = swedish.split_compound("lagringstiden")
+    assert [swedish.stem(p) for p in parts] == [swedish.stem("lagring"), swedish.stem("tiden")]
+
+
+def test_a_word_with_unknown_parts_is_not_split(swedish: Analyzer) -> None:
+    assert swedish.split_compound("parkeringsplats") == ()
+
+
+def test_an_inflected_form_matches_the_stem_of_the_corpus_word(swedish: Analyzer) -> None:
+    assert swedish.query_term("registerutdraget").terms == (swedish.stem("registerutdrag"),)
+
+
+def test_a_missing_letter_is_corrected_to_a_corpus_term(swedish: Analyzer) -> None:
+    corrected = swedish.query_term("registerutrag")
+    assert corrected.known and corrected.terms == (swedish.stem("registerutdrag"),)
+
+
+def test_missing_diacritics_are_restored(swedish: Analyzer) -> None:
+    assert swedish.query_term("boterna").terms == (swedish.stem("böter"),)
+
+
+def test_a_common_everyday_word_is_not_treated_as_a_misspelling(swedish: Analyzer) -> None:
+    assert not swedish.query_term("lunchen").known
+
+
+def test_stop_words_are_not_content(swedish: Analyzer) -> None:
+    assert swedish.content_words("hur gör jag med registerutdrag") == ["registerutdrag"]
