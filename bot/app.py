@@ -182,6 +182,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     if _teams_wanted(settings):
         _add_teams(services)
     # --- features and schedulers: routines, reports, privacy add themselves below ---------
+    _add_routines(services)
     _add_reports(services)
     _add_privacy(services)
     return services
@@ -225,6 +226,32 @@ def _add_teams(services: Services) -> None:
     )
     services.teams = teams
     services.notifier.register("teams", teams.notifier)
+
+
+def _add_routines(services: Services) -> None:
+    """Routines: the catalogue (a broken one stops the bot: CatalogError), engine, chat,
+    and the scheduler (GDPRBOT_SCHEDULER), started and stopped with the bot."""
+    from bot.routine_chat import RoutineFeature
+    from bot.routine_kinds import providers_for
+    from routines.catalog import load_catalog
+    from routines.runner import RoutineRunner
+    from routines.service import RoutineService
+
+    settings = services.settings
+    catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
+    service = RoutineService(
+        services.sessions,
+        catalog,
+        services.notifier,
+        providers=providers_for(settings, services.knowledge),
+        lease_seconds=settings.claim_lease_seconds,
+        language=settings.default_language,
+    )
+    services.add_feature(RoutineFeature(service))
+    if settings.scheduler_enabled:
+        runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
+        services.startup.append(runner.start)
+        services.shutdown.append(runner.stop)
 
 
 def _add_reports(services: Services) -> None:

@@ -104,8 +104,7 @@ def render(
     title = routine.text(routine.title, lang)
     due = occurrence.due_date.isoformat()
     lines: list[str] = []
-    if kind == POST:
-        lines.append(f"*{title}*")
+    if kind == POST:  # the title travels in Notice.title; front ends show it as a heading
         if occurrence.created_late:
             lines.append("_" + t(lang, "late", day=occurrence.post_date.isoformat()) + "_")
         description = routine.text(routine.description, lang) if routine.description else ""

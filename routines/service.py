@@ -61,6 +61,7 @@ class Created:
     post_date: date
     due_date: date
     late: bool
+    skipped: bool = False  # its kind had nothing to do this time (closed, not posted)
 
 
 @dataclass
@@ -74,6 +75,7 @@ class TickReport:
         out = [
             f"created {c.routine_id} {c.post_date.isoformat()} (due {c.due_date.isoformat()})"
             + (" late" if c.late else "")
+            + (" skipped (nothing to do)" if c.skipped else "")
             for c in self.created
         ]
         sent = self.dispatch.sent
@@ -154,6 +156,7 @@ class RoutineService:
                             slot.post_date,
                             slot.due_date,
                             occurrence.created_late,
+                            occurrence.status != OPEN,
                         )
                     )
         with transaction(self.factory) as session:

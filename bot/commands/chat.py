@@ -15,6 +15,7 @@ def _services_or_exit(settings: Settings) -> object:
     """Build the bot; on a broken knowledge base print every problem and exit non-zero."""
     from bot.app import build_services
     from knowledge import KnowledgeError
+    from routines.catalog import CatalogError
 
     try:
         return build_services(settings)
@@ -22,6 +23,11 @@ def _services_or_exit(settings: Settings) -> object:
         typer.echo("The knowledge base has problems; the bot will not start:", err=True)
         for problem in exc.problems:
             typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(code=2) from exc
+    except CatalogError as exc:
+        typer.echo("The routine catalogue has problems; the bot will not start:", err=True)
+        for line in exc.problems:
+            typer.echo(f"  {line}", err=True)
         raise typer.Exit(code=2) from exc
 
 

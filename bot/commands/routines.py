@@ -1,7 +1,175 @@
-"""`gdpr-bot routines ...` commands."""
+"""`gdpr-bot routines check|list|upcoming|run-due`."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
 import typer
 
-app = typer.Typer(help="routines commands.", no_args_is_help=True)
+from bot.config import Settings
+from routines.catalog import Catalog, CatalogError, check_files, load_catalog
+from routines.occurrences import slots
+from routines.ports import Delivered, Notice, Notifier, Recipient
+
+app = typer.Typer(help="The routine catalogue and schedule.", no_args_is_help=True)
+
+EXIT_PROBLEMS = 1
+
+
+def _catalog(settings: Settings) -> Catalog:
+    try:
+        return load_catalog(settings.routines_paths, default_timezone=settings.timezone)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        typer.echo("the routine catalogue is broken (gdpr-bot routines check)", err=True)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+
+
+@app.command("check")
+def check(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Catalogue files (default: those in GDPRBOT_ROUTINES_FILE)."),
+    ] = None,
+) -> None:
+    """Validate catalogue files over the shipped one: `path:line: field: problem`, exit 1."""
+    settings = Settings()
+    paths = list(files) if files else settings.routines_paths
+    problems = check_files(paths, default_timezone=settings.timezone)
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s)", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    count = len(load_catalog(paths, default_timezone=settings.timezone).routines)
+    typer.echo(f"ok: {count} routines")
+
+
+@app.command("list")
+def list_(lang: Annotated[str, typer.Option(help="sv or en")] = "") -> None:
+    """Every routine: id, schedule, GDPR articles, title (disabled ones marked)."""
+    settings = Settings()
+    language = lang or settings.default_language
+    for routine in _catalog(settings).routines:
+        rule = routine.schedule
+        schedule = (
+            rule.cron
+            or (f"every {_every_text(rule.every.months, rule.every.days)}" if rule.every else "")
+            or ", ".join(d.isoformat() for d in rule.dates)
+        )
+        flag = "" if routine.enabled else "  (disabled)"
+        gdpr = ", ".join(routine.gdpr)
+        typer.echo(
+            f"{routine.id}\t{schedule}\t{gdpr}\t{routine.text(routine.title, language)}{flag}"
+        )
+
+
+def _every_text(months: int, days: int) -> str:
+    if months:
+        return {1: "month", 3: "quarter", 6: "half-year", 12: "year"}.get(
+            months, f"{months} months"
+        )
+    return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
+
+
+@app.command("upcoming")
+def upcoming(
+    days: Annotated[int, typer.Option(help="How many days ahead.")] = 120,
+    start: Annotated[str, typer.Option("--from", help="First day (default: today).")] = "",
+    lang: Annotated[str, typer.Option(help="sv or en")] = "",
+) -> None:
+    """Next occurrences, one per line: ISO date (after business-day shifting), id, title."""
+    settings = Settings()
+    language = lang or settings.default_language
+    first = date.fromisoformat(start) if start else datetime.now(ZoneInfo(settings.timezone)).date()
+    last = first + timedelta(days=days)
+    rows = [
+        (slot.post_date, routine.id, routine.text(routine.title, language))
+        for routine in _catalog(settings).enabled
+        for slot in slots(routine, first - timedelta(days=14), last)  # shifting moves forward
+        if first <= slot.post_date <= last
+    ]
+    for day, routine_id, title in sorted(rows):
+        typer.echo(f"{day.isoformat()}  {routine_id}  {title}")
+
+
+class ConsoleForEveryone:
+    """With no chat platform configured, every notice is printed, saying where it would go."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        from bot.delivery import render_notice_text
+
+        self._count += 1
+        typer.echo(f"--> {recipient.platform} {recipient.kind} {recipient.address}")
+        typer.echo(render_notice_text(notice))
+        return Delivered(recipient, f"console-{self._count}")
+
+    async def update(self, delivered: Delivered, notice: Notice) -> None:
+        typer.echo(f"--> update {delivered.message_id}")
+
+
+def _moment(text: str) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"error: --now: not an ISO date-time: {text!r}", err=True)
+        raise typer.Exit(2) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(Settings().timezone))
+
+
+@app.command("run-due")
+def run_due(
+    now: Annotated[
+        str, typer.Option(help="Pretend it is this local time, e.g. 2027-01-04T09:00.")
+    ] = "",
+) -> None:
+    """Run one tick: create due occurrences, post, remind, escalate; print what it did."""
+    settings = Settings()
+    catalog = _catalog(settings)
+    moment = _moment(now)
+    asyncio.run(_run_due(settings, catalog, moment))
+
+
+async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> None:
+    from bot.database import create_schema, engine_from_url
+    from bot.routine_kinds import providers_for
+    from routines.db import session_factory
+    from routines.service import RoutineService
+
+    engine = engine_from_url(settings.database_url)
+    create_schema(engine)
+    services = None
+    notifier: Notifier
+    if settings.slack_configured or settings.teams_configured:
+        from bot.app import build_services
+
+        services = build_services(settings)
+        notifier = services.notifier
+    else:
+        notifier = ConsoleForEveryone()
+    try:
+        service = RoutineService(
+            session_factory(engine),
+            catalog,
+            notifier,
+            lease_seconds=settings.claim_lease_seconds,
+            language=settings.default_language,
+            providers=providers_for(settings),
+        )
+        report = await service.tick(moment)
+    finally:
+        if services is not None:
+            await services.close()
+        engine.dispose()
+    for line in report.lines():
+        typer.echo(line)

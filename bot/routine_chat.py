@@ -1,0 +1,228 @@
+"""Routines in the conversation: list my open routines, confirm, not applicable, add a note.
+
+Words: `routines`/`rutiner` (my open occurrences, each with buttons), `ack`/`kvittera`
+<id> [note], `na`/`ejtillämplig` <id> <reason>, `note`/`anteckning` <id> <text>. Buttons
+carry `routine.confirm` / `routine.na` / `routine.note` with the occurrence id as value and
+any typed reason or note in `Action.inputs` ("reason" / "note").
+
+A recorded confirmation replaces the message the button sat on ("✅ Bekräftad av Anna,
+2027-01-05 10:12"); refusals are private and polite. The database does the real work
+(routines.service) in a worker thread; this module only turns outcomes into replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Final
+
+from bot.messages import Button, Incoming, Reply
+from routines.acknowledgements import Actor, Outcome
+from routines.notices import gdpr_refs
+from routines.notices import t as notice_text
+from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE
+from routines.scheduling import local_date
+from routines.service import OpenItem, RoutineService
+
+TEXT: Final[dict[str, dict[str, str]]] = {
+    "sv": {
+        "help": "- `rutiner`: dina öppna rutiner, med knappar för att kvittera",
+        "none": "Du har inga öppna rutiner just nu. 🎉",
+        "header": "Dina öppna rutiner ({n}):",
+        "due": "klart senast {due}",
+        "overdue": "försenad sedan {due}",
+        "remaining": "{n} till behöver bekräfta.",
+        "not_assignee": (
+            "Den här rutinen är tilldelad någon annan, så din bekräftelse kan inte räknas. "
+            "Skriv `rutiner` för att se dina egna. Hör av dig till den som äger rutinen om "
+            "du tycker att du borde stå med."
+        ),
+        "not_found": "Jag hittar ingen rutin med nummer {id}. Skriv `rutiner` för att se dina.",
+        "closed": "Den här rutinen är redan avslutad ({status}); inget mer behöver göras.",
+        "needs_evidence": (
+            "Den här rutinen kräver underlag. Skriv `kvittera {id} <anteckning eller länk>`."
+        ),
+        "needs_reason": "Ange en anledning: skriv `ejtillämplig {id} <anledning>`.",
+        "note_how": "Skriv `anteckning {id} <text eller länk>`.",
+        "noted": "📎 Anteckningen är sparad.",
+        "bad_id": "Ange rutinens nummer, t.ex. `kvittera 12`.",
+        "status.done": "klar",
+        "status.late": "klar efter deadline",
+        "status.missed": "missad",
+        "status.not_applicable": "ej tillämplig",
+        "status.open": "öppen",
+    },
+    "en": {
+        "help": "- `routines`: your open routines, with buttons to confirm them",
+        "none": "You have no open routines right now. 🎉",
+        "header": "Your open routines ({n}):",
+        "due": "due {due}",
+        "overdue": "overdue since {due}",
+        "remaining": "{n} more need to confirm.",
+        "not_assignee": (
+            "This routine is assigned to someone else, so your confirmation cannot count. "
+            "Type `routines` to see your own. Contact the routine's owner if you think you "
+            "should be on it."
+        ),
+        "not_found": "I cannot find a routine numbered {id}. Type `routines` to see yours.",
+        "closed": "This routine is already closed ({status}); nothing more is needed.",
+        "needs_evidence": "This routine needs evidence. Type `ack {id} <note or link>`.",
+        "needs_reason": "Please give a reason: type `na {id} <reason>`.",
+        "note_how": "Type `note {id} <text or link>`.",
+        "noted": "📎 The note is saved.",
+        "bad_id": "Give the routine's number, e.g. `ack 12`.",
+        "status.done": "done",
+        "status.late": "done late",
+        "status.missed": "missed",
+        "status.not_applicable": "not applicable",
+        "status.open": "open",
+    },
+}
+
+ACTIONS: Final = {ACTION_CONFIRM: "ack", ACTION_NOT_APPLICABLE: "na", ACTION_NOTE: "note"}
+
+
+def _t(lang: str, key: str, **values: object) -> str:
+    return TEXT.get(lang, TEXT["sv"])[key].format(**values)
+
+
+def actor_of(incoming: Incoming) -> Actor:
+    return Actor(incoming.platform, incoming.user_id, incoming.display_name, incoming.email)
+
+
+class RoutineFeature:
+    words: Mapping[str, str] = {
+        "routines": "routines",
+        "rutiner": "routines",
+        "ack": "ack",
+        "kvittera": "ack",
+        "confirm": "ack",
+        "bekräfta": "ack",
+        "na": "na",
+        "ejtillämplig": "na",
+        "ej-tillämplig": "na",
+        "note": "note",
+        "anteckning": "note",
+    }
+    action_prefixes: tuple[str, ...] = ("routine.",)
+
+    def __init__(
+        self, service: RoutineService, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.service = service
+        self.clock = clock
+
+    def help_lines(self, lang: str) -> Sequence[str]:
+        return [_t(lang, "help")]
+
+    async def on_command(
+        self, command: str, args: str, incoming: Incoming, lang: str
+    ) -> list[Reply]:
+        if command == "routines":
+            return await self._list(incoming, lang)
+        raw_id, _, rest = args.strip().partition(" ")
+        if not raw_id.isdigit():
+            return [Reply(text=_t(lang, "bad_id"), private=True)]
+        return await self._act(command, int(raw_id), rest.strip(), incoming, lang, None)
+
+    async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
+        action = incoming.action
+        if action is None or action.action_id not in ACTIONS:
+            return []
+        if not action.value.strip().isdigit():
+            return [Reply(text=_t(lang, "bad_id"), private=True)]
+        text = action.inputs.get("reason") or action.inputs.get("note") or ""
+        return await self._act(
+            ACTIONS[action.action_id], int(action.value), text.strip(), incoming, lang,
+            action.message_id,
+        )  # fmt: skip
+
+    # --- listing ----------------------------------------------------------------------
+
+    async def _list(self, incoming: Incoming, lang: str) -> list[Reply]:
+        now = self.clock()
+        items = await asyncio.to_thread(self.service.open_for, actor_of(incoming), now)
+        if not items:
+            return [Reply(text=_t(lang, "none"), private=not incoming.is_direct)]
+        replies = [Reply(text=_t(lang, "header", n=len(items)), private=not incoming.is_direct)]
+        replies.extend(self._item(item, lang, now, incoming) for item in items)
+        return replies
+
+    def _item(self, item: OpenItem, lang: str, now: datetime, incoming: Incoming) -> Reply:
+        routine = item.routine
+        key = "overdue" if item.due_date < local_date(now, routine.timezone) else "due"
+        lines = [
+            f"*{routine.text(routine.title, lang)}* (#{item.occurrence_id})",
+            _t(lang, key, due=item.due_date.isoformat()),
+        ]
+        if routine.gdpr:
+            lines.append(gdpr_refs(routine))
+        return Reply(
+            text="\n".join(lines),
+            buttons=self._buttons(item.occurrence_id, routine.evidence, lang),
+            private=not incoming.is_direct,
+        )
+
+    @staticmethod
+    def _buttons(occurrence_id: int, evidence: str, lang: str) -> tuple[Button, ...]:
+        value = str(occurrence_id)
+        buttons = [
+            Button(ACTION_CONFIRM, notice_text(lang, "confirm"), value, style="primary"),
+            Button(ACTION_NOT_APPLICABLE, notice_text(lang, "na"), value),
+        ]
+        if evidence != "none":
+            buttons.append(Button(ACTION_NOTE, notice_text(lang, "note"), value))
+        return tuple(buttons)
+
+    # --- acting -----------------------------------------------------------------------
+
+    async def _act(
+        self,
+        command: str,
+        occurrence_id: int,
+        text: str,
+        incoming: Incoming,
+        lang: str,
+        message_id: str | None,
+    ) -> list[Reply]:
+        now = self.clock()
+        actor = actor_of(incoming)
+        if command == "note" and not text:
+            return [Reply(text=_t(lang, "note_how", id=occurrence_id), private=True)]
+        if command == "ack":
+            outcome = await asyncio.to_thread(
+                self.service.confirm, occurrence_id, actor, now, text or None
+            )
+        elif command == "na":
+            outcome = await asyncio.to_thread(
+                self.service.not_applicable, occurrence_id, actor, text, now
+            )
+        else:
+            outcome = await asyncio.to_thread(
+                self.service.add_note, occurrence_id, actor, text, now
+            )
+        return await self._reply(outcome, lang, now, message_id)
+
+    async def _reply(
+        self, outcome: Outcome, lang: str, now: datetime, message_id: str | None
+    ) -> list[Reply]:
+        oid = outcome.occurrence_id
+        if outcome.result == "noted":
+            return [Reply(text=_t(lang, "noted"), private=True)]
+        if outcome.result in {"completed", "confirmed", "not_applicable", "already"}:
+            line = await asyncio.to_thread(self.service.outcome_line, outcome, lang, now)
+            routine = self.service.catalog.get(outcome.routine_id)
+            title = routine.text(routine.title, lang) if routine else outcome.routine_id
+            lines = [f"*{title}*", line]
+            buttons: tuple[Button, ...] = ()
+            if outcome.status == "open":  # confirm: all, others still to confirm
+                if outcome.remaining:
+                    lines.append(_t(lang, "remaining", n=outcome.remaining))
+                buttons = self._buttons(oid, routine.evidence if routine else "none", lang)
+            text = "\n".join(line for line in lines if line)
+            return [Reply(text=text, buttons=buttons, replaces=message_id)]
+        if outcome.result == "closed":
+            status = _t(lang, f"status.{outcome.status}")
+            return [Reply(text=_t(lang, "closed", status=status), private=True)]
+        return [Reply(text=_t(lang, outcome.result, id=oid), private=True)]

@@ -1,0 +1,102 @@
+"""The scheduler: the only place in routines that reads the clock.
+
+APScheduler 3 (AsyncIOScheduler) holds one job per routine, with an explicit id
+(`routine:<id>`) rebuilt from the catalogue at every start, firing daily at the routine's
+wall-clock time in its time zone, plus a periodic safety tick. Every job does the same
+thing: `service.tick(now)`. Nothing depends on a job having fired: not misfire grace (its
+1 s default silently drops late runs), not this process being the only one. A tick
+catches up whatever is due according to the database, so a missed or doubled job is
+harmless, and a tick runs once right at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from routines.catalog import Catalog
+from routines.service import RoutineService
+
+log = logging.getLogger(__name__)
+
+SAFETY_JOB_ID = "routines:safety-tick"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RoutineRunner:
+    def __init__(
+        self,
+        service: RoutineService,
+        catalog: Catalog,
+        *,
+        tick_seconds: int = 60,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.service = service
+        self.catalog = catalog
+        self.tick_seconds = max(1, tick_seconds)
+        self.clock = clock
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._lock = asyncio.Lock()
+        self._first: asyncio.Task[None] | None = None
+
+    def build_jobs(self) -> list[str]:
+        """(Re)create the jobs from the catalogue; returns their ids."""
+        self.scheduler.remove_all_jobs()
+        options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        for routine in self.catalog.enabled:
+            trigger = CronTrigger(
+                hour=routine.time.hour, minute=routine.time.minute, timezone=routine.timezone
+            )
+            self.scheduler.add_job(
+                self.tick, trigger, id=f"routine:{routine.id}", replace_existing=True, **options
+            )
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=self.tick_seconds),
+            id=SAFETY_JOB_ID,
+            replace_existing=True,
+            **options,
+        )
+        return [job.id for job in self.scheduler.get_jobs()]
+
+    async def start(self) -> None:
+        self.build_jobs()
+        self.scheduler.start()
+        self._first = asyncio.create_task(self.tick())  # catch up right away
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._first is not None and not self._first.done():
+            self._first.cancel()
+        async with self._lock:  # let a tick in progress finish its current step
+            pass
+
+    async def tick(self) -> None:
+        """One tick; overlapping triggers in this process queue behind each other."""
+        async with self._lock:
+            try:
+                report = await self.service.tick(self.clock(), clock=self.clock)
+            except Exception:
+                log.exception("routine tick failed; the next tick retries")
+                return
+        if report.created or report.dispatch.total_sent or report.dispatch.retried:
+            log.info(
+                "routine tick",
+                extra={
+                    "created": len(report.created),
+                    "sent": report.dispatch.total_sent,
+                    "retrying": report.dispatch.retried,
+                    "failed": report.dispatch.failed,
+                },
+            )
