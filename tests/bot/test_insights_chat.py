@@ -29,6 +29,13 @@ class NoAnswers:
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite only: presentation is tested here; the queries run on both databases in
+    tests/bot/test_insights.py."""
+    return sqlite_url
+
+
+@pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     factory = session_factory(engine)
     with transaction(factory) as session:

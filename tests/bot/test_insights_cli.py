@@ -19,6 +19,13 @@ runner = CliRunner()
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite only: presentation is tested here; the queries run on both databases in
+    tests/bot/test_insights.py."""
+    return sqlite_url
+
+
+@pytest.fixture
 def seeded(engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
     monkeypatch.setenv("GDPRBOT_DATABASE_URL", database_url)
     monkeypatch.setenv("GDPRBOT_TIMEZONE", "UTC")
