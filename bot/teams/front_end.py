@@ -16,14 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.messages import Reply
-from bot.teams.handler import (
-    BotFrameworkConfig,
-    Clock,
-    Handles,
-    TeamsBot,
-    TeamsEndpoint,
-    make_adapter,
-)
+from bot.teams.auth import BotFrameworkConfig, make_adapter
+from bot.teams.handler import Clock, Handles, TeamsBot, TeamsEndpoint
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.references import TeamsReferences
 

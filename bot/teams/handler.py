@@ -16,7 +16,7 @@ import ipaddress
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -26,14 +26,13 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ChannelAccount
-from botframework.connector.auth import ServiceClientCredentialsFactory
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.event_dedupe import claim_event
 from bot.messages import Incoming, Reply
+from bot.teams.auth import authenticate
 from bot.teams.references import PLATFORM, TeamsReferences
 from bot.teams.translate import (
     activity_from_reply,
@@ -59,42 +58,6 @@ Clock = Callable[[], datetime]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class BotFrameworkConfig:
-    """The attribute names botbuilder's configuration objects expect, from our Settings."""
-
-    APP_ID: str = ""
-    APP_PASSWORD: str = ""
-    APP_TENANTID: str = ""
-    APP_TYPE: str = "MultiTenant"
-
-    @property
-    def auth_enabled(self) -> bool:
-        return bool(self.APP_ID)
-
-
-def make_adapter(
-    config: BotFrameworkConfig,
-    *,
-    credentials_factory: ServiceClientCredentialsFactory | None = None,
-) -> CloudAdapter:
-    """A CloudAdapter authenticating with `config` (with no app id: auth is off)."""
-    auth = ConfigurationBotFrameworkAuthentication(
-        config, credentials_factory=credentials_factory, logger=log
-    )
-    adapter = CloudAdapter(auth)
-    adapter.on_turn_error = _on_turn_error
-    return adapter
-
-
-async def _on_turn_error(context: TurnContext, error: Exception) -> None:
-    log.error(
-        "teams turn failed",
-        exc_info=error,
-        extra={"activity_id": getattr(context.activity, "id", None)},
-    )
 
 
 def dedupe_key(conversation_id: str, activity_id: str) -> str:
@@ -263,8 +226,11 @@ class TeamsEndpoint:
         except Exception:
             return _bad_request("activity does not match the Bot Framework schema")
         try:
-            authenticated = await self._adapter.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", "")
+            authenticated = await authenticate(
+                self._adapter,
+                activity,
+                request.headers.get("Authorization", ""),
+                off_loop=self._auth_enabled,
             )
         except Exception as error:  # PermissionError, malformed JWTs, unknown keys...
             log.warning("teams request unauthorized", extra={"error": type(error).__name__})

@@ -3,7 +3,7 @@
 With `MicrosoftAppId` set, only requests carrying a JWT that Bot Framework signed for
 this app and this service URL are served. Microsoft's side cannot exist here, so its
 two endpoints are stood in for: the OpenID metadata (the signing keys) is a key made
-by the test, and the login that issues the bot's outbound token returns a fixed one.
+by the test, and MSAL's client of the login service issues a fixed outbound token.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 import pytest
-from botframework.connector.auth import AuthenticationConstants, MicrosoftAppCredentials
+from botframework.connector.auth import AuthenticationConstants, microsoft_app_credentials
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
@@ -51,12 +51,26 @@ def microsoft_endpoints(
     metadata.keys = [jwk]
     metadata.last_updated = datetime.now()  # fresh: botbuilder will not fetch it again
     monkeypatch.setitem(JwtTokenExtractor.metadataCache, metadata.url, metadata)
-    monkeypatch.setattr(
-        MicrosoftAppCredentials,
-        "get_access_token",
-        lambda self, force_refresh=False: OUTBOUND_TOKEN,
-    )
+    FakeMsalApp.fetches = 0
+    monkeypatch.setattr(microsoft_app_credentials, "ConfidentialClientApplication", FakeMsalApp)
     yield
+
+
+class FakeMsalApp:
+    """Stands in for MSAL's client of login.microsoftonline.com: a token cache per client."""
+
+    fetches = 0  # tokens issued by the "login service", across all clients
+
+    def __init__(self, client_id: str, client_credential: str, authority: str) -> None:
+        self._token: dict[str, Any] | None = None
+
+    def acquire_token_silent(self, scopes: list[str], account: None) -> dict[str, Any] | None:
+        return self._token
+
+    def acquire_token_for_client(self, scopes: list[str]) -> dict[str, Any]:
+        FakeMsalApp.fetches += 1
+        self._token = {"access_token": OUTBOUND_TOKEN, "expires_in": 3600}
+        return self._token
 
 
 @pytest.fixture
@@ -88,6 +102,18 @@ async def test_a_request_signed_by_bot_framework_is_answered_with_the_bots_token
     assert status == 200
     (reply,) = secured_bot.connector.calls
     assert reply.authorization == f"Bearer {OUTBOUND_TOKEN}"
+
+
+async def test_the_bots_own_token_is_fetched_once_not_per_message(
+    secured_bot: TeamsBotServer, bot_framework_key: PrivateKey
+) -> None:
+    url = secured_bot.connector.url
+    signed = {"Authorization": token(url, bot_framework_key)}
+    for n in range(3):
+        activity = message_activity(url, id=f"signed-{n}", text="hjälp")
+        assert (await secured_bot.post(activity, headers=signed))[0] == 200
+    assert len(secured_bot.connector.calls) == 3
+    assert FakeMsalApp.fetches == 1
 
 
 FOREIGN_ISSUER_JWT = (
