@@ -207,6 +207,17 @@ def forget_person(session: Session, platform: str, user_id: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def forget_conversation(session: Session, platform: str, conversation_id: str) -> int:
+    """Delete every reference into one conversation (the bot was removed from it)."""
+    result = session.execute(
+        delete(ConversationRefRow).where(
+            ConversationRefRow.platform == platform,
+            ConversationRefRow.conversation_id == conversation_id,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def count_references(session: Session, platform: str | None = None) -> int:
     query = select(func.count()).select_from(ConversationRefRow)
     if platform is not None:

@@ -37,6 +37,7 @@ from bot.teams.references import PLATFORM, TeamsReferences
 from bot.teams.translate import (
     activity_from_reply,
     bot_was_added,
+    bot_was_removed,
     incoming_from_activity,
     is_personal,
 )
@@ -122,6 +123,20 @@ class TeamsBot(ActivityHandler):
         log.info("teams bot installed", extra={"references": stored, "personal": is_personal(raw)})
         if self._welcome is not None and is_personal(raw):
             await self._deliver(turn_context, list(self._welcome()))
+
+    async def on_members_removed_activity(
+        self, members_removed: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        await self._forget_if_removed(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._forget_if_removed(turn_context)
+
+    async def _forget_if_removed(self, turn_context: TurnContext) -> None:
+        raw = self._raw(turn_context)
+        if bot_was_removed(raw):
+            forgotten = await self._references.forget(raw)
+            log.info("teams bot removed", extra={"references": forgotten})
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         # Teams sends this beside conversationUpdate; saving twice is an upsert.

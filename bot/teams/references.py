@@ -22,6 +22,7 @@ from bot.conversation_refs import (
     RefKind,
     StoredReference,
     find_reference,
+    forget_conversation,
     save_reference,
 )
 from bot.teams.translate import (
@@ -92,6 +93,21 @@ def remember_activity(session: Session, activity: Mapping[str, Any], now: dateti
     return touched
 
 
+def forget_activity_conversation(session: Session, activity: Mapping[str, Any]) -> int:
+    """Drop the references into the conversation this Activity belongs to (bot removed)."""
+    conversation = activity.get("conversation")
+    if not isinstance(conversation, Mapping):
+        return 0
+    conversation_id = conversation.get("id")
+    if not isinstance(conversation_id, str) or not conversation_id:
+        return 0
+    channel_id = channel_id_of(activity) if not is_personal(activity) else None
+    forgotten = forget_conversation(session, PLATFORM, conversation_id)
+    if channel_id and channel_id != conversation_id:
+        forgotten += forget_conversation(session, PLATFORM, channel_id)
+    return forgotten
+
+
 class TeamsReferences:
     """Async face of the conversation_refs table for the Teams front end."""
 
@@ -104,6 +120,13 @@ class TeamsReferences:
     def _remember(self, activity: Mapping[str, Any], now: datetime) -> int:
         with transaction(self._sessions) as session:
             return remember_activity(session, activity, now)
+
+    async def forget(self, activity: Mapping[str, Any]) -> int:
+        def forget() -> int:
+            with transaction(self._sessions) as session:
+                return forget_activity_conversation(session, activity)
+
+        return await asyncio.to_thread(forget)
 
     async def find(self, kind: RefKind, address: str) -> StoredReference | None:
         return await asyncio.to_thread(self._find, kind, address)

@@ -212,6 +212,20 @@ def bot_was_added(activity: Mapping[str, Any]) -> bool:
     return any(_mapping(member).get("id") == bot_id for member in added)
 
 
+def bot_was_removed(activity: Mapping[str, Any]) -> bool:
+    """A conversationUpdate / installationUpdate that removes the bot from this conversation."""
+    kind = activity.get("type")
+    if kind == "installationUpdate":
+        return _text(activity.get("action")).startswith("remove")
+    if kind != "conversationUpdate":
+        return False
+    bot_id = _mapping(activity.get("recipient")).get("id")
+    removed = activity.get("membersRemoved")
+    if not isinstance(removed, list):
+        return False
+    return any(_mapping(member).get("id") == bot_id for member in removed)
+
+
 # --- Reply / Notice -> Activity ---------------------------------------------------------
 
 

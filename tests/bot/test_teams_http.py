@@ -17,6 +17,7 @@ from routines.db import transaction
 from routines.ports import DeliveryError, Notice, NoticeAction, Recipient
 from tests.bot.conftest import DPO
 from tests.bot.teams_fixtures import (
+    BOT_ACCOUNT,
     TeamsBotServer,
     channel_activity,
     install_activity,
@@ -190,6 +191,20 @@ async def test_installing_in_a_channel_stores_a_reference(teams_bot: TeamsBotSer
         stored = find_reference(session, "teams", "channel", "19:kundservice@thread.tacv2")
     assert stored is not None
     assert stored.reference["serviceUrl"] == teams_bot.connector.url
+
+
+async def test_removing_the_bot_from_a_channel_forgets_its_reference(
+    teams_bot: TeamsBotServer,
+) -> None:
+    url = teams_bot.connector.url
+    await teams_bot.send(install_activity(url, id="install-4"))
+    removal = install_activity(url, id="remove-4", membersRemoved=[BOT_ACCOUNT])
+    del removal["membersAdded"]
+
+    assert await teams_bot.send(removal) == []
+
+    with transaction(teams_bot.sessions) as session:
+        assert find_reference(session, "teams", "channel", "19:kundservice@thread.tacv2") is None
 
 
 async def test_installing_in_a_personal_chat_greets_the_person(teams_bot: TeamsBotServer) -> None:
