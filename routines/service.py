@@ -287,7 +287,8 @@ def follow_up_steps(
     before = [
         (seq, due - timedelta(days=days)) for seq, days in enumerate(routine.remind.before, start=1)
     ]
-    ready = [seq for seq, day in before if day > created_day and reached(day)]
+    # A "before" reminder that was never sent is stale once the due date has passed.
+    ready = [seq for seq, day in before if day > created_day and reached(day) and today <= due]
     if ready:
         steps.append((REMINDER, max(ready)))
     every = routine.remind.every

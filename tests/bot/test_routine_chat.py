@@ -1,0 +1,218 @@
+"""The routines chat feature with plain `Incoming` values: list, confirm, not applicable,
+note, double click, wrong person; and through the conversation's word routing."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.conversation import Conversation
+from bot.database import create_schema
+from bot.messages import Action, ConversationRef, Incoming
+from bot.routine_chat import RoutineFeature
+from routines.catalog import load_catalog
+from routines.db import make_engine, session_factory
+from routines.ports import (
+    ACTION_CONFIRM,
+    ACTION_NOT_APPLICABLE,
+    ACTION_NOTE,
+    Delivered,
+    Notice,
+    Recipient,
+)
+from routines.service import RoutineService
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+CLICK_TIME = datetime(2027, 1, 5, 10, 12, tzinfo=STOCKHOLM)
+CATALOGUE = """\
+routines:
+  - id: retention
+    title: {sv: Gallring av kunddata, en: Customer data retention}
+    gdpr: ["5(1)(e)"]
+    schedule: {every: quarter, anchor: 2026-10-01}
+    business_days: true
+    due_days: 14
+    post_to: [{platform: slack, channel: C0GDPR}]
+    assignees: {people: ["slack:UANNA", "slack:UBO"], confirm: CONFIRM}
+    evidence: optional
+"""
+
+
+class NullNotifier:
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        return Delivered(recipient, "1700000000.000100")
+
+    async def update(self, delivered: Delivered, notice: Notice) -> None:
+        return None
+
+
+async def feature_for(tmp_path: Path, confirm: str = "any") -> tuple[RoutineFeature, int]:
+    path = tmp_path / "routines.yaml"
+    path.write_text(textwrap.dedent(CATALOGUE.replace("CONFIRM", confirm)), encoding="utf-8")
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    create_schema(engine)
+    service = RoutineService(
+        session_factory(engine), load_catalog([path], include_default=False), NullNotifier()
+    )
+    await service.tick(datetime(2026, 12, 20, 8, tzinfo=STOCKHOLM))
+    report = await service.tick(datetime(2027, 1, 4, 9, tzinfo=STOCKHOLM))
+    [created] = report.created
+    return RoutineFeature(service, clock=lambda: CLICK_TIME), created.occurrence_id
+
+
+@pytest.fixture
+async def feature(tmp_path: Path) -> tuple[RoutineFeature, int]:
+    return await feature_for(tmp_path)
+
+
+def message(user: str, text: str, name: str = "Anna", *, direct: bool = True) -> Incoming:
+    return Incoming(
+        platform="slack",
+        user_id=user,
+        text=text,
+        display_name=name,
+        conversation=ConversationRef("slack", "D0ANNA" if direct else "C0GDPR"),
+        is_direct=direct,
+    )
+
+
+def click(user: str, action_id: str, value: int, name: str = "Anna", **inputs: str) -> Incoming:
+    return Incoming(
+        platform="slack",
+        user_id=user,
+        text="",
+        display_name=name,
+        conversation=ConversationRef("slack", "C0GDPR"),
+        action=Action(action_id, str(value), inputs, message_id="1700000000.000100"),
+    )
+
+
+async def test_rutiner_lists_my_open_occurrences_with_three_buttons(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    header, item = await chat.on_command("routines", "", message("UANNA", "rutiner"), "sv")
+    assert header.text == "Dina öppna rutiner (1):"
+    assert "Gallring av kunddata" in item.text and "klart senast 2027-01-18" in item.text
+    assert [(b.action_id, b.label, b.value) for b in item.buttons] == [
+        (ACTION_CONFIRM, "Bekräfta klart", str(occurrence_id)),
+        (ACTION_NOT_APPLICABLE, "Ej tillämplig", str(occurrence_id)),
+        (ACTION_NOTE, "Lägg till anteckning", str(occurrence_id)),
+    ]
+
+
+async def test_someone_with_nothing_open_is_told_so(feature: tuple[RoutineFeature, int]) -> None:
+    chat, _ = feature
+    [reply] = await chat.on_command("routines", "", message("UEVE", "routines", "Eve"), "en")
+    assert reply.text == "You have no open routines right now. 🎉"
+
+
+async def test_confirm_replaces_the_message_with_who_and_when_in_swedish(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    [reply] = await chat.on_action(click("UANNA", ACTION_CONFIRM, occurrence_id), "sv")
+    assert reply.replaces == "1700000000.000100"
+    assert reply.text == "*Gallring av kunddata*\n✅ Bekräftad av Anna, 2027-01-05 10:12"
+    assert reply.buttons == () and not reply.private
+
+
+async def test_confirm_in_english(feature: tuple[RoutineFeature, int]) -> None:
+    chat, occurrence_id = feature
+    [reply] = await chat.on_action(click("UANNA", ACTION_CONFIRM, occurrence_id), "en")
+    assert "✅ Confirmed by Anna, 2027-01-05 10:12" in reply.text
+
+
+async def test_a_double_click_gives_the_same_message_and_is_recorded_once(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    [first] = await chat.on_action(click("UANNA", ACTION_CONFIRM, occurrence_id), "sv")
+    [second] = await chat.on_action(click("UANNA", ACTION_CONFIRM, occurrence_id), "sv")
+    assert second.text == first.text and second.replaces == first.replaces
+
+
+async def test_the_wrong_person_gets_a_polite_private_explanation(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    [reply] = await chat.on_action(click("UEVE", ACTION_CONFIRM, occurrence_id, "Eve"), "sv")
+    assert reply.private and reply.replaces is None
+    assert "tilldelad någon annan" in reply.text
+    header, _item = await chat.on_command("routines", "", message("UANNA", "rutiner"), "sv")
+    assert header.text == "Dina öppna rutiner (1):"  # nothing was recorded
+
+
+async def test_with_confirm_all_the_message_keeps_its_buttons_until_everyone_confirmed(
+    tmp_path: Path,
+) -> None:
+    chat, occurrence_id = await feature_for(tmp_path, confirm="all")
+    [reply] = await chat.on_action(click("UANNA", ACTION_CONFIRM, occurrence_id), "sv")
+    assert "✅ Bekräftad av Anna" in reply.text and "1 till behöver bekräfta." in reply.text
+    assert [b.action_id for b in reply.buttons][:1] == [ACTION_CONFIRM]
+
+
+async def test_not_applicable_with_a_reason_from_the_card_input(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    action = click("UBO", ACTION_NOT_APPLICABLE, occurrence_id, "Bo", reason="Ingen kunddata")
+    [reply] = await chat.on_action(action, "sv")
+    assert reply.replaces == "1700000000.000100"
+    assert "➖ Ej tillämplig enligt Bo, 2027-01-05 10:12: Ingen kunddata" in reply.text
+
+
+async def test_not_applicable_without_a_reason_asks_for_one_privately(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    [reply] = await chat.on_action(click("UBO", ACTION_NOT_APPLICABLE, occurrence_id, "Bo"), "en")
+    assert reply.private and f"na {occurrence_id} <reason>" in reply.text
+
+
+async def test_a_note_from_the_card_input_is_saved(feature: tuple[RoutineFeature, int]) -> None:
+    chat, occurrence_id = feature
+    action = click("UANNA", ACTION_NOTE, occurrence_id, note="https://intranet/gallring-q1")
+    [reply] = await chat.on_action(action, "sv")
+    assert reply.private and reply.text == "📎 Anteckningen är sparad."
+
+
+async def test_typed_commands_work_where_there_are_no_buttons(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    [reply] = await chat.on_command("ack", f"{occurrence_id}", message("UANNA", "kvittera"), "sv")
+    assert "✅ Bekräftad av Anna" in reply.text
+    [bad] = await chat.on_command("ack", "tolv", message("UANNA", "kvittera tolv"), "sv")
+    assert bad.private and "kvittera 12" in bad.text
+
+
+async def test_an_unknown_occurrence_number_is_explained(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, _ = feature
+    [reply] = await chat.on_action(click("UANNA", ACTION_CONFIRM, 99999), "en")
+    assert reply.private and "99999" in reply.text
+
+
+class NoAnswers:
+    """Routine words never reach the answerer; a question would fail the test."""
+
+    def answer(self, question: str, lang: object = None) -> NoReturn:
+        raise AssertionError(f"asked the knowledge base: {question!r}")
+
+
+async def test_the_conversation_routes_rutiner_and_button_clicks_to_the_feature(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    conversation = Conversation(NoAnswers(), features=[chat])
+    replies = await conversation.handle(message("UANNA", "rutiner"))
+    assert replies[0].text == "Dina öppna rutiner (1):"
+    [reply] = await conversation.handle(click("UANNA", ACTION_CONFIRM, occurrence_id))
+    assert "✅ Bekräftad av Anna, 2027-01-05 10:12" in reply.text

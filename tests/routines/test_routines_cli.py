@@ -1,0 +1,127 @@
+"""`gdpr-bot routines check|list|upcoming|run-due` as an operator types them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from routines.catalog import load_catalog
+
+QUARTERLY = """\
+routines:
+  - id: retention-review
+    post_to: [{platform: slack, channel: C0GDPR}]
+    assignees: {people: ["slack:UANNA"]}
+    remind: {before: [7], every: 3}
+    escalate: {after_days: 5, to: [{platform: slack, person: UBOSS}]}
+  - id: team-check
+    title: {sv: Teamkontroll, en: Team check}
+    schedule: {every: quarter, anchor: 2026-10-01}
+    business_days: true
+    due_days: 14
+    post_to: [{platform: slack, channel: C0TEAM}]
+    assignees: channel
+"""
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", "")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MicrosoftAppId"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    return CliRunner()
+
+
+def only_ours(text: str) -> str:
+    """The test catalogue with every other shipped routine switched off."""
+    others = {r.id for r in load_catalog().routines} - {"retention-review"}
+    return text + "".join(f"  - id: {rid}\n    enabled: false\n" for rid in sorted(others))
+
+
+def write(tmp_path: Path, text: str, name: str = "routines.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_check_prints_one_line_per_problem_and_exits_1(cli: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+        routines:
+          - id: broken
+            title: {sv: Trasig, en: Broken}
+            schedule: "0 9 * *"
+            timezone: Europe/Atlantis
+            post_to: [{platform: slack, channel: C1}]
+            assignees: []
+            colour: blue
+        """)  # fmt: skip
+    result = cli.invoke(app, ["routines", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:8: colour: unknown field",
+        f"{path}:5: timezone: unknown time zone 'Europe/Atlantis'",
+        f"{path}:4: schedule: bad cron expression '0 9 * *': a cron expression has 5 fields, got 4",
+        f"{path}:2: assignees: assignee missing (people, or 'channel')",
+    ]
+
+
+def test_check_of_a_good_file_says_ok(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli.invoke(app, ["routines", "check", str(write(tmp_path, QUARTERLY))])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: ")
+
+
+def test_list_shows_every_shipped_routine_with_its_gdpr_article(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["routines", "list", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    retention = next(
+        line for line in result.stdout.splitlines() if line.startswith("retention-review")
+    )
+    assert retention.split("\t")[1:3] == ["every quarter", "5(1)(e)"]
+
+
+def test_upcoming_lists_dates_after_business_day_shifting(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, QUARTERLY)))
+    result = cli.invoke(
+        app, ["routines", "upcoming", "--days", "120", "--from", "2026-12-15", "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    team = [line for line in result.stdout.splitlines() if " team-check " in line]
+    assert team == ["2027-01-04  team-check  Team check", "2027-04-01  team-check  Team check"]
+
+
+def test_run_due_prints_what_it_did_and_delivers_to_the_console(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, only_ours(QUARTERLY))))
+    first = cli.invoke(app, ["routines", "run-due", "--now", "2026-12-20T09:00"])
+    assert first.exit_code == 0, first.output
+    due = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00"])
+    assert due.exit_code == 0, due.output
+    assert "--> slack channel C0TEAM" in due.stdout
+    assert "created team-check 2027-01-04 (due 2027-01-18)" in due.stdout
+    assert "created retention-review 2027-01-04 (due 2027-01-18)" in due.stdout
+    assert "occurrences created: " in due.stdout and "posted: 2;" in due.stdout
+    later = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-23T09:00"])
+    assert later.exit_code == 0, later.output
+    assert later.stdout.splitlines()[-1] == (
+        "occurrences created: 0; posted: 0; reminders: 0; re-reminders: 1; escalations: 1; "
+        "retrying: 0; failed: 0"
+    )
+
+
+def test_run_due_refuses_a_broken_catalogue(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, "routines:\n  - id: x\n")))
+    result = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00"])
+    assert result.exit_code == 1
+    assert "title: missing" in result.output

@@ -1,0 +1,79 @@
+"""The scheduler: explicit job ids from the catalogue, and a catch-up tick at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from routines.runner import SAFETY_JOB_ID, RoutineRunner
+from tests.routines.routine_env import (
+    RecordingNotifier,
+    at,
+    catalog_from,
+    make_service,
+    occurrences,
+)
+
+TWO = """\
+routines:
+  - id: retention
+    title: {sv: Gallring, en: Retention}
+    schedule: {every: quarter, anchor: 2026-10-01}
+    post_to: [{platform: console, channel: gdpr}]
+    assignees: channel
+  - id: training
+    title: {sv: Utbildning, en: Training}
+    schedule: "30 8 1 9 *"
+    post_to: [{platform: console, channel: gdpr}]
+    assignees: channel
+  - id: retired
+    enabled: false
+    title: {sv: Gammal, en: Old}
+    schedule: [2027-01-01]
+    post_to: [{platform: console, channel: gdpr}]
+    assignees: channel
+"""
+
+
+async def test_jobs_have_explicit_ids_rebuilt_from_the_catalogue(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    from bot.database import create_schema
+    from routines.db import make_engine
+
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    catalog = catalog_from(tmp_path, TWO)
+    runner = RoutineRunner(make_service(engine, catalog, RecordingNotifier()), catalog)
+    assert sorted(runner.build_jobs()) == sorted(
+        ["routine:retention", "routine:training", SAFETY_JOB_ID]
+    )
+    assert sorted(runner.build_jobs()) == sorted(  # rebuilding replaces, never duplicates
+        ["routine:retention", "routine:training", SAFETY_JOB_ID]
+    )
+    training = runner.scheduler.get_job("routine:training")
+    assert training is not None and "hour='8'" in str(training.trigger)
+    engine.dispose()
+
+
+async def test_starting_catches_up_at_once_using_the_injected_clock(
+    tmp_path: Path, engine: Engine
+) -> None:
+    catalog = catalog_from(tmp_path, TWO.replace(
+        "    schedule: {every: quarter, anchor: 2026-10-01}\n",
+        "    schedule: {every: quarter, anchor: 2026-10-01}\n    start: 2026-12-01\n",
+    ))  # fmt: skip
+    notifier = RecordingNotifier()
+    moments = iter([at("2027-01-02 12:00")] * 10)
+    runner = RoutineRunner(
+        make_service(engine, catalog, notifier), catalog, clock=lambda: next(moments)
+    )
+    await runner.start()
+    try:
+        assert runner._first is not None
+        await runner._first
+    finally:
+        await runner.stop()
+    assert [o.routine_id for o in occurrences(engine)] == ["retention"]
+    assert len(notifier.sent) == 1
