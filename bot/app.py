@@ -151,6 +151,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     answerer = Answerer(
         knowledge_base, settings.dpo_contact, default_lang=settings.default_language
     )
+    _warm_up(answerer)
     engine = engine_from_url(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -186,6 +187,12 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_reports(services)
     _add_privacy(services)
     return services
+
+
+def _warm_up(answerer: Answerer) -> None:
+    """Answer once per language now, so the first real question does not pay for lazy setup."""
+    answerer.answer("personuppgifter", lang="sv")
+    answerer.answer("personal data", lang="en")
 
 
 def _add_slack(services: Services) -> None:

@@ -10,8 +10,10 @@ never produces a second reply.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,7 @@ from bot.slack import translate
 
 log = logging.getLogger(__name__)
 
+PEOPLE_TTL_SECONDS = 3600.0
 # (platform, event id) -> True the first time it is seen (bot/event_dedupe.py behind a thread).
 ClaimEvent = Callable[[str, str], Awaitable[bool]]
 
@@ -87,6 +90,7 @@ class SlackFrontEnd:
         self.client = make_web_client(settings)
         self.app = self._build_app()
         self._socket: AsyncSocketModeHandler | None = None
+        self._people: dict[str, tuple[float, str | None, str | None]] = {}
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -186,7 +190,7 @@ class SlackFrontEnd:
             return
         if incoming.event_id and not await self._claim_event("slack", incoming.event_id):
             return
-        replies = await self._conversation.handle(incoming)
+        replies = await self._conversation.handle(await self._identify(incoming))
         await self.post_replies(incoming, replies)
 
     async def _on_command(self, body: Mapping[str, Any], respond: Any) -> None:
@@ -194,7 +198,7 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("slash command without user or channel ignored")
             return
-        replies = await self._conversation.handle(incoming)
+        replies = await self._conversation.handle(await self._identify(incoming))
         for reply in replies:
             if reply.attachment is not None:
                 await self._upload(incoming, reply)
@@ -213,7 +217,7 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("block action without a usable action ignored")
             return
-        replies = await self._conversation.handle(incoming)
+        replies = await self._conversation.handle(await self._identify(incoming))
         await self.post_replies(incoming, replies)
 
     async def _on_home(self, event: Mapping[str, Any]) -> None:
@@ -221,12 +225,42 @@ class SlackFrontEnd:
         if incoming is None:
             return
         lang = self._settings.default_language
-        replies = await self._conversation.home(incoming, lang)
+        replies = await self._conversation.home(await self._identify(incoming), lang)
         view = translate.home_view(replies, title=t("home.title", lang))
         try:
             await self.client.views_publish(user_id=incoming.user_id, view=view)
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("views.publish failed", exc_info=True)
+
+    # --- who is asking ---------------------------------------------------------------
+
+    async def _identify(self, incoming: Incoming) -> Incoming:
+        """Add the user's name and e-mail (routines may be assigned by e-mail address).
+
+        One users.info call per user per hour, cached in memory; without it (missing
+        scope, Slack down) the conversation still works with the user id alone.
+        """
+        now = time.monotonic()
+        cached = self._people.get(incoming.user_id)
+        if cached is None or now - cached[0] > PEOPLE_TTL_SECONDS:
+            name: str | None = None
+            email: str | None = None
+            try:
+                found = await self.client.users_info(user=incoming.user_id)
+                user = found.get("user") or {}
+                profile = user.get("profile") or {}
+                name = profile.get("display_name") or user.get("real_name") or user.get("name")
+                email = profile.get("email")
+            except (SlackApiError, aiohttp.ClientError, TimeoutError):
+                log.info("users.info failed; continuing without name and e-mail")
+            cached = (now, name or None, email or None)
+            self._people[incoming.user_id] = cached
+        _, name, email = cached
+        return dataclasses.replace(
+            incoming,
+            display_name=incoming.display_name or name,
+            email=incoming.email or email,
+        )
 
     # --- posting ----------------------------------------------------------------------
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
+from bot.messages import ConversationRef, Incoming, Reply
 from bot.question_log import QuestionRecord
 from tests.bot.conftest import RunningBot
 from tests.bot.slack_payloads import (
@@ -247,4 +249,53 @@ async def test_app_home_is_published_with_help_and_routines(
     view = json.dumps(publish.params["view"], ensure_ascii=False)
     assert '"type": "home"' in view
     assert "Det här kan jag" in view
-    assert "Inga rutiner ännu" in view
+    routines = await running_bot.services.conversation.handle(
+        Incoming(
+            platform="slack",
+            user_id=USER,
+            text="rutiner",
+            conversation=ConversationRef("slack", DM_CHANNEL),
+            is_direct=True,
+        )
+    )
+    assert json.dumps(routines[0].text, ensure_ascii=False)[1:-1] in view
+
+
+class WhoAsked:
+    """A feature that remembers who sent `whoami` (as the routines feature would)."""
+
+    words: ClassVar[dict[str, str]] = {"whoami": "whoami"}
+    action_prefixes: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str | None, str | None]] = []
+
+    def help_lines(self, lang: str) -> list[str]:
+        return []
+
+    async def on_command(self, command: str, args: str, incoming: Any, lang: str) -> list[Reply]:
+        self.seen.append((incoming.display_name, incoming.email))
+        return [Reply(text="ok")]
+
+    async def on_action(self, incoming: Any, lang: str) -> list[Reply]:
+        return []
+
+
+async def test_features_learn_the_senders_name_and_email_once_per_user(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    fake_slack.users[USER] = {
+        "id": USER,
+        "name": "anna",
+        "profile": {"display_name": "Anna A", "email": "anna@example.test"},
+    }
+    feature = WhoAsked()
+    running_bot.services.add_feature(feature)
+
+    await running_bot.post_slack(dm("whoami"))
+    await fake_slack.wait_for("chat.postMessage")
+    await running_bot.post_slack(dm("whoami"))
+    await fake_slack.wait_for("chat.postMessage", 2)
+
+    assert feature.seen == [("Anna A", "anna@example.test")] * 2
+    assert len(fake_slack.calls_to("users.info")) == 1
