@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -74,7 +75,8 @@ async def start_bot(api: FakeSlackApi, database_url: str) -> tuple[asyncio.subpr
         if match := LISTENING.search(line):
             port = int(match.group(1))
             break
-    asyncio.create_task(_drain(process.stderr))  # keep the pipe from filling up
+    # Keep the pipe from filling up; the task lives as long as the process object.
+    process.drain_task = asyncio.create_task(_drain(process.stderr))  # type: ignore[attr-defined]
     return process, port
 
 
@@ -114,10 +116,8 @@ async def run(rate: float, seconds: float, database_url: str) -> int:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(send(index)))
         await asyncio.gather(*tasks)
-        try:
+        with contextlib.suppress(TimeoutError):
             await api.wait_for("chat.postMessage", total + 1, timeout=30)
-        except TimeoutError:
-            pass
     cpu_ms = (_cpu_seconds(process.pid) - cpu_before) * 1000 / max(1, total)
     process.terminate()
     await process.wait()
@@ -142,7 +142,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def percentile(values: list[float], fraction: float) -> float:
-    return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(fraction * (len(values) - 1)))]
 
 
 def report(latencies: list[float], total: int, statuses: list[int], rate: float, s: float) -> int:
