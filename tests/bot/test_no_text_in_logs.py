@@ -124,3 +124,24 @@ def _question_id(bot: TeamsBotServer) -> str:
     with bot.services.sessions() as session:
         ids = session.scalars(select(QuestionRecord.id).order_by(QuestionRecord.id.desc()))
         return str(ids.first())
+
+
+@pytest.mark.parametrize(
+    "library_logger",
+    [
+        "slack_bolt.AsyncApp",
+        "slack_sdk.web.async_base_client",
+        "slack_sdk.socket_mode.aiohttp",
+        "botbuilder.core.bot_framework_adapter",
+        "msrest.http_logger",
+        "aiohttp.access",
+    ],
+)
+def test_libraries_that_log_bodies_are_capped_at_warning(
+    logs: io.StringIO, library_logger: str
+) -> None:
+    logger = logging.getLogger(library_logger)
+    logger.debug("request body: %s", MARKER)
+    logger.info("request body: %s", MARKER)
+    assert MARKER not in logs.getvalue()
+    assert not logger.isEnabledFor(logging.INFO)
