@@ -12,6 +12,8 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, String, delete, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -32,16 +34,34 @@ class HandledEvent(Base):
 
 
 def claim_event(session: Session, platform: str, event_id: str, now: datetime) -> bool:
-    """True the first time (platform, event_id) is seen; False for every repeat."""
+    """True the first time (platform, event_id) is seen; False for every repeat.
+
+    `INSERT ... ON CONFLICT DO NOTHING` on SQLite and PostgreSQL: one statement, no
+    savepoint, and the loser learns it lost because no row comes back.
+    """
+    values = {"platform": platform, "event_id": event_id[:200], "handled_at": now}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert_ = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = (
+            insert_(HandledEvent)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(HandledEvent.event_id)
+        )
+        claimed = session.connection().execute(statement).first() is not None
+    else:
+        claimed = _claim_portably(session, values)
+    if not claimed:
+        log.info("duplicate event ignored", extra={"platform": platform, "event_id": event_id})
+    return claimed
+
+
+def _claim_portably(session: Session, values: dict[str, object]) -> bool:
     try:
         with session.begin_nested():
-            session.execute(
-                insert(HandledEvent).values(
-                    platform=platform, event_id=event_id[:200], handled_at=now
-                )
-            )
+            session.execute(insert(HandledEvent).values(**values))
     except IntegrityError:
-        log.info("duplicate event ignored", extra={"platform": platform, "event_id": event_id})
         return False
     return True
 
