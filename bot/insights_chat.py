@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import insights
 from bot.messages import Incoming, Reply
 from routines.db import transaction
+from routines.people import find_person
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,23 @@ class InsightsFeature:
             identities.add(incoming.email.lower())
         return bool(identities & self._allowed)
 
+    def _allowed_by_email(self, incoming: Incoming) -> bool:
+        """The platform did not send an e-mail address, but the people table knows it."""
+        if incoming.email or not any("@" in a for a in self._allowed):
+            return False
+        with self._sessions() as session:
+            person = find_person(session, incoming.platform, incoming.user_id)
+            email = person.email if person is not None and person.erased_at is None else None
+        return bool(email and email.lower() in self._allowed)
+
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
     ) -> list[Reply]:
         word = incoming.text.strip().split(" ", 1)[0].lower().lstrip("/!")
         lang = self._word_lang.get(word, lang)
-        if not self.allows(incoming):
+        if not self.allows(incoming) and not await asyncio.to_thread(
+            self._allowed_by_email, incoming
+        ):
             log.info(
                 "insights refused",
                 extra={"platform": incoming.platform, "user_id": incoming.user_id},

@@ -18,6 +18,7 @@ from bot.question_log import record_question
 from knowledge import KnowledgeBase
 from knowledge.model import Answer
 from routines.db import session_factory, transaction
+from routines.people import person_key_for
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
 OFFICER = "U0OFFICER"
@@ -156,3 +157,12 @@ async def test_the_built_bot_answers_insikter_for_a_configured_officer(
         await services.close()
     assert officer.text.startswith("*Insikter om frågor*")
     assert "bara för dataskyddsansvariga" in agent.text
+
+
+async def test_an_officer_named_by_email_is_recognised_from_the_people_table(
+    feature: InsightsFeature, sessions: sessionmaker[Session]
+) -> None:
+    with transaction(sessions) as session:
+        person_key_for(session, "slack", "U0DPO", NOW, email="dpo@example.se")
+    (reply,) = await feature.on_command("insights", "", message("insights", user="U0DPO"), "en")
+    assert reply.text.startswith("*Question insights*")
