@@ -22,11 +22,9 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -257,8 +255,19 @@ class TeamsEndpoint:
 
         invoke_response = await self._adapter.process_activity(authenticated, activity, turn)
         if invoke_response:
-            return web.json_response(invoke_response.body, status=invoke_response.status)
+            return web.json_response(
+                _invoke_body(invoke_response.body), status=invoke_response.status
+            )
         return web.Response(status=200)
+
+
+def _invoke_body(body: Any) -> Any:
+    """An invoke response body as JSON; botbuilder's error bodies can hold an Exception."""
+    try:
+        return json.loads(json.dumps(serializer_helper(body)))
+    except Exception:
+        log.info("teams invoke response not serialisable", extra={"type": type(body).__name__})
+        return {"error": "invoke not handled"}
 
 
 def is_loopback_url(url: str) -> bool:
