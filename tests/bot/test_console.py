@@ -136,3 +136,21 @@ def test_chat_refuses_a_broken_knowledge_base(tmp_path: Path) -> None:
 
     assert result.exit_code != 0
     assert "half.md" in result.output
+
+
+def test_chat_refuses_a_broken_routine_catalogue(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    catalogue = tmp_path / "routines.yaml"
+    catalogue.write_text("routines:\n  - id: half\n", encoding="utf-8")
+    env = {
+        "GDPRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "GDPRBOT_ROUTINES_FILE": str(catalogue),
+    }
+
+    result = CliRunner().invoke(app, ["chat"], input="hjälp\n", env=env)
+
+    assert result.exit_code == 2
+    assert "routine catalogue has problems" in result.output
