@@ -27,7 +27,8 @@ from bot.privacy import (
 )
 from bot.question_log import QuestionRecord, record_question
 from routines import ledger
-from routines.adherence import Scope, between, iter_details
+from routines.adherence import Scope, between
+from routines.adherence_details import iter_details
 from routines.db import session_factory, transaction
 from routines.models import (
     CANCELLED,
