@@ -38,10 +38,10 @@ from routines.adherence import (
     Scope,
     Summary,
     current_quarter,
-    iter_details,
     parse_period,
     routine_infos,
 )
+from routines.adherence_details import iter_details
 from routines.catalog import Catalog
 from routines.db import transaction
 from routines.people import Person, person_key_for

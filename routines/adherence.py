@@ -23,24 +23,20 @@ from __future__ import annotations
 import calendar
 import re
 import statistics
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, select, union
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from routines import models as m
 from routines.catalog import Catalog
 from routines.ledger import (
-    CONFIRMATION_RECORDED,
-    OCCURRENCE_NOT_APPLICABLE,
-    LedgerEntry,
     as_utc,
 )
-from routines.people import Person
 
 Outcome = Literal["on_time", "late", "missing", "not_applicable", "pending"]
 OUTCOMES: Final[tuple[Outcome, ...]] = ("on_time", "late", "missing", "not_applicable", "pending")
@@ -173,11 +169,9 @@ class Tally:
     pending: int = 0
     days_late: list[int] = field(default_factory=list)
 
-    def add(self, outcome: Outcome, days_late: int | None) -> None:
-        self.occurrences += 1
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        if outcome == "late" and days_late is not None:
-            self.days_late.append(days_late)
+    def add(self, outcome: Outcome, count: int = 1) -> None:
+        self.occurrences += count
+        setattr(self, outcome, getattr(self, outcome) + count)
 
     def merge(self, other: Tally) -> None:
         for name in ("occurrences", *OUTCOMES):
@@ -245,7 +239,7 @@ class Summary:
         }
 
 
-def _in_scope(stmt: Any, scope: Scope) -> Any:
+def in_scope(stmt: Any, scope: Scope) -> Any:
     stmt = stmt.where(
         m.Occurrence.scheduled_date >= scope.period.start,
         m.Occurrence.scheduled_date <= scope.period.end,
@@ -255,25 +249,39 @@ def _in_scope(stmt: Any, scope: Scope) -> Any:
     return stmt
 
 
+def _outcome_sql(today: date) -> Any:
+    """`outcome_of` in SQL, so the database counts (one row per routine and outcome)."""
+    o = m.Occurrence
+    return case(
+        (o.status == m.DONE, "on_time"),
+        (o.status == m.LATE, "late"),
+        (o.status == m.NOT_APPLICABLE, "not_applicable"),
+        (o.status == m.MISSED, "missing"),
+        (o.due_date < today, "missing"),
+        else_="pending",
+    )
+
+
 def summarise(session: Session, scope: Scope) -> Summary:
-    """Figures per routine, per team and in total; one narrow streamed pass."""
-    stmt = _in_scope(
-        select(
-            m.Occurrence.routine_id,
-            m.Occurrence.status,
-            m.Occurrence.due_date,
-            m.Occurrence.closed_at,
+    """Figures per routine, per team and in total, counted by the database."""
+    o = m.Occurrence
+    outcome = _outcome_sql(scope.today).label("outcome")
+    counts = in_scope(select(o.routine_id, outcome, func.count()), scope).group_by(
+        o.routine_id, outcome
+    )
+    per_routine: dict[str, Tally] = {}
+    for routine_id, label, count in session.execute(counts):
+        per_routine.setdefault(routine_id, Tally()).add(label, int(count))
+    late = in_scope(
+        select(o.routine_id, o.due_date, o.closed_at).where(
+            o.status == m.LATE, o.closed_at.is_not(None)
         ),
         scope,
-    ).order_by(m.Occurrence.routine_id)
-    today = scope.today
-    per_routine: dict[str, Tally] = {}
-    for routine_id, status, due, closed_at in session.execute(
-        stmt, execution_options={"yield_per": _BATCH}
+    )
+    for routine_id, due, closed_at in session.execute(
+        late, execution_options={"yield_per": _BATCH}
     ):
-        outcome = outcome_of(status, due, today)
-        days = _days_after(due, scope.local_date(closed_at)) if closed_at is not None else None
-        per_routine.setdefault(routine_id, Tally()).add(outcome, days)
+        per_routine[routine_id].days_late.append(_days_after(due, scope.local_date(closed_at)))
     figures = tuple(
         RoutineFigures(rid, scope.info(rid).title, scope.info(rid).team, tally)
         for rid, tally in sorted(per_routine.items())
@@ -288,150 +296,3 @@ def summarise(session: Session, scope: Scope) -> Summary:
 
 def _days_after(due: date, day: date) -> int:
     return max(0, (day - due).days)
-
-
-# --- detail rows ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DetailRow:
-    occurrence_id: int
-    routine_id: str
-    routine_title: str
-    team: str
-    scheduled_date: date
-    due_date: date
-    status: str
-    outcome: Outcome
-    person_key: str | None
-    person: str  # the required confirmer (or whoever confirmed), by name
-    confirmed_by: str  # the same name once this person confirmed, else ""
-    confirmed_at: datetime | None
-    confirmation: str  # confirm | not_applicable | "" (not confirmed by this person)
-    days_late: int | None
-    note: str
-    ledger_hash: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "occurrence_id": self.occurrence_id,
-            "routine_id": self.routine_id,
-            "routine_title": self.routine_title,
-            "team": self.team,
-            "scheduled_date": self.scheduled_date.isoformat(),
-            "due_date": self.due_date.isoformat(),
-            "status": self.status,
-            "outcome": self.outcome,
-            "person": self.person,
-            "confirmed_by": self.confirmed_by,
-            "confirmed_at": as_utc(self.confirmed_at).isoformat() if self.confirmed_at else None,
-            "confirmation": self.confirmation,
-            "days_late": self.days_late,
-            "note": self.note,
-            "ledger_hash": self.ledger_hash,
-        }
-
-
-DETAIL_FIELDS: Final = (
-    "occurrence_id", "routine_id", "routine_title", "team", "scheduled_date", "due_date",
-    "status", "outcome", "person", "confirmed_by", "confirmed_at", "confirmation",
-    "days_late", "note", "ledger_hash",
-)  # fmt: skip
-
-
-def _detail_statement(scope: Scope) -> Select[Any]:
-    o, c, p = m.Occurrence, m.Confirmation, Person
-    who = union(
-        select(m.OccurrenceAssignee.occurrence_id, m.OccurrenceAssignee.person_key),
-        select(c.occurrence_id, c.person_key),
-    ).subquery("who")
-    ledger_hash = (
-        select(LedgerEntry.hash)
-        .where(
-            LedgerEntry.occurrence_id == o.id,
-            LedgerEntry.person_key == who.c.person_key,
-            LedgerEntry.event.in_((CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE)),
-        )
-        .order_by(LedgerEntry.seq)
-        .limit(1)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(
-            o.id,
-            o.routine_id,
-            o.scheduled_date,
-            o.due_date,
-            o.status,
-            o.closed_at,
-            o.reason,
-            who.c.person_key,
-            c.kind,
-            c.note,
-            c.created_at,
-            p.display_name,
-            p.erased_at,
-            ledger_hash,
-        )
-        .select_from(o)
-        .outerjoin(who, who.c.occurrence_id == o.id)
-        .outerjoin(c, and_(c.occurrence_id == o.id, c.person_key == who.c.person_key))
-        .outerjoin(p, p.person_key == who.c.person_key)
-    )
-    return _in_scope(stmt, scope).order_by(o.routine_id, o.scheduled_date, o.id, who.c.person_key)
-
-
-def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
-    """Stream the evidence rows of the scope, ordered by routine, date and person."""
-    today = scope.today
-    erased = ERASED.get(scope.lang, ERASED["en"])
-    result = session.execute(_detail_statement(scope), execution_options={"yield_per": _BATCH})
-    for (
-        occurrence_id, routine_id, scheduled, due, status, closed_at, reason,
-        person_key, kind, note, confirmed_at, display_name, erased_at, ledger_hash,
-    ) in result:  # fmt: skip
-        outcome = outcome_of(status, due, today)
-        info = scope.info(routine_id)
-        if person_key is None:
-            name = ""
-        elif erased_at is not None:
-            name = erased
-        else:
-            name = display_name or person_key
-        if kind == m.NA or (kind is None and outcome == "not_applicable"):
-            note = note or reason
-        yield DetailRow(
-            occurrence_id=occurrence_id,
-            routine_id=routine_id,
-            routine_title=info.title,
-            team=info.team,
-            scheduled_date=scheduled,
-            due_date=due,
-            status=status,
-            outcome=outcome,
-            person_key=person_key,
-            person=name,
-            confirmed_by=name if kind else "",
-            confirmed_at=confirmed_at if kind else None,
-            confirmation=kind or "",
-            days_late=_row_days_late(scope, outcome, due, kind, confirmed_at, closed_at, today),
-            note=note or "",
-            ledger_hash=ledger_hash or "",
-        )
-
-
-def _row_days_late(
-    scope: Scope,
-    outcome: Outcome,
-    due: date,
-    kind: str | None,
-    confirmed_at: datetime | None,
-    closed_at: datetime | None,
-    today: date,
-) -> int | None:
-    if kind == m.CONFIRM and confirmed_at is not None:
-        return _days_after(due, scope.local_date(confirmed_at))
-    if kind is None and outcome == "missing":
-        until = scope.local_date(closed_at) if closed_at is not None else today
-        return _days_after(due, until)
-    return None

@@ -16,7 +16,8 @@ from typing import IO, Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.adherence import Scope, Summary, iter_details, summarise
+from routines.adherence import Scope, Summary, summarise
+from routines.adherence_details import iter_details
 from routines.db import transaction
 from routines.report_formats import Format, write_report
 

@@ -20,7 +20,8 @@ from typing import IO, Any, Final, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from routines.adherence import DETAIL_FIELDS, OUTCOMES, DetailRow, Summary
+from routines.adherence import OUTCOMES, Summary
+from routines.adherence_details import DETAIL_FIELDS, DetailRow
 from routines.ledger import as_utc
 
 Format = Literal["csv", "json", "html", "zip"]
@@ -130,13 +131,28 @@ def local_time(summary: Summary, moment: datetime | None) -> str:
     """`2027-01-05 10:12` in the report's timezone (SQLite hands back naive UTC)."""
     if moment is None:
         return ""
-    return as_utc(moment).astimezone(summary.scope.tz).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(summary.scope.tz).isoformat(" ", "minutes")[:16]
 
 
 def csv_cells(row: DetailRow, summary: Summary) -> list[object]:
-    data = row.as_dict()
-    data["confirmed_at"] = local_time(summary, row.confirmed_at)
-    return [_cell(data[name]) for name in DETAIL_FIELDS]
+    """The row in DETAIL_FIELDS order; free text defused, times local."""
+    return [
+        row.occurrence_id,
+        row.routine_id,
+        _cell(row.routine_title),
+        _cell(row.team),
+        row.scheduled_date.isoformat(),
+        row.due_date.isoformat(),
+        row.status,
+        row.outcome,
+        _cell(row.person),
+        _cell(row.confirmed_by),
+        local_time(summary, row.confirmed_at) if row.confirmed_at else "",
+        row.confirmation,
+        "" if row.days_late is None else row.days_late,
+        _cell(row.note),
+        row.ledger_hash,
+    ]
 
 
 def write_csv(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> None:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from routines.adherence import DetailRow, Summary, iter_details, parse_period, summarise
+from routines.adherence import Summary, parse_period, summarise
+from routines.adherence_details import DetailRow, iter_details
 from routines.db import session_factory
 from tests.routines import report_scenario as scenario
 
