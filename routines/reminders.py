@@ -4,13 +4,13 @@ Any number of dispatchers (threads, replicas) may run at once:
 - a claim takes pending rows whose lease is free (PostgreSQL: FOR UPDATE SKIP LOCKED;
   SQLite: a conditional UPDATE, writers being serialised by BEGIN IMMEDIATE) and stamps
   them with the owner and `claimed_until = now + lease`;
-- a row is marked sent only after the Notifier returned, in its own transaction, together
-  with its ledger entry;
+- a row is marked sent only after the Notifier returned, together with its ledger entry
+  (sends that complete meanwhile are marked in one transaction: a group commit);
 - a failed send releases the row with a back-off (`not_before`), never marks it sent;
 - a dispatcher that dies after claiming simply lets the lease run out: the next claim
   after `claimed_until` takes the row over. The one window that can still post twice is
   "sent, then died before the sent-mark committed" (Slack and Teams have no idempotency
-  key), i.e. the time of one small UPDATE per message.
+  key), i.e. from the platform's answer until the group commit, milliseconds.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import time as clock_time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
@@ -45,7 +46,6 @@ from routines.models import (
     PostedMessage,
 )
 from routines.notices import render
-from routines.occurrences import insert_once
 from routines.people import Person, display_name_of
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
 from routines.scheduling import local_date
@@ -128,7 +128,17 @@ class Dispatcher:
             rows = session.scalars(
                 select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
             ).all()
-            jobs = [job for row in rows if (job := self._prepare(session, row, now))]
+            wanted = {row.occurrence_id for row in rows}
+            # one query for all, instead of one per row (keeps the per-post overhead small)
+            occurrences = {
+                o.id: o
+                for o in session.scalars(select(Occurrence).where(Occurrence.id.in_(wanted)))
+            }
+            jobs = [
+                job
+                for row in rows
+                if (job := self._prepare(session, row, occurrences.get(row.occurrence_id), now))
+            ]
             return jobs, len(ids)
 
     def _claim_ids(self, session: Session, now: datetime, limit: int) -> list[int]:
@@ -164,8 +174,9 @@ class Dispatcher:
         )
         return sorted(claimed)
 
-    def _prepare(self, session: Session, row: Notification, now: datetime) -> Job | None:
-        occurrence = session.get(Occurrence, row.occurrence_id)
+    def _prepare(
+        self, session: Session, row: Notification, occurrence: Occurrence | None, now: datetime
+    ) -> Job | None:
         routine = self.catalog.get(occurrence.routine_id) if occurrence else None
         if occurrence is None or routine is None:
             return self._cancel(row, "routine or occurrence no longer exists")
@@ -197,43 +208,60 @@ class Dispatcher:
 
     def mark_sent(self, job: Job, delivered: Delivered, now: datetime) -> bool:
         """Record a successful send; False if another dispatcher already recorded it."""
+        return bool(self.mark_sent_many([(job, delivered)], now))
+
+    def mark_sent_many(self, results: Sequence[tuple[Job, Delivered]], now: datetime) -> set[int]:
+        """Record successful sends in one transaction (group commit), each with its ledger
+        entry; returns the notification ids this dispatcher won (the others had already
+        been marked sent by a dispatcher that took over an expired lease)."""
         now = ledger.as_utc(now)
+        table = cast(Table, Notification.__table__)
         with transaction(self.factory) as session:
-            won = session.scalar(
-                update(Notification)
-                .where(Notification.id == job.notification_id, Notification.status == PENDING)
-                .values(status=SENT, sent_at=now, claimed_until=None, last_error=None)
-                .returning(Notification.id)
+            connection = session.connection()
+            won = set(
+                connection.scalars(
+                    update(table)
+                    .where(
+                        table.c.id.in_([job.notification_id for job, _ in results]),
+                        table.c.status == PENDING,
+                    )
+                    .values(status=SENT, sent_at=now, claimed_until=None, last_error=None)
+                    .returning(table.c.id)
+                )
             )
-            if won is None:
-                return False
-            insert_once(
-                session,
-                PostedMessage,
-                {
-                    "notification_id": job.notification_id,
-                    "occurrence_id": job.occurrence_id,
-                    "platform": delivered.recipient.platform,
-                    "conversation_id": delivered.conversation_id or job.recipient.address,
-                    "message_id": delivered.message_id,
-                    "created_at": now,
-                },
+            mine = [(job, delivered) for job, delivered in results if job.notification_id in won]
+            if not mine:
+                return won
+            connection.execute(
+                insert(cast(Table, PostedMessage.__table__)),
+                [
+                    {
+                        "notification_id": job.notification_id,
+                        "occurrence_id": job.occurrence_id,
+                        "platform": delivered.recipient.platform,
+                        "conversation_id": delivered.conversation_id or job.recipient.address,
+                        "message_id": delivered.message_id,
+                        "created_at": now,
+                    }
+                    for job, delivered in mine
+                ],
             )
-            recipient = job.recipient.address if job.recipient.kind == "channel" else "person"
-            ledger.append_event(
-                session,
-                LEDGER_EVENT[job.kind],
-                {
-                    "occurrence_id": job.occurrence_id,
-                    "routine_id": job.notice.routine_id,
-                    "kind": job.kind,
-                    "platform": job.recipient.platform,
-                    "recipient": recipient,
-                    "notification_id": job.notification_id,
-                },
-                now,
-            )
-            return True
+            for job, _ in mine:
+                recipient = job.recipient.address if job.recipient.kind == "channel" else "person"
+                ledger.append_event(
+                    session,
+                    LEDGER_EVENT[job.kind],
+                    {
+                        "occurrence_id": job.occurrence_id,
+                        "routine_id": job.notice.routine_id,
+                        "kind": job.kind,
+                        "platform": job.recipient.platform,
+                        "recipient": recipient,
+                        "notification_id": job.notification_id,
+                    },
+                    now,
+                )
+            return won
 
     def mark_failed(self, job: Job, error: Exception, now: datetime) -> bool:
         """Release the row for a later retry (True) or give up on it for good (False)."""
@@ -268,13 +296,17 @@ class Dispatcher:
     ) -> DispatchReport:
         """Send everything ready at `now` (re-reading `clock` between batches if given)."""
         report = DispatchReport()
-        while True:
-            moment = ledger.as_utc(clock() if clock else now)
-            jobs, claimed = await asyncio.to_thread(self.claim, moment)
-            report.cancelled += claimed - len(jobs)
-            if not claimed:
-                return report
-            await self._send_all(jobs, moment, clock, report)
+        settler = _Settler(self, report)
+        try:
+            while True:
+                moment = ledger.as_utc(clock() if clock else now)
+                jobs, claimed = await asyncio.to_thread(self.claim, moment)
+                report.cancelled += claimed - len(jobs)
+                if not claimed:
+                    return report
+                await self._send_all(jobs, moment, clock, report, settler)
+        finally:
+            await settler.drain()
 
     async def _send_all(
         self,
@@ -282,6 +314,7 @@ class Dispatcher:
         now: datetime,
         clock: Callable[[], datetime] | None,
         report: DispatchReport,
+        settler: _Settler,
     ) -> None:
         gate = asyncio.Semaphore(self.concurrency)
 
@@ -301,15 +334,51 @@ class Dispatcher:
                         report.failed += 1
                     return
                 report.notifier_seconds += clock_time.perf_counter() - started
-                won = await asyncio.to_thread(
-                    self.mark_sent, job, delivered, clock() if clock else now
-                )
-                if won:
-                    report.sent[job.kind] = report.sent.get(job.kind, 0) + 1
-                else:
-                    report.duplicates += 1
+                settler.add(job, delivered, clock() if clock else now)
 
         await asyncio.gather(*(one(job) for job in jobs))
+
+
+class _Settler:
+    """Marks sent posts in the background, grouping whatever has completed meanwhile.
+
+    The next post goes out while the previous ones commit, so the database work overlaps
+    the platform's latency. A post is "sent but not yet marked" only until its group
+    commits (milliseconds): that is the crash window in which a takeover re-posts it.
+    """
+
+    MAX_GROUP = 200
+
+    def __init__(self, dispatcher: Dispatcher, report: DispatchReport) -> None:
+        self.dispatcher = dispatcher
+        self.report = report
+        self.pending: list[tuple[Job, Delivered, datetime]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, job: Job, delivered: Delivered, now: datetime) -> None:
+        self.pending.append((job, delivered, now))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.pending:
+            group, self.pending = self.pending[: self.MAX_GROUP], self.pending[self.MAX_GROUP :]
+            results = [(job, delivered) for job, delivered, _ in group]
+            try:
+                won = await asyncio.to_thread(self.dispatcher.mark_sent_many, results, group[-1][2])
+            except Exception:
+                # Not marked: the lease runs out and a dispatcher posts them again.
+                log.exception("could not mark routine notifications sent")
+                continue
+            for job, _ in results:
+                if job.notification_id in won:
+                    self.report.sent[job.kind] = self.report.sent.get(job.kind, 0) + 1
+                else:
+                    self.report.duplicates += 1
+
+    async def drain(self) -> None:
+        while self.task is not None and not self.task.done():
+            await self.task
 
 
 def _address(person: Person, platform: str) -> str:
