@@ -10,9 +10,9 @@ call the connector refuses: `DeliveryError`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -30,6 +30,9 @@ from bot.teams.translate import activity_from_notice
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Logic = Callable[[TurnContext], Awaitable[None]]
 
 
 def _utc_now() -> datetime:
@@ -60,6 +63,44 @@ async def _post_new(context: TurnContext, activity: Activity) -> str:
     return str(response.id or "") if response else ""
 
 
+def _refused(what: str, error: Exception) -> DeliveryError:
+    """A failed connector call; 4xx other than 429 will not heal by retrying."""
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    retryable = not isinstance(status, int) or status == 429 or status >= 500
+    detail = f"HTTP {status}" if isinstance(status, int) else type(error).__name__
+    return DeliveryError(f"Teams connector refused the {what}: {detail}", retryable=retryable)
+
+
+async def _in_turn(
+    start: Callable[[Logic], Awaitable[Any]],
+    logic: Callable[[TurnContext], Awaitable[T]],
+    what: str,
+) -> T:
+    """Run `logic` in a proactive turn and hand back its result or its error.
+
+    The adapter would otherwise swallow an error raised inside the turn (it goes to
+    `on_turn_error`), and the caller must know that the notice did not arrive.
+    """
+    results: list[T] = []
+    errors: list[Exception] = []
+
+    async def guarded(context: TurnContext) -> None:
+        try:
+            results.append(await logic(context))
+        except Exception as error:
+            errors.append(error)
+
+    try:
+        await start(guarded)
+    except Exception as error:
+        errors.append(error)
+    if errors:
+        raise _refused(what, errors[0]) from errors[0]
+    if not results:
+        raise DeliveryError(f"Teams ran no turn for the {what}")
+    return results[0]
+
+
 class TeamsNotifier:
     def __init__(
         self,
@@ -83,22 +124,15 @@ class TeamsNotifier:
                 retryable=False,
             )
         activity = Activity().deserialize(activity_from_notice(notice))
-        try:
-            if stored.kind == "person" and not stored.personal:
-                conversation_id, message_id = await self._send_opening_chat(stored, activity)
-            else:
-                conversation_id = stored.conversation_id
-                message_id = await self._send_into(_reference(stored.reference), activity)
-        except DeliveryError:
-            raise
-        except Exception as error:
-            raise DeliveryError(
-                f"Teams connector refused the message: {type(error).__name__}"
-            ) from error
+        if stored.kind == "person" and not stored.personal:
+            conversation_id, message_id = await self._send_opening_chat(stored, activity)
+        else:
+            conversation_id = stored.conversation_id
+            message_id = await self._continue(
+                _reference(stored.reference), lambda context: _post_new(context, activity)
+            )
         log.info("teams notice sent", extra={"routine": notice.routine_id, "kind": notice.kind})
-        return Delivered(
-            recipient=recipient, message_id=message_id, conversation_id=conversation_id
-        )
+        return Delivered(recipient, message_id=message_id, conversation_id=conversation_id)
 
     async def update(self, delivered: Delivered, notice: Notice) -> None:
         recipient = delivered.recipient
@@ -112,21 +146,18 @@ class TeamsNotifier:
         async def update(context: TurnContext) -> None:
             await context.update_activity(activity)
 
-        try:
-            await self._adapter.continue_conversation(reference, update, self._app_id)
-        except Exception as error:
-            raise DeliveryError(
-                f"Teams connector refused the update: {type(error).__name__}"
-            ) from error
+        await self._continue(reference, update, what="update")
 
-    async def _send_into(self, reference: ConversationReference, activity: Activity) -> str:
-        sent: list[str] = []
+    async def _continue(
+        self,
+        reference: ConversationReference,
+        logic: Callable[[TurnContext], Awaitable[T]],
+        what: str = "message",
+    ) -> T:
+        def start(guarded: Logic) -> Awaitable[Any]:
+            return self._adapter.continue_conversation(reference, guarded, self._app_id)
 
-        async def send(context: TurnContext) -> None:
-            sent.append(await _post_new(context, activity))
-
-        await self._adapter.continue_conversation(reference, send, self._app_id)
-        return sent[0] if sent else ""
+        return await _in_turn(start, logic, what)
 
     async def _send_opening_chat(
         self, stored: StoredReference, activity: Activity
@@ -148,9 +179,8 @@ class TeamsNotifier:
             tenant_id=tenant_id,
             channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
         )
-        opened: list[tuple[str, str, dict[str, Any]]] = []
 
-        async def post(context: TurnContext) -> None:
+        async def post(context: TurnContext) -> tuple[str, str, dict[str, Any]]:
             reference = TurnContext.get_conversation_reference(context.activity)
             reference.activity_id = None
             reference.user = ChannelAccount(id=user_id, aad_object_id=stored.ref_key)
@@ -162,19 +192,15 @@ class TeamsNotifier:
             if tenant_id:
                 conversation["tenantId"] = tenant_id
             as_dict["conversation"] = conversation
-            opened.append((reference.conversation.id, message_id, as_dict))
+            return reference.conversation.id, message_id, as_dict
 
-        await self._adapter.create_conversation(
-            self._app_id,
-            post,
-            parameters,
-            str(data.get("channelId") or "msteams"),
-            service_url,
-            None,
-        )
-        if not opened:
-            raise DeliveryError("Teams did not open a 1:1 chat")
-        conversation_id, message_id, reference = opened[0]
+        def start(guarded: Logic) -> Awaitable[Any]:
+            channel = str(data.get("channelId") or "msteams")
+            return self._adapter.create_conversation(
+                self._app_id, guarded, parameters, channel, service_url, None
+            )
+
+        conversation_id, message_id, reference = await _in_turn(start, post, "1:1 chat")
         await self._references.save_personal(
             stable_id=stored.ref_key, user_id=user_id, reference=reference, now=self._clock()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -266,6 +267,17 @@ async def test_a_notice_to_someone_seen_in_a_channel_opens_a_personal_chat_once(
     ]
 
 
+async def test_a_notice_refused_as_forbidden_is_a_permanent_delivery_error(
+    teams_bot: TeamsBotServer,
+) -> None:
+    await teams_bot.send(install_activity(teams_bot.connector.url, id="install-5"))
+    teams_bot.connector.fail_with = 403  # what Teams answers once the bot was removed
+    channel = Recipient("teams", "channel", "19:kundservice@thread.tacv2")
+    with pytest.raises(DeliveryError) as raised:
+        await teams_bot.front_end.notifier.send(channel, NOTICE)
+    assert not raised.value.retryable
+
+
 async def test_a_notice_to_someone_never_seen_is_a_permanent_delivery_error(
     teams_bot: TeamsBotServer,
 ) -> None:
@@ -343,3 +355,40 @@ async def test_an_invoke_the_bot_does_not_handle_is_refused_without_a_crash(
     invoke["value"] = value
     assert (await teams_bot.post(invoke))[0] == status
     assert teams_bot.connector.calls == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"type": "conversationUpdate"},
+        {"type": "conversationUpdate", "membersAdded": "everyone"},
+        {"type": "conversationUpdate", "membersRemoved": [{"id": "29:someone"}]},
+        {"type": "installationUpdate"},
+        {"type": "event", "name": "application/vnd.microsoft.meetingStart"},
+        {"type": "messageReaction", "reactionsAdded": [{"type": "like"}]},
+        {"type": "endOfConversation"},
+        {"type": "message", "text": None, "attachments": [{"contentType": "image/png"}]},
+        {"type": "message", "text": None, "value": "not a mapping"},
+        {"type": "message", "text": None, "value": {"action_id": ["a", "list"]}},
+        {"type": "message", "text": "\u0000\u202e<at></at>&amp;"},
+    ],
+    ids=lambda fields: "-".join(str(v)[:12] for v in fields.values()),
+)
+async def test_odd_but_wellformed_activities_never_get_a_server_error(
+    teams_bot: TeamsBotServer, fields: dict[str, Any]
+) -> None:
+    activity = message_activity(teams_bot.connector.url, id=teams_bot.next_id(), **fields)
+    status, _ = await teams_bot.post(activity)
+    assert status < 500
+
+
+async def test_a_connector_that_refuses_the_reply_is_logged_not_crashed_on(
+    teams_bot: TeamsBotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="bot.teams")
+    teams_bot.connector.fail_with = 403
+    status, _ = await teams_bot.post(
+        message_activity(teams_bot.connector.url, id="lost-1", text="hjälp")
+    )
+    assert status == 200
+    assert any(record.getMessage() == "teams turn failed" for record in caplog.records)

@@ -53,6 +53,8 @@ class FakeBotConnector:
     # Teams members by user id, as GET .../members/{id} returns them (e.g. with "email").
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     member_lookups: int = 0
+    # When set, every send/reply/update/create answers this status (e.g. 403: bot removed).
+    fail_with: int | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def messages(self) -> list[ConnectorCall]:
@@ -85,21 +87,35 @@ class FakeBotConnector:
         )
         return dict(body)
 
+    def _refusal(self) -> web.Response | None:
+        if self.fail_with is None:
+            return None
+        error = {"error": {"code": "BotNotInConversationRoster", "message": "refused"}}
+        return web.json_response(error, status=self.fail_with)
+
     async def send(self, request: web.Request) -> web.Response:
         await self._record(request, "send", None)
+        if refusal := self._refusal():
+            return refusal
         return web.json_response({"id": self._next_id("sent")}, status=201)
 
     async def reply(self, request: web.Request) -> web.Response:
         await self._record(request, "reply", request.match_info["activity_id"])
+        if refusal := self._refusal():
+            return refusal
         return web.json_response({"id": self._next_id("reply")}, status=201)
 
     async def update(self, request: web.Request) -> web.Response:
         activity_id = request.match_info["activity_id"]
         await self._record(request, "update", activity_id)
+        if refusal := self._refusal():
+            return refusal
         return web.json_response({"id": activity_id})
 
     async def create(self, request: web.Request) -> web.Response:
         body = await self._record(request, "create", None)
+        if refusal := self._refusal():
+            return refusal
         response: dict[str, Any] = {"id": self._next_id("a:personal")}
         if isinstance(body.get("activity"), dict):
             response["activityId"] = self._next_id("sent")
