@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
+from routines import ledger
 from routines.acknowledgements import Actor
 from routines.catalog import Catalog
+from routines.db import session_factory, transaction
 from routines.models import FAILED, PENDING, SENT
 from routines.reminders import BACKOFF_BASE_SECONDS
 from tests.routines.routine_env import (
@@ -182,3 +185,41 @@ async def test_a_slow_dispatcher_finishing_after_takeover_is_counted_as_a_duplic
     await fast.tick(now + timedelta(seconds=200))
     delivered = await RecordingNotifier().send(job.recipient, job.notice)
     assert slow.dispatcher.mark_sent(job, delivered, now + timedelta(seconds=201)) is False
+
+
+DAILY = """\
+routines:
+  - id: daily
+    title: {sv: Daglig kontroll, en: Daily check}
+    schedule: "0 9 * * *"
+    start: 2027-01-01
+    post_to: [{platform: slack, channel: C0OPS}]
+    assignees: channel
+"""
+
+
+async def test_two_dispatchers_racing_over_the_same_outbox_post_each_once(
+    tmp_path: Path, engine: Engine
+) -> None:
+    catalog = catalog_from(tmp_path, DAILY)
+    notifiers = [RecordingNotifier(), RecordingNotifier()]
+    services = [
+        make_service(engine, catalog, n, owner=f"replica-{i}") for i, n in enumerate(notifiers)
+    ]
+    now = at("2027-02-19 10:00")
+    planned = services[0].plan(now)
+    assert len(planned.created) == 50
+    for service in services:
+        service.dispatcher.batch_size = 7  # many small claims interleave
+    reports = await asyncio.gather(*(s.dispatcher.dispatch(now) for s in services))
+    posted = [n.occurrence_id for notifier in notifiers for _, n in notifier.sent]
+    assert sorted(posted) == sorted(c.occurrence_id for c in planned.created)
+    assert sum(r.total_sent for r in reports) == 50
+    assert all(row.status == SENT for row in outbox(engine))
+    with transaction(session_factory(engine)) as session:
+        entries = session.scalar(
+            select(func.count())
+            .select_from(ledger.LedgerEntry)
+            .where(ledger.LedgerEntry.event == ledger.REMINDER_POSTED)
+        )
+    assert entries == 50
