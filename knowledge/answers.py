@@ -10,6 +10,7 @@ full off-topic refusal that keeps the most on-topic answers, not the single best
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, replace
 
@@ -80,6 +81,13 @@ class Thresholds:
         return self.coverage(hit) >= self.min_coverage and self.anchor(hit) >= self.min_anchor
 
 
+@dataclass(frozen=True)
+class Ranked:
+    hit: Hit
+    coverage: float
+    accepted: bool
+
+
 def split_body(body: str) -> tuple[str, str]:
     """(short answer: first paragraph plus the steps section, details: everything else)."""
     blocks = re.split(r"\n(?=## )", body.strip())
@@ -112,6 +120,10 @@ class Answerer:
         self.default_lang = default_lang
         self.thresholds = thresholds or Thresholds()
         self._indices = {lang: LanguageIndex(lang, kb.in_language(lang)) for lang in LANGS}
+        # The index is hundreds of thousands of long-lived objects; without this every full
+        # garbage collection walks them all, a pause of several ms in the middle of a question.
+        gc.collect()
+        gc.freeze()
         ids = {lang: {a.id for a in kb.in_language(lang)} for lang in LANGS}
         self._only_other = {
             lang: ids[_other(lang)] - ids[lang] for lang in LANGS
@@ -127,20 +139,26 @@ class Answerer:
             return None
         return replace(found, title=self._fill(found.title), body=self._fill(found.body))
 
-    def search(self, question: str, lang: Lang) -> list[Hit]:
-        """Ranked hits in the asker's language, plus articles only the other language has."""
+    def ranked(self, question: str, lang: Lang) -> list[Ranked]:
+        """Candidates in the asker's language (plus articles only the other language has),
+        best first, each with its confidence worked out once."""
         hits = self._indices[lang].search(question, k=RERANK_DEPTH)
         missing = self._only_other[lang]
         if missing:
             other = self._indices[_other(lang)].search(question, k=RERANK_DEPTH)
             hits.extend(h for h in other if h.article.id in missing)
+        t = self.thresholds
+        ranked = [Ranked(h, t.coverage(h), t.accepts(h)) for h in hits]
         # BM25 ranks by term statistics; an article that covers *all* of the question's
         # meaningful words should beat one that scores high on a few of them.
-        t = self.thresholds
-        hits.sort(
-            key=lambda h: (t.accepts(h), h.score * (RERANK_FLOOR + t.coverage(h))), reverse=True
+        ranked.sort(
+            key=lambda r: (r.accepted, r.hit.score * (RERANK_FLOOR + r.coverage)), reverse=True
         )
-        return hits
+        return ranked
+
+    def search(self, question: str, lang: Lang) -> list[Hit]:
+        """The ranked hits alone (for tools and tests)."""
+        return [r.hit for r in self.ranked(question, lang)]
 
     def language(self, question: str) -> Lang:
         """The question's language: function words first, then which vocabulary knows it."""
@@ -154,30 +172,31 @@ class Answerer:
 
     def answer(self, question: str, lang: Lang | None = None) -> Answer:
         lang = lang or self.language(question)
-        hits = self.search(question, lang)
-        if hits and self.thresholds.accepts(hits[0]):
-            return self._answered(hits[0], lang)
-        return self._fallback(hits, lang)
+        ranked = self.ranked(question, lang)
+        if ranked and ranked[0].accepted:
+            return self._answered(ranked[0], lang)
+        return self._fallback(ranked, lang)
 
-    def _answered(self, hit: Hit, lang: Lang) -> Answer:
-        article = hit.article
+    def _answered(self, best: Ranked, lang: Lang) -> Answer:
+        article = best.hit.article
         short, details = split_body(self._fill(article.body))
         return Answer(
             answered=True,
             lang=lang,
             text=short,
             article=_ref(article),
-            score=round(self.thresholds.coverage(hit), 4),
+            score=round(best.coverage, 4),
             notice=NOTICE[lang] if article.lang != lang else None,
             details=details,
         )
 
-    def _fallback(self, hits: list[Hit], lang: Lang) -> Answer:
+    def _fallback(self, ranked: list[Ranked], lang: Lang) -> Answer:
         suggestions: list[Suggestion] = []
-        for hit in hits:
-            if self.thresholds.coverage(hit) < MIN_SUGGESTION or len(suggestions) == 3:
+        for candidate in ranked:
+            if candidate.coverage < MIN_SUGGESTION or len(suggestions) == 3:
                 continue
-            local = self.kb.get(hit.article.id, lang) or hit.article
+            found = candidate.hit.article
+            local = self.kb.get(found.id, lang) or found
             if all(s.id != local.id for s in suggestions):
                 suggestions.append(Suggestion(local.id, local.title))
         return Answer(
@@ -185,7 +204,7 @@ class Answerer:
             lang=lang,
             text=FALLBACK[lang].format(dpo=self.dpo_contact),
             article=None,
-            score=round(self.thresholds.coverage(hits[0]), 4) if hits else 0.0,
+            score=round(ranked[0].coverage, 4) if ranked else 0.0,
             suggestions=tuple(suggestions),
         )
 

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import bm25s
 import numpy as np
@@ -46,9 +47,10 @@ class Slot:
     probes: tuple[str, ...]  # surface words for everyday frequency; () for phrase synonyms
 
 
-@dataclass(frozen=True)
-class SlotMatch:
-    """How one meaningful question word relates to the corpus and to one article."""
+class SlotMatch(NamedTuple):
+    """How one meaningful question word relates to the corpus and to one article.
+
+    A NamedTuple rather than a dataclass: a search makes dozens of them per question."""
 
     weight: float  # normalised idf of the word's best term, 0..1 (0 when unknown)
     known: bool  # the corpus has the word (directly, as compound parts, or via a synonym)
@@ -74,7 +76,7 @@ class LanguageIndex:
         self.analyzer = Analyzer(lang)
         fields = [self._fields(a) for a in self.articles]
         self.analyzer.learn(text for f in fields for text in f.values())
-        self._indices: list[tuple[float, bm25s.BM25]] = []
+        retrievers: list[tuple[float, bm25s.BM25]] = []
         doc_terms: list[set[str]] = [set() for _ in self.articles]
         head_terms: list[set[str]] = [set() for _ in self.articles]
         counts: Counter[str] = Counter()
@@ -85,10 +87,11 @@ class LanguageIndex:
                 doc_terms[i].update(terms)
                 if name != "body":
                     head_terms[i].update(terms)
-            retriever = bm25s.BM25(k1=1.2, b=0.75)
             if self.articles:
+                retriever = bm25s.BM25(k1=1.2, b=0.75)
                 retriever.index(tokens, show_progress=False)
-            self._indices.append((weight, retriever))
+                retrievers.append((weight, retriever))
+        self._postings = _merged_postings(retrievers, len(self.articles))
         self._doc_terms = [frozenset(t) for t in doc_terms]
         self._head_terms = [frozenset(t) for t in head_terms]
         self._topical = frozenset().union(*self._head_terms)
@@ -157,18 +160,28 @@ class LanguageIndex:
 
     def search(self, question: str, k: int = 4) -> list[Hit]:
         """The best `k` articles with their confidence features, best first."""
-        if not self.articles:
-            return []
         slots = self.slots(question)
-        query = list(dict.fromkeys(t for s in slots for t in s.terms if t in self._weight))
+        query = [t for t in dict.fromkeys(t for s in slots for t in s.terms) if t in self._postings]
         if not query:
             return []
-        scores = np.zeros(len(self.articles), dtype=np.float32)
-        for weight, retriever in self._indices:
-            scores += weight * retriever.get_scores(query)
+        # the fields' BM25 weights are merged per term at build time, so scoring is one
+        # weighted bincount over the query terms' postings instead of one pass per field
+        docs = np.concatenate([self._postings[t][0] for t in query])
+        values = np.concatenate([self._postings[t][1] for t in query])
+        scores = np.bincount(docs, weights=values, minlength=len(self.articles))
         k = min(k, len(self.articles))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         best = best[np.argsort(-scores[best])]
+        static = [
+            (
+                slot.terms,
+                self._slot_weight(slot),
+                slot.known,
+                any(t in self._topical for t in slot.terms),
+                self._keyness(slot),
+            )
+            for slot in slots
+        ]
         hits: list[Hit] = []
         for index in best:
             if scores[index] <= 0:
@@ -176,14 +189,51 @@ class LanguageIndex:
             terms, head = self._doc_terms[index], self._head_terms[index]
             matches = tuple(
                 SlotMatch(
-                    weight=self._slot_weight(slot),
-                    known=slot.known,
-                    topical=any(t in self._topical for t in slot.terms),
-                    in_doc=any(t in terms for t in slot.terms),
-                    in_head=any(t in head for t in slot.terms),
-                    keyness=self._keyness(slot),
+                    weight,
+                    known,
+                    topical,
+                    not terms.isdisjoint(slot_terms),
+                    not head.isdisjoint(slot_terms),
+                    keyness,
                 )
-                for slot in slots
+                for slot_terms, weight, known, topical, keyness in static
             )
             hits.append(Hit(self.articles[index], float(scores[index]), matches))
         return hits
+
+
+def _merged_postings(
+    fields: list[tuple[float, bm25s.BM25]], n_docs: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each term's (doc ids, sum over fields of weight x BM25 score), from the fields'
+    bm25s indices (term-major CSC arrays), merged in one vectorised pass."""
+    vocab: dict[str, int] = {}
+    keys: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for weight, retriever in fields:
+        data, indices, indptr = (retriever.scores[k] for k in ("data", "indices", "indptr"))
+        n_terms = len(indptr) - 1
+        names = {term_id: term for term, term_id in retriever.vocab_dict.items()}
+        # the empty placeholder token gets id -1 and is dropped below
+        to_global = np.array(
+            [
+                vocab.setdefault(names[i], len(vocab)) if names.get(i) else -1
+                for i in range(n_terms)
+            ],
+            dtype=np.int64,
+        )
+        term_of_entry = to_global[np.repeat(np.arange(n_terms), np.diff(indptr))]
+        keep = term_of_entry >= 0
+        keys.append(term_of_entry[keep] * n_docs + indices[keep])
+        values.append(data[keep] * weight)
+    if not vocab:
+        return {}
+    unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    summed = np.bincount(inverse, weights=np.concatenate(values)).astype(np.float32)
+    term_ids, docs = unique // n_docs, (unique % n_docs).astype(np.int64)
+    bounds = np.searchsorted(term_ids, np.arange(len(vocab) + 1))
+    return {
+        term: (docs[bounds[i] : bounds[i + 1]], summed[bounds[i] : bounds[i + 1]])
+        for term, i in vocab.items()
+        if bounds[i + 1] > bounds[i]
+    }

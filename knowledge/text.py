@@ -44,10 +44,11 @@ def fold(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lowercase words; a hyphenated word yields the joined form and its parts."""
-    text = unicodedata.normalize("NFC", text).lower()
+    tokens = WORD.findall(unicodedata.normalize("NFC", text).lower())
+    if not any("-" in token for token in tokens):
+        return tokens
     out: list[str] = []
-    for match in WORD.finditer(text):
-        token = match.group()
+    for token in tokens:
         if "-" in token:
             out.append(token.replace("-", ""))
             out.extend(part for part in token.split("-") if part)
@@ -88,6 +89,7 @@ class Analyzer:
         self.stem = lru_cache(maxsize=200_000)(self._stemmer.stemWord)
         self.split_compound = lru_cache(maxsize=200_000)(self._split_compound)
         self.query_term = lru_cache(maxsize=50_000)(self._query_term)
+        self.expand_word = lru_cache(maxsize=200_000)(self._expand_word)
 
     # --- corpus side -----------------------------------------------------------------------
     def content_words(self, text: str) -> list[str]:
@@ -107,7 +109,7 @@ class Analyzer:
                 for variant in _deletes(stem):
                     self._edits.setdefault(variant, stem)
                 self._edits.setdefault(stem, stem)
-        for cache in (self.split_compound, self.query_term):
+        for cache in (self.split_compound, self.query_term, self.expand_word):
             cache.cache_clear()
 
     def is_corpus_word(self, word: str) -> bool:
@@ -141,13 +143,12 @@ class Analyzer:
 
     def index_terms(self, text: str) -> list[str]:
         """Stems of a document's words plus the stems of compound parts."""
-        terms: list[str] = []
-        for word in self.content_words(text):
-            terms.append(self.stem(word))
-            terms.extend(
-                self.stem(part) for part in self.split_compound(word) if part not in self.stopwords
-            )
-        return terms
+        expand = self.expand_word
+        return [term for word in self.content_words(text) for term in expand(word)]
+
+    def _expand_word(self, word: str) -> tuple[str, ...]:
+        parts = self.split_compound(word)
+        return (self.stem(word), *(self.stem(p) for p in parts if p not in self.stopwords))
 
     # --- query side ------------------------------------------------------------------------
     def _query_term(self, word: str) -> QueryWord:
