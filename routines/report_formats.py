@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Final, Literal
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
 from routines.adherence import OUTCOMES, Summary
 from routines.adherence_details import DETAIL_FIELDS, DetailRow
 from routines.ledger import as_utc
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 Format = Literal["csv", "json", "html", "zip"]
 FORMATS: Final[tuple[Format, ...]] = ("csv", "json", "html", "zip")
@@ -232,6 +233,9 @@ def chart_bars(summary: Summary) -> list[Bar]:
 
 
 def _environment() -> Environment:
+    # Imported here: the CSV path (and the CLI's start-up) does not need Jinja2.
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(_TEMPLATES)),
         autoescape=select_autoescape(["html", "j2"]),

@@ -10,8 +10,8 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.database import engine_from_url
 from routines import ledger
+from routines.db import make_engine as engine_from_url  # not bot.database: no alembic import
 
 app = typer.Typer(
     help="The evidence ledger: verify the hash chain, print its head.", no_args_is_help=True

@@ -20,11 +20,10 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.database import engine_from_url
 from routines.adherence import Period, RoutineInfo, Scope, between, parse_period, routine_infos
 from routines.catalog import CatalogError, load_catalog
+from routines.db import make_engine as engine_from_url  # not bot.database: no alembic import
 from routines.db import session_factory
-from routines.report_export import export_report
 from routines.report_formats import FORMATS, Format
 
 log = logging.getLogger(__name__)
@@ -70,6 +69,8 @@ def report_command(
         lang=language,
         routines=_routine_infos(settings, language),
     )
+    from routines.report_export import export_report  # jinja2 and friends: only when used
+
     engine = engine_from_url(settings.database_url)
     try:
         if out is None:
@@ -89,6 +90,8 @@ def report_command(
 
 def _write_file(engine: object, scope: Scope, fmt: Format, out: Path, now: datetime) -> None:
     # Write beside the target and rename: a failed export never leaves half a file.
+    from routines.report_export import export_report
+
     partial = out.with_name(f".{out.name}.partial")
     try:
         with partial.open("wb") as handle:
