@@ -46,6 +46,9 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "botbuilder", "msrest", "aiohttp.access", "apscheduler")
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     """Install one stderr handler on the root logger; safe to call more than once."""
     handler = logging.StreamHandler(sys.stderr)
@@ -54,5 +57,5 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Third-party libraries log request bodies at DEBUG; keep them quiet.
-    for noisy in ("slack_bolt", "slack_sdk", "botbuilder", "msrest", "aiohttp.access", "apscheduler"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
