@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
+from bot import metrics
 from bot.i18n import normalise_lang, t
 from bot.messages import AnswerCard, Button, Incoming, Reply
 from knowledge.model import Answer, Lang
@@ -269,6 +270,7 @@ class Conversation:
             score=answer.score,
             now=self._clock(),
         )
+        (metrics.ANSWERS if answer.answered else metrics.FALLBACKS).labels(answer.lang).inc()
         reply = render_answer(answer, question_id=question_id, dpo_contact=self._dpo_contact)
         if truncated:
             note = t("too_long", answer.lang, limit=MAX_QUESTION_CHARS)

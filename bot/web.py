@@ -5,6 +5,7 @@ Routes:
 - `POST /api/messages`  Microsoft Teams (Bot Framework), added in the marked place below
 - `GET /healthz`        liveness: the process serves requests
 - `GET /readyz`         readiness: database reachable and knowledge loaded (else 503)
+- `GET /metrics`        Prometheus metrics (bot/metrics.py; no people, no message text)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import signal
 
 from aiohttp import web
 
+from bot import metrics
 from bot.app import Services
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,13 @@ MAX_BODY_BYTES = 1024 * 1024
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    body, content_type = metrics.render()
+    response = web.Response(body=body)
+    response.headers["Content-Type"] = content_type
+    return response
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -41,6 +50,7 @@ def build_web_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
 
     # --- platform routes ----------------------------------------------------------------
     if services.slack is not None:

@@ -33,6 +33,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.conversation import Conversation
 from bot.i18n import t
 from bot.messages import Incoming, Reply
@@ -122,6 +123,7 @@ class SlackFrontEnd:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             log.warning("slack request is not UTF-8", extra={"bytes": len(raw)})
+            metrics.ERRORS.labels("malformed_payload").inc()
             return web.Response(status=400, text="body must be UTF-8")
         headers: dict[str, str | Sequence[str]] = {
             key.lower(): value for key, value in request.headers.items()
@@ -131,12 +133,14 @@ class SlackFrontEnd:
         )
         if not signed:
             log.warning("slack request rejected: bad or stale signature")
+            metrics.ERRORS.labels("bad_signature").inc()
             return web.Response(status=401, text="invalid signature")
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
             bolt_response = await self.app.async_dispatch(bolt_request)
         except (ValueError, AttributeError, TypeError, KeyError):
             log.warning("malformed slack payload ignored", exc_info=True)
+            metrics.ERRORS.labels("malformed_payload").inc()
             return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(bolt_response)
 
@@ -190,7 +194,7 @@ class SlackFrontEnd:
             return
         if incoming.event_id and not await self._claim_event("slack", incoming.event_id):
             return
-        replies = await self._conversation.handle(await self._identify(incoming))
+        replies = await self._converse(incoming, "message")
         await self.post_replies(incoming, replies)
 
     async def _on_command(self, body: Mapping[str, Any], respond: Any) -> None:
@@ -198,7 +202,7 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("slash command without user or channel ignored")
             return
-        replies = await self._conversation.handle(await self._identify(incoming))
+        replies = await self._converse(incoming, "command")
         for reply in replies:
             if reply.attachment is not None:
                 await self._upload(incoming, reply)
@@ -217,7 +221,7 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("block action without a usable action ignored")
             return
-        replies = await self._conversation.handle(await self._identify(incoming))
+        replies = await self._converse(incoming, "action")
         await self.post_replies(incoming, replies)
 
     async def _on_home(self, event: Mapping[str, Any]) -> None:
@@ -231,6 +235,11 @@ class SlackFrontEnd:
             await self.client.views_publish(user_id=incoming.user_id, view=view)
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("views.publish failed", exc_info=True)
+
+    async def _converse(self, incoming: Incoming, kind: str) -> list[Reply]:
+        metrics.REQUESTS.labels("slack", kind).inc()
+        with metrics.REQUEST_SECONDS.labels("slack").time():
+            return await self._conversation.handle(await self._identify(incoming))
 
     # --- who is asking ---------------------------------------------------------------
 
@@ -274,6 +283,7 @@ class SlackFrontEnd:
                 log.warning(
                     "slack post failed", extra={"event_id": incoming.event_id}, exc_info=True
                 )
+                metrics.ERRORS.labels("delivery").inc()
 
     async def _post_one(self, incoming: Incoming, channel: str, reply: Reply) -> None:
         text, blocks = translate.fallback_text(reply), translate.reply_to_blocks(reply)

@@ -40,3 +40,14 @@ async def test_without_slack_settings_there_is_no_slack_route(
 
     assert bot.services.slack is None
     assert response.status in (404, 405)
+
+
+async def test_metrics_count_answers_and_rejected_signatures(running_bot: RunningBot) -> None:
+    await running_bot.post_slack({"type": "event_callback"}, sign=False)
+
+    async with running_bot.http.get(f"{running_bot.url}/metrics") as response:
+        body = await response.text()
+
+    assert response.status == 200
+    assert 'gdprbot_errors_total{kind="bad_signature"}' in body
+    assert "gdprbot_request_seconds" in body
