@@ -88,6 +88,12 @@ def test_html_shows_the_exact_figures(both_db_factory: sessionmaker[Session]) ->
     assert cells == ["6", "1", "1", "2", "1", "1", "25%", "3.0"]
 
 
+def test_zip_verifies_the_chain_on_either_database(both_db_factory: sessionmaker[Session]) -> None:
+    package = zipfile.ZipFile(io.BytesIO(export(both_db_factory, "zip")))
+    assert "result: OK" in package.read("verify.txt").decode()
+    assert json.loads(package.read("summary.json"))["total"]["missing"] == 2
+
+
 # --- CSV -----------------------------------------------------------------------------------
 
 
