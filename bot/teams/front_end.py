@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.messages import Reply
 from bot.teams.auth import BotFrameworkConfig, make_adapter
-from bot.teams.handler import Clock, Handles, TeamsBot, TeamsEndpoint
+from bot.teams.handler import Handles, TeamsBot, TeamsEndpoint
 from bot.teams.notifier import TeamsNotifier
-from bot.teams.references import TeamsReferences
+from bot.teams.references import Clock, TeamsReferences
 
 MESSAGES_PATH = "/api/messages"
 
@@ -56,7 +56,7 @@ def build_teams(
     config = bot_framework_config(settings)
     adapter = make_adapter(config, credentials_factory=credentials_factory)
     timing = {"clock": clock} if clock is not None else {}
-    bot = TeamsBot(conversation, sessions, welcome=welcome, **timing)
     notifier = TeamsNotifier(adapter, TeamsReferences(sessions), app_id=config.APP_ID, **timing)
+    bot = TeamsBot(conversation, sessions, welcome=welcome, private=notifier, **timing)
     endpoint = TeamsEndpoint(adapter, bot, auth_enabled=config.auth_enabled)
     return TeamsFrontEnd(endpoint=endpoint, notifier=notifier, adapter=adapter)

@@ -17,7 +17,6 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -31,13 +30,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.event_dedupe import claim_event
 from bot.messages import Incoming, Reply
 from bot.teams.auth import authenticate
-from bot.teams.references import PLATFORM, TeamsReferences
+from bot.teams.references import PLATFORM, Clock, TeamsReferences, utc_now
 from bot.teams.translate import (
     activity_from_reply,
     bot_was_added,
     bot_was_removed,
     incoming_from_activity,
     is_personal,
+    private_reply_failed,
 )
 from routines.db import transaction
 
@@ -52,11 +52,8 @@ class Handles(Protocol):
     async def handle(self, incoming: Incoming) -> list[Reply]: ...
 
 
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+class PrivateSender(Protocol):
+    async def send_privately(self, person: str, activity: Mapping[str, Any]) -> bool: ...
 
 
 def dedupe_key(conversation_id: str, activity_id: str) -> str:
@@ -74,7 +71,8 @@ class TeamsBot(ActivityHandler):
         sessions: sessionmaker[Session],
         *,
         welcome: Callable[[], Sequence[Reply]] | None = None,
-        clock: Clock = _utc_now,
+        private: PrivateSender | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self._conversation = conversation
         self._sessions = sessions
@@ -82,6 +80,7 @@ class TeamsBot(ActivityHandler):
         self._welcome = welcome
         self._clock = clock
         self._emails = MemberEmails()
+        self._private = private
 
     @staticmethod
     def _raw(turn_context: TurnContext) -> Mapping[str, Any]:
@@ -109,7 +108,7 @@ class TeamsBot(ActivityHandler):
         if email:
             incoming = replace(incoming, email=email)
         replies = await self._conversation.handle(incoming)
-        await self._deliver(turn_context, replies)
+        await self._deliver(turn_context, replies, incoming)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -155,9 +154,20 @@ class TeamsBot(ActivityHandler):
 
         return await asyncio.to_thread(claim)
 
-    async def _deliver(self, turn_context: TurnContext, replies: Sequence[Reply]) -> None:
+    async def _deliver(
+        self,
+        turn_context: TurnContext,
+        replies: Sequence[Reply],
+        incoming: Incoming | None = None,
+    ) -> None:
         for reply in replies:
-            activity = Activity().deserialize(activity_from_reply(reply))
+            payload = activity_from_reply(reply)
+            if reply.private and incoming is not None and not incoming.is_direct:
+                # Teams has no ephemeral messages: private replies go to the 1:1 chat.
+                if self._private and await self._private.send_privately(incoming.user_id, payload):
+                    continue
+                payload = activity_from_reply(Reply(text=private_reply_failed()))
+            activity = Activity().deserialize(payload)
             if reply.replaces:
                 activity.id = reply.replaces
                 await turn_context.update_activity(activity)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from botbuilder.core import TurnContext
@@ -24,8 +23,7 @@ from botbuilder.schema import (
 )
 
 from bot.conversation_refs import StoredReference
-from bot.teams.handler import Clock
-from bot.teams.references import TeamsReferences
+from bot.teams.references import Clock, TeamsReferences, utc_now
 from bot.teams.translate import activity_from_notice
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 
@@ -33,10 +31,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Logic = Callable[[TurnContext], Awaitable[None]]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _reference(
@@ -108,7 +102,7 @@ class TeamsNotifier:
         references: TeamsReferences,
         *,
         app_id: str = "",
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self._adapter = adapter
         self._references = references
@@ -133,6 +127,28 @@ class TeamsNotifier:
             )
         log.info("teams notice sent", extra={"routine": notice.routine_id, "kind": notice.kind})
         return Delivered(recipient, message_id=message_id, conversation_id=conversation_id)
+
+    async def send_privately(self, person: str, activity: Mapping[str, Any]) -> bool:
+        """Post an activity into a person's 1:1 chat (opening one if needed); False if not.
+
+        The Teams stand-in for Slack's ephemeral messages: a private reply to something
+        said in a channel must not be posted in the channel.
+        """
+        stored = await self._references.find("person", person)
+        if stored is None:
+            return False
+        message = Activity().deserialize(dict(activity))
+        try:
+            if stored.personal:
+                await self._continue(
+                    _reference(stored.reference), lambda context: _post_new(context, message)
+                )
+            else:
+                await self._send_opening_chat(stored, message)
+        except DeliveryError as error:
+            log.info("teams private reply failed", extra={"error": str(error)[:120]})
+            return False
+        return True
 
     async def update(self, delivered: Delivered, notice: Notice) -> None:
         recipient = delivered.recipient

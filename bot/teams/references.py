@@ -12,8 +12,8 @@ The database work runs in a worker thread (SQLAlchemy is synchronous here).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +33,12 @@ from bot.teams.translate import (
 from routines.db import transaction
 
 PLATFORM = "teams"
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _sender_ids(activity: Mapping[str, Any]) -> tuple[str, str] | None:

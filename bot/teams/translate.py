@@ -333,6 +333,14 @@ def card_from_reply(reply: Reply, lang: str = "sv") -> dict[str, Any]:
     return adaptive_card(body, actions)
 
 
+def private_reply_failed() -> str:
+    """Said in a channel instead of a private reply that could not reach the 1:1 chat."""
+    return (
+        "Svaret är personligt och kunde inte skickas privat: skriv till mig i en chatt. / "
+        "This reply is personal and could not be sent privately: message me in a chat."
+    )
+
+
 def needs_card(reply: Reply) -> bool:
     return bool(reply.card or reply.buttons or reply.link or reply.attachment)
 

@@ -53,22 +53,21 @@ def message_activity(service_url: str, **overrides: Any) -> dict[str, Any]:
 
 def channel_activity(service_url: str, **overrides: Any) -> dict[str, Any]:
     """A channel post that @mentions the bot."""
-    return message_activity(
-        service_url,
-        text="<at>GDPR-boten</at> hur länge sparar vi samtalsinspelningar?",
-        conversation={
+    channel: dict[str, Any] = {
+        "text": "<at>GDPR-boten</at> hur länge sparar vi samtalsinspelningar?",
+        "conversation": {
             "id": "19:kundservice@thread.tacv2;messageid=1699",
             "conversationType": "channel",
             "isGroup": True,
             "tenantId": TENANT,
         },
-        channelData={
+        "channelData": {
             "tenant": {"id": TENANT},
             "team": {"id": "19:team@thread.tacv2"},
             "channel": {"id": "19:kundservice@thread.tacv2"},
         },
-        **overrides,
-    )
+    }
+    return message_activity(service_url, **{**channel, **overrides})
 
 
 def install_activity(service_url: str, **overrides: Any) -> dict[str, Any]:

@@ -107,6 +107,46 @@ async def test_feedback_is_recorded_once_however_often_it_is_clicked(
     assert votes == ["up"]
 
 
+async def _click_in_channel(bot: TeamsBotServer, action_id: str, value: str) -> list[Any]:
+    click = channel_activity(
+        bot.connector.url,
+        id=bot.next_id(),
+        text=None,
+        replyToId="answer-card",
+        value={"action_id": action_id, "value": value},
+    )
+    return await bot.send(click)
+
+
+async def test_a_private_reply_to_a_channel_click_goes_to_the_persons_own_chat(
+    teams_bot: TeamsBotServer,
+) -> None:
+    answer = only(await teams_bot.send(channel_activity(teams_bot.connector.url, id="q-1")))
+    question_id = answer.card["actions"][0]["data"]["value"]
+
+    sent = await _click_in_channel(teams_bot, ACTION_FEEDBACK_UP, question_id)
+
+    create, thanks = sent
+    assert create.kind == "create" and create.body["members"] == [{"id": "29:anna"}]
+    assert thanks.conversation_id.startswith("a:personal")
+    assert "Tack" in thanks.activity["text"]
+
+
+async def test_a_private_reply_that_cannot_reach_the_person_shows_nothing_personal(
+    teams_bot: TeamsBotServer,
+) -> None:
+    answer = only(await teams_bot.send(channel_activity(teams_bot.connector.url, id="q-2")))
+    question_id = answer.card["actions"][0]["data"]["value"]
+    teams_bot.connector.fail_with, teams_bot.connector.fail_only = 403, frozenset({"create"})
+
+    sent = await _click_in_channel(teams_bot, ACTION_FEEDBACK_UP, question_id)
+
+    in_channel = only([call for call in sent if call.kind != "create"])
+    assert in_channel.conversation_id.startswith("19:kundservice@thread.tacv2")
+    assert "Tack" not in in_channel.activity["text"]
+    assert "personal" in in_channel.activity["text"]
+
+
 async def test_a_repeated_activity_is_answered_once(teams_bot: TeamsBotServer) -> None:
     activity = message_activity(teams_bot.connector.url, id="same-id", text="hjälp")
     first = await teams_bot.send(activity)

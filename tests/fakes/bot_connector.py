@@ -53,8 +53,9 @@ class FakeBotConnector:
     # Teams members by user id, as GET .../members/{id} returns them (e.g. with "email").
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     member_lookups: int = 0
-    # When set, every send/reply/update/create answers this status (e.g. 403: bot removed).
+    # When set, calls answer this status (e.g. 403: bot removed): every call, or `fail_only`.
     fail_with: int | None = None
+    fail_only: frozenset[CallKind] = frozenset()
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def messages(self) -> list[ConnectorCall]:
@@ -87,34 +88,34 @@ class FakeBotConnector:
         )
         return dict(body)
 
-    def _refusal(self) -> web.Response | None:
-        if self.fail_with is None:
+    def _refusal(self, kind: CallKind) -> web.Response | None:
+        if self.fail_with is None or (self.fail_only and kind not in self.fail_only):
             return None
         error = {"error": {"code": "BotNotInConversationRoster", "message": "refused"}}
         return web.json_response(error, status=self.fail_with)
 
     async def send(self, request: web.Request) -> web.Response:
         await self._record(request, "send", None)
-        if refusal := self._refusal():
+        if refusal := self._refusal("send"):
             return refusal
         return web.json_response({"id": self._next_id("sent")}, status=201)
 
     async def reply(self, request: web.Request) -> web.Response:
         await self._record(request, "reply", request.match_info["activity_id"])
-        if refusal := self._refusal():
+        if refusal := self._refusal("reply"):
             return refusal
         return web.json_response({"id": self._next_id("reply")}, status=201)
 
     async def update(self, request: web.Request) -> web.Response:
         activity_id = request.match_info["activity_id"]
         await self._record(request, "update", activity_id)
-        if refusal := self._refusal():
+        if refusal := self._refusal("update"):
             return refusal
         return web.json_response({"id": activity_id})
 
     async def create(self, request: web.Request) -> web.Response:
         body = await self._record(request, "create", None)
-        if refusal := self._refusal():
+        if refusal := self._refusal("create"):
             return refusal
         response: dict[str, Any] = {"id": self._next_id("a:personal")}
         if isinstance(body.get("activity"), dict):
