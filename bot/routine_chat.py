@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Final
 
 from bot.messages import Button, Incoming, Reply
@@ -192,12 +193,14 @@ class RoutineFeature:
             return [Reply(text=_t(lang, "note_how", id=occurrence_id), private=True)]
         if command == "ack":
             outcome = await asyncio.to_thread(
-                self.service.confirm, occurrence_id, actor, now, text or None
-            )
+                partial(self.service.confirm, message_id=message_id),
+                occurrence_id, actor, now, text or None,
+            )  # fmt: skip
         elif command == "na":
             outcome = await asyncio.to_thread(
-                self.service.not_applicable, occurrence_id, actor, text, now
-            )
+                partial(self.service.not_applicable, message_id=message_id),
+                occurrence_id, actor, text, now,
+            )  # fmt: skip
         else:
             outcome = await asyncio.to_thread(
                 self.service.add_note, occurrence_id, actor, text, now

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from routines.catalog import Routine
@@ -36,6 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed_by": "✅ Bekräftad av {who}, {at}",
         "na_by": "➖ Ej tillämplig enligt {who}, {at}: {reason}",
         "someone": "någon",
+        "closed_other": "Avslutad.",
     },
     "en": {
         "why": "Why",
@@ -55,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed_by": "✅ Confirmed by {who}, {at}",
         "na_by": "➖ Not applicable according to {who}, {at}: {reason}",
         "someone": "someone",
+        "closed_other": "Closed.",
     },
 }
 
@@ -149,3 +151,28 @@ def outcome_line(
     if kind == "not_applicable":
         return t(lang, "na_by", who=name, at=stamp(at, timezone), reason=reason)
     return t(lang, "confirmed_by", who=name, at=stamp(at, timezone))
+
+
+def render_closed(routine: Routine, occurrence: Occurrence, lang: str, who: str | None) -> Notice:
+    """What a posted message becomes once the occurrence is closed: no more buttons."""
+    title = routine.text(routine.title, lang)
+    at = occurrence.closed_at or occurrence.created_at
+    if at.tzinfo is None:  # SQLite keeps no offset; stored instants are UTC
+        at = at.replace(tzinfo=UTC)
+    if occurrence.status == "not_applicable":
+        reason = occurrence.reason or ""
+        line = outcome_line(lang, "not_applicable", who, at, routine.timezone, reason)
+    elif occurrence.status in ("done", "late"):
+        line = outcome_line(lang, "confirm", who, at, routine.timezone)
+    else:
+        line = t(lang, "closed_other")
+    return Notice(
+        kind="info",
+        routine_id=routine.id,
+        title=title,
+        text=line,
+        lang=lang,
+        occurrence_id=occurrence.id,
+        due_date=occurrence.due_date,
+        gdpr=routine.gdpr,
+    )

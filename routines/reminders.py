@@ -27,7 +27,7 @@ from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.catalog import Catalog
+from routines.catalog import Catalog, Routine
 from routines.db import transaction
 from routines.models import (
     CANCELLED,
@@ -39,13 +39,14 @@ from routines.models import (
     REMINDER,
     REREMINDER,
     SENT,
+    UPDATE,
     Confirmation,
     Notification,
     Occurrence,
     OccurrenceAssignee,
     PostedMessage,
 )
-from routines.notices import render
+from routines.notices import render, render_closed
 from routines.people import Person, display_name_of
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
 from routines.scheduling import local_date
@@ -71,6 +72,7 @@ class Job:
     kind: str
     recipient: Recipient
     notice: Notice
+    target: Delivered | None = None  # for UPDATE: the posted message to edit in place
 
 
 @dataclass
@@ -180,6 +182,8 @@ class Dispatcher:
         routine = self.catalog.get(occurrence.routine_id) if occurrence else None
         if occurrence is None or routine is None:
             return self._cancel(row, "routine or occurrence no longer exists")
+        if row.kind == UPDATE:
+            return self._prepare_update(session, row, occurrence, routine)
         if row.kind != POST and occurrence.status != OPEN:
             return self._cancel(row, f"occurrence is {occurrence.status}")
         address = row.recipient_address
@@ -195,6 +199,19 @@ class Dispatcher:
         today = local_date(now, routine.timezone)
         notice = render(row.kind, routine, occurrence, self.language, today, missing)
         return Job(row.id, occurrence.id, row.kind, recipient, notice)
+
+    def _prepare_update(
+        self, session: Session, row: Notification, occurrence: Occurrence, routine: Routine
+    ) -> Job | None:
+        """Edit a posted message in place once the occurrence is closed (who, when)."""
+        posted = session.get(PostedMessage, row.sequence)
+        if posted is None:
+            return self._cancel(row, "posted message not found")
+        who = display_name_of(session, occurrence.closed_by) if occurrence.closed_by else None
+        notice = render_closed(routine, occurrence, self.language, who)
+        recipient = Recipient(posted.platform, "channel", posted.conversation_id)
+        target = Delivered(recipient, posted.message_id, posted.conversation_id)
+        return Job(row.id, occurrence.id, UPDATE, recipient, notice, target)
 
     @staticmethod
     def _cancel(row: Notification, why: str) -> Job | None:
@@ -229,7 +246,11 @@ class Dispatcher:
                     .returning(table.c.id)
                 )
             )
-            mine = [(job, delivered) for job, delivered in results if job.notification_id in won]
+            mine = [
+                (job, delivered)
+                for job, delivered in results
+                if job.notification_id in won and job.kind != UPDATE
+            ]
             if not mine:
                 return won
             connection.execute(
@@ -322,7 +343,11 @@ class Dispatcher:
             async with gate:
                 started = clock_time.perf_counter()
                 try:
-                    delivered = await self.notifier.send(job.recipient, job.notice)
+                    if job.target is not None:
+                        await self.notifier.update(job.target, job.notice)
+                        delivered = job.target
+                    else:
+                        delivered = await self.notifier.send(job.recipient, job.notice)
                 except Exception as exc:
                     report.notifier_seconds += clock_time.perf_counter() - started
                     retry = await asyncio.to_thread(

@@ -30,10 +30,12 @@ from routines.models import (
     POST,
     REMINDER,
     REREMINDER,
+    UPDATE,
     Confirmation,
     Notification,
     Occurrence,
     OccurrenceAssignee,
+    PostedMessage,
 )
 from routines.notices import outcome_line
 from routines.occurrences import (
@@ -82,7 +84,8 @@ class TickReport:
         out.append(
             f"occurrences created: {len(self.created)}; posted: {sent.get(POST, 0)}; "
             f"reminders: {sent.get(REMINDER, 0)}; re-reminders: {sent.get(REREMINDER, 0)}; "
-            f"escalations: {sent.get(ESCALATION, 0)}; retrying: {self.dispatch.retried}; "
+            f"escalations: {sent.get(ESCALATION, 0)}; updated: {sent.get(UPDATE, 0)}; "
+            f"retrying: {self.dispatch.retried}; "
             f"failed: {self.dispatch.failed}"
         )
         return out
@@ -221,23 +224,43 @@ class RoutineService:
             return items
 
     def confirm(
-        self, occurrence_id: int, actor: ack.Actor, now: datetime, note: str | None = None
+        self,
+        occurrence_id: int,
+        actor: ack.Actor,
+        now: datetime,
+        note: str | None = None,
+        *,
+        message_id: str | None = None,
     ) -> ack.Outcome:
+        """Record a confirmation; once the occurrence closes, its posted messages are
+        queued for an in-place update (except `message_id`, which the chat replaces)."""
         now = utc(now)
         with transaction(self.factory) as session:
             routine = self._routine_of(session, occurrence_id)
-            return ack.confirm(
+            outcome = ack.confirm(
                 session, occurrence_id, actor, now, note=note,
                 evidence=routine.evidence if routine else "none",
                 timezone=routine.timezone if routine else "Europe/Stockholm",
             )  # fmt: skip
+            if outcome.result == "completed":
+                enqueue_updates(session, occurrence_id, now, skip_message=message_id)
+            return outcome
 
     def not_applicable(
-        self, occurrence_id: int, actor: ack.Actor, reason: str | None, now: datetime
+        self,
+        occurrence_id: int,
+        actor: ack.Actor,
+        reason: str | None,
+        now: datetime,
+        *,
+        message_id: str | None = None,
     ) -> ack.Outcome:
         now = utc(now)
         with transaction(self.factory) as session:
-            return ack.not_applicable(session, occurrence_id, actor, reason, now)
+            outcome = ack.not_applicable(session, occurrence_id, actor, reason, now)
+            if outcome.result == "not_applicable":
+                enqueue_updates(session, occurrence_id, now, skip_message=message_id)
+            return outcome
 
     def add_note(
         self, occurrence_id: int, actor: ack.Actor, text: str | None, now: datetime
@@ -320,6 +343,24 @@ def _reminder_recipients(
         .order_by(OccurrenceAssignee.id)
     ).all()
     return [(platform, "person", key) for platform, key in rows]
+
+
+def enqueue_updates(
+    session: Session, occurrence_id: int, now: datetime, *, skip_message: str | None = None
+) -> int:
+    """Queue an in-place edit of every message posted for the occurrence (no more buttons)."""
+    posted = session.execute(
+        select(PostedMessage.id, PostedMessage.platform, PostedMessage.conversation_id).where(
+            PostedMessage.occurrence_id == occurrence_id,
+            PostedMessage.message_id != (skip_message or ""),
+        )
+    ).all()
+    return sum(
+        enqueue(
+            session, occurrence_id, UPDATE, [(platform, "channel", conversation)], pid, now, now
+        )
+        for pid, platform, conversation in posted
+    )
 
 
 def _answered(session: Session, occurrence_id: int, person_key: str) -> bool:

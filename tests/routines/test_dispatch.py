@@ -114,7 +114,9 @@ async def test_a_reminder_queued_before_the_confirmation_is_cancelled_not_sent(
     service.confirm(occurrence.id, ANNA, at("2027-01-11 09:01"))
     service.confirm(occurrence.id, BO, at("2027-01-11 09:01"))
     report = await service.dispatcher.dispatch(at("2027-01-11 09:02"))
-    assert report.total_sent == 0 and report.cancelled == 2
+    assert report.cancelled == 2
+    assert report.sent == {"update": 1}  # only the channel post is edited: no buttons left
+    assert notifier.of_kind("reminder") == []
 
 
 async def test_a_failed_post_is_retried_with_backoff_and_never_marked_sent(
@@ -223,3 +225,20 @@ async def test_two_dispatchers_racing_over_the_same_outbox_post_each_once(
             .where(ledger.LedgerEntry.event == ledger.REMINDER_POSTED)
         )
     assert entries == 50
+
+
+async def test_once_closed_the_posted_messages_are_updated_in_place_without_buttons(
+    engine: Engine, team: Catalog
+) -> None:
+    notifier = RecordingNotifier()
+    service = await started(engine, team, notifier)
+    await service.tick(at("2027-01-11 09:00"))  # reminders to Anna and Bo: m2, m3
+    [occurrence] = occurrences(engine)
+    service.confirm(occurrence.id, ANNA, at("2027-01-12 10:00"))
+    service.confirm(occurrence.id, BO, at("2027-01-12 10:12"), message_id="m3")
+    report = await service.tick(at("2027-01-12 10:13"))
+    assert report.dispatch.sent == {"update": 2}
+    edited = sorted(delivered.message_id for delivered, _ in notifier.updated)
+    assert edited == ["m1", "m2"]  # m3 was the clicked one: the chat replaced it already
+    notice = notifier.updated[0][1]
+    assert notice.actions == () and notice.text == "✅ Bekräftad av Bo, 2027-01-12 10:12"

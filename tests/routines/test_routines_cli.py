@@ -114,7 +114,7 @@ def test_run_due_prints_what_it_did_and_delivers_to_the_console(
     assert later.exit_code == 0, later.output
     assert later.stdout.splitlines()[-1] == (
         "occurrences created: 0; posted: 0; reminders: 0; re-reminders: 1; escalations: 1; "
-        "retrying: 0; failed: 0"
+        "updated: 0; retrying: 0; failed: 0"
     )
 
 
