@@ -10,7 +10,8 @@ recorded, a report exported, ...) becomes one entry. Each entry stores:
 - `hash`: hex SHA-256 over `prev_hash + payload`.
 
 So changing, removing, inserting or reordering any entry breaks the chain at that entry,
-and `verify` (checks in `routines.ledger_verify`) names it. Auditors query the table directly: keep the column names.
+and `verify` (checks in `routines.ledger_verify`) names it. Auditors query the table
+directly: keep the column names.
 
 People appear in payloads only as opaque person keys (see `routines.people`): names and
 platform ids live in the `people` table so they can be erased without touching evidence.
