@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from bot.config import Settings
 from bot.conversation import ChatFeature, Conversation, QuestionLog, Vote
 from bot.database import create_schema, engine_from_url
 from bot.delivery import ConsoleNotifier, RouterNotifier
-from bot.event_dedupe import claim_event
+from bot.event_dedupe import claim_event, purge_events
 from knowledge import Answerer, KnowledgeBase, detect_language, load_knowledge_base
 from routines.db import session_factory, transaction
 
@@ -80,12 +81,24 @@ class DatabaseQuestionLog:
 
 
 def event_claimer(sessions: sessionmaker[Session]) -> Callable[[str, str], Awaitable[bool]]:
-    """`claim(platform, event_id)`: True once per event, across processes (unique key)."""
+    """`claim(platform, event_id)`: True once per event, across processes (unique key).
+
+    About once an hour a claim also forgets events too old to be retried, so the table
+    stays small without a separate job.
+    """
+    next_purge = [0.0]
 
     async def claim(platform: str, event_id: str) -> bool:
+        purge = time.monotonic() >= next_purge[0]
+        if purge:
+            next_purge[0] = time.monotonic() + 3600
+
         def insert() -> bool:
+            now = datetime.now(UTC)
             with transaction(sessions) as session:
-                return claim_event(session, platform, event_id, datetime.now(UTC))
+                if purge:
+                    purge_events(session, now=now)
+                return claim_event(session, platform, event_id, now)
 
         return await asyncio.to_thread(insert)
 

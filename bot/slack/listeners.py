@@ -10,6 +10,7 @@ never produces a second reply.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import re
@@ -32,6 +33,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import metrics
 from bot.conversation import Conversation
@@ -92,6 +94,7 @@ class SlackFrontEnd:
         self.app = self._build_app()
         self._socket: AsyncSocketModeHandler | None = None
         self._people: dict[str, tuple[float, str | None, str | None]] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -106,7 +109,19 @@ class SlackFrontEnd:
             await self._socket.connect_async()
             log.info("slack socket mode connected")
 
+    def _track(self) -> None:
+        """Remember the running listener: bolt runs it after the HTTP ack, so shutdown must
+        wait for it explicitly or the reply to an acknowledged event would be lost."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
     async def close(self) -> None:
+        """Finish replies already acknowledged (up to 10 s), then disconnect."""
+        if self._inflight:
+            log.info("waiting for slack replies in flight", extra={"count": len(self._inflight)})
+            await asyncio.wait(set(self._inflight), timeout=10)
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -157,14 +172,17 @@ class SlackFrontEnd:
 
         @app.event("message")
         async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+            self._track()
             await self._on_message(body, event)
 
         @app.event("app_mention")
         async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+            self._track()
             await self._on_message(body, event)
 
         @app.event("app_home_opened")
         async def on_home(event: dict[str, Any]) -> None:
+            self._track()
             await self._on_home(event)
 
         @app.event(re.compile(".*"))
@@ -176,11 +194,13 @@ class SlackFrontEnd:
             ack: Callable[[], Awaitable[None]], body: dict[str, Any], respond: Any
         ) -> None:
             await ack()
+            self._track()
             await self._on_command(body, respond)
 
         @app.action(re.compile(".*"))
         async def on_action(ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
             await ack()
+            self._track()
             await self._on_action(body)
 
         return app
@@ -287,7 +307,15 @@ class SlackFrontEnd:
 
     async def _post_one(self, incoming: Incoming, channel: str, reply: Reply) -> None:
         text, blocks = translate.fallback_text(reply), translate.reply_to_blocks(reply)
-        if reply.replaces:
+        ephemeral_url = _ephemeral_response_url(incoming)
+        if reply.replaces and ephemeral_url:
+            # An ephemeral message (e.g. under /gdpr) cannot be chat.update'd; its
+            # response_url can replace it.
+            webhook = AsyncWebhookClient(ephemeral_url, session=self._session, timeout=10)
+            await webhook.send(
+                text=text, blocks=blocks, replace_original=True, response_type="ephemeral"
+            )
+        elif reply.replaces:
             await self.client.chat_update(
                 channel=channel, ts=reply.replaces, text=text, blocks=blocks
             )
@@ -323,3 +351,13 @@ class SlackFrontEnd:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError, KeyError, TypeError):
             log.warning("slack file upload failed", exc_info=True)
+
+
+def _ephemeral_response_url(incoming: Incoming) -> str | None:
+    """The response_url of a click on an ephemeral message, if that is what this was."""
+    raw = incoming.raw or {}
+    container = raw.get("container") or {}
+    url = raw.get("response_url")
+    if incoming.action is not None and container.get("is_ephemeral") and isinstance(url, str):
+        return url
+    return None

@@ -87,14 +87,25 @@ def slash_command(text: str, response_url: str, *, user: str = USER) -> str:
 
 
 def block_action(
-    action_id: str, value: str, response_url: str, *, user: str = USER, channel: str = DM_CHANNEL
+    action_id: str,
+    value: str,
+    response_url: str,
+    *,
+    user: str = USER,
+    channel: str = DM_CHANNEL,
+    ephemeral: bool = False,
 ) -> str:
     payload = {
         "type": "block_actions",
         "team": {"id": TEAM_ID},
         "user": {"id": user},
         "api_app_id": "A0000APP",
-        "container": {"type": "message", "message_ts": "1700000002.000100", "channel_id": channel},
+        "container": {
+            "type": "message",
+            "message_ts": "1700000002.000100",
+            "channel_id": channel,
+            "is_ephemeral": ephemeral,
+        },
         "channel": {"id": channel},
         "message": {"ts": "1700000002.000100", "text": "answer"},
         "response_url": response_url,

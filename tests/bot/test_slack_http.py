@@ -299,3 +299,61 @@ async def test_features_learn_the_senders_name_and_email_once_per_user(
 
     assert feature.seen == [("Anna A", "anna@example.test")] * 2
     assert len(fake_slack.calls_to("users.info")) == 1
+
+
+class Confirms:
+    """A feature like routines: its button replaces the message it sat on."""
+
+    words: ClassVar[dict[str, str]] = {}
+    action_prefixes = ("test.",)
+
+    def help_lines(self, lang: str) -> list[str]:
+        return []
+
+    async def on_command(self, command: str, args: str, incoming: Any, lang: str) -> list[Reply]:
+        return []
+
+    async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
+        assert incoming.action is not None
+        return [Reply(text="Kvitterad ✅", replaces=incoming.action.message_id)]
+
+
+async def test_button_on_a_message_updates_that_message(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    running_bot.services.add_feature(Confirms())
+
+    await running_bot.post_slack(
+        block_action("test.confirm", "12", fake_slack.response_url(), channel=CHANNEL)
+    )
+
+    [update] = await fake_slack.wait_for("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (CHANNEL, "1700000002.000100")
+    assert "Kvitterad" in update.blocks_text
+
+
+async def test_button_on_an_ephemeral_message_replaces_it_through_the_response_url(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    running_bot.services.add_feature(Confirms())
+    click = block_action(
+        "test.confirm", "12", fake_slack.response_url("eph"), channel=CHANNEL, ephemeral=True
+    )
+
+    await running_bot.post_slack(click)
+
+    [hook] = await fake_slack.wait_for("response_url")
+    assert hook.params["replace_original"] is True
+    assert "Kvitterad" in hook.blocks_text
+    assert fake_slack.calls_to("chat.update") == []
+
+
+async def test_shutdown_finishes_replies_already_acknowledged(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(dm("hur länge sparar vi samtalsinspelningar?"))
+    assert running_bot.services.slack is not None
+
+    await running_bot.services.slack.close()
+
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
