@@ -62,3 +62,32 @@ async def test_run_serves_and_shuts_down_gracefully_on_sigterm(
             await process.wait()
 
     assert code == 0
+
+
+async def test_run_without_a_platform_opens_the_console_and_quits_with_it(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "GDPRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "GDPRBOT_PORT": "0",
+        "GDPRBOT_SCHEDULER": "false",
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_APP_TOKEN": "",
+        "MicrosoftAppId": "",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(GDPR_BOT),
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, _ = await asyncio.wait_for(process.communicate("hjälp\navsluta\n".encode()), 120)
+
+    assert process.returncode == 0
+    text = stdout.decode()
+    assert "Jag är GDPR-boten" in text
+    assert text.rstrip().endswith("Hej då!")
