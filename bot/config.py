@@ -65,9 +65,7 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = Field(
         True, validation_alias=_alias("GDPRBOT_SCHEDULER", "scheduler_enabled")
     )
-    tick_seconds: int = Field(
-        60, validation_alias=_alias("GDPRBOT_TICK_SECONDS", "tick_seconds")
-    )
+    tick_seconds: int = Field(60, validation_alias=_alias("GDPRBOT_TICK_SECONDS", "tick_seconds"))
     claim_lease_seconds: int = Field(
         120, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
     )
@@ -92,9 +90,7 @@ class Settings(BaseSettings):
     # --- HTTP server ---------------------------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_alias("GDPRBOT_HOST", "host"))
     port: int = Field(3978, validation_alias=_alias("GDPRBOT_PORT", "port"))
-    public_url: str = Field(
-        "", validation_alias=_alias("GDPRBOT_PUBLIC_URL", "public_url")
-    )
+    public_url: str = Field("", validation_alias=_alias("GDPRBOT_PUBLIC_URL", "public_url"))
     console: Literal["auto", "on", "off"] = Field(
         "auto", validation_alias=_alias("GDPRBOT_CONSOLE", "console")
     )
@@ -130,9 +126,7 @@ class Settings(BaseSettings):
         "MultiTenant",
         validation_alias=_alias("MicrosoftAppType", "MICROSOFT_APP_TYPE", "microsoft_app_type"),
     )
-    teams_enabled: bool = Field(
-        True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled")
-    )
+    teams_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled"))
 
     @field_validator("knowledge_dirs", "routines_files", "compliance_officers", mode="before")
     @classmethod
