@@ -211,11 +211,13 @@ class Conversation:
         """An overview for a home tab: what the bot does, then the user's pending routines."""
         lang = normalise_lang(lang, self._default_language)
         replies = [Reply(text=t("greeting", lang)), self.help_reply(lang)]
+        replies.append(Reply(text=t("home.pending", lang)))
         route = self._routes.get("routines")
         if route is not None and route.feature is not None:
             replies.extend(await route.feature.on_command("routines", "", incoming, lang))
         else:
             replies.append(Reply(text=t("no_routines", lang)))
+        replies.append(Reply(text=t("home.help_link", lang)))
         return replies
 
     def language_of(self, text: str) -> str:
