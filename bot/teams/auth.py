@@ -10,6 +10,10 @@ botbuilder-python does two blocking things an asyncio server must not do per req
   login.microsoftonline.com per message. `CachedCredentialsFactory` hands out the
   same credentials object per (app, scope, authority), so MSAL's cache is reused
   and a token is fetched about once an hour.
+It also builds a new ConnectorClient and UserTokenClient per turn; each costs about
+20 ms of CPU on the event loop (msrest's retry policy setup) and a fresh HTTP session
+(a new TLS handshake per reply). `ReusingAuthentication` keeps one client per
+(app, service URL, audience), as botbuilder's older BotFrameworkAdapter did.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -25,7 +30,17 @@ from botbuilder.integration.aiohttp import (
     ConfigurationServiceClientCredentialFactory,
 )
 from botbuilder.schema import Activity
-from botframework.connector.auth import AuthenticateRequestResult, ServiceClientCredentialsFactory
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    ServiceClientCredentialsFactory,
+    UserTokenClient,
+)
+from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
 
 log = logging.getLogger(__name__)
@@ -71,6 +86,94 @@ class CachedCredentialsFactory(ServiceClientCredentialsFactory):
         return credentials
 
 
+# A handful of Teams service URLs exist per region; the bound only guards against abuse.
+MAX_CACHED_CLIENTS = 64
+
+
+class _ReusingConnectorFactory(ConnectorFactory):
+    def __init__(self, inner: ConnectorFactory, app_id: str, cache: dict[Any, Any]) -> None:
+        self._inner = inner
+        self._app_id = app_id
+        self._cache = cache
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        key = ("connector", self._app_id, service_url, audience or "")
+        client = self._cache.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            _remember(self._cache, key, client)
+        return client
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= MAX_CACHED_CLIENTS:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+def _app_id_of(claims: ClaimsIdentity | None) -> str:
+    if claims is None:
+        return ""
+    found = claims.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM)
+    found = found or claims.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
+    return str(found or "")
+
+
+class ReusingAuthentication(BotFrameworkAuthentication):
+    """Delegates everything; hands out one connector / token client per app and URL."""
+
+    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+        self._inner = inner
+        self._cache: dict[Any, Any] = {}
+
+    def _reusing(
+        self, claims: ClaimsIdentity | None, factory: ConnectorFactory
+    ) -> ConnectorFactory:
+        return _ReusingConnectorFactory(factory, _app_id_of(claims), self._cache)
+
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str
+    ) -> AuthenticateRequestResult:
+        result: AuthenticateRequestResult = await self._inner.authenticate_request(
+            activity, auth_header
+        )
+        if result.connector_factory is not None:
+            result.connector_factory = self._reusing(
+                result.claims_identity, result.connector_factory
+            )
+        return result
+
+    async def authenticate_streaming_request(
+        self, auth_header: str, channel_id_header: str
+    ) -> AuthenticateRequestResult:
+        result: AuthenticateRequestResult = await self._inner.authenticate_streaming_request(
+            auth_header, channel_id_header
+        )
+        return result
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        inner = self._inner.create_connector_factory(claims_identity)
+        return self._reusing(claims_identity, inner)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        key = ("token", _app_id_of(claims_identity))
+        client = self._cache.get(key)
+        if client is None:
+            client = await self._inner.create_user_token_client(claims_identity)
+            _remember(self._cache, key, client)
+        return client
+
+    def create_bot_framework_client(self) -> BotFrameworkClient:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return str(self._inner.get_originating_audience())
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        identity: ClaimsIdentity = await self._inner.authenticate_channel_request(auth_header)
+        return identity
+
+
 def make_adapter(
     config: BotFrameworkConfig,
     *,
@@ -81,7 +184,7 @@ def make_adapter(
         credentials_factory or ConfigurationServiceClientCredentialFactory(config, logger=log)
     )
     auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=factory, logger=log)
-    adapter = CloudAdapter(auth)
+    adapter = CloudAdapter(ReusingAuthentication(auth))
     adapter.on_turn_error = _on_turn_error
     return adapter
 

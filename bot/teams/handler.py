@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.event_dedupe import claim_event
 from bot.messages import Incoming, Reply
 from bot.teams.auth import authenticate
-from bot.teams.references import PLATFORM, Clock, TeamsReferences, utc_now
+from bot.teams.references import (
+    PLATFORM,
+    Clock,
+    TeamsReferences,
+    remember_activity,
+    utc_now,
+)
 from bot.teams.translate import (
     activity_from_reply,
     bot_was_added,
@@ -98,12 +104,8 @@ class TeamsBot(ActivityHandler):
                 "teams message ignored: nothing to act on", extra={"activity_id": raw.get("id")}
             )
             return
-        activity_id = str(raw.get("id") or "")
-        if activity_id and not await self._first_time(
-            incoming.conversation.conversation_id, activity_id
-        ):
+        if not await self._first_time(incoming, raw):
             return
-        await self._references.remember(raw, self._clock())
         email = await self._emails.lookup(turn_context)
         if email:
             incoming = replace(incoming, email=email)
@@ -144,15 +146,23 @@ class TeamsBot(ActivityHandler):
             "teams activity type ignored", extra={"type": str(turn_context.activity.type)[:40]}
         )
 
-    async def _first_time(self, conversation_id: str, activity_id: str) -> bool:
-        key = dedupe_key(conversation_id, activity_id)
+    async def _first_time(self, incoming: Incoming, raw: Mapping[str, Any]) -> bool:
+        """Claim the activity id (False for a repeat) and refresh the stored reference.
+
+        One transaction, one trip to a worker thread: both happen for every message.
+        """
+        activity_id = str(raw.get("id") or "")
+        key = dedupe_key(incoming.conversation.conversation_id, activity_id)
         now = self._clock()
 
-        def claim() -> bool:
+        def claim_and_remember() -> bool:
             with transaction(self._sessions) as session:
-                return claim_event(session, PLATFORM, key, now)
+                if activity_id and not claim_event(session, PLATFORM, key, now):
+                    return False
+                remember_activity(session, raw, now)
+                return True
 
-        return await asyncio.to_thread(claim)
+        return await asyncio.to_thread(claim_and_remember)
 
     async def _deliver(
         self,
