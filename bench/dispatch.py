@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import sys
 import tempfile
@@ -26,6 +27,7 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,6 +38,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.database import create_schema  # noqa: E402
 from bot.slack.notifier import SlackNotifier  # noqa: E402
+from routines import ledger  # noqa: E402
 from routines.catalog import Assignees, Catalog, Routine, Target  # noqa: E402
 from routines.db import make_engine, session_factory, transaction  # noqa: E402
 from routines.models import POST, SENT, Notification, Occurrence  # noqa: E402
@@ -99,7 +102,25 @@ def seed(factory: object, count: int) -> None:
         )
 
 
+LEDGER_CPU = [0.0]
+
+
+def time_ledger_appends() -> None:
+    """Count CPU time inside ledger.append_event (the evidence entry of every post)."""
+    original = ledger.append_event
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            LEDGER_CPU[0] += time.thread_time() - started
+
+    ledger.append_event = timed
+
+
 async def run(args: argparse.Namespace) -> dict[str, object]:
+    time_ledger_appends()
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     engine = make_engine(url)
@@ -126,6 +147,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
 
     posted = first.total_sent + second.total_sent
     notifier = first.notifier_seconds + second.notifier_seconds
+    database_cpu = first.database_cpu_seconds + second.database_cpu_seconds
     ids = Counter(
         v for call in fake.calls_to("chat.postMessage") for v in call.action_values(ACTION_CONFIRM)
     )
@@ -149,6 +171,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "total_s": total,
         "notifier_s": notifier,
         "overhead_ms": (total - notifier) / max(1, posted) * 1000,
+        "database_cpu_ms": database_cpu / max(1, posted) * 1000,
+        "ledger_cpu_ms": LEDGER_CPU[0] / max(1, posted) * 1000,
+        "load": os.getloadavg()[0],
         "exactly_once": exactly_once,
         "concurrency": args.concurrency,
     }
@@ -166,7 +191,10 @@ def record(result: dict[str, object]) -> None:
         f"{result['rate_limited_retries']} answered 429 and retried), concurrency "
         f"{result['concurrency']}: total {result['total_s']:.2f} s, inside the notifier "
         f"{result['notifier_s']:.2f} s, own overhead {result['overhead_ms']:.3f} ms/post "
-        f"(target ≤ 1 ms), each occurrence posted exactly once: "
+        f"(target ≤ 1 ms; CPU in claim/mark-sent {result['database_cpu_ms']:.3f} ms/post, of "
+        f"which the ledger append {result['ledger_cpu_ms']:.3f} ms; load average "
+        f"{result['load']:.1f} on "
+        f"{os.cpu_count()} cores), each occurrence posted exactly once: "
         f"{'yes' if result['exactly_once'] else 'NO'}\n"
     )
     heading = "## Routine dispatch"
@@ -199,7 +227,10 @@ def main() -> None:
         f"{result['count']} occurrences on {result['database']}: posted {result['posted']} "
         f"({result['rate_limited_retries']} after a 429) in {result['total_s']:.2f} s; "
         f"inside the notifier {result['notifier_s']:.2f} s; own overhead "
-        f"{result['overhead_ms']:.3f} ms per post; exactly once: {result['exactly_once']}"
+        f"{result['overhead_ms']:.3f} ms per post (CPU in claim/mark-sent "
+        f"{result['database_cpu_ms']:.3f} ms per post, of which ledger append "
+        f"{result['ledger_cpu_ms']:.3f} ms; load average {result['load']:.1f}); "
+        f"exactly once: {result['exactly_once']}"
     )
     if not args.no_record:
         record(result)
