@@ -147,6 +147,12 @@ async def test_a_private_reply_that_cannot_reach_the_person_shows_nothing_person
     assert "personal" in in_channel.activity["text"]
 
 
+async def test_replies_reuse_one_connection_to_the_connector(teams_bot: TeamsBotServer) -> None:
+    for word in ("hjälp", "help", "hjälp"):
+        await teams_bot.say(word)
+    assert len({call.peer for call in teams_bot.connector.calls}) == 1
+
+
 async def test_a_repeated_activity_is_answered_once(teams_bot: TeamsBotServer) -> None:
     activity = message_activity(teams_bot.connector.url, id="same-id", text="hjälp")
     first = await teams_bot.send(activity)

@@ -27,6 +27,7 @@ class ConnectorCall:
     activity_id: str | None  # the activity replied to or updated
     body: dict[str, Any]
     authorization: str | None = None
+    peer: str = ""  # client address:port, to tell whether connections are reused
 
     @property
     def activity(self) -> dict[str, Any]:
@@ -84,6 +85,7 @@ class FakeBotConnector:
                 activity_id=activity_id,
                 body=body,
                 authorization=request.headers.get("Authorization"),
+                peer=str(request.transport.get_extra_info("peername") if request.transport else ""),
             )
         )
         return dict(body)
