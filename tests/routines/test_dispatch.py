@@ -15,6 +15,7 @@ from routines.catalog import Catalog
 from routines.db import session_factory, transaction
 from routines.models import FAILED, PENDING, SENT
 from routines.reminders import BACKOFF_BASE_SECONDS
+from routines.service import RoutineService
 from tests.routines.routine_env import (
     RecordingNotifier,
     at,
@@ -48,8 +49,9 @@ def team(tmp_path: Path) -> Catalog:
     return catalog_from(tmp_path, TEAM)
 
 
-async def started(engine: Engine, catalog: Catalog, notifier: RecordingNotifier, **kw: object):  # type: ignore[no-untyped-def]
-    service = make_service(engine, catalog, notifier, **kw)  # type: ignore[arg-type]
+async def started(engine: Engine, catalog: Catalog, notifier: RecordingNotifier) -> RoutineService:
+    """Installed on 2026-12-20; the quarter's occurrence posted on 2027-01-04 09:00."""
+    service = make_service(engine, catalog, notifier)
     await service.tick(at("2026-12-20 08:00"))
     await service.tick(at("2027-01-04 09:00"))
     return service
@@ -214,7 +216,7 @@ async def test_two_dispatchers_racing_over_the_same_outbox_post_each_once(
     for service in services:
         service.dispatcher.batch_size = 7  # many small claims interleave
     reports = await asyncio.gather(*(s.dispatcher.dispatch(now) for s in services))
-    posted = [n.occurrence_id for notifier in notifiers for _, n in notifier.sent]
+    posted = [n.occurrence_id or 0 for notifier in notifiers for _, n in notifier.sent]
     assert sorted(posted) == sorted(c.occurrence_id for c in planned.created)
     assert sum(r.total_sent for r in reports) == 50
     assert all(row.status == SENT for row in outbox(engine))
