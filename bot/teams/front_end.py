@@ -34,13 +34,35 @@ class TeamsFrontEnd:
         app.router.add_post(MESSAGES_PATH, self.endpoint.handle)
 
 
+class TeamsSettingsError(ValueError):
+    """The Microsoft app settings do not fit together; the message names the variables."""
+
+
+APP_TYPES = {
+    "multitenant": "MultiTenant",
+    "singletenant": "SingleTenant",
+    "userassignedmsi": "UserAssignedMSI",
+}
+
+
 def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
-    return BotFrameworkConfig(
+    """botbuilder's configuration from our Settings, refusing combinations that cannot work."""
+    app_type = APP_TYPES.get((settings.microsoft_app_type or "MultiTenant").lower())
+    if app_type is None:
+        raise TeamsSettingsError(f"MicrosoftAppType must be one of {', '.join(APP_TYPES.values())}")
+    config = BotFrameworkConfig(
         APP_ID=settings.microsoft_app_id,
         APP_PASSWORD=settings.microsoft_app_password,
         APP_TENANTID=settings.microsoft_app_tenant_id,
-        APP_TYPE=settings.microsoft_app_type or "MultiTenant",
+        APP_TYPE=app_type,
     )
+    if not config.APP_ID:
+        return config  # authentication off: local development only
+    if app_type != "UserAssignedMSI" and not config.APP_PASSWORD:
+        raise TeamsSettingsError("MicrosoftAppId is set but MicrosoftAppPassword is empty")
+    if app_type != "MultiTenant" and not config.APP_TENANTID:
+        raise TeamsSettingsError(f"MicrosoftAppType={app_type} needs MicrosoftAppTenantId")
+    return config
 
 
 def build_teams(
