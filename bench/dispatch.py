@@ -24,6 +24,7 @@ import platform
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
 from bot.database import create_schema  # noqa: E402
 from bot.slack.notifier import SlackNotifier  # noqa: E402
@@ -123,6 +124,12 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     time_ledger_appends()
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    schema = ""
+    if url.startswith("postgresql"):  # a fresh schema, dropped afterwards
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with create_engine(url).begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     engine = make_engine(url)
     create_schema(engine)
     factory = session_factory(engine)
@@ -157,6 +164,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         )
     engine.dispose()
     tmp.cleanup()
+    if schema:
+        admin = create_engine(args.database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
     exactly_once = (
         len(ids) == args.count
         and set(ids.values()) == {1}
