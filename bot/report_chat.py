@@ -346,7 +346,7 @@ class ReportFeature:
                     lines.append(
                         _t(
                             "missing_line", scope.lang, title=row.routine_title,
-                            scheduled=row.scheduled_date.isoformat(), due=row.due_date.isoformat(),
+                            scheduled=row.scheduled_date, due=row.due_date,
                         )
                     )  # fmt: skip
                 if not row.confirmation and row.person and row.person not in erased:

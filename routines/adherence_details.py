@@ -14,7 +14,7 @@ merges them in Python: sequential reads, constant memory. People (names) are a d
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any, Final, NamedTuple
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from routines import models as m
 from routines.adherence import ERASED, Outcome, Scope, in_scope, outcome_of
-from routines.ledger import CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE, LedgerEntry, as_utc
+from routines.ledger import CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE, LedgerEntry
 from routines.people import Person
 
 _BATCH: Final = 5000
@@ -36,8 +36,8 @@ class DetailRow(NamedTuple):
     routine_id: str
     routine_title: str
     team: str
-    scheduled_date: date
-    due_date: date
+    scheduled_date: str  # ISO date, as stored: reports print it, so it is never parsed
+    due_date: str  # ISO date
     status: str
     outcome: Outcome
     person_key: str | None
@@ -48,6 +48,7 @@ class DetailRow(NamedTuple):
     days_late: int | None
     note: str
     ledger_hash: str
+    confirmed_local: str = ""  # confirmed_at in the report's timezone, "2027-01-10 10:12"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,8 +56,8 @@ class DetailRow(NamedTuple):
             "routine_id": self.routine_id,
             "routine_title": self.routine_title,
             "team": self.team,
-            "scheduled_date": self.scheduled_date.isoformat(),
-            "due_date": self.due_date.isoformat(),
+            "scheduled_date": self.scheduled_date,
+            "due_date": self.due_date,
             "status": self.status,
             "outcome": self.outcome,
             "person": self.person,
@@ -69,7 +70,12 @@ class DetailRow(NamedTuple):
         }
 
 
-DETAIL_FIELDS: Final = DetailRow._fields[:8] + DetailRow._fields[9:]  # all but person_key
+# The columns of every report format (not person_key: it is an internal id).
+DETAIL_FIELDS: Final = (
+    "occurrence_id", "routine_id", "routine_title", "team", "scheduled_date", "due_date",
+    "status", "outcome", "person", "confirmed_by", "confirmed_at", "confirmation",
+    "days_late", "note", "ledger_hash",
+)  # fmt: skip
 
 
 class _Stream:
@@ -90,8 +96,14 @@ class _Stream:
 
 
 def _moment(text: str | None) -> datetime | None:
-    """Times are selected as text: `fromisoformat` beats the drivers' per-row conversion."""
-    return None if text is None else as_utc(datetime.fromisoformat(text))
+    """Times are selected as text: `fromisoformat` beats the drivers' per-row conversion.
+
+    SQLite hands back naive UTC, PostgreSQL text with an offset; both become aware UTC.
+    """
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
@@ -196,21 +208,26 @@ class _RowBuilder:
         name = "" if person_key is None else names.get(person_key, person_key)
         confirmation = confirmed.get(person_key) if person_key is not None else None
         kind = note = confirmed_at = None
+        confirmed_local = ""
+        days_late: int | None = None
         if confirmation is not None:
             _, _, kind, note, confirmed_text = confirmation
             confirmed_at = _moment(confirmed_text)
+            if confirmed_at is not None:
+                local = confirmed_at.astimezone(self._tz)
+                confirmed_local = local.isoformat(" ", "minutes")[:16]
+                if kind == m.CONFIRM:
+                    days_late = max(0, (local.date() - due).days)
         if kind == m.NA or (kind is None and outcome == "not_applicable"):
             note = note or reason
-        days_late: int | None = None
-        if kind == m.CONFIRM and confirmed_at is not None:
-            days_late = max(0, (self._local(confirmed_at) - due).days)
-        elif kind is None and outcome == "missing":
+        if kind is None and outcome == "missing":
             closed_at = _moment(closed_text)
             until = self._local(closed_at) if closed_at is not None else self._today
             days_late = max(0, (until - due).days)
         return DetailRow(
-            occurrence_id, routine_id, title, team, date.fromisoformat(scheduled), due, status,
+            occurrence_id, routine_id, title, team, scheduled, due_text, status,
             outcome, person_key, name, name if kind else "", confirmed_at, kind or "",
             days_late, note or "",
             hashes.get(person_key, "") if person_key is not None and kind else "",
+            confirmed_local,
         )  # fmt: skip

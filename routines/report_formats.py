@@ -119,13 +119,9 @@ def labels(lang: str) -> dict[str, str]:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> object:
-    """Plain values for csv; free text that Excel would run as a formula is defused."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def _text(value: str) -> str:
+    """Free text from users: a leading =, +, -, @ would run as a formula in Excel."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def local_time(summary: Summary, moment: datetime | None) -> str:
@@ -135,23 +131,23 @@ def local_time(summary: Summary, moment: datetime | None) -> str:
     return as_utc(moment).astimezone(summary.scope.tz).isoformat(" ", "minutes")[:16]
 
 
-def csv_cells(row: DetailRow, summary: Summary) -> list[object]:
+def csv_cells(row: DetailRow) -> list[object]:
     """The row in DETAIL_FIELDS order; free text defused, times local."""
     return [
         row.occurrence_id,
         row.routine_id,
-        _cell(row.routine_title),
-        _cell(row.team),
-        row.scheduled_date.isoformat(),
-        row.due_date.isoformat(),
+        row.routine_title,  # titles and teams come from the catalogue, not from users
+        row.team,
+        row.scheduled_date,
+        row.due_date,
         row.status,
         row.outcome,
-        _cell(row.person),
-        _cell(row.confirmed_by),
-        local_time(summary, row.confirmed_at) if row.confirmed_at else "",
+        _text(row.person),
+        _text(row.confirmed_by),
+        row.confirmed_local,
         row.confirmation,
         "" if row.days_late is None else row.days_late,
-        _cell(row.note),
+        _text(row.note),
         row.ledger_hash,
     ]
 
@@ -168,7 +164,7 @@ def write_csv(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> No
         names = labels(summary.scope.lang)
         writer.writerow([names[f] for f in DETAIL_FIELDS])
         for row in rows:
-            writer.writerow(csv_cells(row, summary))
+            writer.writerow(csv_cells(row))
         text.flush()
     finally:
         text.detach()
