@@ -193,6 +193,11 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     if settings.slack_configured:
         _add_slack(services)
+    elif settings.slack_bot_token:
+        log.warning(
+            "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor "
+            "SLACK_APP_TOKEN (Socket Mode): Slack stays off"
+        )
     if _teams_wanted(settings):
         _add_teams(services)
     # --- features and schedulers: routines, reports, privacy add themselves below ---------
