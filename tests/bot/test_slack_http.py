@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.messages import ConversationRef, Incoming, Reply
 from bot.question_log import QuestionRecord
-from tests.bot.conftest import RunningBot
+from tests.bot.conftest import BOT_TOKEN, RunningBot
 from tests.bot.slack_payloads import (
     CHANNEL,
     DM_CHANNEL,
@@ -34,6 +34,7 @@ async def test_direct_message_is_answered_with_the_article_title(
     assert response.status == 200
     [post] = await fake_slack.wait_for("chat.postMessage")
     assert post.params["channel"] == DM_CHANNEL
+    assert post.token == BOT_TOKEN
     assert "Hur länge sparar vi samtalsinspelningar?" in post.blocks_text
     assert "Kundtjänstchef" in post.blocks_text
     assert "2026-09-01" in post.blocks_text

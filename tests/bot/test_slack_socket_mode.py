@@ -59,6 +59,7 @@ async def test_socket_mode_opens_the_connection_with_the_app_token(
 
     opened = fake_slack.calls_to("apps.connections.open")
     assert opened and socket_server.connections >= 1
+    assert {call.token for call in opened} == {"xapp-test"}
 
 
 async def test_redelivered_envelope_gets_one_reply(

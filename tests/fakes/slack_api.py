@@ -31,6 +31,7 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     status: int = 200
+    token: str = ""  # the bearer token the caller used
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
@@ -124,16 +125,18 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _params(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        token = token or str(params.get("token", ""))
         if self._rate_limited > 0:
             self._rate_limited -= 1
-            await self._record(Call(method, params, status=429))
+            await self._record(Call(method, params, status=429, token=token))
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
                 status=429,
                 headers={"Retry-After": str(self._retry_after)},
             )
         body = self._answer(method, params)
-        await self._record(Call(method, params))
+        await self._record(Call(method, params, token=token))
         return web.json_response(body)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
