@@ -94,9 +94,14 @@ class Routine:
 @dataclass(frozen=True)
 class Catalog:
     routines: tuple[Routine, ...]
+    _by_id: Mapping[str, Routine] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # the dispatcher looks routines up once per outbox row: keep it O(1)
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.routines})
 
     def get(self, routine_id: str) -> Routine | None:
-        return next((r for r in self.routines if r.id == routine_id), None)
+        return self._by_id.get(routine_id)
 
     @property
     def enabled(self) -> tuple[Routine, ...]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import acknowledgements as ack
@@ -47,7 +47,7 @@ from routines.occurrences import (
     latest_scheduled,
     recipient_rows,
 )
-from routines.people import display_name_of, person_key_for
+from routines.people import Person, display_name_of, person_key_for
 from routines.ports import Notifier
 from routines.reminders import Dispatcher, DispatchReport
 from routines.scheduling import local_date, moment
@@ -199,29 +199,38 @@ class RoutineService:
         """Occurrences this person may still confirm (their own, and anyone-in-channel ones)."""
         now = utc(now)
         with transaction(self.factory) as session:
-            items: list[OpenItem] = []
+            key = person_key_for(
+                session, actor.platform, actor.user_id, now,
+                display_name=actor.display_name, email=actor.email,
+            )  # fmt: skip
+            keys = {key}
+            if actor.email:  # an assignee named by e-mail is the same person
+                keys |= set(
+                    session.scalars(
+                        select(Person.person_key).where(
+                            func.lower(Person.email) == actor.email.lower(),
+                            Person.erased_at.is_(None),
+                        )
+                    )
+                )
+            mine = select(OccurrenceAssignee.occurrence_id).where(
+                OccurrenceAssignee.person_key.in_(keys)
+            )
+            answered = select(Confirmation.occurrence_id).where(Confirmation.person_key.in_(keys))
             rows = session.scalars(
                 select(Occurrence)
-                .where(Occurrence.status.in_((OPEN, MISSED)))
+                .where(
+                    Occurrence.status.in_((OPEN, MISSED)),
+                    or_(Occurrence.id.in_(mine), Occurrence.anyone_in_channel.is_(True)),
+                    Occurrence.id.not_in(answered),
+                )
                 .order_by(Occurrence.due_date, Occurrence.id)
             ).all()
-            key = None
-            for occurrence in rows:
-                routine = self.catalog.get(occurrence.routine_id)
-                if routine is None:
-                    continue
-                if key is None:
-                    key = person_key_for(
-                        session, actor.platform, actor.user_id, now,
-                        display_name=actor.display_name, email=actor.email,
-                    )  # fmt: skip
-                matched = ack.assignee_key(session, occurrence, key, actor.email)
-                if matched is None or _answered(session, occurrence.id, matched):
-                    continue
-                items.append(
-                    OpenItem(occurrence.id, routine, occurrence.due_date, occurrence.status)
-                )
-            return items
+            return [
+                OpenItem(o.id, routine, o.due_date, o.status)
+                for o in rows
+                if (routine := self.catalog.get(o.routine_id)) is not None
+            ]
 
     def confirm(
         self,
@@ -360,18 +369,6 @@ def enqueue_updates(
             session, occurrence_id, UPDATE, [(platform, "channel", conversation)], pid, now, now
         )
         for pid, platform, conversation in posted
-    )
-
-
-def _answered(session: Session, occurrence_id: int, person_key: str) -> bool:
-    return (
-        session.scalar(
-            select(Confirmation.id).where(
-                Confirmation.occurrence_id == occurrence_id,
-                Confirmation.person_key == person_key,
-            )
-        )
-        is not None
     )
 
 
