@@ -45,7 +45,7 @@ from routines.adherence_details import iter_details
 from routines.catalog import Catalog
 from routines.db import transaction
 from routines.people import Person, person_key_for
-from routines.report_export import export_report
+from routines.report_export import export_report, read_session
 from routines.report_formats import FORMATS, MIME, Format
 
 log = logging.getLogger(__name__)
@@ -337,7 +337,7 @@ class ReportFeature:
         chase: Counter[str] = Counter()
         erased = set(ERASED.values())
         seen: set[int] = set()
-        with self._sessions() as session:
+        with read_session(self._sessions) as session:
             for row in iter_details(session, scope):
                 if row.outcome != "missing":
                     continue

@@ -1,0 +1,77 @@
+"""Exporting reads a snapshot that does not hold up writers (SQLite's write lock)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.database import create_schema
+from routines import ledger
+from routines.adherence import summarise
+from routines.adherence_details import iter_details
+from routines.db import make_engine, session_factory, transaction
+from routines.report_export import export_report, read_session
+from tests.routines import report_scenario as scenario
+
+
+@pytest.fixture
+def factory(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    factory = session_factory(engine)
+    scenario.build(factory)
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def impatient_writer(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+    """A second engine that gives up after 200 ms instead of waiting for a lock."""
+    engine = make_engine(sqlite_url)
+
+    def short_timeout(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=200")
+
+    event.listen(engine, "connect", short_timeout)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def test_writers_commit_while_a_report_is_being_read(
+    factory: sessionmaker[Session], impatient_writer: sessionmaker[Session]
+) -> None:
+    with read_session(factory) as reading:
+        summary = summarise(reading, scenario.scope())
+        rows = iter_details(reading, scenario.scope())
+        next(rows)  # the read transaction is open and streaming
+        with transaction(impatient_writer) as writing:
+            ledger.append_event(writing, ledger.NOTE_ADDED, {"occurrence_id": 1}, scenario.NOW)
+        assert sum(1 for _ in rows) == 7
+    assert summary.total.occurrences == 6
+
+
+def test_report_reads_one_snapshot(
+    factory: sessionmaker[Session], impatient_writer: sessionmaker[Session]
+) -> None:
+    with read_session(factory) as reading:
+        before = summarise(reading, scenario.scope()).total.occurrences
+        with transaction(impatient_writer) as writing:
+            from routines import models as m
+
+            occurrence = writing.get(m.Occurrence, 2)
+            assert occurrence is not None
+            occurrence.status = m.DONE
+        assert summarise(reading, scenario.scope()).total.on_time == 1
+    assert before == 6
+
+
+def test_export_leaves_the_ledger_verifiable(factory: sessionmaker[Session]) -> None:
+    export_report(factory, scenario.scope(), "zip", io.BytesIO(), who="cli", now=scenario.NOW)
+    engine = factory.kw["bind"]
+    assert isinstance(engine, Engine)
+    assert ledger.verify(engine).ok
