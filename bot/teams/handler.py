@@ -46,6 +46,7 @@ from bot.teams.translate import (
     private_reply_failed,
 )
 from routines.db import transaction
+from routines.people import person_key_for
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class TeamsBot(ActivityHandler):
             return
         if not await self._first_time(incoming, raw):
             return
-        email = await self._emails.lookup(turn_context)
+        email = await self._learn_email(turn_context, incoming.user_id)
         if email:
             incoming = replace(incoming, email=email)
         replies = await self._conversation.handle(incoming)
@@ -120,8 +121,28 @@ class TeamsBot(ActivityHandler):
             return
         stored = await self._references.remember(raw, self._clock())
         log.info("teams bot installed", extra={"references": stored, "personal": is_personal(raw)})
-        if self._welcome is not None and is_personal(raw):
-            await self._deliver(turn_context, list(self._welcome()))
+        if is_personal(raw):
+            installer = incoming_from_activity({**raw, "type": "message", "text": "install"})
+            if installer is not None:
+                await self._learn_email(turn_context, installer.user_id)
+            if self._welcome is not None:
+                await self._deliver(turn_context, list(self._welcome()))
+
+    async def _learn_email(self, turn_context: TurnContext, person: str) -> str | None:
+        """The sender's e-mail; the first time per process it goes into the people table,
+        so routines that name people by e-mail can find their Teams chat."""
+        sender_id = getattr(turn_context.activity.from_property, "id", None)
+        known_before = self._emails.knows(sender_id)
+        email = await self._emails.lookup(turn_context)
+        if email and not known_before:
+            now = self._clock()
+
+            def record() -> None:
+                with transaction(self._sessions) as session:
+                    person_key_for(session, PLATFORM, person, now, email=email)
+
+            await asyncio.to_thread(record)
+        return email
 
     async def on_members_removed_activity(
         self, members_removed: list[ChannelAccount], turn_context: TurnContext
@@ -191,12 +212,16 @@ class MemberEmails:
     Activities carry no e-mail address, but the routine catalogue may name people by
     one, and confirming a routine must match them; Teams' member lookup
     (GET /v3/conversations/{id}/members/{user}) knows it. Failures (the Emulator, a
-    missing permission) mean "unknown", never an error. Nothing here is stored.
+    missing permission) mean "unknown", never an error. The bot records a found
+    address in the people table (the one place for identities), nowhere else.
     """
 
     def __init__(self, limit: int = 10_000) -> None:
         self._known: dict[str, str | None] = {}
         self._limit = limit
+
+    def knows(self, user_id: str | None) -> bool:
+        return user_id in self._known
 
     async def lookup(self, turn_context: TurnContext) -> str | None:
         sender = turn_context.activity.from_property

@@ -324,6 +324,41 @@ async def test_a_notice_refused_as_forbidden_is_a_permanent_delivery_error(
     assert not raised.value.retryable
 
 
+ANNA_MEMBER = {"id": "29:anna", "aadObjectId": "aad-anna", "email": "Anna@Example.se"}
+
+
+async def test_a_notice_addressed_by_e_mail_reaches_someone_who_installed_the_bot(
+    teams_bot: TeamsBotServer,
+) -> None:
+    teams_bot.connector.members["29:anna"] = ANNA_MEMBER
+    install = message_activity(
+        teams_bot.connector.url, id="install-6", type="conversationUpdate", text=None
+    )
+    install["membersAdded"] = [install["recipient"]]
+    await teams_bot.send(install)
+    teams_bot.connector.clear()
+
+    delivered = await teams_bot.front_end.notifier.send(
+        Recipient("teams", "person", "anna@example.se"), NOTICE
+    )
+
+    post = only(teams_bot.connector.calls)
+    assert post.kind == "send" and post.conversation_id == "a:anna-personal"
+    assert delivered.conversation_id == "a:anna-personal"
+
+
+async def test_a_notice_addressed_by_e_mail_reaches_someone_seen_in_a_channel(
+    teams_bot: TeamsBotServer,
+) -> None:
+    teams_bot.connector.members["29:anna"] = ANNA_MEMBER
+    await teams_bot.send(channel_activity(teams_bot.connector.url, id=teams_bot.next_id()))
+    teams_bot.connector.clear()
+
+    await teams_bot.front_end.notifier.send(Recipient("teams", "person", "anna@example.se"), NOTICE)
+
+    assert [call.kind for call in teams_bot.connector.calls] == ["create", "send"]
+
+
 async def test_a_notice_to_someone_never_seen_is_a_permanent_delivery_error(
     teams_bot: TeamsBotServer,
 ) -> None:
