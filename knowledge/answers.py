@@ -23,7 +23,8 @@ from knowledge.search import Hit, LanguageIndex, SlotMatch
 MIN_COVERAGE = 0.6
 MIN_ANCHOR = 1.0  # Zipf difference: the word is ten times commoner here than in everyday text
 UNKNOWN_WEIGHT = 2.0  # a word the corpus never uses weighs as much as its rarest word
-FULL_KEYNESS = 3.0  # keyness at which a word counts fully (Zipf difference)
+EVERYDAY_WORD = 4.0  # Zipf frequency of a plainly everyday word (about 1 in 100,000 words)
+FULL_KEYNESS = 4.0  # keyness at which a word counts fully (Zipf difference)
 GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
 MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a match
 INCIDENTAL_FACTOR = 1.0  # a word only found in article bodies says less about the topic
@@ -52,12 +53,15 @@ class Thresholds:
     unknown_weight: float = UNKNOWN_WEIGHT
     incidental_factor: float = INCIDENTAL_FACTOR
     full_keyness: float = FULL_KEYNESS
+    generic_floor: float = GENERIC_FLOOR
 
     def _weight(self, slot: SlotMatch) -> float:
         if not slot.known:
-            return self.unknown_weight
+            # "lunch", "parkera": an everyday word the articles never use is strong evidence
+            # of another topic; a rare one is more likely a typo or jargon we lack
+            return self.unknown_weight * min(1.0, max(0.25, slot.everyday / EVERYDAY_WORD))
         # everyday words ("tomorrow", "vända") matter less than domain words, matched or not
-        domain = min(1.0, max(GENERIC_FLOOR, slot.keyness / self.full_keyness))
+        domain = min(1.0, max(self.generic_floor, slot.keyness / self.full_keyness))
         weight = slot.weight * domain
         return weight if slot.topical else weight * self.incidental_factor
 
@@ -72,10 +76,15 @@ class Thresholds:
     @staticmethod
     def anchor(hit: Hit) -> float:
         """Weight of the most telling word the article names in its title, tags or questions."""
-        return max(
+        strongest = max(
             (s.keyness for s in hit.slots if s.in_head and s.weight >= MIN_ANCHOR_IDF),
             default=0.0,
         )
+        # "what is personal data": words in every article cannot single one out, unless
+        # the question is nothing but an article's title words
+        if hit.slots and all(s.in_title for s in hit.slots):
+            strongest = max(strongest, min(s.keyness for s in hit.slots))
+        return strongest
 
     def accepts(self, hit: Hit) -> bool:
         return self.coverage(hit) >= self.min_coverage and self.anchor(hit) >= self.min_anchor

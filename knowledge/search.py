@@ -33,7 +33,7 @@ from knowledge import synonyms
 from knowledge.model import Article, Lang
 from knowledge.text import Analyzer, general_zipf, words
 
-FIELD_WEIGHTS = {"head": 2.0, "questions": 1.5, "body": 1.0}
+FIELD_WEIGHTS = {"title": 2.0, "tags": 1.5, "questions": 1.5, "body": 1.0}
 _MARKUP = re.compile(r"[#*_`>\[\]()]|\{\{[^}]*\}\}")
 
 
@@ -45,6 +45,7 @@ class Slot:
     terms: tuple[str, ...]
     known: bool
     probes: tuple[str, ...]  # surface words for everyday frequency; () for phrase synonyms
+    also: tuple[str, ...] = ()  # further terms that count as a match but do not rank
 
 
 class SlotMatch(NamedTuple):
@@ -58,6 +59,8 @@ class SlotMatch(NamedTuple):
     in_doc: bool  # this article has it anywhere
     in_head: bool  # this article names it in its title, tags or questions
     keyness: float = 0.0  # corpus Zipf minus everyday-language Zipf; > 0 means domain word
+    everyday: float = 0.0  # the word's Zipf frequency in everyday language
+    in_title: bool = False  # this article's title has it
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,20 @@ class LanguageIndex:
         retrievers: list[tuple[float, bm25s.BM25]] = []
         doc_terms: list[set[str]] = [set() for _ in self.articles]
         head_terms: list[set[str]] = [set() for _ in self.articles]
+        title_terms: list[set[str]] = [set() for _ in self.articles]
         counts: Counter[str] = Counter()
         for name, weight in FIELD_WEIGHTS.items():
-            tokens = [self.analyzer.index_terms(f[name]) for f in fields]
+            # a title names its topic as written: "personuppgiftsansvarig" is not a title
+            # about "personuppgifter", so titles are indexed without compound parts
+            compounds = name != "title"
+            tokens = [self.analyzer.index_terms(f[name], compounds) for f in fields]
             for i, terms in enumerate(tokens):
                 counts.update(terms)
                 doc_terms[i].update(terms)
                 if name != "body":
                     head_terms[i].update(terms)
+                if name == "title":
+                    title_terms[i].update(terms)
             if self.articles:
                 retriever = bm25s.BM25(k1=1.2, b=0.75)
                 retriever.index(tokens, show_progress=False)
@@ -94,6 +103,7 @@ class LanguageIndex:
         self._postings = _merged_postings(retrievers, len(self.articles))
         self._doc_terms = [frozenset(t) for t in doc_terms]
         self._head_terms = [frozenset(t) for t in head_terms]
+        self._title_terms = [frozenset(t) for t in title_terms]
         self._topical = frozenset().union(*self._head_terms)
         df = Counter(term for terms in self._doc_terms for term in terms)
         n = max(len(self.articles), 1)
@@ -105,7 +115,8 @@ class LanguageIndex:
     @staticmethod
     def _fields(article: Article) -> dict[str, str]:
         return {
-            "head": " ".join((article.title, *article.tags)),
+            "title": article.title,
+            "tags": " ".join(article.tags),
             "questions": " ".join(article.questions),
             "body": _MARKUP.sub(" ", article.body),
         }
@@ -126,7 +137,7 @@ class LanguageIndex:
                         terms = ()  # "boter": the synonym knows better than the stemmer ("bot")
             alternatives = tuple(dict.fromkeys((*extra, *terms)))
             known = known or any(t in self._weight for t in extra)
-            slots.append(Slot(word, alternatives, known, query_word.probes))
+            slots.append(Slot(word, alternatives, known, query_word.probes, query_word.also))
             if extra:
                 covered.update(span for span, span_words, _ in found if word in span_words)
         for span, _, canonical in found:
@@ -148,15 +159,19 @@ class LanguageIndex:
         if not slot.probes:
             return corpus
         if len(slot.probes) == 1:
-            return corpus - general_zipf(slot.probes[0], self.lang)
+            return corpus - self._everyday(slot.probes[0])
         stem = self.analyzer.stem
-        return min(
-            self._zipf.get(stem(part), 0.0) - general_zipf(part, self.lang) for part in slot.probes
-        )
+        return min(self._zipf.get(stem(part), 0.0) - self._everyday(part) for part in slot.probes)
+
+    def _everyday(self, word: str) -> float:
+        """Everyday frequency of a word or of its stem, whichever is commoner: "allowance"
+        is matched through "allow", so it is as generic as "allow" here."""
+        return max(general_zipf(word, self.lang), general_zipf(self.analyzer.stem(word), self.lang))
 
     def _slot_weight(self, slot: Slot) -> float:
+        """The idf of the most specific term the word may match ("dpo" -> "dpo", not "data")."""
         weights = [self._weight[t] for t in slot.terms if t in self._weight]
-        return weights[0] if slot.known and weights else 0.0
+        return max(weights) if slot.known and weights else 0.0
 
     def search(self, question: str, k: int = 4) -> list[Hit]:
         """The best `k` articles with their confidence features, best first."""
@@ -174,11 +189,12 @@ class LanguageIndex:
         best = best[np.argsort(-scores[best])]
         static = [
             (
-                slot.terms,
+                slot.terms + slot.also,
                 self._slot_weight(slot),
                 slot.known,
-                any(t in self._topical for t in slot.terms),
+                any(t in self._topical for t in slot.terms + slot.also),
                 self._keyness(slot),
+                self._everyday(slot.word) if slot.probes else 0.0,
             )
             for slot in slots
         ]
@@ -187,6 +203,7 @@ class LanguageIndex:
             if scores[index] <= 0:
                 break
             terms, head = self._doc_terms[index], self._head_terms[index]
+            title = self._title_terms[index]
             matches = tuple(
                 SlotMatch(
                     weight,
@@ -195,8 +212,10 @@ class LanguageIndex:
                     not terms.isdisjoint(slot_terms),
                     not head.isdisjoint(slot_terms),
                     keyness,
+                    everyday,
+                    not title.isdisjoint(slot_terms),
                 )
-                for slot_terms, weight, known, topical, keyness in static
+                for slot_terms, weight, known, topical, keyness, everyday in static
             )
             hits.append(Hit(self.articles[index], float(scores[index]), matches))
         return hits

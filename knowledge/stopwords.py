@@ -9,6 +9,7 @@ from __future__ import annotations
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
 
 _EXTRA_SV = """
+    annan annat andra någonting nånting grej grejer sak saker
     alltså bara behöver borde bör dej dit där då eftersom egentligen ens era fanns fick
     finns fråga frågar får gjorde gjort gör göra hej hen henom hens hit hos ifall in ju just
     kolla kommer liksom lite man mej måste nog någon något nån nåt också ok okej sa sagt sej
@@ -16,6 +17,7 @@ _EXTRA_SV = """
     våran vårat även
 """
 _EXTRA_EN = """
+    else somebody anybody thing things stuff kind sort
     a about above actually after again against all also am an and any anyone anything are as
     ask asked asks at be because been before being below between both but by can cant could
     did do does doesnt doing done dont down during each even ever few for from further get

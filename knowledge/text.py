@@ -27,7 +27,7 @@ STEMMER_NAMES = {"sv": "swedish", "en": "english"}
 
 _FOLD = str.maketrans("åäöéèüæøà", "aaoeeuaoa")
 MIN_PART = 3  # shortest compound part; shorter "parts" are mostly accidental substrings
-MIN_FUZZY = 6  # words shorter than this are not spell-corrected (too many neighbours)
+MIN_FUZZY = 5  # words shorter than this are not spell-corrected (too many neighbours)
 MAX_TYPO_ZIPF = 2.5  # a word this common in everyday language is not a misspelling
 
 
@@ -69,6 +69,7 @@ class QueryWord:
     terms: tuple[str, ...]  # index terms (stems) to look up
     known: bool  # the corpus has it, directly, as compound parts or as a corrected spelling
     probes: tuple[str, ...]  # surface words whose everyday frequency says how generic it is
+    also: tuple[str, ...] = ()  # parts of a known compound: count as a match, not for ranking
 
 
 @dataclass
@@ -104,11 +105,13 @@ class Analyzer:
             stem = self.stem(word)
             self._folded.setdefault(fold(word), stem)
             self._folded.setdefault(fold(stem), stem)
-        for stem in sorted(self._known_stems):
-            if len(stem) >= MIN_FUZZY - 1:
-                for variant in _deletes(stem):
+        # one-edit neighbours of every corpus word and stem, mapped to the stem
+        for word in sorted(self._known_words | self._known_stems):
+            if len(word) >= MIN_FUZZY - 1:
+                stem = self.stem(word)
+                self._edits.setdefault(word, stem)
+                for variant in _deletes(word):
                     self._edits.setdefault(variant, stem)
-                self._edits.setdefault(stem, stem)
         for cache in (self.split_compound, self.query_term, self.expand_word):
             cache.cache_clear()
 
@@ -141,8 +144,10 @@ class Analyzer:
                     return (head, *deeper)
         return ()
 
-    def index_terms(self, text: str) -> list[str]:
-        """Stems of a document's words plus the stems of compound parts."""
+    def index_terms(self, text: str, compounds: bool = True) -> list[str]:
+        """Stems of a document's words plus (unless told not to) compound parts' stems."""
+        if not compounds:
+            return [self.stem(word) for word in self.content_words(text)]
         expand = self.expand_word
         return [term for word in self.content_words(text) for term in expand(word)]
 
@@ -151,30 +156,41 @@ class Analyzer:
         return (self.stem(word), *(self.stem(p) for p in parts if p not in self.stopwords))
 
     # --- query side ------------------------------------------------------------------------
-    def _query_term(self, word: str) -> QueryWord:
+    def _query_term(self, word: str, hyphen_parts: tuple[str, ...] = ()) -> QueryWord:
         stem = self.stem(word)
+        parts = hyphen_parts or self.split_compound(word)
+        parts = tuple(p for p in parts if p not in self.stopwords and self._is_part(p))
+        part_stems = tuple(self.stem(p) for p in parts)
         if stem in self._known_stems:
-            return QueryWord(word, (stem,), True, (word,))
-        parts = tuple(p for p in self.split_compound(word) if p not in self.stopwords)
-        if parts:
-            return QueryWord(word, tuple(self.stem(p) for p in parts), True, parts)
+            # a known compound also matches articles that use its parts ("raderingsbegäran")
+            also = tuple(t for t in part_stems if t != stem)
+            return QueryWord(word, (stem,), True, (word,), also)
+        whole = hyphen_parts or self.split_compound(word)
+        if parts and len(parts) == len([p for p in whole if p not in self.stopwords]):
+            return QueryWord(word, part_stems, True, parts)
         if general_zipf(word, self.lang) < MAX_TYPO_ZIPF:
             folded = self._folded.get(fold(word)) or self._folded.get(fold(stem))
             if folded:
                 return QueryWord(word, (folded,), True, (word,))
-            if len(stem) >= MIN_FUZZY:
-                for candidate in (stem, *sorted(_deletes(stem))):
+            if len(word) >= MIN_FUZZY:
+                for candidate in (word, stem, *sorted(_deletes(word) | _deletes(stem))):
                     match = self._edits.get(candidate)
                     if match:
                         return QueryWord(word, (match,), True, (word,))
         return QueryWord(word, (stem,), False, (word,))
 
     def query_terms(self, text: str) -> list[QueryWord]:
-        """Each distinct content word of a question with the index terms it may match."""
+        """Each distinct content word of a question with the index terms it may match.
+
+        A hyphenated word ("usb-sticka") is one word here, split at its hyphens when the
+        joined form is unknown, so it is not counted two or three times."""
         seen: set[str] = set()
         out: list[QueryWord] = []
-        for word in self.content_words(text):
-            if word not in seen:
-                seen.add(word)
-                out.append(self.query_term(word))
+        for token in WORD.findall(unicodedata.normalize("NFC", text).lower()):
+            word = token.replace("-", "")
+            if word in seen or word in self.stopwords or len(word) < 2:
+                continue
+            seen.add(word)
+            hyphen_parts = tuple(p for p in token.split("-") if p) if "-" in token else ()
+            out.append(self.query_term(word, hyphen_parts))
         return out

@@ -32,18 +32,25 @@ def test_dev_set_accuracy_is_at_least_95_percent(
     assert report.correct / report.total >= 0.95, report.failures
 
 
-def calibration(answerer: Answerer) -> EvalReport:
-    return evaluate(answerer, read_cases(DATA / "calibration.jsonl"))
+QUESTION_SETS = ["calibration.jsonl", "holdout.jsonl"]
+_reports: dict[str, EvalReport] = {}
 
 
-def test_calibration_set_off_topic_questions_are_mostly_refused(
-    shipped_answerer: Answerer,
+def report_for(name: str, answerer: Answerer) -> EvalReport:
+    if name not in _reports:
+        _reports[name] = evaluate(answerer, read_cases(DATA / name))
+    return _reports[name]
+
+
+@pytest.mark.parametrize("name", QUESTION_SETS)
+def test_off_topic_questions_are_mostly_refused(name: str, shipped_answerer: Answerer) -> None:
+    """Regression guard for the threshold; docs/performance.md says how it was chosen
+    (on calibration.jsonl; holdout.jsonl was written afterwards and never tuned on)."""
+    assert report_for(name, shipped_answerer).fallback_accuracy >= 0.85
+
+
+@pytest.mark.parametrize("name", QUESTION_SETS)
+def test_on_topic_questions_are_mostly_answered_correctly(
+    name: str, shipped_answerer: Answerer
 ) -> None:
-    """Regression guard for the threshold: see docs/performance.md for the chosen point."""
-    assert calibration(shipped_answerer).fallback_accuracy >= 0.85
-
-
-def test_calibration_set_on_topic_questions_are_mostly_answered_correctly(
-    shipped_answerer: Answerer,
-) -> None:
-    assert calibration(shipped_answerer).answerable_accuracy >= 0.85
+    assert report_for(name, shipped_answerer).answerable_accuracy >= 0.85
