@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -159,6 +160,15 @@ async def test_a_repeated_activity_is_answered_once(teams_bot: TeamsBotServer) -
     second = await teams_bot.send(activity)
     assert len(first) == 1
     assert second == []
+
+
+async def test_the_same_activity_arriving_twice_at_once_is_answered_once(
+    teams_bot: TeamsBotServer,
+) -> None:
+    activity = message_activity(teams_bot.connector.url, id="racing", text="hjälp")
+    statuses = await asyncio.gather(teams_bot.post(activity), teams_bot.post(activity))
+    assert [status for status, _ in statuses] == [200, 200]
+    assert len(teams_bot.connector.calls) == 1
 
 
 class _UpdatingFeature:
