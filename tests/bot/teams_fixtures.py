@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,31 @@ def install_activity(service_url: str, **overrides: Any) -> dict[str, Any]:
     }
     base.update(overrides)
     return base
+
+
+# --- reading what the bot sent -------------------------------------------------------------
+
+
+def card_text(card: Mapping[str, Any] | None) -> str:
+    """Every TextBlock text and fact on a card, one string, for `in` checks."""
+    assert card is not None, "expected an Adaptive Card"
+    parts: list[str] = []
+    for element in card.get("body", []):
+        if element.get("type") == "TextBlock":
+            parts.append(element["text"])
+        for fact in element.get("facts", []):
+            parts.append(f"{fact['title']}: {fact['value']}")
+    return "\n".join(parts)
+
+
+def action_ids(card: Mapping[str, Any] | None) -> list[str]:
+    assert card is not None, "expected an Adaptive Card"
+    return [action["data"]["action_id"] for action in card.get("actions", []) if "data" in action]
+
+
+def only(calls: Sequence[Any]) -> Any:
+    assert len(calls) == 1, calls
+    return calls[0]
 
 
 @dataclass
