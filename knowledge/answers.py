@@ -27,7 +27,6 @@ EVERYDAY_WORD = 4.0  # Zipf frequency of a plainly everyday word (about 1 in 100
 FULL_KEYNESS = 4.0  # keyness at which a word counts fully (Zipf difference)
 GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
 MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a match
-INCIDENTAL_FACTOR = 1.0  # a word only found in article bodies says less about the topic
 RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
 RERANK_FLOOR = 0.25  # how much BM25 alone counts against coverage in the re-ranking
 MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
@@ -51,7 +50,6 @@ class Thresholds:
     min_coverage: float = MIN_COVERAGE
     min_anchor: float = MIN_ANCHOR
     unknown_weight: float = UNKNOWN_WEIGHT
-    incidental_factor: float = INCIDENTAL_FACTOR
     full_keyness: float = FULL_KEYNESS
     generic_floor: float = GENERIC_FLOOR
 
@@ -61,13 +59,15 @@ class Thresholds:
             # of another topic; a rare one is more likely a typo or jargon we lack
             return self.unknown_weight * min(1.0, max(0.25, slot.everyday / EVERYDAY_WORD))
         # everyday words ("tomorrow", "vända") matter less than domain words, matched or not
-        domain = min(1.0, max(self.generic_floor, slot.keyness / self.full_keyness))
-        weight = slot.weight * domain
-        return weight if slot.topical else weight * self.incidental_factor
+        return slot.weight * min(1.0, max(self.generic_floor, slot.keyness / self.full_keyness))
 
-    def coverage(self, hit: Hit) -> float:
+    def weights(self, hit: Hit) -> list[float]:
+        """Each question word's weight; the same for every hit of one question."""
+        return [self._weight(s) for s in hit.slots]
+
+    def coverage(self, hit: Hit, weights: list[float] | None = None) -> float:
         """Weighted share of the question's meaningful words that the article has, 0..1."""
-        weights = [self._weight(s) for s in hit.slots]
+        weights = weights if weights is not None else self.weights(hit)
         total = sum(weights)
         if total <= 0:
             return 0.0
@@ -86,8 +86,9 @@ class Thresholds:
             strongest = max(strongest, min(s.keyness for s in hit.slots))
         return strongest
 
-    def accepts(self, hit: Hit) -> bool:
-        return self.coverage(hit) >= self.min_coverage and self.anchor(hit) >= self.min_anchor
+    def accepts(self, hit: Hit, coverage: float | None = None) -> bool:
+        coverage = coverage if coverage is not None else self.coverage(hit)
+        return coverage >= self.min_coverage and self.anchor(hit) >= self.min_anchor
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,13 @@ class Answerer:
             other = self._indices[_other(lang)].search(question, k=RERANK_DEPTH)
             hits.extend(h for h in other if h.article.id in missing)
         t = self.thresholds
-        ranked = [Ranked(h, t.coverage(h), t.accepts(h)) for h in hits]
+        ranked = []
+        weights: dict[str, list[float]] = {}  # per index: each analyses the question its way
+        for hit in hits:
+            if hit.article.lang not in weights:
+                weights[hit.article.lang] = t.weights(hit)
+            coverage = t.coverage(hit, weights[hit.article.lang])
+            ranked.append(Ranked(hit, coverage, t.accepts(hit, coverage)))
         # BM25 ranks by term statistics; an article that covers *all* of the question's
         # meaningful words should beat one that scores high on a few of them.
         ranked.sort(

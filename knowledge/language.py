@@ -170,7 +170,7 @@ _EN = frozenset(
         "right",
     ]
 )
-_SWEDISH_LETTERS = frozenset("åäö")
+_SWEDISH_LETTER = re.compile(r"\b\w*[åäö]\w*\b")
 
 
 def guess_language(text: str) -> Lang | None:
@@ -179,7 +179,7 @@ def guess_language(text: str) -> Lang | None:
     sv = sum(1 for t in tokens if t in _SV)
     en = sum(1 for t in tokens if t in _EN)
     # å/ä/ö are strong evidence for Swedish (a name like "Åsa" in English is rare in a question)
-    sv += 2 * sum(1 for t in tokens if _SWEDISH_LETTERS & set(t))
+    sv += 2 * len(_SWEDISH_LETTER.findall(" ".join(t for t in tokens if not t.isascii())))
     if sv == en:
         return None
     return "sv" if sv > en else "en"

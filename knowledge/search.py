@@ -55,7 +55,6 @@ class SlotMatch(NamedTuple):
 
     weight: float  # normalised idf of the word's best term, 0..1 (0 when unknown)
     known: bool  # the corpus has the word (directly, as compound parts, or via a synonym)
-    topical: bool  # some article names it in its title, tags or questions
     in_doc: bool  # this article has it anywhere
     in_head: bool  # this article names it in its title, tags or questions
     keyness: float = 0.0  # corpus Zipf minus everyday-language Zipf; > 0 means domain word
@@ -104,7 +103,6 @@ class LanguageIndex:
         self._doc_terms = [frozenset(t) for t in doc_terms]
         self._head_terms = [frozenset(t) for t in head_terms]
         self._title_terms = [frozenset(t) for t in title_terms]
-        self._topical = frozenset().union(*self._head_terms)
         df = Counter(term for terms in self._doc_terms for term in terms)
         n = max(len(self.articles), 1)
         top = math.log(1 + (n - 1 + 0.5) / 1.5)
@@ -192,7 +190,6 @@ class LanguageIndex:
                 slot.terms + slot.also,
                 self._slot_weight(slot),
                 slot.known,
-                any(t in self._topical for t in slot.terms + slot.also),
                 self._keyness(slot),
                 self._everyday(slot.word) if slot.probes else 0.0,
             )
@@ -208,14 +205,13 @@ class LanguageIndex:
                 SlotMatch(
                     weight,
                     known,
-                    topical,
                     not terms.isdisjoint(slot_terms),
                     not head.isdisjoint(slot_terms),
                     keyness,
                     everyday,
                     not title.isdisjoint(slot_terms),
                 )
-                for slot_terms, weight, known, topical, keyness, everyday in static
+                for slot_terms, weight, known, keyness, everyday in static
             )
             hits.append(Hit(self.articles[index], float(scores[index]), matches))
         return hits
