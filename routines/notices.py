@@ -119,8 +119,10 @@ def render(
         days = (today - occurrence.due_date).days
         lines.append(t(lang, "escalation", title=title, days=days, due=due))
         lines.append(f"*{t(lang, 'missing')}:* " + (", ".join(missing) or t(lang, "nobody")))
-    else:
+    else:  # reminders repeat what counts as done: the post may be long scrolled away
         lines.append(t(lang, kind, title=title, due=due))
+        if routine.description:
+            lines.append(f"*{t(lang, 'done_when')}:* {routine.text(routine.description, lang)}")
     if routine.gdpr:
         lines.append(f"*{t(lang, 'why')}:* {gdpr_refs(routine)}")
     lines.append(f"*{t(lang, 'due')}:* {due}")
