@@ -1,0 +1,55 @@
+"""The alembic migrations are the schema: they match the models and make the ledger append-only."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from bot.database import current_revision, head_revision, import_models, upgrade
+from routines.db import Base, make_engine
+
+
+@pytest.fixture
+def migrated(database_url: str) -> Engine:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    return engine
+
+
+def test_upgrade_reaches_the_newest_revision(migrated: Engine) -> None:
+    assert current_revision(migrated) == head_revision()
+
+
+def test_migrated_schema_matches_the_models(migrated: Engine) -> None:
+    import_models()
+    with migrated.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_twice_is_a_no_op(migrated: Engine) -> None:
+    upgrade(migrated)
+    assert current_revision(migrated) == head_revision()
+
+
+def test_migrated_ledger_starts_at_the_genesis_head(migrated: Engine) -> None:
+    with migrated.connect() as conn:
+        seq, head = conn.execute(text("SELECT seq, hash FROM ledger_head")).one()
+    assert (seq, head) == (0, "0" * 64)
+
+
+def test_migrated_ledger_rejects_update_and_delete(migrated: Engine) -> None:
+    with migrated.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ledger_entries (seq, event, payload, prev_hash, hash, created_at) "
+                "VALUES (1, 'test', '{}', :z, :h, CURRENT_TIMESTAMP)"
+            ),
+            {"z": "0" * 64, "h": "1" * 64},
+        )
+    for statement in ("UPDATE ledger_entries SET payload = '[]'", "DELETE FROM ledger_entries"):
+        with pytest.raises(DBAPIError, match="append-only"), migrated.begin() as conn:
+            conn.execute(text(statement))
