@@ -33,6 +33,8 @@ from knowledge import synonyms
 from knowledge.model import Article, Lang
 from knowledge.text import Analyzer, general_zipf, words
 
+# words naming the knowledge base's subject itself: they rank, but are no evidence either way
+SUBJECT_WORDS = frozenset({"gdpr", "dataskyddsförordningen", "dataskyddsförordning"})
 FIELD_WEIGHTS = {"title": 2.0, "tags": 1.5, "questions": 1.5, "body": 1.0}
 _MARKUP = re.compile(r"[#*_`>\[\]()]|\{\{[^}]*\}\}")
 
@@ -167,6 +169,8 @@ class LanguageIndex:
         return max(general_zipf(word, self.lang), general_zipf(self.analyzer.stem(word), self.lang))
 
     def _slot_weight(self, slot: Slot) -> float:
+        if slot.word in SUBJECT_WORDS:
+            return 0.0  # every article is about the GDPR: saying so adds nothing
         """The idf of the most specific term the word may match ("dpo" -> "dpo", not "data")."""
         weights = [self._weight[t] for t in slot.terms if t in self._weight]
         return max(weights) if slot.known and weights else 0.0

@@ -54,7 +54,20 @@ _SV: tuple[tuple[str, str], ...] = (
     (r"\bspela(?:r|s|de)? in\b", "inspelning"),
     (r"\bdela skärm\w*|\bclean desk\b|\brent skrivbord\b", "skärmdelning"),
     (r"\bnyhetsbrev\w*|\breklam\w*|\bsäljsamtal\w*|\bspam\b", "direktmarknadsföring"),
-    (r"\bflytta\w* (?:sina |mina |hans |hennes )?(?:uppgifter|data)\b", "dataportabilitet"),
+    (
+        r"\bflytta\w* (?:sina |mina |hans |hennes )?(?:uppgifter|data)\b"
+        r"|\bflytta\w*\b.*\b(?:annat företag|annan leverantör|konkurrent)\w*",
+        "dataportabilitet",
+    ),
+    (r"\bdataincident\w*|\bsäkerhetsincident\w*|\bdataläck\w*", "personuppgiftsincident"),
+    (r"\bbesvara\w*|\båterkoppla\w*|\bsvara\b", "svar besvara"),
+    (r"\bsäkert\b|\btryggt\b", "säker"),
+    (r"\bfå tag på\b|\bnå\b|\bkontakta\w*", "kontakt kontakta"),
+    (
+        r"\b(?:bryter|bryta|bröt|brutit|brott) (?:mot )?(?:gdpr|lagen|reglerna|dataskydd\w*)\b"
+        r"|\böverträd\w*",
+        "sanktionsavgift överträdelse",
+    ),
     (r"\bkontrollera vem\b|\bbank-?id\b|\bär (?:det|hen|han|hon) verkligen\b", "identitet"),
 )
 
@@ -89,6 +102,14 @@ _EN: tuple[tuple[str, str], ...] = (
     (r"\brecord(?:ed|ing|ings)? (?:the |our )?(?:phone )?calls?\b", "call recording"),
     (r"\bnewsletters?\b|\bspam\b|\bsales calls?\b|\bunsubscrib\w*", "direct marketing"),
     (r"\bmove (?:his|her|their|my) data\b|\btake (?:his|her|their|my) data\b", "portability"),
+    (r"\brepl(?:y|ies|ied|ying)\b|\brespon(?:d|ds|ded|ding|se)\b", "answer respond"),
+    (r"\bsafe(?:ly)?\b", "secure securely"),
+    (r"\bget in touch\b|\breach\b|\bcontact\w*", "contact"),
+    (
+        r"\b(?:break|breaks|breaking|broke|violat\w*|infring\w*) (?:the )?(?:gdpr|law|rules)\b"
+        r"|\binfringement\w*",
+        "fine infringement",
+    ),
     (r"\bwho (?:i am|i'm) talking to\b|\bcaller is (?:really )?who\b", "identity"),
 )
 
