@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -330,55 +329,39 @@ def _verdict(m: Measure) -> str:
     return "ok" if ok else ("FAILED" if m.exit_code else "over target")
 
 
+BEGIN = "<!-- bench/evidence.py results: begin -->"
+END = "<!-- bench/evidence.py results: end -->"
+
+
 def table(results: list[Result]) -> list[str]:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    machine = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     lines = [
-        "| database | ledger entries | command | wall (s) | CPU (s) | peak RSS (MB) | exit "
-        "| vs. target |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+        "| date (UTC) | machine | database | ledger entries | command | wall (s) | CPU (s) "
+        "| peak RSS (MB) |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: | ---: |",
     ]
     for r in results:
         for m in (r.report, r.verify):
             lines.append(
-                f"| {r.database} | {r.entries:,} | `{m.command}` | {m.seconds:.2f} | "
-                f"{m.cpu_seconds:.2f} | {m.peak_mb:.0f} | {m.exit_code} | {_verdict(m)} |"
+                f"| {stamp} | {machine} | {r.database} | {r.entries:,} | `{m.command}` | "
+                f"{m.seconds:.1f} | {m.cpu_seconds:.1f} | {m.peak_mb:.0f} |"
             )
+            machine = "same run"
     return lines
 
 
 def record(results: list[Result]) -> None:
-    """Replace this benchmark's section of docs/performance.md; keep everyone else's."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = [
-        SECTION,
-        "",
-        f"`bench/evidence.py`, {stamp}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end. "
-        f"Target: each command <= {TARGET_SECONDS:.0f} s and "
-        f"<= {TARGET_MB:.0f} MB peak RSS (measured per subprocess with wait4).",
-        f"{ENTRIES_PER_OCCURRENCE} ledger entries per occurrence (created, reminder, "
-        "re-reminder, confirmation/not-applicable/escalation); the report covers every "
-        f"occurrence ({results[0].entries // ENTRIES_PER_OCCURRENCE:,} detail rows, one "
-        "assignee each); verify checks the whole chain against "
-        "the head hash. Data is bulk-generated (executemany on SQLite, COPY on PostgreSQL).",
-        "",
-        *table(results),
-        "",
-        *[
-            f"- {r.database}: generating took {r.generate_seconds:.1f} s; "
-            f"CSV {r.report_bytes / 1e6:.0f} MB"
-            for r in results
-        ],
-        "",
-    ]
+    """Replace the results table in docs/performance.md; keep every other word there."""
+    block = "\n".join([BEGIN, *table(results), END])
     existing = PERFORMANCE_MD.read_text("utf-8") if PERFORMANCE_MD.exists() else "# Performance\n"
-    if SECTION in existing:
-        before, _, rest = existing.partition(SECTION)
-        following = rest.find("\n## ")
-        after = rest[following + 1 :] if following >= 0 else ""
-        updated = before + "\n".join(body) + ("\n" + after if after else "")
+    if BEGIN in existing and END in existing:
+        head, _, rest = existing.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        updated = head + block + tail
     else:
-        updated = existing.rstrip("\n") + "\n\n" + "\n".join(body)
-    PERFORMANCE_MD.parent.mkdir(parents=True, exist_ok=True)
+        intro = f"`bench/evidence.py`: {ENTRIES_PER_OCCURRENCE} ledger entries per occurrence."
+        updated = existing.rstrip("\n") + f"\n\n{SECTION}\n\n{intro}\n\n{block}\n"
     PERFORMANCE_MD.write_text(updated, "utf-8")
 
 
@@ -397,8 +380,7 @@ def main() -> int:
             for m in (result.report, result.verify):
                 print(
                     f"[{database}] {m.command}: {m.seconds:.2f} s wall, {m.cpu_seconds:.2f} s CPU, "
-                    f"peak RSS {m.peak_mb:.0f} MB, "
-                    f"exit {m.exit_code} ({_verdict(m)})",
+                    f"peak RSS {m.peak_mb:.0f} MB, exit {m.exit_code} ({_verdict(m)})",
                     flush=True,
                 )
     print("\n".join(table(results)))
