@@ -13,12 +13,12 @@ merges them in Python: sequential reads, constant memory. People (names) are a d
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from itertools import chain
 from typing import Any, Final, NamedTuple
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import Connection, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from routines import models as m
@@ -106,6 +106,36 @@ def _moment(text: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _driver_rows(conn: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
+    """Run a Core statement on the driver's own cursor, in the session's transaction.
+
+    A report reads every row of four streams; SQLAlchemy's result layer was a quarter
+    of the cost per row. PostgreSQL gets a server-side cursor (constant memory).
+    """
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    if conn.dialect.name == "postgresql":
+        cursor = dbapi.cursor(name=f"report_{secrets.token_hex(4)}")
+        cursor.itersize = _BATCH
+        cursor.execute(str(compiled), params)
+    else:
+        cursor = dbapi.cursor()
+        positional = [params[name] for name in compiled.positiontup or ()]
+        cursor.execute(str(compiled), [_sqlite_value(v) for v in positional])
+    try:
+        while batch := cursor.fetchmany(_BATCH):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def _sqlite_value(value: Any) -> Any:
+    # What SQLAlchemy's Date type stores on SQLite (the driver's date adapter is deprecated).
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
     """Stream the evidence rows of the scope in occurrence order."""
     o, a, c, entry = m.Occurrence, m.OccurrenceAssignee, m.Confirmation, LedgerEntry
@@ -114,11 +144,10 @@ def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
         return
     low, high = bounds
 
-    # Core results on the session's connection: the ORM's per-row machinery is not needed.
-    conn = session.connection().execution_options(stream_results=True, yield_per=_BATCH)
+    conn = session.connection()
 
     def rows(stmt: Any) -> Iterator[Any]:
-        return chain.from_iterable(conn.execute(stmt).partitions())
+        return _driver_rows(conn, stmt)
 
     def stream(stmt: Any) -> _Stream:
         return _Stream(rows(stmt))
