@@ -23,6 +23,8 @@ from knowledge.search import Hit, LanguageIndex, SlotMatch
 MIN_COVERAGE = 0.6
 MIN_ANCHOR = 1.0  # Zipf difference: the word is ten times commoner here than in everyday text
 UNKNOWN_WEIGHT = 2.0  # a word the corpus never uses weighs as much as its rarest word
+FUNCTION_LIKE = 5.5  # Zipf of the commonest words ("gick", "went"); unknown ones say little
+UNKNOWN_FUNCTION_LIKE_WEIGHT = 0.1
 EVERYDAY_WORD = 4.0  # Zipf frequency of a plainly everyday word (about 1 in 100,000 words)
 FULL_KEYNESS = 4.0  # keyness at which a word counts fully (Zipf difference)
 GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
@@ -57,6 +59,8 @@ class Thresholds:
         if not slot.known:
             # "lunch", "parkera": an everyday word the articles never use is strong evidence
             # of another topic; a rare one is more likely a typo or jargon we lack
+            if slot.everyday >= FUNCTION_LIKE:
+                return UNKNOWN_FUNCTION_LIKE_WEIGHT  # "gick", "went": all but a stop word
             return self.unknown_weight * min(1.0, max(0.25, slot.everyday / EVERYDAY_WORD))
         # everyday words ("tomorrow", "vända") matter less than domain words, matched or not
         return slot.weight * min(1.0, max(self.generic_floor, slot.keyness / self.full_keyness))

@@ -27,6 +27,8 @@ STEMMER_NAMES = {"sv": "swedish", "en": "english"}
 
 _FOLD = str.maketrans("åäöéèüæøà", "aaoeeuaoa")
 MIN_PART = 3  # shortest compound part; shorter "parts" are mostly accidental substrings
+DEFINITE_ENDINGS = ("et", "en", "t", "n")  # checked against the corpus, never blindly
+MIN_DEFINITE_BASE = 4
 MIN_FUZZY = 5  # words shorter than this are not spell-corrected (too many neighbours)
 MAX_TYPO_ZIPF = 2.5  # a word this common in everyday language is not a misspelling
 
@@ -83,14 +85,50 @@ class Analyzer:
     _known_stems: set[str] = field(default_factory=set, repr=False)
     _folded: dict[str, str] = field(default_factory=dict, repr=False)
     _edits: dict[str, str] = field(default_factory=dict, repr=False)
+    _raw_known: set[str] = field(default_factory=set, repr=False)
+    _canon: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.stopwords = STOPWORDS[self.lang]
         self._stemmer = Stemmer.Stemmer(STEMMER_NAMES[self.lang])
-        self.stem = lru_cache(maxsize=200_000)(self._stemmer.stemWord)
+        self._raw_stem = lru_cache(maxsize=200_000)(self._stemmer.stemWord)
+        self.stem = lru_cache(maxsize=200_000)(self._canonical_stem)
         self.split_compound = lru_cache(maxsize=200_000)(self._split_compound)
         self.query_term = lru_cache(maxsize=50_000)(self._query_term)
         self.expand_word = lru_cache(maxsize=200_000)(self._expand_word)
+
+    # --- stems -----------------------------------------------------------------------------
+    def _strip_definite(self, word: str) -> str | None:
+        """The corpus stem under a Swedish definite ending Snowball leaves on short stems
+        ("lösenordet", "mejlet", "kontot" -> "lösenord", "mejl", "konto"), or None."""
+        for ending in DEFINITE_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_DEFINITE_BASE:
+                base = self._raw_stem(word[: -len(ending)])
+                if base in self._raw_known:
+                    return base
+        return None
+
+    def _learn_definite_forms(self) -> None:
+        if self.lang != "sv":
+            return
+        self._raw_known = {self._raw_stem(w) for w in self._known_words}
+        for word in self._known_words:
+            raw = self._raw_stem(word)
+            base = self._strip_definite(word)
+            if base is not None and base != raw:
+                self._canon[raw] = base
+        self.stem.cache_clear()
+
+    def _canonical_stem(self, word: str) -> str:
+        raw = self._raw_stem(word)
+        if self.lang != "sv" or not self._raw_known:
+            return raw
+        if raw in self._canon:
+            return self._canon[raw]
+        if raw in self._raw_known:
+            return raw
+        base = self._strip_definite(word)
+        return self._canon.get(base, base) if base is not None else raw
 
     # --- corpus side -----------------------------------------------------------------------
     def content_words(self, text: str) -> list[str]:
@@ -100,6 +138,7 @@ class Analyzer:
         """Record the corpus vocabulary used for compound splitting and spelling fallbacks."""
         for text in texts:
             self._known_words.update(self.content_words(text))
+        self._learn_definite_forms()
         self._known_stems = {self.stem(w) for w in self._known_words}
         for word in sorted(self._known_words, key=len):
             stem = self.stem(word)
