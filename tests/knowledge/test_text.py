@@ -60,3 +60,14 @@ def test_a_common_everyday_word_is_not_treated_as_a_misspelling(swedish: Analyze
 
 def test_stop_words_are_not_content(swedish: Analyzer) -> None:
     assert swedish.content_words("hur gör jag med registerutdrag") == ["registerutdrag"]
+
+
+def test_a_definite_form_snowball_leaves_maps_to_the_corpus_stem() -> None:
+    analyzer = Analyzer("sv")
+    analyzer.learn(["Dela aldrig ditt lösenord. Skicka inte mejl med personnummer."])
+    assert analyzer.query_term("lösenordet").terms == (analyzer.stem("lösenord"),)
+    assert analyzer.query_term("mejlet").terms == (analyzer.stem("mejl"),)
+
+
+def test_a_hyphenated_question_word_is_one_word(swedish: Analyzer) -> None:
+    assert [q.word for q in swedish.query_terms("registerutdrag-avtal")] == ["registerutdragavtal"]
