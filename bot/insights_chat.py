@@ -31,7 +31,7 @@ MAX_DAYS = 3650
 
 _TEXT = {
     "sv": {
-        "help": "`insikter [dagar|datum]` – obesvarade frågor, 👎 och svarsfrekvens "
+        "help": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och svarsfrekvens "
         "(dataskyddsansvariga och artikelägare)",
         "refused": "Insikterna är bara för dataskyddsansvariga och kunskapsbankens ägare. "
         "Be dataskyddsombudet om de behöver delas med dig.",
@@ -39,7 +39,7 @@ _TEXT = {
         "`insikter 2027-01-01`.",
     },
     "en": {
-        "help": "`insights [days|date]` – unanswered questions, 👎 and answer rates "
+        "help": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
         "(compliance officers and article owners)",
         "refused": "Insights are for compliance officers and knowledge-base owners only. "
         "Ask the data protection officer if they should be shared with you.",

@@ -46,7 +46,15 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "botbuilder", "msrest", "aiohttp.access", "apscheduler")
+NOISY_LOGGERS = (
+    "slack_bolt",
+    "slack_sdk",
+    "botbuilder",
+    "msrest",
+    "aiohttp.access",
+    "apscheduler",
+    "bm25s",
+)
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
