@@ -29,6 +29,7 @@ EVERYDAY_WORD = 4.0  # Zipf frequency of a plainly everyday word (about 1 in 100
 FULL_KEYNESS = 4.0  # keyness at which a word counts fully (Zipf difference)
 GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
 MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a match
+MAX_QUESTION_CHARS = 2000  # a question is a few sentences; a pasted document is cut here
 RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
 RERANK_FLOOR = 0.25  # how much BM25 alone counts against coverage in the re-ranking
 MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
@@ -191,6 +192,7 @@ class Answerer:
         return self.default_lang
 
     def answer(self, question: str, lang: Lang | None = None) -> Answer:
+        question = question[:MAX_QUESTION_CHARS]
         lang = lang or self.language(question)
         ranked = self.ranked(question, lang)
         if ranked and ranked[0].accepted:

@@ -29,6 +29,7 @@ _FOLD = str.maketrans("åäöéèüæøà", "aaoeeuaoa")
 MIN_PART = 3  # shortest compound part; shorter "parts" are mostly accidental substrings
 DEFINITE_ENDINGS = ("et", "en", "t", "n")  # checked against the corpus, never blindly
 MIN_DEFINITE_BASE = 4
+MAX_WORD = 40  # longer "words" are not split or spell-corrected (cost grows with length)
 MIN_FUZZY = 5  # words shorter than this are not spell-corrected (too many neighbours)
 MAX_TYPO_ZIPF = 2.5  # a word this common in everyday language is not a misspelling
 
@@ -167,7 +168,7 @@ class Analyzer:
     def _split_compound(self, word: str) -> tuple[str, ...]:
         """Split a Swedish compound into known parts, longest head first: 'lagringstiden' ->
         ('lagring', 'tiden'). Binding -s- and -e- are allowed. Returns () when no split."""
-        if self.lang != "sv" or len(word) < 2 * MIN_PART:
+        if self.lang != "sv" or not 2 * MIN_PART <= len(word) <= MAX_WORD:
             return ()
         for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
@@ -196,6 +197,8 @@ class Analyzer:
 
     # --- query side ------------------------------------------------------------------------
     def _query_term(self, word: str, hyphen_parts: tuple[str, ...] = ()) -> QueryWord:
+        if len(word) > MAX_WORD:
+            return QueryWord(word, (), False, (word,))  # not a word; and splitting it is slow
         stem = self.stem(word)
         parts = hyphen_parts or self.split_compound(word)
         parts = tuple(p for p in parts if p not in self.stopwords and self._is_part(p))

@@ -116,3 +116,9 @@ def test_split_body_separates_short_answer_steps_and_details() -> None:
     short, details = split_body(body)
     assert short == "Kort svar.\n\n## Så gör du\n1. Gör så."
     assert details == "Mer text.\n\n## Mer information\nFakta."
+
+
+@pytest.mark.parametrize("question", ["", "   ", "😀", "x" * 5000, "kund" * 300])
+def test_degenerate_input_falls_back_quickly(answerer: Answerer, question: str) -> None:
+    answer = answerer.answer(question)
+    assert not answer.answered and answer.article is None
