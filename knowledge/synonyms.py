@@ -62,6 +62,8 @@ _SV: tuple[tuple[str, str], ...] = (
     (r"\bdataincident\w*|\bsäkerhetsincident\w*|\bdataläck\w*", "personuppgiftsincident"),
     (r"\bbesvara\w*|\båterkoppla\w*|\bsvara\b", "svar besvara"),
     (r"\bsäkert\b|\btryggt\b", "säker"),
+    (r"\bborta\b|\bförsvun\w*|\bfinns inte kvar\b|\bkommit bort\b", "raderade gallrade"),
+    (r"\bsur\b|\barg\b|\bförbannad\b|\birriterad\w*|\bupprörd\b", "irriterad"),
     (r"\bfå tag på\b|\bnå\b|\bkontakta\w*", "kontakt kontakta"),
     (
         r"\b(?:bryter|bryta|bröt|brutit|brott) (?:mot )?(?:gdpr|lagen|reglerna|dataskydd\w*)\b"
@@ -104,6 +106,8 @@ _EN: tuple[tuple[str, str], ...] = (
     (r"\bmove (?:his|her|their|my) data\b|\btake (?:his|her|their|my) data\b", "portability"),
     (r"\brepl(?:y|ies|ied|ying)\b|\brespon(?:d|ds|ded|ding|se)\b", "answer respond"),
     (r"\bsafe(?:ly)?\b", "secure securely"),
+    (r"\bgone\b|\bdisappeared\b|\bmissing\b|\bvanished\b", "deleted"),
+    (r"\bangry\b|\bannoyed\b|\bupset\b|\bfurious\b|\birritated\b", "irritated"),
     (r"\bget in touch\b|\breach\b|\bcontact\w*", "contact"),
     (
         r"\b(?:break|breaks|breaking|broke|violat\w*|infring\w*) (?:the )?(?:gdpr|law|rules)\b"
