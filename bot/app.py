@@ -121,6 +121,12 @@ class Services:
     teams: TeamsFrontEnd | None = None  # when Teams is enabled (see _teams_wanted)
     startup: list[Hook] = field(default_factory=list)
     shutdown: list[Hook] = field(default_factory=list)
+    # What chat features and report links take as "now". Replaceable at any time (tests
+    # move it past a link's expiry); features read it through `now`, never cache it.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def add_feature(self, feature: ChatFeature) -> None:
         self.conversation.add_feature(feature)
@@ -272,7 +278,7 @@ def _add_routines(services: Services) -> None:
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
     )
-    services.add_feature(RoutineFeature(service))
+    services.add_feature(RoutineFeature(service, clock=services.now))
     if settings.scheduler_enabled:
         runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
         services.startup.append(runner.start)
@@ -297,6 +303,7 @@ def _add_reports(services: Services) -> None:
             timezone=settings.timezone,
             public_url=settings.public_url,
             catalog=catalog,
+            clock=services.now,
         )
     )
 

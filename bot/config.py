@@ -19,6 +19,13 @@ def _alias(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
+class SettingsError(ValueError):
+    """Settings that do not fit together; the message names the variables to fix.
+
+    `gdpr-bot run` prints it as one line and exits non-zero (no traceback).
+    """
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",

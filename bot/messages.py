@@ -72,6 +72,24 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Prompt:
+    """Ask for a few words before acting (a reason, a note or an evidence link).
+
+    Slack opens a modal, Teams shows a card with a text input; the words come back as
+    an `Action` with `action_id` and `value` and the text in `inputs[input_id]`. Where
+    neither exists (the console) the reply's text says what to type instead.
+    """
+
+    action_id: str
+    value: str
+    input_id: str
+    title: str  # short: Slack cuts a modal title at 24 characters
+    label: str
+    submit: str
+    multiline: bool = True
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message back. `text` is light Markdown (*bold*, _italic_, `code`, - lists, links)."""
 
@@ -82,3 +100,4 @@ class Reply:
     replaces: str | None = None  # platform message id to update in place
     attachment: Attachment | None = None
     link: str | None = None  # e.g. a short-lived download URL
+    prompt: Prompt | None = None  # ask for words in a form; `text` is the typed fallback

@@ -3,7 +3,9 @@
 Words: `routines`/`rutiner` (my open occurrences, each with buttons), `ack`/`kvittera`
 <id> [note], `na`/`ejtillämplig` <id> <reason>, `note`/`anteckning` <id> <text>. Buttons
 carry `routine.confirm` / `routine.na` / `routine.note` with the occurrence id as value and
-any typed reason or note in `Action.inputs` ("reason" / "note").
+any typed reason or note in `Action.inputs` ("reason" / "note"). When the words are
+missing the private reply carries a `Prompt` (Slack modal, Teams card input); its text
+still says what to type, for the console.
 
 A recorded confirmation replaces the message the button sat on ("✅ Bekräftad av Anna,
 2027-01-05 10:12"); refusals are private and polite. The database does the real work
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Final
 
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, Prompt, Reply
 from routines.acknowledgements import Actor, Outcome
 from routines.notices import gdpr_refs
 from routines.notices import t as notice_text
@@ -48,6 +50,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "note_how": "Skriv `anteckning {id} <text eller länk>`.",
         "noted": "📎 Anteckningen är sparad.",
         "bad_id": "Ange rutinens nummer, t.ex. `kvittera 12`.",
+        "prompt.reason.title": "Ej tillämplig",
+        "prompt.reason.label": "Varför är rutinen inte tillämplig?",
+        "prompt.note.title": "Lägg till anteckning",
+        "prompt.note.label": "Anteckning eller länk till underlag",
+        "prompt.evidence.title": "Underlag krävs",
+        "prompt.evidence.label": "Anteckning eller länk som visar att rutinen är gjord",
+        "prompt.submit": "Skicka",
         "status.done": "klar",
         "status.late": "klar efter deadline",
         "status.missed": "missad",
@@ -73,6 +82,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "note_how": "Type `note {id} <text or link>`.",
         "noted": "📎 The note is saved.",
         "bad_id": "Give the routine's number, e.g. `ack 12`.",
+        "prompt.reason.title": "Not applicable",
+        "prompt.reason.label": "Why does the routine not apply?",
+        "prompt.note.title": "Add note",
+        "prompt.note.label": "Note or link to evidence",
+        "prompt.evidence.title": "Evidence required",
+        "prompt.evidence.label": "Note or link showing that the routine is done",
+        "prompt.submit": "Send",
         "status.done": "done",
         "status.late": "done late",
         "status.missed": "missed",
@@ -82,10 +98,31 @@ TEXT: Final[dict[str, dict[str, str]]] = {
 }
 
 ACTIONS: Final = {ACTION_CONFIRM: "ack", ACTION_NOT_APPLICABLE: "na", ACTION_NOTE: "note"}
+# What to ask for when an answer lacks its words: (action, input id, text key).
+PROMPTS: Final = {
+    "needs_reason": (ACTION_NOT_APPLICABLE, "reason", "reason"),
+    "needs_evidence": (ACTION_CONFIRM, "note", "evidence"),
+    "note_how": (ACTION_NOTE, "note", "note"),
+}
 
 
 def _t(lang: str, key: str, **values: object) -> str:
     return TEXT.get(lang, TEXT["sv"])[key].format(**values)
+
+
+def prompt_for(result: str, occurrence_id: int, lang: str) -> Prompt | None:
+    """The form that collects what `result` says is missing (Slack modal, Teams input)."""
+    if result not in PROMPTS:
+        return None
+    action_id, input_id, key = PROMPTS[result]
+    return Prompt(
+        action_id=action_id,
+        value=str(occurrence_id),
+        input_id=input_id,
+        title=_t(lang, f"prompt.{key}.title"),
+        label=_t(lang, f"prompt.{key}.label"),
+        submit=_t(lang, "prompt.submit"),
+    )
 
 
 def actor_of(incoming: Incoming) -> Actor:
@@ -190,7 +227,8 @@ class RoutineFeature:
         now = self.clock()
         actor = actor_of(incoming)
         if command == "note" and not text:
-            return [Reply(text=_t(lang, "note_how", id=occurrence_id), private=True)]
+            prompt = prompt_for("note_how", occurrence_id, lang)
+            return [Reply(text=_t(lang, "note_how", id=occurrence_id), private=True, prompt=prompt)]
         if command == "ack":
             outcome = await asyncio.to_thread(
                 partial(self.service.confirm, message_id=message_id),
@@ -228,4 +266,5 @@ class RoutineFeature:
         if outcome.result == "closed":
             status = _t(lang, f"status.{outcome.status}")
             return [Reply(text=_t(lang, "closed", status=status), private=True)]
-        return [Reply(text=_t(lang, outcome.result, id=oid), private=True)]
+        prompt = prompt_for(outcome.result, oid, lang)
+        return [Reply(text=_t(lang, outcome.result, id=oid), private=True, prompt=prompt)]

@@ -62,7 +62,8 @@ def build_web_app(services: Services) -> web.Application:
     # --- other routes (metrics, report downloads) -----------------------------------------
     from bot.report_links import add_report_routes
 
-    add_report_routes(app, services.sessions)  # GET /reports/<token>, signed 15-minute links
+    # GET /reports/<token>: signed 15-minute links, checked against the services' clock
+    add_report_routes(app, services.sessions, services.now)
     return app
 
 

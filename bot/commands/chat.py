@@ -7,12 +7,13 @@ import sys
 
 import typer
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
 
 
 def _services_or_exit(settings: Settings) -> object:
-    """Build the bot; on a broken knowledge base print every problem and exit non-zero."""
+    """Build the bot; on a broken knowledge base, catalogue or settings combination print
+    what is wrong (no traceback) and exit non-zero."""
     from bot.app import build_services
     from knowledge import KnowledgeError
     from routines.catalog import CatalogError
@@ -23,6 +24,9 @@ def _services_or_exit(settings: Settings) -> object:
         typer.echo("The knowledge base has problems; the bot will not start:", err=True)
         for problem in exc.problems:
             typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(code=2) from exc
+    except SettingsError as exc:
+        typer.echo(f"Configuration error, the bot will not start: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     except CatalogError as exc:
         typer.echo("The routine catalogue has problems; the bot will not start:", err=True)

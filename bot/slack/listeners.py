@@ -203,6 +203,17 @@ class SlackFrontEnd:
             self._track()
             await self._on_action(body)
 
+        @app.view(translate.PROMPT_CALLBACK)
+        async def on_prompt_submitted(ack: Any, body: dict[str, Any]) -> None:
+            # Blank words keep the modal open with an error instead of acting on nothing.
+            if not translate.submission_words(body):
+                errors = {translate.PROMPT_BLOCK: translate.PROMPT_EMPTY}
+                await ack(response_action="errors", errors=errors)
+                return
+            await ack()
+            self._track()
+            await self._on_prompt_submitted(body)
+
         return app
 
     async def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
@@ -224,6 +235,8 @@ class SlackFrontEnd:
             return
         replies = await self._converse(incoming, "command")
         for reply in replies:
+            if await self._open_prompt(incoming, reply):
+                continue
             if reply.attachment is not None:
                 await self._upload(incoming, reply)
             try:
@@ -241,8 +254,37 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("block action without a usable action ignored")
             return
+        # The very same click delivered twice (a retry) is answered once; a second click
+        # has its own action_ts and is made harmless by the database instead.
+        if incoming.event_id and not await self._claim_event("slack", incoming.event_id):
+            return
         replies = await self._converse(incoming, "action")
         await self.post_replies(incoming, replies)
+        if (body.get("view") or {}).get("type") == "home":
+            # A click on the App Home: show it again without what was just confirmed.
+            await self._on_home({"user": incoming.user_id, "tab": "home"})
+
+    async def _on_prompt_submitted(self, body: Mapping[str, Any]) -> None:
+        incoming = translate.submission_to_incoming(body)
+        if incoming is None:
+            log.info("view submission without usable metadata ignored")
+            return
+        replies = await self._converse(incoming, "view_submission")
+        await self.post_replies(incoming, replies)
+
+    async def _open_prompt(self, incoming: Incoming, reply: Reply) -> bool:
+        """Ask for the prompt's words in a modal; False when that is not possible here
+        (no trigger_id: a typed message) or Slack refused (the trigger expired)."""
+        trigger_id = (incoming.raw or {}).get("trigger_id")
+        if reply.prompt is None or not isinstance(trigger_id, str) or not trigger_id:
+            return False
+        try:
+            view = translate.prompt_view(reply.prompt, incoming)
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            log.warning("views.open failed; asking in a message instead", exc_info=True)
+            return False
+        return True
 
     async def _on_home(self, event: Mapping[str, Any]) -> None:
         incoming = translate.home_to_incoming(event)
@@ -297,6 +339,8 @@ class SlackFrontEnd:
         """Post each reply where the message came from; a failure is logged, not raised."""
         channel = incoming.conversation.conversation_id
         for reply in replies:
+            if await self._open_prompt(incoming, reply):
+                continue
             try:
                 await self._post_one(incoming, channel, reply)
             except (SlackApiError, aiohttp.ClientError, TimeoutError):

@@ -7,12 +7,13 @@ and unit-tested as such.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.conversation import source_line
-from bot.messages import Action, ConversationRef, Incoming, Reply
+from bot.messages import Action, ConversationRef, Incoming, Prompt, Reply
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
 
 Payload = Mapping[str, Any]
@@ -21,6 +22,13 @@ Block = dict[str, Any]
 SECTION_LIMIT = 3000  # Slack rejects a section text longer than this
 FALLBACK_TEXT_LIMIT = 3000
 MAX_BLOCKS = 50
+
+# The modal that asks for a reason, note or evidence link (a `Prompt`).
+PROMPT_CALLBACK = "gdprbot.prompt"
+PROMPT_BLOCK = "words"
+PROMPT_INPUT = "text"
+PROMPT_EMPTY = "Skriv några ord. / Please write a few words."
+METADATA_LIMIT = 3000  # Slack's cap on a view's private_metadata
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
@@ -142,6 +150,53 @@ def home_to_incoming(event: Payload) -> Incoming | None:
     )
 
 
+def submission_words(body: Payload) -> str:
+    """What the person typed into the prompt modal (stripped; "" when absent)."""
+    state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    value = (state.get(PROMPT_BLOCK) or {}).get(PROMPT_INPUT) or {}
+    words = value.get("value") if isinstance(value, Mapping) else None
+    return words.strip() if isinstance(words, str) else ""
+
+
+def submission_to_incoming(body: Payload) -> Incoming | None:
+    """A `view_submission` of the prompt modal as the button action it completes.
+
+    The modal's private_metadata says which action on which message (see `prompt_view`);
+    the typed words arrive in `Action.inputs` under the prompt's input id, so the
+    conversation sees exactly what a Teams card submit would give it.
+    """
+    view = body.get("view") or {}
+    user = (body.get("user") or {}).get("id")
+    if view.get("callback_id") != PROMPT_CALLBACK or not isinstance(user, str):
+        return None
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str) for k in "avic"):
+        return None
+    message_ts, thread, url = meta.get("m"), meta.get("t"), meta.get("r")
+    raw: dict[str, Any] = dict(body)
+    if isinstance(url, str):  # the button sat on an ephemeral message: replace it there
+        raw.update(container={"is_ephemeral": True}, response_url=url)
+    return Incoming(
+        platform="slack",
+        user_id=user,
+        text="",
+        conversation=_ref(meta["c"], (body.get("team") or {}).get("id")),
+        thread=thread if isinstance(thread, str) else None,
+        is_direct=bool(meta.get("d")),
+        action=Action(
+            action_id=meta["a"],
+            value=meta["v"],
+            inputs={meta["i"]: submission_words(body)},
+            message_id=message_ts if isinstance(message_ts, str) else None,
+        ),
+        event_id=f"view:{view.get('id', '')}:{user}" if view.get("id") else None,
+        raw=raw,
+    )
+
+
 def _ref(channel: str, team: object) -> ConversationRef:
     data = {"team_id": team} if isinstance(team, str) else {}
     return ConversationRef(platform="slack", conversation_id=channel, data=data)
@@ -215,6 +270,47 @@ def home_view(replies: Sequence[Reply], *, title: str) -> Block:
             blocks.append({"type": "divider"})
         blocks.extend(reply_to_blocks(reply))
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def prompt_view(prompt: Prompt, incoming: Incoming) -> Block:
+    """A modal with one text input; private_metadata remembers where the click came from."""
+    raw = incoming.raw or {}
+    container = raw.get("container") or {}
+    meta: dict[str, Any] = {
+        "a": prompt.action_id,
+        "v": prompt.value,
+        "i": prompt.input_id,
+        "c": incoming.conversation.conversation_id,
+        "m": incoming.action.message_id if incoming.action else None,
+        "t": incoming.thread,
+        "d": incoming.is_direct,
+    }
+    if container.get("is_ephemeral") and isinstance(raw.get("response_url"), str):
+        meta["r"] = raw["response_url"]
+    metadata = json.dumps(meta, separators=(",", ":"))
+    if len(metadata) > METADATA_LIMIT:  # an absurd response_url: update by chat.update only
+        meta.pop("r", None)
+        metadata = json.dumps(meta, separators=(",", ":"))
+    return {
+        "type": "modal",
+        "callback_id": PROMPT_CALLBACK,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": prompt.title[:24]},
+        "submit": {"type": "plain_text", "text": prompt.submit[:24]},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": PROMPT_BLOCK,
+                "label": {"type": "plain_text", "text": prompt.label[:2000]},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": PROMPT_INPUT,
+                    "multiline": prompt.multiline,
+                    "max_length": 2000,
+                },
+            }
+        ],
+    }
 
 
 def notice_to_blocks(notice: Notice) -> list[Block]:

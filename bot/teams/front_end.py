@@ -14,7 +14,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.messages import Reply
 from bot.teams.auth import BotFrameworkConfig, make_adapter
 from bot.teams.handler import Handles, TeamsBot, TeamsEndpoint
@@ -34,7 +34,7 @@ class TeamsFrontEnd:
         app.router.add_post(MESSAGES_PATH, self.endpoint.handle)
 
 
-class TeamsSettingsError(ValueError):
+class TeamsSettingsError(SettingsError):
     """The Microsoft app settings do not fit together; the message names the variables."""
 
 

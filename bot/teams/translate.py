@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.i18n import normalise_lang, t
-from bot.messages import Action, AnswerCard, Button, ConversationRef, Incoming, Reply
+from bot.messages import Action, AnswerCard, Button, ConversationRef, Incoming, Prompt, Reply
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -326,6 +326,15 @@ def card_from_reply(reply: Reply, lang: str = "sv") -> dict[str, Any]:
         note = _label("file", lang, name=reply.attachment.filename)
         body.append(_text_block(note, isSubtle=True))
     actions = [card_action(button, lang) for button in reply.buttons]
+    if reply.prompt is not None:  # ask for the words right on the card
+        body.append(_prompt_input(reply.prompt))
+        actions.append(
+            {
+                "type": "Action.Submit",
+                "title": reply.prompt.submit,
+                "data": submit_data(reply.prompt.action_id, reply.prompt.value),
+            }
+        )
     if reply.link:
         title = (reply.attachment.title or reply.attachment.filename) if reply.attachment else ""
         title = title or _label("open", lang)
@@ -341,8 +350,19 @@ def private_reply_failed() -> str:
     )
 
 
+def _prompt_input(prompt: Prompt) -> dict[str, Any]:
+    return {
+        "type": "Input.Text",
+        "id": prompt.input_id,
+        "label": prompt.label,
+        "isMultiline": prompt.multiline,
+        "maxLength": 500,
+        "isRequired": True,
+    }
+
+
 def needs_card(reply: Reply) -> bool:
-    return bool(reply.card or reply.buttons or reply.link or reply.attachment)
+    return bool(reply.card or reply.buttons or reply.link or reply.attachment or reply.prompt)
 
 
 def activity_from_reply(reply: Reply, lang: str = "sv") -> dict[str, Any]:

@@ -160,6 +160,9 @@ class FakeSlackApi:
             return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **_json(params.get("view"))}}
+        if method == "views.open":
+            view = _json(params.get("view"))
+            return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
         if method == "conversations.open":
             users = str(params.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.lstrip("U")}}
