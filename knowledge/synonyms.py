@@ -79,7 +79,8 @@ _EN: tuple[tuple[str, str], ...] = (
     (
         r"\bsars?\b|\bdsars?\b|\bsubject access\b|\beverything (?:we|you) (?:have|hold|store)\b"
         r"|\ball (?:the )?(?:data|information|info) (?:we|you) (?:have|hold)\b"
-        r"|\bcopy of (?:his|her|their|my) data\b|\bwhat data (?:we|you) (?:have|hold)\b",
+        r"|\bcopy of (?:his|her|their|my) data\b"
+        r"|\bwhat (?:data|info\w*|details) (?:do )?(?:we|you) (?:have|hold|keep|store)\b",
         "access",
     ),
     (r"\bcharge\w*|\bfees?\b|\bcosts?\b|\bfree\b", "free charge"),
@@ -114,7 +115,15 @@ _EN: tuple[tuple[str, str], ...] = (
         r"|\binfringement\w*",
         "fine infringement",
     ),
-    (r"\bwho (?:i am|i'm) talking to\b|\bcaller is (?:really )?who\b", "identity"),
+    (
+        r"\bwho (?:i am|i'm) talking to\b|\bcaller is (?:really )?who\b"
+        r"|\bprove (?:who|their identity|his identity|her identity)\b",
+        "identity",
+    ),
+    (
+        r"\b(?:data|details|information) (?:as|in) (?:a |an )?(?:spreadsheet|excel|csv)\b",
+        "portability",
+    ),
 )
 
 _COMPILED: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
