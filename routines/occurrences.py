@@ -103,7 +103,8 @@ def due_slots(
     routine: Routine, seen_at: datetime, latest: date | None, now: datetime
 ) -> list[Slot]:
     """Slots whose posting moment has come, never earlier than the routine's first sighting
-    (or its `start`), and not before the latest occurrence already in the database."""
+    (or its `start`), and after the latest occurrence already in the database (that one
+    exists: retrying its insert every tick would cost a transaction per routine per tick)."""
     if routine.start is not None:
         start, not_before = routine.start, None
     else:
@@ -114,7 +115,9 @@ def due_slots(
     return [
         s
         for s in slots(routine, start, today)
-        if s.post_at <= now and (not_before is None or s.post_at >= not_before)
+        if s.post_at <= now
+        and (not_before is None or s.post_at >= not_before)
+        and (latest is None or s.scheduled > latest)
     ]
 
 

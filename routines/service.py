@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -142,7 +143,7 @@ class RoutineService:
         """Create due occurrences and enqueue due follow-ups (no sending)."""
         now = utc(now)
         report = TickReport()
-        routines = self.catalog.enabled
+        routines = _rotated(self.catalog.enabled)
         with transaction(self.factory) as session:
             seen = first_seen(session, [r.id for r in routines], now)
             latest = latest_scheduled(session)
@@ -370,6 +371,13 @@ def enqueue_updates(
         )
         for pid, platform, conversation in posted
     )
+
+
+def _rotated(routines: Sequence[Routine]) -> list[Routine]:
+    """The routines from a random starting point: replicas ticking together then create
+    different occurrences in parallel instead of queueing on the same unique key in turn."""
+    start = random.randrange(len(routines)) if routines else 0
+    return [*routines[start:], *routines[:start]]
 
 
 def utc(now: datetime) -> datetime:
