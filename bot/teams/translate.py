@@ -362,7 +362,16 @@ def _prompt_input(prompt: Prompt) -> dict[str, Any]:
 
 
 def needs_card(reply: Reply) -> bool:
-    return bool(reply.card or reply.buttons or reply.link or reply.attachment or reply.prompt)
+    """Cards for sources, buttons, links, files and prompts; and for a reply that replaces
+    a message in place, which was a card (a routine post) and should stay one."""
+    return bool(
+        reply.card
+        or reply.buttons
+        or reply.link
+        or reply.attachment
+        or reply.prompt
+        or reply.replaces
+    )
 
 
 def activity_from_reply(reply: Reply, lang: str = "sv") -> dict[str, Any]:

@@ -172,7 +172,7 @@ async def test_a_reply_that_replaces_updates_the_card_in_place(
     teams_bot.services.add_feature(_UpdatingFeature())
     update = only(await teams_bot.click("demo.done", "42", on="card-7", note="Klart i tid"))
     assert update.kind == "update" and update.activity_id == "card-7"
-    assert update.activity["text"] == "Kvitterad: Klart i tid"
+    assert card_text(update.card) == "Kvitterad: Klart i tid"  # a card stays a card
 
 
 class _WhoAmI:
