@@ -1,28 +1,80 @@
-"""The `gdpr-bot` command line (typer). Sub-commands live in `bot/commands/`."""
+"""The `gdpr-bot` command line (typer). Sub-commands live in `bot/commands/`.
+
+Start-up cost matters for one-shot commands (`gdpr-bot ask` is called from scripts): the
+command modules between them import SQLAlchemy, alembic, the knowledge engine and more, so
+`main` imports only the module of the command being run. The full app (every command, for
+`gdpr-bot --help` and for tests) is built on first access to `bot.cli.app`.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Sequence
+
 import typer
 
-from bot.commands import ask, audit, chat, db, insights, kb, privacy, report, routines
+HELP = "gdpr-bot: GDPR answers, routines and evidence in Slack, Teams and the console."
 
-app = typer.Typer(
-    name="gdpr-bot",
-    help="gdpr-bot: GDPR answers, routines and evidence in Slack, Teams and the console.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+# command name -> (module in bot.commands, how it attaches: "register" or a sub-app name)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("chat", "register"),
+    "chat": ("chat", "register"),
+    "ask": ("ask", "register"),
+    "kb": ("kb", "kb"),
+    "routines": ("routines", "routines"),
+    "audit": ("audit", "audit"),
+    "report": ("report", "register"),
+    "insights": ("insights", "register"),
+    "privacy": ("privacy", "privacy"),
+    "db": ("db", "db"),
+}
 
-chat.register(app)  # run, chat
-ask.register(app)  # ask
-app.add_typer(kb.app, name="kb")
-app.add_typer(routines.app, name="routines")
-app.add_typer(audit.app, name="audit")
-report.register(app)  # report
-insights.register(app)  # insights
-app.add_typer(privacy.app, name="privacy")
-app.add_typer(db.app, name="db")
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The CLI with every command, or with just the one named `only` (and its siblings
+    from the same module), so a one-shot command imports nothing it does not use."""
+    cli = typer.Typer(name="gdpr-bot", help=HELP, no_args_is_help=True, add_completion=False)
+
+    @cli.callback()
+    def _root() -> None:
+        # keeps typer in group mode when only one command is registered
+        pass
+
+    chosen = [COMMANDS[only]] if only in COMMANDS else list(COMMANDS.values())
+    done: set[str] = set()
+    for module_name, attach in chosen:
+        if module_name in done:
+            continue
+        done.add(module_name)
+        module = importlib.import_module(f"bot.commands.{module_name}")
+        if attach == "register":
+            module.register(cli)
+        else:
+            cli.add_typer(module.app, name=attach)
+    return cli
+
+
+_full: list[typer.Typer] = []
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        if not _full:
+            _full.append(build_app())
+        return _full[0]
+    raise AttributeError(name)
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The sub-command in argv (the first non-option argument), if it is one we know."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def main() -> None:
-    app()
+    build_app(_command_name(sys.argv[1:]))()
+
+
+if __name__ == "__main__":
+    main()

@@ -47,6 +47,37 @@ def test_ask_json_prints_exactly_one_object_of_the_contract_shape(tmp_path: Path
     assert payload["suggestions"] == []
 
 
+_IMPORTED_AFTER_ASK = """
+import sys
+from bot.cli import main
+sys.argv = ["gdpr-bot", "ask", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("sqlalchemy", "alembic", "slack_bolt", "botbuilder", "aiohttp", "apscheduler")
+print("heavy:", *sorted(m for m in sys.modules if m.split(".")[0] in heavy))
+"""
+
+
+def test_ask_does_not_import_the_database_or_chat_platforms(tmp_path: Path) -> None:
+    """A one-shot `gdpr-bot ask` starts fast: only the ask command's module is loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED_AFTER_ASK],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+def test_full_cli_still_lists_every_command() -> None:
+    result = gdpr_bot("--help")
+    for name in ("ask", "kb", "chat", "run", "routines", "audit", "report", "privacy", "db"):
+        assert name in result.output
+
+
 def test_ask_json_fallback_has_null_article_and_suggestion_objects() -> None:
     result = gdpr_bot("ask", "vad blir det till lunch", "--json")
     payload = json.loads(result.stdout)
