@@ -164,7 +164,12 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     """Build the bot. Raises `knowledge.KnowledgeError` when the knowledge base is broken.
 
     `knowledge_base` replaces the shipped + configured content (tests use a small one).
+    Settings that cannot work together raise `bot.config.SettingsError` before any work.
     """
+    if _teams_wanted(settings):
+        from bot.teams.front_end import bot_framework_config
+
+        bot_framework_config(settings)  # TeamsSettingsError names the variable to fix
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
     answerer = Answerer(

@@ -152,8 +152,14 @@ async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> No
     notifier: Notifier
     if settings.slack_configured or settings.teams_configured:
         from bot.app import build_services
+        from bot.config import SettingsError
 
-        services = build_services(settings)
+        try:
+            services = build_services(settings)
+        except SettingsError as exc:
+            engine.dispose()
+            typer.echo(f"Configuration error: {exc}", err=True)
+            raise typer.Exit(code=2) from exc
         notifier = services.notifier
     else:
         notifier = ConsoleForEveryone()

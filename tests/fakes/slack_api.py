@@ -171,9 +171,9 @@ class FakeSlackApi:
             return {"ok": True, "user": self.users.get(user, {"id": user, "name": user})}
         if method == "users.lookupByEmail":
             email = str(params.get("email", ""))
-            for user in self.users.values():
-                if user.get("profile", {}).get("email") == email:
-                    return {"ok": True, "user": user}
+            for known in self.users.values():
+                if known.get("profile", {}).get("email") == email:
+                    return {"ok": True, "user": known}
             return {"ok": False, "error": "users_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._files):08d}"
@@ -206,16 +206,19 @@ class FakeSlackApi:
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
+    """Body parameters, plus the query string (slack_sdk POSTs some methods, e.g. the
+    files upload v2 calls, with their arguments in the query)."""
+    query = dict(request.query)
     if request.method == "GET":
-        return dict(request.query)
+        return query
     raw = await request.read()
     if request.content_type == "application/json":
-        return dict(json.loads(raw or b"{}"))
+        return {**query, **json.loads(raw or b"{}")}
     if request.content_type == "application/x-www-form-urlencoded":
-        return dict(parse_qsl(raw.decode("utf-8")))
+        return {**query, **dict(parse_qsl(raw.decode("utf-8")))}
     if request.content_type.startswith("multipart/"):
-        return {"multipart": True}
-    return {}
+        return {**query, "multipart": True}
+    return query
 
 
 def _json(value: Any) -> Any:
