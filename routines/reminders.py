@@ -8,7 +8,9 @@ Any number of dispatchers (threads, replicas) may run at once:
   (sends that complete meanwhile are marked in one transaction: a group commit);
 - a failed send releases the row with a back-off (`not_before`), never marks it sent;
 - a dispatcher that dies after claiming simply lets the lease run out: the next claim
-  after `claimed_until` takes the row over. The one window that can still post twice is
+  after `claimed_until` takes the row over;
+- a live dispatcher sends a claimed row only while half its lease is left, and releases
+  the rest, so a slow batch never overlaps a takeover. The one window that can still post twice is
   "sent, then died before the sent-mark committed" (Slack and Teams have no idempotency
   key), i.e. from the platform's answer until the group commit, milliseconds.
 """
@@ -83,6 +85,7 @@ class DispatchReport:
     failed: int = 0
     cancelled: int = 0
     duplicates: int = 0  # sent, but another dispatcher had already marked it sent
+    released: int = 0  # claimed but not sent before half the lease ran out; claimed again
     notifier_seconds: float = 0.0  # time spent inside Notifier.send (for the benchmark)
     database_cpu_seconds: float = 0.0  # CPU time of claiming and marking (for the benchmark)
 
@@ -341,9 +344,17 @@ class Dispatcher:
         settler: _Settler,
     ) -> None:
         gate = asyncio.Semaphore(self.concurrency)
+        # Send only while at least half the lease is left: a slow batch (a busy machine, a
+        # rate-limited platform) must not post rows another replica may already have taken
+        # over. The rest are released at once and claimed again with a fresh lease.
+        fresh_until = now + self.lease / 2
+        stale: list[int] = []
 
         async def one(job: Job) -> None:
             async with gate:
+                if clock is not None and ledger.as_utc(clock()) >= fresh_until:
+                    stale.append(job.notification_id)
+                    return
                 started = clock_time.perf_counter()
                 try:
                     if job.target is not None:
@@ -365,6 +376,22 @@ class Dispatcher:
                 settler.add(job, delivered, clock() if clock else now)
 
         await asyncio.gather(*(one(job) for job in jobs))
+        if stale:
+            report.released += len(stale)
+            await asyncio.to_thread(self.release, stale)
+
+    def release(self, notification_ids: Sequence[int]) -> None:
+        """Give up our lease on rows we did not send (only if it is still ours)."""
+        with transaction(self.factory) as session:
+            session.execute(
+                update(Notification)
+                .where(
+                    Notification.id.in_(notification_ids),
+                    Notification.status == PENDING,
+                    Notification.claimed_by == self.owner,
+                )
+                .values(claimed_until=None)
+            )
 
 
 class _Settler:
