@@ -1,0 +1,255 @@
+"""Several `gdpr-bot run` processes on one PostgreSQL: start, wait for, click, kill.
+
+Each replica is a real subprocess in Slack HTTP mode on its own free port, pointed at
+the fake Slack Web API under its own prefix (so posts are attributed to it). Everything
+waits with a deadline and a bounded number of polls; `stop()` always ends every process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy.engine import make_url
+
+from tests.bot.slack_payloads import SlackSigner
+from tests.fakes.slack_api import TEAM_ID
+from tests.scale.servers import CONFIRM_ACTION, ScaleSlackApi
+
+SIGNING_SECRET = "scale-signing-secret"
+POLL_SECONDS = 0.1
+
+
+def gdpr_bot_command() -> list[str]:
+    """The console script next to this interpreter (the venv's), else `python -m bot.cli`."""
+    script = Path(sys.executable).with_name("gdpr-bot")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("gdpr-bot")
+    return [found] if found else [sys.executable, "-m", "bot.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def channel_of(index: int) -> str:
+    return f"CSCALE{index:05d}"
+
+
+def catalogue(count: int, day: date) -> str:
+    """`count` routines, each posted to its own channel on `day` at 00:00 UTC, confirmable
+    by anyone there: after the first tick `count` occurrences are due at once."""
+    lines = ["routines:"]
+    for i in range(count):
+        lines += [
+            f"  - id: scale-{i:05d}",
+            f"    title: {{sv: Skalrutin {i}, en: Scale routine {i}}}",
+            f"    schedule: [{day.isoformat()}]",
+            f"    start: {day.isoformat()}",
+            '    time: "00:00"',
+            "    timezone: UTC",
+            "    due_days: 7",
+            f"    post_to: [{{platform: slack, channel: {channel_of(i)}}}]",
+            "    assignees: channel",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def via_proxy(database_url: str, port: int) -> str:
+    """The same database URL (schema and all), reached through 127.0.0.1:<port>."""
+    url = make_url(database_url).set(host="127.0.0.1", port=port)
+    return url.render_as_string(hide_password=False)
+
+
+def poll_until(
+    condition: Callable[[], bool], timeout: float, what: str, *, interval: float = POLL_SECONDS
+) -> None:
+    """Poll `condition` until true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / interval) + 1):
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            break
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@dataclass
+class Replica:
+    index: int
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def status(self, path: str) -> int:
+        """HTTP status of GET `path` (0 if the process does not answer)."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+        except OSError:
+            return 0
+
+    def kill(self) -> None:
+        """kill -9: no shutdown hook, no drain, leases left behind."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class ReplicaCluster:
+    """Three (or `count`) replicas; `start()` returns once every one answers /readyz."""
+
+    database_url: str
+    slack: ScaleSlackApi
+    workdir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    count: int = 3
+    replicas: list[Replica] = field(default_factory=list)
+    signer: SlackSigner = field(default_factory=lambda: SlackSigner(SIGNING_SECRET))
+
+    def replica_env(self, index: int, port: int) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
+        env.update(
+            GDPRBOT_DATABASE_URL=self.database_url,
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            GDPRBOT_SLACK_API_URL=self.slack.api_url_for(index),
+            GDPRBOT_CONSOLE="off",
+            GDPRBOT_TEAMS="false",
+            GDPRBOT_HOST="127.0.0.1",
+            GDPRBOT_PORT=str(port),
+            GDPRBOT_LOG_LEVEL="WARNING",
+            GDPRBOT_TICK_SECONDS="1",
+            GDPRBOT_CLAIM_LEASE_SECONDS="3",
+            GDPRBOT_QUESTION_LOG="off",
+        )
+        env.update(self.env)
+        return env
+
+    def start(self, timeout: float = 60.0) -> ReplicaCluster:
+        for index in range(1, self.count + 1):
+            port = free_port()
+            log_path = self.workdir / f"replica-{index}.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    gdpr_bot_command() + ["run"],
+                    env=self.replica_env(index, port),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.workdir,
+                )
+            self.replicas.append(Replica(index, port, process, log_path))
+        for replica in self.replicas:
+            self.wait_ready(replica, timeout)
+        return self
+
+    def wait_ready(self, replica: Replica, timeout: float) -> None:
+        def ready() -> bool:
+            if replica.process.poll() is not None:
+                raise AssertionError(
+                    f"replica {replica.index} exited with {replica.process.returncode}:\n"
+                    + replica.log_tail()
+                )
+            return replica.status("/readyz") == 200
+
+        poll_until(ready, timeout, f"replica {replica.index} /readyz")
+
+    def alive(self) -> list[Replica]:
+        return [r for r in self.replicas if r.process.poll() is None]
+
+    def stop(self) -> None:
+        """SIGTERM everything still running, then SIGKILL whatever did not stop in 10 s."""
+        for replica in self.alive():
+            replica.process.terminate()
+        deadline = time.monotonic() + 10
+        for replica in self.replicas:
+            try:
+                replica.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                replica.kill()
+
+
+# --- clicks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Click:
+    """A signed `block_actions` request: `user` pressed confirm on occurrence `occurrence_id`."""
+
+    occurrence_id: int
+    user: str
+    channel: str
+    message_ts: str
+    action_ts: str = field(default_factory=lambda: f"{time.time():.6f}")
+
+    def body(self, response_url: str) -> str:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID},
+            "user": {"id": self.user},
+            "api_app_id": "A0000APP",
+            "container": {
+                "type": "message",
+                "message_ts": self.message_ts,
+                "channel_id": self.channel,
+                "is_ephemeral": False,
+            },
+            "channel": {"id": self.channel},
+            "message": {"ts": self.message_ts, "text": "routine"},
+            "response_url": response_url,
+            "trigger_id": uuid.uuid4().hex,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": CONFIRM_ACTION,
+                    "block_id": "routine",
+                    "value": str(self.occurrence_id),
+                    "action_ts": self.action_ts,
+                }
+            ],
+        }
+        return urlencode({"payload": json.dumps(payload)})
+
+
+def clicks_for(posted: Iterable[tuple[int, str, str]], user_prefix: str = "USCALE") -> list[Click]:
+    """One click per posted message (occurrence, channel, ts), each by a different user."""
+    return [
+        Click(occurrence_id, f"{user_prefix}{n:05d}", channel, ts)
+        for n, (occurrence_id, channel, ts) in enumerate(sorted(posted))
+    ]
+
+
+def spread(items: Iterable[Click], replicas: list[Replica]) -> list[tuple[Click, Replica]]:
+    """Round-robin, as a load balancer would."""
+    return [(item, replicas[n % len(replicas)]) for n, item in enumerate(items)]

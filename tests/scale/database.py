@@ -1,0 +1,74 @@
+"""What the scale tests read back from the shared PostgreSQL schema."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from routines import ledger
+from routines.models import POST, SENT, Confirmation, Notification, Occurrence, PostedMessage
+
+
+@dataclass
+class ScaleDatabase:
+    engine: Engine
+
+    def count_occurrences(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(Occurrence)) or 0)
+
+    def posts_marked_sent(self) -> int:
+        query = select(func.count()).where(Notification.kind == POST, Notification.status == SENT)
+        with self.engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
+
+    def posted_messages(self) -> list[tuple[int, str, str]]:
+        """(occurrence, channel, message ts) of every recorded post."""
+        query = select(
+            PostedMessage.occurrence_id, PostedMessage.conversation_id, PostedMessage.message_id
+        )
+        with self.engine.connect() as conn:
+            return [(int(o), str(c), str(m)) for o, c, m in conn.execute(query)]
+
+    def pending_posts_claimed_by(self, owner_prefix: str) -> int:
+        """POST rows still pending that `owner_prefix` (host:pid:) holds or held a lease on."""
+        query = select(func.count()).where(
+            Notification.kind == POST,
+            Notification.status != SENT,
+            Notification.claimed_by.startswith(owner_prefix),
+        )
+        with self.engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
+
+    def sent_by_owner(self) -> Counter[str]:
+        """Posts marked sent, per replica pid (the owner is host:pid:nonce)."""
+        query = select(Notification.claimed_by).where(
+            Notification.kind == POST, Notification.status == SENT
+        )
+        with self.engine.connect() as conn:
+            return Counter(str(owner).split(":")[1] for owner in conn.scalars(query) if owner)
+
+    def confirmations(self) -> Counter[int]:
+        """Confirmations per occurrence."""
+        with self.engine.connect() as conn:
+            return Counter(int(o) for o in conn.scalars(select(Confirmation.occurrence_id)))
+
+    def confirmation_entries(self) -> Counter[int]:
+        """Ledger entries `confirmation.recorded` per occurrence."""
+        query = select(ledger.LedgerEntry.occurrence_id).where(
+            ledger.LedgerEntry.event == ledger.CONFIRMATION_RECORDED
+        )
+        with self.engine.connect() as conn:
+            return Counter(int(o) for o in conn.scalars(query) if o is not None)
+
+    def sent_occurrences_by(self, owner_prefix: str) -> set[int]:
+        """Occurrences whose post `owner_prefix` (host:pid:) marked sent itself."""
+        query = select(Notification.occurrence_id).where(
+            Notification.kind == POST,
+            Notification.status == SENT,
+            Notification.claimed_by.startswith(owner_prefix),
+        )
+        with self.engine.connect() as conn:
+            return {int(o) for o in conn.scalars(query)}
