@@ -260,7 +260,8 @@ class SlackFrontEnd:
             return
         replies = await self._converse(incoming, "action")
         await self.post_replies(incoming, replies)
-        if (body.get("view") or {}).get("type") == "home":
+        asked = any(reply.prompt is not None for reply in replies)  # nothing changed yet
+        if (body.get("view") or {}).get("type") == "home" and not asked:
             # A click on the App Home: show it again without what was just confirmed.
             await self._on_home({"user": incoming.user_id, "tab": "home"})
 
@@ -271,6 +272,8 @@ class SlackFrontEnd:
             return
         replies = await self._converse(incoming, "view_submission")
         await self.post_replies(incoming, replies)
+        if translate.submitted_on_home(body):
+            await self._on_home({"user": incoming.user_id, "tab": "home"})
 
     async def _open_prompt(self, incoming: Incoming, reply: Reply) -> bool:
         """Ask for the prompt's words in a modal; False when that is not possible here

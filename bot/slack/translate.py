@@ -158,6 +158,19 @@ def submission_words(body: Payload) -> str:
     return words.strip() if isinstance(words, str) else ""
 
 
+def _metadata(body: Payload) -> dict[str, Any]:
+    try:
+        meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def submitted_on_home(body: Payload) -> bool:
+    """Whether the prompt modal was opened from a button on the App Home."""
+    return bool(_metadata(body).get("h"))
+
+
 def submission_to_incoming(body: Payload) -> Incoming | None:
     """A `view_submission` of the prompt modal as the button action it completes.
 
@@ -169,11 +182,8 @@ def submission_to_incoming(body: Payload) -> Incoming | None:
     user = (body.get("user") or {}).get("id")
     if view.get("callback_id") != PROMPT_CALLBACK or not isinstance(user, str):
         return None
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return None
-    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str) for k in "avic"):
+    meta = _metadata(body)
+    if not all(isinstance(meta.get(key), str) for key in "avic"):
         return None
     message_ts, thread, url = meta.get("m"), meta.get("t"), meta.get("r")
     raw: dict[str, Any] = dict(body)
@@ -287,6 +297,8 @@ def prompt_view(prompt: Prompt, incoming: Incoming) -> Block:
     }
     if container.get("is_ephemeral") and isinstance(raw.get("response_url"), str):
         meta["r"] = raw["response_url"]
+    if (raw.get("view") or {}).get("type") == "home":
+        meta["h"] = True  # clicked on the App Home: refresh it once the words are in
     metadata = json.dumps(meta, separators=(",", ":"))
     if len(metadata) > METADATA_LIMIT:  # an absurd response_url: update by chat.update only
         meta.pop("r", None)

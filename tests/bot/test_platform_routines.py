@@ -74,16 +74,16 @@ def write_catalogue(path: Path, *, post_to: str, assignee: str, evidence: str = 
     return path
 
 
-async def post_due_routine(services: Any, catalogue: Path) -> int:
+async def post_due_routine(services: Any, catalogue: Path, *, posted: bool = True) -> int:
     """Load the catalogue, then tick when the routine falls due: it is created and posted
-    through the bot's own notifier. Returns the occurrence id."""
+    through the bot's own notifier (`posted`: and that must succeed). Returns its id."""
     service = RoutineService(
         services.sessions, load_catalog([catalogue], include_default=False), services.notifier
     )
     await service.tick(FIRST_LOADED)
     report = await service.tick(POSTED)
     [created] = report.created
-    assert report.dispatch.sent.get("post") == 1, report.lines()
+    assert not posted or report.dispatch.sent.get("post") == 1, report.lines()
     return created.occurrence_id
 
 
@@ -121,8 +121,10 @@ def click_payload(
     message_ts: str | None = None,
     action_ts: str | None = None,
     home: bool = False,
+    ephemeral_url: str | None = None,
 ) -> str:
-    """A block_actions payload as Slack sends it for a button on a message (or App Home)."""
+    """A block_actions payload as Slack sends it for a button on a message, on an
+    ephemeral message (answered through `ephemeral_url`) or on the App Home."""
     payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": TEAM_ID},
@@ -147,11 +149,11 @@ def click_payload(
             "type": "message",
             "message_ts": message_ts,
             "channel_id": channel,
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral_url is not None,
         }
         payload["channel"] = {"id": channel}
         payload["message"] = {"ts": message_ts, "text": "routine"}
-        payload["response_url"] = "http://127.0.0.1:9/unused"
+        payload["response_url"] = ephemeral_url or "http://127.0.0.1:9/unused"
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -185,9 +187,8 @@ class SlackRoutine:
         return self.bot.services.sessions
 
     async def click(self, action_id: str, *, user: str = ANNA, **extra: Any) -> None:
-        body = click_payload(
-            action_id, str(self.occurrence_id), user=user, message_ts=self.message_ts, **extra
-        )
+        extra.setdefault("message_ts", self.message_ts)
+        body = click_payload(action_id, str(self.occurrence_id), user=user, **extra)
         response = await self.bot.post_slack(body)
         assert response.status == 200
 
@@ -423,6 +424,40 @@ async def test_slack_confirming_on_app_home_refreshes_it_without_the_routine(
     [published] = await slack_routine.slack.wait_for("views.publish")
     assert "Gallring av kunddata" not in json.dumps(published.params["view"], ensure_ascii=False)
     assert occurrence(slack_routine.sessions, slack_routine.occurrence_id)[0] == "done"
+
+
+async def test_slack_a_reason_for_a_routine_on_an_ephemeral_list_replaces_it_there(
+    slack_routine: SlackRoutine,
+) -> None:
+    """`rutiner` in a channel answers privately (ephemeral): chat.update cannot reach such
+    a message, its response_url can, also after the detour through the modal."""
+    hook = slack_routine.slack.response_url("rutiner")
+    await slack_routine.click(ACTION_NOT_APPLICABLE, message_ts="1700000099.000100",
+                              ephemeral_url=hook)  # fmt: skip
+    [opened] = await slack_routine.slack.wait_for("views.open")
+
+    await slack_routine.submit(opened, "Ingen kunddata detta kvartal")
+
+    [replaced] = await slack_routine.slack.wait_for("response_url")
+    assert replaced.params["hook"] == "rutiner" and replaced.params["replace_original"]
+    assert "➖ Ej tillämplig enligt Anna" in replaced.params["text"]
+    assert occurrence(slack_routine.sessions, slack_routine.occurrence_id)[0] == "not_applicable"
+
+
+async def test_slack_a_reason_given_from_app_home_refreshes_the_home(
+    slack_routine: SlackRoutine,
+) -> None:
+    body = click_payload(
+        ACTION_NOT_APPLICABLE, str(slack_routine.occurrence_id), user=ANNA, home=True
+    )
+    assert (await slack_routine.bot.post_slack(body)).status == 200
+    [opened] = await slack_routine.slack.wait_for("views.open")
+
+    await slack_routine.submit(opened, "Ingen kunddata detta kvartal")
+
+    [published] = await slack_routine.slack.wait_for("views.publish")
+    assert "Gallring av kunddata" not in json.dumps(published.params["view"], ensure_ascii=False)
+    assert occurrence(slack_routine.sessions, slack_routine.occurrence_id)[0] == "not_applicable"
 
 
 # --- Teams ----------------------------------------------------------------------------------
