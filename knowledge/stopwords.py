@@ -31,7 +31,15 @@ _EXTRA_EN = """
     yourselves
 """
 
+# Interjections and chat filler, in both lists because people mix them ("oj", "oops",
+# "asså", "lol", "pls"). "e" and "ba" are how "är" and "bara" are typed in a hurry.
+_CHAT_FILLER = """
+    oj oops hoppsan hmm hm mm ehm eh öh um uh ugh aha haha jaha asså assa alltså typ liksom
+    e ba lol pls plz plis snälla btw fyi asap hey hi hej hejsan tjena hallå tack tacksam thanks
+    thx ty cheers
+"""
+
 STOPWORDS: dict[str, frozenset[str]] = {
-    "sv": frozenset(STOPWORDS_SWEDISH) | frozenset(_EXTRA_SV.split()),
-    "en": frozenset(STOPWORDS_EN) | frozenset(_EXTRA_EN.split()),
+    "sv": frozenset(STOPWORDS_SWEDISH) | frozenset((_EXTRA_SV + _CHAT_FILLER).split()),
+    "en": frozenset(STOPWORDS_EN) | frozenset((_EXTRA_EN + _CHAT_FILLER).split()),
 }

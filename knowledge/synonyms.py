@@ -15,7 +15,13 @@ from knowledge.model import Lang
 
 _SV: tuple[tuple[str, str], ...] = (
     # fines
-    (r"\bb[öo]t(?:er|erna|a|en)?\b|\bstraff\w*|\bvite\b|\bfines?\b", "sanktionsavgift böter"),
+    # "böter", "boter", "bötesbelopp", "bötfälla", "böta"; not "bot", "boten", "botten" (the
+    # chat bot, the bottom): without the ö a singular "bot" is far likelier to be the bot
+    (
+        r"\bb[öo]ter(?:na)?\b|\bböt(?:es|fäll)\w*|\bböt(?:a|en)?\b|\bstraff\w*|\bvite\b"
+        r"|\bfines?\b",
+        "sanktionsavgift böter",
+    ),
     # erasure
     (r"\bbortgl[öo]m\w*|\bgl[öo]md\w*|\bforgotten\b", "radering"),
     (r"\bta(?:s|r)? bort\b|\btog bort\b|\bdelet\w*|\bsudda\w*|\bwipe\w*", "radering radera"),
@@ -31,7 +37,8 @@ _SV: tuple[tuple[str, str], ...] = (
     # breaches
     (
         r"\bl[äa]ck\w*|\bdataintr[åa]ng\w*|\bhack\w*|\bfel mottagare\b|\bfel (?:person|kund)\b"
-        r"|\bstul\w*|\bstöld\w*|\btappa\w*|\bbortappad\w*|\bborttappad\w*",
+        r"|\bstul\w*|\bstöld\w*|\btappa\w*|\bbortappad\w*|\bborttappad\w*"
+        r"|\bskick\w* (?:\w+ ){0,3}till fel\b",
         "personuppgiftsincident",
     ),
     # roles and agreements
@@ -48,7 +55,14 @@ _SV: tuple[tuple[str, str], ...] = (
         "lagringstid",
     ),
     (r"\bdatainspektionen\b|\btillsynsmyndighet\w*", "imy"),
-    (r"\bfel (?:uppgift|adress|namn|nummer)\w*|\bstämmer inte\b|\binkorrekt\w*", "rättelse"),
+    (r"\busa\b|\bamerika\w*|\bförenta staterna\b|\butanför eu\b", "tredjeland"),
+    (
+        r"\bfel (?:uppgift|adress|namn|nummer|telefonnummer|personnummer|efternamn)\w*"
+        r"|\b(?:uppgift|adress|namn|nummer|telefonnummer|efternamn|förnamn)\w* (?:\w+ ){0,2}"
+        r"(?:fel|felaktig\w*|felstavad\w*|inaktuell\w*|gammal|gamla)\b"
+        r"|\bfelstava\w*|\bstämmer inte\b|\binkorrekt\w*",
+        "rättelse felaktiga",
+    ),
     (r"\bh[äa]lsa\b|\bsjuk(?:dom\w*)?\b|\bdiagnos\w*|\breligion\w*", "känsliga"),
     (r"\bgodkänn\w*|\bgodkän\w*", "samtycke"),
     (r"\bspela(?:r|s|de)? in\b", "inspelning"),
@@ -85,8 +99,8 @@ _EN: tuple[tuple[str, str], ...] = (
     ),
     (r"\bcharge\w*|\bfees?\b|\bcosts?\b|\bfree\b", "free charge"),
     (
-        r"\bleak\w*|\bhack\w*|\bwrong (?:recipient|person|customer|address)\b|\bstolen\b"
-        r"|\bmisdirected\b|\bsent by mistake\b",
+        r"\bleak\w*|\bhack\w*|\bwrong (?:recipient|person|customer)\b|\bstolen\b"
+        r"|\bmisdirected\b|\bsent by mistake\b|\bsent (?:\w+ )?to the wrong\b",
         "breach",
     ),
     (r"\bdpo\b|\bprivacy officer\b", "data protection officer"),
@@ -99,7 +113,15 @@ _EN: tuple[tuple[str, str], ...] = (
         "retention",
     ),
     (r"\bdatainspektionen\b|\bregulator\b|\bwatchdog\b", "imy"),
-    (r"\bwrong (?:data|details|information|address|name)\b|\bout of date\b", "inaccurate"),
+    (
+        r"\bwrong (?:data|details|information|address|name|phone|number|email)\b"
+        r"|\b(?:data|details|information|address|name|phone|number|email|surname)"
+        r"(?: number)? (?:is|are|was|were) (?:\w+ )?(?:wrong|incorrect|misspelled|outdated)\b"
+        r"|\bmisspel\w*|\bspelled (?:\w+ ){0,2}wrong\b|\bout of date\b",
+        "inaccurate rectification",
+    ),
+    # "the US" / "USA": a third country; "us" alone is the pronoun (and a stop word)
+    (r"\bthe us\b|\busa\b|\bu\.s\.a?\b|\bunited states\b|\bamerica\b", "third country"),
     (r"\billness\w*|\bsick\w*|\bmedical\b|\bdiagnos\w*", "health"),
     (r"\bopt[- ]?in\b", "consent"),
     (r"\brecord(?:ed|ing|ings)? (?:the |our )?(?:phone )?calls?\b", "call recording"),

@@ -27,7 +27,9 @@ STEMMER_NAMES = {"sv": "swedish", "en": "english"}
 
 _FOLD = str.maketrans("åäöéèüæøà", "aaoeeuaoa")
 MIN_PART = 3  # shortest compound part; shorter "parts" are mostly accidental substrings
-DEFINITE_ENDINGS = ("et", "en", "t", "n")  # checked against the corpus, never blindly
+# checked against the corpus, never blindly; "na" is the definite plural of neuter nouns
+# Snowball leaves ("ärendena" -> "ärenden", "avtalena")
+DEFINITE_ENDINGS = ("na", "et", "en", "t", "n")
 MIN_DEFINITE_BASE = 4
 MAX_WORD = 40  # longer "words" are not split or spell-corrected (cost grows with length)
 MIN_FUZZY = 5  # words shorter than this are not spell-corrected (too many neighbours)

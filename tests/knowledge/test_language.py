@@ -41,3 +41,16 @@ def test_a_question_without_clues_gets_the_default() -> None:
 
 def test_swedish_letters_outweigh_a_shared_word() -> None:
     assert detect_language("data för kunder") == "sv"
+
+
+def test_swedish_content_words_outvote_an_english_looking_particle() -> None:
+    # "in" and "i" are function words in both languages; "klistra" is only Swedish
+    assert guess_language("klistra in kunddata i chatgpt") == "sv"
+
+
+def test_english_content_words_vote_english_without_function_words() -> None:
+    assert guess_language("paste customer records chatgpt") == "en"
+
+
+def test_brand_names_alone_do_not_decide_the_language() -> None:
+    assert guess_language("chatgpt gdpr") is None

@@ -71,3 +71,7 @@ def test_a_definite_form_snowball_leaves_maps_to_the_corpus_stem() -> None:
 
 def test_a_hyphenated_question_word_is_one_word(swedish: Analyzer) -> None:
     assert [q.word for q in swedish.query_terms("registerutdrag-avtal")] == ["registerutdragavtal"]
+
+
+def test_swedish_definite_plural_na_matches_the_base_form(swedish: Analyzer) -> None:
+    assert swedish.stem("ärendena") == swedish.stem("ärenden")

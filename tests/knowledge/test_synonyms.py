@@ -1,0 +1,62 @@
+"""The synonym map: everyday words reach the articles' vocabulary, and nothing more."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.model import Lang
+from knowledge.stopwords import STOPWORDS
+from knowledge.synonyms import expand
+
+
+def canonical(text: str, lang: Lang) -> str:
+    return " ".join(words for _, words in expand(text, lang))
+
+
+@pytest.mark.parametrize("text", ["gdpr boter", "hur stora böter", "bötesbelopp", "kan man böta"])
+def test_fines_in_swedish_with_or_without_the_dots(text: str) -> None:
+    assert "sanktionsavgift" in canonical(text, "sv")
+
+
+@pytest.mark.parametrize("text", ["vad skickar boten", "fråga botten", "en bot i slack"])
+def test_the_chat_bot_is_not_a_fine(text: str) -> None:
+    assert "sanktionsavgift" not in canonical(text, "sv")
+
+
+@pytest.mark.parametrize("text", ["can data go to the us", "servers in the USA"])
+def test_the_us_is_a_third_country(text: str) -> None:
+    assert "third country" in canonical(text, "en")
+
+
+def test_us_as_a_pronoun_is_not_a_country() -> None:
+    assert "third country" not in canonical("can you send us the form", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("customer says their address is wrong", "en"),
+        ("his name was misspelled", "en"),
+        ("kunden säger att adressen är fel", "sv"),
+        ("efternamnet är felstavat", "sv"),
+    ],
+)
+def test_wrong_personal_details_lean_to_rectification(text: str, lang: Lang) -> None:
+    assert "rättelse" in canonical(text, lang) or "rectification" in canonical(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("i sent the invoice to the wrong customer", "en"), ("jag skickade mejlet till fel", "sv")],
+)
+def test_sending_to_the_wrong_party_leans_to_a_breach(text: str, lang: Lang) -> None:
+    assert "breach" in canonical(text, lang) or "personuppgiftsincident" in canonical(text, lang)
+
+
+@pytest.mark.parametrize("word", ["oj", "oops", "hmm", "asså", "lol", "pls", "btw", "hej", "tack"])
+def test_interjections_are_stop_words_in_both_languages(word: str) -> None:
+    assert word in STOPWORDS["sv"] and word in STOPWORDS["en"]
+
+
+def test_e_typed_for_ar_is_a_swedish_stop_word() -> None:
+    assert "e" in STOPWORDS["sv"]
