@@ -139,7 +139,7 @@ class SlackSigner:
             digest = hmac.new(self._secret.encode(), base, hashlib.sha256).hexdigest()
             signature, text = f"v0={digest}", body.decode("utf-8", "replace")
         else:
-            signature, text = self._verifier.generate_signature(timestamp=ts, body=body), body
+            signature, text = str(self._verifier.generate_signature(timestamp=ts, body=body)), body
         return {
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": signature,

@@ -475,21 +475,32 @@ class TeamsRoutine:
 
 
 @pytest.fixture
-async def teams_routine(start_teams_bot: StartTeamsBot, tmp_path: Path) -> TeamsRoutine:
-    catalogue = write_catalogue(
-        tmp_path / "routines.yaml",
-        post_to=f"{{platform: teams, person: {ANNA_AAD}}}",
-        assignee=f"teams:{ANNA_AAD}",
-    )
-    teams = await start_teams_bot(routines_files=[str(catalogue)])
-    teams.services.clock = lambda: CLICKED
-    await teams.say("hej")  # Anna talks to the bot first: it now knows her personal chat
-    teams.connector.clear()
-    occurrence_id = await post_due_routine(teams.services, catalogue)
-    post = only(teams.connector.messages())
-    assert "Gallring av kunddata" in card_text(post.card)
-    teams.connector.clear()
-    return TeamsRoutine(teams, occurrence_id, posted_message_id(teams.sessions, occurrence_id))
+def start_teams_routine(start_teams_bot: StartTeamsBot, tmp_path: Path) -> Callable[..., Any]:
+    async def start(evidence: str = "optional") -> TeamsRoutine:
+        catalogue = write_catalogue(
+            tmp_path / "routines.yaml",
+            post_to=f"{{platform: teams, person: {ANNA_AAD}}}",
+            assignee=f"teams:{ANNA_AAD}",
+            evidence=evidence,
+        )
+        teams = await start_teams_bot(routines_files=[str(catalogue)])
+        teams.services.clock = lambda: CLICKED
+        await teams.say("hej")  # Anna talks to the bot first: it now knows her personal chat
+        teams.connector.clear()
+        occurrence_id = await post_due_routine(teams.services, catalogue)
+        post = only(teams.connector.messages())
+        assert "Gallring av kunddata" in card_text(post.card)
+        teams.connector.clear()
+        card_id = posted_message_id(teams.sessions, occurrence_id)
+        return TeamsRoutine(teams, occurrence_id, card_id)
+
+    return start
+
+
+@pytest.fixture
+async def teams_routine(start_teams_routine: Callable[..., Any]) -> TeamsRoutine:
+    routine: TeamsRoutine = await start_teams_routine()
+    return routine
 
 
 async def test_teams_confirm_updates_the_card_in_place(teams_routine: TeamsRoutine) -> None:
@@ -583,3 +594,23 @@ async def test_teams_not_applicable_without_a_reason_asks_for_it_on_a_card(
     assert field["id"] == "reason" and field["isRequired"]
     assert action_ids(reply.card) == [ACTION_NOT_APPLICABLE]
     assert occurrence(teams_routine.sessions, teams_routine.occurrence_id)[0] == "open"
+
+
+async def test_teams_confirming_where_evidence_is_required_asks_for_it_on_a_card(
+    start_teams_routine: Callable[..., Any],
+) -> None:
+    routine: TeamsRoutine = await start_teams_routine(evidence="required")
+    teams, oid = routine.teams, str(routine.occurrence_id)
+
+    asked = only(await teams.click(ACTION_CONFIRM, oid, on=routine.card_id))
+    assert asked.card is not None
+    [field] = [e for e in asked.card["body"] if e["type"] == "Input.Text"]
+    assert field["id"] == "note" and action_ids(asked.card) == [ACTION_CONFIRM]
+    assert occurrence(routine.sessions, routine.occurrence_id)[0] == "open"
+
+    link = "https://intranet.example/gallringslogg"
+    update = only(await teams.click(ACTION_CONFIRM, oid, on=routine.card_id, note=link))
+    assert update.kind == "update" and update.activity_id == routine.card_id
+    assert "✅ Bekräftad av Anna Andersson, 2027-01-05 10:12" in card_text(update.card)
+    [confirmation] = ledger_payloads(routine.sessions, ledger.CONFIRMATION_RECORDED)
+    assert "note_sha256" in confirmation
