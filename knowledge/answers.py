@@ -2,10 +2,13 @@
 
 Calibration (see docs/performance.md, "Knowledge search"): a question is answered when the
 best article covers at least `MIN_COVERAGE` of the question's weighted meaningful words and
-its most telling matched word weighs at least `MIN_ANCHOR`. Both were chosen by a grid
-search on tests/knowledge/data/calibration.jsonl (on-topic colloquial questions in sv and
-en, and off-topic workplace questions), taking the point in the widest plateau of
-full off-topic refusal that keeps the most on-topic answers, not the single best point.
+its most telling matched word weighs at least `MIN_ANCHOR`. Both are folded into one
+confidence, 0..1, that is `Answer.score`: half the smaller of the two ratios to their
+thresholds, so the bot answers exactly when the score is at least `ANSWER_AT` (0.5).
+The two thresholds were chosen by a grid search on tests/knowledge/data/calibration.jsonl
+(on-topic colloquial questions in sv and en, and off-topic workplace questions), taking the
+point in the widest plateau of full off-topic refusal that keeps the most on-topic answers,
+not the single best point.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a 
 MAX_QUESTION_CHARS = 2000  # a question is a few sentences; a pasted document is cut here
 RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
 RERANK_FLOOR = 0.25  # how much BM25 alone counts against coverage in the re-ranking
+ANSWER_AT = 0.5  # confidence at which the bot answers: both signals exactly at threshold
 MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
 _PLACEHOLDER = re.compile(r"\{\{\s*dpo_contact\s*\}\}")
 _STEPS_HEADINGS = ("så gör du", "what you do")
@@ -91,16 +95,27 @@ class Thresholds:
             strongest = max(strongest, min(s.keyness for s in hit.slots))
         return strongest
 
-    def accepts(self, hit: Hit, coverage: float | None = None) -> bool:
+    def confidence(self, hit: Hit, coverage: float | None = None) -> float:
+        """0..1, >= ANSWER_AT exactly when both coverage and anchor reach their thresholds:
+        half the weaker signal's ratio to its threshold (rounded, so the reported score and
+        the decision never disagree)."""
         coverage = coverage if coverage is not None else self.coverage(hit)
-        return coverage >= self.min_coverage and self.anchor(hit) >= self.min_anchor
+        weaker = min(coverage / self.min_coverage, self.anchor(hit) / self.min_anchor)
+        return round(min(1.0, max(0.0, ANSWER_AT * weaker)), 4)
+
+    def accepts(self, hit: Hit, coverage: float | None = None) -> bool:
+        return self.confidence(hit, coverage) >= ANSWER_AT
 
 
 @dataclass(frozen=True)
 class Ranked:
     hit: Hit
     coverage: float
-    accepted: bool
+    confidence: float
+
+    @property
+    def accepted(self) -> bool:
+        return self.confidence >= ANSWER_AT
 
 
 def split_body(body: str) -> tuple[str, str]:
@@ -169,7 +184,7 @@ class Answerer:
             if hit.article.lang not in weights:
                 weights[hit.article.lang] = t.weights(hit)
             coverage = t.coverage(hit, weights[hit.article.lang])
-            ranked.append(Ranked(hit, coverage, t.accepts(hit, coverage)))
+            ranked.append(Ranked(hit, coverage, t.confidence(hit, coverage)))
         # BM25 ranks by term statistics; an article that covers *all* of the question's
         # meaningful words should beat one that scores high on a few of them.
         ranked.sort(
@@ -207,7 +222,7 @@ class Answerer:
             lang=lang,
             text=short,
             article=_ref(article),
-            score=round(best.coverage, 4),
+            score=best.confidence,
             notice=NOTICE[lang] if article.lang != lang else None,
             details=details,
         )
@@ -226,7 +241,7 @@ class Answerer:
             lang=lang,
             text=FALLBACK[lang].format(dpo=self.dpo_contact),
             article=None,
-            score=round(ranked[0].coverage, 4) if ranked else 0.0,
+            score=ranked[0].confidence if ranked else 0.0,
             suggestions=tuple(suggestions),
         )
 

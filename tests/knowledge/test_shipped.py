@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import SHIPPED_DIR, Answerer, check_knowledge, load_knowledge_base
+from knowledge.answers import ANSWER_AT
 from knowledge.evaluate import EvalReport, evaluate, read_cases
 from tests.knowledge.conftest import DATA
 
@@ -33,6 +34,7 @@ def test_dev_set_accuracy_is_at_least_95_percent(
 
 
 QUESTION_SETS = ["calibration.jsonl", "holdout.jsonl"]
+ALL_SETS = [*QUESTION_SETS, "holdout2.jsonl"]
 _reports: dict[str, EvalReport] = {}
 
 
@@ -54,3 +56,14 @@ def test_on_topic_questions_are_mostly_answered_correctly(
     name: str, shipped_answerer: Answerer
 ) -> None:
     assert report_for(name, shipped_answerer).answerable_accuracy >= 0.85
+
+
+@pytest.mark.parametrize("name", ALL_SETS)
+def test_score_is_the_confidence_the_decision_is_taken_on(
+    name: str, shipped_answerer: Answerer
+) -> None:
+    """answered iff score >= ANSWER_AT, on every question of the set (on- and off-topic)."""
+    for result in report_for(name, shipped_answerer).results:
+        answer = result.answer
+        assert 0.0 <= answer.score <= 1.0
+        assert answer.answered == (answer.score >= ANSWER_AT), (result.case.id, answer.score)
