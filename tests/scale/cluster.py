@@ -53,20 +53,23 @@ def channel_of(index: int) -> str:
     return f"CSCALE{index:05d}"
 
 
-def catalogue(count: int, day: date) -> str:
-    """`count` routines, each posted to its own channel on `day` at 00:00 UTC, confirmable
-    by anyone there: after the first tick `count` occurrences are due at once."""
+def catalogue(count: int, day: date, *, spare: str | None = None) -> str:
+    """`count` routines (plus `scale-<spare>`), each posted to its own channel on `day` at
+    00:00 UTC, confirmable by anyone there: the first tick finds them all due at once."""
+    ids = [(f"scale-{i:05d}", channel_of(i)) for i in range(count)]
+    if spare:
+        ids.append((f"scale-{spare}", f"C{spare.upper()}"))
     lines = ["routines:"]
-    for i in range(count):
+    for routine_id, channel in ids:
         lines += [
-            f"  - id: scale-{i:05d}",
-            f"    title: {{sv: Skalrutin {i}, en: Scale routine {i}}}",
+            f"  - id: {routine_id}",
+            f"    title: {{sv: Skalrutin {routine_id}, en: Scale routine {routine_id}}}",
             f"    schedule: [{day.isoformat()}]",
             f"    start: {day.isoformat()}",
             '    time: "00:00"',
             "    timezone: UTC",
             "    due_days: 7",
-            f"    post_to: [{{platform: slack, channel: {channel_of(i)}}}]",
+            f"    post_to: [{{platform: slack, channel: {channel}}}]",
             "    assignees: channel",
         ]
     return "\n".join(lines) + "\n"
@@ -163,7 +166,7 @@ class ReplicaCluster:
             log_path = self.workdir / f"replica-{index}.log"
             with log_path.open("wb") as log:
                 process = subprocess.Popen(
-                    gdpr_bot_command() + ["run"],
+                    [*gdpr_bot_command(), "run"],
                     env=self.replica_env(index, port),
                     stdout=log,
                     stderr=subprocess.STDOUT,

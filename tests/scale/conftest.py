@@ -1,97 +1,120 @@
-"""Fixtures for the scale tests: a background loop with the fake Slack API and a
-PostgreSQL proxy, a fresh schema, and `start_cluster(...)` for three real replicas.
+"""Fixtures for the scale tests: a background loop with the fake Slack API, a fresh
+PostgreSQL schema, a TCP proxy in front of PostgreSQL, and real replica clusters.
 
 Every test module here sets `pytestmark = SCALE` (slow, postgres, and one xdist group, so
 two clusters never compete for the two cores under `pytest -n 2 --dist loadgroup`).
+`stack` is per test; `posted_stack` is one three-replica cluster per module that has
+already posted the 1,000 (+1 spare) due occurrences, for tests that only read or click.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.database import create_schema
 from routines.db import make_engine
-from tests.scale.cluster import ReplicaCluster, catalogue, via_proxy
+from tests.scale.cluster import ReplicaCluster, catalogue, poll_until, via_proxy
 from tests.scale.database import ScaleDatabase
 from tests.scale.servers import BackgroundLoop, ScaleSlackApi, TcpProxy
 
 ROUTINES = 1000
+SPARE = "spare"  # one more routine, for tests that need an occurrence nobody clicked yet
 SCALE = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("scale")]
 
 
-@pytest.fixture
-def background() -> Iterator[BackgroundLoop]:
-    loop = BackgroundLoop()
-    yield loop
-    loop.close()
+@dataclass
+class Stack:
+    """Everything a cluster runs against, in the test process."""
+
+    background: BackgroundLoop
+    slack: ScaleSlackApi
+    database_url: str
+    db: ScaleDatabase
+    workdir: Path
+    clusters: list[ReplicaCluster] = field(default_factory=list)
+    proxies: list[TcpProxy] = field(default_factory=list)
+
+    def proxy(self) -> TcpProxy:
+        url = make_url(self.database_url)
+        tcp = self.background.run(TcpProxy(url.host or "127.0.0.1", url.port or 5432).start())
+        self.proxies.append(tcp)
+        return tcp
+
+    def start_cluster(
+        self, *, routines: int = ROUTINES, through: TcpProxy | None = None, **env: Any
+    ) -> ReplicaCluster:
+        """Three replicas on a catalogue of `routines` (+ spare) due today; ready on return."""
+        path = self.workdir / f"routines-{len(self.clusters)}.yaml"
+        path.write_text(catalogue(routines, datetime.now(UTC).date(), spare=SPARE))
+        url = via_proxy(self.database_url, through.port) if through else self.database_url
+        settings = {"GDPRBOT_ROUTINES_FILE": str(path), **{k: str(v) for k, v in env.items()}}
+        cluster = ReplicaCluster(url, self.slack, self.workdir, env=settings)
+        self.clusters.append(cluster)
+        return cluster.start()
+
+    def all_posted(self, expected: int) -> bool:
+        return (
+            len(self.slack.posts_per_occurrence()) >= expected
+            and self.db.posts_marked_sent() >= expected
+            and sum(self.slack.unanswered.values()) == 0
+        )
+
+
+@contextmanager
+def scale_stack(admin_url: str, workdir: Path) -> Iterator[Stack]:
+    """A fresh migrated schema and the in-process servers; all torn down afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{admin_url}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    background = BackgroundLoop()
+    stack: Stack | None = None
+    try:
+        create_schema(engine)
+        slack = background.run(ScaleSlackApi().start())
+        stack = Stack(background, slack, url, ScaleDatabase(engine), workdir)
+        yield stack
+    finally:
+        if stack is not None:
+            for cluster in stack.clusters:
+                cluster.stop()
+            for proxy in stack.proxies:
+                background.run(proxy.close())
+            background.run(stack.slack.close())
+        background.close()
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture
-def slack(background: BackgroundLoop) -> Iterator[ScaleSlackApi]:
-    api = background.run(ScaleSlackApi().start())
-    yield api
-    background.run(api.close())
+def stack(postgres_admin_url: str, tmp_path: Path) -> Iterator[Stack]:
+    with scale_stack(postgres_admin_url, tmp_path) as built:
+        yield built
 
 
-@pytest.fixture
-def scale_url(postgres_url: str) -> str:
-    """A fresh schema, already migrated (so replicas do not all start on an empty one)."""
-    engine = make_engine(postgres_url)
-    create_schema(engine)
-    engine.dispose()
-    return postgres_url
-
-
-@pytest.fixture
-def db(scale_url: str) -> Iterator[ScaleDatabase]:
-    engine: Engine = make_engine(scale_url)
-    yield ScaleDatabase(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def proxy(background: BackgroundLoop, scale_url: str) -> Iterator[TcpProxy]:
-    url = make_url(scale_url)
-    tcp = background.run(TcpProxy(url.host or "127.0.0.1", url.port or 5432).start())
-    yield tcp
-    background.run(tcp.close())
-
-
-@pytest.fixture
-def routines_file(tmp_path: Path) -> Path:
-    path = tmp_path / "routines.yaml"
-    path.write_text(catalogue(ROUTINES, datetime.now(UTC).date()), encoding="utf-8")
-    return path
+@pytest.fixture(scope="module")
+def posted_stack(
+    postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """Three replicas that have posted 1,000 (+1 spare) occurrences due at once."""
+    with scale_stack(postgres_admin_url, tmp_path_factory.mktemp("posted")) as built:
+        built.start_cluster()
+        poll_until(lambda: built.all_posted(ROUTINES + 1), 120, "every due occurrence posted")
+        yield built
 
 
 StartCluster = Callable[..., ReplicaCluster]
-
-
-@pytest.fixture
-def start_cluster(
-    tmp_path: Path, slack: ScaleSlackApi, scale_url: str, routines_file: Path
-) -> Iterator[StartCluster]:
-    """`start_cluster(through=proxy, **env)`: three replicas, ready; always stopped after."""
-    started: list[ReplicaCluster] = []
-
-    def start(*, through: TcpProxy | None = None, **env: Any) -> ReplicaCluster:
-        url = via_proxy(scale_url, through.port) if through else scale_url
-        cluster = ReplicaCluster(
-            url,
-            slack,
-            tmp_path,
-            env={"GDPRBOT_ROUTINES_FILE": str(routines_file), **{k: str(v) for k, v in env.items()}},
-        )
-        started.append(cluster)
-        return cluster.start()
-
-    yield start
-    for cluster in started:
-        cluster.stop()
