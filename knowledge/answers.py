@@ -34,6 +34,7 @@ GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
 MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a match
 MAX_QUESTION_CHARS = 2000  # a question is a few sentences; a pasted document is cut here
 RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
+RANK_MARGIN = 0.7  # an accepted article overtakes only candidates < 1/0.7 times as strong
 RERANK_FLOOR = 0.25  # how much BM25 alone counts against coverage in the re-ranking
 ANSWER_AT = 0.5  # confidence at which the bot answers: both signals exactly at threshold
 MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
@@ -185,10 +186,18 @@ class Answerer:
                 weights[hit.article.lang] = t.weights(hit)
             coverage = t.coverage(hit, weights[hit.article.lang])
             ranked.append(Ranked(hit, coverage, t.confidence(hit, coverage)))
+
         # BM25 ranks by term statistics; an article that covers *all* of the question's
         # meaningful words should beat one that scores high on a few of them.
+        def strength(r: Ranked) -> float:
+            return r.hit.score * (RERANK_FLOOR + r.coverage)
+
+        best = max((strength(r) for r in ranked), default=0.0)
+        # an acceptable article goes first, but only if it is not far weaker than the best:
+        # covering one more everyday word ("support") must not beat a much better match
         ranked.sort(
-            key=lambda r: (r.accepted, r.hit.score * (RERANK_FLOOR + r.coverage)), reverse=True
+            key=lambda r: (r.accepted and strength(r) >= RANK_MARGIN * best, strength(r)),
+            reverse=True,
         )
         return ranked
 

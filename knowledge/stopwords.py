@@ -36,7 +36,7 @@ _EXTRA_EN = """
 _CHAT_FILLER = """
     oj oops hoppsan hmm hm mm ehm eh öh um uh ugh aha haha jaha asså assa alltså typ liksom
     e ba lol pls plz plis snälla btw fyi asap hey hi hej hejsan tjena hallå tack tacksam thanks
-    thx ty cheers
+    thx ty cheers via
 """
 
 STOPWORDS: dict[str, frozenset[str]] = {

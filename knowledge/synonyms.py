@@ -13,7 +13,16 @@ import re
 
 from knowledge.model import Lang
 
-_SV: tuple[tuple[str, str], ...] = (
+# "sent it to the wrong address" is a breach, whatever else the sentence says about addresses
+SENT_TO_WRONG = {
+    "sv": r"\bskick\w* (?:\w+ ){0,3}till fel\b",
+    "en": r"\b(?:sen[dt]|mail|email)\w* (?:\w+ ){0,3}to (?:the |a )?wrong\b",
+}
+
+# (pattern, canonical words) or (pattern, canonical words, unless-pattern)
+Rule = tuple[str, str] | tuple[str, str, str]
+
+_SV: tuple[Rule, ...] = (
     # fines
     # "böter", "boter", "bötesbelopp", "bötfälla", "böta"; not "bot", "boten", "botten" (the
     # chat bot, the bottom): without the ö a singular "bot" is far likelier to be the bot
@@ -38,7 +47,7 @@ _SV: tuple[tuple[str, str], ...] = (
     (
         r"\bl[äa]ck\w*|\bdataintr[åa]ng\w*|\bhack\w*|\bfel mottagare\b|\bfel (?:person|kund)\b"
         r"|\bstul\w*|\bstöld\w*|\btappa\w*|\bbortappad\w*|\bborttappad\w*"
-        r"|\bskick\w* (?:\w+ ){0,3}till fel\b",
+        r"|" + SENT_TO_WRONG["sv"],
         "personuppgiftsincident",
     ),
     # roles and agreements
@@ -62,6 +71,7 @@ _SV: tuple[tuple[str, str], ...] = (
         r"(?:fel|felaktig\w*|felstavad\w*|inaktuell\w*|gammal|gamla)\b"
         r"|\bfelstava\w*|\bstämmer inte\b|\binkorrekt\w*",
         "rättelse felaktiga",
+        SENT_TO_WRONG["sv"],
     ),
     (r"\bh[äa]lsa\b|\bsjuk(?:dom\w*)?\b|\bdiagnos\w*|\breligion\w*", "känsliga"),
     (r"\bgodkänn\w*|\bgodkän\w*", "samtycke"),
@@ -77,7 +87,10 @@ _SV: tuple[tuple[str, str], ...] = (
     (r"\bbesvara\w*|\båterkoppla\w*|\bsvara\b", "svar besvara"),
     (r"\bsäkert\b|\btryggt\b", "säker"),
     (r"\bborta\b|\bförsvun\w*|\bfinns inte kvar\b|\bkommit bort\b", "raderade gallrade"),
-    (r"\bsur\b|\barg\b|\bförbannad\b|\birriterad\w*|\bupprörd\b", "irriterad"),
+    (
+        r"\bsur\b|\barg\b|\bförbannad\b|\birriterad\w*|\bupprörd\b|\bsjukt sur\b|\bmissnöjd\b",
+        "irriterad",
+    ),
     (r"\bfå tag på\b|\bnå\b|\bkontakta\w*", "kontakt kontakta"),
     (
         r"\b(?:bryter|bryta|bröt|brutit|brott) (?:mot )?(?:gdpr|lagen|reglerna|dataskydd\w*)\b"
@@ -87,7 +100,7 @@ _SV: tuple[tuple[str, str], ...] = (
     (r"\bkontrollera vem\b|\bbank-?id\b|\bär (?:det|hen|han|hon) verkligen\b", "identitet"),
 )
 
-_EN: tuple[tuple[str, str], ...] = (
+_EN: tuple[Rule, ...] = (
     (r"\bfines?\b|\bpenalt(?:y|ies)\b|\bsanctions?\b|\bfined\b", "fine"),
     (r"\bforgotten\b|\bforget me\b|\bwipe\w*|\bdelet\w*|\bremov\w*|\berase\b", "erasure"),
     (
@@ -100,7 +113,7 @@ _EN: tuple[tuple[str, str], ...] = (
     (r"\bcharge\w*|\bfees?\b|\bcosts?\b|\bfree\b", "free charge"),
     (
         r"\bleak\w*|\bhack\w*|\bwrong (?:recipient|person|customer)\b|\bstolen\b"
-        r"|\bmisdirected\b|\bsent by mistake\b|\bsent (?:\w+ )?to the wrong\b",
+        r"|\bmisdirected\b|\bsent by mistake\b|" + SENT_TO_WRONG["en"],
         "breach",
     ),
     (r"\bdpo\b|\bprivacy officer\b", "data protection officer"),
@@ -119,6 +132,7 @@ _EN: tuple[tuple[str, str], ...] = (
         r"(?: number)? (?:is|are|was|were) (?:\w+ )?(?:wrong|incorrect|misspelled|outdated)\b"
         r"|\bmisspel\w*|\bspelled (?:\w+ ){0,2}wrong\b|\bout of date\b",
         "inaccurate rectification",
+        SENT_TO_WRONG["en"],
     ),
     # "the US" / "USA": a third country; "us" alone is the pronoun (and a stop word)
     (r"\bthe us\b|\busa\b|\bu\.s\.a?\b|\bunited states\b|\bamerica\b", "third country"),
@@ -130,7 +144,7 @@ _EN: tuple[tuple[str, str], ...] = (
     (r"\brepl(?:y|ies|ied|ying)\b|\brespon(?:d|ds|ded|ding|se)\b", "answer respond"),
     (r"\bsafe(?:ly)?\b", "secure securely"),
     (r"\bgone\b|\bdisappeared\b|\bmissing\b|\bvanished\b", "deleted"),
-    (r"\bangry\b|\bannoyed\b|\bupset\b|\bfurious\b|\birritated\b", "irritated"),
+    (r"\bangry\b|\bannoyed\b|\bupset\b|\bfurious\b|\birritated\b|\bmad\b|\bpissed\b", "irritated"),
     (r"\bget in touch\b|\breach\b|\bcontact\w*", "contact"),
     (
         r"\b(?:break|breaks|breaking|broke|violat\w*|infring\w*) (?:the )?(?:gdpr|law|rules)\b"
@@ -148,10 +162,17 @@ _EN: tuple[tuple[str, str], ...] = (
     ),
 )
 
-_COMPILED: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
-    "sv": tuple((re.compile(p), words) for p, words in _SV),
-    "en": tuple((re.compile(p), words) for p, words in _EN),
-}
+_NEVER = re.compile(r"(?!x)x")
+
+
+def _compile(rules: tuple[Rule, ...]) -> tuple[tuple[re.Pattern[str], str, re.Pattern[str]], ...]:
+    return tuple(
+        (re.compile(rule[0]), rule[1], re.compile(rule[2]) if len(rule) == 3 else _NEVER)
+        for rule in rules
+    )
+
+
+_COMPILED = {"sv": _compile(_SV), "en": _compile(_EN)}
 
 
 def expand(text: str, lang: Lang) -> list[tuple[str, str]]:
@@ -162,8 +183,8 @@ def expand(text: str, lang: Lang) -> list[tuple[str, str]]:
     """
     lowered = text.lower()
     found: list[tuple[str, str]] = []
-    for pattern, canonical in _COMPILED[lang]:
+    for pattern, canonical, unless in _COMPILED[lang]:
         match = pattern.search(lowered)
-        if match:
+        if match and not unless.search(lowered):
             found.append((match.group(), canonical))
     return found

@@ -36,6 +36,55 @@ MIN_FUZZY = 5  # words shorter than this are not spell-corrected (too many neigh
 MAX_TYPO_ZIPF = 2.5  # a word this common in everyday language is not a misspelling
 
 
+# Irregular verb forms a stemmer cannot bring back to the form the articles use. Only
+# verbs plausible in a GDPR question; a form maps to its base only if the corpus has it.
+IRREGULAR_FORMS: dict[Lang, dict[str, str]] = {
+    "en": {
+        f: base
+        for base, forms in {
+            "withdraw": "withdrew withdrawn",
+            "send": "sent",
+            "lose": "lost",
+            "tell": "told",
+            "give": "gave given",
+            "take": "took taken",
+            "steal": "stole stolen",
+            "forget": "forgot forgotten",
+            "write": "wrote written",
+            "know": "knew known",
+            "see": "saw seen",
+            "leave": "left",
+            "keep": "kept",
+            "hold": "held",
+            "buy": "bought",
+            "pay": "paid",
+            "speak": "spoke spoken",
+            "choose": "chose chosen",
+            "break": "broke broken",
+            "shut": "shut",
+        }.items()
+        for f in forms.split()
+    },
+    "sv": {
+        f: base
+        for base, forms in {
+            "skriva": "skrev skrivit",
+            "ge": "gav givit gett",
+            "ta": "tog tagit",
+            "stjäla": "stal stulit",
+            "försvinna": "försvann försvunnit",
+            "välja": "valde valt",
+            "säga": "sa sade",
+            "be": "bad bett",
+            "dra": "drog dragit",
+            "bryta": "bröt brutit",
+            "gå": "gick gått",
+        }.items()
+        for f in forms.split()
+    },
+}
+
+
 @lru_cache(maxsize=100_000)
 def general_zipf(word: str, lang: Lang) -> float:
     """How common a word is in everyday language (wordfreq's Zipf scale; 0 = unseen)."""
@@ -201,6 +250,10 @@ class Analyzer:
     def _query_term(self, word: str, hyphen_parts: tuple[str, ...] = ()) -> QueryWord:
         if len(word) > MAX_WORD:
             return QueryWord(word, (), False, (word,))  # not a word; and splitting it is slow
+        lemma = IRREGULAR_FORMS[self.lang].get(word)
+        if lemma and self.stem(lemma) in self._known_stems:
+            # "withdrew", "skrev": the stemmer cannot see the verb the articles use
+            return QueryWord(word, (self.stem(lemma),), True, (lemma,))
         stem = self.stem(word)
         parts = hyphen_parts or self.split_compound(word)
         parts = tuple(p for p in parts if p not in self.stopwords and self._is_part(p))

@@ -60,3 +60,8 @@ def test_interjections_are_stop_words_in_both_languages(word: str) -> None:
 
 def test_e_typed_for_ar_is_a_swedish_stop_word() -> None:
     assert "e" in STOPWORDS["sv"]
+
+
+def test_sent_to_the_wrong_address_is_not_a_rectification() -> None:
+    assert "rectification" not in canonical("i sent an invoice to the wrong email address", "en")
+    assert "rättelse" not in canonical("skickade fakturan till fel adress", "sv")

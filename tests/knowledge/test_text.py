@@ -75,3 +75,10 @@ def test_a_hyphenated_question_word_is_one_word(swedish: Analyzer) -> None:
 
 def test_swedish_definite_plural_na_matches_the_base_form(swedish: Analyzer) -> None:
     assert swedish.stem("ärendena") == swedish.stem("ärenden")
+
+
+def test_irregular_verb_forms_match_the_base_form_the_corpus_uses() -> None:
+    english = Analyzer("en")
+    english.learn(["The customer may withdraw consent."])
+    (withdrew,) = english.query_terms("withdrew")
+    assert withdrew.known and withdrew.terms == (english.stem("withdraw"),)
