@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
+from bot import metrics
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
 
 
@@ -33,7 +34,9 @@ class RouterNotifier:
         return notifier
 
     async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
-        return await self._for(recipient.platform).send(recipient, notice)
+        delivered = await self._for(recipient.platform).send(recipient, notice)
+        metrics.REMINDERS_POSTED.labels(notice.kind).inc()
+        return delivered
 
     async def update(self, delivered: Delivered, notice: Notice) -> None:
         await self._for(delivered.recipient.platform).update(delivered, notice)

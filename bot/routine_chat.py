@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Final
 
+from bot import metrics
 from bot.messages import Button, Incoming, Prompt, Reply
 from routines.acknowledgements import Actor, Outcome
 from routines.notices import gdpr_refs
@@ -249,6 +250,7 @@ class RoutineFeature:
         self, outcome: Outcome, lang: str, now: datetime, message_id: str | None
     ) -> list[Reply]:
         oid = outcome.occurrence_id
+        metrics.CONFIRMATIONS.labels(outcome.result).inc()
         if outcome.result == "noted":
             return [Reply(text=_t(lang, "noted"), private=True)]
         if outcome.result in {"completed", "confirmed", "not_applicable", "already"}:

@@ -27,6 +27,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from bot.event_dedupe import claim_event
 from bot.messages import Incoming, Reply
 from bot.teams.auth import authenticate
@@ -110,8 +111,10 @@ class TeamsBot(ActivityHandler):
         email = await self._learn_email(turn_context, incoming.user_id)
         if email:
             incoming = replace(incoming, email=email)
-        replies = await self._conversation.handle(incoming)
-        await self._deliver(turn_context, replies, incoming)
+        metrics.REQUESTS.labels("teams", "action" if incoming.action else "message").inc()
+        with metrics.REQUEST_SECONDS.labels("teams").time():
+            replies = await self._conversation.handle(incoming)
+            await self._deliver(turn_context, replies, incoming)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -292,6 +295,7 @@ class TeamsEndpoint:
             )
         except Exception as error:  # PermissionError, malformed JWTs, unknown keys...
             log.warning("teams request unauthorized", extra={"error": type(error).__name__})
+            metrics.ERRORS.labels("bad_token").inc()
             return web.json_response({"error": "unauthorized"}, status=401)
 
         async def turn(context: TurnContext) -> None:

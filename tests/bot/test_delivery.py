@@ -131,3 +131,18 @@ async def test_console_notice_says_how_to_confirm() -> None:
 
     assert "kvittera 31" in printed[0]
     assert len(printed) == 2 and isinstance(delivered, Delivered)
+
+
+async def test_router_counts_delivered_notices_by_kind_for_metrics() -> None:
+    from bot.metrics import REGISTRY
+
+    def posted() -> float:
+        labels = {"kind": "posted"}
+        return REGISTRY.get_sample_value("gdprbot_reminders_posted_total", labels) or 0.0
+
+    router = RouterNotifier({"console": ConsoleNotifier(write=lambda _text: None)})
+    before = posted()
+
+    await router.send(Recipient(platform="console", kind="channel", address="gdpr"), NOTICE)
+
+    assert posted() == before + 1
