@@ -3,8 +3,8 @@
 Calibration (see docs/performance.md, "Knowledge search"): a question is answered when the
 best article covers at least `MIN_COVERAGE` of the question's weighted meaningful words and
 its most telling matched word weighs at least `MIN_ANCHOR`. Both are folded into one
-confidence, 0..1, that is `Answer.score`: half the smaller of the two ratios to their
-thresholds, so the bot answers exactly when the score is at least `ANSWER_AT` (0.5).
+confidence, 0..1, that is `Answer.score` (each signal scaled so its threshold is 0.5; the
+weaker one counts), so the bot answers exactly when the score is at least `ANSWER_AT`.
 The two thresholds were chosen by a grid search on tests/knowledge/data/calibration.jsonl
 (on-topic colloquial questions in sv and en, and off-topic workplace questions), taking the
 point in the widest plateau of full off-topic refusal that keeps the most on-topic answers,
@@ -37,6 +37,7 @@ RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
 RANK_MARGIN = 0.7  # an accepted article overtakes only candidates < 1/0.7 times as strong
 RERANK_FLOOR = 0.25  # how much BM25 alone counts against coverage in the re-ranking
 ANSWER_AT = 0.5  # confidence at which the bot answers: both signals exactly at threshold
+SURE_ANCHOR = 3.0  # anchor keyness at which that signal is certain (≈ "registerutdrag")
 MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
 _PLACEHOLDER = re.compile(r"\{\{\s*dpo_contact\s*\}\}")
 _STEPS_HEADINGS = ("så gör du", "what you do")
@@ -97,12 +98,17 @@ class Thresholds:
         return strongest
 
     def confidence(self, hit: Hit, coverage: float | None = None) -> float:
-        """0..1, >= ANSWER_AT exactly when both coverage and anchor reach their thresholds:
-        half the weaker signal's ratio to its threshold (rounded, so the reported score and
-        the decision never disagree)."""
+        """0..1, >= ANSWER_AT exactly when both coverage and anchor reach their thresholds.
+
+        Each signal maps piecewise-linearly: 0 -> 0, its threshold -> 0.5, its "sure" value
+        (coverage 1.0, anchor SURE_ANCHOR) -> 1.0; the confidence is the weaker of the two,
+        rounded so that the reported score and the decision never disagree."""
         coverage = coverage if coverage is not None else self.coverage(hit)
-        weaker = min(coverage / self.min_coverage, self.anchor(hit) / self.min_anchor)
-        return round(min(1.0, max(0.0, ANSWER_AT * weaker)), 4)
+        weaker = min(
+            _scale(coverage, self.min_coverage, 1.0),
+            _scale(self.anchor(hit), self.min_anchor, SURE_ANCHOR),
+        )
+        return round(weaker, 4)
 
     def accepts(self, hit: Hit, coverage: float | None = None) -> bool:
         return self.confidence(hit, coverage) >= ANSWER_AT
@@ -253,6 +259,15 @@ class Answerer:
             score=ranked[0].confidence if ranked else 0.0,
             suggestions=tuple(suggestions),
         )
+
+
+def _scale(value: float, threshold: float, sure: float) -> float:
+    """threshold -> ANSWER_AT, sure -> 1.0, linear in between and below; clamped to 0..1."""
+    if value < threshold:
+        return max(0.0, ANSWER_AT * value / threshold) if threshold > 0 else ANSWER_AT
+    if sure <= threshold:
+        return 1.0
+    return min(1.0, ANSWER_AT + (1 - ANSWER_AT) * (value - threshold) / (sure - threshold))
 
 
 def _other(lang: Lang) -> Lang:
