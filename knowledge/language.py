@@ -179,16 +179,21 @@ AMBIGUOUS = frozenset({"i", "in", "man", "be", "hej", "ok", "e"})
 # Zipf difference at which a word counts as one language's (a factor of about 30)
 MIN_ZIPF_GAP = 1.5
 _SWEDISH_LETTERS = frozenset("åäö")
+CLEAR_LEAD = 3  # function-word lead at which the other words are not consulted
 
 
-def _vote(token: str) -> int:
-    """+1 for Swedish, -1 for English, 0 when the word does not tell."""
+def _function_vote(token: str) -> int:
+    """+1 for a Swedish function word (+2 more with å/ä/ö), -1 for an English one."""
     if token in AMBIGUOUS:
         return 0
-    in_sv, in_en = token in _SV, token in _EN
-    if in_sv != in_en:
-        return 1 if in_sv else -1
-    if in_sv:
+    vote = (token in _SV) - (token in _EN)
+    # å/ä/ö are strong evidence for Swedish (a name like "Åsa" in English is rare in a question)
+    return vote + (0 if _SWEDISH_LETTERS.isdisjoint(token) else 2)
+
+
+def _frequency_vote(token: str) -> int:
+    """+1 when everyday Swedish uses the word far more than English does, -1 for the reverse."""
+    if token in AMBIGUOUS or token in _SV or token in _EN:
         return 0
     gap = general_zipf(token, "sv") - general_zipf(token, "en")
     if gap >= MIN_ZIPF_GAP:
@@ -199,9 +204,10 @@ def _vote(token: str) -> int:
 def guess_language(text: str) -> Lang | None:
     """'sv' or 'en' when the words give it away, else None."""
     tokens = _WORD.findall(text.lower())
-    score = sum(_vote(t) for t in tokens)
-    # å/ä/ö are strong evidence for Swedish (a name like "Åsa" in English is rare in a question)
-    score += 2 * sum(1 for t in tokens if not _SWEDISH_LETTERS.isdisjoint(t))
+    score = sum(_function_vote(t) for t in tokens)
+    if abs(score) < CLEAR_LEAD:
+        # function words are unsure: let every other word vote (a dictionary look-up each)
+        score += sum(_frequency_vote(t) for t in tokens)
     if score == 0:
         return None
     return "sv" if score > 0 else "en"
