@@ -31,6 +31,8 @@ UNKNOWN_FUNCTION_LIKE_WEIGHT = 0.1
 EVERYDAY_WORD = 4.0  # Zipf frequency of a plainly everyday word (about 1 in 100,000 words)
 FULL_KEYNESS = 4.0  # keyness at which a word counts fully (Zipf difference)
 GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
+STRONG_ANCHOR = 3.0  # anchor keyness that makes a question plainly about the article's subject
+ANCHORED_UNKNOWN = 0.25  # share of its weight an unknown word keeps in such a question
 MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a match
 MAX_QUESTION_CHARS = 2000  # a question is a few sentences; a pasted document is cut here
 RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
@@ -61,6 +63,8 @@ class Thresholds:
     unknown_weight: float = UNKNOWN_WEIGHT
     full_keyness: float = FULL_KEYNESS
     generic_floor: float = GENERIC_FLOOR
+    strong_anchor: float = STRONG_ANCHOR
+    anchored_unknown: float = ANCHORED_UNKNOWN
 
     def _weight(self, slot: SlotMatch) -> float:
         if not slot.known:
@@ -77,8 +81,23 @@ class Thresholds:
         return [self._weight(s) for s in hit.slots]
 
     def coverage(self, hit: Hit, weights: list[float] | None = None) -> float:
-        """Weighted share of the question's meaningful words that the article has, 0..1."""
+        """Weighted share of the question's meaningful words that the article has, 0..1.
+
+        When the article names one of the question's strongly domain-specific words
+        ("kunduppgifter", "consent") in its head, the question is plainly about this
+        subject, and a word the corpus lacks ("offert", "withdrew") is more likely the
+        situation than another topic: it then weighs `anchored_unknown` of its usual,
+        provided the article matches more of the question's words than the corpus lacks."""
         weights = weights if weights is not None else self.weights(hit)
+        unknown = sum(1 for s in hit.slots if not s.known)
+        matched = sum(1 for s in hit.slots if s.known and s.in_doc)
+        # ... and only when the article matches more of the question than the corpus lacks:
+        # "registerutdrag och kaffemaskinen" is half about something else
+        if unknown and matched > unknown and self.anchor(hit) >= self.strong_anchor:
+            weights = [
+                w if s.known else w * self.anchored_unknown
+                for w, s in zip(weights, hit.slots, strict=True)
+            ]
         total = sum(weights)
         if total <= 0:
             return 0.0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge import Answerer, KnowledgeBase
-from knowledge.answers import NOTICE, split_body
-from tests.knowledge.conftest import DPO
+from knowledge import Answerer, KnowledgeBase, load_knowledge_base
+from knowledge.answers import ANSWER_AT, NOTICE, Thresholds, split_body
+from knowledge.search import Hit, SlotMatch
+from tests.knowledge.conftest import DPO, FIXTURE_KB
 
 
 @pytest.mark.parametrize(
@@ -122,3 +123,44 @@ def test_split_body_separates_short_answer_steps_and_details() -> None:
 def test_degenerate_input_falls_back_quickly(answerer: Answerer, question: str) -> None:
     answer = answerer.answer(question)
     assert not answer.answered and answer.article is None
+
+
+def _hit_with(*slots: SlotMatch) -> Hit:
+    """A hit on any fixture article; only its slots matter to the confidence."""
+    article = load_knowledge_base([FIXTURE_KB], include_shipped=False).articles[0]
+    return Hit(article, 1.0, slots)
+
+
+DOMAIN_WORD = SlotMatch(1.0, True, True, True, keyness=4.0, everyday=2.0)
+EVERYDAY_UNKNOWN = SlotMatch(0.0, False, False, False, keyness=-4.5, everyday=4.5)
+GENERIC_KNOWN = SlotMatch(0.5, True, True, True, keyness=1.5, everyday=5.0)
+
+
+def test_an_unknown_everyday_word_weighs_less_next_to_a_strong_domain_word() -> None:
+    hit = _hit_with(DOMAIN_WORD, GENERIC_KNOWN, EVERYDAY_UNKNOWN)
+    usual = Thresholds(strong_anchor=99.0)
+    assert Thresholds().coverage(hit) > usual.coverage(hit)
+    assert Thresholds().accepts(hit) and not usual.accepts(hit)
+
+
+def test_a_question_half_made_of_unknown_words_gets_no_discount() -> None:
+    hit = _hit_with(DOMAIN_WORD, EVERYDAY_UNKNOWN)
+    assert Thresholds().coverage(hit) == Thresholds(strong_anchor=99.0).coverage(hit)
+
+
+def test_an_unknown_everyday_word_still_sinks_a_question_without_a_domain_word() -> None:
+    hit = _hit_with(GENERIC_KNOWN, EVERYDAY_UNKNOWN)
+    assert not Thresholds().accepts(hit)
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [(DOMAIN_WORD,), (GENERIC_KNOWN,), (DOMAIN_WORD, EVERYDAY_UNKNOWN), (EVERYDAY_UNKNOWN,)],
+)
+def test_confidence_is_in_0_1_and_at_least_the_answer_mark_exactly_when_accepted(
+    slots: tuple[SlotMatch, ...],
+) -> None:
+    hit = _hit_with(*slots)
+    confidence = Thresholds().confidence(hit)
+    assert 0.0 <= confidence <= 1.0
+    assert (confidence >= ANSWER_AT) == Thresholds().accepts(hit)
