@@ -38,7 +38,10 @@ _SV: tuple[Rule, ...] = (
     (r"\bsar\b|\bdsar\b|\bregisterutdr\w*|\butdrag\w*", "registerutdrag"),
     (
         r"\ballt (?:ni|vi|man) (?:har|vet)(?: \w+)? om\b"
-        r"|\bvad (?:ni|vi) har (?:\w+ )?om (?:mig|honom|henne|hen|dem)\b"
+        r"|\b(?:vad|vilka|vilken|vilket)(?: \w+){0,2} (?:ni|vi) har (?:\w+ )?(?:om|på) "
+        r"(?:mig|honom|henne|hen|dem|dom)\b"
+        r"|\b(?:vad|vilka|vilken|vilket)(?: \w+)? har (?:ni|vi)(?: \w+){0,2} (?:om|på) "
+        r"(?:mig|honom|henne|hen|dem|dom)\b"
         r"|\bbegär\w* ut\b|\b(?:få|ha) ut\b|\bvet om (?:mig|honom|henne|hen)\b",
         "registerutdrag",
     ),
@@ -107,7 +110,9 @@ _EN: tuple[Rule, ...] = (
         r"\bsars?\b|\bdsars?\b|\bsubject access\b|\beverything (?:we|you) (?:have|hold|store)\b"
         r"|\ball (?:the )?(?:data|information|info) (?:we|you) (?:have|hold)\b"
         r"|\bcopy of (?:his|her|their|my) data\b"
-        r"|\bwhat (?:data|info\w*|details) (?:do )?(?:we|you) (?:have|hold|keep|store)\b",
+        r"|\bwhat (?:data|info\w*|details) (?:do )?(?:we|you) (?:have|hold|keep|store)\b"
+        r"|\b(?:what|which)(?: \w+){0,2} (?:we|you) (?:have|hold|keep|store|got) (?:on|about) "
+        r"(?:me|him|her|them)\b",
         "access",
     ),
     (r"\bcharge\w*|\bfees?\b|\bcosts?\b|\bfree\b", "free charge"),

@@ -37,7 +37,8 @@ MAX_TYPO_ZIPF = 2.5  # a word this common in everyday language is not a misspell
 
 
 # Irregular verb forms a stemmer cannot bring back to the form the articles use. Only
-# verbs plausible in a GDPR question; a form maps to its base only if the corpus has it.
+# verbs plausible in a GDPR question, mapped to the base form on both the article and the
+# question side.
 IRREGULAR_FORMS: dict[Lang, dict[str, str]] = {
     "en": {
         f: base
@@ -61,7 +62,6 @@ IRREGULAR_FORMS: dict[Lang, dict[str, str]] = {
             "speak": "spoke spoken",
             "choose": "chose chosen",
             "break": "broke broken",
-            "shut": "shut",
         }.items()
         for f in forms.split()
     },
@@ -172,6 +172,9 @@ class Analyzer:
         self.stem.cache_clear()
 
     def _canonical_stem(self, word: str) -> str:
+        # "withdrew", "told", "skrev": the stemmer cannot see the base verb; both the
+        # articles and the questions are stemmed through here, so either side may use either
+        word = IRREGULAR_FORMS[self.lang].get(word, word)
         raw = self._raw_stem(word)
         if self.lang != "sv" or not self._raw_known:
             return raw
@@ -250,10 +253,6 @@ class Analyzer:
     def _query_term(self, word: str, hyphen_parts: tuple[str, ...] = ()) -> QueryWord:
         if len(word) > MAX_WORD:
             return QueryWord(word, (), False, (word,))  # not a word; and splitting it is slow
-        lemma = IRREGULAR_FORMS[self.lang].get(word)
-        if lemma and self.stem(lemma) in self._known_stems:
-            # "withdrew", "skrev": the stemmer cannot see the verb the articles use
-            return QueryWord(word, (self.stem(lemma),), True, (lemma,))
         stem = self.stem(word)
         parts = hyphen_parts or self.split_compound(word)
         parts = tuple(p for p in parts if p not in self.stopwords and self._is_part(p))

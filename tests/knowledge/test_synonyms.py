@@ -65,3 +65,15 @@ def test_e_typed_for_ar_is_a_swedish_stop_word() -> None:
 def test_sent_to_the_wrong_address_is_not_a_rectification() -> None:
     assert "rectification" not in canonical("i sent an invoice to the wrong email address", "en")
     assert "rättelse" not in canonical("skickade fakturan till fel adress", "sv")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("kunden undrar vilka uppgifter vi har om henne", "sv"),
+        ("vad har ni sparat om mig", "sv"),
+        ("he asks which details we hold about him", "en"),
+    ],
+)
+def test_what_do_you_have_on_me_is_an_access_request(text: str, lang: Lang) -> None:
+    assert "registerutdrag" in canonical(text, lang) or "access" in canonical(text, lang)

@@ -82,3 +82,10 @@ def test_irregular_verb_forms_match_the_base_form_the_corpus_uses() -> None:
     english.learn(["The customer may withdraw consent."])
     (withdrew,) = english.query_terms("withdrew")
     assert withdrew.known and withdrew.terms == (english.stem("withdraw"),)
+
+
+def test_irregular_forms_in_the_articles_match_the_base_form_in_questions() -> None:
+    english = Analyzer("en")
+    english.learn(["Consent can be withdrawn at any time."])
+    (withdraw,) = english.query_terms("withdraw")
+    assert withdraw.known and withdraw.terms == (english.stem("withdrawn"),)
