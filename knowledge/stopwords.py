@@ -38,8 +38,11 @@ _CHAT_FILLER = """
     e ba lol pls plz plis snälla btw fyi asap hey hi hej hejsan tjena hallå tack tacksam thanks
     thx ty cheers via
 """
+# forms of "have" / "ha" that the base lists miss
+_AUXILIARIES_SV = " haft hade ha "
 
 STOPWORDS: dict[str, frozenset[str]] = {
-    "sv": frozenset(STOPWORDS_SWEDISH) | frozenset((_EXTRA_SV + _CHAT_FILLER).split()),
+    "sv": frozenset(STOPWORDS_SWEDISH)
+    | frozenset((_EXTRA_SV + _CHAT_FILLER + _AUXILIARIES_SV).split()),
     "en": frozenset(STOPWORDS_EN) | frozenset((_EXTRA_EN + _CHAT_FILLER).split()),
 }

@@ -88,6 +88,11 @@ _SV: tuple[Rule, ...] = (
     ),
     (r"\bdataincident\w*|\bsäkerhetsincident\w*|\bdataläck\w*", "personuppgiftsincident"),
     (r"\bbesvara\w*|\båterkoppla\w*|\bsvara\b", "svar besvara"),
+    (
+        r"\bberätta\w* (?:det )?för (?:kunden|kunderna|kund|de drabbade|drabbade|alla|dem|dom)\b"
+        r"|\bsäga till (?:kunden|kunderna|de drabbade)\b",
+        "informera",
+    ),
     (r"\bsäkert\b|\btryggt\b", "säker"),
     (r"\bborta\b|\bförsvun\w*|\bfinns inte kvar\b|\bkommit bort\b", "raderade gallrade"),
     (
@@ -147,6 +152,11 @@ _EN: tuple[Rule, ...] = (
     (r"\bnewsletters?\b|\bspam\b|\bsales calls?\b|\bunsubscrib\w*", "direct marketing"),
     (r"\bmove (?:his|her|their|my) data\b|\btake (?:his|her|their|my) data\b", "portability"),
     (r"\brepl(?:y|ies|ied|ying)\b|\brespon(?:d|ds|ded|ding|se)\b", "answer respond"),
+    (
+        r"\b(?:tell|told|let) (?:the |our |all )?(?:customers?|people|everyone|them|callers?"
+        r"|affected|users?)\b(?: know)?",
+        "inform",
+    ),
     (r"\bsafe(?:ly)?\b", "secure securely"),
     (r"\bgone\b|\bdisappeared\b|\bmissing\b|\bvanished\b", "deleted"),
     (r"\bangry\b|\bannoyed\b|\bupset\b|\bfurious\b|\birritated\b|\bmad\b|\bpissed\b", "irritated"),

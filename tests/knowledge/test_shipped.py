@@ -33,8 +33,7 @@ def test_dev_set_accuracy_is_at_least_95_percent(
     assert report.correct / report.total >= 0.95, report.failures
 
 
-QUESTION_SETS = ["calibration.jsonl", "holdout.jsonl"]
-ALL_SETS = [*QUESTION_SETS, "holdout2.jsonl"]
+QUESTION_SETS = ["calibration.jsonl", "holdout.jsonl", "holdout2.jsonl"]
 _reports: dict[str, EvalReport] = {}
 
 
@@ -47,7 +46,7 @@ def report_for(name: str, answerer: Answerer) -> EvalReport:
 @pytest.mark.parametrize("name", QUESTION_SETS)
 def test_off_topic_questions_are_mostly_refused(name: str, shipped_answerer: Answerer) -> None:
     """Regression guard for the threshold; docs/performance.md says how it was chosen
-    (on calibration.jsonl; holdout.jsonl was written afterwards and never tuned on)."""
+    (on calibration.jsonl; holdout.jsonl and holdout2.jsonl were written afterwards)."""
     assert report_for(name, shipped_answerer).fallback_accuracy >= 0.85
 
 
@@ -58,7 +57,7 @@ def test_on_topic_questions_are_mostly_answered_correctly(
     assert report_for(name, shipped_answerer).answerable_accuracy >= 0.85
 
 
-@pytest.mark.parametrize("name", ALL_SETS)
+@pytest.mark.parametrize("name", QUESTION_SETS)
 def test_score_is_the_confidence_the_decision_is_taken_on(
     name: str, shipped_answerer: Answerer
 ) -> None:

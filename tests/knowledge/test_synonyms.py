@@ -77,3 +77,19 @@ def test_sent_to_the_wrong_address_is_not_a_rectification() -> None:
 )
 def test_what_do_you_have_on_me_is_an_access_request(text: str, lang: Lang) -> None:
     assert "registerutdrag" in canonical(text, lang) or "access" in canonical(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("must we tell the customers", "en"),
+        ("let everyone know about it", "en"),
+        ("ska vi berätta för kunderna", "sv"),
+    ],
+)
+def test_telling_the_customers_is_informing_them(text: str, lang: Lang) -> None:
+    assert "inform" in canonical(text, lang)
+
+
+def test_forms_of_have_are_swedish_stop_words() -> None:
+    assert {"ha", "hade", "haft"} <= STOPWORDS["sv"]
