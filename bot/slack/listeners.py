@@ -223,10 +223,27 @@ class SlackFrontEnd:
         )
         if incoming is None:
             return
-        if incoming.event_id and not await self._claim_event("slack", incoming.event_id):
+        if not await self._first_delivery(incoming):
             return
         replies = await self._converse(incoming, "message")
         await self.post_replies(incoming, replies)
+
+    async def _first_delivery(self, incoming: Incoming) -> bool:
+        """True for the first delivery of an event (or one without an id), False for a repeat.
+
+        With the database down the claim fails: the person is told to try again (nothing
+        was recorded) instead of an exception escaping to bolt, which answers Slack 404.
+        """
+        if not incoming.event_id:
+            return True
+        try:
+            return await self._claim_event("slack", incoming.event_id)
+        except Exception:
+            log.warning("slack event not claimed: database error", exc_info=True)
+            metrics.ERRORS.labels("database").inc()
+            apology = Reply(text=t("error", self._settings.default_language), private=True)
+            await self.post_replies(incoming, [apology])
+            return False
 
     async def _on_command(self, body: Mapping[str, Any], respond: Any) -> None:
         incoming = translate.command_to_incoming(body)
@@ -256,7 +273,7 @@ class SlackFrontEnd:
             return
         # The very same click delivered twice (a retry) is answered once; a second click
         # has its own action_ts and is made harmless by the database instead.
-        if incoming.event_id and not await self._claim_event("slack", incoming.event_id):
+        if not await self._first_delivery(incoming):
             return
         replies = await self._converse(incoming, "action")
         await self.post_replies(incoming, replies)

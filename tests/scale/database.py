@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
 from routines import ledger
 from routines.models import POST, SENT, Confirmation, Notification, Occurrence, PostedMessage
+from routines.people import Person
 
 
 @dataclass
@@ -72,3 +74,22 @@ class ScaleDatabase:
         )
         with self.engine.connect() as conn:
             return {int(o) for o in conn.scalars(query)}
+
+    def confirmations_of(self, occurrence_ids: Iterable[int]) -> int:
+        """How many of these occurrences have at least one confirmation."""
+        ids = list(occurrence_ids)
+        query = select(func.count(func.distinct(Confirmation.occurrence_id))).where(
+            Confirmation.occurrence_id.in_(ids)
+        )
+        with self.engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
+
+    def confirmed_users(self, users: Iterable[str]) -> set[str]:
+        """Which of these Slack user ids have a committed confirmation."""
+        query = (
+            select(Person.platform_user_id)
+            .join(Confirmation, Confirmation.person_key == Person.person_key)
+            .where(Person.platform == "slack", Person.platform_user_id.in_(list(users)))
+        )
+        with self.engine.connect() as conn:
+            return {str(u) for u in conn.scalars(query)}

@@ -1,0 +1,55 @@
+"""Sending signed Slack clicks to replicas, many at once, and timing them to their reply."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiohttp
+
+from tests.bot.slack_payloads import SlackSigner
+from tests.scale.cluster import Click, Replica, ReplicaCluster
+
+CONCURRENCY = 50
+
+
+@dataclass(frozen=True)
+class Sent:
+    click: Click
+    replica: int
+    status: int
+    at: float  # time.monotonic() when the request left
+
+
+async def send_clicks(
+    targets: Sequence[tuple[Click, Replica]],
+    signer: SlackSigner,
+    response_url: str,
+    *,
+    concurrency: int = CONCURRENCY,
+) -> list[Sent]:
+    """POST every click to its replica's /slack/events, `concurrency` at a time."""
+    gate = asyncio.Semaphore(concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+
+        async def one(click: Click, replica: Replica) -> Sent:
+            async with gate:
+                body = click.body(response_url)
+                started = time.monotonic()
+                async with http.post(
+                    f"{replica.url}/slack/events", data=body, headers=signer.headers(body)
+                ) as response:
+                    await response.read()
+                    return Sent(click, replica.index, response.status, started)
+
+        return list(await asyncio.gather(*(one(c, r) for c, r in targets)))
+
+
+def send_clicks_now(
+    cluster: ReplicaCluster, targets: Sequence[tuple[Click, Replica]], response_url: str
+) -> list[Sent]:
+    return asyncio.run(send_clicks(targets, cluster.signer, response_url))
