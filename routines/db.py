@@ -23,6 +23,9 @@ NAMING = {
 }
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -51,13 +54,17 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int | Non
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        # A server that does not answer at all (network gone, not just refused) fails a
+        # connect in seconds: readiness turns 503 and clicks get "try again", not a hang.
+        connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         if statement_timeout_ms:
             # Keep any `options` already in the URL (e.g. a search_path) and add the timeout.
             existing = make_url(url).query.get("options", "")
             if isinstance(existing, tuple):
                 existing = " ".join(existing)
             options = f"{existing} -c statement_timeout={statement_timeout_ms}".strip()
-            kwargs["connect_args"] = {"options": options}
+            connect_args["options"] = options
+        kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if is_sqlite(engine):
         event.listen(engine, "connect", _sqlite_pragmas)

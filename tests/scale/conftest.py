@@ -101,6 +101,15 @@ def scale_stack(admin_url: str, workdir: Path) -> Iterator[Stack]:
 
 
 @pytest.fixture
+def scale_url(postgres_url: str) -> str:
+    """A fresh schema, migrated."""
+    engine = make_engine(postgres_url)
+    create_schema(engine)
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture
 def stack(postgres_admin_url: str, tmp_path: Path) -> Iterator[Stack]:
     with scale_stack(postgres_admin_url, tmp_path) as built:
         yield built

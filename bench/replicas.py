@@ -1,0 +1,155 @@
+"""Three `gdpr-bot run` replicas on one PostgreSQL: dispatch throughput and click latency.
+
+The setup of tests/scale: three real processes in Slack HTTP mode, one fresh PostgreSQL
+schema, the fake Slack Web API on loopback. A catalogue of `--routines` routines all due
+now makes the replicas create and post that many occurrences at once; then `--clicks`
+signed `routine.confirm` clicks (distinct people, distinct occurrences) are sent
+round-robin to the replicas, `--concurrency` at a time. Prints:
+
+- dispatch: occurrences created per second and posts per second (first post to last);
+- confirmations per second, and p50 / p99 click-to-reply latency: from sending the
+  click to the fake Slack API receiving the "✅ Confirmed" update, which is sent only
+  after the confirmation and its ledger entry committed (an upper bound on
+  click-to-commit).
+
+    python bench/replicas.py [--routines 1000] [--clicks 1000] [--concurrency 50]
+                             [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+                             [--no-record]
+
+Results are appended to docs/performance.md, section "Replicas on PostgreSQL".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.scale.clicks import send_clicks  # noqa: E402
+from tests.scale.cluster import clicks_for, poll_until, spread  # noqa: E402
+from tests.scale.conftest import scale_stack  # noqa: E402
+
+SECTION = "## Replicas on PostgreSQL"
+CONFIRMED = "✅"
+TARGET_P99_MS = 250.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run(args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, scale_stack(args.admin_url, Path(tmp)) as stack:
+        started = time.monotonic()
+        cluster = stack.start_cluster(routines=args.routines - 1)  # + the spare = routines
+        ready = time.monotonic()
+        poll_until(lambda: stack.all_posted(args.routines), 600, "every occurrence posted")
+        posts = sorted(c.at for c in stack.slack.calls if c.method == "chat.postMessage")
+        created = stack.db.count_occurrences()
+        dispatch_seconds = max(posts[-1] - posts[0], 1e-6)
+
+        clicks = clicks_for(stack.db.posted_messages())[: args.clicks]
+        targets = spread(clicks, cluster.replicas)
+        sent = asyncio.run(
+            send_clicks(
+                targets, cluster.signer, stack.slack.response_url(), concurrency=args.concurrency
+            )
+        )
+        wanted = {c.message_ts for c in clicks}
+
+        def replies() -> dict[str, float]:
+            return {
+                str(call.params.get("ts")): call.at
+                for call in list(stack.slack.calls)
+                if call.method == "chat.update"
+                and str(call.params.get("ts")) in wanted
+                and CONFIRMED in str(call.params.get("text", "")) + call.blocks_text
+            }
+
+        poll_until(lambda: len(replies()) >= len(clicks), 300, "a confirmed reply to every click")
+        replied = replies()
+        latencies = [(replied[s.click.message_ts] - s.at) * 1000 for s in sent]
+        window = max(replied.values()) - min(s.at for s in sent)
+        confirmations = sum(stack.db.confirmations().values())
+        return {
+            "routines": args.routines,
+            "clicks": len(clicks),
+            "concurrency": args.concurrency,
+            "startup_s": ready - started,
+            "created": created,
+            "posts": len(posts),
+            "posts_per_s": len(posts) / dispatch_seconds,
+            "confirmations": confirmations,
+            "confirmations_per_s": len(clicks) / window,
+            "p50_ms": statistics.median(latencies),
+            "p99_ms": percentile(latencies, 0.99),
+            "max_ms": max(latencies),
+            "load": os.getloadavg()[0],
+        }
+
+
+def describe(result: dict[str, float]) -> str:
+    p99 = result["p99_ms"]
+    met = "met" if p99 <= TARGET_P99_MS else "**not met**"
+    return (
+        f"- {datetime.now(UTC).date().isoformat()} · CPython {platform.python_version()} · "
+        f"3 replicas, PostgreSQL, {os.cpu_count()} cores (load average "
+        f"{float(result['load']):.1f}): {result['posts']:.0f} occurrences due at once posted at "
+        f"{float(result['posts_per_s']):.0f} posts/s; {result['clicks']:.0f} clicks "
+        f"({result['concurrency']:.0f} at a time, round-robin) -> {result['confirmations']:.0f} "
+        f"confirmations at {float(result['confirmations_per_s']):.0f}/s, click-to-reply "
+        f"p50 {float(result['p50_ms']):.0f} ms, p99 {p99:.0f} ms, max "
+        f"{float(result['max_ms']):.0f} ms (target p99 ≤ {TARGET_P99_MS:.0f} ms: {met})"
+    )
+
+
+def record(line: str) -> None:
+    """Append a line under "## Replicas on PostgreSQL" in docs/performance.md."""
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    if SECTION not in text:
+        text = text.rstrip("\n") + (
+            f"\n\n{SECTION}\n\n`python bench/replicas.py`: three `gdpr-bot run` processes "
+            "(Slack HTTP mode) on one PostgreSQL schema and the fake Slack Web API; "
+            "dispatch throughput of occurrences due at once, and click-to-reply latency of "
+            "concurrent signed `routine.confirm` clicks (the reply is sent after the "
+            "confirmation and its ledger entry committed).\n"
+        )
+    path.write_text(text.rstrip("\n") + "\n" + line + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--routines", type=int, default=1000)
+    parser.add_argument("--clicks", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get(
+            "GDPRBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    result = run(args)
+    for key, value in result.items():
+        print(f"{key:>20}: {value:.1f}" if isinstance(value, float) else f"{key:>20}: {value}")
+    line = describe(result)
+    print(line)
+    if not args.no_record:
+        record(line)
+
+
+if __name__ == "__main__":
+    main()
