@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -47,6 +47,41 @@ async def send_clicks(
                     return Sent(click, replica.index, response.status, started)
 
         return list(await asyncio.gather(*(one(c, r) for c, r in targets)))
+
+
+async def click_and_wait(
+    targets: Sequence[tuple[Click, Replica]],
+    signer: SlackSigner,
+    response_url: str,
+    replied: Callable[[str], float | None],
+    *,
+    users: int = 10,
+    timeout: float = 30.0,
+) -> list[float]:
+    """Closed loop: `users` people each click, wait for their reply, then click the next.
+    Returns each click's seconds from sending to `replied(message_ts)` (a monotonic time)."""
+    queue = list(targets)
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http:
+
+        async def person() -> None:
+            while queue:
+                click, replica = queue.pop()
+                body = click.body(response_url)
+                started = time.monotonic()
+                async with http.post(
+                    f"{replica.url}/slack/events", data=body, headers=signer.headers(body)
+                ) as response:
+                    await response.read()
+                for _ in range(int(timeout / 0.002)):
+                    at = replied(click.message_ts)
+                    if at is not None and at >= started:
+                        latencies.append(at - started)
+                        break
+                    await asyncio.sleep(0.002)
+
+        await asyncio.gather(*(person() for _ in range(users)))
+    return latencies
 
 
 def send_clicks_now(

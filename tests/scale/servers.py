@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class ScaleSlackApi(FakeSlackApi):
         self.posts: list[Post] = []
         self.unanswered: Counter[int] = Counter()  # replica -> posts received, not answered
         self.by_replica: Counter[tuple[int, str]] = Counter()  # (replica, method) -> calls
+        self.updated: dict[str, float] = {}  # message ts -> when its last chat.update came
 
     async def start(self) -> ScaleSlackApi:
         await super().start()
@@ -109,6 +111,11 @@ class ScaleSlackApi(FakeSlackApi):
         replica = int(request.match_info["replica"])
         method = request.match_info["method"]
         self.by_replica[(replica, method)] += 1
+        if method == "chat.update":
+            response = await self._api(request)
+            params = await _params(request)
+            self.updated[str(params.get("ts", ""))] = time.monotonic()
+            return response
         if method != "chat.postMessage":
             return await self._api(request)
         params = await _params(request)
