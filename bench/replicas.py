@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                 )
             )
         ]
-        confirmations = sum(stack.db.confirmations().values())
+        burst = {c.occurrence_id for c in clicks}
+        confirmations = sum(n for o, n in stack.db.confirmations().items() if o in burst)
         return {
             "routines": args.routines,
             "clicks": len(clicks),
