@@ -154,7 +154,7 @@ class ReplicaCluster:
             GDPRBOT_PORT=str(port),
             GDPRBOT_LOG_LEVEL="WARNING",
             GDPRBOT_TICK_SECONDS="1",
-            GDPRBOT_CLAIM_LEASE_SECONDS="3",
+            GDPRBOT_CLAIM_LEASE_SECONDS="10",
             GDPRBOT_QUESTION_LOG="off",
         )
         env.update(self.env)

@@ -14,8 +14,9 @@ POST = "chat.postMessage"
 
 DUE = ROUTINES + 1  # with the spare
 # Slow enough that dispatch is visibly in progress when the kill lands; a claimed batch
-# (100 posts, 8 at a time) still takes well under half the 3 s lease.
+# (100 posts, 8 at a time) still takes well under half the lease.
 POST_DELAY_SECONDS = 0.1
+LEASE_SECONDS = 5
 KILL_AFTER_VICTIM_POSTS = 100
 CLAIM_BATCH = 100  # routines.reminders.Dispatcher batch_size
 
@@ -34,7 +35,7 @@ def test_a_replica_killed_mid_dispatch_loses_nothing_and_doubles_only_its_posts_
 ) -> None:
     slack, db = stack.slack, stack.db
     slack.post_delay = POST_DELAY_SECONDS
-    cluster = stack.start_cluster()
+    cluster = stack.start_cluster(GDPRBOT_CLAIM_LEASE_SECONDS=LEASE_SECONDS)
     victim = cluster.replicas[0]
     poll_until(
         lambda: slack.by_replica[(victim.index, "chat.postMessage")] >= KILL_AFTER_VICTIM_POSTS,
