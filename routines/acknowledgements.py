@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -160,6 +160,33 @@ def _gate(
     return occurrence, matched
 
 
+def _decidable(
+    session: Session, occurrence_id: int, actor: Actor, now: datetime
+) -> Outcome | tuple[Occurrence, str]:
+    """The gate, then: this person's earlier answer stands, and a closed occurrence takes none."""
+    gate = _gate(session, occurrence_id, actor, now)
+    if isinstance(gate, Outcome):
+        return gate
+    occurrence, key = gate
+    existing = _existing(session, occurrence.id, key)
+    if existing is not None:
+        return _answered(occurrence, existing)
+    if occurrence.status not in (OPEN, MISSED):
+        return Outcome("closed", occurrence.id, occurrence.routine_id, occurrence.status, key)
+    return occurrence, key
+
+
+def _insert_answer(
+    session: Session, occurrence: Occurrence, values: dict[str, Any]
+) -> Outcome | None:
+    """Insert the person's answer once; if a concurrent double click won, answer with that."""
+    if insert_once(session, Confirmation, values) is not None:
+        return None
+    existing = _existing(session, occurrence.id, str(values["person_key"]))
+    assert existing is not None
+    return _answered(occurrence, existing)
+
+
 def _answered(occurrence: Occurrence, existing: Confirmation) -> Outcome:
     return Outcome(
         "already", occurrence.id, occurrence.routine_id, occurrence.status,
@@ -179,25 +206,19 @@ def confirm(
     timezone: str = "Europe/Stockholm",
 ) -> Outcome:
     now = ledger.as_utc(now)
-    gate = _gate(session, occurrence_id, actor, now)
-    if isinstance(gate, Outcome):
-        return gate
-    occurrence, key = gate
-    existing = _existing(session, occurrence.id, key)
-    if existing is not None:
-        return _answered(occurrence, existing)
-    if occurrence.status not in (OPEN, MISSED):
-        return Outcome("closed", occurrence.id, occurrence.routine_id, occurrence.status, key)
+    decidable = _decidable(session, occurrence_id, actor, now)
+    if isinstance(decidable, Outcome):
+        return decidable
+    occurrence, key = decidable
     text = _clean(note)
     if evidence == "required" and not text:
         return Outcome("needs_evidence", occurrence.id, occurrence.routine_id,
                        occurrence.status, key)  # fmt: skip
     values = {"occurrence_id": occurrence.id, "person_key": key, "kind": CONFIRM,
               "note": text or None, "created_at": now}  # fmt: skip
-    if insert_once(session, Confirmation, values) is None:  # a concurrent double click won
-        existing = _existing(session, occurrence.id, key)
-        assert existing is not None
-        return _answered(occurrence, existing)
+    lost_race = _insert_answer(session, occurrence, values)
+    if lost_race is not None:
+        return lost_race
     data = {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
             "person_key": key}  # fmt: skip
     if text:
@@ -219,25 +240,19 @@ def not_applicable(
 ) -> Outcome:
     """Close the occurrence as not applicable; a reason is required (it is evidence)."""
     now = ledger.as_utc(now)
-    gate = _gate(session, occurrence_id, actor, now)
-    if isinstance(gate, Outcome):
-        return gate
-    occurrence, key = gate
-    existing = _existing(session, occurrence.id, key)
-    if existing is not None:
-        return _answered(occurrence, existing)
-    if occurrence.status not in (OPEN, MISSED):
-        return Outcome("closed", occurrence.id, occurrence.routine_id, occurrence.status, key)
+    decidable = _decidable(session, occurrence_id, actor, now)
+    if isinstance(decidable, Outcome):
+        return decidable
+    occurrence, key = decidable
     text = _clean(reason)
     if not text:
         return Outcome("needs_reason", occurrence.id, occurrence.routine_id,
                        occurrence.status, key)  # fmt: skip
     values = {"occurrence_id": occurrence.id, "person_key": key, "kind": NA,
               "note": text, "created_at": now}  # fmt: skip
-    if insert_once(session, Confirmation, values) is None:
-        existing = _existing(session, occurrence.id, key)
-        assert existing is not None
-        return _answered(occurrence, existing)
+    lost_race = _insert_answer(session, occurrence, values)
+    if lost_race is not None:
+        return lost_race
     ledger.append_event(
         session,
         ledger.OCCURRENCE_NOT_APPLICABLE,
