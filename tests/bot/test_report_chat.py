@@ -16,13 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import Conversation
-from bot.database import create_schema
 from bot.messages import ConversationRef, Incoming, Reply
 from bot.report_chat import ReportFeature
 from bot.report_links import add_report_routes
 from knowledge.model import Answer
 from routines import ledger
-from routines.db import make_engine, session_factory
 from tests.routines import report_scenario as scenario
 
 OFFICER = "U-OFFICER"
@@ -32,12 +30,7 @@ PUBLIC_URL = "https://bot.example.com"
 
 @pytest.fixture
 def sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(sqlite_url)
-    create_schema(engine)
-    factory = session_factory(engine)
-    scenario.build(factory)
-    yield factory
-    engine.dispose()
+    yield from scenario.sessions(sqlite_url)
 
 
 @pytest.fixture

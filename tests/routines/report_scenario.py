@@ -17,6 +17,7 @@ adherence 1/4 = 25 %; median days late 3; 8 detail rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines import ledger
 from routines import models as m
 from routines.adherence import RoutineInfo, Scope, parse_period
-from routines.db import transaction
+from routines.db import make_engine, session_factory, transaction
 from routines.people import Person
 
 NOW = datetime(2027, 4, 10, 7, 0, tzinfo=UTC)
@@ -62,6 +63,18 @@ def scope(lang: str = "sv", routine_id: str | None = None) -> Scope:
 
 def _at(day: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A fixture body: a fresh schema at `database_url` holding the scenario, disposed after."""
+    from bot.database import create_schema
+
+    engine = make_engine(database_url)
+    create_schema(engine)
+    factory = session_factory(engine)
+    build(factory)
+    yield factory
+    engine.dispose()
 
 
 def build(factory: sessionmaker[Session]) -> None:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.database import create_schema
 from routines import ledger
 from routines.adherence import summarise
 from routines.adherence_details import iter_details
@@ -21,12 +20,7 @@ from tests.routines import report_scenario as scenario
 
 @pytest.fixture
 def factory(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(sqlite_url)
-    create_schema(engine)
-    factory = session_factory(engine)
-    scenario.build(factory)
-    yield factory
-    engine.dispose()
+    yield from scenario.sessions(sqlite_url)
 
 
 @pytest.fixture

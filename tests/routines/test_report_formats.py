@@ -14,9 +14,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.database import create_schema
 from routines import ledger
-from routines.db import make_engine, session_factory
+from routines.db import session_factory
 from routines.report_export import export_report
 from routines.report_formats import Format
 from tests.routines import report_scenario as scenario
@@ -24,12 +23,7 @@ from tests.routines import report_scenario as scenario
 
 @pytest.fixture
 def factory(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(sqlite_url)
-    create_schema(engine)
-    factory = session_factory(engine)
-    scenario.build(factory)
-    yield factory
-    engine.dispose()
+    yield from scenario.sessions(sqlite_url)
 
 
 def export(factory: sessionmaker[Session], fmt: Format, lang: str = "sv") -> bytes:
