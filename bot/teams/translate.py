@@ -200,30 +200,27 @@ def incoming_from_activity(activity: Mapping[str, Any]) -> Incoming | None:
 
 def bot_was_added(activity: Mapping[str, Any]) -> bool:
     """A conversationUpdate / installationUpdate that installs the bot in this conversation."""
-    kind = activity.get("type")
-    if kind == "installationUpdate":
-        return _text(activity.get("action")).startswith("add")
-    if kind != "conversationUpdate":
-        return False
-    bot_id = _mapping(activity.get("recipient")).get("id")
-    added = activity.get("membersAdded")
-    if not isinstance(added, list):
-        return False
-    return any(_mapping(member).get("id") == bot_id for member in added)
+    return _bot_membership_changed(activity, action="add", members_field="membersAdded")
 
 
 def bot_was_removed(activity: Mapping[str, Any]) -> bool:
     """A conversationUpdate / installationUpdate that removes the bot from this conversation."""
+    return _bot_membership_changed(activity, action="remove", members_field="membersRemoved")
+
+
+def _bot_membership_changed(
+    activity: Mapping[str, Any], *, action: str, members_field: str
+) -> bool:
     kind = activity.get("type")
     if kind == "installationUpdate":
-        return _text(activity.get("action")).startswith("remove")
+        return _text(activity.get("action")).startswith(action)
     if kind != "conversationUpdate":
         return False
     bot_id = _mapping(activity.get("recipient")).get("id")
-    removed = activity.get("membersRemoved")
-    if not isinstance(removed, list):
+    members = activity.get(members_field)
+    if not isinstance(members, list):
         return False
-    return any(_mapping(member).get("id") == bot_id for member in removed)
+    return any(_mapping(member).get("id") == bot_id for member in members)
 
 
 # --- Reply / Notice -> Activity ---------------------------------------------------------
