@@ -107,17 +107,18 @@ LEDGER_CPU = [0.0]
 
 
 def time_ledger_appends() -> None:
-    """Count CPU time inside ledger.append_event (the evidence entry of every post)."""
-    original = ledger.append_event
+    """Count CPU time inside the ledger appends (the evidence entry of every post)."""
+    for name in ("append_event", "append_events"):
+        original = getattr(ledger, name)
 
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.thread_time()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            LEDGER_CPU[0] += time.thread_time() - started
+        def timed(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                LEDGER_CPU[0] += time.thread_time() - started
 
-    ledger.append_event = timed
+        setattr(ledger, name, timed)
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -208,24 +208,52 @@ def append_event(
     when present in `data`, are also copied to indexed columns for reports. The entry is
     returned as a value (not attached to the session).
     """
-    _check_event(event, data)
-    head_seq, head_hash = lock_head(session)
-    seq = head_seq + 1
-    payload = build_payload(seq, event, data, now)
-    values = {
-        "seq": seq,
-        "payload": payload,
-        "prev_hash": head_hash,
-        "hash": chain_hash(head_hash, payload),
-        "created_at": as_utc(now),
-        "event": event,
-        "occurrence_id": int_or_none(data.get("occurrence_id")),
-        "person_key": str_or_none(data.get("person_key")),
-    }
+    return LedgerEntry(**_append(session, [(event, data)], now)[0])
+
+
+def append_events(
+    session: Session, events: Sequence[tuple[str, Mapping[str, Any]]], now: datetime
+) -> int:
+    """Append several entries, in order, inside the caller's transaction.
+
+    The same chain as one `append_event` per entry, but the head is locked and moved once
+    and the entries are inserted in one statement (the dispatcher's group commit appends
+    one entry per post). Returns the seq of the last entry (the head's if `events` is empty).
+    """
+    if not events:
+        return lock_head(session)[0]
+    return int(_append(session, events, now)[-1]["seq"])
+
+
+def _append(
+    session: Session, events: Sequence[tuple[str, Mapping[str, Any]]], now: datetime
+) -> list[dict[str, Any]]:
+    for event_kind, data in events:
+        _check_event(event_kind, data)
+    seq, prev_hash = lock_head(session)
+    at = as_utc(now)
+    rows = []
+    for event_kind, data in events:
+        seq += 1
+        payload = build_payload(seq, event_kind, data, at)
+        entry_hash = chain_hash(prev_hash, payload)
+        rows.append(
+            {
+                "seq": seq,
+                "payload": payload,
+                "prev_hash": prev_hash,
+                "hash": entry_hash,
+                "created_at": at,
+                "event": event_kind,
+                "occurrence_id": int_or_none(data.get("occurrence_id")),
+                "person_key": str_or_none(data.get("person_key")),
+            }
+        )
+        prev_hash = entry_hash
     connection = session.connection()
-    connection.execute(insert(_ENTRY_TABLE), values)
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
-    return LedgerEntry(**values)
+    connection.execute(insert(_ENTRY_TABLE), rows)
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    return rows
 
 
 def int_or_none(value: object) -> int | None:

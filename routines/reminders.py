@@ -272,21 +272,29 @@ class Dispatcher:
                     for job, delivered in mine
                 ],
             )
-            for job, _ in mine:
-                recipient = job.recipient.address if job.recipient.kind == "channel" else "person"
-                ledger.append_event(
-                    session,
-                    LEDGER_EVENT[job.kind],
-                    {
-                        "occurrence_id": job.occurrence_id,
-                        "routine_id": job.notice.routine_id,
-                        "kind": job.kind,
-                        "platform": job.recipient.platform,
-                        "recipient": recipient,
-                        "notification_id": job.notification_id,
-                    },
-                    now,
-                )
+            # one head lock and one insert for the whole group, not one per post
+            ledger.append_events(
+                session,
+                [
+                    (
+                        LEDGER_EVENT[job.kind],
+                        {
+                            "occurrence_id": job.occurrence_id,
+                            "routine_id": job.notice.routine_id,
+                            "kind": job.kind,
+                            "platform": job.recipient.platform,
+                            "recipient": (
+                                job.recipient.address
+                                if job.recipient.kind == "channel"
+                                else "person"
+                            ),
+                            "notification_id": job.notification_id,
+                        },
+                    )
+                    for job, _ in mine
+                ],
+                now,
+            )
             return won
 
     def mark_failed(self, job: Job, error: Exception, now: datetime) -> bool:

@@ -108,6 +108,31 @@ def test_rolled_back_append_leaves_no_gap(filled: Engine, factory: sessionmaker[
     assert ledger.verify(filled).ok
 
 
+def test_a_batch_append_continues_the_chain_like_single_appends(
+    filled: Engine, factory: sessionmaker[Session]
+) -> None:
+    with transaction(factory) as session:
+        last = ledger.append_events(
+            session,
+            [(ledger.REMINDER_POSTED, {"occurrence_id": i}) for i in (1, 2, 3)],
+            T0,
+        )
+    assert last == ENTRIES + 3
+    assert ledger.head(filled) == (last, row(filled, last)["hash"])
+    assert row(filled, ENTRIES + 1)["prev_hash"] == row(filled, ENTRIES)["hash"]
+    assert row(filled, ENTRIES + 2)["occurrence_id"] == 2
+    assert ledger.verify(filled).ok
+
+
+def test_a_batch_with_one_refused_event_appends_nothing(
+    filled: Engine, factory: sessionmaker[Session]
+) -> None:
+    events = [(ledger.NOTE_ADDED, {"occurrence_id": 1}), (ledger.NOTE_ADDED, {"email": "a@b"})]
+    with pytest.raises(ValueError, match="person keys"), transaction(factory) as session:
+        ledger.append_events(session, events, T0)
+    assert ledger.head(filled)[0] == ENTRIES
+
+
 def test_names_and_emails_are_refused_in_payloads(factory: sessionmaker[Session]) -> None:
     with pytest.raises(ValueError, match="person keys"), transaction(factory) as session:
         ledger.append_event(session, ledger.NOTE_ADDED, {"email": "anna@example.com"}, T0)
