@@ -14,8 +14,8 @@ merges them in Python: sequential reads, constant memory. People (names) are a d
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final, NamedTuple
 
 from sqlalchemy import Connection, String, cast, func, select
@@ -43,12 +43,17 @@ class DetailRow(NamedTuple):
     person_key: str | None
     person: str  # the required confirmer (or whoever confirmed), by name
     confirmed_by: str  # the same name once this person confirmed, else ""
-    confirmed_at: datetime | None  # UTC
+    confirmed_utc: datetime | None  # naive UTC (see `confirmed_at`)
     confirmation: str  # confirm | not_applicable | "" (not confirmed by this person)
     days_late: int | None
     note: str
     ledger_hash: str
     confirmed_local: str = ""  # confirmed_at in the report's timezone, "2027-01-10 10:12"
+
+    @property
+    def confirmed_at(self) -> datetime | None:
+        """When this person confirmed (aware UTC)."""
+        return None if self.confirmed_utc is None else self.confirmed_utc.replace(tzinfo=UTC)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,25 +90,60 @@ class _Stream:
         self._rows = iter(rows)
         self._next: Any = next(self._rows, None)
 
-    def take(self, occurrence_id: int) -> list[Any]:
-        while self._next is not None and self._next[0] < occurrence_id:
-            self._next = next(self._rows, None)  # belongs to an occurrence out of scope
+    def take(self, occurrence_id: int) -> Sequence[Any]:
+        found = self._next
+        if found is None or found[0] > occurrence_id:
+            return ()  # the common case for confirmations and hashes: nothing to take
+        rows = self._rows
+        while found is not None and found[0] < occurrence_id:
+            found = next(rows, None)  # belongs to an occurrence out of scope
         taken = []
-        while self._next is not None and self._next[0] == occurrence_id:
-            taken.append(self._next)
-            self._next = next(self._rows, None)
+        while found is not None and found[0] == occurrence_id:
+            taken.append(found)
+            found = next(rows, None)
+        self._next = found
         return taken
 
 
-def _moment(text: str | None) -> datetime | None:
+def _naive_utc(text: str | None) -> datetime | None:
     """Times are selected as text: `fromisoformat` beats the drivers' per-row conversion.
 
-    SQLite hands back naive UTC, PostgreSQL text with an offset; both become aware UTC.
+    SQLite hands back naive UTC, PostgreSQL text with an offset; both become naive UTC
+    (arithmetic and formatting on naive datetimes skip the time zone machinery).
     """
     if text is None:
         return None
     moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class _LocalClock:
+    """Naive UTC -> naive local time in one zone, with the UTC offset cached per hour.
+
+    Converting every confirmation time through zoneinfo was a tenth of a report's cost.
+    An hour whose offset changes inside it (a DST switch not on the hour) is not cached.
+    """
+
+    def __init__(self, tz: tzinfo) -> None:
+        self._tz = tz
+        self._offsets: dict[tuple[int, int, int, int], timedelta] = {}
+
+    def local(self, utc: datetime) -> datetime:
+        key = (utc.year, utc.month, utc.day, utc.hour)
+        offset = self._offsets.get(key)
+        if offset is None:
+            start = datetime(*key, tzinfo=UTC)
+            first = self._offset_at(start)
+            if first == self._offset_at(start + _LAST_OF_HOUR):
+                self._offsets[key] = first
+            return utc + self._offset_at(utc.replace(tzinfo=UTC))
+        return utc + offset
+
+    def _offset_at(self, moment: datetime) -> timedelta:
+        return moment.astimezone(self._tz).utcoffset() or timedelta(0)
+
+
+_LAST_OF_HOUR: Final = timedelta(minutes=59, seconds=59, microseconds=999999)
 
 
 def _driver_rows(conn: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
@@ -191,7 +231,10 @@ def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
         for row in ledger_hashes.take(occurrence_id):
             if row[1] is not None:
                 hashes.setdefault(row[1], row[2])  # the first entry wins (retries append more)
-        people = sorted(set(required) | confirmed.keys()) or [None]
+        if len(required) == 1 and confirmed.keys() <= {required[0]}:
+            people: Sequence[str | None] = required  # the common case: no set, no sort
+        else:
+            people = sorted(set(required) | confirmed.keys()) or [None]
         for person_key in people:
             yield build(occurrence, person_key, names, confirmed, hashes)
 
@@ -211,7 +254,7 @@ class _RowBuilder:
     def __init__(self, scope: Scope) -> None:
         self._scope = scope
         self._today = scope.today
-        self._tz = scope.tz
+        self._clock = _LocalClock(scope.tz)
         self._infos: dict[str, tuple[str, str]] = {}
 
     def _info(self, routine_id: str) -> tuple[str, str]:
@@ -220,9 +263,6 @@ class _RowBuilder:
             info = self._scope.info(routine_id)
             found = self._infos[routine_id] = (info.title, info.team)
         return found
-
-    def _local(self, moment: datetime) -> date:
-        return moment.astimezone(self._tz).date()
 
     def __call__(
         self,
@@ -238,26 +278,26 @@ class _RowBuilder:
         title, team = self._info(routine_id)
         name = "" if person_key is None else names.get(person_key, person_key)
         confirmation = confirmed.get(person_key) if person_key is not None else None
-        kind = note = confirmed_at = None
+        kind = note = confirmed_utc = None
         confirmed_local = ""
         days_late: int | None = None
         if confirmation is not None:
             _, _, kind, note, confirmed_text = confirmation
-            confirmed_at = _moment(confirmed_text)
-            if confirmed_at is not None:
-                local = confirmed_at.astimezone(self._tz)
-                confirmed_local = local.isoformat(" ", "minutes")[:16]
+            confirmed_utc = _naive_utc(confirmed_text)
+            if confirmed_utc is not None:
+                local = self._clock.local(confirmed_utc)
+                confirmed_local = local.isoformat(" ", "minutes")
                 if kind == m.CONFIRM:
                     days_late = max(0, (local.date() - due).days)
         if kind == m.NA or (kind is None and outcome == "not_applicable"):
             note = note or reason
         if kind is None and outcome == "missing":
-            closed_at = _moment(closed_text)
-            until = self._local(closed_at) if closed_at is not None else self._today
+            closed_utc = _naive_utc(closed_text)
+            until = self._clock.local(closed_utc).date() if closed_utc else self._today
             days_late = max(0, (until - due).days)
         return DetailRow(
             occurrence_id, routine_id, title, team, scheduled, due_text, status,
-            outcome, person_key, name, name if kind else "", confirmed_at, kind or "",
+            outcome, person_key, name, name if kind else "", confirmed_utc, kind or "",
             days_late, note or "",
             hashes.get(person_key, "") if person_key is not None and kind else "",
             confirmed_local,

@@ -7,6 +7,7 @@ arrive, so memory stays flat however long the report is.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -158,16 +159,30 @@ def write_csv(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> No
     Every text cell is quoted, so commas, semicolons (the Swedish Excel separator),
     quotes and line breaks inside notes survive a round trip.
     """
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
-    try:
-        writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
-        names = labels(summary.scope.lang)
-        writer.writerow([names[f] for f in DETAIL_FIELDS])
-        for row in rows:
-            writer.writerow(csv_cells(row))
-        text.flush()
-    finally:
-        text.detach()
+    # csv.writer appends each line to a list; the lines are joined and encoded a few
+    # thousand at a time (one encode and one write per chunk instead of per row).
+    lines: list[str] = []
+    sink = _Lines(lines)
+    writer = csv.writer(sink, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    names = labels(summary.scope.lang)
+    out.write(codecs.BOM_UTF8)
+    writer.writerow([names[f] for f in DETAIL_FIELDS])
+    for row in rows:
+        writer.writerow(csv_cells(row))
+        if len(lines) >= _CSV_CHUNK:
+            out.write("".join(lines).encode("utf-8"))
+            lines.clear()
+    out.write("".join(lines).encode("utf-8"))
+
+
+_CSV_CHUNK: Final = 2000
+
+
+class _Lines:
+    """A file-like `write` that collects csv.writer's lines in a list."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.write = lines.append
 
 
 # --- JSON ----------------------------------------------------------------------------------
