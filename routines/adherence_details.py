@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from routines import models as m
 from routines.adherence import ERASED, Outcome, Scope, in_scope, outcome_of
 from routines.ledger import CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE, LedgerEntry
+from routines.ledger_verify import read_ahead
 from routines.people import Person
 
 _BATCH: Final = 5000
@@ -160,10 +161,14 @@ def _driver_rows(conn: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
         cursor = dbapi.cursor(name=f"report_{secrets.token_hex(4)}")
         cursor.itersize = _BATCH
         cursor.execute(str(compiled), params)
-    else:
-        cursor = dbapi.cursor()
-        positional = [params[name] for name in compiled.positiontup or ()]
-        cursor.execute(str(compiled), [_sqlite_value(v) for v in positional])
+        try:
+            yield from read_ahead(cursor, _BATCH)  # the server's work overlaps ours
+        finally:
+            cursor.close()
+        return
+    cursor = dbapi.cursor()
+    positional = [params[name] for name in compiled.positiontup or ()]
+    cursor.execute(str(compiled), [_sqlite_value(v) for v in positional])
     try:
         while batch := cursor.fetchmany(_BATCH):
             yield from batch

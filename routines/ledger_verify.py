@@ -94,7 +94,7 @@ def _fetch(dbapi: Any, dialect: str) -> Iterator[tuple[Any, ...]]:
     try:
         cursor.execute(_SELECT_CHAIN)
         if dialect == "postgresql":
-            yield from _read_ahead(cursor)  # the server's work overlaps ours
+            yield from read_ahead(cursor, _BATCH)  # the server's work overlaps ours
         else:
             # SQLite reads in this process: a second thread only adds GIL hand-offs
             while batch := cursor.fetchmany(_BATCH):
@@ -103,7 +103,7 @@ def _fetch(dbapi: Any, dialect: str) -> Iterator[tuple[Any, ...]]:
         cursor.close()
 
 
-def _read_ahead(cursor: Any) -> Iterator[tuple[Any, ...]]:
+def read_ahead(cursor: Any, size: int) -> Iterator[tuple[Any, ...]]:
     """Batches of the cursor, the next one fetched in a worker thread meanwhile.
 
     PostgreSQL reads and sends the next batch while this thread hashes the current one;
@@ -111,10 +111,10 @@ def _read_ahead(cursor: Any) -> Iterator[tuple[Any, ...]]:
     in flight and the caller never touches the cursor, so the driver is used by one
     thread at a time. Leaving early waits for the fetch in flight before returning.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-verify") as pool:
-        pending = pool.submit(cursor.fetchmany, _BATCH)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        pending = pool.submit(cursor.fetchmany, size)
         while batch := pending.result():
-            pending = pool.submit(cursor.fetchmany, _BATCH)
+            pending = pool.submit(cursor.fetchmany, size)
             yield from batch
 
 
