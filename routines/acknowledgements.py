@@ -187,6 +187,12 @@ def _insert_answer(
     return _answered(occurrence, existing)
 
 
+def _close(occurrence: Occurrence, status: str, key: str, now: datetime) -> None:
+    occurrence.status = status
+    occurrence.closed_at = now
+    occurrence.closed_by = key
+
+
 def _answered(occurrence: Occurrence, existing: Confirmation) -> Outcome:
     return Outcome(
         "already", occurrence.id, occurrence.routine_id, occurrence.status,
@@ -229,9 +235,7 @@ def confirm(
         return Outcome("confirmed", occurrence.id, occurrence.routine_id, occurrence.status,
                        key, now, remaining)  # fmt: skip
     on_time = local_date(now, timezone) <= occurrence.due_date
-    occurrence.status = DONE if on_time else LATE
-    occurrence.closed_at = now
-    occurrence.closed_by = key
+    _close(occurrence, DONE if on_time else LATE, key, now)
     return Outcome("completed", occurrence.id, occurrence.routine_id, occurrence.status, key, now)
 
 
@@ -260,10 +264,8 @@ def not_applicable(
          "person_key": key, "reason": text},
         now,
     )  # fmt: skip
-    occurrence.status = NOT_APPLICABLE
     occurrence.reason = text
-    occurrence.closed_at = now
-    occurrence.closed_by = key
+    _close(occurrence, NOT_APPLICABLE, key, now)
     return Outcome("not_applicable", occurrence.id, occurrence.routine_id, NOT_APPLICABLE,
                    key, now, reason=text)  # fmt: skip
 
