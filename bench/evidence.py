@@ -34,9 +34,9 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 
-from bot.database import create_schema  # noqa: E402
-from routines.db import make_engine  # noqa: E402
 from routines.ledger import GENESIS_HASH, build_payload  # noqa: E402
+from storage.engines import make_engine  # noqa: E402
+from storage.migrate import create_schema  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get(
     "GDPRBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import question_log
 from bot.config import Settings
 from bot.conversation import ChatFeature, Conversation, QuestionLog, Vote
-from bot.database import create_schema, engine_from_url
 from bot.delivery import ConsoleNotifier, RouterNotifier
 from bot.event_dedupe import claim_event, purge_events
 from knowledge import Answerer, KnowledgeBase, detect_language, load_knowledge_base
-from routines.db import session_factory, transaction
+from storage.migrate import create_schema, engine_from_url
+from storage.sessions import session_factory, transaction
 
 if TYPE_CHECKING:
     from bot.slack.listeners import SlackFrontEnd

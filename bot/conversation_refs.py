@@ -40,8 +40,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from routines.db import Base
-from routines.people import Person
+from storage.base import Base
+from storage.people import Person
 
 RefKind = Literal["person", "channel"]
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import insights
 from bot.messages import Incoming, Reply
-from routines.db import transaction
-from routines.people import find_person
+from storage.people import find_person
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation_refs import ConversationRefRow, forget_person
 from bot.event_dedupe import DEFAULT_KEEP, purge_events
 from bot.question_log import as_utc, purge_questions, questions_of, unlink_person
-from routines.db import transaction
 from routines.ledger import PERSON_ERASED, LedgerEntry, append_event
 from routines.models import (
     CANCELLED,
@@ -47,7 +46,8 @@ from routines.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
-from routines.people import Person
+from storage.people import Person
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 

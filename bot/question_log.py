@@ -20,7 +20,7 @@ from typing import Literal
 from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from routines.db import Base
+from storage.base import Base
 
 log = logging.getLogger(__name__)
 

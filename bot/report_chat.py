@@ -43,10 +43,10 @@ from routines.adherence import (
 )
 from routines.adherence_details import iter_details
 from routines.catalog import Catalog
-from routines.db import transaction
-from routines.people import Person, person_key_for
-from routines.report_export import export_report, read_session
+from routines.report_export import export_report
 from routines.report_formats import FORMATS, MIME, Format
+from storage.people import Person, person_key_for
+from storage.sessions import read_session, transaction
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,9 @@ from aiohttp import web
 from sqlalchemy import DateTime, Integer, LargeBinary, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from routines.db import Base, transaction
 from routines.ledger import as_utc
+from storage.base import Base
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from bot.database import import_models
-from routines.db import Base
+from storage.base import Base
+from storage.migrate import import_models
 
 import_models()
 target_metadata = Base.metadata
@@ -26,7 +26,7 @@ def run_migrations(connection: Connection) -> None:
 connection = context.config.attributes.get("connection")
 if connection is None:
     # `alembic` CLI use (e.g. revision --autogenerate): build an engine from the URL.
-    from routines.db import make_engine
+    from storage.engines import make_engine
 
     url = context.config.get_main_option("sqlalchemy.url") or "sqlite:///gdpr-bot.db"
     engine = make_engine(url)

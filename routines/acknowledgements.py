@@ -29,9 +29,9 @@ from routines.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
-from routines.occurrences import insert_once
-from routines.people import Person, person_key_for
 from routines.scheduling import local_date
+from storage.inserts import insert_once
+from storage.people import Person, person_key_for
 
 MAX_NOTE_CHARS = 2000
 

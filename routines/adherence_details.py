@@ -25,7 +25,7 @@ from routines import models as m
 from routines.adherence import ERASED, Outcome, Scope, in_scope, outcome_of
 from routines.ledger import CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE, LedgerEntry
 from routines.ledger_verify import read_ahead
-from routines.people import Person
+from storage.people import Person
 
 _BATCH: Final = 5000
 

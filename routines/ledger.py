@@ -48,7 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from routines.db import Base
+from storage.base import Base
 
 if TYPE_CHECKING:
     from routines.ledger_verify import VerifyResult

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from routines.db import Base
+from storage.base import Base
 
 # Occurrence.status
 OPEN: Final = "open"

@@ -11,10 +11,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from routines import ledger
@@ -28,8 +26,9 @@ from routines.models import (
     OccurrenceAssignee,
     RoutineFirstSeen,
 )
-from routines.people import Person, person_key_for
 from routines.scheduling import local_date, moment, scheduled_dates, shift
+from storage.inserts import insert_once
+from storage.people import Person, person_key_for
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +59,6 @@ class Slot:
     post_date: date
     due_date: date
     post_at: datetime
-
-
-def insert_once(session: Session, model: Any, values: Mapping[str, Any]) -> Any | None:
-    """INSERT ... ON CONFLICT DO NOTHING; the new primary key, or None if the row existed."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    pk = model.__table__.primary_key.columns.values()[0]
-    stmt = module.insert(model).values(**values).on_conflict_do_nothing().returning(pk)
-    return session.execute(stmt).scalar()
 
 
 def slot_for(routine: Routine, scheduled: date) -> Slot:

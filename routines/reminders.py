@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
 from routines.catalog import Catalog, Routine
-from routines.db import transaction
 from routines.models import (
     CANCELLED,
     ESCALATION,
@@ -49,9 +48,10 @@ from routines.models import (
     PostedMessage,
 )
 from routines.notices import render, render_closed
-from routines.people import Person, display_name_of
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
 from routines.scheduling import local_date
+from storage.people import Person, display_name_of
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,21 +8,18 @@ naming the exporter (person key, or "cli") and the SHA-256 of exactly what was h
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from routines import ledger
 from routines.adherence import Scope, Summary, summarise
 from routines.adherence_details import iter_details
-from routines.db import transaction
 from routines.report_formats import Format, write_report
+from storage.sessions import read_session, transaction
 
 
 @dataclass(frozen=True)
@@ -73,38 +70,6 @@ class _Counting:
 def _verify_lines(session: Session) -> tuple[Sequence[str], tuple[int, str]]:
     result = ledger.verify(session)
     return result.lines(), (result.head_seq, result.head_hash)
-
-
-@contextmanager
-def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session for reading a consistent snapshot without blocking writers.
-
-    The bot's SQLite engine opens every transaction with BEGIN IMMEDIATE (the write
-    lock), which is right for use cases but would stop every confirmation for as long
-    as a large report streams. On SQLite the report therefore reads through its own
-    connection with a plain (deferred) BEGIN: in WAL mode that is a snapshot that
-    writers do not wait for. PostgreSQL reads never block writers anyway.
-    """
-    engine = factory.kw.get("bind")
-    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
-        with factory() as session:
-            yield session
-        return
-    reader = create_engine(
-        engine.url, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": 30}
-    )
-    event.listen(reader, "connect", _driver_transactions_off)
-    event.listen(reader, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
-    try:
-        with Session(reader) as session:
-            yield session
-            session.rollback()
-    finally:
-        reader.dispose()
-
-
-def _driver_transactions_off(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy (our BEGIN) controls transactions
 
 
 def export_report(

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines import acknowledgements as ack
 from routines.catalog import Catalog, Routine
-from routines.db import transaction
 from routines.models import (
     ESCALATION,
     MISSED,
@@ -48,10 +47,11 @@ from routines.occurrences import (
     latest_scheduled,
     recipient_rows,
 )
-from routines.people import Person, display_name_of, person_key_for
 from routines.ports import Notifier
 from routines.reminders import Dispatcher, DispatchReport
 from routines.scheduling import local_date, moment
+from storage.people import Person, display_name_of, person_key_for
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 

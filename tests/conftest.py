@@ -79,8 +79,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    from bot.database import create_schema
-    from routines.db import make_engine
+    from storage.engines import make_engine
+    from storage.migrate import create_schema
 
     eng = make_engine(database_url)
     create_schema(eng)

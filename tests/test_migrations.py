@@ -8,8 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.database import current_revision, head_revision, import_models, upgrade
-from routines.db import Base, make_engine
+from storage.base import Base
+from storage.engines import make_engine
+from storage.migrate import current_revision, head_revision, import_models, upgrade
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from routines import ledger
-from routines.db import make_engine as engine_from_url  # not bot.database: no alembic import
+from storage.engines import make_engine as engine_from_url
 
 app = typer.Typer(
     help="The evidence ledger: verify the hash chain, print its head.", no_args_is_help=True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.config import Settings
-from bot.database import current_revision, engine_from_url, head_revision, upgrade
+from storage.migrate import current_revision, engine_from_url, head_revision, upgrade
 
 app = typer.Typer(help="Database schema: upgrade and status.", no_args_is_help=True)
 

@@ -17,8 +17,8 @@ import typer
 
 from bot import insights
 from bot.config import Settings
-from bot.database import create_schema, engine_from_url
-from routines.db import session_factory, transaction
+from storage.migrate import create_schema, engine_from_url
+from storage.sessions import session_factory, transaction
 
 EXIT_BAD_INPUT = 2
 

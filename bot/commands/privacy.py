@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot import privacy
 from bot.config import Settings
-from bot.database import create_schema, engine_from_url
-from routines.db import session_factory, transaction
+from storage.migrate import create_schema, engine_from_url
+from storage.sessions import session_factory, transaction
 
 app = typer.Typer(
     help="The bot's own personal data: register extract, erasure, retention purge.",

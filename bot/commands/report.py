@@ -22,9 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings
 from routines.adherence import Period, RoutineInfo, Scope, between, parse_period, routine_infos
 from routines.catalog import CatalogError, load_catalog
-from routines.db import make_engine as engine_from_url  # not bot.database: no alembic import
-from routines.db import session_factory
 from routines.report_formats import FORMATS, Format
+from storage.engines import make_engine as engine_from_url
+from storage.sessions import session_factory
 
 log = logging.getLogger(__name__)
 

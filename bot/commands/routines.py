@@ -141,10 +141,10 @@ def run_due(
 
 
 async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> None:
-    from bot.database import create_schema, engine_from_url
     from bot.routine_kinds import providers_for
-    from routines.db import session_factory
     from routines.service import RoutineService
+    from storage.migrate import create_schema, engine_from_url
+    from storage.sessions import session_factory
 
     engine = engine_from_url(settings.database_url)
     create_schema(engine)

@@ -46,8 +46,8 @@ from bot.teams.translate import (
     is_personal,
     private_reply_failed,
 )
-from routines.db import transaction
-from routines.people import person_key_for
+from storage.people import person_key_for
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 

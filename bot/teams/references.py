@@ -30,7 +30,7 @@ from bot.teams.translate import (
     is_personal,
     reference_from_activity,
 )
-from routines.db import transaction
+from storage.sessions import transaction
 
 PLATFORM = "teams"
 

@@ -25,7 +25,7 @@ from bot.insights import (
     similar,
 )
 from bot.question_log import record_feedback, record_question
-from routines.db import session_factory, transaction
+from storage.sessions import session_factory, transaction
 
 # Monday 2027-03-01 is in ISO week 2027-W09; Monday 2027-03-08 in W10.
 W09 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

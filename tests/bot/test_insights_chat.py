@@ -17,8 +17,8 @@ from bot.messages import ConversationRef, Incoming
 from bot.question_log import record_question
 from knowledge import KnowledgeBase
 from knowledge.model import Answer
-from routines.db import session_factory, transaction
-from routines.people import person_key_for
+from storage.people import person_key_for
+from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
 OFFICER = "U0OFFICER"

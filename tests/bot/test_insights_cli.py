@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app
 from bot.question_log import record_question
-from routines.db import session_factory, transaction
+from storage.sessions import session_factory, transaction
 
 runner = CliRunner()
 

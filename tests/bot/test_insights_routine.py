@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from bot.insights import knowledge_gaps_provider
 from bot.question_log import record_question
 from routines.catalog import Catalog, load_catalog
-from routines.db import session_factory, transaction
 from routines.models import NOT_APPLICABLE, OPEN
 from routines.service import RoutineService
+from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import RecordingNotifier, at, occurrences
 
 FIRST_SEEN = at("2027-02-20 10:00")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from routines import ledger
-from routines.db import transaction
+from storage.sessions import transaction
 from tests.bot.conftest import RunningBot
 from tests.bot.slack_payloads import DM_CHANNEL as DM
 from tests.bot.slack_payloads import dm, mention

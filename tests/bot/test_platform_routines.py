@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from routines import ledger
 from routines.catalog import load_catalog
-from routines.db import transaction
 from routines.models import Confirmation, Occurrence, OccurrenceNote, PostedMessage
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE
 from routines.service import RoutineService
+from storage.sessions import transaction
 from tests.bot.conftest import RunningBot
 from tests.bot.teams_fixtures import (
     StartTeamsBot,

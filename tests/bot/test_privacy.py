@@ -29,7 +29,6 @@ from bot.question_log import QuestionRecord, record_question
 from routines import ledger
 from routines.adherence import Scope, between
 from routines.adherence_details import iter_details
-from routines.db import session_factory, transaction
 from routines.models import (
     CANCELLED,
     DONE,
@@ -42,7 +41,8 @@ from routines.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
-from routines.people import Person, display_name_of, person_key_for
+from storage.people import Person, display_name_of, person_key_for
+from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 6, 15, 10, 0, tzinfo=UTC)
 ANNA_AAD = "6f1c0e2a-aaaa-4b5c-9d8e-000000000001"

@@ -13,8 +13,8 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from bot.question_log import QuestionRecord, record_question
 from routines import ledger
-from routines.db import session_factory, transaction
-from routines.people import Person, person_key_for
+from storage.people import Person, person_key_for
+from storage.sessions import session_factory, transaction
 
 runner = CliRunner()
 NOW = datetime(2027, 6, 15, 10, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from bot.question_log import (
     record_question,
     unlink_person,
 )
-from routines.db import session_factory, transaction
+from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 3, 31, 12, 0, tzinfo=UTC)
 

@@ -12,11 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.conversation import Conversation
-from bot.database import create_schema
 from bot.messages import Action, ConversationRef, Incoming
 from bot.routine_chat import RoutineFeature
 from routines.catalog import load_catalog
-from routines.db import make_engine, session_factory
 from routines.ports import (
     ACTION_CONFIRM,
     ACTION_NOT_APPLICABLE,
@@ -26,6 +24,9 @@ from routines.ports import (
     Recipient,
 )
 from routines.service import RoutineService
+from storage.engines import make_engine
+from storage.migrate import create_schema
+from storage.sessions import session_factory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CLICK_TIME = datetime(2027, 1, 5, 10, 12, tzinfo=STOCKHOLM)

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.console import Console, render_reply
 from bot.conversation import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
 from bot.question_log import QuestionRecord
-from routines.db import transaction
+from storage.sessions import transaction
 from tests.bot.conftest import DPO, RunningBot
 from tests.bot.slack_payloads import block_action, dm
 from tests.bot.teams_fixtures import TeamsBotServer

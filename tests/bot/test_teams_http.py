@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.conversation import ACTION_FEEDBACK_UP
 from bot.messages import Incoming, Reply
 from bot.question_log import QuestionRecord
-from routines.db import transaction
+from storage.sessions import transaction
 from tests.bot.conftest import DPO
 from tests.bot.teams_fixtures import (
     TeamsBotServer,

@@ -11,8 +11,8 @@ from datetime import date
 import pytest
 
 from bot.conversation_refs import find_reference
-from routines.db import transaction
 from routines.ports import DeliveryError, Notice, NoticeAction, Recipient
+from storage.sessions import transaction
 from tests.bot.teams_fixtures import (
     BOT_ACCOUNT,
     TeamsBotServer,

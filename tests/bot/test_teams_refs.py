@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from bot.conversation_refs import count_references, find_reference, forget_person, save_reference
 from bot.teams.references import remember_activity
-from routines.db import session_factory, transaction
-from routines.people import person_key_for
+from storage.people import person_key_for
+from storage.sessions import session_factory, transaction
 from tests.bot.teams_fixtures import channel_activity, message_activity
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

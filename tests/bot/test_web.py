@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import Settings
-from routines.db import make_engine
+from storage.engines import make_engine
 from tests.bot.conftest import RunningBot
 
 

@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines import ledger
 from routines import models as m
 from routines.adherence import RoutineInfo, Scope, parse_period
-from routines.db import make_engine, session_factory, transaction
-from routines.people import Person
+from storage.engines import make_engine
+from storage.people import Person
+from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 4, 10, 7, 0, tzinfo=UTC)
 NOTE_WITH_SPECIALS = 'Kontrollerat; 3 ärenden,\n"inga" avvikelser'
@@ -67,7 +68,7 @@ def _at(day: date, hour: int = 9, minute: int = 0) -> datetime:
 
 def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     """A fixture body: a fresh schema at `database_url` holding the scenario, disposed after."""
-    from bot.database import create_schema
+    from storage.migrate import create_schema
 
     engine = make_engine(database_url)
     create_schema(engine)

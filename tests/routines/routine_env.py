@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 
 from routines.catalog import Catalog, load_catalog
-from routines.db import session_factory, transaction
 from routines.models import Notification, Occurrence
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 from routines.service import RoutineService
+from storage.sessions import session_factory, transaction
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

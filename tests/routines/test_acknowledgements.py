@@ -10,9 +10,9 @@ from sqlalchemy import Engine, select
 
 from routines import ledger
 from routines.acknowledgements import Actor
-from routines.db import session_factory, transaction
 from routines.models import DONE, LATE, NOT_APPLICABLE, OPEN, Confirmation
 from routines.service import RoutineService
+from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (
     RecordingNotifier,
     at,

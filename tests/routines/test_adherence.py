@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines.adherence import Summary, parse_period, summarise
 from routines.adherence_details import DetailRow, iter_details
-from routines.db import session_factory
+from storage.sessions import session_factory
 from tests.routines import report_scenario as scenario
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import Engine, func, select
 from routines import ledger
 from routines.acknowledgements import Actor
 from routines.catalog import Catalog
-from routines.db import session_factory, transaction
 from routines.models import FAILED, PENDING, SENT
 from routines.reminders import BACKOFF_BASE_SECONDS
 from routines.service import RoutineService
+from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (
     RecordingNotifier,
     at,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.db import session_factory, transaction
+from storage.sessions import session_factory, transaction
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 ENTRIES = 10
@@ -254,8 +254,8 @@ def _append_many(factory: sessionmaker[Session], worker: int, count: int) -> Non
 def test_concurrent_appends_on_postgres_form_one_chain(postgres_url: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.database import create_schema
-    from routines.db import make_engine
+    from storage.engines import make_engine
+    from storage.migrate import create_schema
 
     engine = make_engine(postgres_url, pool_size=8)
     create_schema(engine)
@@ -273,8 +273,8 @@ def test_concurrent_appends_on_postgres_form_one_chain(postgres_url: str) -> Non
 def test_concurrent_appends_on_sqlite_form_one_chain(sqlite_url: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.database import create_schema
-    from routines.db import make_engine
+    from storage.engines import make_engine
+    from storage.migrate import create_schema
 
     engine = make_engine(sqlite_url)
     create_schema(engine)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines import ledger
 from routines import models as m
 from routines.catalog import load_catalog
-from routines.db import session_factory, transaction
 from routines.ledger_seal import ledger_seal_provider
+from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 MONDAY = date(2027, 1, 4)

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 
 from routines import ledger
 from routines.catalog import Catalog
-from routines.db import session_factory, transaction
 from routines.models import MISSED, OPEN, Notification, Occurrence
+from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (
     RecordingNotifier,
     at,

@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from bot.database import create_schema
 from routines import ledger
-from routines.db import make_engine, session_factory
+from storage.engines import make_engine
+from storage.migrate import create_schema
+from storage.sessions import session_factory
 from tests.routines import report_scenario as scenario
 
 NOW = "2027-04-10T09:00"

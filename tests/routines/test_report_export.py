@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines import ledger
 from routines.adherence import summarise
 from routines.adherence_details import iter_details
-from routines.db import make_engine, session_factory, transaction
-from routines.report_export import export_report, read_session
+from routines.report_export import export_report
+from storage.engines import make_engine
+from storage.sessions import read_session, session_factory, transaction
 from tests.routines import report_scenario as scenario
 
 

@@ -39,8 +39,8 @@ routines:
 async def test_jobs_have_explicit_ids_rebuilt_from_the_catalogue(
     tmp_path: Path, sqlite_url: str
 ) -> None:
-    from bot.database import create_schema
-    from routines.db import make_engine
+    from storage.engines import make_engine
+    from storage.migrate import create_schema
 
     engine = make_engine(sqlite_url)
     create_schema(engine)

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.database import create_schema
-from routines.db import make_engine
+from storage.engines import make_engine
+from storage.migrate import create_schema
 from tests.scale.cluster import ReplicaCluster, catalogue, poll_until, via_proxy
 from tests.scale.database import ScaleDatabase
 from tests.scale.servers import BackgroundLoop, ScaleSlackApi, TcpProxy

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from routines import ledger
 from routines.models import POST, SENT, Confirmation, Notification, Occurrence, PostedMessage
-from routines.people import Person
+from storage.people import Person
 
 
 @dataclass

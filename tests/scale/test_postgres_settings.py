@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
 from bot.config import Settings
-from bot.database import engine_from_url
+from storage.migrate import engine_from_url
 from tests.scale.cluster import gdpr_bot_command
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("scale")]

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from routines.db import Base
+from storage.base import Base
 
 
 class Person(Base):

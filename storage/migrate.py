@@ -17,14 +17,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 import migrations
-from routines.db import Base, is_postgres, make_engine
+from storage.base import Base
+from storage.engines import is_postgres, make_engine
 
 # Arbitrary constant shared by every replica: "gdpr" in ASCII.
 MIGRATION_LOCK_ID = 0x67647072
 
 
 MODEL_MODULES = (
-    "routines.people",
+    "storage.people",
     "routines.models",
     "routines.ledger",
     "bot.conversation_refs",

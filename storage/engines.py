@@ -1,33 +1,17 @@
-"""Database plumbing shared by every table: declarative base, engines, sessions, schema.
+"""Engines: SQLite pragmas, PostgreSQL pool and timeouts; one code path for both.
 
 SQLAlchemy is used synchronously; async callers (the bot's aiohttp handlers and the
-scheduler) run use cases in a worker thread. One code path serves SQLite and PostgreSQL.
+scheduler) run use cases in a worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
 
 CONNECT_TIMEOUT_SECONDS = 5
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -86,14 +70,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Any) -> None:
     # Take the write lock at BEGIN so two writers never deadlock upgrading a read lock.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory.begin() as session:
-        yield session
