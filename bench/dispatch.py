@@ -40,10 +40,10 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from bot.slack.notifier import SlackNotifier  # noqa: E402
 from routines import ledger  # noqa: E402
 from routines.catalog import Assignees, Catalog, Routine, Target  # noqa: E402
-from routines.models import POST, SENT, Notification, Occurrence  # noqa: E402
+from routines.engine.models import POST, SENT, Notification, Occurrence  # noqa: E402
+from routines.engine.reminders import Dispatcher  # noqa: E402
 from routines.ports import ACTION_CONFIRM  # noqa: E402
-from routines.reminders import Dispatcher  # noqa: E402
-from routines.scheduling import Schedule  # noqa: E402
+from routines.schedule.rules import Schedule  # noqa: E402
 from storage.engines import make_engine  # noqa: E402
 from storage.migrate import create_schema  # noqa: E402
 from storage.sessions import session_factory, transaction  # noqa: E402

@@ -270,7 +270,7 @@ def _add_routines(services: Services) -> None:
     from bot.routine_chat import RoutineFeature
     from bot.routine_kinds import providers_for
     from routines.catalog import load_catalog
-    from routines.runner import RoutineRunner
+    from routines.schedule.runner import RoutineRunner
     from routines.service import RoutineService
 
     settings = services.settings

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from bot.question_log import QuestionRecord, as_utc
 from routines.catalog import Routine
-from routines.occurrences import KindContent
+from routines.engine.occurrences import KindContent
 
 JACCARD_THRESHOLD = 0.6
 RATIO_THRESHOLD = 0.85

@@ -35,8 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation_refs import ConversationRefRow, forget_person
 from bot.event_dedupe import DEFAULT_KEEP, purge_events
 from bot.question_log import as_utc, purge_questions, questions_of, unlink_person
-from routines.ledger import PERSON_ERASED, LedgerEntry, append_event
-from routines.models import (
+from routines.engine.models import (
     CANCELLED,
     CLOSED_STATUSES,
     PENDING,
@@ -46,6 +45,7 @@ from routines.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
+from routines.ledger import PERSON_ERASED, LedgerEntry, append_event
 from storage.people import Person
 from storage.sessions import transaction
 

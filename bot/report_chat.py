@@ -30,8 +30,9 @@ from bot.i18n import t
 from bot.messages import Attachment, Incoming, Reply
 from bot.report_links import link_url, store_report
 from routines import ledger
-from routines import models as m
-from routines.adherence import (
+from routines.catalog import Catalog
+from routines.engine import models as m
+from routines.reports.adherence import (
     ERASED,
     Period,
     RoutineInfo,
@@ -41,10 +42,9 @@ from routines.adherence import (
     parse_period,
     routine_infos,
 )
-from routines.adherence_details import iter_details
-from routines.catalog import Catalog
-from routines.report_export import export_report
-from routines.report_formats import FORMATS, MIME, Format
+from routines.reports.details import iter_details
+from routines.reports.export import export_report
+from routines.reports.formats import FORMATS, MIME, Format
 from storage.people import Person, person_key_for
 from storage.sessions import read_session, transaction
 

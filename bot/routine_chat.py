@@ -22,11 +22,11 @@ from typing import Final
 
 from bot import metrics
 from bot.messages import Button, Incoming, Prompt, Reply
-from routines.acknowledgements import Actor, Outcome
-from routines.notices import gdpr_refs
-from routines.notices import t as notice_text
+from routines.engine.acknowledgements import Actor, Outcome
+from routines.engine.notices import gdpr_refs
+from routines.engine.notices import t as notice_text
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE
-from routines.scheduling import local_date
+from routines.schedule.rules import local_date
 from routines.service import OpenItem, RoutineService
 
 TEXT: Final[dict[str, dict[str, str]]] = {

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from knowledge import Article, KnowledgeBase
 from routines.catalog import PLATFORMS, Routine, Target
-from routines.occurrences import KindContent, KindProvider
+from routines.engine.occurrences import KindContent, KindProvider
 
 HEADINGS = {
     "sv": "Artiklar som ska granskas av sin ägare:",
@@ -82,7 +82,7 @@ def providers_for(
 ) -> dict[str, KindProvider]:
     """Every kind provider, for the composition root and `routines run-due`."""
     from bot.insights import knowledge_gaps_provider
-    from routines.ledger_seal import ledger_seal_provider
+    from routines.ledger.seal import ledger_seal_provider
 
     def articles() -> Iterable[Article]:
         nonlocal knowledge_base

@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from routines import acknowledgements as ack
 from routines.catalog import Catalog, Routine
-from routines.models import (
+from routines.engine import acknowledgements as ack
+from routines.engine.models import (
     ESCALATION,
     MISSED,
     OPEN,
@@ -37,8 +37,8 @@ from routines.models import (
     OccurrenceAssignee,
     PostedMessage,
 )
-from routines.notices import outcome_line
-from routines.occurrences import (
+from routines.engine.notices import outcome_line
+from routines.engine.occurrences import (
     KindProvider,
     create_occurrence,
     due_slots,
@@ -47,9 +47,9 @@ from routines.occurrences import (
     latest_scheduled,
     recipient_rows,
 )
+from routines.engine.reminders import Dispatcher, DispatchReport
 from routines.ports import Notifier
-from routines.reminders import Dispatcher, DispatchReport
-from routines.scheduling import local_date, moment
+from routines.schedule.rules import local_date, moment
 from storage.people import Person, display_name_of, person_key_for
 from storage.sessions import transaction
 

@@ -26,7 +26,7 @@ MIGRATION_LOCK_ID = 0x67647072
 
 MODEL_MODULES = (
     "storage.people",
-    "routines.models",
+    "routines.engine.models",
     "routines.ledger",
     "bot.conversation_refs",
     "bot.event_dedupe",

@@ -20,9 +20,16 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from routines.adherence import Period, RoutineInfo, Scope, between, parse_period, routine_infos
 from routines.catalog import CatalogError, load_catalog
-from routines.report_formats import FORMATS, Format
+from routines.reports.adherence import (
+    Period,
+    RoutineInfo,
+    Scope,
+    between,
+    parse_period,
+    routine_infos,
+)
+from routines.reports.formats import FORMATS, Format
 from storage.engines import make_engine as engine_from_url
 from storage.sessions import session_factory
 
@@ -69,7 +76,7 @@ def report_command(
         lang=language,
         routines=_routine_infos(settings, language),
     )
-    from routines.report_export import export_report  # jinja2 and friends: only when used
+    from routines.reports.export import export_report
 
     engine = engine_from_url(settings.database_url)
     try:
@@ -90,7 +97,7 @@ def report_command(
 
 def _write_file(engine: object, scope: Scope, fmt: Format, out: Path, now: datetime) -> None:
     # Write beside the target and rename: a failed export never leaves half a file.
-    from routines.report_export import export_report
+    from routines.reports.export import export_report
 
     partial = out.with_name(f".{out.name}.partial")
     try:

@@ -12,7 +12,7 @@ import typer
 
 from bot.config import Settings
 from routines.catalog import Catalog, CatalogError, check_files, load_catalog
-from routines.occurrences import slots
+from routines.engine.occurrences import slots
 from routines.ports import Delivered, Notice, Notifier, Recipient
 
 app = typer.Typer(help="The routine catalogue and schedule.", no_args_is_help=True)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.insights import knowledge_gaps_provider
 from bot.question_log import record_question
 from routines.catalog import Catalog, load_catalog
-from routines.models import NOT_APPLICABLE, OPEN
+from routines.engine.models import NOT_APPLICABLE, OPEN
 from routines.service import RoutineService
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import RecordingNotifier, at, occurrences

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from routines import ledger
 from routines.catalog import load_catalog
-from routines.models import Confirmation, Occurrence, OccurrenceNote, PostedMessage
+from routines.engine.models import Confirmation, Occurrence, OccurrenceNote, PostedMessage
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE
 from routines.service import RoutineService
 from storage.sessions import transaction

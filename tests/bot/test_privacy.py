@@ -27,9 +27,7 @@ from bot.privacy import (
 )
 from bot.question_log import QuestionRecord, record_question
 from routines import ledger
-from routines.adherence import Scope, between
-from routines.adherence_details import iter_details
-from routines.models import (
+from routines.engine.models import (
     CANCELLED,
     DONE,
     OPEN,
@@ -41,6 +39,8 @@ from routines.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
+from routines.reports.adherence import Scope, between
+from routines.reports.details import iter_details
 from storage.people import Person, display_name_of, person_key_for
 from storage.sessions import session_factory, transaction
 

@@ -24,8 +24,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines import models as m
-from routines.adherence import RoutineInfo, Scope, parse_period
+from routines.engine import models as m
+from routines.reports.adherence import RoutineInfo, Scope, parse_period
 from storage.engines import make_engine
 from storage.people import Person
 from storage.sessions import session_factory, transaction

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 
 from routines.catalog import Catalog, load_catalog
-from routines.models import Notification, Occurrence
+from routines.engine.models import Notification, Occurrence
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 from routines.service import RoutineService
 from storage.sessions import session_factory, transaction

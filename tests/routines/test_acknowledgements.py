@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from routines import ledger
-from routines.acknowledgements import Actor
-from routines.models import DONE, LATE, NOT_APPLICABLE, OPEN, Confirmation
+from routines.engine.acknowledgements import Actor
+from routines.engine.models import DONE, LATE, NOT_APPLICABLE, OPEN, Confirmation
 from routines.service import RoutineService
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from routines.adherence import Summary, parse_period, summarise
-from routines.adherence_details import DetailRow, iter_details
+from routines.reports.adherence import Summary, parse_period, summarise
+from routines.reports.details import DetailRow, iter_details
 from storage.sessions import session_factory
 from tests.routines import report_scenario as scenario
 

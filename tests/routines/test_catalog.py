@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from routines.catalog import DEFAULT_FILE, CatalogError, check_files, load_catalog
-from routines.scheduling import Schedule
+from routines.schedule.rules import Schedule
 
 VALID = """\
 routines:

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from routines import ledger
-from routines.acknowledgements import Actor
 from routines.catalog import Catalog
-from routines.models import FAILED, PENDING, SENT
-from routines.reminders import BACKOFF_BASE_SECONDS
+from routines.engine.acknowledgements import Actor
+from routines.engine.models import FAILED, PENDING, SENT
+from routines.engine.reminders import BACKOFF_BASE_SECONDS
 from routines.service import RoutineService
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (

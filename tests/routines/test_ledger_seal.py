@@ -10,9 +10,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines import models as m
 from routines.catalog import load_catalog
-from routines.ledger_seal import ledger_seal_provider
+from routines.engine import models as m
+from routines.ledger.seal import ledger_seal_provider
 from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)

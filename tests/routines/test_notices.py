@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from routines.catalog import load_catalog
-from routines.models import ESCALATION, POST, REMINDER, Occurrence
-from routines.notices import render, render_closed
+from routines.engine.models import ESCALATION, POST, REMINDER, Occurrence
+from routines.engine.notices import render, render_closed
 
 RETENTION = load_catalog().get("retention-review")
 

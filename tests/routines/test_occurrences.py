@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from routines import ledger
 from routines.catalog import Catalog
-from routines.models import MISSED, OPEN, Notification, Occurrence
+from routines.engine.models import MISSED, OPEN, Notification, Occurrence
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (
     RecordingNotifier,

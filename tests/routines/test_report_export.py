@@ -11,9 +11,9 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.adherence import summarise
-from routines.adherence_details import iter_details
-from routines.report_export import export_report
+from routines.reports.adherence import summarise
+from routines.reports.details import iter_details
+from routines.reports.export import export_report
 from storage.engines import make_engine
 from storage.sessions import read_session, session_factory, transaction
 from tests.routines import report_scenario as scenario
@@ -56,7 +56,7 @@ def test_report_reads_one_snapshot(
     with read_session(factory) as reading:
         before = summarise(reading, scenario.scope()).total.occurrences
         with transaction(impatient_writer) as writing:
-            from routines import models as m
+            from routines.engine import models as m
 
             occurrence = writing.get(m.Occurrence, 2)
             assert occurrence is not None

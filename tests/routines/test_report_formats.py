@@ -15,8 +15,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.report_export import export_report
-from routines.report_formats import Format
+from routines.reports.export import export_report
+from routines.reports.formats import Format
 from storage.sessions import session_factory
 from tests.routines import report_scenario as scenario
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from routines.runner import SAFETY_JOB_ID, RoutineRunner
+from routines.schedule.runner import SAFETY_JOB_ID, RoutineRunner
 from tests.routines.routine_env import (
     RecordingNotifier,
     at,

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from routines.scheduling import (
+from routines.schedule.rules import (
     Every,
     Schedule,
     moment,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 
 from routines import ledger
-from routines.models import POST, SENT, Confirmation, Notification, Occurrence, PostedMessage
+from routines.engine.models import POST, SENT, Confirmation, Notification, Occurrence, PostedMessage
 from storage.people import Person
 
 

@@ -16,9 +16,9 @@ from typing import IO, Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.adherence import Scope, Summary, summarise
-from routines.adherence_details import iter_details
-from routines.report_formats import Format, write_report
+from routines.reports.adherence import Scope, Summary, summarise
+from routines.reports.details import iter_details
+from routines.reports.formats import Format, write_report
 from storage.sessions import read_session, transaction
 
 

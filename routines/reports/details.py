@@ -21,10 +21,10 @@ from typing import Any, Final, NamedTuple
 from sqlalchemy import Connection, String, cast, func, select
 from sqlalchemy.orm import Session
 
-from routines import models as m
-from routines.adherence import ERASED, Outcome, Scope, in_scope, outcome_of
+from routines.engine import models as m
 from routines.ledger import CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE, LedgerEntry
-from routines.ledger_verify import read_ahead
+from routines.ledger.verification import read_ahead
+from routines.reports.adherence import ERASED, Outcome, Scope, in_scope, outcome_of
 from storage.people import Person
 
 _BATCH: Final = 5000

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from routines.ledger import GENESIS_HASH, chain_hash, int_or_none, str_or_none
+from routines.ledger.chain import GENESIS_HASH, chain_hash, int_or_none, str_or_none
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from routines import ledger
 from routines.catalog import Routine, Target
-from routines.models import (
+from routines.engine.models import (
     MISSED,
     OPEN,
     POST,
@@ -26,7 +26,7 @@ from routines.models import (
     OccurrenceAssignee,
     RoutineFirstSeen,
 )
-from routines.scheduling import local_date, moment, scheduled_dates, shift
+from routines.schedule.rules import local_date, moment, scheduled_dates, shift
 from storage.inserts import insert_once
 from storage.people import Person, person_key_for
 

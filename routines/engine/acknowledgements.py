@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routines import ledger
-from routines.models import (
+from routines.engine.models import (
     CONFIRM,
     DONE,
     LATE,
@@ -29,7 +29,7 @@ from routines.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
-from routines.scheduling import local_date
+from routines.schedule.rules import local_date
 from storage.inserts import insert_once
 from storage.people import Person, person_key_for
 

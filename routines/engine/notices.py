@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from routines.catalog import Routine
-from routines.models import ESCALATION, POST, REMINDER, REREMINDER, Occurrence
+from routines.engine.models import ESCALATION, POST, REMINDER, REREMINDER, Occurrence
 from routines.ports import (
     ACTION_CONFIRM,
     ACTION_NOT_APPLICABLE,

@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from routines import models as m
 from routines.catalog import Catalog
+from routines.engine import models as m
 from routines.ledger import (
     as_utc,
 )

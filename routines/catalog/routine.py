@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Literal
 
-from routines.scheduling import Schedule
+from routines.schedule.rules import Schedule
 
 KINDS = frozenset({"plain", "kb_review", "ledger_seal", "knowledge_gaps"})
 PLATFORMS = frozenset({"slack", "teams", "console"})

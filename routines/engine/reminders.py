@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
 from routines.catalog import Catalog, Routine
-from routines.models import (
+from routines.engine.models import (
     CANCELLED,
     ESCALATION,
     FAILED,
@@ -47,9 +47,9 @@ from routines.models import (
     OccurrenceAssignee,
     PostedMessage,
 )
-from routines.notices import render, render_closed
+from routines.engine.notices import render, render_closed
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
-from routines.scheduling import local_date
+from routines.schedule.rules import local_date
 from storage.people import Person, display_name_of
 from storage.sessions import transaction
 

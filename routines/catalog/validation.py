@@ -12,16 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from routines.routine import (
-    KINDS,
-    PLATFORMS,
-    Assignees,
-    Escalate,
-    Remind,
-    Routine,
-    Target,
-)
-from routines.scheduling import Schedule, cron_time_of_day, cron_trigger, parse_every
+from routines.catalog.routine import KINDS, PLATFORMS, Assignees, Escalate, Remind, Routine, Target
+from routines.schedule.rules import Schedule, cron_time_of_day, cron_trigger, parse_every
 
 FIELDS = frozenset(
     {

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routines import ledger
 from routines.catalog import Routine
-from routines.models import Occurrence
-from routines.occurrences import KindContent
+from routines.engine.models import Occurrence
+from routines.engine.occurrences import KindContent
+from routines.ledger import chain as ledger
 
 SEAL_TEXT = {
     "sv": (

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from storage.base import Base
 
 if TYPE_CHECKING:
-    from routines.ledger_verify import VerifyResult
+    from routines.ledger.verification import VerifyResult
 
 GENESIS_HASH: Final = "0" * 64
 
@@ -352,6 +352,6 @@ def verify(bind: Session | Engine | Connection, head: str | None = None) -> Veri
     With `head` (a hash witnessed earlier, e.g. from the weekly seal) also detect entries
     removed from the end. See `routines.ledger_verify`.
     """
-    from routines.ledger_verify import verify_chain
+    from routines.ledger.verification import verify_chain
 
     return verify_chain(bind, head)

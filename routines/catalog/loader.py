@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 # The values live in routines.routine; they are re-exported here, where callers look.
-from routines.routine import (
+from routines.catalog.routine import (
     KINDS,
     PLATFORMS,
     Assignees,
@@ -27,7 +27,7 @@ from routines.routine import (
     Routine,
     Target,
 )
-from routines.validation import LineMap, Problems, line_of, routine_from
+from routines.catalog.validation import LineMap, Problems, line_of, routine_from
 
 __all__ = [
     "DEFAULT_FILE",
@@ -44,7 +44,7 @@ __all__ = [
     "load_catalog",
 ]
 
-DEFAULT_FILE = Path(__file__).with_name("catalog") / "default.yaml"
+DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 # Where a routine goes when neither it nor any file's `defaults:` says: the console.
 BUILTIN_DEFAULTS: Mapping[str, Any] = {
     "post_to": [{"platform": "console", "channel": "gdpr"}],

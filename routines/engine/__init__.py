@@ -1,0 +1,1 @@
+"""The routine engine: occurrences, the outbox and its dispatch, acknowledgements, notices."""

@@ -1,0 +1,1 @@
+"""Adherence reports: figures, streamed detail rows, formats and the recorded export."""
