@@ -37,7 +37,7 @@ import aiohttp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
-from bot.slack.notifier import SlackNotifier  # noqa: E402
+from bot.platforms.slack.notifier import SlackNotifier  # noqa: E402
 from routines import ledger  # noqa: E402
 from routines.catalog import Assignees, Catalog, Routine, Target  # noqa: E402
 from routines.engine.models import POST, SENT, Notification, Occurrence  # noqa: E402

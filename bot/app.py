@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import question_log
+from bot.chat.conversation import ChatFeature, Conversation, QuestionLog, Vote
+from bot.chat.delivery import ConsoleNotifier, RouterNotifier
 from bot.config import Settings
-from bot.conversation import ChatFeature, Conversation, QuestionLog, Vote
-from bot.delivery import ConsoleNotifier, RouterNotifier
-from bot.event_dedupe import claim_event, purge_events
+from bot.records import questions as question_log
+from bot.records.events import claim_event, purge_events
 from knowledge import Answerer, KnowledgeBase, detect_language, load_knowledge_base
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory, transaction
 
 if TYPE_CHECKING:
-    from bot.slack.listeners import SlackFrontEnd
-    from bot.teams.front_end import TeamsFrontEnd
+    from bot.platforms.slack.front_end import SlackFrontEnd
+    from bot.platforms.teams.front_end import TeamsFrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     Settings that cannot work together raise `bot.config.SettingsError` before any work.
     """
     if _teams_wanted(settings):
-        from bot.teams.front_end import bot_framework_config
+        from bot.platforms.teams.front_end import bot_framework_config
 
         bot_framework_config(settings)  # TeamsSettingsError names the variable to fix
     if knowledge_base is None:
@@ -225,8 +225,8 @@ def _warm_up(answerer: Answerer) -> None:
 
 
 def _add_slack(services: Services) -> None:
-    from bot.slack.listeners import SlackFrontEnd, SlackSettings
-    from bot.slack.notifier import SlackNotifier
+    from bot.platforms.slack.front_end import SlackFrontEnd, SlackSettings
+    from bot.platforms.slack.notifier import SlackNotifier
 
     settings = services.settings
     slack = SlackFrontEnd(
@@ -252,7 +252,7 @@ def _teams_wanted(settings: Settings) -> bool:
 
 
 def _add_teams(services: Services) -> None:
-    from bot.teams.front_end import build_teams
+    from bot.platforms.teams.front_end import build_teams
 
     teams = build_teams(
         services.settings,
@@ -267,8 +267,8 @@ def _add_teams(services: Services) -> None:
 def _add_routines(services: Services) -> None:
     """Routines: the catalogue (a broken one stops the bot: CatalogError), engine, chat,
     and the scheduler (GDPRBOT_SCHEDULER), started and stopped with the bot."""
-    from bot.routine_chat import RoutineFeature
-    from bot.routine_kinds import providers_for
+    from bot.features.kinds import providers_for
+    from bot.features.routines import RoutineFeature
     from routines.catalog import load_catalog
     from routines.schedule.runner import RoutineRunner
     from routines.service import RoutineService
@@ -292,7 +292,7 @@ def _add_routines(services: Services) -> None:
 
 def _add_reports(services: Services) -> None:
     """`report`/`rapport` and `overdue`/`försenade` (bot/report_chat.py)."""
-    from bot.report_chat import ReportFeature
+    from bot.features.reports import ReportFeature
     from routines.catalog import CatalogError, load_catalog
 
     settings = services.settings
@@ -315,7 +315,7 @@ def _add_reports(services: Services) -> None:
 
 def _add_privacy(services: Services) -> None:
     """`insights`/`insikter` for officers and article owners; the daily retention job."""
-    from bot.insights_chat import InsightsFeature, owner_addresses
+    from bot.features.insights import InsightsFeature, owner_addresses
     from bot.privacy import DailyPrivacyJob
 
     settings = services.settings

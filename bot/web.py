@@ -17,8 +17,8 @@ import signal
 
 from aiohttp import web
 
-from bot import metrics
 from bot.app import Services
+from bot.chat import metrics
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def build_web_app(services: Services) -> web.Application:
         services.teams.add_routes(app)
 
     # --- other routes (metrics, report downloads) -----------------------------------------
-    from bot.report_links import add_report_routes
+    from bot.records.report_links import add_report_routes
 
     # GET /reports/<token>: signed 15-minute links, checked against the services' clock
     add_report_routes(app, services.sessions, services.now)
@@ -98,7 +98,7 @@ async def serve(services: Services, *, console: bool) -> None:
     try:
         await services.start()
         if console:
-            from bot.console import Console
+            from bot.platforms.console.front_end import Console
 
             console_task = asyncio.create_task(Console(services.conversation).run())
             console_task.add_done_callback(lambda _: stop.set())

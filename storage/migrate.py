@@ -28,10 +28,10 @@ MODEL_MODULES = (
     "storage.people",
     "routines.engine.models",
     "routines.ledger",
-    "bot.conversation_refs",
-    "bot.event_dedupe",
-    "bot.question_log",
-    "bot.report_links",
+    "bot.records.references",
+    "bot.records.events",
+    "bot.records.questions",
+    "bot.records.report_links",
 )
 
 

@@ -56,19 +56,19 @@ def violations(package: str, allowed_in: str, forbidden: tuple[str, ...]) -> lis
 
 def test_the_scan_finds_files_and_imports() -> None:
     # Guards against a scan that silently checks nothing.
-    slack_files = [p for p in python_files("bot") if rel(p).startswith("bot/slack/")]
+    slack_files = [p for p in python_files("bot") if rel(p).startswith("bot/platforms/slack/")]
     assert slack_files
     assert any(top(m) == "slack_bolt" for p in slack_files for m in imported_modules(p))
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_only_bot_slack_imports_the_slack_sdks(package: str) -> None:
-    assert violations(package, "bot/slack/", ("slack_bolt", "slack_sdk")) == []
+    assert violations(package, "bot/platforms/slack/", ("slack_bolt", "slack_sdk")) == []
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_only_bot_teams_imports_botbuilder(package: str) -> None:
-    assert violations(package, "bot/teams/", ("botbuilder", "botframework")) == []
+    assert violations(package, "bot/platforms/teams/", ("botbuilder", "botframework")) == []
 
 
 @pytest.mark.parametrize("package", ["knowledge", "routines"])
@@ -87,13 +87,13 @@ def test_domain_packages_import_no_web_or_chat_framework(package: str) -> None:
 
 
 def test_the_neutral_message_model_is_stdlib_only() -> None:
-    modules = {top(m) for m in imported_modules(REPO / "bot" / "messages.py")}
+    modules = {top(m) for m in imported_modules(REPO / "bot" / "chat" / "messages.py")}
 
     assert modules <= set(sys.stdlib_module_names) | {"__future__"}
 
 
 def test_the_conversation_knows_no_platform() -> None:
-    modules = set(imported_modules(REPO / "bot" / "conversation.py"))
+    modules = set(imported_modules(REPO / "bot" / "chat" / "conversation.py"))
 
     assert not {m for m in modules if top(m) in FRAMEWORKS}
-    assert not {m for m in modules if m.startswith(("bot.slack", "bot.teams", "bot.web"))}
+    assert not {m for m in modules if m.startswith(("bot.platforms", "bot.web"))}

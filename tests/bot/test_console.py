@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import Console, render_reply
-from bot.conversation import Conversation
-from bot.messages import AnswerCard, Button, Reply
+from bot.chat.conversation import Conversation
+from bot.chat.messages import AnswerCard, Button, Reply
+from bot.platforms.console.front_end import Console, render_reply
 from knowledge import Answerer, KnowledgeBase
 from tests.bot.conftest import DPO, TEST_KB
 from tests.conftest import REPO

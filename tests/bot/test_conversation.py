@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.conversation import Conversation, Vote, split_command
-from bot.messages import Action, ConversationRef, Incoming, Reply
+from bot.chat.conversation import Conversation, Vote, split_command
+from bot.chat.messages import Action, ConversationRef, Incoming, Reply
 from knowledge import Answerer, KnowledgeBase, detect_language
 from tests.bot.conftest import DPO
 

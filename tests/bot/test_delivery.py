@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.delivery import ConsoleNotifier, RouterNotifier
-from bot.slack.listeners import SlackSettings, make_web_client
-from bot.slack.notifier import SlackNotifier
+from bot.chat.delivery import ConsoleNotifier, RouterNotifier
+from bot.platforms.slack.front_end import SlackSettings, make_web_client
+from bot.platforms.slack.notifier import SlackNotifier
 from routines.ports import (
     ACTION_CONFIRM,
     ACTION_NOTE,
@@ -134,7 +134,7 @@ async def test_console_notice_says_how_to_confirm() -> None:
 
 
 async def test_router_counts_delivered_notices_by_kind_for_metrics() -> None:
-    from bot.metrics import REGISTRY
+    from bot.chat.metrics import REGISTRY
 
     def posted() -> float:
         labels = {"kind": "posted"}

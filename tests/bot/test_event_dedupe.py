@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from bot.event_dedupe import claim_event, purge_events
+from bot.records.events import claim_event, purge_events
 from storage.sessions import session_factory, transaction
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.insights import (
+from bot.records.insights import (
     Insights,
     compute_insights,
     group_questions,
@@ -24,7 +24,7 @@ from bot.insights import (
     render_text,
     similar,
 )
-from bot.question_log import record_feedback, record_question
+from bot.records.questions import record_feedback, record_question
 from storage.sessions import session_factory, transaction
 
 # Monday 2027-03-01 is in ISO week 2027-W09; Monday 2027-03-08 in W10.

@@ -10,11 +10,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import build_services
+from bot.chat.conversation import Conversation
+from bot.chat.messages import ConversationRef, Incoming
 from bot.config import Settings
-from bot.conversation import Conversation
-from bot.insights_chat import InsightsFeature, owner_addresses, parse_since
-from bot.messages import ConversationRef, Incoming
-from bot.question_log import record_question
+from bot.features.insights import InsightsFeature, owner_addresses, parse_since
+from bot.records.questions import record_question
 from knowledge import KnowledgeBase
 from knowledge.model import Answer
 from storage.people import person_key_for

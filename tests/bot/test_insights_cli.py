@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from bot.question_log import record_question
+from bot.records.questions import record_question
 from storage.sessions import session_factory, transaction
 
 runner = CliRunner()

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.insights import knowledge_gaps_provider
-from bot.question_log import record_question
+from bot.records.insights import knowledge_gaps_provider
+from bot.records.questions import record_question
 from routines.catalog import Catalog, load_catalog
 from routines.engine.models import NOT_APPLICABLE, OPEN
 from routines.service import RoutineService

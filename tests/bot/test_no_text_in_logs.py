@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.console import Console
 from bot.logs import configure_logging
-from bot.question_log import QuestionRecord
+from bot.platforms.console.front_end import Console
+from bot.records.questions import QuestionRecord
 from tests.bot.conftest import RunningBot
 from tests.bot.slack_payloads import block_action, dm, mention, slash_command
 from tests.bot.teams_fixtures import TeamsBotServer
@@ -115,7 +115,7 @@ async def test_console_never_logs_message_text(logs: io.StringIO, running_bot: R
 def test_the_capture_would_see_a_leak(logs: io.StringIO) -> None:
     """The check can fail: a warning from a capped library logger still gets through."""
     logging.getLogger("slack_bolt.AsyncApp").warning("body: %s", MARKER)
-    logging.getLogger("bot.question_log").debug("question logged")
+    logging.getLogger("bot.records.questions").debug("question logged")
     with pytest.raises(AssertionError, match="leaked"):
         assert_clean(logs)
 

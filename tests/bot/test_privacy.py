@@ -12,8 +12,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.conversation_refs import ConversationRefRow, save_reference
-from bot.event_dedupe import claim_event
 from bot.privacy import (
     DailyPrivacyJob,
     PersonNotFound,
@@ -25,7 +23,9 @@ from bot.privacy import (
     run_daily,
     years_before,
 )
-from bot.question_log import QuestionRecord, record_question
+from bot.records.events import claim_event
+from bot.records.questions import QuestionRecord, record_question
+from bot.records.references import ConversationRefRow, save_reference
 from routines import ledger
 from routines.engine.models import (
     CANCELLED,

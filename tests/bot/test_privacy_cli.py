@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from bot.question_log import QuestionRecord, record_question
+from bot.records.questions import QuestionRecord, record_question
 from routines import ledger
 from storage.people import Person, person_key_for
 from storage.sessions import session_factory, transaction

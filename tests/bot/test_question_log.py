@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.question_log import (
+from bot.records.questions import (
     QuestionRecord,
     as_utc,
     purge_questions,

@@ -15,10 +15,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import Conversation
-from bot.messages import ConversationRef, Incoming, Reply
-from bot.report_chat import ReportFeature
-from bot.report_links import add_report_routes
+from bot.chat.conversation import Conversation
+from bot.chat.messages import ConversationRef, Incoming, Reply
+from bot.features.reports import ReportFeature
+from bot.records.report_links import add_report_routes
 from knowledge.model import Answer
 from routines import ledger
 from tests.routines import report_scenario as scenario
@@ -63,7 +63,7 @@ def incoming(
 
 
 async def ask(feature: ReportFeature, who: Incoming) -> list[Reply]:
-    from bot.conversation import split_command
+    from bot.chat.conversation import split_command
 
     word, args = split_command(who.text)
     return await feature.on_command(feature.words[word], args, who, "sv")
@@ -101,7 +101,7 @@ async def test_refusal_is_recorded_in_the_ledger_by_person_key(
 async def test_refusal_log_line_has_no_names(
     feature: ReportFeature, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="bot.report_chat"):
+    with caplog.at_level(logging.INFO, logger="bot.features.reports"):
         await ask(feature, incoming("U-stranger"))
     refused = [r for r in caplog.records if "refused" in r.getMessage()]
     assert len(refused) == 1
@@ -231,7 +231,7 @@ async def test_tampered_link_is_refused(feature: ReportFeature, server: TestClie
 async def test_link_expires_after_fifteen_minutes(
     feature: ReportFeature, sessions: sessionmaker[Session], clock: list
 ) -> None:
-    from bot.report_links import LinkError, open_report
+    from bot.records.report_links import LinkError, open_report
 
     _, link_reply = await ask(feature, teams_officer())
     assert link_reply.link is not None
@@ -246,7 +246,7 @@ async def test_link_expires_after_fifteen_minutes(
 async def test_link_is_only_for_that_officers_report(
     feature: ReportFeature, sessions: sessionmaker[Session]
 ) -> None:
-    from bot.report_links import LinkError, open_report
+    from bot.records.report_links import LinkError, open_report
 
     _, first = await ask(feature, teams_officer())
     _, second = await ask(feature, incoming(OFFICER, platform="teams"))

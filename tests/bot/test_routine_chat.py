@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.conversation import Conversation
-from bot.messages import Action, ConversationRef, Incoming
-from bot.routine_chat import RoutineFeature
+from bot.chat.conversation import Conversation
+from bot.chat.messages import Action, ConversationRef, Incoming
+from bot.features.routines import RoutineFeature
 from routines.catalog import load_catalog
 from routines.ports import (
     ACTION_CONFIRM,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.routine_kinds import kb_review_provider, overdue_articles, review_due
+from bot.features.kinds import kb_review_provider, overdue_articles, review_due
 from knowledge import Article
 from routines.catalog import load_catalog
 

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Services
+from bot.chat.conversation import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
 from bot.config import Settings
-from bot.console import Console, render_reply
-from bot.conversation import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
-from bot.question_log import QuestionRecord
+from bot.platforms.console.front_end import Console, render_reply
+from bot.records.questions import QuestionRecord
 from storage.sessions import transaction
 from tests.bot.conftest import DPO, RunningBot
 from tests.bot.slack_payloads import block_action, dm

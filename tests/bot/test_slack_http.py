@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 
-from bot.messages import ConversationRef, Incoming, Reply
-from bot.question_log import QuestionRecord
+from bot.chat.messages import ConversationRef, Incoming, Reply
+from bot.records.questions import QuestionRecord
 from tests.bot.conftest import BOT_TOKEN, RunningBot
 from tests.bot.slack_payloads import (
     CHANNEL,

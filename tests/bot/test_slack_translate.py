@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.messages import AnswerCard, Attachment, Button, Reply
-from bot.slack import translate
+from bot.chat.messages import AnswerCard, Attachment, Button, Reply
+from bot.platforms.slack import translate
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, Notice, NoticeAction
 from tests.bot.slack_payloads import CHANNEL, DM_CHANNEL, USER, dm, home_opened, mention
 

@@ -165,7 +165,7 @@ async def test_a_token_that_is_not_for_this_bot_and_request_gets_401(
 async def test_with_auth_off_a_warning_is_logged_once(
     start_teams_bot: StartTeamsBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.teams")
+    caplog.set_level(logging.WARNING, logger="bot.platforms.teams")
     bot = await start_teams_bot()
     await bot.say("hjälp")
     await bot.say("help")

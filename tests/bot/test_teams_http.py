@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.conversation import ACTION_FEEDBACK_UP
-from bot.messages import Incoming, Reply
-from bot.question_log import QuestionRecord
+from bot.chat.conversation import ACTION_FEEDBACK_UP
+from bot.chat.messages import Incoming, Reply
+from bot.records.questions import QuestionRecord
 from storage.sessions import transaction
 from tests.bot.conftest import DPO
 from tests.bot.teams_fixtures import (
@@ -311,7 +311,7 @@ async def test_odd_but_wellformed_activities_never_get_a_server_error(
 async def test_a_connector_that_refuses_the_reply_is_logged_not_crashed_on(
     teams_bot: TeamsBotServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="bot.teams")
+    caplog.set_level(logging.ERROR, logger="bot.platforms.teams")
     teams_bot.connector.fail_with = 403
     status, _ = await teams_bot.post(
         message_activity(teams_bot.connector.url, id="lost-1", text="hjälp")

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from bot.conversation_refs import find_reference
+from bot.records.references import find_reference
 from routines.ports import DeliveryError, Notice, NoticeAction, Recipient
 from storage.sessions import transaction
 from tests.bot.teams_fixtures import (

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.conversation_refs import count_references, find_reference, forget_person, save_reference
-from bot.teams.references import remember_activity
+from bot.platforms.teams.references import remember_activity
+from bot.records.references import count_references, find_reference, forget_person, save_reference
 from storage.people import person_key_for
 from storage.sessions import session_factory, transaction
 from tests.bot.teams_fixtures import channel_activity, message_activity

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.teams.front_end import TeamsSettingsError, bot_framework_config
+from bot.platforms.teams.front_end import TeamsSettingsError, bot_framework_config
 
 
 def settings(**values: Any) -> Settings:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.messages import AnswerCard, Attachment, Button, Reply
-from bot.teams.translate import (
+from bot.chat.messages import AnswerCard, Attachment, Button, Reply
+from bot.platforms.teams.translate import (
     CARD_CONTENT_TYPE,
     activity_from_notice,
     activity_from_reply,

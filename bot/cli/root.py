@@ -47,7 +47,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         if module_name in done:
             continue
         done.add(module_name)
-        module = importlib.import_module(f"bot.commands.{module_name}")
+        module = importlib.import_module(f"bot.cli.{module_name}")
         if attach == "register":
             module.register(cli)
         else:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from bot import metrics
-from bot.i18n import normalise_lang, t
-from bot.messages import AnswerCard, Button, Incoming, Reply
+from bot.chat import metrics
+from bot.chat.i18n import normalise_lang, t
+from bot.chat.messages import AnswerCard, Button, Incoming, Reply
 from knowledge.model import Answer, Lang
 
 log = logging.getLogger(__name__)

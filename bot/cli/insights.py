@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot import insights
 from bot.config import Settings
+from bot.records import insights
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory, transaction
 

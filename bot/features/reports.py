@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import t
-from bot.messages import Attachment, Incoming, Reply
-from bot.report_links import link_url, store_report
+from bot.chat.i18n import t
+from bot.chat.messages import Attachment, Incoming, Reply
+from bot.records.report_links import link_url, store_report
 from routines import ledger
 from routines.catalog import Catalog
 from routines.engine import models as m

@@ -29,7 +29,7 @@ from difflib import SequenceMatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.question_log import QuestionRecord, as_utc
+from bot.records.questions import QuestionRecord, as_utc
 from routines.catalog import Routine
 from routines.engine.occurrences import KindContent
 

@@ -35,11 +35,11 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot import metrics
-from bot.conversation import Conversation
-from bot.i18n import t
-from bot.messages import Incoming, Reply
-from bot.slack import translate
+from bot.chat import metrics
+from bot.chat.conversation import Conversation
+from bot.chat.i18n import t
+from bot.chat.messages import Incoming, Reply
+from bot.platforms.slack import translate
 
 log = logging.getLogger(__name__)
 

@@ -81,7 +81,7 @@ def providers_for(
     settings: Settings, knowledge_base: KnowledgeBase | None = None
 ) -> dict[str, KindProvider]:
     """Every kind provider, for the composition root and `routines run-due`."""
-    from bot.insights import knowledge_gaps_provider
+    from bot.records.insights import knowledge_gaps_provider
     from routines.ledger.seal import ledger_seal_provider
 
     def articles() -> Iterable[Article]:

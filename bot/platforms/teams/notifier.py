@@ -22,9 +22,9 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from bot.conversation_refs import StoredReference
-from bot.teams.references import Clock, TeamsReferences, utc_now
-from bot.teams.translate import activity_from_notice
+from bot.platforms.teams.references import Clock, TeamsReferences, utc_now
+from bot.platforms.teams.translate import activity_from_notice
+from bot.records.references import StoredReference
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 
 log = logging.getLogger(__name__)

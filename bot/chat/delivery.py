@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from bot import metrics
+from bot.chat import metrics
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
 
 

@@ -27,18 +27,17 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import metrics
-from bot.event_dedupe import claim_event
-from bot.messages import Incoming, Reply
-from bot.teams.auth import authenticate
-from bot.teams.references import (
+from bot.chat import metrics
+from bot.chat.messages import Incoming, Reply
+from bot.platforms.teams.auth import authenticate
+from bot.platforms.teams.references import (
     PLATFORM,
     Clock,
     TeamsReferences,
     remember_activity,
     utc_now,
 )
-from bot.teams.translate import (
+from bot.platforms.teams.translate import (
     activity_from_reply,
     bot_was_added,
     bot_was_removed,
@@ -46,6 +45,7 @@ from bot.teams.translate import (
     is_personal,
     private_reply_failed,
 )
+from bot.records.events import claim_event
 from storage.people import person_key_for
 from storage.sessions import transaction
 

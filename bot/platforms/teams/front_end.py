@@ -14,12 +14,12 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat.messages import Reply
 from bot.config import Settings, SettingsError
-from bot.messages import Reply
-from bot.teams.auth import BotFrameworkConfig, make_adapter
-from bot.teams.handler import Handles, TeamsBot, TeamsEndpoint
-from bot.teams.notifier import TeamsNotifier
-from bot.teams.references import Clock, TeamsReferences
+from bot.platforms.teams.auth import BotFrameworkConfig, make_adapter
+from bot.platforms.teams.handler import Handles, TeamsBot, TeamsEndpoint
+from bot.platforms.teams.notifier import TeamsNotifier
+from bot.platforms.teams.references import Clock, TeamsReferences
 
 MESSAGES_PATH = "/api/messages"
 

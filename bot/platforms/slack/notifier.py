@@ -8,7 +8,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import translate
+from bot.platforms.slack import translate
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 
 log = logging.getLogger(__name__)

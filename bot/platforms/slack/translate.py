@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.conversation import source_line
-from bot.messages import Action, ConversationRef, Incoming, Prompt, Reply
+from bot.chat.conversation import source_line
+from bot.chat.messages import Action, ConversationRef, Incoming, Prompt, Reply
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
 
 Payload = Mapping[str, Any]

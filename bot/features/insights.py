@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import insights
-from bot.messages import Incoming, Reply
+from bot.chat.messages import Incoming, Reply
+from bot.records import insights
 from storage.people import find_person
 from storage.sessions import transaction
 

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Final
 
-from bot import metrics
-from bot.messages import Button, Incoming, Prompt, Reply
+from bot.chat import metrics
+from bot.chat.messages import Button, Incoming, Prompt, Reply
 from routines.engine.acknowledgements import Actor, Outcome
 from routines.engine.notices import gdpr_refs
 from routines.engine.notices import t as notice_text

@@ -32,9 +32,9 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation_refs import ConversationRefRow, forget_person
-from bot.event_dedupe import DEFAULT_KEEP, purge_events
-from bot.question_log import as_utc, purge_questions, questions_of, unlink_person
+from bot.records.events import DEFAULT_KEEP, purge_events
+from bot.records.questions import as_utc, purge_questions, questions_of, unlink_person
+from bot.records.references import ConversationRefRow, forget_person
 from routines.engine.models import (
     CANCELLED,
     CLOSED_STATUSES,

@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
     def chat() -> None:
         """Chat with the bot in this terminal (also works piped: echo "fråga" | gdpr-bot chat)."""
         from bot.app import Services
-        from bot.console import Console
+        from bot.platforms.console.front_end import Console
 
         settings = Settings()
         configure_logging("WARNING", settings.log_format)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.commands.ask import build_answerer
+from bot.cli.ask import build_answerer
 from bot.config import Settings
 from knowledge import SHIPPED_DIR, check_knowledge
 from knowledge.evaluate import EvalFileError, evaluate, read_cases

@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.i18n import normalise_lang, t
-from bot.messages import Action, AnswerCard, Button, ConversationRef, Incoming, Prompt, Reply
+from bot.chat.i18n import normalise_lang, t
+from bot.chat.messages import Action, AnswerCard, Button, ConversationRef, Incoming, Prompt, Reply
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"

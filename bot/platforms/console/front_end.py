@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from bot.conversation import Conversation, source_line
-from bot.i18n import t
-from bot.messages import Action, Button, ConversationRef, Incoming, Reply
+from bot.chat.conversation import Conversation, source_line
+from bot.chat.i18n import t
+from bot.chat.messages import Action, Button, ConversationRef, Incoming, Reply
 
 QUIT_WORDS = {"quit": "en", "exit": "en", "avsluta": "sv", "sluta": "sv", "hejdå": "sv"}
 CONSOLE_REF = ConversationRef(platform="console", conversation_id="console")

@@ -105,7 +105,7 @@ class ConsoleForEveryone:
         self._count = 0
 
     async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
-        from bot.delivery import render_notice_text
+        from bot.chat.delivery import render_notice_text
 
         self._count += 1
         typer.echo(f"--> {recipient.platform} {recipient.kind} {recipient.address}")
@@ -141,7 +141,7 @@ def run_due(
 
 
 async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> None:
-    from bot.routine_kinds import providers_for
+    from bot.features.kinds import providers_for
     from routines.service import RoutineService
     from storage.migrate import create_schema, engine_from_url
     from storage.sessions import session_factory

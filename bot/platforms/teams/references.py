@@ -18,17 +18,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation_refs import (
+from bot.platforms.teams.translate import channel_id_of, is_personal, reference_from_activity
+from bot.records.references import (
     RefKind,
     StoredReference,
     find_reference,
     forget_conversation,
     save_reference,
-)
-from bot.teams.translate import (
-    channel_id_of,
-    is_personal,
-    reference_from_activity,
 )
 from storage.sessions import transaction
 
