@@ -29,8 +29,8 @@ import aiohttp
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.bot.slack_payloads import SlackSigner, dm  # noqa: E402
-from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+from testing.slack_api import FakeSlackApi  # noqa: E402
+from testing.slack_payloads import SlackSigner, dm  # noqa: E402
 
 SECRET = "bench-signing-secret"
 LISTENING = re.compile(rb"http server listening.*port=(\d+)")

@@ -47,7 +47,7 @@ from routines.schedule.rules import Schedule  # noqa: E402
 from storage.engines import make_engine  # noqa: E402
 from storage.migrate import create_schema  # noqa: E402
 from storage.sessions import session_factory, transaction  # noqa: E402
-from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+from testing.slack_api import FakeSlackApi  # noqa: E402
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 ROUTINE = Routine(

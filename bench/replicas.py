@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.scale.clicks import click_and_wait, send_clicks  # noqa: E402
-from tests.scale.cluster import clicks_for, poll_until, spread  # noqa: E402
-from tests.scale.conftest import scale_stack  # noqa: E402
+from testing.scale.clicks import click_and_wait, send_clicks  # noqa: E402
+from testing.scale.cluster import clicks_for, poll_until, spread  # noqa: E402
+from testing.scale.stack import scale_stack  # noqa: E402
 
 SECTION = "## Replicas on PostgreSQL"
 CONFIRMED = "✅"

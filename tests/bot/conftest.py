@@ -18,8 +18,8 @@ import pytest
 from bot.app import Services, build_services
 from bot.config import Settings
 from knowledge import KnowledgeBase, load_knowledge_base
-from tests.bot.slack_payloads import SlackSigner
-from tests.fakes.slack_api import FakeSlackApi
+from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import SlackSigner
 
 TEST_KB = Path(__file__).parent / "kb"
 SIGNING_SECRET = "test-signing-secret"
@@ -119,7 +119,7 @@ async def running_bot(start_bot: Callable[[Settings], Any], bot_settings: Settin
 
 
 # Teams front-end fixtures (bot/teams): a running Teams bot and the fake Bot Connector.
-from tests.bot.teams_fixtures import (  # noqa: E402, F401
+from tests.bot.platforms.teams.fixtures import (  # noqa: E402, F401
     bot_connector,
     start_teams_bot,
     teams_bot,

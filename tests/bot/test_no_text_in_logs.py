@@ -20,10 +20,10 @@ from bot.config import Settings
 from bot.logs import configure_logging
 from bot.platforms.console.front_end import Console
 from bot.records.questions import QuestionRecord
+from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import block_action, dm, mention, slash_command
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_payloads import block_action, dm, mention, slash_command
-from tests.bot.teams_fixtures import TeamsBotServer
-from tests.fakes.slack_api import FakeSlackApi
+from tests.bot.platforms.teams.fixtures import TeamsBotServer
 
 MARKER = "ZEBRA-7741"
 EMAIL = "zebra.7741@example.se"

@@ -19,13 +19,18 @@ from sqlalchemy import select
 from bot.config import Settings
 from routines import ledger
 from storage.sessions import transaction
+from testing.bot_connector import ConnectorCall
+from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import DM_CHANNEL as DM
+from testing.slack_payloads import dm, mention
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_payloads import DM_CHANNEL as DM
-from tests.bot.slack_payloads import dm, mention
-from tests.bot.teams_fixtures import StartTeamsBot, TeamsBotServer, card_text, message_activity
+from tests.bot.platforms.teams.fixtures import (
+    StartTeamsBot,
+    TeamsBotServer,
+    card_text,
+    message_activity,
+)
 from tests.bot.test_platform_routines import CLICKED, post_due_routine, write_catalogue
-from tests.fakes.bot_connector import ConnectorCall
-from tests.fakes.slack_api import FakeSlackApi
 
 OFFICER, EMPLOYEE = "UDPO", "UEVE"
 OFFICER_AAD = "aad-dpo"

@@ -30,8 +30,9 @@ from routines.engine.models import Confirmation, Occurrence, OccurrenceNote, Pos
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE
 from routines.service import RoutineService
 from storage.sessions import transaction
+from testing.slack_api import TEAM_ID, Call, FakeSlackApi
 from tests.bot.conftest import RunningBot
-from tests.bot.teams_fixtures import (
+from tests.bot.platforms.teams.fixtures import (
     StartTeamsBot,
     TeamsBotServer,
     action_ids,
@@ -39,7 +40,6 @@ from tests.bot.teams_fixtures import (
     message_activity,
     only,
 )
-from tests.fakes.slack_api import TEAM_ID, Call, FakeSlackApi
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 FIRST_LOADED = datetime(2026, 12, 20, 8, tzinfo=STOCKHOLM)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import aiohttp
 
+from testing.slack_api import FakeSlackApi
 from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.fakes.slack_api import FakeSlackApi
 
 GDPR_BOT = Path(sys.executable).with_name("gdpr-bot")
 LISTENING = re.compile(rb"http server listening.*port=(\d+)")

@@ -22,11 +22,11 @@ from bot.config import Settings
 from bot.platforms.console.front_end import Console, render_reply
 from bot.records.questions import QuestionRecord
 from storage.sessions import transaction
+from testing.bot_connector import ConnectorCall
+from testing.slack_api import Call, FakeSlackApi
+from testing.slack_payloads import block_action, dm
 from tests.bot.conftest import DPO, RunningBot
-from tests.bot.slack_payloads import block_action, dm
-from tests.bot.teams_fixtures import TeamsBotServer
-from tests.fakes.bot_connector import ConnectorCall
-from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.bot.platforms.teams.fixtures import TeamsBotServer
 
 PLATFORMS = ["slack", "teams", "console"]
 

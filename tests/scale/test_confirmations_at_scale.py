@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.scale.clicks import send_clicks_now
-from tests.scale.cluster import Click, clicks_for, gdpr_bot_command, poll_until, spread
+from testing.scale.clicks import send_clicks_now
+from testing.scale.cluster import Click, clicks_for, gdpr_bot_command, poll_until, spread
 from tests.scale.conftest import ROUTINES, SCALE, SPARE, Stack
 
 pytestmark = SCALE

@@ -8,8 +8,8 @@ import dataclasses
 import threading
 import time
 
-from tests.scale.clicks import Sent, send_clicks_now
-from tests.scale.cluster import Click, clicks_for, poll_until, spread
+from testing.scale.clicks import Sent, send_clicks_now
+from testing.scale.cluster import Click, clicks_for, poll_until, spread
 from tests.scale.conftest import SCALE, Stack
 
 pytestmark = SCALE

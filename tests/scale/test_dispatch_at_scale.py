@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from tests.scale.cluster import poll_until
+from testing.scale.cluster import poll_until
 from tests.scale.conftest import ROUTINES, SCALE, Stack
 
 pytestmark = SCALE

@@ -12,7 +12,7 @@ from sqlalchemy.pool import QueuePool
 
 from bot.config import Settings
 from storage.migrate import engine_from_url
-from tests.scale.cluster import gdpr_bot_command
+from testing.scale.cluster import gdpr_bot_command
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("scale")]
 

@@ -26,9 +26,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import make_url
 
-from tests.bot.slack_payloads import SlackSigner
-from tests.fakes.slack_api import TEAM_ID
-from tests.scale.servers import CONFIRM_ACTION, ScaleSlackApi
+from testing.scale.servers import CONFIRM_ACTION, ScaleSlackApi
+from testing.slack_api import TEAM_ID
+from testing.slack_payloads import SlackSigner
 
 SIGNING_SECRET = "scale-signing-secret"
 POLL_SECONDS = 0.1

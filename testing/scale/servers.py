@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from tests.fakes.slack_api import FakeSlackApi
+from testing.slack_api import FakeSlackApi
 
 T = TypeVar("T")
 CONFIRM_ACTION = "routine.confirm"

@@ -19,7 +19,7 @@ from routines.ports import (
     NoticeAction,
     Recipient,
 )
-from tests.fakes.slack_api import FakeSlackApi
+from testing.slack_api import FakeSlackApi
 
 NOTICE = Notice(
     kind="posted",

@@ -7,7 +7,7 @@ from datetime import date
 from bot.chat.messages import AnswerCard, Attachment, Button, Reply
 from bot.platforms.slack import translate
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, Notice, NoticeAction
-from tests.bot.slack_payloads import CHANNEL, DM_CHANNEL, USER, dm, home_opened, mention
+from testing.slack_payloads import CHANNEL, DM_CHANNEL, USER, dm, home_opened, mention
 
 CARD = AnswerCard(
     article_id="call-recordings",

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import DM_CHANNEL, dm
+from testing.socket_mode import FakeSocketMode
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_payloads import DM_CHANNEL, dm
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.socket_mode import FakeSocketMode
 
 
 @pytest.fixture

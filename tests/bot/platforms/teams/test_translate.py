@@ -19,7 +19,7 @@ from bot.platforms.teams.translate import (
     to_teams_markdown,
 )
 from routines.ports import Notice, NoticeAction
-from tests.bot.teams_fixtures import BOT_ACCOUNT, channel_activity, message_activity
+from tests.bot.platforms.teams.fixtures import BOT_ACCOUNT, channel_activity, message_activity
 
 SERVICE_URL = "https://smba.example/emea/"
 

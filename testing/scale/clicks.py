@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from tests.bot.slack_payloads import SlackSigner
-from tests.scale.cluster import Click, Replica, ReplicaCluster
+from testing.scale.cluster import Click, Replica, ReplicaCluster
+from testing.slack_payloads import SlackSigner
 
 CONCURRENCY = 50
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-TEAMS_DOCS = Path(__file__).resolve().parents[2] / "docs" / "teams"
+TEAMS_DOCS = Path(__file__).resolve().parents[4] / "docs" / "teams"
 
 
 @pytest.fixture(scope="module")

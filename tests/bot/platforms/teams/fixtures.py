@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import Services
 from bot.config import Settings
 from bot.platforms.teams.front_end import TeamsFrontEnd
-from tests.fakes.bot_connector import ConnectorCall, FakeBotConnector, running_connector
+from testing.bot_connector import ConnectorCall, FakeBotConnector, running_connector
 
 BOT_ACCOUNT = {"id": "28:gdpr-bot", "name": "GDPR-boten"}
 TENANT = "tenant-1"

@@ -11,7 +11,7 @@ from bot.platforms.teams.references import remember_activity
 from bot.records.references import count_references, find_reference, forget_person, save_reference
 from storage.people import person_key_for
 from storage.sessions import session_factory, transaction
-from tests.bot.teams_fixtures import channel_activity, message_activity
+from tests.bot.platforms.teams.fixtures import channel_activity, message_activity
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 SERVICE_URL = "https://smba.example/emea/"

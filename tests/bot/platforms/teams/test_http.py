@@ -15,7 +15,7 @@ from bot.chat.messages import Incoming, Reply
 from bot.records.questions import QuestionRecord
 from storage.sessions import transaction
 from tests.bot.conftest import DPO
-from tests.bot.teams_fixtures import (
+from tests.bot.platforms.teams.fixtures import (
     TeamsBotServer,
     action_ids,
     card_text,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.chat.messages import ConversationRef, Incoming, Reply
 from bot.records.questions import QuestionRecord
-from tests.bot.conftest import BOT_TOKEN, RunningBot
-from tests.bot.slack_payloads import (
+from testing.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
+from testing.slack_payloads import (
     CHANNEL,
     DM_CHANNEL,
     USER,
@@ -23,7 +23,7 @@ from tests.bot.slack_payloads import (
     new_event_id,
     slash_command,
 )
-from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
+from tests.bot.conftest import BOT_TOKEN, RunningBot
 
 
 async def test_direct_message_is_answered_with_the_article_title(

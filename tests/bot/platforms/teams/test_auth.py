@@ -22,7 +22,7 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from tests.bot.teams_fixtures import StartTeamsBot, TeamsBotServer, message_activity
+from tests.bot.platforms.teams.fixtures import StartTeamsBot, TeamsBotServer, message_activity
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 KEY_ID = "test-signing-key"

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.slack_api import FakeSlackApi
+from testing.slack_api import FakeSlackApi
 
 
 class FakeSocketMode:

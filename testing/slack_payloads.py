@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID
+from testing.slack_api import BOT_USER_ID, TEAM_ID
 
 USER = "U0000USER"
 DM_CHANNEL = "D0000USER"

@@ -13,7 +13,7 @@ import pytest
 from bot.records.references import find_reference
 from routines.ports import DeliveryError, Notice, NoticeAction, Recipient
 from storage.sessions import transaction
-from tests.bot.teams_fixtures import (
+from tests.bot.platforms.teams.fixtures import (
     BOT_ACCOUNT,
     TeamsBotServer,
     action_ids,

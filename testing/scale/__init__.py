@@ -1,0 +1,1 @@
+"""Multi-process scale helpers: replica clusters, click bursts, a TCP proxy, database probes."""
