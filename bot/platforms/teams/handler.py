@@ -29,21 +29,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import metrics
 from bot.chat.messages import Incoming, Reply
+from bot.platforms.teams.activities import (
+    bot_was_added,
+    bot_was_removed,
+    incoming_from_activity,
+    is_personal,
+)
 from bot.platforms.teams.auth import authenticate
+from bot.platforms.teams.cards import activity_from_reply, private_reply_failed
 from bot.platforms.teams.references import (
     PLATFORM,
     Clock,
     TeamsReferences,
     remember_activity,
     utc_now,
-)
-from bot.platforms.teams.translate import (
-    activity_from_reply,
-    bot_was_added,
-    bot_was_removed,
-    incoming_from_activity,
-    is_personal,
-    private_reply_failed,
 )
 from bot.records.events import claim_event
 from storage.people import person_key_for

@@ -22,8 +22,8 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from bot.platforms.teams.cards import activity_from_notice
 from bot.platforms.teams.references import Clock, TeamsReferences, utc_now
-from bot.platforms.teams.translate import activity_from_notice
 from bot.records.references import StoredReference
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 

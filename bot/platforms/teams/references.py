@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.platforms.teams.translate import channel_id_of, is_personal, reference_from_activity
+from bot.platforms.teams.activities import channel_id_of, is_personal, reference_from_activity
 from bot.records.references import (
     RefKind,
     StoredReference,

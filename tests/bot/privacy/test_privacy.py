@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from bot.privacy import (
     DailyPrivacyJob,
     PersonNotFound,
-    _erase_identity,
     erase_person,
     export_person,
     find_people,
@@ -23,6 +22,7 @@ from bot.privacy import (
     run_daily,
     years_before,
 )
+from bot.privacy.erase import erase_identity
 from bot.records.events import claim_event
 from bot.records.questions import QuestionRecord, record_question
 from bot.records.references import ConversationRefRow, save_reference
@@ -405,7 +405,7 @@ def test_an_identity_erased_meanwhile_is_not_erased_or_recorded_twice(engine: En
     with transaction(factory) as session:  # ...replica A erases it first...
         assert len(pseudonymise_old_identities(session, now=NOW, years=5)) == 1
     with transaction(factory) as session:  # ...then B acts on what it read.
-        assert _erase_identity(session, stale, NOW, "retention") is None
+        assert erase_identity(session, stale, NOW, "retention") is None
         assert ledger.verify(session).entries == 2
 
 

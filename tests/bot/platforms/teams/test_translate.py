@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 
 from bot.chat.messages import AnswerCard, Attachment, Button, Reply
-from bot.platforms.teams.translate import (
-    CARD_CONTENT_TYPE,
-    activity_from_notice,
-    activity_from_reply,
+from bot.platforms.teams.activities import (
     bot_was_added,
     clean_text,
     incoming_from_activity,
     reference_from_activity,
+)
+from bot.platforms.teams.cards import (
+    CARD_CONTENT_TYPE,
+    activity_from_notice,
+    activity_from_reply,
     to_teams_markdown,
 )
 from routines.ports import Notice, NoticeAction

@@ -1,0 +1,78 @@
+"""Erasure (Art. 17): blank a person's identity, keep the evidence keyed by an opaque key."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.privacy.lookup import require_people
+from bot.records.questions import as_utc, unlink_person
+from bot.records.references import forget_person
+from routines.engine.models import (
+    CANCELLED,
+    PENDING,
+    Notification,
+)
+from routines.ledger import PERSON_ERASED, append_event
+from storage.people import Person
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    person_keys: tuple[str, ...]
+    references_deleted: int
+    questions_unlinked: int
+    notifications_cancelled: int
+
+
+def erase_identity(
+    session: Session, person: Person, now: datetime, reason: str
+) -> tuple[int, int, int] | None:
+    """Blank one identity row; None if another transaction (replica) erased it first.
+
+    The conditional UPDATE is the referee: only the transaction that flips `erased_at`
+    deletes the rest and appends the ledger entry, so the erasure is recorded once.
+    """
+    key, platform, user_id = person.person_key, person.platform, person.platform_user_id or ""
+    claimed = session.execute(
+        update(Person)
+        .where(Person.person_key == key, Person.erased_at.is_(None))
+        .values(platform_user_id=None, display_name=None, email=None, erased_at=as_utc(now))
+    ).rowcount  # type: ignore[attr-defined]
+    if not claimed:
+        return None
+    refs = forget_person(session, platform, user_id)
+    questions = unlink_person(session, key)
+    cancelled = session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_kind == "person",
+            Notification.recipient_address == key,
+            Notification.status == PENDING,
+        )
+        .values(status=CANCELLED, last_error="person erased")
+    ).rowcount  # type: ignore[attr-defined]
+    append_event(session, PERSON_ERASED, {"person_key": key, "reason": reason}, now)
+    log.info("person erased", extra={"person_key": key, "reason": reason})
+    return refs, questions, int(cancelled or 0)
+
+
+def erase_person(session: Session, who: str, *, now: datetime) -> Erasure:
+    """Erase every identity row for `who` (Art. 17); raises PersonNotFound."""
+    people = require_people(session, who)
+    erased: list[str] = []
+    totals = [0, 0, 0]
+    for person in people:
+        counts = erase_identity(session, person, now, "request")
+        if counts is None:
+            continue
+        erased.append(person.person_key)
+        for i, n in enumerate(counts):
+            totals[i] += n
+    return Erasure(tuple(erased), *totals)

@@ -1,0 +1,184 @@
+"""Retention (Art. 5(1)(e)): the daily privacy job and the pseudonymisation of old identities."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.privacy.erase import erase_identity
+from bot.records.events import DEFAULT_KEEP, purge_events
+from bot.records.questions import as_utc, purge_questions
+from routines.engine.models import (
+    CLOSED_STATUSES,
+    Confirmation,
+    Occurrence,
+    OccurrenceAssignee,
+    OccurrenceNote,
+)
+from routines.ledger import PERSON_ERASED, LedgerEntry
+from storage.people import Person
+from storage.sessions import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    questions_purged: int
+    events_purged: int
+    identities_pseudonymised: int
+
+
+def years_before(now: datetime, years: int) -> datetime:
+    """The same calendar moment `years` years earlier (29 February becomes 28 February)."""
+    moment = as_utc(now)
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def _evidence_times() -> Any:
+    """(person_key, at) for every piece of evidence that names a person."""
+    return union_all(
+        select(Confirmation.person_key.label("k"), Confirmation.created_at.label("at")),
+        select(OccurrenceNote.person_key, OccurrenceNote.created_at),
+        select(Occurrence.closed_by, Occurrence.closed_at).where(Occurrence.closed_by.is_not(None)),
+        select(LedgerEntry.person_key, LedgerEntry.created_at).where(
+            LedgerEntry.person_key.is_not(None), LedgerEntry.event != literal(PERSON_ERASED)
+        ),
+    ).subquery()
+
+
+def pseudonymise_old_identities(session: Session, *, now: datetime, years: int) -> list[str]:
+    """Remove the identity of everyone whose newest evidence is older than `years` years.
+
+    Strictly older: evidence exactly `years` years old is kept one more day. People with
+    no evidence at all are not touched (they are users, not evidence), nor anyone still
+    assigned to an open occurrence (they have a duty pending; their evidence is not final).
+    """
+    cutoff = years_before(now, years)
+    evidence = _evidence_times()
+    newest = select(evidence.c.k).group_by(evidence.c.k).having(func.max(evidence.c.at) < cutoff)
+    pending = (
+        select(OccurrenceAssignee.person_key)
+        .join(Occurrence, Occurrence.id == OccurrenceAssignee.occurrence_id)
+        .where(Occurrence.status.not_in(sorted(CLOSED_STATUSES)))
+    )
+    people = session.scalars(
+        select(Person)
+        .where(
+            Person.erased_at.is_(None),
+            Person.person_key.in_(newest),
+            Person.person_key.not_in(pending),
+        )
+        .order_by(Person.person_key)
+    ).all()
+    return [
+        person.person_key
+        for person in people
+        if erase_identity(session, person, now, "retention") is not None
+    ]
+
+
+def run_daily(
+    session: Session,
+    *,
+    now: datetime,
+    question_log_days: int,
+    evidence_years: int,
+    event_keep: timedelta = DEFAULT_KEEP,
+) -> DailyResult:
+    """The daily privacy job: every retention limit the bot applies to its own tables."""
+    result = DailyResult(
+        questions_purged=purge_questions(session, now=now, days=question_log_days),
+        events_purged=purge_events(session, now=now, keep=event_keep),
+        identities_pseudonymised=len(
+            pseudonymise_old_identities(session, now=now, years=evidence_years)
+        ),
+    )
+    log.info(
+        "privacy job done",
+        extra={
+            "questions_purged": result.questions_purged,
+            "events_purged": result.events_purged,
+            "identities_pseudonymised": result.identities_pseudonymised,
+        },
+    )
+    return result
+
+
+class DailyPrivacyJob:
+    """`run_daily` once at start (catch-up after downtime) and then every night at 03:17.
+
+    The only part of privacy that reads the clock. Every replica may run it: purges are
+    idempotent and each erasure is decided by a conditional UPDATE, so nothing is
+    recorded twice.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        question_log_days: int,
+        evidence_years: int,
+        timezone: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sessions = sessions
+        self._question_log_days = question_log_days
+        self._evidence_years = evidence_years
+        self._timezone = timezone
+        self._clock = clock
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def run_once(self) -> DailyResult:
+        now = self._clock()
+
+        def work() -> DailyResult:
+            with transaction(self._sessions) as session:
+                return run_daily(
+                    session,
+                    now=now,
+                    question_log_days=self._question_log_days,
+                    evidence_years=self._evidence_years,
+                )
+
+        return await asyncio.to_thread(work)
+
+    async def _run_logged(self) -> None:
+        try:
+            await self.run_once()
+        except Exception:
+            log.exception("privacy job failed")
+
+    async def start(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=self._timezone)
+        self._scheduler.add_job(self._run_logged, id="privacy-startup")
+        self._scheduler.add_job(
+            self._run_logged,
+            CronTrigger(hour=3, minute=17, timezone=self._timezone),
+            id="privacy-daily",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self._scheduler = None
+
+    @property
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
