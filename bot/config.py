@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.clock import DEFAULT_TIMEZONE
+
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -66,9 +68,7 @@ class Settings(BaseSettings):
     routines_files: CommaList = Field(
         default_factory=list, validation_alias=_alias("GDPRBOT_ROUTINES_FILE", "routines_files")
     )
-    timezone: str = Field(
-        "Europe/Stockholm", validation_alias=_alias("GDPRBOT_TIMEZONE", "timezone")
-    )
+    timezone: str = Field(DEFAULT_TIMEZONE, validation_alias=_alias("GDPRBOT_TIMEZONE", "timezone"))
     scheduler_enabled: bool = Field(
         True, validation_alias=_alias("GDPRBOT_SCHEDULER", "scheduler_enabled")
     )

@@ -19,12 +19,11 @@ from aiohttp import web
 
 from bot.app import Services
 from bot.chat import metrics
+from bot.chat.limits import MAX_REQUEST_BYTES
 
 log = logging.getLogger(__name__)
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
-# Slack bodies are small; this bounds what an unauthenticated client can make us read.
-MAX_BODY_BYTES = 1024 * 1024
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -46,7 +45,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 def build_web_app(services: Services) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -16,7 +16,7 @@ import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,6 +50,7 @@ from routines.engine.occurrences import (
 from routines.engine.reminders import Dispatcher, DispatchReport
 from routines.ports import Notifier
 from routines.schedule.rules import local_date, moment
+from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.people import Person, display_name_of, person_key_for
 from storage.sessions import transaction
 
@@ -134,14 +135,14 @@ class RoutineService:
     # --- the engine ----------------------------------------------------------------------
 
     async def tick(self, now: datetime, clock: Callable[[], datetime] | None = None) -> TickReport:
-        now = utc(now)
+        now = aware_utc(now)
         report = await asyncio.to_thread(self.plan, now)
         report.dispatch = await self.dispatcher.dispatch(now, clock)
         return report
 
     def plan(self, now: datetime) -> TickReport:
         """Create due occurrences and enqueue due follow-ups (no sending)."""
-        now = utc(now)
+        now = aware_utc(now)
         report = TickReport()
         routines = _rotated(self.catalog.enabled)
         with transaction(self.factory) as session:
@@ -198,7 +199,7 @@ class RoutineService:
 
     def open_for(self, actor: ack.Actor, now: datetime) -> list[OpenItem]:
         """Occurrences this person may still confirm (their own, and anyone-in-channel ones)."""
-        now = utc(now)
+        now = aware_utc(now)
         with transaction(self.factory) as session:
             key = person_key_for(
                 session, actor.platform, actor.user_id, now,
@@ -244,13 +245,13 @@ class RoutineService:
     ) -> ack.Outcome:
         """Record a confirmation; once the occurrence closes, its posted messages are
         queued for an in-place update (except `message_id`, which the chat replaces)."""
-        now = utc(now)
+        now = aware_utc(now)
         with transaction(self.factory) as session:
             routine = self._routine_of(session, occurrence_id)
             outcome = ack.confirm(
                 session, occurrence_id, actor, now, note=note,
                 evidence=routine.evidence if routine else "none",
-                timezone=routine.timezone if routine else "Europe/Stockholm",
+                timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
             )  # fmt: skip
             if outcome.result == "completed":
                 enqueue_updates(session, occurrence_id, now, skip_message=message_id)
@@ -265,7 +266,7 @@ class RoutineService:
         *,
         message_id: str | None = None,
     ) -> ack.Outcome:
-        now = utc(now)
+        now = aware_utc(now)
         with transaction(self.factory) as session:
             outcome = ack.not_applicable(session, occurrence_id, actor, reason, now)
             if outcome.result == "not_applicable":
@@ -275,7 +276,7 @@ class RoutineService:
     def add_note(
         self, occurrence_id: int, actor: ack.Actor, text: str | None, now: datetime
     ) -> ack.Outcome:
-        now = utc(now)
+        now = aware_utc(now)
         with transaction(self.factory) as session:
             return ack.add_note(session, occurrence_id, actor, text, now)
 
@@ -284,7 +285,7 @@ class RoutineService:
         with transaction(self.factory) as session:
             who = display_name_of(session, outcome.person_key) if outcome.person_key else None
             routine = self._routine_of(session, outcome.occurrence_id)
-        timezone = routine.timezone if routine else "Europe/Stockholm"
+        timezone = routine.timezone if routine else DEFAULT_TIMEZONE
         kind = (
             "not_applicable"
             if outcome.result == "not_applicable" or outcome.kind == "not_applicable"
@@ -378,10 +379,3 @@ def _rotated(routines: Sequence[Routine]) -> list[Routine]:
     different occurrences in parallel instead of queueing on the same unique key in turn."""
     start = random.randrange(len(routines)) if routines else 0
     return [*routines[start:], *routines[:start]]
-
-
-def utc(now: datetime) -> datetime:
-    """Use cases store instants in UTC (SQLite keeps no offset, so mixing zones would lie)."""
-    if now.tzinfo is None:
-        raise ValueError("`now` must be timezone-aware")
-    return now.astimezone(UTC)

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 from bot.chat import metrics
 from bot.chat.i18n import normalise_lang, t
+from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.messages import AnswerCard, Button, Incoming, Reply
 from knowledge.model import Answer, Lang
 
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 ACTION_FEEDBACK_UP = "answer.up"
 ACTION_FEEDBACK_DOWN = "answer.down"
-MAX_QUESTION_CHARS = 2000
 
 Vote = Literal["up", "down"]
 

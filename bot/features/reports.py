@@ -45,6 +45,7 @@ from routines.reports.adherence import (
 from routines.reports.details import iter_details
 from routines.reports.export import export_report
 from routines.reports.formats import FORMATS, MIME, Format
+from storage.clock import as_utc
 from storage.people import Person, person_key_for
 from storage.sessions import read_session, transaction
 
@@ -393,7 +394,7 @@ class ReportFeature:
         return [Reply(text=text, private=True)]
 
     def _today(self, now: datetime) -> date:
-        return ledger.as_utc(now).astimezone(ZoneInfo(self._timezone)).date()
+        return as_utc(now).astimezone(ZoneInfo(self._timezone)).date()
 
 
 @dataclass(frozen=True)

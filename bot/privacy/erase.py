@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.privacy.lookup import require_people
-from bot.records.questions import as_utc, unlink_person
+from bot.records.questions import unlink_person
 from bot.records.references import forget_person
 from routines.engine.models import (
     CANCELLED,
@@ -18,6 +18,7 @@ from routines.engine.models import (
     Notification,
 )
 from routines.ledger import PERSON_ERASED, append_event
+from storage.clock import as_utc
 from storage.people import Person
 
 log = logging.getLogger(__name__)

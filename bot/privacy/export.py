@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.privacy.lookup import require_people
-from bot.records.questions import as_utc, questions_of
+from bot.records.questions import questions_of
 from bot.records.references import ConversationRefRow
 from routines.engine.models import (
     Confirmation,
@@ -22,6 +22,7 @@ from routines.engine.models import (
     OccurrenceNote,
 )
 from routines.ledger import LedgerEntry
+from storage.clock import as_utc
 from storage.people import Person
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.privacy.erase import erase_identity
 from bot.records.events import DEFAULT_KEEP, purge_events
-from bot.records.questions import as_utc, purge_questions
+from bot.records.questions import purge_questions
 from routines.engine.models import (
     CLOSED_STATUSES,
     Confirmation,
@@ -25,6 +25,7 @@ from routines.engine.models import (
     OccurrenceNote,
 )
 from routines.ledger import PERSON_ERASED, LedgerEntry
+from storage.clock import as_utc
 from storage.people import Person
 from storage.sessions import transaction
 

@@ -29,9 +29,10 @@ from difflib import SequenceMatcher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.records.questions import QuestionRecord, as_utc
+from bot.records.questions import QuestionRecord
 from routines.catalog import Routine
 from routines.engine.occurrences import KindContent
+from storage.clock import as_utc
 
 JACCARD_THRESHOLD = 0.6
 RATIO_THRESHOLD = 0.85

@@ -14,21 +14,20 @@ one microsecond before is deleted, so one asked 91 days before certainly is.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.chat.limits import MAX_QUESTION_CHARS
 from storage.base import Base
+from storage.clock import as_utc
 
 log = logging.getLogger(__name__)
 
 QuestionLogMode = Literal["anonymous", "linked", "off"]
 Vote = Literal["up", "down"]
-
-# Generous but bounded: a pasted essay is not worth keeping for insights.
-MAX_TEXT_CHARS = 2000
 
 
 class QuestionRecord(Base):
@@ -45,17 +44,6 @@ class QuestionRecord(Base):
     voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Only ever filled in "linked" mode (not the default); erasure clears it.
     person_key: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Store and compare in UTC: SQLite keeps no offset, so mixing zones would misorder rows.
-
-    Values read back are naive on SQLite and aware on PostgreSQL; `as_utc` makes either
-    comparable.
-    """
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def record_question(
@@ -80,7 +68,7 @@ def record_question(
     record = QuestionRecord(
         asked_at=as_utc(now),
         lang=lang[:8],
-        text=text.strip()[:MAX_TEXT_CHARS],
+        text=text.strip()[:MAX_QUESTION_CHARS],
         answered=answered,
         article_id=article_id,
         score=float(score),

@@ -24,8 +24,8 @@ from aiohttp import web
 from sqlalchemy import DateTime, Integer, LargeBinary, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from routines.ledger import as_utc
 from storage.base import Base
+from storage.clock import as_utc
 from storage.sessions import transaction
 
 log = logging.getLogger(__name__)

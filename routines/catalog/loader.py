@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-# The values live in routines.routine; they are re-exported here, where callers look.
 from routines.catalog.routine import (
     KINDS,
     PLATFORMS,
@@ -28,6 +27,9 @@ from routines.catalog.routine import (
     Target,
 )
 from routines.catalog.validation import LineMap, Problems, line_of, routine_from
+
+# The values live in routines.routine; they are re-exported here, where callers look.
+from storage.clock import DEFAULT_TIMEZONE
 
 __all__ = [
     "DEFAULT_FILE",
@@ -116,7 +118,7 @@ def load_catalog(
     paths: Iterable[Path] = (),
     *,
     include_default: bool = True,
-    default_timezone: str = "Europe/Stockholm",
+    default_timezone: str = DEFAULT_TIMEZONE,
 ) -> Catalog:
     """Shipped defaults plus `paths`: an installation file overrides shipped routines by id.
 
@@ -174,7 +176,7 @@ def load_catalog(
     return Catalog(tuple(routines))
 
 
-def check_files(paths: Sequence[Path], *, default_timezone: str = "Europe/Stockholm") -> list[str]:
+def check_files(paths: Sequence[Path], *, default_timezone: str = DEFAULT_TIMEZONE) -> list[str]:
     """Validate installation files on top of the shipped catalogue; [] when all is well."""
     try:
         load_catalog(

@@ -8,6 +8,7 @@ from datetime import date, time
 from typing import Literal
 
 from routines.schedule.rules import Schedule
+from storage.clock import DEFAULT_TIMEZONE
 
 KINDS = frozenset({"plain", "kb_review", "ledger_seal", "knowledge_gaps"})
 PLATFORMS = frozenset({"slack", "teams", "console"})
@@ -51,7 +52,7 @@ class Routine:
     kind: str = "plain"
     gdpr: tuple[str, ...] = ()
     time: time = time(9, 0)
-    timezone: str = "Europe/Stockholm"
+    timezone: str = DEFAULT_TIMEZONE
     business_days: bool = False
     start: date | None = None
     post_to: tuple[Target, ...] = ()

@@ -30,6 +30,7 @@ from routines.engine.models import (
     OccurrenceNote,
 )
 from routines.schedule.rules import local_date
+from storage.clock import DEFAULT_TIMEZONE, as_utc
 from storage.inserts import insert_once
 from storage.people import Person, person_key_for
 
@@ -145,7 +146,7 @@ def _gate(
     session: Session, occurrence_id: int, actor: Actor, now: datetime
 ) -> Outcome | tuple[Occurrence, str]:
     """Common checks: the occurrence exists and the actor is one of its assignees."""
-    now = ledger.as_utc(now)
+    now = as_utc(now)
     occurrence = _load(session, occurrence_id)
     if occurrence is None:
         return Outcome("not_found", occurrence_id)
@@ -196,7 +197,7 @@ def _close(occurrence: Occurrence, status: str, key: str, now: datetime) -> None
 def _answered(occurrence: Occurrence, existing: Confirmation) -> Outcome:
     return Outcome(
         "already", occurrence.id, occurrence.routine_id, occurrence.status,
-        existing.person_key, ledger.as_utc(existing.created_at), kind=existing.kind,
+        existing.person_key, as_utc(existing.created_at), kind=existing.kind,
         reason=existing.note or "",
     )  # fmt: skip
 
@@ -209,9 +210,9 @@ def confirm(
     *,
     note: str | None = None,
     evidence: str = "none",
-    timezone: str = "Europe/Stockholm",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Outcome:
-    now = ledger.as_utc(now)
+    now = as_utc(now)
     decidable = _decidable(session, occurrence_id, actor, now)
     if isinstance(decidable, Outcome):
         return decidable
@@ -243,7 +244,7 @@ def not_applicable(
     session: Session, occurrence_id: int, actor: Actor, reason: str | None, now: datetime
 ) -> Outcome:
     """Close the occurrence as not applicable; a reason is required (it is evidence)."""
-    now = ledger.as_utc(now)
+    now = as_utc(now)
     decidable = _decidable(session, occurrence_id, actor, now)
     if isinstance(decidable, Outcome):
         return decidable
@@ -274,7 +275,7 @@ def add_note(
     session: Session, occurrence_id: int, actor: Actor, text: str | None, now: datetime
 ) -> Outcome:
     """Attach a note or evidence link (also after the occurrence is closed)."""
-    now = ledger.as_utc(now)
+    now = as_utc(now)
     gate = _gate(session, occurrence_id, actor, now)
     if isinstance(gate, Outcome):
         return gate

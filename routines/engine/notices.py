@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from routines.catalog import Routine
@@ -16,6 +16,7 @@ from routines.ports import (
     NoticeAction,
     NoticeKind,
 )
+from storage.clock import as_utc
 
 TEXTS: dict[str, dict[str, str]] = {
     "sv": {
@@ -158,9 +159,7 @@ def outcome_line(
 def render_closed(routine: Routine, occurrence: Occurrence, lang: str, who: str | None) -> Notice:
     """What a posted message becomes once the occurrence is closed: no more buttons."""
     title = routine.text(routine.title, lang)
-    at = occurrence.closed_at or occurrence.created_at
-    if at.tzinfo is None:  # SQLite keeps no offset; stored instants are UTC
-        at = at.replace(tzinfo=UTC)
+    at = as_utc(occurrence.closed_at or occurrence.created_at)
     if occurrence.status == "not_applicable":
         reason = occurrence.reason or ""
         line = outcome_line(lang, "not_applicable", who, at, routine.timezone, reason)

@@ -27,6 +27,7 @@ from routines.engine.models import (
     RoutineFirstSeen,
 )
 from routines.schedule.rules import local_date, moment, scheduled_dates, shift
+from storage.clock import as_utc
 from storage.inserts import insert_once
 from storage.people import Person, person_key_for
 
@@ -86,7 +87,7 @@ def first_seen(session: Session, routine_ids: Iterable[str], now: datetime) -> d
         insert_once(session, RoutineFirstSeen, {"routine_id": routine_id, "first_seen_at": now})
     if missing:  # another replica may have won some inserts: read back what is stored
         known = dict(session.execute(query).all())
-    return {k: ledger.as_utc(v) for k, v in known.items()}
+    return {k: as_utc(v) for k, v in known.items()}
 
 
 def due_slots(

@@ -50,6 +50,7 @@ from routines.engine.models import (
 from routines.engine.notices import render, render_closed
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
 from routines.schedule.rules import local_date
+from storage.clock import as_utc
 from storage.people import Person, display_name_of
 from storage.sessions import transaction
 
@@ -127,7 +128,7 @@ class Dispatcher:
     def claim(self, now: datetime, limit: int | None = None) -> tuple[list[Job], int]:
         """Claim up to `limit` ready rows; returns the jobs to send and how many were claimed
         (rows no longer needed are cancelled instead of returned)."""
-        now = ledger.as_utc(now)
+        now = as_utc(now)
         with transaction(self.factory) as session:
             ids = self._claim_ids(session, now, limit or self.batch_size)
             if not ids:
@@ -236,7 +237,7 @@ class Dispatcher:
         """Record successful sends in one transaction (group commit), each with its ledger
         entry; returns the notification ids this dispatcher won (the others had already
         been marked sent by a dispatcher that took over an expired lease)."""
-        now = ledger.as_utc(now)
+        now = as_utc(now)
         table = cast(Table, Notification.__table__)
         with transaction(self.factory) as session:
             connection = session.connection()
@@ -300,7 +301,7 @@ class Dispatcher:
     def mark_failed(self, job: Job, error: Exception, now: datetime) -> bool:
         """Release the row for a later retry (True) or give up on it for good (False)."""
         retry = not isinstance(error, DeliveryError) or error.retryable
-        now = ledger.as_utc(now)
+        now = as_utc(now)
         with transaction(self.factory) as session:
             row = session.get(Notification, job.notification_id)
             if row is None or row.status != PENDING:
@@ -333,7 +334,7 @@ class Dispatcher:
         settler = _Settler(self, report)
         try:
             while True:
-                moment = ledger.as_utc(clock() if clock else now)
+                moment = as_utc(clock() if clock else now)
                 (jobs, claimed), cpu = await asyncio.to_thread(_with_cpu, self.claim, moment)
                 report.database_cpu_seconds += cpu
                 report.cancelled += claimed - len(jobs)
@@ -360,7 +361,7 @@ class Dispatcher:
 
         async def one(job: Job) -> None:
             async with gate:
-                if clock is not None and ledger.as_utc(clock()) >= fresh_until:
+                if clock is not None and as_utc(clock()) >= fresh_until:
                     stale.append(job.notification_id)
                     return
                 started = clock_time.perf_counter()

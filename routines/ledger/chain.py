@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from sqlalchemy import (
@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base
+from storage.clock import as_utc
 
 if TYPE_CHECKING:
     from routines.ledger.verification import VerifyResult
@@ -141,13 +142,6 @@ def canonical_json(value: Mapping[str, Any]) -> str:
 
 def chain_hash(prev_hash: str, payload: str) -> str:
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite keeps no offset; treat naive datetimes as UTC so both databases agree."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def build_payload(seq: int, event_kind: str, data: Mapping[str, Any], now: datetime) -> str:

@@ -34,9 +34,7 @@ from sqlalchemy.orm import Session
 
 from routines.catalog import Catalog
 from routines.engine import models as m
-from routines.ledger import (
-    as_utc,
-)
+from storage.clock import DEFAULT_TIMEZONE, as_utc
 
 Outcome = Literal["on_time", "late", "missing", "not_applicable", "pending"]
 OUTCOMES: Final[tuple[Outcome, ...]] = ("on_time", "late", "missing", "not_applicable", "pending")
@@ -124,7 +122,7 @@ class Scope:
 
     period: Period
     now: datetime
-    timezone: str = "Europe/Stockholm"
+    timezone: str = DEFAULT_TIMEZONE
     routine_id: str | None = None
     lang: str = "sv"
     routines: Mapping[str, RoutineInfo] = field(default_factory=dict)

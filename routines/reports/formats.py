@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
-from routines.ledger import as_utc
 from routines.reports.adherence import OUTCOMES, Summary
 from routines.reports.details import DETAIL_FIELDS, DetailRow
+from storage.clock import as_utc
 
 if TYPE_CHECKING:
     from jinja2 import Environment

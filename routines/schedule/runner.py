@@ -22,14 +22,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from routines.catalog import Catalog
 from routines.service import RoutineService
+from storage.clock import utc_now
 
 log = logging.getLogger(__name__)
 
 SAFETY_JOB_ID = "routines:safety-tick"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RoutineRunner:

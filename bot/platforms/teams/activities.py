@@ -13,14 +13,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.chat.limits import MAX_TEAMS_TEXT_CHARS
 from bot.chat.messages import Action, ConversationRef, Incoming
 
 # Keys of an Action.Submit payload that are ours; every other key is a form input.
 ACTION_ID_KEY = "action_id"
 VALUE_KEY = "value"
 
-# Teams caps a message at about 28 KB; anything far beyond that is not a person typing.
-MAX_TEXT_CHARS = 40_000
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -136,7 +135,7 @@ def incoming_from_activity(activity: Mapping[str, Any]) -> Incoming | None:
         return None
     reply_to_id = _text(activity.get("replyToId")) or None
     action = _action_from_value(_mapping(activity.get("value")), reply_to_id)
-    text = clean_text(_text(activity.get("text"))[:MAX_TEXT_CHARS])
+    text = clean_text(_text(activity.get("text"))[:MAX_TEAMS_TEXT_CHARS])
     if action is None and not text:
         return None
     thread = None

@@ -28,6 +28,7 @@ from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import metrics
+from bot.chat.limits import MAX_TEAMS_ACTIVITY_BYTES
 from bot.chat.messages import Incoming, Reply
 from bot.platforms.teams.activities import (
     bot_was_added,
@@ -51,8 +52,6 @@ from storage.sessions import transaction
 log = logging.getLogger(__name__)
 
 RAW_ACTIVITY_KEY = "gdprbot.raw_activity"
-# Bot Framework activities are small; a body far beyond this is not one.
-MAX_BODY_BYTES = 256 * 1024
 
 
 class Handles(Protocol):
@@ -267,8 +266,8 @@ class TeamsEndpoint:
     async def handle(self, request: web.Request) -> web.Response:
         if "json" not in request.headers.get("Content-Type", ""):
             return _bad_request("expected application/json", 415)
-        body = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(body) > MAX_BODY_BYTES:
+        body = await request.content.read(MAX_TEAMS_ACTIVITY_BYTES + 1)
+        if len(body) > MAX_TEAMS_ACTIVITY_BYTES:
             return _bad_request("request body too large", 413)
         payload = _parse(body)
         if payload is None:

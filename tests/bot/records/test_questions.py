@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from bot.records.questions import (
     QuestionRecord,
-    as_utc,
     purge_questions,
     questions_of,
     record_feedback,
     record_question,
     unlink_person,
 )
+from storage.clock import as_utc
 from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 3, 31, 12, 0, tzinfo=UTC)
