@@ -1,11 +1,14 @@
-"""User-facing strings of the conversation core, in Swedish and English.
+"""Every user-facing chat string, in Swedish and English, behind one function: `t(key, lang)`.
 
-Swedish is first-class: every key exists in both languages and a missing English
-string falls back to Swedish rather than to a key name.
+The conversation core's strings are below; each feature and platform adds its own at
+import with `add_strings`, keys prefixed by its name ("routines.header", "reports.title",
+"teams.send"). Swedish is first-class: a table must give every key in both languages,
+and an unknown language falls back to Swedish rather than to a key name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 Lang = str  # "sv" | "en"
@@ -88,6 +91,21 @@ def normalise_lang(lang: str | None, default: str = "sv") -> str:
     if lang in STRINGS:
         return str(lang)
     return default if default in STRINGS else "sv"
+
+
+def add_strings(strings: Mapping[str, Mapping[str, str]]) -> None:
+    """Add a feature's strings. Raises ValueError when a language lacks a key the other has,
+    or when a key is already taken with different text (two features, one key)."""
+    sv, en = dict(strings.get("sv", {})), dict(strings.get("en", {}))
+    if set(strings) - {"sv", "en"} or sv.keys() != en.keys():
+        missing = sorted(sv.keys() ^ en.keys()) or sorted(set(strings) - {"sv", "en"})
+        raise ValueError(f"strings must come in sv and en alike; check {missing}")
+    for lang, table in (("sv", sv), ("en", en)):
+        for key, text in table.items():
+            if STRINGS[lang].get(key, text) != text:
+                raise ValueError(f"string key {key!r} is already taken")
+    STRINGS["sv"].update(sv)
+    STRINGS["en"].update(en)
 
 
 def t(key: str, lang: str | None, **values: Any) -> str:

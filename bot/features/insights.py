@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
 from bot.records import insights
 from storage.people import find_person
@@ -29,23 +30,27 @@ _PLATFORM_ID = re.compile(
 )
 MAX_DAYS = 3650
 
-_TEXT = {
+TEXT = {
     "sv": {
-        "help": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och svarsfrekvens "
+        "insights.help": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och svarsfrekvens "
         "(dataskyddsansvariga och artikelägare)",
-        "refused": "Insikterna är bara för dataskyddsansvariga och kunskapsbankens ägare. "
+        "insights.refused": "Insikterna är bara för dataskyddsansvariga och kunskapsbankens ägare. "
         "Be dataskyddsombudet om de behöver delas med dig.",
-        "bad_args": "Skriv `insikter`, `insikter 30` (senaste 30 dagarna) eller "
+        "insights.bad_args": "Skriv `insikter`, `insikter 30` (senaste 30 dagarna) eller "
         "`insikter 2027-01-01`.",
     },
     "en": {
-        "help": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
+        "insights.help": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
         "(compliance officers and article owners)",
-        "refused": "Insights are for compliance officers and knowledge-base owners only. "
+        "insights.refused": "Insights are for compliance officers and knowledge-base owners only. "
         "Ask the data protection officer if they should be shared with you.",
-        "bad_args": "Type `insights`, `insights 30` (the last 30 days) or `insights 2027-01-01`.",
+        "insights.bad_args": (
+            "Type `insights`, `insights 30` (the last 30 days) or `insights 2027-01-01`."
+        ),
     },
 }
+
+add_strings(TEXT)
 
 
 def owner_addresses(owners: Iterable[str]) -> frozenset[str]:
@@ -103,7 +108,7 @@ class InsightsFeature:
         self._top = top
 
     def help_lines(self, lang: str) -> Sequence[str]:
-        return [_text(lang, "help")]
+        return [t("insights.help", lang)]
 
     def allows(self, incoming: Incoming) -> bool:
         identities = {incoming.user_id.lower()}
@@ -132,12 +137,12 @@ class InsightsFeature:
                 "insights refused",
                 extra={"platform": incoming.platform, "user_id": incoming.user_id},
             )
-            return [Reply(text=_text(lang, "refused"), private=True)]
+            return [Reply(text=t("insights.refused", lang), private=True)]
         now = self._clock()
         try:
             since = parse_since(args, now)
         except ValueError:
-            return [Reply(text=_text(lang, "bad_args"), private=True)]
+            return [Reply(text=t("insights.bad_args", lang), private=True)]
 
         def compute() -> insights.Insights:
             with transaction(self._sessions) as session:
@@ -149,7 +154,3 @@ class InsightsFeature:
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         return []
-
-
-def _text(lang: str, key: str) -> str:
-    return _TEXT.get(lang, _TEXT["sv"])[key]

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat.i18n import t
+from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Attachment, Incoming, Reply
 from bot.records.report_links import link_url, store_report
 from routines import ledger
@@ -55,66 +55,65 @@ MAX_LINES: Final = 15
 
 TEXT: Final[dict[str, dict[str, str]]] = {
     "sv": {
-        "refused": (
+        "reports.refused": (
             "Rapporter är bara för dataskyddsombud och compliance. Behöver du en, "
             "kontakta dataskyddsombudet. (Försöket har loggats.)"
         ),
-        "overdue_refused": (
+        "reports.overdue_refused": (
             "`försenade` är för dataskyddsombud, compliance och rutinansvariga. "
             "Dina egna rutiner ser du med `rutiner`."
         ),
-        "bad_period": "Jag förstår inte perioden: {error}",
-        "title": "*Efterlevnadsrapport {period}* (per {today})",
-        "total": "Totalt: {rate} i tid ({on_time} av {applicable} tillämpliga) · "
+        "reports.bad_period": "Jag förstår inte perioden: {error}",
+        "reports.title": "*Efterlevnadsrapport {period}* (per {today})",
+        "reports.total": "Totalt: {rate} i tid ({on_time} av {applicable} tillämpliga) · "
         "{late} sena · {missing} saknas · {na} ej tillämpliga · {pending} pågår",
-        "routine": "- {title}: {rate} ({on_time}/{applicable}){extra}",
-        "routine_missing": ", {missing} saknas",
-        "none": "Inga rutiner under perioden.",
-        "missing_title": "*Saknas*",
-        "missing_line": "- {title}, {scheduled} (förföll {due})",
-        "chase_title": "*Att påminna*",
-        "chase_line": "- {name}: {count}",
-        "more": "… och {count} till",
-        "file": "Underlaget finns i filen {filename}.",
-        "link": "Ladda ner underlaget (länken gäller i 15 minuter, bara för dig).",
-        "overdue_title": "*Försenade rutiner just nu* ({count})",
-        "overdue_none": "Inget är försenat just nu. 👍",
-        "overdue_line": "- {title}, förföll {due} ({days} dagar){waiting}",
-        "waiting": ": väntar på {names}",
+        "reports.routine": "- {title}: {rate} ({on_time}/{applicable}){extra}",
+        "reports.routine_missing": ", {missing} saknas",
+        "reports.none": "Inga rutiner under perioden.",
+        "reports.missing_title": "*Saknas*",
+        "reports.missing_line": "- {title}, {scheduled} (förföll {due})",
+        "reports.chase_title": "*Att påminna*",
+        "reports.chase_line": "- {name}: {count}",
+        "reports.more": "… och {count} till",
+        "reports.file": "Underlaget finns i filen {filename}.",
+        "reports.link": "Ladda ner underlaget (länken gäller i 15 minuter, bara för dig).",
+        "reports.overdue_title": "*Försenade rutiner just nu* ({count})",
+        "reports.overdue_none": "Inget är försenat just nu. 👍",
+        "reports.overdue_line": "- {title}, förföll {due} ({days} dagar){waiting}",
+        "reports.waiting": ": väntar på {names}",
     },
     "en": {
-        "refused": (
+        "reports.refused": (
             "Reports are for the data protection officer and compliance only. If you need "
             "one, please contact the DPO. (The attempt has been logged.)"
         ),
-        "overdue_refused": (
+        "reports.overdue_refused": (
             "`overdue` is for the DPO, compliance and routine owners. "
             "See your own routines with `routines`."
         ),
-        "bad_period": "I do not understand the period: {error}",
-        "title": "*Adherence report {period}* (as of {today})",
-        "total": "Total: {rate} on time ({on_time} of {applicable} applicable) · "
+        "reports.bad_period": "I do not understand the period: {error}",
+        "reports.title": "*Adherence report {period}* (as of {today})",
+        "reports.total": "Total: {rate} on time ({on_time} of {applicable} applicable) · "
         "{late} late · {missing} missing · {na} not applicable · {pending} pending",
-        "routine": "- {title}: {rate} ({on_time}/{applicable}){extra}",
-        "routine_missing": ", {missing} missing",
-        "none": "No routines in the period.",
-        "missing_title": "*Missing*",
-        "missing_line": "- {title}, {scheduled} (due {due})",
-        "chase_title": "*Who to chase*",
-        "chase_line": "- {name}: {count}",
-        "more": "… and {count} more",
-        "file": "The evidence is in the file {filename}.",
-        "link": "Download the evidence (the link works for 15 minutes, only for you).",
-        "overdue_title": "*Overdue routines right now* ({count})",
-        "overdue_none": "Nothing is overdue right now. 👍",
-        "overdue_line": "- {title}, due {due} ({days} days){waiting}",
-        "waiting": ": waiting for {names}",
+        "reports.routine": "- {title}: {rate} ({on_time}/{applicable}){extra}",
+        "reports.routine_missing": ", {missing} missing",
+        "reports.none": "No routines in the period.",
+        "reports.missing_title": "*Missing*",
+        "reports.missing_line": "- {title}, {scheduled} (due {due})",
+        "reports.chase_title": "*Who to chase*",
+        "reports.chase_line": "- {name}: {count}",
+        "reports.more": "… and {count} more",
+        "reports.file": "The evidence is in the file {filename}.",
+        "reports.link": "Download the evidence (the link works for 15 minutes, only for you).",
+        "reports.overdue_title": "*Overdue routines right now* ({count})",
+        "reports.overdue_none": "Nothing is overdue right now. 👍",
+        "reports.overdue_line": "- {title}, due {due} ({days} days){waiting}",
+        "reports.waiting": ": waiting for {names}",
     },
 }
 
 
-def _t(key: str, lang: str, **values: object) -> str:
-    return TEXT.get(lang, TEXT["sv"])[key].format(**values)
+add_strings(TEXT)
 
 
 def _pct(rate: float | None) -> str:
@@ -236,11 +235,11 @@ class ReportFeature:
         now = self._clock()
         if not self.is_officer(incoming):
             await asyncio.to_thread(self._record_refusal, incoming, "report", now)
-            return [Reply(text=_t("refused", lang), private=True)]
+            return [Reply(text=t("reports.refused", lang), private=True)]
         try:
             request = parse_request(args, self._today(now))
         except ValueError as exc:
-            return [Reply(text=_t("bad_period", lang, error=exc), private=True)]
+            return [Reply(text=t("reports.bad_period", lang, error=exc), private=True)]
         return await asyncio.to_thread(self._build_report, request, incoming, lang, now)
 
     def _record_refusal(self, incoming: Incoming, command: str, now: datetime) -> None:
@@ -290,7 +289,7 @@ class ReportFeature:
                 )
             replies.append(
                 Reply(
-                    text=_t("link", lang),
+                    text=t("reports.link", lang),
                     private=True,
                     link=link_url(self._public_url, token),
                     attachment=Attachment(filename, b"", MIME[request.fmt], title=filename),
@@ -298,37 +297,43 @@ class ReportFeature:
             )
         else:
             replies.append(
-                Reply(text=_t("file", lang, filename=filename), private=True, attachment=attachment)
+                Reply(
+                    text=t("reports.file", lang, filename=filename),
+                    private=True,
+                    attachment=attachment,
+                )
             )
         return replies
 
     def _summary_text(self, summary: Summary, scope: Scope, lang: str) -> str:
         total = summary.total
         lines = [
-            _t("title", lang, period=scope.period.label, today=scope.today.isoformat()),
-            _t(
-                "total", lang, rate=_pct(total.rate), on_time=total.on_time,
+            t("reports.title", lang, period=scope.period.label, today=scope.today.isoformat()),
+            t("reports.total", lang, rate=_pct(total.rate), on_time=total.on_time,
                 applicable=total.applicable, late=total.late, missing=total.missing,
                 na=total.not_applicable, pending=total.pending,
             ),
         ]  # fmt: skip
         if not summary.routines:
-            lines.append(_t("none", lang))
+            lines.append(t("reports.none", lang))
         for fig in summary.routines:
             tally = fig.tally
-            extra = _t("routine_missing", lang, missing=tally.missing) if tally.missing else ""
+            extra = (
+                t("reports.routine_missing", lang, missing=tally.missing) if tally.missing else ""
+            )
             lines.append(
-                _t(
-                    "routine", lang, title=fig.title, rate=_pct(tally.rate),
+                t("reports.routine", lang, title=fig.title, rate=_pct(tally.rate),
                     on_time=tally.on_time, applicable=tally.applicable, extra=extra,
                 )
             )  # fmt: skip
         missing, chase = self._missing_and_chase(scope)
         if missing:
-            lines += ["", _t("missing_title", lang), *_capped(missing, lang)]
+            lines += ["", t("reports.missing_title", lang), *_capped(missing, lang)]
         if chase:
-            lines += ["", _t("chase_title", lang)]
-            chase_lines = [_t("chase_line", lang, name=n, count=c) for n, c in chase.most_common()]
+            lines += ["", t("reports.chase_title", lang)]
+            chase_lines = [
+                t("reports.chase_line", lang, name=n, count=c) for n, c in chase.most_common()
+            ]
             lines += _capped(chase_lines, lang)
         return "\n".join(lines)
 
@@ -345,8 +350,7 @@ class ReportFeature:
                 if row.occurrence_id not in seen:
                     seen.add(row.occurrence_id)
                     lines.append(
-                        _t(
-                            "missing_line", scope.lang, title=row.routine_title,
+                        t("reports.missing_line", scope.lang, title=row.routine_title,
                             scheduled=row.scheduled_date, due=row.due_date,
                         )
                     )  # fmt: skip
@@ -373,24 +377,27 @@ class ReportFeature:
                     "overdue refused: neither officer nor lead",
                     extra={"platform": incoming.platform, "person_key": key},
                 )
-                return [Reply(text=_t("overdue_refused", lang), private=True)]
+                return [Reply(text=t("reports.overdue_refused", lang), private=True)]
             items = overdue_occurrences(session, today, routines)
         if not items:
-            return [Reply(text=_t("overdue_none", lang), private=True)]
+            return [Reply(text=t("reports.overdue_none", lang), private=True)]
         infos = self._infos(lang)
         lines = []
         for item in items:
             waiting = (
-                _t("waiting", lang, names=", ".join(item.waiting_for)) if item.waiting_for else ""
+                t("reports.waiting", lang, names=", ".join(item.waiting_for))
+                if item.waiting_for
+                else ""
             )
             title = infos[item.routine_id].title if item.routine_id in infos else item.routine_id
             lines.append(
-                _t(
-                    "overdue_line", lang, title=title, due=item.due_date.isoformat(),
+                t("reports.overdue_line", lang, title=title, due=item.due_date.isoformat(),
                     days=(today - item.due_date).days, waiting=waiting,
                 )
             )  # fmt: skip
-        text = "\n".join([_t("overdue_title", lang, count=len(items)), *_capped(lines, lang)])
+        text = "\n".join(
+            [t("reports.overdue_title", lang, count=len(items)), *_capped(lines, lang)]
+        )
         return [Reply(text=text, private=True)]
 
     def _today(self, now: datetime) -> date:
@@ -451,4 +458,4 @@ def _waiting_for(session: Session, occurrence_ids: list[int]) -> dict[int, list[
 def _capped(lines: list[str], lang: str) -> list[str]:
     if len(lines) <= MAX_LINES:
         return lines
-    return [*lines[:MAX_LINES], _t("more", lang, count=len(lines) - MAX_LINES)]
+    return [*lines[:MAX_LINES], t("reports.more", lang, count=len(lines) - MAX_LINES)]

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Final
 
 from bot.chat import metrics
+from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Button, Incoming, Prompt, Reply
 from routines.engine.acknowledgements import Actor, Outcome
 from routines.engine.notices import gdpr_refs
@@ -31,72 +32,77 @@ from routines.service import OpenItem, RoutineService
 
 TEXT: Final[dict[str, dict[str, str]]] = {
     "sv": {
-        "help": "- `rutiner`: dina öppna rutiner, med knappar för att kvittera",
-        "none": "Du har inga öppna rutiner just nu. 🎉",
-        "header": "Dina öppna rutiner ({n}):",
-        "due": "klart senast {due}",
-        "overdue": "försenad sedan {due}",
-        "remaining": "{n} till behöver bekräfta.",
-        "not_assignee": (
+        "routines.help": "- `rutiner`: dina öppna rutiner, med knappar för att kvittera",
+        "routines.none": "Du har inga öppna rutiner just nu. 🎉",
+        "routines.header": "Dina öppna rutiner ({n}):",
+        "routines.due": "klart senast {due}",
+        "routines.overdue": "försenad sedan {due}",
+        "routines.remaining": "{n} till behöver bekräfta.",
+        "routines.not_assignee": (
             "Den här rutinen är tilldelad någon annan, så din bekräftelse kan inte räknas. "
             "Skriv `rutiner` för att se dina egna. Hör av dig till den som äger rutinen om "
             "du tycker att du borde stå med."
         ),
-        "not_found": "Jag hittar ingen rutin med nummer {id}. Skriv `rutiner` för att se dina.",
-        "closed": "Den här rutinen är redan avslutad ({status}); inget mer behöver göras.",
-        "needs_evidence": (
+        "routines.not_found": (
+            "Jag hittar ingen rutin med nummer {id}. Skriv `rutiner` för att se dina."
+        ),
+        "routines.closed": "Den här rutinen är redan avslutad ({status}); inget mer behöver göras.",
+        "routines.needs_evidence": (
             "Den här rutinen kräver underlag. Skriv `kvittera {id} <anteckning eller länk>`."
         ),
-        "needs_reason": "Ange en anledning: skriv `ejtillämplig {id} <anledning>`.",
-        "note_how": "Skriv `anteckning {id} <text eller länk>`.",
-        "noted": "📎 Anteckningen är sparad.",
-        "bad_id": "Ange rutinens nummer, t.ex. `kvittera 12`.",
-        "prompt.reason.title": "Ej tillämplig",
-        "prompt.reason.label": "Varför är rutinen inte tillämplig?",
-        "prompt.note.title": "Lägg till anteckning",
-        "prompt.note.label": "Anteckning eller länk till underlag",
-        "prompt.evidence.title": "Underlag krävs",
-        "prompt.evidence.label": "Anteckning eller länk som visar att rutinen är gjord",
-        "prompt.submit": "Skicka",
-        "status.done": "klar",
-        "status.late": "klar efter deadline",
-        "status.missed": "missad",
-        "status.not_applicable": "ej tillämplig",
-        "status.open": "öppen",
+        "routines.needs_reason": "Ange en anledning: skriv `ejtillämplig {id} <anledning>`.",
+        "routines.note_how": "Skriv `anteckning {id} <text eller länk>`.",
+        "routines.noted": "📎 Anteckningen är sparad.",
+        "routines.bad_id": "Ange rutinens nummer, t.ex. `kvittera 12`.",
+        "routines.prompt.reason.title": "Ej tillämplig",
+        "routines.prompt.reason.label": "Varför är rutinen inte tillämplig?",
+        "routines.prompt.note.title": "Lägg till anteckning",
+        "routines.prompt.note.label": "Anteckning eller länk till underlag",
+        "routines.prompt.evidence.title": "Underlag krävs",
+        "routines.prompt.evidence.label": "Anteckning eller länk som visar att rutinen är gjord",
+        "routines.prompt.submit": "Skicka",
+        "routines.status.done": "klar",
+        "routines.status.late": "klar efter deadline",
+        "routines.status.missed": "missad",
+        "routines.status.not_applicable": "ej tillämplig",
+        "routines.status.open": "öppen",
     },
     "en": {
-        "help": "- `routines`: your open routines, with buttons to confirm them",
-        "none": "You have no open routines right now. 🎉",
-        "header": "Your open routines ({n}):",
-        "due": "due {due}",
-        "overdue": "overdue since {due}",
-        "remaining": "{n} more need to confirm.",
-        "not_assignee": (
+        "routines.help": "- `routines`: your open routines, with buttons to confirm them",
+        "routines.none": "You have no open routines right now. 🎉",
+        "routines.header": "Your open routines ({n}):",
+        "routines.due": "due {due}",
+        "routines.overdue": "overdue since {due}",
+        "routines.remaining": "{n} more need to confirm.",
+        "routines.not_assignee": (
             "This routine is assigned to someone else, so your confirmation cannot count. "
             "Type `routines` to see your own. Contact the routine's owner if you think you "
             "should be on it."
         ),
-        "not_found": "I cannot find a routine numbered {id}. Type `routines` to see yours.",
-        "closed": "This routine is already closed ({status}); nothing more is needed.",
-        "needs_evidence": "This routine needs evidence. Type `ack {id} <note or link>`.",
-        "needs_reason": "Please give a reason: type `na {id} <reason>`.",
-        "note_how": "Type `note {id} <text or link>`.",
-        "noted": "📎 The note is saved.",
-        "bad_id": "Give the routine's number, e.g. `ack 12`.",
-        "prompt.reason.title": "Not applicable",
-        "prompt.reason.label": "Why does the routine not apply?",
-        "prompt.note.title": "Add note",
-        "prompt.note.label": "Note or link to evidence",
-        "prompt.evidence.title": "Evidence required",
-        "prompt.evidence.label": "Note or link showing that the routine is done",
-        "prompt.submit": "Send",
-        "status.done": "done",
-        "status.late": "done late",
-        "status.missed": "missed",
-        "status.not_applicable": "not applicable",
-        "status.open": "open",
+        "routines.not_found": (
+            "I cannot find a routine numbered {id}. Type `routines` to see yours."
+        ),
+        "routines.closed": "This routine is already closed ({status}); nothing more is needed.",
+        "routines.needs_evidence": "This routine needs evidence. Type `ack {id} <note or link>`.",
+        "routines.needs_reason": "Please give a reason: type `na {id} <reason>`.",
+        "routines.note_how": "Type `note {id} <text or link>`.",
+        "routines.noted": "📎 The note is saved.",
+        "routines.bad_id": "Give the routine's number, e.g. `ack 12`.",
+        "routines.prompt.reason.title": "Not applicable",
+        "routines.prompt.reason.label": "Why does the routine not apply?",
+        "routines.prompt.note.title": "Add note",
+        "routines.prompt.note.label": "Note or link to evidence",
+        "routines.prompt.evidence.title": "Evidence required",
+        "routines.prompt.evidence.label": "Note or link showing that the routine is done",
+        "routines.prompt.submit": "Send",
+        "routines.status.done": "done",
+        "routines.status.late": "done late",
+        "routines.status.missed": "missed",
+        "routines.status.not_applicable": "not applicable",
+        "routines.status.open": "open",
     },
 }
+add_strings(TEXT)
 
 ACTIONS: Final = {ACTION_CONFIRM: "ack", ACTION_NOT_APPLICABLE: "na", ACTION_NOTE: "note"}
 # What to ask for when an answer lacks its words: (action, input id, text key).
@@ -105,10 +111,6 @@ PROMPTS: Final = {
     "needs_evidence": (ACTION_CONFIRM, "note", "evidence"),
     "note_how": (ACTION_NOTE, "note", "note"),
 }
-
-
-def _t(lang: str, key: str, **values: object) -> str:
-    return TEXT.get(lang, TEXT["sv"])[key].format(**values)
 
 
 def prompt_for(result: str, occurrence_id: int, lang: str) -> Prompt | None:
@@ -120,9 +122,9 @@ def prompt_for(result: str, occurrence_id: int, lang: str) -> Prompt | None:
         action_id=action_id,
         value=str(occurrence_id),
         input_id=input_id,
-        title=_t(lang, f"prompt.{key}.title"),
-        label=_t(lang, f"prompt.{key}.label"),
-        submit=_t(lang, "prompt.submit"),
+        title=t(f"routines.prompt.{key}.title", lang),
+        label=t(f"routines.prompt.{key}.label", lang),
+        submit=t("routines.prompt.submit", lang),
     )
 
 
@@ -153,7 +155,7 @@ class RoutineFeature:
         self.clock = clock
 
     def help_lines(self, lang: str) -> Sequence[str]:
-        return [_t(lang, "help")]
+        return [t("routines.help", lang)]
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
@@ -162,7 +164,7 @@ class RoutineFeature:
             return await self._list(incoming, lang)
         raw_id, _, rest = args.strip().partition(" ")
         if not raw_id.isdigit():
-            return [Reply(text=_t(lang, "bad_id"), private=True)]
+            return [Reply(text=t("routines.bad_id", lang), private=True)]
         return await self._act(command, int(raw_id), rest.strip(), incoming, lang, None)
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
@@ -170,7 +172,7 @@ class RoutineFeature:
         if action is None or action.action_id not in ACTIONS:
             return []
         if not action.value.strip().isdigit():
-            return [Reply(text=_t(lang, "bad_id"), private=True)]
+            return [Reply(text=t("routines.bad_id", lang), private=True)]
         text = action.inputs.get("reason") or action.inputs.get("note") or ""
         return await self._act(
             ACTIONS[action.action_id], int(action.value), text.strip(), incoming, lang,
@@ -183,8 +185,10 @@ class RoutineFeature:
         now = self.clock()
         items = await asyncio.to_thread(self.service.open_for, actor_of(incoming), now)
         if not items:
-            return [Reply(text=_t(lang, "none"), private=not incoming.is_direct)]
-        replies = [Reply(text=_t(lang, "header", n=len(items)), private=not incoming.is_direct)]
+            return [Reply(text=t("routines.none", lang), private=not incoming.is_direct)]
+        replies = [
+            Reply(text=t("routines.header", lang, n=len(items)), private=not incoming.is_direct)
+        ]
         replies.extend(self._item(item, lang, now, incoming) for item in items)
         return replies
 
@@ -193,7 +197,7 @@ class RoutineFeature:
         key = "overdue" if item.due_date < local_date(now, routine.timezone) else "due"
         lines = [
             f"*{routine.text(routine.title, lang)}* (#{item.occurrence_id})",
-            _t(lang, key, due=item.due_date.isoformat()),
+            t(f"routines.{key}", lang, due=item.due_date.isoformat()),
         ]
         if routine.gdpr:
             lines.append(gdpr_refs(routine))
@@ -229,7 +233,11 @@ class RoutineFeature:
         actor = actor_of(incoming)
         if command == "note" and not text:
             prompt = prompt_for("note_how", occurrence_id, lang)
-            return [Reply(text=_t(lang, "note_how", id=occurrence_id), private=True, prompt=prompt)]
+            return [
+                Reply(
+                    text=t("routines.note_how", lang, id=occurrence_id), private=True, prompt=prompt
+                )
+            ]
         if command == "ack":
             outcome = await asyncio.to_thread(
                 partial(self.service.confirm, message_id=message_id),
@@ -252,7 +260,7 @@ class RoutineFeature:
         oid = outcome.occurrence_id
         metrics.CONFIRMATIONS.labels(outcome.result).inc()
         if outcome.result == "noted":
-            return [Reply(text=_t(lang, "noted"), private=True)]
+            return [Reply(text=t("routines.noted", lang), private=True)]
         if outcome.result in {"completed", "confirmed", "not_applicable", "already"}:
             line = await asyncio.to_thread(self.service.outcome_line, outcome, lang, now)
             routine = self.service.catalog.get(outcome.routine_id)
@@ -261,12 +269,14 @@ class RoutineFeature:
             buttons: tuple[Button, ...] = ()
             if outcome.status == "open":  # confirm: all, others still to confirm
                 if outcome.remaining:
-                    lines.append(_t(lang, "remaining", n=outcome.remaining))
+                    lines.append(t("routines.remaining", lang, n=outcome.remaining))
                 buttons = self._buttons(oid, routine.evidence if routine else "none", lang)
             text = "\n".join(line for line in lines if line)
             return [Reply(text=text, buttons=buttons, replaces=message_id)]
         if outcome.result == "closed":
-            status = _t(lang, f"status.{outcome.status}")
-            return [Reply(text=_t(lang, "closed", status=status), private=True)]
+            status = t(f"routines.status.{outcome.status}", lang)
+            return [Reply(text=t("routines.closed", lang, status=status), private=True)]
         prompt = prompt_for(outcome.result, oid, lang)
-        return [Reply(text=_t(lang, outcome.result, id=oid), private=True, prompt=prompt)]
+        return [
+            Reply(text=t(f"routines.{outcome.result}", lang, id=oid), private=True, prompt=prompt)
+        ]

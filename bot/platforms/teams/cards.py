@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.chat.i18n import normalise_lang, t
+from bot.chat.i18n import add_strings, t
 from bot.chat.messages import AnswerCard, Button, Prompt, Reply
 from bot.platforms.teams.activities import ACTION_ID_KEY, VALUE_KEY
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
@@ -27,31 +27,29 @@ NOTE_INPUT = "note"
 _SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _SINGLE_STAR_BOLD = re.compile(r"(?<![*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![*\w])")
 
-_LABELS: dict[str, dict[str, str]] = {
+TEXT: dict[str, dict[str, str]] = {
     "sv": {
-        "open": "Öppna",
-        "due": "Förfaller",
-        "gdpr": "GDPR",
-        "reason": "Varför är rutinen inte tillämplig?",
-        "note": "Anteckning eller länk till underlag",
-        "send": "Skicka",
-        "file": "Filen {name} kan hämtas via kommandoraden (gdpr-bot report).",
+        "teams.open": "Öppna",
+        "teams.due": "Förfaller",
+        "teams.gdpr": "GDPR",
+        "teams.reason": "Varför är rutinen inte tillämplig?",
+        "teams.note": "Anteckning eller länk till underlag",
+        "teams.send": "Skicka",
+        "teams.file": "Filen {name} kan hämtas via kommandoraden (gdpr-bot report).",
     },
     "en": {
-        "open": "Open",
-        "due": "Due",
-        "gdpr": "GDPR",
-        "reason": "Why does the routine not apply?",
-        "note": "Note or link to evidence",
-        "send": "Send",
-        "file": "The file {name} is available from the command line (gdpr-bot report).",
+        "teams.open": "Open",
+        "teams.due": "Due",
+        "teams.gdpr": "GDPR",
+        "teams.reason": "Why does the routine not apply?",
+        "teams.note": "Note or link to evidence",
+        "teams.send": "Send",
+        "teams.file": "The file {name} is available from the command line (gdpr-bot report).",
     },
 }
 
 
-def _label(key: str, lang: str, **params: str) -> str:
-    table = _LABELS.get(normalise_lang(lang), _LABELS["sv"])
-    return table[key].format(**params)
+add_strings(TEXT)
 
 
 # --- Reply / Notice -> Activity ---------------------------------------------------------
@@ -75,7 +73,7 @@ def _source_facts(card: AnswerCard) -> dict[str, Any]:
         {"title": t("reviewed", lang), "value": card.reviewed},
     ]
     if card.gdpr:
-        facts.append({"title": _label("gdpr", lang), "value": ", ".join(card.gdpr)})
+        facts.append({"title": t("teams.gdpr", lang), "value": ", ".join(card.gdpr)})
     return {"type": "FactSet", "facts": facts, "separator": True, "spacing": "Medium"}
 
 
@@ -91,7 +89,7 @@ def _input_card(action_id: str, value: str, input_id: str, lang: str) -> dict[st
             {
                 "type": "Input.Text",
                 "id": input_id,
-                "label": _label(input_id, lang),
+                "label": t(f"teams.{input_id}", lang),
                 "isMultiline": True,
                 "maxLength": 500,
                 "isRequired": action_id == ACTION_NOT_APPLICABLE,
@@ -100,7 +98,7 @@ def _input_card(action_id: str, value: str, input_id: str, lang: str) -> dict[st
         "actions": [
             {
                 "type": "Action.Submit",
-                "title": _label("send", lang),
+                "title": t("teams.send", lang),
                 "data": submit_data(action_id, value),
             }
         ],
@@ -151,7 +149,7 @@ def card_from_reply(reply: Reply, lang: str = "sv") -> dict[str, Any]:
     if reply.card is not None:
         body.append(_source_facts(reply.card))
     if reply.attachment is not None and not reply.link:
-        note = _label("file", lang, name=reply.attachment.filename)
+        note = t("teams.file", lang, name=reply.attachment.filename)
         body.append(_text_block(note, isSubtle=True))
     actions = [card_action(button, lang) for button in reply.buttons]
     if reply.prompt is not None:  # ask for the words right on the card
@@ -165,7 +163,7 @@ def card_from_reply(reply: Reply, lang: str = "sv") -> dict[str, Any]:
         )
     if reply.link:
         title = (reply.attachment.title or reply.attachment.filename) if reply.attachment else ""
-        title = title or _label("open", lang)
+        title = title or t("teams.open", lang)
         actions.append({"type": "Action.OpenUrl", "title": title, "url": reply.link})
     return adaptive_card(body, actions)
 
@@ -222,9 +220,9 @@ def card_from_notice(notice: Notice) -> dict[str, Any]:
     ]
     facts = []
     if notice.due_date is not None:
-        facts.append({"title": _label("due", lang), "value": notice.due_date.isoformat()})
+        facts.append({"title": t("teams.due", lang), "value": notice.due_date.isoformat()})
     if notice.gdpr:
-        facts.append({"title": _label("gdpr", lang), "value": ", ".join(notice.gdpr)})
+        facts.append({"title": t("teams.gdpr", lang), "value": ", ".join(notice.gdpr)})
     if facts:
         body.append({"type": "FactSet", "facts": facts})
     action_ids = {
