@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat.commands import Command
 from bot.chat.conversation import ChatFeature, Conversation, QuestionLog, Vote
 from bot.chat.delivery import ConsoleNotifier, RouterNotifier
 from bot.config import Settings
@@ -128,8 +129,9 @@ class Services:
     def now(self) -> datetime:
         return self.clock()
 
-    def add_feature(self, feature: ChatFeature) -> None:
-        self.conversation.add_feature(feature)
+    def add_feature(self, feature: ChatFeature, *, commands: Iterable[Command] = ()) -> None:
+        """Plug a chat feature in; `commands` only for words outside the command table."""
+        self.conversation.add_feature(feature, commands=commands)
 
     async def ready(self) -> bool:
         """Readiness: the database answers and a knowledge base is loaded."""

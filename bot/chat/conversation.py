@@ -1,23 +1,25 @@
 """The conversation, written once: `Incoming` in, `list[Reply]` out, for every platform.
 
-Front ends (Slack, Teams, console) translate their payloads to `Incoming`, call
-`Conversation.handle`, and render the replies. Nothing here knows a platform, posts a
-message or reaches a global.
+Front ends (Slack, Teams, console) translate their payloads to `Incoming`, hand them to
+the pipeline (bot/chat/pipeline.py) that ends here, and render the replies. Nothing here
+knows a platform, posts a message or reaches a global.
 
-Routines, reports and other optional parts plug in as `ChatFeature`s: each claims some
-command words (Swedish and English) and some button action-id prefixes. Without a
-feature the built-in words still answer politely ("no routines yet").
+A message's first word is looked up in the command table (bot/chat/commands.py); a
+command goes to its owner, a `ChatFeature` (routines, reports, insights...) plugged in by
+name, and anything else is a question for the knowledge base. Features also claim button
+action-id prefixes. Without its feature a command still answers politely ("no routines
+yet", "not available here").
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from bot.chat import metrics
+from bot.chat.commands import COMMANDS, CONSOLE, CORE, Command, CommandTable
 from bot.chat.i18n import normalise_lang, t
 from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.messages import AnswerCard, Button, Incoming, Reply
@@ -32,18 +34,15 @@ Vote = Literal["up", "down"]
 
 
 class ChatFeature(Protocol):
-    """An optional part of the conversation (routines, reports, privacy requests...).
+    """An optional part of the conversation (routines, reports, insights, requests...).
 
-    `words` maps a command word to a command name, in both languages, e.g.
-    `{"routines": "routines", "rutiner": "routines"}`. `action_prefixes` claims button
-    action ids (e.g. `("routine.",)`). `on_command` gets the command name, the rest of
-    the message after the word, and the language to reply in.
+    `name` is the owner name its commands carry in the command table; `on_command` gets
+    the command's name, the rest of the message after the word, and the language to reply
+    in. `action_prefixes` claims button action ids (e.g. `("routine.",)`).
     """
 
-    words: Mapping[str, str]
+    name: str
     action_prefixes: tuple[str, ...]
-
-    def help_lines(self, lang: str) -> Sequence[str]: ...
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
@@ -94,33 +93,6 @@ class NoQuestionLog:
 
 LanguageDetector = Callable[[str], str | None]
 
-# Built-in command words and the language they are in.
-_BUILTIN_WORDS: dict[str, tuple[str, str]] = {
-    "help": ("help", "en"),
-    "hjälp": ("help", "sv"),
-    "hjalp": ("help", "sv"),
-    "?": ("help", "en"),
-    "ask": ("ask", "en"),
-    "fråga": ("ask", "sv"),
-    "fraga": ("ask", "sv"),
-    "routines": ("routines", "en"),
-    "rutiner": ("routines", "sv"),
-    "ack": ("ack", "en"),
-    "kvittera": ("ack", "sv"),
-    "report": ("report", "en"),
-    "rapport": ("report", "sv"),
-    "overdue": ("overdue", "en"),
-    "försenade": ("overdue", "sv"),
-    "forsenade": ("overdue", "sv"),
-}
-_CORE_COMMANDS = frozenset({"help", "ask"})
-
-
-@dataclass(frozen=True)
-class _Route:
-    command: str
-    feature: ChatFeature | None
-
 
 def split_command(text: str) -> tuple[str, str]:
     """First word (lower-cased, without a leading `/` or `!`) and the rest of the text."""
@@ -138,6 +110,7 @@ class Conversation:
         answerer: Answerer,
         *,
         features: Iterable[ChatFeature] = (),
+        commands: Iterable[Command] = COMMANDS,
         question_log: QuestionLog | None = None,
         dpo_contact: str = "",
         default_language: str = "sv",
@@ -145,34 +118,31 @@ class Conversation:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._answerer = answerer
-        self._features = tuple(features)
+        self._commands = CommandTable(commands)
+        self._features: dict[str, ChatFeature] = {}
         self._question_log: QuestionLog = question_log or NoQuestionLog()
         self._dpo_contact = dpo_contact
         self._default_language = normalise_lang(default_language)
         self._detect = detect_language
         self._clock = clock
-        self._routes = self._build_routes()
+        for feature in features:
+            self.add_feature(feature)
 
     @property
     def features(self) -> tuple[ChatFeature, ...]:
-        return self._features
+        return tuple(self._features.values())
 
-    def add_feature(self, feature: ChatFeature) -> None:
-        """Plug a feature in after construction (the composition root may build it later)."""
-        self._features = (*self._features, feature)
-        self._routes = self._build_routes()
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return self._commands.commands
 
-    def _build_routes(self) -> dict[str, _Route]:
-        routes = {word: _Route(command, None) for word, (command, _) in _BUILTIN_WORDS.items()}
-        for feature in self._features:
-            for word, command in feature.words.items():
-                routes[word.lower()] = _Route(command, feature)
-        # A feature that claims a command name answers every built-in word for it too.
-        by_command = {r.command: r.feature for r in routes.values() if r.feature is not None}
-        for word, (command, _) in _BUILTIN_WORDS.items():
-            if routes[word].feature is None and command in by_command:
-                routes[word] = _Route(command, by_command[command])
-        return routes
+    def add_feature(self, feature: ChatFeature, *, commands: Iterable[Command] = ()) -> None:
+        """Plug a feature in (the composition root may build it later). `commands` adds
+        commands that are not in the shipped table (an extension's own words)."""
+        self._commands.extend(commands)
+        if not self._commands.owned_by(feature.name) and not feature.action_prefixes:
+            raise ValueError(f"feature {feature.name!r} owns no command and no button")
+        self._features[feature.name] = feature
 
     # --- entry points ---------------------------------------------------------------
 
@@ -196,25 +166,29 @@ class Conversation:
         return [Reply(text=f"{t('greeting', 'sv')}\n{t('greeting', 'en')}"), self.help_reply("sv")]
 
     def help_reply(self, lang: str, *, console: bool = False) -> Reply:
-        lines = [t("help.title", lang), t("help.ask", lang), t("help.help", lang)]
-        claimed = {route.command for route in self._routes.values() if route.feature}
-        for feature in self._features:
-            lines.extend(feature.help_lines(lang))
-        if "routines" not in claimed:
-            lines.append(t("help.routines", lang))
-        if console:
-            lines.append(t("help.quit", lang))
+        """Every command that answers here, from the command table, one line each."""
+        lines = [t("help.title", lang)]
+        platform = "console" if console else None
+        for command in self._commands.commands:
+            if command.platforms and platform not in command.platforms:
+                continue
+            if command.owner in (CORE, CONSOLE) or self._answers(command):
+                lines.append(t(command.help_key, lang))
         lines.extend(["", t("help.footer", lang)])
         return Reply(text="\n".join(lines))
+
+    def _answers(self, command: Command) -> bool:
+        """Its feature is plugged in, or it has an answer of its own without one."""
+        return command.owner in self._features or command.unavailable_key is not None
 
     async def home(self, incoming: Incoming, lang: str | None = None) -> list[Reply]:
         """An overview for a home tab: what the bot does, then the user's pending routines."""
         lang = normalise_lang(lang, self._default_language)
         replies = [Reply(text=t("greeting", lang)), self.help_reply(lang)]
         replies.append(Reply(text=t("home.pending", lang)))
-        route = self._routes.get("routines")
-        if route is not None and route.feature is not None:
-            replies.extend(await route.feature.on_command("routines", "", incoming, lang))
+        routines = self._features.get("routines")
+        if routines is not None:
+            replies.extend(await routines.on_command("routines", "", incoming, lang))
         else:
             replies.append(Reply(text=t("no_routines", lang)))
         replies.append(Reply(text=t("home.help_link", lang)))
@@ -223,8 +197,9 @@ class Conversation:
     def language_of(self, text: str) -> str:
         """The language to reply in: the detector's verdict, else the default."""
         word, _ = split_command(text)
-        if word in _BUILTIN_WORDS:
-            return _BUILTIN_WORDS[word][1]
+        found = self._commands.find(word)
+        if found is not None and found[1] is not None:
+            return found[1]
         detected: str | None = None
         if self._detect is not None and text.strip():
             try:
@@ -239,26 +214,21 @@ class Conversation:
         word, args = split_command(incoming.text)
         if not word:
             return [self.help_reply(self._default_language, console=_is_console(incoming))]
-        route = self._routes.get(word)
-        if route is None:
+        found = self._commands.find(word, incoming.platform)
+        if found is None:
             return await self._answer(incoming.text.strip())
-        lang = self._command_lang(word, args)
-        if route.command == "help":
+        command, word_lang = found
+        lang = word_lang or (self.language_of(args) if args else self._default_language)
+        if command.name == "help":
             return [self.help_reply(lang, console=_is_console(incoming))]
-        if route.command == "ask":
+        if command.name == "ask":
             if not args:
                 return [Reply(text=t("ask_what", lang))]
             return await self._answer(args)
-        if route.feature is not None:
-            return await route.feature.on_command(route.command, args, incoming, lang)
-        if route.command == "routines":
-            return [Reply(text=t("no_routines", lang))]
-        return [Reply(text=t("not_available", lang))]
-
-    def _command_lang(self, word: str, args: str) -> str:
-        if word in _BUILTIN_WORDS:
-            return _BUILTIN_WORDS[word][1]
-        return self.language_of(args) if args else self._default_language
+        feature = self._features.get(command.owner)
+        if feature is not None:
+            return await feature.on_command(command.name, args, incoming, lang)
+        return [Reply(text=t(command.unavailable_key or "not_available", lang))]
 
     async def _answer(self, question: str) -> list[Reply]:
         truncated = len(question) > MAX_QUESTION_CHARS
@@ -287,7 +257,7 @@ class Conversation:
         lang = self._default_language
         if action_id in (ACTION_FEEDBACK_UP, ACTION_FEEDBACK_DOWN):
             return await self._on_feedback(incoming)
-        for feature in self._features:
+        for feature in self._features.values():
             if any(action_id.startswith(prefix) for prefix in feature.action_prefixes):
                 return await feature.on_action(incoming, lang)
         log.info("unknown action", extra={"action_id": action_id[:64]})

@@ -20,13 +20,6 @@ STRINGS: dict[str, dict[str, str]] = {
             "godkänt innehåll, påminner om rutiner och tar emot kvitteringar."
         ),
         "help.title": "*Det här kan jag*",
-        "help.ask": "- Ställ en fråga direkt, eller `fråga <din fråga>`",
-        "help.help": "- `hjälp`: visar den här listan",
-        "help.routines": "- `rutiner`: dina väntande rutiner",
-        "help.ack": "- `kvittera <nummer>`: kvittera en rutin",
-        "help.report": "- `rapport`: efterlevnadsrapport (för dataskyddsombud och compliance)",
-        "help.overdue": "- `försenade`: rutiner som är försenade",
-        "help.quit": "- `avsluta`: avslutar konsolen",
         "help.footer": "Svaren kommer från företagets godkända kunskapsbas och anger källa.",
         "no_routines": "Inga rutiner ännu.",
         "not_available": "Det där finns inte i den här installationen ännu.",
@@ -54,13 +47,6 @@ STRINGS: dict[str, dict[str, str]] = {
             "content, remind you of routines and take confirmations."
         ),
         "help.title": "*What I can do*",
-        "help.ask": "- Ask a question directly, or `ask <your question>`",
-        "help.help": "- `help`: shows this list",
-        "help.routines": "- `routines`: your pending routines",
-        "help.ack": "- `ack <number>`: confirm a routine",
-        "help.report": "- `report`: adherence report (for the DPO and compliance)",
-        "help.overdue": "- `overdue`: routines that are overdue",
-        "help.quit": "- `quit`: leaves the console",
         "help.footer": (
             "Answers come from your company's approved knowledge base and name their source."
         ),

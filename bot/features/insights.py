@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,16 +32,12 @@ MAX_DAYS = 3650
 
 TEXT = {
     "sv": {
-        "insights.help": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och svarsfrekvens "
-        "(dataskyddsansvariga och artikelägare)",
         "insights.refused": "Insikterna är bara för dataskyddsansvariga och kunskapsbankens ägare. "
         "Be dataskyddsombudet om de behöver delas med dig.",
         "insights.bad_args": "Skriv `insikter`, `insikter 30` (senaste 30 dagarna) eller "
         "`insikter 2027-01-01`.",
     },
     "en": {
-        "insights.help": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
-        "(compliance officers and article owners)",
         "insights.refused": "Insights are for compliance officers and knowledge-base owners only. "
         "Ask the data protection officer if they should be shared with you.",
         "insights.bad_args": (
@@ -85,10 +81,7 @@ def parse_since(args: str, now: datetime) -> datetime | None:
 class InsightsFeature:
     """The `ChatFeature` for insights; built by the composition root."""
 
-    words: Mapping[str, str] = {"insights": "insights", "insikter": "insights"}
-    # The word itself says which language to answer in (the conversation only knows that
-    # for its built-in words).
-    _word_lang: Mapping[str, str] = {"insights": "en", "insikter": "sv"}
+    name = "insights"
     action_prefixes: tuple[str, ...] = ()
 
     def __init__(
@@ -106,9 +99,6 @@ class InsightsFeature:
         }
         self._clock = clock
         self._top = top
-
-    def help_lines(self, lang: str) -> Sequence[str]:
-        return [t("insights.help", lang)]
 
     def allows(self, incoming: Incoming) -> bool:
         identities = {incoming.user_id.lower()}
@@ -128,8 +118,6 @@ class InsightsFeature:
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
     ) -> list[Reply]:
-        word = incoming.text.strip().split(" ", 1)[0].lower().lstrip("/!")
-        lang = self._word_lang.get(word, lang)
         if not self.allows(incoming) and not await asyncio.to_thread(
             self._allowed_by_email, incoming
         ):

@@ -17,7 +17,7 @@ import asyncio
 import io
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final, cast
@@ -143,13 +143,7 @@ def parse_request(args: str, today: date) -> ReportRequest:
 class ReportFeature:
     """The `report`/`rapport` and `overdue`/`försenade` commands (a `ChatFeature`)."""
 
-    words: Mapping[str, str] = {
-        "report": "report",
-        "rapport": "report",
-        "overdue": "overdue",
-        "försenade": "overdue",
-        "forsenade": "overdue",
-    }
+    name = "reports"
     action_prefixes: tuple[str, ...] = ()
 
     def __init__(
@@ -176,9 +170,6 @@ class ReportFeature:
         if self._titles is not None:
             return self._titles(lang)
         return routine_infos(self._catalog, lang) if self._catalog else {}
-
-    def help_lines(self, lang: str) -> Sequence[str]:
-        return [t("help.report", lang), t("help.overdue", lang)]
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         return []

@@ -15,7 +15,7 @@ A recorded confirmation replaces the message the button sat on ("✅ Bekräftad 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Final
@@ -32,7 +32,6 @@ from routines.service import OpenItem, RoutineService
 
 TEXT: Final[dict[str, dict[str, str]]] = {
     "sv": {
-        "routines.help": "- `rutiner`: dina öppna rutiner, med knappar för att kvittera",
         "routines.none": "Du har inga öppna rutiner just nu. 🎉",
         "routines.header": "Dina öppna rutiner ({n}):",
         "routines.due": "klart senast {due}",
@@ -68,7 +67,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "routines.status.open": "öppen",
     },
     "en": {
-        "routines.help": "- `routines`: your open routines, with buttons to confirm them",
         "routines.none": "You have no open routines right now. 🎉",
         "routines.header": "Your open routines ({n}):",
         "routines.due": "due {due}",
@@ -133,19 +131,9 @@ def actor_of(incoming: Incoming) -> Actor:
 
 
 class RoutineFeature:
-    words: Mapping[str, str] = {
-        "routines": "routines",
-        "rutiner": "routines",
-        "ack": "ack",
-        "kvittera": "ack",
-        "confirm": "ack",
-        "bekräfta": "ack",
-        "na": "na",
-        "ejtillämplig": "na",
-        "ej-tillämplig": "na",
-        "note": "note",
-        "anteckning": "note",
-    }
+    """`routines`, `ack`, `na` and `note`, and the `routine.` buttons (a `ChatFeature`)."""
+
+    name = "routines"
     action_prefixes: tuple[str, ...] = ("routine.",)
 
     def __init__(
@@ -153,9 +141,6 @@ class RoutineFeature:
     ) -> None:
         self.service = service
         self.clock = clock
-
-    def help_lines(self, lang: str) -> Sequence[str]:
-        return [t("routines.help", lang)]
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str

@@ -14,11 +14,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from bot.chat.commands import SHIPPED
 from bot.chat.conversation import Conversation, source_line
 from bot.chat.i18n import t
 from bot.chat.messages import Action, Button, ConversationRef, Incoming, Reply
 
-QUIT_WORDS = {"quit": "en", "exit": "en", "avsluta": "sv", "sluta": "sv", "hejdå": "sv"}
 CONSOLE_REF = ConversationRef(platform="console", conversation_id="console")
 
 
@@ -80,8 +80,9 @@ class Console:
             if line is None:
                 return
             text = line.strip()
-            if text.lower() in QUIT_WORDS:
-                self._write(t("bye", QUIT_WORDS[text.lower()]))
+            quit_word = SHIPPED.find(text, "console")
+            if quit_word is not None and quit_word[0].name == "quit":
+                self._write(t("bye", quit_word[1]))
                 return
             if text:
                 await self.say(text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -34,17 +33,14 @@ class MemoryQuestionLog:
 
 
 class RoutinesFeature:
-    """A feature like the routines engineer's: claims words and `routine.` buttons."""
+    """A feature like the routines engineer's: owns the routine commands and `routine.` buttons."""
 
-    words: Mapping[str, str] = {"routines": "routines", "rutiner": "routines", "ack": "ack"}
+    name = "routines"
     action_prefixes = ("routine.",)
 
     def __init__(self) -> None:
         self.commands: list[tuple[str, str, str]] = []
         self.actions: list[str] = []
-
-    def help_lines(self, lang: str) -> Sequence[str]:
-        return ["- `rutiner`: dina rutiner" if lang == "sv" else "- `routines`: your routines"]
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str

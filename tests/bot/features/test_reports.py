@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat.commands import find_command
 from bot.chat.conversation import Conversation
 from bot.chat.messages import ConversationRef, Incoming, Reply
 from bot.features.reports import ReportFeature
@@ -66,7 +67,9 @@ async def ask(feature: ReportFeature, who: Incoming) -> list[Reply]:
     from bot.chat.conversation import split_command
 
     word, args = split_command(who.text)
-    return await feature.on_command(feature.words[word], args, who, "sv")
+    command = find_command(word)
+    assert command is not None
+    return await feature.on_command(command.name, args, who, "sv")
 
 
 def last_entry(sessions: sessionmaker[Session]) -> dict:

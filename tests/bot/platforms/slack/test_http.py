@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import select
 
+from bot.chat.commands import Command
+from bot.chat.i18n import add_strings
 from bot.chat.messages import ConversationRef, Incoming, Reply
 from bot.records.questions import QuestionRecord
 from testing.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
@@ -262,17 +264,18 @@ async def test_app_home_is_published_with_help_and_routines(
     assert json.dumps(routines[0].text, ensure_ascii=False)[1:-1] in view
 
 
+add_strings({"sv": {"test.whoami": "- `whoami`"}, "en": {"test.whoami": "- `whoami`"}})
+WHOAMI = Command("whoami", "whoami", {"whoami": None}, "test.whoami")
+
+
 class WhoAsked:
     """A feature that remembers who sent `whoami` (as the routines feature would)."""
 
-    words: ClassVar[dict[str, str]] = {"whoami": "whoami"}
+    name = "whoami"
     action_prefixes: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.seen: list[tuple[str | None, str | None]] = []
-
-    def help_lines(self, lang: str) -> list[str]:
-        return []
 
     async def on_command(self, command: str, args: str, incoming: Any, lang: str) -> list[Reply]:
         self.seen.append((incoming.display_name, incoming.email))
@@ -291,7 +294,7 @@ async def test_features_learn_the_senders_name_and_email_once_per_user(
         "profile": {"display_name": "Anna A", "email": "anna@example.test"},
     }
     feature = WhoAsked()
-    running_bot.services.add_feature(feature)
+    running_bot.services.add_feature(feature, commands=[WHOAMI])
 
     await running_bot.post_slack(dm("whoami"))
     await fake_slack.wait_for("chat.postMessage")
@@ -305,11 +308,8 @@ async def test_features_learn_the_senders_name_and_email_once_per_user(
 class Confirms:
     """A feature like routines: its button replaces the message it sat on."""
 
-    words: ClassVar[dict[str, str]] = {}
+    name = "confirms"
     action_prefixes = ("test.",)
-
-    def help_lines(self, lang: str) -> list[str]:
-        return []
 
     async def on_command(self, command: str, args: str, incoming: Any, lang: str) -> list[Reply]:
         return []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.chat.commands import Command
 from bot.chat.conversation import ACTION_FEEDBACK_UP
+from bot.chat.i18n import add_strings
 from bot.chat.messages import Incoming, Reply
 from bot.records.questions import QuestionRecord
 from storage.sessions import transaction
@@ -149,11 +150,8 @@ async def test_the_same_activity_arriving_twice_at_once_is_answered_once(
 class _UpdatingFeature:
     """A stand-in chat feature whose button answer replaces the card it sat on."""
 
-    words: Mapping[str, str] = {}
+    name = "demo"
     action_prefixes: tuple[str, ...] = ("demo.",)
-
-    def help_lines(self, lang: str) -> Sequence[str]:
-        return []
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
@@ -175,14 +173,15 @@ async def test_a_reply_that_replaces_updates_the_card_in_place(
     assert card_text(update.card) == "Kvitterad: Klart i tid"  # a card stays a card
 
 
+add_strings({"sv": {"test.whoami": "- `whoami`"}, "en": {"test.whoami": "- `whoami`"}})
+WHOAMI = Command("whoami", "whoami", {"whoami": None}, "test.whoami")
+
+
 class _WhoAmI:
     """A stand-in chat feature that says which e-mail address the bot knows for the asker."""
 
-    words: Mapping[str, str] = {"whoami": "whoami"}
+    name = "whoami"
     action_prefixes: tuple[str, ...] = ()
-
-    def help_lines(self, lang: str) -> Sequence[str]:
-        return []
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
@@ -194,7 +193,7 @@ class _WhoAmI:
 
 
 async def test_the_senders_e_mail_is_asked_of_teams_once(teams_bot: TeamsBotServer) -> None:
-    teams_bot.services.add_feature(_WhoAmI())
+    teams_bot.services.add_feature(_WhoAmI(), commands=[WHOAMI])
     teams_bot.connector.members["29:anna"] = {
         "id": "29:anna",
         "aadObjectId": "aad-anna",
@@ -208,7 +207,7 @@ async def test_the_senders_e_mail_is_asked_of_teams_once(teams_bot: TeamsBotServ
 
 
 async def test_an_unknown_member_is_still_answered(teams_bot: TeamsBotServer) -> None:
-    teams_bot.services.add_feature(_WhoAmI())
+    teams_bot.services.add_feature(_WhoAmI(), commands=[WHOAMI])
     reply = only(await teams_bot.say("whoami"))
     assert reply.activity["text"] == "unknown"
 
