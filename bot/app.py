@@ -10,24 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat.commands import Command
-from bot.chat.conversation import ChatFeature, Conversation, QuestionLog, Vote
-from bot.chat.delivery import ConsoleNotifier, RouterNotifier
-from bot.config import Settings
-from bot.records import questions as question_log
-from bot.records.events import claim_event, purge_events
+from bot.chat.conversation import ChatFeature, Conversation
+from bot.chat.delivery import RouterNotifier
+from bot.chat.pipeline import Pipeline
+from bot.chat.ports import QuestionLog
+from bot.config import Settings, TeamsSettingsError
+from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
+from bot.platforms.front_end import FrontEnd, FrontEndContext
+from bot.platforms.teams.config import BotFrameworkConfig
+from bot.records.events import EventLog
+from bot.records.people import PeopleStore
+from bot.records.questions import QuestionStore
+from bot.records.references import ReferenceStore
 from knowledge import Answerer, KnowledgeBase, detect_language, load_knowledge_base
+from storage.clock import Clock, utc_now
 from storage.migrate import create_schema, engine_from_url
-from storage.sessions import session_factory, transaction
+from storage.sessions import session_factory
 
 if TYPE_CHECKING:
     from bot.platforms.slack.front_end import SlackFrontEnd
@@ -36,74 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
-
-
-class DatabaseQuestionLog:
-    """The conversation's `QuestionLog`, backed by bot/question_log.py in a worker thread."""
-
-    def __init__(self, sessions: sessionmaker[Session], mode: str) -> None:
-        self._sessions = sessions
-        self._mode = mode
-
-    async def record_question(
-        self,
-        *,
-        text: str,
-        lang: str,
-        answered: bool,
-        article_id: str | None,
-        score: float,
-        now: datetime,
-    ) -> int | None:
-        if self._mode == "off":
-            return None
-
-        def record() -> int | None:
-            with transaction(self._sessions) as session:
-                return question_log.record_question(
-                    session,
-                    text=text,
-                    lang=lang,
-                    answered=answered,
-                    article_id=article_id,
-                    score=score,
-                    now=now,
-                    mode=self._mode,  # type: ignore[arg-type]
-                )
-
-        return await asyncio.to_thread(record)
-
-    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool:
-        def record() -> bool:
-            with transaction(self._sessions) as session:
-                return question_log.record_feedback(session, question_id, vote, now)
-
-        return await asyncio.to_thread(record)
-
-
-def event_claimer(sessions: sessionmaker[Session]) -> Callable[[str, str], Awaitable[bool]]:
-    """`claim(platform, event_id)`: True once per event, across processes (unique key).
-
-    About once an hour a claim also forgets events too old to be retried, so the table
-    stays small without a separate job.
-    """
-    next_purge = [0.0]
-
-    async def claim(platform: str, event_id: str) -> bool:
-        purge = time.monotonic() >= next_purge[0]
-        if purge:
-            next_purge[0] = time.monotonic() + 3600
-
-        def insert() -> bool:
-            now = datetime.now(UTC)
-            with transaction(sessions) as session:
-                if purge:
-                    purge_events(session, now=now)
-                return claim_event(session, platform, event_id, now)
-
-        return await asyncio.to_thread(insert)
-
-    return claim
 
 
 @dataclass
@@ -115,19 +54,42 @@ class Services:
     sessions: sessionmaker[Session]
     knowledge: KnowledgeBase
     answerer: Answerer
-    conversation: Conversation
-    notifier: RouterNotifier
     question_log: QuestionLog
-    slack: SlackFrontEnd | None = None  # when Slack is configured
-    teams: TeamsFrontEnd | None = None  # when Teams is enabled (see _teams_wanted)
+    notifier: RouterNotifier = field(default_factory=RouterNotifier)
+    # Built by build_services once `now` exists (they read the clock through it).
+    conversation: Conversation = field(init=False)
+    pipeline: Pipeline = field(init=False)
+    front_ends: dict[str, FrontEnd] = field(default_factory=dict)  # by platform
     startup: list[Hook] = field(default_factory=list)
     shutdown: list[Hook] = field(default_factory=list)
-    # What chat features and report links take as "now". Replaceable at any time (tests
-    # move it past a link's expiry); features read it through `now`, never cache it.
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # What the chat, features and report links take as "now". Replaceable at any time
+    # (tests move it past a link's expiry); everything reads it through `now`.
+    clock: Clock = field(default=utc_now)
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def console(self) -> ConsoleFrontEnd:
+        """Always there: it prints routine notices addressed to the console."""
+        return cast("ConsoleFrontEnd", self.front_ends["console"])
+
+    @property
+    def slack(self) -> SlackFrontEnd | None:
+        """When Slack is configured."""
+        return cast("SlackFrontEnd | None", self.front_ends.get("slack"))
+
+    @property
+    def teams(self) -> TeamsFrontEnd | None:
+        """When Teams is enabled (see _teams_wanted)."""
+        return cast("TeamsFrontEnd | None", self.front_ends.get("teams"))
+
+    def add_front_end(self, front_end: FrontEnd) -> None:
+        """A platform: its notices go through its notifier; it starts and stops with the bot."""
+        self.front_ends[front_end.platform] = front_end
+        self.notifier.register(front_end.platform, front_end.notifier)
+        self.startup.append(front_end.start)
+        self.shutdown.append(front_end.close)
 
     def add_feature(self, feature: ChatFeature, *, commands: Iterable[Command] = ()) -> None:
         """Plug a chat feature in; `commands` only for words outside the command table."""
@@ -168,10 +130,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     `knowledge_base` replaces the shipped + configured content (tests use a small one).
     Settings that cannot work together raise `bot.config.SettingsError` before any work.
     """
-    if _teams_wanted(settings):
-        from bot.platforms.teams.front_end import bot_framework_config
-
-        bot_framework_config(settings)  # TeamsSettingsError names the variable to fix
+    teams_config = bot_framework_config(settings) if _teams_wanted(settings) else None
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
     answerer = Answerer(
@@ -185,34 +144,42 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     create_schema(engine)
     sessions = session_factory(engine)
-    questions = DatabaseQuestionLog(sessions, settings.question_log)
-    conversation = Conversation(
-        answerer,
-        question_log=questions,
-        dpo_contact=settings.dpo_contact,
-        default_language=settings.default_language,
-        detect_language=lambda message: detect_language(message, settings.default_language),
-    )
-    notifier = RouterNotifier({"console": ConsoleNotifier()})
     services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         knowledge=knowledge_base,
         answerer=answerer,
-        conversation=conversation,
-        notifier=notifier,
-        question_log=questions,
+        question_log=QuestionStore(sessions, settings.question_log),
     )
+    services.conversation = Conversation(
+        answerer,
+        question_log=services.question_log,
+        dpo_contact=settings.dpo_contact,
+        default_language=settings.default_language,
+        detect_language=lambda message: detect_language(message, settings.default_language),
+        clock=services.now,
+    )
+    services.pipeline = Pipeline(
+        services.conversation,
+        EventLog(sessions),
+        clock=services.now,
+        default_language=settings.default_language,
+    )
+    # --- platforms: each one FrontEnd, built alike ----------------------------------------
+    context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
+    services.add_front_end(ConsoleFrontEnd(ConsoleConfig(), context))
     if settings.slack_configured:
-        _add_slack(services)
+        services.add_front_end(_slack(settings, context))
     elif settings.slack_bot_token:
         log.warning(
             "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor "
             "SLACK_APP_TOKEN (Socket Mode): Slack stays off"
         )
-    if _teams_wanted(settings):
-        _add_teams(services)
+    if teams_config is not None:
+        from bot.platforms.teams.front_end import TeamsFrontEnd
+
+        services.add_front_end(TeamsFrontEnd(teams_config, context))
     # --- features and schedulers: routines, reports, privacy add themselves below ---------
     _add_routines(services)
     _add_reports(services)
@@ -226,26 +193,18 @@ def _warm_up(answerer: Answerer) -> None:
     answerer.answer("personal data", lang="en")
 
 
-def _add_slack(services: Services) -> None:
-    from bot.platforms.slack.front_end import SlackFrontEnd, SlackSettings
-    from bot.platforms.slack.notifier import SlackNotifier
+def _slack(settings: Settings, context: FrontEndContext) -> FrontEnd:
+    from bot.platforms.slack.client import SlackConfig
+    from bot.platforms.slack.front_end import SlackFrontEnd
 
-    settings = services.settings
-    slack = SlackFrontEnd(
-        SlackSettings(
-            bot_token=settings.slack_bot_token,
-            signing_secret=settings.slack_signing_secret,
-            app_token=settings.slack_app_token,
-            api_url=settings.slack_api_url,
-            default_language=settings.default_language,
-        ),
-        services.conversation,
-        event_claimer(services.sessions),
+    config = SlackConfig(
+        bot_token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        app_token=settings.slack_app_token,
+        api_url=settings.slack_api_url,
+        default_language=settings.default_language,
     )
-    services.slack = slack
-    services.notifier.register("slack", SlackNotifier(slack.client))
-    services.startup.append(slack.start)
-    services.shutdown.append(slack.close)
+    return SlackFrontEnd(config, context)
 
 
 def _teams_wanted(settings: Settings) -> bool:
@@ -253,17 +212,32 @@ def _teams_wanted(settings: Settings) -> bool:
     return settings.teams_enabled and (settings.teams_configured or not settings.slack_configured)
 
 
-def _add_teams(services: Services) -> None:
-    from bot.platforms.teams.front_end import build_teams
+APP_TYPES = {
+    "multitenant": "MultiTenant",
+    "singletenant": "SingleTenant",
+    "userassignedmsi": "UserAssignedMSI",
+}
 
-    teams = build_teams(
-        services.settings,
-        services.conversation,
-        services.sessions,
-        welcome=services.conversation.greeting,
+
+def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
+    """Teams' configuration from Settings, refusing combinations that cannot work
+    (TeamsSettingsError names the variable to fix)."""
+    app_type = APP_TYPES.get((settings.microsoft_app_type or "MultiTenant").lower())
+    if app_type is None:
+        raise TeamsSettingsError(f"MicrosoftAppType must be one of {', '.join(APP_TYPES.values())}")
+    config = BotFrameworkConfig(
+        APP_ID=settings.microsoft_app_id,
+        APP_PASSWORD=settings.microsoft_app_password,
+        APP_TENANTID=settings.microsoft_app_tenant_id,
+        APP_TYPE=app_type,
     )
-    services.teams = teams
-    services.notifier.register("teams", teams.notifier)
+    if not config.APP_ID:
+        return config  # authentication off: local development only
+    if app_type != "UserAssignedMSI" and not config.APP_PASSWORD:
+        raise TeamsSettingsError("MicrosoftAppId is set but MicrosoftAppPassword is empty")
+    if app_type != "MultiTenant" and not config.APP_TENANTID:
+        raise TeamsSettingsError(f"MicrosoftAppType={app_type} needs MicrosoftAppTenantId")
+    return config
 
 
 def _add_routines(services: Services) -> None:

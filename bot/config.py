@@ -28,6 +28,10 @@ class SettingsError(ValueError):
     """
 
 
+class TeamsSettingsError(SettingsError):
+    """The Microsoft app settings do not fit together; the message names the variables."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",

@@ -51,12 +51,9 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
 
-    # --- platform routes ----------------------------------------------------------------
-    if services.slack is not None:
-        app.router.add_post("/slack/events", services.slack.handle_http)
-    # Teams: `POST /api/messages` (bot/teams/front_end.py) when Teams is enabled.
-    if services.teams is not None:
-        services.teams.add_routes(app)
+    # --- platform routes: `POST /slack/events`, `POST /api/messages` when enabled --------
+    for front_end in services.front_ends.values():
+        front_end.add_routes(app)
 
     # --- other routes (metrics, report downloads) -----------------------------------------
     from bot.records.report_links import add_report_routes
@@ -97,9 +94,7 @@ async def serve(services: Services, *, console: bool) -> None:
     try:
         await services.start()
         if console:
-            from bot.platforms.console.front_end import Console
-
-            console_task = asyncio.create_task(Console(services.conversation).run())
+            console_task = asyncio.create_task(services.console.run())
             console_task.add_done_callback(lambda _: stop.set())
         await stop.wait()
         log.info("shutting down")

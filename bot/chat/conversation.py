@@ -16,21 +16,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from bot.chat import metrics
 from bot.chat.commands import COMMANDS, CONSOLE, CORE, Command, CommandTable
 from bot.chat.i18n import normalise_lang, t
 from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.messages import AnswerCard, Button, Incoming, Reply
+from bot.chat.ports import QuestionLog, Vote
 from knowledge.model import Answer, Lang
 
 log = logging.getLogger(__name__)
 
 ACTION_FEEDBACK_UP = "answer.up"
 ACTION_FEEDBACK_DOWN = "answer.down"
-
-Vote = Literal["up", "down"]
 
 
 class ChatFeature(Protocol):
@@ -53,23 +52,6 @@ class ChatFeature(Protocol):
 
 class Answerer(Protocol):
     def answer(self, question: str, lang: Lang | None = None) -> Answer: ...
-
-
-class QuestionLog(Protocol):
-    """Where questions and 👍/👎 go (bot/question_log.py behind a thread, or nothing)."""
-
-    async def record_question(
-        self,
-        *,
-        text: str,
-        lang: str,
-        answered: bool,
-        article_id: str | None,
-        score: float,
-        now: datetime,
-    ) -> int | None: ...
-
-    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool: ...
 
 
 class NoQuestionLog:

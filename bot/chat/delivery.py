@@ -1,15 +1,11 @@
-"""Routines' `Notifier` port, implemented for every platform the bot runs on.
+"""Routines' `Notifier` port, for every platform the bot runs on at once.
 
 `RouterNotifier` is what the routines engine is given: it picks the platform notifier
-by `recipient.platform`. Slack's lives in bot/slack/notifier.py, Teams' in
-bot/teams/notifier.py (registered by the composition root when Teams is enabled), and
-the console's is here because it needs nothing but a place to write.
+by `recipient.platform`. Each front end brings its own (bot/platforms/*/notifier.py);
+the composition root registers them.
 """
 
 from __future__ import annotations
-
-import itertools
-from collections.abc import Callable
 
 from bot.chat import metrics
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
@@ -40,29 +36,3 @@ class RouterNotifier:
 
     async def update(self, delivered: Delivered, notice: Notice) -> None:
         await self._for(delivered.recipient.platform).update(delivered, notice)
-
-
-def render_notice_text(notice: Notice) -> str:
-    """A notice as plain text, with the commands that stand in for its buttons."""
-    lines = [f"** {notice.title} **", notice.text]
-    if notice.due_date:
-        lines.append(f"{notice.due_date.isoformat()}  {', '.join(notice.gdpr)}".rstrip())
-    if notice.occurrence_id is not None and notice.actions:
-        word = "kvittera" if notice.lang == "sv" else "ack"
-        lines.append(f"-> {word} {notice.occurrence_id}")
-    return "\n".join(line for line in lines if line)
-
-
-class ConsoleNotifier:
-    """Prints notices to the console chat (or any `write` callable)."""
-
-    def __init__(self, write: Callable[[str], None] = print) -> None:
-        self._write = write
-        self._ids = itertools.count(1)
-
-    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
-        self._write(render_notice_text(notice))
-        return Delivered(recipient=recipient, message_id=f"console-{next(self._ids)}")
-
-    async def update(self, delivered: Delivered, notice: Notice) -> None:
-        self._write(render_notice_text(notice))

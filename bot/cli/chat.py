@@ -63,7 +63,6 @@ def register(app: typer.Typer) -> None:
     def chat() -> None:
         """Chat with the bot in this terminal (also works piped: echo "fråga" | gdpr-bot chat)."""
         from bot.app import Services
-        from bot.platforms.console.front_end import Console
 
         settings = Settings()
         configure_logging("WARNING", settings.log_format)
@@ -73,7 +72,7 @@ def register(app: typer.Typer) -> None:
         async def main() -> None:
             await services.start()
             try:
-                await Console(services.conversation).run()
+                await services.console.run()
             finally:
                 await services.close()
 

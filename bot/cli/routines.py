@@ -105,7 +105,7 @@ class ConsoleForEveryone:
         self._count = 0
 
     async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
-        from bot.chat.delivery import render_notice_text
+        from bot.platforms.console.notifier import render_notice_text
 
         self._count += 1
         typer.echo(f"--> {recipient.platform} {recipient.kind} {recipient.address}")

@@ -4,20 +4,28 @@ Slack retries an event it thinks we missed (same `event_id`); a user double-clic
 replicas receive the same delivery. The first insert of (platform, event_id) wins and
 that replica answers; every other attempt hits the unique key and does nothing. Because
 the database decides, this holds across processes and replicas.
+
+`EventLog` is the store the pipeline is handed (`bot.chat.ports.EventClaims`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, String, delete, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bot.chat.ports import Reference
+from bot.records.references import save_references
 from storage.base import Base
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +78,35 @@ def purge_events(session: Session, *, now: datetime, keep: timedelta = DEFAULT_K
     """Forget events older than `keep` (they can no longer be retried)."""
     result = session.execute(delete(HandledEvent).where(HandledEvent.handled_at < now - keep))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class EventLog:
+    """Claims events once, in a worker thread (implements `bot.chat.ports.EventClaims`).
+
+    About once an hour a claim also forgets events too old to be retried, so the table
+    stays small without a separate job.
+    """
+
+    PURGE_EVERY_SECONDS = 3600.0
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._next_purge = 0.0
+
+    async def claim(
+        self, platform: str, key: str | None, now: datetime, *, remember: Sequence[Reference] = ()
+    ) -> bool:
+        purge = time.monotonic() >= self._next_purge
+        if purge:
+            self._next_purge = time.monotonic() + self.PURGE_EVERY_SECONDS
+
+        def insert() -> bool:
+            with transaction(self._sessions) as session:
+                if purge:
+                    purge_events(session, now=now)
+                if key and not claim_event(session, platform, key, now):
+                    return False
+                save_references(session, remember, now)
+                return True
+
+        return await asyncio.to_thread(insert)

@@ -13,21 +13,23 @@ one microsecond before is deleted, so one asked 91 days before certainly is.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import DateTime, Float, Integer, String, Text, delete, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat.limits import MAX_QUESTION_CHARS
+from bot.chat.ports import Vote
 from storage.base import Base
 from storage.clock import as_utc
+from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 
 QuestionLogMode = Literal["anonymous", "linked", "off"]
-Vote = Literal["up", "down"]
 
 
 class QuestionRecord(Base):
@@ -134,3 +136,46 @@ def questions_of(session: Session, person_key: str) -> list[QuestionRecord]:
             .order_by(QuestionRecord.id)
         )
     )
+
+
+class QuestionStore:
+    """The conversation's `QuestionLog` (bot.chat.ports), in a worker thread per call."""
+
+    def __init__(self, sessions: sessionmaker[Session], mode: QuestionLogMode) -> None:
+        self._sessions = sessions
+        self._mode = mode
+
+    async def record_question(
+        self,
+        *,
+        text: str,
+        lang: str,
+        answered: bool,
+        article_id: str | None,
+        score: float,
+        now: datetime,
+    ) -> int | None:
+        if self._mode == "off":
+            return None
+
+        def record() -> int | None:
+            with transaction(self._sessions) as session:
+                return record_question(
+                    session,
+                    text=text,
+                    lang=lang,
+                    answered=answered,
+                    article_id=article_id,
+                    score=score,
+                    now=now,
+                    mode=self._mode,
+                )
+
+        return await asyncio.to_thread(record)
+
+    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool:
+        def record() -> bool:
+            with transaction(self._sessions) as session:
+                return record_feedback(session, question_id, vote, now)
+
+        return await asyncio.to_thread(record)

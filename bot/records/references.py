@@ -14,15 +14,17 @@ channel); a reference to their own 1:1 chat always wins and is never overwritten
 
 No display names are stored here (the people table holds identities); e-mail lookups
 go through the people table. `forget_person` removes a person's rows on erasure.
+`ReferenceStore` is what front ends are handed (`bot.chat.ports.References`); which
+references an Activity gives is the platform's pure translation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -37,13 +39,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.chat.ports import Reference, RefKind
 from storage.base import Base
 from storage.people import Person
-
-RefKind = Literal["person", "channel"]
+from storage.sessions import transaction
 
 
 class ConversationRefRow(Base):
@@ -62,20 +64,9 @@ class ConversationRefRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-@dataclass(frozen=True)
-class StoredReference:
-    platform: str
-    kind: RefKind
-    ref_key: str
-    conversation_id: str
-    personal: bool
-    reference: Mapping[str, Any]
-    user_id: str | None = None
-
-
-def _value(row: ConversationRefRow) -> StoredReference:
+def _value(row: ConversationRefRow) -> Reference:
     kind: RefKind = "channel" if row.kind == "channel" else "person"
-    return StoredReference(
+    return Reference(
         platform=row.platform,
         kind=kind,
         ref_key=row.ref_key,
@@ -109,7 +100,7 @@ def save_reference(
     now: datetime,
     personal: bool = False,
     user_id: str | None = None,
-) -> StoredReference:
+) -> Reference:
     """Insert or refresh one reference (race-safe on the unique key).
 
     A person's 1:1 reference is never replaced by a group one: the group reference is
@@ -149,7 +140,7 @@ def save_reference(
 
 def find_reference(
     session: Session, platform: str, kind: RefKind, address: str
-) -> StoredReference | None:
+) -> Reference | None:
     """The reference for a recipient named by user id, AAD object id, e-mail or channel id.
 
     The exact key is tried first; then, for people, the key without regard to case (AAD
@@ -223,3 +214,48 @@ def count_references(session: Session, platform: str | None = None) -> int:
     if platform is not None:
         query = query.where(ConversationRefRow.platform == platform)
     return int(session.scalar(query) or 0)
+
+
+def save_references(session: Session, references: Sequence[Reference], now: datetime) -> int:
+    """Save or refresh each reference (see `save_reference`); returns how many."""
+    for ref in references:
+        save_reference(
+            session,
+            platform=ref.platform,
+            kind=ref.kind,
+            ref_key=ref.ref_key,
+            conversation_id=ref.conversation_id,
+            reference=ref.reference,
+            now=now,
+            personal=ref.personal,
+            user_id=ref.user_id,
+        )
+    return len(references)
+
+
+class ReferenceStore:
+    """The conversation_refs table for front ends (implements `bot.chat.ports.References`)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    async def remember(self, references: Sequence[Reference], now: datetime) -> int:
+        def save() -> int:
+            with transaction(self._sessions) as session:
+                return save_references(session, references, now)
+
+        return await asyncio.to_thread(save)
+
+    async def forget_conversations(self, platform: str, conversation_ids: Sequence[str]) -> int:
+        def forget() -> int:
+            with transaction(self._sessions) as session:
+                return sum(forget_conversation(session, platform, c) for c in conversation_ids)
+
+        return await asyncio.to_thread(forget)
+
+    async def find(self, platform: str, kind: RefKind, address: str) -> Reference | None:
+        def find() -> Reference | None:
+            with transaction(self._sessions) as session:
+                return find_reference(session, platform, kind, address)
+
+        return await asyncio.to_thread(find)

@@ -103,7 +103,7 @@ async def test_teams_never_logs_message_text_or_names(
 
 async def test_console_never_logs_message_text(logs: io.StringIO, running_bot: RunningBot) -> None:
     shown: list[str] = []
-    console = Console(running_bot.services.conversation, write=shown.append, user_id="local")
+    console = Console(running_bot.services.pipeline, write=shown.append, user_id="local")
     await console.say(QUESTION)
     await console.say("1")  # 👍
 

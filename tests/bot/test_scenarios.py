@@ -127,7 +127,7 @@ class ConsoleChat:
     services: Services
 
     def __post_init__(self) -> None:
-        self._console = Console(self.services.conversation, write=lambda _: None, user_id="anna")
+        self._console = Console(self.services.pipeline, write=lambda _: None, user_id="anna")
 
     async def say(self, text: str) -> Said:
         replies = await self._console.say(text)

@@ -1,8 +1,11 @@
 """The console front end: the embedded default when no chat platform is configured.
 
-Reads lines from stdin (a terminal or a pipe), sends each through the same conversation
-as Slack and Teams, and prints the replies as plain text. Buttons are numbered; typing
-the number clicks the button (so 👍/👎 and routine confirmations work here too).
+`Console` reads lines from stdin (a terminal or a pipe), sends each through the same
+pipeline as Slack and Teams, and prints the replies as plain text. Buttons are numbered;
+typing the number clicks the button (so 👍/👎 and routine confirmations work here too).
+`ConsoleFrontEnd` is the `FrontEnd` the composition root builds: it always brings the
+console notifier, and `run` opens an interactive session (`gdpr-bot chat`, or `run`
+when no platform is configured).
 """
 
 from __future__ import annotations
@@ -12,12 +15,18 @@ import getpass
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
+from aiohttp import web
+
 from bot.chat.commands import SHIPPED
-from bot.chat.conversation import Conversation, source_line
+from bot.chat.conversation import source_line
 from bot.chat.i18n import t
 from bot.chat.messages import Action, Button, ConversationRef, Incoming, Reply
+from bot.chat.pipeline import Pipeline
+from bot.platforms.console.notifier import ConsoleNotifier
+from bot.platforms.front_end import FrontEndContext
 
 CONSOLE_REF = ConversationRef(platform="console", conversation_id="console")
 
@@ -51,13 +60,13 @@ def render_reply(reply: Reply, buttons_from: int = 1) -> str:
 class Console:
     def __init__(
         self,
-        conversation: Conversation,
+        pipeline: Pipeline,
         *,
         stdin: TextIO | None = None,
         write: Callable[[str], None] = print,
         user_id: str | None = None,
     ) -> None:
-        self._conversation = conversation
+        self._pipeline = pipeline
         self._stdin = stdin or sys.stdin
         self._write = write
         self._user_id = user_id or console_user()
@@ -65,7 +74,7 @@ class Console:
 
     def greet(self) -> None:
         self._write(f"{t('greeting', 'sv')}\n{t('greeting', 'en')}\n")
-        self._write(render_reply(self._conversation.help_reply("sv", console=True)))
+        self._write(render_reply(self._pipeline.conversation.help_reply("sv", console=True)))
         self._write("(Write `help` for the commands in English.)\n")
 
     async def run(self) -> None:
@@ -89,7 +98,7 @@ class Console:
 
     async def say(self, text: str) -> list[Reply]:
         """One line typed by the user: a message, or the number of a button shown last."""
-        replies = await self._conversation.handle(self._incoming(text))
+        replies = await self._pipeline.run(self._incoming(text), "message") or []
         self._show(replies)
         return replies
 
@@ -137,3 +146,33 @@ def _line_reader(stream: TextIO) -> asyncio.Queue[str | None]:
 
     threading.Thread(target=pump, name="console-stdin", daemon=True).start()
     return queue
+
+
+class ConsoleFrontEnd:
+    """The console as a `FrontEnd`: notices are printed; `run` chats on stdin/stdout."""
+
+    platform = "console"
+
+    def __init__(self, config: ConsoleConfig, context: FrontEndContext) -> None:
+        self._config = config
+        self._pipeline = context.pipeline
+        self.notifier = ConsoleNotifier(config.write)
+
+    def add_routes(self, app: web.Application) -> None:
+        """The console has no webhook."""
+
+    async def start(self) -> None:
+        """Nothing to open: an interactive session starts with `run`."""
+
+    async def close(self) -> None:
+        """Nothing to close: `run` returns when its input ends or the user quits."""
+
+    async def run(self, stdin: TextIO | None = None) -> None:
+        """Chat in this terminal until `quit`/`avsluta` or the end of input."""
+        console = Console(self._pipeline, stdin=stdin, write=self._config.write)
+        await console.run()
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    write: Callable[[str], None] = print  # where replies and notices are printed

@@ -15,6 +15,9 @@ from typing import Any
 
 from bot.chat.limits import MAX_TEAMS_TEXT_CHARS
 from bot.chat.messages import Action, ConversationRef, Incoming
+from bot.chat.ports import Reference
+
+PLATFORM = "teams"
 
 # Keys of an Action.Submit payload that are ours; every other key is a form input.
 ACTION_ID_KEY = "action_id"
@@ -183,3 +186,84 @@ def _bot_membership_changed(
     if not isinstance(members, list):
         return False
     return any(_mapping(member).get("id") == bot_id for member in members)
+
+
+# --- where to post later ------------------------------------------------------------------
+
+
+def _sender_ids(activity: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(stable id, Bot Framework user id) of the sender; the stable id is the AAD id."""
+    sender = activity.get("from")
+    if not isinstance(sender, Mapping):
+        return None
+    user_id = sender.get("id")
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    aad = sender.get("aadObjectId")
+    return (aad if isinstance(aad, str) and aad else user_id), user_id
+
+
+def _with_conversation_id(reference: Mapping[str, Any], conversation_id: str) -> dict[str, Any]:
+    conversation = dict(reference.get("conversation") or {})
+    conversation["id"] = conversation_id
+    return {**reference, "conversation": conversation}
+
+
+def references_from_activity(activity: Mapping[str, Any]) -> list[Reference]:
+    """The references an Activity gives, to save or refresh:
+
+    - a personal (1:1) chat: the sender's person reference, marked personal (best for
+      reminders);
+    - a channel (or the team's General channel on install): the channel's, keyed by the
+      channel id without the `;messageid=` thread suffix, plus the sender's as a group
+      reference (enough to open a 1:1 chat with them later);
+    - a group chat: a channel reference keyed by the chat's conversation id, plus the sender.
+    """
+    conversation = activity.get("conversation")
+    if not isinstance(conversation, Mapping) or not activity.get("serviceUrl"):
+        return []
+    conversation_id = conversation.get("id")
+    if not isinstance(conversation_id, str) or not conversation_id:
+        return []
+    reference = reference_from_activity(activity)
+    found: list[Reference] = []
+    if not is_personal(activity):
+        channel_id = channel_id_of(activity) or conversation_id
+        found.append(
+            Reference(
+                platform=PLATFORM,
+                kind="channel",
+                ref_key=channel_id,
+                conversation_id=channel_id,
+                reference=_with_conversation_id(reference, channel_id),
+            )
+        )
+    sender = _sender_ids(activity)
+    if sender is not None and _mapping(activity.get("from")).get("role") != "bot":
+        stable_id, user_id = sender
+        found.append(
+            Reference(
+                platform=PLATFORM,
+                kind="person",
+                ref_key=stable_id,
+                user_id=user_id,
+                conversation_id=conversation_id,
+                reference=reference,
+                personal=is_personal(activity),
+            )
+        )
+    return found
+
+
+def conversations_of(activity: Mapping[str, Any]) -> list[str]:
+    """The conversation ids an Activity belongs to (to forget when the bot is removed)."""
+    conversation = activity.get("conversation")
+    if not isinstance(conversation, Mapping):
+        return []
+    conversation_id = conversation.get("id")
+    if not isinstance(conversation_id, str) or not conversation_id:
+        return []
+    channel_id = channel_id_of(activity) if not is_personal(activity) else None
+    if channel_id and channel_id != conversation_id:
+        return [conversation_id, channel_id]
+    return [conversation_id]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -43,21 +42,9 @@ from botframework.connector.auth import (
 from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
 
+from bot.platforms.teams.config import BotFrameworkConfig
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class BotFrameworkConfig:
-    """The attribute names botbuilder's configuration objects expect, from our Settings."""
-
-    APP_ID: str = ""
-    APP_PASSWORD: str = ""
-    APP_TENANTID: str = ""
-    APP_TYPE: str = "MultiTenant"
-
-    @property
-    def auth_enabled(self) -> bool:
-        return bool(self.APP_ID)
 
 
 class CachedCredentialsFactory(ServiceClientCredentialsFactory):

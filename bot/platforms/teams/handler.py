@@ -1,21 +1,21 @@
-"""The Teams glue: POST /api/messages -> Bot Framework auth -> `Conversation.handle` -> cards.
+"""The Teams glue: POST /api/messages -> Bot Framework auth -> the pipeline -> cards.
 
 `TeamsEndpoint.handle` is the aiohttp handler `bot/web.py` mounts at `/api/messages`.
 It checks the request itself (JSON object, an activity type, a service URL), lets
 botbuilder authenticate it (401 on any failure), then runs one turn of `TeamsBot` on
-a `CloudAdapter`. The bot translates the Activity with `bot.teams.translate`, answers
-a repeated activity id only once (the shared `handled_events` table), refreshes the
-stored conversation reference, and sends each reply (or updates a card in place).
+a `CloudAdapter`. The bot translates the Activity (bot/platforms/teams/activities.py),
+runs it through the shared pipeline (a repeated activity id is answered once, and the
+conversation references it gives are refreshed in the same transaction), and sends
+each reply as a card (or updates a card in place).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import ipaddress
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -25,37 +25,26 @@ from botbuilder.core import ActivityHandler, TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import metrics
 from bot.chat.limits import MAX_TEAMS_ACTIVITY_BYTES
 from bot.chat.messages import Incoming, Reply
+from bot.platforms.front_end import FrontEndContext
 from bot.platforms.teams.activities import (
+    PLATFORM,
     bot_was_added,
     bot_was_removed,
+    conversations_of,
     incoming_from_activity,
     is_personal,
+    references_from_activity,
 )
 from bot.platforms.teams.auth import authenticate
 from bot.platforms.teams.cards import activity_from_reply, private_reply_failed
-from bot.platforms.teams.references import (
-    PLATFORM,
-    Clock,
-    TeamsReferences,
-    remember_activity,
-    utc_now,
-)
-from bot.records.events import claim_event
-from storage.people import person_key_for
-from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 
 RAW_ACTIVITY_KEY = "gdprbot.raw_activity"
-
-
-class Handles(Protocol):
-    async def handle(self, incoming: Incoming) -> list[Reply]: ...
 
 
 class PrivateSender(Protocol):
@@ -71,20 +60,10 @@ def dedupe_key(conversation_id: str, activity_id: str) -> str:
 class TeamsBot(ActivityHandler):
     """One turn: translate, answer once, remember where to post later, send the replies."""
 
-    def __init__(
-        self,
-        conversation: Handles,
-        sessions: sessionmaker[Session],
-        *,
-        welcome: Callable[[], Sequence[Reply]] | None = None,
-        private: PrivateSender | None = None,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._conversation = conversation
-        self._sessions = sessions
-        self._references = TeamsReferences(sessions)
-        self._welcome = welcome
-        self._clock = clock
+    def __init__(self, context: FrontEndContext, *, private: PrivateSender | None = None) -> None:
+        self._pipeline = context.pipeline
+        self._references = context.references
+        self._people = context.people
         self._emails = MemberEmails()
         self._private = private
 
@@ -104,14 +83,22 @@ class TeamsBot(ActivityHandler):
                 "teams message ignored: nothing to act on", extra={"activity_id": raw.get("id")}
             )
             return
-        if not await self._first_time(incoming, raw):
-            return
-        email = await self._learn_email(turn_context, incoming.user_id)
-        if email:
-            incoming = replace(incoming, email=email)
-        metrics.REQUESTS.labels("teams", "action" if incoming.action else "message").inc()
-        with metrics.REQUEST_SECONDS.labels("teams").time():
-            replies = await self._conversation.handle(incoming)
+        activity_id = str(raw.get("id") or "")
+
+        async def identify(incoming: Incoming) -> Incoming:
+            email = await self._learn_email(turn_context, incoming.user_id)
+            return replace(incoming, email=email) if email else incoming
+
+        replies = await self._pipeline.run(
+            incoming,
+            "action" if incoming.action else "message",
+            claim=dedupe_key(incoming.conversation.conversation_id, activity_id)
+            if activity_id
+            else None,
+            remember=references_from_activity(raw),
+            identify=identify,
+        )
+        if replies is not None:
             await self._deliver(turn_context, replies, incoming)
 
     async def on_members_added_activity(
@@ -120,14 +107,15 @@ class TeamsBot(ActivityHandler):
         raw = self._raw(turn_context)
         if not bot_was_added(raw):
             return
-        stored = await self._references.remember(raw, self._clock())
+        stored = await self._references.remember(
+            references_from_activity(raw), self._pipeline.now()
+        )
         log.info("teams bot installed", extra={"references": stored, "personal": is_personal(raw)})
         if is_personal(raw):
             installer = incoming_from_activity({**raw, "type": "message", "text": "install"})
             if installer is not None:
                 await self._learn_email(turn_context, installer.user_id)
-            if self._welcome is not None:
-                await self._deliver(turn_context, list(self._welcome()))
+            await self._deliver(turn_context, self._pipeline.conversation.greeting())
 
     async def _learn_email(self, turn_context: TurnContext, person: str) -> str | None:
         """The sender's e-mail; the first time per process it goes into the people table,
@@ -136,13 +124,7 @@ class TeamsBot(ActivityHandler):
         known_before = self._emails.knows(sender_id)
         email = await self._emails.lookup(turn_context)
         if email and not known_before:
-            now = self._clock()
-
-            def record() -> None:
-                with transaction(self._sessions) as session:
-                    person_key_for(session, PLATFORM, person, now, email=email)
-
-            await asyncio.to_thread(record)
+            await self._people.learn(PLATFORM, person, self._pipeline.now(), email=email)
         return email
 
     async def on_members_removed_activity(
@@ -156,35 +138,18 @@ class TeamsBot(ActivityHandler):
     async def _forget_if_removed(self, turn_context: TurnContext) -> None:
         raw = self._raw(turn_context)
         if bot_was_removed(raw):
-            forgotten = await self._references.forget(raw)
+            forgotten = await self._references.forget_conversations(PLATFORM, conversations_of(raw))
             log.info("teams bot removed", extra={"references": forgotten})
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         # Teams sends this beside conversationUpdate; saving twice is an upsert.
-        await self._references.remember(self._raw(turn_context), self._clock())
+        raw = self._raw(turn_context)
+        await self._references.remember(references_from_activity(raw), self._pipeline.now())
 
     async def on_unrecognized_activity_type(self, turn_context: TurnContext) -> None:
         log.info(
             "teams activity type ignored", extra={"type": str(turn_context.activity.type)[:40]}
         )
-
-    async def _first_time(self, incoming: Incoming, raw: Mapping[str, Any]) -> bool:
-        """Claim the activity id (False for a repeat) and refresh the stored reference.
-
-        One transaction, one trip to a worker thread: both happen for every message.
-        """
-        activity_id = str(raw.get("id") or "")
-        key = dedupe_key(incoming.conversation.conversation_id, activity_id)
-        now = self._clock()
-
-        def claim_and_remember() -> bool:
-            with transaction(self._sessions) as session:
-                if activity_id and not claim_event(session, PLATFORM, key, now):
-                    return False
-                remember_activity(session, raw, now)
-                return True
-
-        return await asyncio.to_thread(claim_and_remember)
 
     async def _deliver(
         self,

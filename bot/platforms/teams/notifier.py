@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from botbuilder.core import TurnContext
@@ -22,9 +23,9 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from bot.chat.ports import Reference, References
+from bot.platforms.teams.activities import PLATFORM
 from bot.platforms.teams.cards import activity_from_notice
-from bot.platforms.teams.references import Clock, TeamsReferences, utc_now
-from bot.records.references import StoredReference
 from routines.ports import Delivered, DeliveryError, Notice, Recipient
 
 log = logging.getLogger(__name__)
@@ -99,10 +100,10 @@ class TeamsNotifier:
     def __init__(
         self,
         adapter: CloudAdapter,
-        references: TeamsReferences,
+        references: References,
         *,
+        clock: Callable[[], datetime],
         app_id: str = "",
-        clock: Clock = utc_now,
     ) -> None:
         self._adapter = adapter
         self._references = references
@@ -110,7 +111,7 @@ class TeamsNotifier:
         self._clock = clock
 
     async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
-        stored = await self._references.find(recipient.kind, recipient.address)
+        stored = await self._references.find(PLATFORM, recipient.kind, recipient.address)
         if stored is None:
             raise DeliveryError(
                 f"no Teams conversation reference for this {recipient.kind}: "
@@ -134,7 +135,7 @@ class TeamsNotifier:
         The Teams stand-in for Slack's ephemeral messages: a private reply to something
         said in a channel must not be posted in the channel.
         """
-        stored = await self._references.find("person", person)
+        stored = await self._references.find(PLATFORM, "person", person)
         if stored is None:
             return False
         message = Activity().deserialize(dict(activity))
@@ -152,7 +153,7 @@ class TeamsNotifier:
 
     async def update(self, delivered: Delivered, notice: Notice) -> None:
         recipient = delivered.recipient
-        stored = await self._references.find(recipient.kind, recipient.address)
+        stored = await self._references.find(PLATFORM, recipient.kind, recipient.address)
         if stored is None:
             raise DeliveryError("no Teams conversation reference to update in", retryable=False)
         reference = _reference(stored.reference, delivered.conversation_id or None)
@@ -175,9 +176,7 @@ class TeamsNotifier:
 
         return await _in_turn(start, logic, what)
 
-    async def _send_opening_chat(
-        self, stored: StoredReference, activity: Activity
-    ) -> tuple[str, str]:
+    async def _send_opening_chat(self, stored: Reference, activity: Activity) -> tuple[str, str]:
         """Open a 1:1 chat with the person, post into it, and keep its reference."""
         data = stored.reference
         user_id = stored.user_id or str((data.get("user") or {}).get("id", ""))
@@ -217,7 +216,14 @@ class TeamsNotifier:
             )
 
         conversation_id, message_id, reference = await _in_turn(start, post, "1:1 chat")
-        await self._references.save_personal(
-            stable_id=stored.ref_key, user_id=user_id, reference=reference, now=self._clock()
-        )
+        personal = Reference(
+            platform=PLATFORM,
+            kind="person",
+            ref_key=stored.ref_key,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            reference=reference,
+            personal=True,
+        )  # kept, so the next notice to this person reuses the chat
+        await self._references.remember([personal], self._clock())
         return conversation_id, message_id

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.chat.conversation import Conversation, Vote, split_command
+from bot.chat.conversation import Conversation, split_command
 from bot.chat.messages import Action, ConversationRef, Incoming, Reply
+from bot.chat.ports import Vote
 from knowledge import Answerer, KnowledgeBase, detect_language
 from tests.bot.conftest import DPO
 

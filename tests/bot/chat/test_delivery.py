@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.chat.delivery import ConsoleNotifier, RouterNotifier
-from bot.platforms.slack.front_end import SlackSettings, make_web_client
+from bot.chat.delivery import RouterNotifier
+from bot.platforms.console.notifier import ConsoleNotifier
+from bot.platforms.slack.client import SlackConfig, make_web_client
 from bot.platforms.slack.notifier import SlackNotifier
 from routines.ports import (
     ACTION_CONFIRM,
@@ -34,7 +35,7 @@ CHANNEL = Recipient(platform="slack", kind="channel", address="C0000TEAM")
 
 
 def slack_notifier(api: FakeSlackApi, rate_limit_retries: int = 3) -> SlackNotifier:
-    settings = SlackSettings(bot_token="xoxb-test", api_url=api.api_url)
+    settings = SlackConfig(bot_token="xoxb-test", api_url=api.api_url)
     return SlackNotifier(make_web_client(settings, rate_limit_retries=rate_limit_retries))
 
 

@@ -7,13 +7,26 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.platforms.teams.references import remember_activity
-from bot.records.references import count_references, find_reference, forget_person, save_reference
+from bot.platforms.teams.activities import references_from_activity
+from bot.records.references import (
+    count_references,
+    find_reference,
+    forget_person,
+    save_reference,
+    save_references,
+)
 from storage.people import person_key_for
 from storage.sessions import session_factory, transaction
 from tests.bot.platforms.teams.fixtures import channel_activity, message_activity
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def remember_activity(session: Any, activity: dict[str, Any], now: datetime) -> int:
+    """What the Teams front end stores for an Activity (through the pipeline's claim)."""
+    return save_references(session, references_from_activity(activity), now)
+
+
 SERVICE_URL = "https://smba.example/emea/"
 CHANNEL = "19:kundservice@thread.tacv2"
 

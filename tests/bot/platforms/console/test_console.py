@@ -12,8 +12,10 @@ import pytest
 
 from bot.chat.conversation import Conversation
 from bot.chat.messages import AnswerCard, Button, Reply
+from bot.chat.pipeline import NoClaims, Pipeline
 from bot.platforms.console.front_end import Console, render_reply
 from knowledge import Answerer, KnowledgeBase
+from storage.clock import utc_now
 from tests.bot.conftest import DPO, TEST_KB
 from tests.conftest import REPO
 
@@ -36,7 +38,8 @@ def run_console(conversation: Conversation, text: str) -> str:
     import asyncio
 
     out: list[str] = []
-    console = Console(conversation, stdin=io.StringIO(text), write=out.append, user_id="anna")
+    pipeline = Pipeline(conversation, NoClaims(), clock=utc_now)
+    console = Console(pipeline, stdin=io.StringIO(text), write=out.append, user_id="anna")
     asyncio.run(console.run())
     return "\n".join(out)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.platforms.teams.front_end import TeamsSettingsError, bot_framework_config
+from bot.app import bot_framework_config
+from bot.config import Settings, TeamsSettingsError
 
 
 def settings(**values: Any) -> Settings:

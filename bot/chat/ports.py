@@ -1,0 +1,88 @@
+"""What the chat layer, features and platforms need from storage, as narrow protocols.
+
+bot/records implements each one; the composition root (bot/app.py) hands them out. A
+caller sees no session, no SQL and no transaction: every method is one unit of work in a
+worker thread, and takes `now` when it records something (time is passed in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+RefKind = Literal["person", "channel"]
+Vote = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where the bot can post later without being spoken to first (Teams needs one).
+
+    `ref_key` is a person's stable id (Teams: the AAD object id) or a channel id;
+    `user_id` the platform's own user id; `personal` says the reference is to the
+    person's 1:1 chat (best for reminders). `reference` is the platform's own data.
+    """
+
+    platform: str
+    kind: RefKind
+    ref_key: str
+    conversation_id: str
+    personal: bool = False
+    reference: Mapping[str, Any] = field(default_factory=dict)
+    user_id: str | None = None
+
+
+class EventClaims(Protocol):
+    """Exactly once by the database: the first claim of (platform, event key) wins."""
+
+    async def claim(
+        self, platform: str, key: str | None, now: datetime, *, remember: Sequence[Reference] = ()
+    ) -> bool:
+        """True the first time `key` is claimed (always True without a key); `remember`
+        saves references in the same transaction."""
+        ...
+
+
+class References(Protocol):
+    """Stored conversation references, for proactive messages."""
+
+    async def remember(self, references: Sequence[Reference], now: datetime) -> int: ...
+
+    async def forget_conversations(self, platform: str, conversation_ids: Sequence[str]) -> int:
+        """The bot was removed from these conversations: forget every reference into them."""
+        ...
+
+    async def find(self, platform: str, kind: RefKind, address: str) -> Reference | None:
+        """By user id, stable id, e-mail address or channel id; a 1:1 reference first."""
+        ...
+
+
+class People(Protocol):
+    """The one table of identities, as far as the chat needs it."""
+
+    async def learn(self, platform: str, user_id: str, now: datetime, *, email: str) -> None:
+        """Remember a person's e-mail address (routines may name people by one)."""
+        ...
+
+    async def email_of(self, platform: str, user_id: str) -> str | None:
+        """The e-mail address known for a platform user (None once erased)."""
+        ...
+
+
+class QuestionLog(Protocol):
+    """Where questions and 👍/👎 go (the anonymous question log, or nowhere)."""
+
+    async def record_question(
+        self,
+        *,
+        text: str,
+        lang: str,
+        answered: bool,
+        article_id: str | None,
+        score: float,
+        now: datetime,
+    ) -> int | None: ...
+
+    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool: ...

@@ -1,0 +1,34 @@
+"""Routine notices on the console: printed, with the commands that stand in for buttons."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from routines.ports import Delivered, Notice, Recipient
+
+
+def render_notice_text(notice: Notice) -> str:
+    """A notice as plain text, with the commands that stand in for its buttons."""
+    lines = [f"** {notice.title} **", notice.text]
+    if notice.due_date:
+        lines.append(f"{notice.due_date.isoformat()}  {', '.join(notice.gdpr)}".rstrip())
+    if notice.occurrence_id is not None and notice.actions:
+        word = "kvittera" if notice.lang == "sv" else "ack"
+        lines.append(f"-> {word} {notice.occurrence_id}")
+    return "\n".join(line for line in lines if line)
+
+
+class ConsoleNotifier:
+    """Prints notices to the console chat (or any `write` callable)."""
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self._write = write
+        self._ids = itertools.count(1)
+
+    async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
+        self._write(render_notice_text(notice))
+        return Delivered(recipient=recipient, message_id=f"console-{next(self._ids)}")
+
+    async def update(self, delivered: Delivered, notice: Notice) -> None:
+        self._write(render_notice_text(notice))

@@ -1,0 +1,112 @@
+"""Posting replies on Slack: in place, ephemeral, in a thread, as a modal, or a file in a DM."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.chat import metrics
+from bot.chat.messages import Incoming, Reply
+from bot.platforms.slack import translate
+
+log = logging.getLogger(__name__)
+
+
+class SlackReplies:
+    """Sends the neutral replies to one incoming message the way Slack allows."""
+
+    def __init__(
+        self, client: AsyncWebClient, http: Callable[[], aiohttp.ClientSession | None]
+    ) -> None:
+        self.client = client
+        self._http = http  # the front end's shared connection pool, once started
+
+    async def post(self, incoming: Incoming, replies: Sequence[Reply]) -> None:
+        """Post each reply where the message came from; a failure is logged, not raised."""
+        channel = incoming.conversation.conversation_id
+        for reply in replies:
+            if await self.open_prompt(incoming, reply):
+                continue
+            try:
+                await self._post_one(incoming, channel, reply)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError):
+                log.warning(
+                    "slack post failed", extra={"event_id": incoming.event_id}, exc_info=True
+                )
+                metrics.ERRORS.labels("delivery").inc()
+
+    async def _post_one(self, incoming: Incoming, channel: str, reply: Reply) -> None:
+        text, blocks = translate.fallback_text(reply), translate.reply_to_blocks(reply)
+        ephemeral_url = _ephemeral_response_url(incoming)
+        if reply.replaces and ephemeral_url:
+            # An ephemeral message (e.g. under /gdpr) cannot be chat.update'd; its
+            # response_url can replace it.
+            webhook = AsyncWebhookClient(ephemeral_url, session=self._http(), timeout=10)
+            await webhook.send(
+                text=text, blocks=blocks, replace_original=True, response_type="ephemeral"
+            )
+        elif reply.replaces:
+            await self.client.chat_update(
+                channel=channel, ts=reply.replaces, text=text, blocks=blocks
+            )
+        elif reply.private and not incoming.is_direct:
+            await self.client.chat_postEphemeral(
+                channel=channel,
+                user=incoming.user_id,
+                text=text,
+                blocks=blocks,
+                thread_ts=incoming.thread,
+            )
+        else:
+            await self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=incoming.thread
+            )
+        if reply.attachment is not None:
+            await self.upload(incoming, reply)
+
+    async def upload(self, incoming: Incoming, reply: Reply) -> None:
+        """Files go to the asker's direct-message channel: reports are not for a channel."""
+        attachment = reply.attachment
+        assert attachment is not None
+        try:
+            channel = incoming.conversation.conversation_id
+            if not incoming.is_direct:
+                opened = await self.client.conversations_open(users=incoming.user_id)
+                channel = opened["channel"]["id"]
+            await self.client.files_upload_v2(
+                channel=channel,
+                content=attachment.content,
+                filename=attachment.filename,
+                title=attachment.title or attachment.filename,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, KeyError, TypeError):
+            log.warning("slack file upload failed", exc_info=True)
+
+    async def open_prompt(self, incoming: Incoming, reply: Reply) -> bool:
+        """Ask for the prompt's words in a modal; False when that is not possible here
+        (no trigger_id: a typed message) or Slack refused (the trigger expired)."""
+        trigger_id = (incoming.raw or {}).get("trigger_id")
+        if reply.prompt is None or not isinstance(trigger_id, str) or not trigger_id:
+            return False
+        try:
+            view = translate.prompt_view(reply.prompt, incoming)
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            log.warning("views.open failed; asking in a message instead", exc_info=True)
+            return False
+        return True
+
+
+def _ephemeral_response_url(incoming: Incoming) -> str | None:
+    """The response_url of a click on an ephemeral message, if that is what this was."""
+    raw = incoming.raw or {}
+    container = raw.get("container") or {}
+    url = raw.get("response_url")
+    if incoming.action is not None and container.get("is_ephemeral") and isinstance(url, str):
+        return url
+    return None
