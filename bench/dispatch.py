@@ -41,7 +41,7 @@ from bot.platforms.slack.notifier import SlackNotifier  # noqa: E402
 from routines import ledger  # noqa: E402
 from routines.catalog import Assignees, Catalog, Routine, Target  # noqa: E402
 from routines.engine.models import POST, SENT, Notification, Occurrence  # noqa: E402
-from routines.engine.reminders import Dispatcher  # noqa: E402
+from routines.engine.dispatch import Dispatcher  # noqa: E402
 from routines.ports import ACTION_CONFIRM  # noqa: E402
 from routines.schedule.rules import Schedule  # noqa: E402
 from storage.engines import make_engine  # noqa: E402

@@ -18,7 +18,7 @@ DUE = ROUTINES + 1  # with the spare
 POST_DELAY_SECONDS = 0.1
 LEASE_SECONDS = 5
 KILL_AFTER_VICTIM_POSTS = 100
-CLAIM_BATCH = 100  # routines.engine.reminders.Dispatcher batch_size
+CLAIM_BATCH = 100  # routines.engine.dispatch.Dispatcher batch_size
 
 
 def test_a_thousand_due_occurrences_are_each_posted_exactly_once(posted_stack: Stack) -> None:

@@ -13,7 +13,7 @@ from routines import ledger
 from routines.catalog import Catalog
 from routines.engine.acknowledgements import Actor
 from routines.engine.models import FAILED, PENDING, SENT
-from routines.engine.reminders import BACKOFF_BASE_SECONDS
+from routines.engine.outbox import BACKOFF_BASE_SECONDS
 from routines.service import RoutineService
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (

@@ -25,58 +25,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.catalog import Catalog, Routine
+from routines.catalog import Catalog
 from routines.engine.models import (
-    CANCELLED,
-    ESCALATION,
     FAILED,
-    OPEN,
     PENDING,
-    POST,
-    REMINDER,
-    REREMINDER,
     SENT,
     UPDATE,
-    Confirmation,
     Notification,
     Occurrence,
-    OccurrenceAssignee,
     PostedMessage,
 )
-from routines.engine.notices import render, render_closed
-from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
-from routines.schedule.rules import local_date
+from routines.engine.outbox import LEDGER_EVENT, Job, backoff, claim_ids, prepare
+from routines.ports import Delivered, DeliveryError, Notifier
 from storage.clock import as_utc
-from storage.people import Person, display_name_of
 from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-LEDGER_EVENT = {
-    POST: ledger.REMINDER_POSTED,
-    REMINDER: ledger.REMINDER_POSTED,
-    REREMINDER: ledger.REMINDER_REPOSTED,
-    ESCALATION: ledger.ESCALATION_POSTED,
-}
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 3600
-
-
-@dataclass(frozen=True)
-class Job:
-    """One claimed outbox row, ready to send."""
-
-    notification_id: int
-    occurrence_id: int
-    kind: str
-    recipient: Recipient
-    notice: Notice
-    target: Delivered | None = None  # for UPDATE: the posted message to edit in place
 
 
 @dataclass
@@ -93,12 +62,6 @@ class DispatchReport:
     @property
     def total_sent(self) -> int:
         return sum(self.sent.values())
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(
-        seconds=min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    )
 
 
 class Dispatcher:
@@ -130,7 +93,9 @@ class Dispatcher:
         (rows no longer needed are cancelled instead of returned)."""
         now = as_utc(now)
         with transaction(self.factory) as session:
-            ids = self._claim_ids(session, now, limit or self.batch_size)
+            ids = claim_ids(
+                session, now, limit or self.batch_size, owner=self.owner, lease=self.lease
+            )
             if not ids:
                 return [], 0
             rows = session.scalars(
@@ -145,87 +110,18 @@ class Dispatcher:
             jobs = [
                 job
                 for row in rows
-                if (job := self._prepare(session, row, occurrences.get(row.occurrence_id), now))
+                if (
+                    job := prepare(
+                        session,
+                        row,
+                        occurrences.get(row.occurrence_id),
+                        self.catalog,
+                        self.language,
+                        now,
+                    )
+                )
             ]
             return jobs, len(ids)
-
-    def _claim_ids(self, session: Session, now: datetime, limit: int) -> list[int]:
-        free = and_(
-            Notification.status == PENDING,
-            Notification.not_before <= now,
-            or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
-        )
-        stamp = {"claimed_by": self.owner, "claimed_until": now + self.lease}
-        if session.get_bind().dialect.name == "postgresql":
-            ids = list(
-                session.scalars(
-                    select(Notification.id)
-                    .where(free)
-                    .order_by(Notification.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            if ids:
-                session.execute(
-                    update(Notification)
-                    .where(Notification.id.in_(ids))
-                    .values(attempts=Notification.attempts + 1, **stamp)
-                )
-            return ids
-        candidates = select(Notification.id).where(free).order_by(Notification.id).limit(limit)
-        claimed = session.scalars(
-            update(Notification)
-            .where(Notification.id.in_(candidates.scalar_subquery()), free)
-            .values(attempts=Notification.attempts + 1, **stamp)
-            .returning(Notification.id)
-        )
-        return sorted(claimed)
-
-    def _prepare(
-        self, session: Session, row: Notification, occurrence: Occurrence | None, now: datetime
-    ) -> Job | None:
-        routine = self.catalog.get(occurrence.routine_id) if occurrence else None
-        if occurrence is None or routine is None:
-            return self._cancel(row, "routine or occurrence no longer exists")
-        if row.kind == UPDATE:
-            return self._prepare_update(session, row, occurrence, routine)
-        if row.kind != POST and occurrence.status != OPEN:
-            return self._cancel(row, f"occurrence is {occurrence.status}")
-        address = row.recipient_address
-        if row.recipient_kind == "person":
-            if row.kind in (REMINDER, REREMINDER) and _has_confirmed(session, row):
-                return self._cancel(row, "already confirmed")
-            person = session.get(Person, row.recipient_address)
-            if person is None or person.erased_at is not None:
-                return self._cancel(row, "person unknown or erased")
-            address = _address(person, row.recipient_platform)
-        recipient = Recipient(row.recipient_platform, row.recipient_kind, address)  # type: ignore[arg-type]
-        missing = _missing_names(session, occurrence) if row.kind == ESCALATION else ()
-        today = local_date(now, routine.timezone)
-        notice = render(row.kind, routine, occurrence, self.language, today, missing)
-        return Job(row.id, occurrence.id, row.kind, recipient, notice)
-
-    def _prepare_update(
-        self, session: Session, row: Notification, occurrence: Occurrence, routine: Routine
-    ) -> Job | None:
-        """Edit a posted message in place once the occurrence is closed (who, when)."""
-        posted = session.get(PostedMessage, row.sequence)
-        if posted is None:
-            return self._cancel(row, "posted message not found")
-        who = display_name_of(session, occurrence.closed_by) if occurrence.closed_by else None
-        notice = render_closed(routine, occurrence, self.language, who)
-        recipient = Recipient(posted.platform, "channel", posted.conversation_id)
-        target = Delivered(recipient, posted.message_id, posted.conversation_id)
-        return Job(row.id, occurrence.id, UPDATE, recipient, notice, target)
-
-    @staticmethod
-    def _cancel(row: Notification, why: str) -> Job | None:
-        """A row no longer worth sending: closed for good, and no job for it."""
-        row.status = CANCELLED
-        row.last_error = why
-        row.claimed_until = None
-        return None
 
     # --- settling ----------------------------------------------------------------------
 
@@ -453,35 +349,3 @@ def _with_cpu(function: Callable[..., T], *args: Any) -> tuple[T, float]:
     started = clock_time.thread_time()
     result = function(*args)
     return result, clock_time.thread_time() - started
-
-
-def _address(person: Person, platform: str) -> str:
-    if person.platform == platform and person.platform_user_id:
-        return person.platform_user_id
-    return person.email or person.platform_user_id or person.person_key
-
-
-def _has_confirmed(session: Session, row: Notification) -> bool:
-    return (
-        session.scalar(
-            select(Confirmation.id).where(
-                Confirmation.occurrence_id == row.occurrence_id,
-                Confirmation.person_key == row.recipient_address,
-            )
-        )
-        is not None
-    )
-
-
-def _missing_names(session: Session, occurrence: Occurrence) -> tuple[str, ...]:
-    confirmed = set(
-        session.scalars(
-            select(Confirmation.person_key).where(Confirmation.occurrence_id == occurrence.id)
-        )
-    )
-    keys = session.scalars(
-        select(OccurrenceAssignee.person_key)
-        .where(OccurrenceAssignee.occurrence_id == occurrence.id)
-        .order_by(OccurrenceAssignee.id)
-    )
-    return tuple(display_name_of(session, k) or "?" for k in keys if k not in confirmed)
