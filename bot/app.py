@@ -31,7 +31,10 @@ from bot.records.events import EventLog
 from bot.records.people import PeopleStore
 from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
-from knowledge import Answerer, KnowledgeBase, detect_language, load_knowledge_base
+from bot.records.report_links import ReportLinkStore
+from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
+from routines.catalog import Catalog, load_catalog
+from routines.service import KindProvider, ReportService, RoutineService
 from storage.clock import Clock, utc_now
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory
@@ -55,6 +58,7 @@ class Services:
     knowledge: KnowledgeBase
     answerer: Answerer
     question_log: QuestionLog
+    report_links: ReportLinkStore  # the chat hands out links, the web server serves them
     notifier: RouterNotifier = field(default_factory=RouterNotifier)
     # Built by build_services once `now` exists (they read the clock through it).
     conversation: Conversation = field(init=False)
@@ -151,6 +155,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         knowledge=knowledge_base,
         answerer=answerer,
         question_log=QuestionStore(sessions, settings.question_log),
+        report_links=ReportLinkStore(sessions, settings.public_url),
     )
     services.conversation = Conversation(
         answerer,
@@ -180,9 +185,11 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         from bot.platforms.teams.front_end import TeamsFrontEnd
 
         services.add_front_end(TeamsFrontEnd(teams_config, context))
-    # --- features and schedulers: routines, reports, privacy add themselves below ---------
-    _add_routines(services)
-    _add_reports(services)
+    # --- chat features and scheduled jobs ----------------------------------------------
+    # The catalogue is read once; a broken one stops the bot (CatalogError, one line each).
+    catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
+    _add_routines(services, catalog)
+    _add_reports(services, catalog)
     _add_privacy(services)
     return services
 
@@ -240,22 +247,39 @@ def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
     return config
 
 
-def _add_routines(services: Services) -> None:
-    """Routines: the catalogue (a broken one stops the bot: CatalogError), engine, chat,
-    and the scheduler (GDPRBOT_SCHEDULER), started and stopped with the bot."""
-    from bot.features.kinds import providers_for
+def kind_providers(
+    settings: Settings, knowledge_base: KnowledgeBase | None = None
+) -> dict[str, KindProvider]:
+    """Content for every catalogue `kind` (the bot and `gdpr-bot routines run-due`)."""
+    from bot.features.kinds import kb_review_provider, knowledge_gaps_provider
+    from bot.records.insights import recent_unanswered
+    from routines.ledger.seal import ledger_seal_provider
+
+    def articles() -> Iterable[Article]:
+        nonlocal knowledge_base
+        if knowledge_base is None:
+            knowledge_base = load_knowledge_base(settings.knowledge_paths)
+        return list(knowledge_base)
+
+    return {
+        "kb_review": kb_review_provider(articles),
+        "ledger_seal": ledger_seal_provider,
+        "knowledge_gaps": knowledge_gaps_provider(recent_unanswered),
+    }
+
+
+def _add_routines(services: Services, catalog: Catalog) -> None:
+    """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
+    (GDPRBOT_SCHEDULER), started and stopped with the bot."""
     from bot.features.routines import RoutineFeature
-    from routines.catalog import load_catalog
     from routines.schedule.runner import RoutineRunner
-    from routines.service import RoutineService
 
     settings = services.settings
-    catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     service = RoutineService(
         services.sessions,
         catalog,
         services.notifier,
-        providers=providers_for(settings, services.knowledge),
+        providers=kind_providers(settings, services.knowledge),
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
     )
@@ -266,25 +290,17 @@ def _add_routines(services: Services) -> None:
         services.shutdown.append(runner.stop)
 
 
-def _add_reports(services: Services) -> None:
-    """`report`/`rapport` and `overdue`/`försenade` (bot/report_chat.py)."""
+def _add_reports(services: Services, catalog: Catalog) -> None:
+    """`report`/`rapport` and `overdue`/`försenade`; Teams gets download links on the bot's
+    own server when GDPRBOT_PUBLIC_URL says where that is."""
     from bot.features.reports import ReportFeature
-    from routines.catalog import CatalogError, load_catalog
 
     settings = services.settings
-    try:
-        catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
-    except (CatalogError, OSError):
-        log.warning("reports: routine catalogue unreadable; reports show routine ids")
-        catalog = None
+    reports = ReportService(services.sessions, catalog, timezone=settings.timezone)
+    links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(
-            services.sessions,
-            officers=settings.compliance_officers,
-            timezone=settings.timezone,
-            public_url=settings.public_url,
-            catalog=catalog,
-            clock=services.now,
+            reports, officers=settings.compliance_officers, clock=services.now, links=links
         )
     )
 
@@ -293,13 +309,16 @@ def _add_privacy(services: Services) -> None:
     """`insights`/`insikter` for officers and article owners; the daily retention job."""
     from bot.features.insights import InsightsFeature, owner_addresses
     from bot.privacy import DailyPrivacyJob
+    from bot.records.insights import InsightsStore
 
     settings = services.settings
     services.add_feature(
         InsightsFeature(
-            services.sessions,
+            InsightsStore(services.sessions),
+            PeopleStore(services.sessions),
             officers=settings.compliance_officers,
             owners=owner_addresses(article.owner for article in services.knowledge),
+            clock=services.now,
         )
     )
     if settings.scheduler_enabled:

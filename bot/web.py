@@ -14,12 +14,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
+from datetime import datetime
 
 from aiohttp import web
 
 from bot.app import Services
 from bot.chat import metrics
 from bot.chat.limits import MAX_REQUEST_BYTES
+from bot.records.report_links import LinkError, ReportLinkStore
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +58,8 @@ def build_web_app(services: Services) -> web.Application:
     for front_end in services.front_ends.values():
         front_end.add_routes(app)
 
-    # --- other routes (metrics, report downloads) -----------------------------------------
-    from bot.records.report_links import add_report_routes
-
-    # GET /reports/<token>: signed 15-minute links, checked against the services' clock
-    add_report_routes(app, services.sessions, services.now)
+    # --- other routes: report downloads ------------------------------------------------
+    add_report_routes(app, services.report_links, services.now)
     return app
 
 
@@ -103,3 +103,35 @@ async def serve(services: Services, *, console: bool) -> None:
             console_task.cancel()
         await runner.cleanup()
         await services.close()
+
+
+def add_report_routes(
+    app: web.Application, links: ReportLinkStore, clock: Callable[[], datetime]
+) -> None:
+    """`GET /reports/<token>`: signed 15-minute links, checked against the bot's clock."""
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        try:
+            report = await links.open(request.match_info["token"], clock())
+        except LinkError as exc:
+            log.info("report link refused", extra={"status": exc.status})
+            text = (
+                "Länken har gått ut. / The link has expired."
+                if exc.status == 410
+                else ("Okänd länk. / Unknown link.")
+            )
+            return web.Response(status=exc.status, text=text)
+        log.info("report downloaded", extra={"person_key": report.person_key})
+        mime, _, params = report.mime_type.partition(";")
+        return web.Response(
+            body=report.content,
+            content_type=mime.strip(),
+            charset="utf-8" if "charset" in params else None,
+            headers={
+                "Content-Disposition": f'attachment; filename="{report.filename}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    app.router.add_get("/reports/{token}", download)

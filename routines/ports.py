@@ -27,11 +27,23 @@ class Recipient:
     address: str  # channel id/name, user id, AAD object id or e-mail
 
 
+ACTION_IDS: dict[ActionKind, str] = {
+    "confirm": ACTION_CONFIRM,
+    "not_applicable": ACTION_NOT_APPLICABLE,
+    "note": ACTION_NOTE,
+}
+
+
 @dataclass(frozen=True)
 class NoticeAction:
     kind: ActionKind
     label: str
     value: str  # occurrence id
+
+    @property
+    def action_id(self) -> str:
+        """The id a chat button for this action carries (`routine.confirm`, ...)."""
+        return ACTION_IDS[self.kind]
 
 
 @dataclass(frozen=True)

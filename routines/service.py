@@ -1,9 +1,13 @@
-"""Routine use cases. Everything takes `now`; only the scheduler (runner.py) reads the clock.
+"""The one entry to routines for the bot: use cases, and the values they hand out.
 
-`tick(now)` is the whole engine: create every occurrence whose posting moment has come
-(catch-up included), enqueue the reminders, re-reminders and escalations that are due,
-and dispatch the outbox. It is idempotent, so any number of replicas may tick at any
-time: the database decides who does what.
+Chat features import this module and `routines.ports`, nothing deeper. Everything takes
+`now`; only the scheduler's jobs (routines/schedule/runner.py) read the clock.
+
+`RoutineService.tick(now)` is the whole engine: create every occurrence whose posting
+moment has come (catch-up included), enqueue the reminders, re-reminders and escalations
+that are due, and dispatch the outbox. It is idempotent, so any number of replicas may
+tick at any time: the database decides who does what. `ReportService` serves the chat's
+reports and overdue lists (routines/reports/service.py).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from routines.catalog import Catalog, Routine
+from routines.catalog import PLATFORMS, Catalog, Routine, Target
 from routines.engine import acknowledgements as ack
 from routines.engine.dispatch import Dispatcher
 from routines.engine.models import (
@@ -30,25 +34,75 @@ from routines.engine.models import (
     Occurrence,
     OccurrenceAssignee,
 )
-from routines.engine.notices import outcome_line
-from routines.engine.occurrences import (
-    KindProvider,
-)
+from routines.engine.notices import actions, gdpr_refs, outcome_line
+from routines.engine.occurrences import KindContent, KindProvider
 from routines.engine.planning import TickReport, enqueue_updates, plan
-from routines.ports import Notifier
+from routines.ports import NoticeAction, Notifier
+from routines.reports.adherence import Period, RoutineInfo, Summary, current_quarter, parse_period
+from routines.reports.export import Missing, Shortfall
+from routines.reports.formats import FORMATS, MIME, Format
+from routines.reports.overdue import Overdue
+from routines.reports.service import ChatReport, ReportService
+from routines.schedule.rules import local_date
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.people import Person, display_name_of, person_key_for
 from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 
+Actor = ack.Actor
+Outcome = ack.Outcome
+
+# What chat features use, from here only (they import nothing deeper in routines).
+__all__ = [
+    "FORMATS",
+    "MIME",
+    "PLATFORMS",
+    "Actor",
+    "ChatReport",
+    "Format",
+    "KindContent",
+    "KindProvider",
+    "Missing",
+    "OpenItem",
+    "Outcome",
+    "Overdue",
+    "Period",
+    "ReportService",
+    "Routine",
+    "RoutineInfo",
+    "RoutineService",
+    "Shortfall",
+    "Summary",
+    "Target",
+    "TickReport",
+    "current_quarter",
+    "parse_period",
+]
+
 
 @dataclass(frozen=True)
 class OpenItem:
+    """An occurrence someone may still confirm, with what the chat shows about it."""
+
     occurrence_id: int
     routine: Routine
     due_date: date
     status: str
+
+    def title(self, lang: str) -> str:
+        return self.routine.text(self.routine.title, lang)
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_date < local_date(now, self.routine.timezone)
+
+    @property
+    def gdpr_line(self) -> str:
+        """`GDPR art. 5(1)(e), GDPR art. 30`, or "" for a routine that names none."""
+        return gdpr_refs(self.routine) if self.routine.gdpr else ""
+
+    def actions(self, lang: str) -> tuple[NoticeAction, ...]:
+        return actions(self.routine.evidence, self.occurrence_id, lang)
 
 
 def default_owner() -> str:
@@ -192,6 +246,16 @@ class RoutineService:
         )
         at = outcome.at or now
         return outcome_line(lang, kind, who, at, timezone, outcome.reason)
+
+    def title(self, routine_id: str, lang: str) -> str:
+        """The routine's title in `lang` (its id once it has left the catalogue)."""
+        routine = self.catalog.get(routine_id)
+        return routine.text(routine.title, lang) if routine else routine_id
+
+    def actions(self, routine_id: str, occurrence_id: int, lang: str) -> tuple[NoticeAction, ...]:
+        """The buttons an open occurrence carries (confirm, not applicable, note)."""
+        routine = self.catalog.get(routine_id)
+        return actions(routine.evidence if routine else "none", occurrence_id, lang)
 
     def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
         routine_id = session.scalar(

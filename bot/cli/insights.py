@@ -7,7 +7,7 @@ language and per ISO week. CSV is UTF-8 with a BOM (Excel shows å ä ö right).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.config import Settings
+from bot.features import insights_figures as render
 from bot.records import insights
+from storage.clock import utc_now
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory, transaction
 
@@ -62,17 +64,15 @@ def insights_command(
     try:
         create_schema(engine)
         with transaction(session_factory(engine)) as session:
-            figures = insights.compute_insights(
-                session, now=datetime.now(UTC), since=start, top=top
-            )
+            figures = insights.compute_insights(session, now=utc_now(), since=start, top=top)
     finally:
         engine.dispose()
     if fmt is Format.csv:
-        text = insights.render_csv(figures)
+        text = render.render_csv(figures)
     elif fmt is Format.json:
-        text = insights.render_json(figures)
+        text = render.render_json(figures)
     else:
-        text = insights.render_text(figures, (lang.value if lang else settings.default_language))
+        text = render.render_text(figures, (lang.value if lang else settings.default_language))
     if out is None:
         typer.echo(text)
     else:

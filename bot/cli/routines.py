@@ -141,7 +141,7 @@ def run_due(
 
 
 async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> None:
-    from bot.features.kinds import providers_for
+    from bot.app import kind_providers
     from routines.service import RoutineService
     from storage.migrate import create_schema, engine_from_url
     from storage.sessions import session_factory
@@ -170,7 +170,7 @@ async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> No
             notifier,
             lease_seconds=settings.claim_lease_seconds,
             language=settings.default_language,
-            providers=providers_for(settings),
+            providers=kind_providers(settings),
         )
         report = await service.tick(moment)
     finally:

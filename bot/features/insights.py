@@ -2,24 +2,21 @@
 
 `insights` covers everything the question log still keeps; `insights 30` the last 30 days;
 `insights 2027-01-01` everything since that date. Anyone else gets a polite private
-refusal, and the attempt is logged (by platform user id, never by name).
+refusal, and the attempt is logged (by platform only: no names, no ids).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime, time, timedelta
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import Protocol
 
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
-from bot.records import insights
-from storage.people import find_person
-from storage.sessions import transaction
+from bot.chat.ports import People
+from bot.features.insights_figures import Insights, render_text
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +75,12 @@ def parse_since(args: str, now: datetime) -> datetime | None:
     return datetime.combine(date.fromisoformat(args), time.min, tzinfo=UTC)
 
 
+class InsightsSource(Protocol):
+    """Where the figures come from (the question log: bot/records/insights.py)."""
+
+    async def figures(self, *, now: datetime, since: datetime | None, top: int) -> Insights: ...
+
+
 class InsightsFeature:
     """The `ChatFeature` for insights; built by the composition root."""
 
@@ -86,14 +89,16 @@ class InsightsFeature:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        source: InsightsSource,
+        people: People,
         *,
         officers: Collection[str],
+        clock: Callable[[], datetime],
         owners: Collection[str] = (),
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         top: int = 5,
     ) -> None:
-        self._sessions = sessions
+        self._source = source
+        self._people = people
         self._allowed = frozenset(a.strip().lower() for a in officers if a.strip()) | {
             a.lower() for a in owners
         }
@@ -106,39 +111,27 @@ class InsightsFeature:
             identities.add(incoming.email.lower())
         return bool(identities & self._allowed)
 
-    def _allowed_by_email(self, incoming: Incoming) -> bool:
+    async def _allowed_by_email(self, incoming: Incoming) -> bool:
         """The platform did not send an e-mail address, but the people table knows it."""
         if incoming.email or not any("@" in a for a in self._allowed):
             return False
-        with self._sessions() as session:
-            person = find_person(session, incoming.platform, incoming.user_id)
-            email = person.email if person is not None and person.erased_at is None else None
+        email = await self._people.email_of(incoming.platform, incoming.user_id)
         return bool(email and email.lower() in self._allowed)
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
     ) -> list[Reply]:
-        if not self.allows(incoming) and not await asyncio.to_thread(
-            self._allowed_by_email, incoming
-        ):
-            log.info(
-                "insights refused",
-                extra={"platform": incoming.platform, "user_id": incoming.user_id},
-            )
+        if not self.allows(incoming) and not await self._allowed_by_email(incoming):
+            log.info("insights refused", extra={"platform": incoming.platform})
             return [Reply(text=t("insights.refused", lang), private=True)]
         now = self._clock()
         try:
             since = parse_since(args, now)
         except ValueError:
             return [Reply(text=t("insights.bad_args", lang), private=True)]
-
-        def compute() -> insights.Insights:
-            with transaction(self._sessions) as session:
-                return insights.compute_insights(session, now=now, since=since, top=self._top)
-
-        figures = await asyncio.to_thread(compute)
+        figures = await self._source.figures(now=now, since=since, top=self._top)
         log.info("insights shown", extra={"platform": incoming.platform, "asked": figures.asked})
-        return [Reply(text=insights.render_text(figures, lang), private=True)]
+        return [Reply(text=render_text(figures, lang), private=True)]
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         return []

@@ -1,33 +1,52 @@
-"""Content providers for catalogue `kind`s, wired here because only `bot` may know both
-`knowledge` and `routines` (routines never imports knowledge).
+"""Content providers for catalogue `kind`s that need more than routines knows (routines
+never imports knowledge or the bot's records); the composition root registers them.
 
 - `kb_review`: articles past `review_every_months`, grouped by owner; owners given as an
   e-mail or `platform:id` are also sent the post. Skipped when nothing is due.
-- `ledger_seal`: routines/ledger_seal.py (the ledger's head hash).
-- `knowledge_gaps`: bot/insights.py (the month's unanswered questions).
+- `knowledge_gaps`: the month's unanswered questions (read by bot/records/insights.py
+  inside the occurrence's transaction, whose session is passed through untouched).
+- `ledger_seal` is routines' own (routines/ledger/seal.py).
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy.orm import Session
+from bot.chat.i18n import add_strings, t
+from bot.features.insights_figures import QuestionGroup, unanswered_lines
+from knowledge import Article
+from routines.service import PLATFORMS, KindContent, KindProvider, Routine, Target
 
-from bot.config import Settings
-from knowledge import Article, KnowledgeBase
-from routines.catalog import PLATFORMS, Routine, Target
-from routines.engine.occurrences import KindContent, KindProvider
+GAPS_DAYS = 31
 
-HEADINGS = {
-    "sv": "Artiklar som ska granskas av sin ägare:",
-    "en": "Articles due for review by their owner:",
-}
-LINE = {
-    "sv": "- {title} (`{id}`), ägare {owner}, senast granskad {reviewed}",
-    "en": "- {title} (`{id}`), owner {owner}, last reviewed {reviewed}",
-}
+add_strings(
+    {
+        "sv": {
+            "kinds.kb_review.heading": "Artiklar som ska granskas av sin ägare:",
+            "kinds.kb_review.line": (
+                "- {title} (`{id}`), ägare {owner}, senast granskad {reviewed}"
+            ),
+            "kinds.gaps.heading": (
+                "*Frågor boten inte kunde besvara de senaste {days} dagarna* "
+                "(liknande grupperade; skriv eller komplettera artiklar för dem):"
+            ),
+        },
+        "en": {
+            "kinds.kb_review.heading": "Articles due for review by their owner:",
+            "kinds.kb_review.line": "- {title} (`{id}`), owner {owner}, last reviewed {reviewed}",
+            "kinds.gaps.heading": (
+                "*Questions the bot could not answer in the last {days} days* "
+                "(similar ones grouped; write or extend articles for them):"
+            ),
+        },
+    }
+)
+
+# (the occurrence's session, now, days) -> the top unanswered question groups
+Unanswered = Callable[[Any, datetime, int], Sequence[QuestionGroup]]
 
 
 def review_due(article: Article) -> date:
@@ -53,16 +72,23 @@ def _owner_target(owner: str, default_platform: str) -> Target | None:
 
 
 def kb_review_provider(articles: Callable[[], Iterable[Article]]) -> KindProvider:
-    def provide(session: Session, routine: Routine, scheduled: date, now: datetime) -> KindContent:
+    """`kind: kb_review`: the articles due for review, or skip when none is."""
+
+    def provide(_session: object, routine: Routine, scheduled: date, now: datetime) -> KindContent:
         due = overdue_articles(articles(), scheduled)
         if not due:
             return KindContent(skip=True)
         text = {
             lang: "\n".join(
-                [HEADINGS[lang]]
+                [t("kinds.kb_review.heading", lang)]
                 + [
-                    LINE[lang].format(
-                        title=a.title, id=a.id, owner=a.owner, reviewed=a.reviewed.isoformat()
+                    t(
+                        "kinds.kb_review.line",
+                        lang,
+                        title=a.title,
+                        id=a.id,
+                        owner=a.owner,
+                        reviewed=a.reviewed.isoformat(),
                     )
                     for a in due
                     if a.lang == lang or not any(b.id == a.id and b.lang == lang for b in due)
@@ -71,29 +97,25 @@ def kb_review_provider(articles: Callable[[], Iterable[Article]]) -> KindProvide
             for lang in ("sv", "en")
         }
         platform = routine.post_to[0].platform if routine.post_to else "console"
-        owners = {t for a in due if (t := _owner_target(a.owner, platform))}
-        return KindContent(text=text, people=tuple(sorted(owners, key=lambda t: t.address)))
+        owners = {tg for a in due if (tg := _owner_target(a.owner, platform))}
+        return KindContent(text=text, people=tuple(sorted(owners, key=lambda tg: tg.address)))
 
     return provide
 
 
-def providers_for(
-    settings: Settings, knowledge_base: KnowledgeBase | None = None
-) -> dict[str, KindProvider]:
-    """Every kind provider, for the composition root and `routines run-due`."""
-    from bot.records.insights import knowledge_gaps_provider
-    from routines.ledger.seal import ledger_seal_provider
+def knowledge_gaps_provider(unanswered: Unanswered, *, days: int = GAPS_DAYS) -> KindProvider:
+    """`kind: knowledge_gaps`: the unanswered questions of the last `days` days, or skip."""
 
-    def articles() -> Iterable[Article]:
-        nonlocal knowledge_base
-        if knowledge_base is None:
-            from knowledge import load_knowledge_base
+    def provide(session: object, routine: Routine, scheduled: date, now: datetime) -> KindContent:
+        groups = unanswered(session, now, days)
+        if not groups:
+            return KindContent(skip=True)
+        text = {
+            lang: "\n".join(
+                [t("kinds.gaps.heading", lang, days=days), *unanswered_lines(groups, lang)]
+            )
+            for lang in ("sv", "en")
+        }
+        return KindContent(text=text)
 
-            knowledge_base = load_knowledge_base(settings.knowledge_paths)
-        return list(knowledge_base)
-
-    return {
-        "kb_review": kb_review_provider(articles),
-        "ledger_seal": ledger_seal_provider,
-        "knowledge_gaps": knowledge_gaps_provider,
-    }
+    return provide

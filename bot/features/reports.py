@@ -14,40 +14,25 @@ Teams as a 15-minute signed link to the bot's own `/reports/<token>` route.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Final, cast
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, sessionmaker
+from datetime import date, datetime
+from typing import Final, Protocol, cast
 
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Attachment, Incoming, Reply
-from bot.records.report_links import link_url, store_report
-from routines import ledger
-from routines.catalog import Catalog
-from routines.engine import models as m
-from routines.reports.adherence import (
-    ERASED,
+from routines.service import (
+    FORMATS,
+    MIME,
+    Actor,
+    ChatReport,
+    Format,
     Period,
-    RoutineInfo,
-    Scope,
-    Summary,
+    ReportService,
     current_quarter,
     parse_period,
-    routine_infos,
 )
-from routines.reports.details import iter_details
-from routines.reports.export import export_report
-from routines.reports.formats import FORMATS, MIME, Format
-from storage.clock import as_utc
-from storage.people import Person, person_key_for
-from storage.sessions import read_session, transaction
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +125,16 @@ def parse_request(args: str, today: date) -> ReportRequest:
     return ReportRequest(period or current_quarter(today), fmt)
 
 
+class ReportLinks(Protocol):
+    """Short-lived download links for a report (Teams has no file upload for bots)."""
+
+    async def store(
+        self, *, person_key: str, filename: str, mime_type: str, content: bytes, now: datetime
+    ) -> str:
+        """Keep the file for a while; the URL that downloads it, for that person only."""
+        ...
+
+
 class ReportFeature:
     """The `report`/`rapport` and `overdue`/`försenade` commands (a `ChatFeature`)."""
 
@@ -148,28 +143,17 @@ class ReportFeature:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        reports: ReportService,
         *,
         officers: Iterable[str],
-        timezone: str = "Europe/Stockholm",
-        public_url: str = "",
-        catalog: Catalog | None = None,
-        titles: Callable[[str], Mapping[str, RoutineInfo]] | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
+        links: ReportLinks | None = None,
     ) -> None:
-        """`titles(lang)` overrides the routine titles/teams taken from `catalog`."""
-        self._sessions = sessions
+        """Without `links` (no GDPRBOT_PUBLIC_URL) Teams officers get the file itself."""
+        self._reports = reports
         self._officers = {o.strip().lower() for o in officers if o.strip()}
-        self._timezone = timezone
-        self._public_url = public_url
-        self._catalog = catalog
-        self._titles = titles
+        self._links = links
         self._clock = clock
-
-    def _infos(self, lang: str) -> Mapping[str, RoutineInfo]:
-        if self._titles is not None:
-            return self._titles(lang)
-        return routine_infos(self._catalog, lang) if self._catalog else {}
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         return []
@@ -183,124 +167,75 @@ class ReportFeature:
             return await self._overdue(incoming, lang)
         return []
 
-    # --- roles ------------------------------------------------------------------------
-
     def is_officer(self, incoming: Incoming) -> bool:
         ids = {incoming.user_id.lower()}
         if incoming.email:
             ids.add(incoming.email.strip().lower())
         return bool(ids & self._officers)
 
-    def _lead_of(self, incoming: Incoming) -> set[str]:
-        """Routine ids in the catalogue assigned or escalated to this person."""
-        if self._catalog is None:
-            return set()
-        ids = {incoming.user_id.lower()} | ({incoming.email.lower()} if incoming.email else set())
-        owned = set()
-        for routine in self._catalog.routines:
-            targets = list(routine.assignees.people)
-            if routine.escalate is not None:
-                targets.extend(routine.escalate.to)
-            if any(
-                tg.kind == "person"
-                and tg.platform == incoming.platform
-                and tg.address.lower() in ids
-                for tg in targets
-            ):
-                owned.add(routine.id)
-        return owned
-
-    def _person_key(self, session: Session, incoming: Incoming, now: datetime) -> str:
-        return person_key_for(
-            session,
-            incoming.platform,
-            incoming.user_id,
-            now,
-            display_name=incoming.display_name,
-            email=incoming.email,
-        )
-
     # --- report -----------------------------------------------------------------------
 
     async def _report(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
         now = self._clock()
         if not self.is_officer(incoming):
-            await asyncio.to_thread(self._record_refusal, incoming, "report", now)
+            key = await asyncio.to_thread(
+                self._reports.record_refusal, _actor(incoming), "report", now
+            )
+            log.info(
+                "report refused: not a compliance officer",
+                extra={"platform": incoming.platform, "person_key": key, "command": "report"},
+            )
             return [Reply(text=t("reports.refused", lang), private=True)]
         try:
-            request = parse_request(args, self._today(now))
+            request = parse_request(args, self._reports.today(now))
         except ValueError as exc:
             return [Reply(text=t("reports.bad_period", lang, error=exc), private=True)]
-        return await asyncio.to_thread(self._build_report, request, incoming, lang, now)
-
-    def _record_refusal(self, incoming: Incoming, command: str, now: datetime) -> None:
-        with transaction(self._sessions) as session:
-            key = self._person_key(session, incoming, now)
-            ledger.append_event(
-                session,
-                ledger.REPORT_REFUSED,
-                {"person_key": key, "command": command, "platform": incoming.platform},
-                now,
-            )
-        log.info(
-            "report refused: not a compliance officer",
-            extra={"platform": incoming.platform, "person_key": key, "command": command},
+        report = await asyncio.to_thread(
+            self._reports.export, _actor(incoming), request.period, request.fmt, lang, now
         )
-
-    def _scope(self, period: Period, now: datetime, lang: str) -> Scope:
-        return Scope(
-            period=period, now=now, timezone=self._timezone, lang=lang, routines=self._infos(lang)
-        )
-
-    def _build_report(
-        self, request: ReportRequest, incoming: Incoming, lang: str, now: datetime
-    ) -> list[Reply]:
-        with transaction(self._sessions) as session:
-            officer_key = self._person_key(session, incoming, now)
-        scope = self._scope(request.period, now, lang)
-        out = io.BytesIO()
-        exported = export_report(self._sessions, scope, request.fmt, out, who=officer_key, now=now)
         log.info(
             "report exported",
-            extra={"person_key": officer_key, "period": scope.period.label, "format": request.fmt},
+            extra={
+                "person_key": report.exporter,
+                "period": report.scope.period.label,
+                "format": request.fmt,
+            },
         )
-        summary_text = self._summary_text(exported.summary, scope, lang)
-        filename = f"gdpr-report-{scope.period.label.replace('..', '_')}.{request.fmt}"
-        attachment = Attachment(filename, out.getvalue(), MIME[request.fmt], title=filename)
-        replies = [Reply(text=summary_text, private=True)]
-        if incoming.platform == "teams" and self._public_url:
-            with transaction(self._sessions) as session:
-                token = store_report(
-                    session,
-                    person_key=officer_key,
-                    filename=filename,
-                    mime_type=MIME[request.fmt],
-                    content=attachment.content,
-                    now=now,
-                )
-            replies.append(
-                Reply(
-                    text=t("reports.link", lang),
-                    private=True,
-                    link=link_url(self._public_url, token),
-                    attachment=Attachment(filename, b"", MIME[request.fmt], title=filename),
-                )
-            )
-        else:
-            replies.append(
-                Reply(
-                    text=t("reports.file", lang, filename=filename),
-                    private=True,
-                    attachment=attachment,
-                )
-            )
-        return replies
+        return [
+            Reply(text=self._summary_text(report, lang), private=True),
+            await self._file_reply(report, request.fmt, incoming, lang, now),
+        ]
 
-    def _summary_text(self, summary: Summary, scope: Scope, lang: str) -> str:
+    async def _file_reply(
+        self, report: ChatReport, fmt: Format, incoming: Incoming, lang: str, now: datetime
+    ) -> Reply:
+        """The file itself (Slack uploads it to the officer's DM), or on Teams a link."""
+        filename = f"gdpr-report-{report.scope.period.label.replace('..', '_')}.{fmt}"
+        if incoming.platform == "teams" and self._links is not None:
+            url = await self._links.store(
+                person_key=report.exporter,
+                filename=filename,
+                mime_type=MIME[fmt],
+                content=report.content,
+                now=now,
+            )
+            return Reply(
+                text=t("reports.link", lang),
+                private=True,
+                link=url,
+                attachment=Attachment(filename, b"", MIME[fmt], title=filename),
+            )
+        attachment = Attachment(filename, report.content, MIME[fmt], title=filename)
+        text = t("reports.file", lang, filename=filename)
+        return Reply(text=text, private=True, attachment=attachment)
+
+    def _summary_text(self, report: ChatReport, lang: str) -> str:
+        summary, scope = report.exported.summary, report.scope
         total = summary.total
         lines = [
             t("reports.title", lang, period=scope.period.label, today=scope.today.isoformat()),
-            t("reports.total", lang, rate=_pct(total.rate), on_time=total.on_time,
+            t(
+                "reports.total", lang, rate=_pct(total.rate), on_time=total.on_time,
                 applicable=total.applicable, late=total.late, missing=total.missing,
                 na=total.not_applicable, pending=total.pending,
             ),
@@ -309,141 +244,63 @@ class ReportFeature:
             lines.append(t("reports.none", lang))
         for fig in summary.routines:
             tally = fig.tally
-            extra = (
-                t("reports.routine_missing", lang, missing=tally.missing) if tally.missing else ""
-            )
+            missing = tally.missing
+            extra = t("reports.routine_missing", lang, missing=missing) if missing else ""
             lines.append(
-                t("reports.routine", lang, title=fig.title, rate=_pct(tally.rate),
+                t(
+                    "reports.routine", lang, title=fig.title, rate=_pct(tally.rate),
                     on_time=tally.on_time, applicable=tally.applicable, extra=extra,
                 )
             )  # fmt: skip
-        missing, chase = self._missing_and_chase(scope)
-        if missing:
-            lines += ["", t("reports.missing_title", lang), *_capped(missing, lang)]
-        if chase:
-            lines += ["", t("reports.chase_title", lang)]
-            chase_lines = [
-                t("reports.chase_line", lang, name=n, count=c) for n, c in chase.most_common()
+        shortfall = report.shortfall
+        if shortfall.missing:
+            missing_lines = [
+                t("reports.missing_line", lang, title=m.title, scheduled=m.scheduled, due=m.due)
+                for m in shortfall.missing
             ]
-            lines += _capped(chase_lines, lang)
+            lines += ["", t("reports.missing_title", lang), *_capped(missing_lines, lang)]
+        if shortfall.chase:
+            chase_lines = [
+                t("reports.chase_line", lang, name=name, count=count)
+                for name, count in shortfall.chase.most_common()
+            ]
+            lines += ["", t("reports.chase_title", lang), *_capped(chase_lines, lang)]
         return "\n".join(lines)
-
-    def _missing_and_chase(self, scope: Scope) -> tuple[list[str], Counter[str]]:
-        """Missing occurrences (one line each) and unconfirmed people on them, by name."""
-        lines: list[str] = []
-        chase: Counter[str] = Counter()
-        erased = set(ERASED.values())
-        seen: set[int] = set()
-        with read_session(self._sessions) as session:
-            for row in iter_details(session, scope):
-                if row.outcome != "missing":
-                    continue
-                if row.occurrence_id not in seen:
-                    seen.add(row.occurrence_id)
-                    lines.append(
-                        t("reports.missing_line", scope.lang, title=row.routine_title,
-                            scheduled=row.scheduled_date, due=row.due_date,
-                        )
-                    )  # fmt: skip
-                if not row.confirmation and row.person and row.person not in erased:
-                    chase[row.person] += 1
-        return lines, chase
 
     # --- overdue ----------------------------------------------------------------------
 
     async def _overdue(self, incoming: Incoming, lang: str) -> list[Reply]:
         now = self._clock()
-        return await asyncio.to_thread(self._overdue_now, incoming, lang, now)
-
-    def _overdue_now(self, incoming: Incoming, lang: str, now: datetime) -> list[Reply]:
-        today = self._today(now)
-        with transaction(self._sessions) as session:
-            key = self._person_key(session, incoming, now)
-            officer = self.is_officer(incoming)
-            routines = (
-                None if officer else self._lead_of(incoming) | _assigned_routines(session, key)
+        items = await asyncio.to_thread(
+            self._reports.overdue, _actor(incoming), now, officer=self.is_officer(incoming)
+        )
+        if items is None:
+            log.info(
+                "overdue refused: neither officer nor lead",
+                extra={"platform": incoming.platform},
             )
-            if routines is not None and not routines:
-                log.info(
-                    "overdue refused: neither officer nor lead",
-                    extra={"platform": incoming.platform, "person_key": key},
-                )
-                return [Reply(text=t("reports.overdue_refused", lang), private=True)]
-            items = overdue_occurrences(session, today, routines)
+            return [Reply(text=t("reports.overdue_refused", lang), private=True)]
         if not items:
             return [Reply(text=t("reports.overdue_none", lang), private=True)]
-        infos = self._infos(lang)
+        today = self._reports.today(now)
+        titles = self._reports.titles(lang)
         lines = []
         for item in items:
-            waiting = (
-                t("reports.waiting", lang, names=", ".join(item.waiting_for))
-                if item.waiting_for
-                else ""
-            )
-            title = infos[item.routine_id].title if item.routine_id in infos else item.routine_id
+            names = ", ".join(item.waiting_for)
+            waiting = t("reports.waiting", lang, names=names) if item.waiting_for else ""
+            title = titles[item.routine_id].title if item.routine_id in titles else item.routine_id
             lines.append(
-                t("reports.overdue_line", lang, title=title, due=item.due_date.isoformat(),
+                t(
+                    "reports.overdue_line", lang, title=title, due=item.due_date.isoformat(),
                     days=(today - item.due_date).days, waiting=waiting,
                 )
             )  # fmt: skip
-        text = "\n".join(
-            [t("reports.overdue_title", lang, count=len(items)), *_capped(lines, lang)]
-        )
-        return [Reply(text=text, private=True)]
-
-    def _today(self, now: datetime) -> date:
-        return as_utc(now).astimezone(ZoneInfo(self._timezone)).date()
+        title_line = t("reports.overdue_title", lang, count=len(items))
+        return [Reply(text="\n".join([title_line, *_capped(lines, lang)]), private=True)]
 
 
-@dataclass(frozen=True)
-class Overdue:
-    occurrence_id: int
-    routine_id: str
-    due_date: date
-    waiting_for: tuple[str, ...]
-
-
-def _assigned_routines(session: Session, person_key: str) -> set[str]:
-    stmt = (
-        select(m.Occurrence.routine_id)
-        .join(m.OccurrenceAssignee, m.OccurrenceAssignee.occurrence_id == m.Occurrence.id)
-        .where(m.OccurrenceAssignee.person_key == person_key)
-        .distinct()
-    )
-    return set(session.scalars(stmt))
-
-
-def overdue_occurrences(
-    session: Session, today: date, routines: set[str] | None = None
-) -> list[Overdue]:
-    """Open occurrences past their due date (of `routines`, or all), oldest first."""
-    stmt = select(m.Occurrence.id, m.Occurrence.routine_id, m.Occurrence.due_date).where(
-        m.Occurrence.status == m.OPEN, m.Occurrence.due_date < today
-    )
-    if routines is not None:
-        stmt = stmt.where(m.Occurrence.routine_id.in_(sorted(routines)))
-    rows = session.execute(stmt.order_by(m.Occurrence.due_date, m.Occurrence.id)).all()
-    waiting = _waiting_for(session, [r.id for r in rows])
-    return [Overdue(r.id, r.routine_id, r.due_date, tuple(waiting.get(r.id, ()))) for r in rows]
-
-
-def _waiting_for(session: Session, occurrence_ids: list[int]) -> dict[int, list[str]]:
-    """Assignees who have not confirmed, by display name (erased people left out)."""
-    if not occurrence_ids:
-        return {}
-    a, c = m.OccurrenceAssignee, m.Confirmation
-    stmt = (
-        select(a.occurrence_id, Person.display_name, Person.erased_at, a.person_key)
-        .outerjoin(c, and_(c.occurrence_id == a.occurrence_id, c.person_key == a.person_key))
-        .outerjoin(Person, Person.person_key == a.person_key)
-        .where(a.occurrence_id.in_(occurrence_ids), c.id.is_(None))
-        .order_by(a.occurrence_id, Person.display_name)
-    )
-    waiting: dict[int, list[str]] = {}
-    for occurrence_id, name, erased_at, key in session.execute(stmt):
-        if erased_at is None:
-            waiting.setdefault(occurrence_id, []).append(name or key)
-    return waiting
+def _actor(incoming: Incoming) -> Actor:
+    return Actor(incoming.platform, incoming.user_id, incoming.display_name, incoming.email)
 
 
 def _capped(lines: list[str], lang: str) -> list[str]:

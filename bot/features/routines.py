@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Final
 
 from bot.chat import metrics
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Button, Incoming, Prompt, Reply
-from routines.engine.acknowledgements import Actor, Outcome
-from routines.engine.notices import gdpr_refs
-from routines.engine.notices import t as notice_text
-from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE
-from routines.schedule.rules import local_date
-from routines.service import OpenItem, RoutineService
+from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, NoticeAction
+from routines.service import Actor, OpenItem, Outcome, RoutineService
 
 TEXT: Final[dict[str, dict[str, str]]] = {
     "sv": {
@@ -136,9 +132,7 @@ class RoutineFeature:
     name = "routines"
     action_prefixes: tuple[str, ...] = ("routine.",)
 
-    def __init__(
-        self, service: RoutineService, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
+    def __init__(self, service: RoutineService, *, clock: Callable[[], datetime]) -> None:
         self.service = service
         self.clock = clock
 
@@ -178,30 +172,17 @@ class RoutineFeature:
         return replies
 
     def _item(self, item: OpenItem, lang: str, now: datetime, incoming: Incoming) -> Reply:
-        routine = item.routine
-        key = "overdue" if item.due_date < local_date(now, routine.timezone) else "due"
+        key = "overdue" if item.overdue(now) else "due"
         lines = [
-            f"*{routine.text(routine.title, lang)}* (#{item.occurrence_id})",
+            f"*{item.title(lang)}* (#{item.occurrence_id})",
             t(f"routines.{key}", lang, due=item.due_date.isoformat()),
+            item.gdpr_line,
         ]
-        if routine.gdpr:
-            lines.append(gdpr_refs(routine))
         return Reply(
-            text="\n".join(lines),
-            buttons=self._buttons(item.occurrence_id, routine.evidence, lang),
+            text="\n".join(line for line in lines if line),
+            buttons=_buttons(item.actions(lang)),
             private=not incoming.is_direct,
         )
-
-    @staticmethod
-    def _buttons(occurrence_id: int, evidence: str, lang: str) -> tuple[Button, ...]:
-        value = str(occurrence_id)
-        buttons = [
-            Button(ACTION_CONFIRM, notice_text(lang, "confirm"), value, style="primary"),
-            Button(ACTION_NOT_APPLICABLE, notice_text(lang, "na"), value),
-        ]
-        if evidence != "none":
-            buttons.append(Button(ACTION_NOTE, notice_text(lang, "note"), value))
-        return tuple(buttons)
 
     # --- acting -----------------------------------------------------------------------
 
@@ -248,14 +229,12 @@ class RoutineFeature:
             return [Reply(text=t("routines.noted", lang), private=True)]
         if outcome.result in {"completed", "confirmed", "not_applicable", "already"}:
             line = await asyncio.to_thread(self.service.outcome_line, outcome, lang, now)
-            routine = self.service.catalog.get(outcome.routine_id)
-            title = routine.text(routine.title, lang) if routine else outcome.routine_id
-            lines = [f"*{title}*", line]
+            lines = [f"*{self.service.title(outcome.routine_id, lang)}*", line]
             buttons: tuple[Button, ...] = ()
             if outcome.status == "open":  # confirm: all, others still to confirm
                 if outcome.remaining:
                     lines.append(t("routines.remaining", lang, n=outcome.remaining))
-                buttons = self._buttons(oid, routine.evidence if routine else "none", lang)
+                buttons = _buttons(self.service.actions(outcome.routine_id, oid, lang))
             text = "\n".join(line for line in lines if line)
             return [Reply(text=text, buttons=buttons, replaces=message_id)]
         if outcome.result == "closed":
@@ -265,3 +244,10 @@ class RoutineFeature:
         return [
             Reply(text=t(f"routines.{outcome.result}", lang, id=oid), private=True, prompt=prompt)
         ]
+
+
+def _buttons(actions: tuple[NoticeAction, ...]) -> tuple[Button, ...]:
+    return tuple(
+        Button(a.action_id, a.label, a.value, style="primary" if a.kind == "confirm" else None)
+        for a in actions
+    )

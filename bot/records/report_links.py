@@ -15,12 +15,10 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
-from aiohttp import web
 from sqlalchemy import DateTime, Integer, LargeBinary, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -31,7 +29,6 @@ from storage.sessions import transaction
 log = logging.getLogger(__name__)
 
 LINK_LIFETIME: Final = timedelta(minutes=15)
-ROUTE: Final = "/reports/{token}"
 
 
 class ReportDownload(Base):
@@ -143,41 +140,35 @@ def link_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/reports/{token}"
 
 
-def add_report_routes(
-    app: web.Application,
-    sessions: sessionmaker[Session],
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> None:
-    """`GET /reports/<token>` on the bot's own HTTP server."""
+class ReportLinkStore:
+    """Report downloads for the chat and the web server, each call in a worker thread
+    (the chat feature's `ReportLinks`)."""
 
-    async def download(request: web.Request) -> web.StreamResponse:
-        token = request.match_info["token"]
+    def __init__(self, sessions: sessionmaker[Session], public_url: str) -> None:
+        self._sessions = sessions
+        self._public_url = public_url
+
+    async def store(
+        self, *, person_key: str, filename: str, mime_type: str, content: bytes, now: datetime
+    ) -> str:
+        def keep() -> str:
+            with transaction(self._sessions) as session:
+                return store_report(
+                    session,
+                    person_key=person_key,
+                    filename=filename,
+                    mime_type=mime_type,
+                    content=content,
+                    now=now,
+                )
+
+        return link_url(self._public_url, await asyncio.to_thread(keep))
+
+    async def open(self, token: str, now: datetime) -> Download:
+        """The report behind a token; LinkError(404) if forged or unknown, (410) if expired."""
 
         def load() -> Download:
-            with transaction(sessions) as session:
-                return open_report(session, token, clock())
+            with transaction(self._sessions) as session:
+                return open_report(session, token, now)
 
-        try:
-            report = await asyncio.to_thread(load)
-        except LinkError as exc:
-            log.info("report link refused", extra={"status": exc.status})
-            text = (
-                "Länken har gått ut. / The link has expired."
-                if exc.status == 410
-                else ("Okänd länk. / Unknown link.")
-            )
-            return web.Response(status=exc.status, text=text)
-        log.info("report downloaded", extra={"person_key": report.person_key})
-        mime, _, params = report.mime_type.partition(";")
-        return web.Response(
-            body=report.content,
-            content_type=mime.strip(),
-            charset="utf-8" if "charset" in params else None,
-            headers={
-                "Content-Disposition": f'attachment; filename="{report.filename}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
-
-    app.router.add_get(ROUTE, download)
+        return await asyncio.to_thread(load)

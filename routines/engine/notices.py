@@ -9,9 +9,6 @@ from zoneinfo import ZoneInfo
 from routines.catalog import Routine
 from routines.engine.models import ESCALATION, POST, REMINDER, REREMINDER, Occurrence
 from routines.ports import (
-    ACTION_CONFIRM,
-    ACTION_NOT_APPLICABLE,
-    ACTION_NOTE,
     Notice,
     NoticeAction,
     NoticeKind,
@@ -69,7 +66,9 @@ _NOTICE_KIND: dict[str, NoticeKind] = {
 }
 
 
-def t(lang: str, key: str, **values: object) -> str:
+def _t(key: str, lang: str, **values: object) -> str:
+    """Routines cannot import the bot's `t(key, lang)`; this is the same look-up for the
+    notices routines render themselves (Swedish when the language is unknown)."""
     return TEXTS.get(lang, TEXTS["sv"])[key].format(**values)
 
 
@@ -77,22 +76,16 @@ def gdpr_refs(routine: Routine) -> str:
     return ", ".join(f"GDPR art. {ref}" for ref in routine.gdpr)
 
 
-def actions(routine: Routine, occurrence_id: int, lang: str) -> tuple[NoticeAction, ...]:
+def actions(evidence: str, occurrence_id: int, lang: str) -> tuple[NoticeAction, ...]:
+    """Confirm and not applicable, plus a note when the routine takes evidence."""
     value = str(occurrence_id)
     found = [
-        NoticeAction("confirm", t(lang, "confirm"), value),
-        NoticeAction("not_applicable", t(lang, "na"), value),
+        NoticeAction("confirm", _t("confirm", lang), value),
+        NoticeAction("not_applicable", _t("na", lang), value),
     ]
-    if routine.evidence != "none":
-        found.append(NoticeAction("note", t(lang, "note"), value))
+    if evidence != "none":
+        found.append(NoticeAction("note", _t("note", lang), value))
     return tuple(found)
-
-
-ACTION_IDS = {
-    "confirm": ACTION_CONFIRM,
-    "not_applicable": ACTION_NOT_APPLICABLE,
-    "note": ACTION_NOTE,
-}
 
 
 def render(
@@ -109,26 +102,26 @@ def render(
     lines: list[str] = []
     if kind == POST:  # the title travels in Notice.title; front ends show it as a heading
         if occurrence.created_late:
-            lines.append("_" + t(lang, "late", day=occurrence.post_date.isoformat()) + "_")
+            lines.append("_" + _t("late", lang, day=occurrence.post_date.isoformat()) + "_")
         description = routine.text(routine.description, lang) if routine.description else ""
         if description:
-            lines.append(f"*{t(lang, 'done_when')}:* {description}")
+            lines.append(f"*{_t('done_when', lang)}:* {description}")
         extra = (occurrence.details or {}).get("text") or {}
         if isinstance(extra, dict) and (extra.get(lang) or extra.get("sv")):
             lines.append(str(extra.get(lang) or extra.get("sv")))
     elif kind == ESCALATION:
         days = (today - occurrence.due_date).days
-        lines.append(t(lang, "escalation", title=title, days=days, due=due))
-        lines.append(f"*{t(lang, 'missing')}:* " + (", ".join(missing) or t(lang, "nobody")))
+        lines.append(_t("escalation", lang, title=title, days=days, due=due))
+        lines.append(f"*{_t('missing', lang)}:* " + (", ".join(missing) or _t("nobody", lang)))
     else:  # reminders repeat what counts as done: the post may be long scrolled away
-        lines.append(t(lang, kind, title=title, due=due))
+        lines.append(_t(kind, lang, title=title, due=due))
         if routine.description:
-            lines.append(f"*{t(lang, 'done_when')}:* {routine.text(routine.description, lang)}")
+            lines.append(f"*{_t('done_when', lang)}:* {routine.text(routine.description, lang)}")
     if routine.gdpr:
-        lines.append(f"*{t(lang, 'why')}:* {gdpr_refs(routine)}")
-    lines.append(f"*{t(lang, 'due')}:* {due}")
+        lines.append(f"*{_t('why', lang)}:* {gdpr_refs(routine)}")
+    lines.append(f"*{_t('due', lang)}:* {due}")
     if kind != ESCALATION and routine.evidence != "none":
-        lines.append(t(lang, f"evidence_{routine.evidence}"))
+        lines.append(_t(f"evidence_{routine.evidence}", lang))
     return Notice(
         kind=_NOTICE_KIND.get(kind, "info"),
         routine_id=routine.id,
@@ -138,7 +131,7 @@ def render(
         occurrence_id=occurrence.id,
         due_date=occurrence.due_date,
         gdpr=routine.gdpr,
-        actions=() if kind == ESCALATION else actions(routine, occurrence.id, lang),
+        actions=() if kind == ESCALATION else actions(routine.evidence, occurrence.id, lang),
     )
 
 
@@ -150,10 +143,10 @@ def stamp(at: datetime, timezone: str) -> str:
 def outcome_line(
     lang: str, kind: str, who: str | None, at: datetime, timezone: str, reason: str = ""
 ) -> str:
-    name = who or t(lang, "someone")
+    name = who or _t("someone", lang)
     if kind == "not_applicable":
-        return t(lang, "na_by", who=name, at=stamp(at, timezone), reason=reason)
-    return t(lang, "confirmed_by", who=name, at=stamp(at, timezone))
+        return _t("na_by", lang, who=name, at=stamp(at, timezone), reason=reason)
+    return _t("confirmed_by", lang, who=name, at=stamp(at, timezone))
 
 
 def render_closed(routine: Routine, occurrence: Occurrence, lang: str, who: str | None) -> Notice:
@@ -166,7 +159,7 @@ def render_closed(routine: Routine, occurrence: Occurrence, lang: str, who: str 
     elif occurrence.status in ("done", "late"):
         line = outcome_line(lang, "confirm", who, at, routine.timezone)
     else:
-        line = t(lang, "closed_other")
+        line = _t("closed_other", lang)
     return Notice(
         kind="info",
         routine_id=routine.id,

@@ -3,22 +3,24 @@
 Shared by `gdpr-bot report` and the chat `report`/`rapport` command: read the figures and
 stream the rows in one read transaction, then append a `report.exported` ledger entry
 naming the exporter (person key, or "cli") and the SHA-256 of exactly what was handed out.
+An `observe` callback sees each detail row once as it streams past (the chat's summary
+of what is missing and who to chase is gathered so, without reading the rows again).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.reports.adherence import Scope, Summary, summarise
-from routines.reports.details import iter_details
-from routines.reports.formats import Format, write_report
+from routines.reports.adherence import ERASED, Scope, Summary, summarise
+from routines.reports.details import DetailRow, iter_details
+from routines.reports.formats import Format, HashingWriter, write_report
 from storage.sessions import read_session, transaction
 
 
@@ -29,42 +31,6 @@ class Exported:
     bytes: int
     ledger_seq: int
     summary: Summary
-
-
-class _Counting:
-    """Pass bytes through to `target`, hashing and counting them."""
-
-    def __init__(self, target: IO[bytes]) -> None:
-        self._target = target
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        self.sha256.update(chunk)
-        self.size += len(chunk)
-        self._target.write(chunk)
-        return len(chunk)
-
-    def flush(self) -> None:
-        self._target.flush()
-
-    # io.TextIOWrapper and zipfile ask these of the stream they write to.
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
-
-    @property
-    def closed(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self.size
 
 
 def _verify_lines(session: Session) -> tuple[Sequence[str], tuple[int, str]]:
@@ -80,15 +46,23 @@ def export_report(
     *,
     who: str,
     now: datetime,
+    observe: Callable[[DetailRow], object] | None = None,
 ) -> Exported:
     """Write the report to `out`, then append `report.exported` (after a complete write)."""
-    sink = _Counting(out)
+    sink = HashingWriter(out)
     with read_session(factory) as session:
         summary = summarise(session, scope)
+        passes = [0]
+
+        def rows() -> Iterator[DetailRow]:
+            passes[0] += 1  # a zip package streams the rows twice (HTML and CSV)
+            details = iter_details(session, scope)
+            return _observed(details, observe) if observe and passes[0] == 1 else details
+
         write_report(
             fmt,
             summary,
-            lambda: iter_details(session, scope),
+            rows,
             sink,  # type: ignore[arg-type]
             verify=lambda: _verify_lines(session),
         )
@@ -111,3 +85,43 @@ def export_report(
         )
         seq = entry.seq
     return Exported(fmt, digest, sink.size, seq, summary)
+
+
+def _observed(
+    rows: Iterator[DetailRow], observe: Callable[[DetailRow], object]
+) -> Iterator[DetailRow]:
+    for row in rows:
+        observe(row)
+        yield row
+
+
+@dataclass(frozen=True)
+class Missing:
+    """An occurrence nobody confirmed in time, as the chat summary lists it."""
+
+    title: str
+    scheduled: str  # ISO date
+    due: str  # ISO date
+
+
+class Shortfall:
+    """What is missing and who to chase, gathered from the detail rows as they stream past.
+
+    One line per missing occurrence; per person (by name), how many missing occurrences
+    still wait for their confirmation. Erased people are never named.
+    """
+
+    def __init__(self) -> None:
+        self.missing: list[Missing] = []
+        self.chase: Counter[str] = Counter()
+        self._seen: set[int] = set()
+        self._erased = set(ERASED.values())
+
+    def __call__(self, row: DetailRow) -> None:
+        if row.outcome != "missing":
+            return
+        if row.occurrence_id not in self._seen:
+            self._seen.add(row.occurrence_id)
+            self.missing.append(Missing(row.routine_title, row.scheduled_date, row.due_date))
+        if not row.confirmation and row.person and row.person not in self._erased:
+            self.chase[row.person] += 1

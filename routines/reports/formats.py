@@ -295,8 +295,9 @@ def write_html(
 # --- zip evidence package ------------------------------------------------------------------
 
 
-class _Hashing(io.RawIOBase):
-    """A write-only stream that hashes and counts what passes through to `target`."""
+class HashingWriter(io.RawIOBase):
+    """A write-only stream that hashes (SHA-256) and counts what passes through to `target`:
+    the zip's manifest entries and the `report.exported` ledger entry are both made so."""
 
     def __init__(self, target: IO[bytes]) -> None:
         self._target = target
@@ -312,6 +313,12 @@ class _Hashing(io.RawIOBase):
         self.size += len(chunk)
         self._target.write(chunk)
         return len(chunk)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def tell(self) -> int:  # zipfile asks where it is; we are never seekable
+        return self.size
 
 
 def write_zip(
@@ -334,7 +341,7 @@ def write_zip(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
         for name, write in members:
             with package.open(_member(name, stamp), "w", force_zip64=True) as member:
-                hashing = _Hashing(member)
+                hashing = HashingWriter(member)
                 write(hashing)  # type: ignore[arg-type]
             manifest.append(
                 {"file": name, "sha256": hashing.sha256.hexdigest(), "bytes": hashing.size}

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.chat.conversation import source_line
 from bot.chat.messages import Action, ConversationRef, Incoming, Prompt, Reply
-from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
+from routines.ports import Notice
 
 Payload = Mapping[str, Any]
 Block = dict[str, Any]
@@ -340,7 +340,7 @@ def notice_to_blocks(notice: Notice) -> list[Block]:
         elements = [
             {
                 "type": "button",
-                "action_id": _NOTICE_ACTION_IDS[action.kind],
+                "action_id": action.action_id,
                 "text": {"type": "plain_text", "text": action.label[:75], "emoji": True},
                 "value": action.value,
                 **({"style": "primary"} if action.kind == "confirm" else {}),
@@ -349,13 +349,6 @@ def notice_to_blocks(notice: Notice) -> list[Block]:
         ]
         blocks.append({"type": "actions", "elements": elements})
     return blocks
-
-
-_NOTICE_ACTION_IDS = {
-    "confirm": ACTION_CONFIRM,
-    "not_applicable": ACTION_NOT_APPLICABLE,
-    "note": ACTION_NOTE,
-}
 
 
 def notice_text(notice: Notice) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import AnswerCard, Button, Prompt, Reply
 from bot.platforms.teams.activities import ACTION_ID_KEY, VALUE_KEY
-from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
+from routines.ports import ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -225,14 +225,9 @@ def card_from_notice(notice: Notice) -> dict[str, Any]:
         facts.append({"title": t("teams.gdpr", lang), "value": ", ".join(notice.gdpr)})
     if facts:
         body.append({"type": "FactSet", "facts": facts})
-    action_ids = {
-        "confirm": ACTION_CONFIRM,
-        "not_applicable": ACTION_NOT_APPLICABLE,
-        "note": ACTION_NOTE,
-    }
     buttons = [
         Button(
-            action_id=action_ids[action.kind],
+            action_id=action.action_id,
             label=action.label,
             value=action.value,
             style="primary" if action.kind == "confirm" else None,

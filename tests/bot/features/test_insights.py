@@ -14,6 +14,8 @@ from bot.chat.conversation import Conversation
 from bot.chat.messages import ConversationRef, Incoming
 from bot.config import Settings
 from bot.features.insights import InsightsFeature, owner_addresses, parse_since
+from bot.records.insights import InsightsStore
+from bot.records.people import PeopleStore
 from bot.records.questions import record_question
 from knowledge import KnowledgeBase
 from knowledge.model import Answer
@@ -51,7 +53,8 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def feature(sessions: sessionmaker[Session]) -> InsightsFeature:
     return InsightsFeature(
-        sessions,
+        InsightsStore(sessions),
+        PeopleStore(sessions),
         officers=[OFFICER, "dpo@example.se"],
         owners=owner_addresses(["Juridik <Legal@Example.se>", "Dataskyddsombud"]),
         clock=lambda: NOW,

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.records.insights import knowledge_gaps_provider
+from bot.features.kinds import knowledge_gaps_provider
+from bot.records.insights import recent_unanswered
 from bot.records.questions import record_question
 from routines.catalog import Catalog, load_catalog
 from routines.engine.models import NOT_APPLICABLE, OPEN
@@ -38,7 +39,7 @@ async def service(engine: Engine, notifier: RecordingNotifier) -> RoutineService
         session_factory(engine),
         Catalog((routine,)),
         notifier,
-        providers={"knowledge_gaps": knowledge_gaps_provider},
+        providers={"knowledge_gaps": knowledge_gaps_provider(recent_unanswered)},
     )
     await service.tick(FIRST_SEEN)  # the installation starts knowing the routine
     return service

@@ -19,9 +19,11 @@ from bot.chat.commands import find_command
 from bot.chat.conversation import Conversation
 from bot.chat.messages import ConversationRef, Incoming, Reply
 from bot.features.reports import ReportFeature
-from bot.records.report_links import add_report_routes
+from bot.records.report_links import ReportLinkStore
+from bot.web import add_report_routes
 from knowledge.model import Answer
 from routines import ledger
+from routines.service import ReportService
 from tests.routines import report_scenario as scenario
 
 OFFICER = "U-OFFICER"
@@ -42,10 +44,9 @@ def clock() -> list:
 @pytest.fixture
 def feature(sessions: sessionmaker[Session], clock: list) -> ReportFeature:
     return ReportFeature(
-        sessions,
+        ReportService(sessions, None, titles=lambda lang: scenario.ROUTINES),
         officers=[OFFICER, OFFICER_EMAIL.upper()],
-        public_url=PUBLIC_URL,
-        titles=lambda lang: scenario.ROUTINES,
+        links=ReportLinkStore(sessions, PUBLIC_URL),
         clock=lambda: clock[0],
     )
 
@@ -184,7 +185,7 @@ async def test_routed_through_the_conversation(feature: ReportFeature) -> None:
 @pytest.fixture
 async def server(sessions: sessionmaker[Session], clock: list) -> Iterator[TestClient]:
     app = web.Application()
-    add_report_routes(app, sessions, clock=lambda: clock[0])
+    add_report_routes(app, ReportLinkStore(sessions, PUBLIC_URL), lambda: clock[0])
     client = TestClient(TestServer(app))
     await client.start_server()
     yield client

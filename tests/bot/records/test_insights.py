@@ -12,20 +12,22 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.records.insights import (
+from bot.features.insights_figures import (
     Insights,
-    compute_insights,
     group_questions,
     iso_week,
-    knowledge_gaps_provider,
     normalise,
     render_csv,
     render_json,
     render_text,
     similar,
 )
+from bot.features.kinds import knowledge_gaps_provider as gaps_provider
+from bot.records.insights import compute_insights, recent_unanswered
 from bot.records.questions import record_feedback, record_question
 from storage.sessions import session_factory, transaction
+
+knowledge_gaps_provider = gaps_provider(recent_unanswered)
 
 # Monday 2027-03-01 is in ISO week 2027-W09; Monday 2027-03-08 in W10.
 W09 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -12,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
 from routines.reports.adherence import summarise
-from routines.reports.details import iter_details
-from routines.reports.export import export_report
+from routines.reports.details import DetailRow, iter_details
+from routines.reports.export import Shortfall, export_report
+from routines.reports.formats import Format
 from storage.engines import make_engine
 from storage.sessions import read_session, session_factory, transaction
 from tests.routines import report_scenario as scenario
@@ -70,3 +72,44 @@ def test_export_leaves_the_ledger_verifiable(factory: sessionmaker[Session]) -> 
     engine = factory.kw["bind"]
     assert isinstance(engine, Engine)
     assert ledger.verify(engine).ok
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "html", "zip"])
+def test_an_observer_sees_every_detail_row_once_whatever_the_format(
+    factory: sessionmaker[Session], fmt: Format
+) -> None:
+    seen: list[DetailRow] = []
+
+    export_report(
+        factory, scenario.scope(), fmt, io.BytesIO(), who="cli", now=scenario.NOW,
+        observe=seen.append,
+    )  # fmt: skip
+
+    with read_session(factory) as reading:
+        assert seen == list(iter_details(reading, scenario.scope()))
+
+
+def test_the_shortfall_lists_missing_occurrences_once_and_who_to_chase(
+    factory: sessionmaker[Session],
+) -> None:
+    shortfall = Shortfall()
+
+    export_report(
+        factory, scenario.scope(), "zip", io.BytesIO(), who="cli", now=scenario.NOW,
+        observe=shortfall,
+    )  # fmt: skip
+
+    occurrences = [(m.title, m.scheduled) for m in shortfall.missing]
+    assert len(occurrences) == len(set(occurrences)) == 2
+    assert shortfall.chase == {"Bo Berg": 1}  # the erased person is never named
+
+
+def test_the_exported_digest_is_of_exactly_the_bytes_handed_out(
+    factory: sessionmaker[Session],
+) -> None:
+    out = io.BytesIO()
+
+    exported = export_report(factory, scenario.scope(), "zip", out, who="cli", now=scenario.NOW)
+
+    assert exported.sha256 == hashlib.sha256(out.getvalue()).hexdigest()
+    assert exported.bytes == len(out.getvalue())
