@@ -12,9 +12,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,6 +65,10 @@ class Services:
     conversation: Conversation = field(init=False)
     pipeline: Pipeline = field(init=False)
     front_ends: dict[str, FrontEnd] = field(default_factory=dict)  # by platform
+    # THE scheduler of this process: routine ticks, the daily privacy job and any later
+    # job are added to it in build_services (`add_jobs(services.scheduler)`); it runs
+    # when GDPRBOT_SCHEDULER is on. Only this module constructs one.
+    scheduler: AsyncIOScheduler = field(default_factory=lambda: AsyncIOScheduler(timezone=UTC))
     startup: list[Hook] = field(default_factory=list)
     shutdown: list[Hook] = field(default_factory=list)
     # What the chat, features and report links take as "now". Replaceable at any time
@@ -87,6 +92,13 @@ class Services:
     def teams(self) -> TeamsFrontEnd | None:
         """When Teams is enabled (see _teams_wanted)."""
         return cast("TeamsFrontEnd | None", self.front_ends.get("teams"))
+
+    async def start_scheduler(self) -> None:
+        self.scheduler.start()
+
+    async def stop_scheduler(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
     def add_front_end(self, front_end: FrontEnd) -> None:
         """A platform: its notices go through its notifier; it starts and stops with the bot."""
@@ -191,6 +203,10 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_routines(services, catalog)
     _add_reports(services, catalog)
     _add_privacy(services)
+    # --- the one scheduler: every job above, started after them and stopped before them --
+    if settings.scheduler_enabled:
+        services.startup.append(services.start_scheduler)
+        services.shutdown.append(services.stop_scheduler)
     return services
 
 
@@ -284,9 +300,10 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
         language=settings.default_language,
     )
     services.add_feature(RoutineFeature(service, clock=services.now))
+    runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
+    runner.add_jobs(services.scheduler)
     if settings.scheduler_enabled:
-        runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
-        services.startup.append(runner.start)
+        services.startup.append(runner.start)  # the catch-up tick
         services.shutdown.append(runner.stop)
 
 
@@ -321,12 +338,9 @@ def _add_privacy(services: Services) -> None:
             clock=services.now,
         )
     )
-    if settings.scheduler_enabled:
-        job = DailyPrivacyJob(
-            services.sessions,
-            question_log_days=settings.question_log_days,
-            evidence_years=settings.evidence_years,
-            timezone=settings.timezone,
-        )
-        services.startup.append(job.start)
-        services.shutdown.append(job.stop)
+    DailyPrivacyJob(
+        services.sessions,
+        question_log_days=settings.question_log_days,
+        evidence_years=settings.evidence_years,
+        timezone=settings.timezone,
+    ).add_jobs(services.scheduler)

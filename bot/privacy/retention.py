@@ -6,10 +6,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +25,7 @@ from routines.engine.models import (
     OccurrenceNote,
 )
 from routines.ledger import PERSON_ERASED, LedgerEntry
-from storage.clock import as_utc
+from storage.clock import as_utc, utc_now
 from storage.people import Person
 from storage.sessions import transaction
 
@@ -119,12 +119,15 @@ def run_daily(
 
 
 class DailyPrivacyJob:
-    """`run_daily` once at start (catch-up after downtime) and then every night at 03:17.
+    """`run_daily` once at start (catch-up after downtime) and then every night at 03:17,
+    as jobs on the bot's one scheduler (`add_jobs`).
 
     The only part of privacy that reads the clock. Every replica may run it: purges are
     idempotent and each erasure is decided by a conditional UPDATE, so nothing is
     recorded twice.
     """
+
+    JOB_IDS = ("privacy-startup", "privacy-daily")
 
     def __init__(
         self,
@@ -133,14 +136,13 @@ class DailyPrivacyJob:
         question_log_days: int,
         evidence_years: int,
         timezone: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions = sessions
         self._question_log_days = question_log_days
         self._evidence_years = evidence_years
         self._timezone = timezone
         self._clock = clock
-        self._scheduler: AsyncIOScheduler | None = None
 
     async def run_once(self) -> DailyResult:
         now = self._clock()
@@ -162,24 +164,17 @@ class DailyPrivacyJob:
         except Exception:
             log.exception("privacy job failed")
 
-    async def start(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone=self._timezone)
-        self._scheduler.add_job(self._run_logged, id="privacy-startup")
-        self._scheduler.add_job(
+    def add_jobs(self, scheduler: BaseScheduler) -> list[str]:
+        """Once as soon as the scheduler runs, then nightly in the installation's zone."""
+        startup, daily = self.JOB_IDS
+        scheduler.add_job(self._run_logged, id=startup, replace_existing=True)
+        scheduler.add_job(
             self._run_logged,
             CronTrigger(hour=3, minute=17, timezone=self._timezone),
-            id="privacy-daily",
+            id=daily,
+            replace_existing=True,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=3600,
         )
-        self._scheduler.start()
-
-    async def stop(self) -> None:
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-        self._scheduler = None
-
-    @property
-    def job_ids(self) -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
+        return list(self.JOB_IDS)

@@ -1,12 +1,13 @@
-"""The scheduler: the only place in routines that reads the clock.
+"""The routine jobs: the only place in routines that reads the clock.
 
-APScheduler 3 (AsyncIOScheduler) holds one job per routine, with an explicit id
-(`routine:<id>`) rebuilt from the catalogue at every start, firing daily at the routine's
-wall-clock time in its time zone, plus a periodic safety tick. Every job does the same
-thing: `service.tick(now)`. Nothing depends on a job having fired: not misfire grace (its
-1 s default silently drops late runs), not this process being the only one. A tick
-catches up whatever is due according to the database, so a missed or doubled job is
-harmless, and a tick runs once right at start.
+The bot's one APScheduler 3 scheduler (built by the composition root, bot/app.py) gets
+one job per routine from `add_jobs`, with an explicit id (`routine:<id>`) rebuilt from
+the catalogue at every start, firing daily at the routine's wall-clock time in its time
+zone, plus a periodic safety tick. Every job does the same thing: `service.tick(now)`.
+Nothing depends on a job having fired: not misfire grace (its 1 s default silently drops
+late runs), not this process being the only one. A tick catches up whatever is due
+according to the database, so a missed or doubled job is harmless, and `start` runs one
+tick right away.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -42,38 +43,41 @@ class RoutineRunner:
         self.catalog = catalog
         self.tick_seconds = max(1, tick_seconds)
         self.clock = clock
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._lock = asyncio.Lock()
         self._first: asyncio.Task[None] | None = None
 
-    def build_jobs(self) -> list[str]:
-        """(Re)create the jobs from the catalogue; returns their ids."""
-        self.scheduler.remove_all_jobs()
+    def add_jobs(self, scheduler: BaseScheduler) -> list[str]:
+        """(Re)create the routine jobs on `scheduler` from the catalogue; their ids.
+
+        Earlier routine jobs are replaced (never duplicated); other jobs are left alone.
+        """
         options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        for job in scheduler.get_jobs():
+            if job.id.startswith("routine:") or job.id == SAFETY_JOB_ID:
+                job.remove()
         for routine in self.catalog.enabled:
             trigger = CronTrigger(
                 hour=routine.time.hour, minute=routine.time.minute, timezone=routine.timezone
             )
-            self.scheduler.add_job(
+            scheduler.add_job(
                 self.tick, trigger, id=f"routine:{routine.id}", replace_existing=True, **options
             )
-        self.scheduler.add_job(
+        scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=self.tick_seconds),
             id=SAFETY_JOB_ID,
             replace_existing=True,
             **options,
         )
-        return [job.id for job in self.scheduler.get_jobs()]
+        return [f"routine:{routine.id}" for routine in self.catalog.enabled] + [SAFETY_JOB_ID]
 
     async def start(self) -> None:
-        self.build_jobs()
-        self.scheduler.start()
-        self._first = asyncio.create_task(self.tick())  # catch up right away
+        """Catch up right away (the scheduler's jobs keep it up afterwards)."""
+        self._first = asyncio.create_task(self.tick())
 
     async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        """Cancel the catch-up tick if it still runs; let a scheduled tick finish its step.
+        (Stop the scheduler first, so no new tick starts meanwhile.)"""
         if self._first is not None and not self._first.done():
             self._first.cancel()
         async with self._lock:  # let a tick in progress finish its current step

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -425,12 +426,11 @@ async def test_the_daily_job_is_scheduled_at_start_and_nightly(engine: Engine) -
     job = DailyPrivacyJob(
         session_factory(engine), question_log_days=90, evidence_years=5, timezone="UTC"
     )
-    await job.start()
-    try:
-        assert set(job.job_ids) >= {"privacy-daily"}
-    finally:
-        await job.stop()
-    assert job.job_ids == []
+    scheduler = AsyncIOScheduler(timezone="UTC")  # the bot's one scheduler, in bot/app.py
+    assert set(job.add_jobs(scheduler)) >= {"privacy-daily"}
+    daily = scheduler.get_job("privacy-daily")
+    assert daily is not None and "hour='3', minute='17'" in str(daily.trigger)
+    assert scheduler.get_job("privacy-startup") is not None
 
 
 @pytest.mark.parametrize(("lang", "label"), [("sv", "raderad person"), ("en", "erased person")])

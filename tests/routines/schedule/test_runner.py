@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
 from routines.schedule.runner import SAFETY_JOB_ID, RoutineRunner
@@ -46,13 +48,15 @@ async def test_jobs_have_explicit_ids_rebuilt_from_the_catalogue(
     create_schema(engine)
     catalog = catalog_from(tmp_path, TWO)
     runner = RoutineRunner(make_service(engine, catalog, RecordingNotifier()), catalog)
-    assert sorted(runner.build_jobs()) == sorted(
+    scheduler = AsyncIOScheduler(timezone=UTC)  # the bot's one scheduler, in bot/app.py
+    assert sorted(runner.add_jobs(scheduler)) == sorted(
         ["routine:retention", "routine:training", SAFETY_JOB_ID]
     )
-    assert sorted(runner.build_jobs()) == sorted(  # rebuilding replaces, never duplicates
+    assert sorted(runner.add_jobs(scheduler)) == sorted(  # rebuilding replaces, never duplicates
         ["routine:retention", "routine:training", SAFETY_JOB_ID]
     )
-    training = runner.scheduler.get_job("routine:training")
+    assert len(scheduler.get_jobs()) == 3
+    training = scheduler.get_job("routine:training")
     assert training is not None and "hour='8'" in str(training.trigger)
     engine.dispose()
 
