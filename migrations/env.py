@@ -1,12 +1,12 @@
-"""Alembic environment: runs against the connection `bot.database.upgrade` hands in."""
+"""Alembic environment: runs against the connection `storage.migrate.upgrade` hands in."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
 
+from migrations.models import import_models
 from storage.base import Base
-from storage.migrate import import_models
 
 import_models()
 target_metadata = Base.metadata

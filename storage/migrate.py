@@ -1,13 +1,16 @@
-"""Build the engine from settings and bring the schema up to date with alembic.
+"""The schema upgrade runner: bring a database to the newest alembic revision.
 
 SQLite (the embedded default) is upgraded automatically at start. On PostgreSQL every
 replica also upgrades at start, but under a session advisory lock, so replicas starting
 together run the migrations once and the others wait, then find nothing to do.
+
+The revisions themselves ship as the top-level `migrations` package (found by name, as
+data: alembic loads its env.py, which knows every table of the application).
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from pathlib import Path
 
 from alembic import command
@@ -16,34 +19,23 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-import migrations
-from storage.base import Base
 from storage.engines import is_postgres, make_engine
 
 # Arbitrary constant shared by every replica: "gdpr" in ASCII.
 MIGRATION_LOCK_ID = 0x67647072
 
 
-MODEL_MODULES = (
-    "storage.people",
-    "routines.engine.models",
-    "routines.ledger",
-    "bot.records.references",
-    "bot.records.events",
-    "bot.records.questions",
-    "bot.records.report_links",
-)
-
-
-def import_models() -> None:
-    """Import every module that defines tables, so `Base.metadata` knows them all."""
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
+def scripts_dir() -> Path:
+    """Where the alembic scripts are (the `migrations` package beside this one)."""
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the `migrations` package is not installed beside `storage`")
+    return Path(spec.origin).parent
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    config.set_main_option("script_location", str(scripts_dir()))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -74,12 +66,8 @@ def upgrade(engine: Engine) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Bring a database to the current schema: the migrations once they exist, else models."""
-    if head_revision() is not None:
-        upgrade(engine)
-        return
-    import_models()
-    Base.metadata.create_all(engine)
+    """Bring a database to the current schema (every pending migration; see `upgrade`)."""
+    upgrade(engine)
 
 
 def engine_from_url(

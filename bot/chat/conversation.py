@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from bot.chat import metrics
@@ -97,7 +97,7 @@ class Conversation:
         dpo_contact: str = "",
         default_language: str = "sv",
         detect_language: LanguageDetector | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
     ) -> None:
         self._answerer = answerer
         self._commands = CommandTable(commands)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import privacy
 from bot.config import Settings
+from storage.clock import utc_now
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory, transaction
 
@@ -54,7 +55,7 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
 def parse_now(value: str) -> datetime:
     """An ISO date or date-time; naive values are UTC. Empty means the current time."""
     if not value:
-        return datetime.now(UTC)
+        return utc_now()
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -73,7 +74,7 @@ def export_command(
     """Everything the bot holds about one person, as JSON (registerutdrag, Art. 15)."""
     try:
         with unit_of_work(Settings()) as session:
-            extract = privacy.export_person(session, person, now=datetime.now(UTC))
+            extract = privacy.export_person(session, person, now=utc_now())
     except privacy.PersonNotFound as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_NOT_FOUND) from None
@@ -94,7 +95,7 @@ def erase_command(person: PersonArg) -> None:
     """
     try:
         with unit_of_work(Settings()) as session:
-            erasure = privacy.erase_person(session, person, now=datetime.now(UTC))
+            erasure = privacy.erase_person(session, person, now=utc_now())
     except privacy.PersonNotFound as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_NOT_FOUND) from None

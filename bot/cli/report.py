@@ -30,6 +30,7 @@ from routines.reports.adherence import (
     routine_infos,
 )
 from routines.reports.formats import FORMATS, Format
+from storage.clock import utc_now
 from storage.engines import make_engine as engine_from_url
 from storage.sessions import session_factory
 
@@ -133,7 +134,7 @@ def _period(period: str, start: str, end: str) -> Period:
 
 def _moment(now: str) -> datetime:
     if not now:
-        return datetime.now(UTC)
+        return utc_now()
     moment = datetime.fromisoformat(now)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

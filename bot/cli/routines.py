@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from bot.config import Settings
 from routines.catalog import Catalog, CatalogError, check_files, load_catalog
 from routines.engine.occurrences import slots
 from routines.ports import Delivered, Notice, Notifier, Recipient
+from storage.clock import utc_now
 
 app = typer.Typer(help="The routine catalogue and schedule.", no_args_is_help=True)
 
@@ -118,7 +119,7 @@ class ConsoleForEveryone:
 
 def _moment(text: str) -> datetime:
     if not text:
-        return datetime.now(UTC)
+        return utc_now()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -8,9 +8,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from migrations.models import import_models
 from storage.base import Base
 from storage.engines import make_engine
-from storage.migrate import current_revision, head_revision, import_models, upgrade
+from storage.migrate import current_revision, head_revision, upgrade
 
 
 @pytest.fixture

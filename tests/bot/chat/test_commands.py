@@ -14,6 +14,7 @@ from bot.chat.i18n import STRINGS
 from bot.chat.messages import ConversationRef, Incoming, Reply
 from bot.config import Settings
 from knowledge import KnowledgeBase
+from storage.clock import utc_now
 from tests.conftest import REPO
 
 PLATFORMS = ("console", "slack", "teams")
@@ -101,7 +102,9 @@ async def test_every_word_reaches_the_owner_of_its_command(
     from knowledge import Answerer
 
     recorders = {name: Recorder(name) for name in feature_owners()}
-    conversation = Conversation(Answerer(test_knowledge, "dpo"), features=recorders.values())
+    conversation = Conversation(
+        Answerer(test_knowledge, "dpo"), features=recorders.values(), clock=utc_now
+    )
     for command in COMMANDS:
         if command.owner in (CORE, CONSOLE):
             continue

@@ -10,6 +10,7 @@ from bot.chat.conversation import Conversation, split_command
 from bot.chat.messages import Action, ConversationRef, Incoming, Reply
 from bot.chat.ports import Vote
 from knowledge import Answerer, KnowledgeBase, detect_language
+from storage.clock import utc_now
 from tests.bot.conftest import DPO
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -218,7 +219,7 @@ async def test_feedback_with_a_bad_value_is_ignored(conversation: Conversation) 
 async def test_without_a_question_log_there_are_no_feedback_buttons(
     test_knowledge: KnowledgeBase,
 ) -> None:
-    quiet = Conversation(Answerer(test_knowledge, DPO))
+    quiet = Conversation(Answerer(test_knowledge, DPO), clock=utc_now)
 
     [reply] = await quiet.handle(message("what is a personal data breach?"))
 
@@ -260,3 +261,23 @@ async def test_home_lists_help_and_routines(conversation: Conversation) -> None:
 def test_split_command_lowercases_and_strips_slash() -> None:
     assert split_command("  /Hjälp  mig nu ") == ("hjälp", "mig nu")
     assert split_command("") == ("", "")
+
+
+async def test_a_question_is_given_its_language_once_by_the_answerer(
+    test_knowledge: KnowledgeBase,
+) -> None:
+    detected: list[str] = []
+
+    def detector(text: str) -> str:
+        detected.append(text)
+        return detect_language(text)
+
+    conversation = Conversation(
+        Answerer(test_knowledge, DPO), detect_language=detector, clock=utc_now
+    )
+    [plain] = await conversation.handle(message("hur länge sparar vi samtalsinspelningar?"))
+    [asked] = await conversation.handle(message("ask how long do we keep call recordings?"))
+
+    assert detected == []  # the conversation's detector is for command arguments only
+    assert plain.card is not None and plain.card.lang == "sv"
+    assert asked.card is not None and asked.card.lang == "en"

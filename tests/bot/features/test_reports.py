@@ -24,6 +24,7 @@ from bot.web import add_report_routes
 from knowledge.model import Answer
 from routines import ledger
 from routines.service import ReportService
+from storage.clock import utc_now
 from tests.routines import report_scenario as scenario
 
 OFFICER = "U-OFFICER"
@@ -174,7 +175,7 @@ async def test_routed_through_the_conversation(feature: ReportFeature) -> None:
         def answer(self, question: str, lang: str | None = None) -> Answer:
             raise AssertionError("a command is not a question")
 
-    conversation = Conversation(NoAnswers(), features=[feature])
+    conversation = Conversation(NoAnswers(), features=[feature], clock=utc_now)
     replies = await conversation.handle(incoming(OFFICER, "rapport 2027-Q1"))
     assert replies[0].text.startswith("*Efterlevnadsrapport 2027-Q1*")
 

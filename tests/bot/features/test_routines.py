@@ -24,6 +24,7 @@ from routines.ports import (
     Recipient,
 )
 from routines.service import RoutineService
+from storage.clock import utc_now
 from storage.engines import make_engine
 from storage.migrate import create_schema
 from storage.sessions import session_factory
@@ -212,7 +213,7 @@ async def test_the_conversation_routes_rutiner_and_button_clicks_to_the_feature(
     feature: tuple[RoutineFeature, int],
 ) -> None:
     chat, occurrence_id = feature
-    conversation = Conversation(NoAnswers(), features=[chat])
+    conversation = Conversation(NoAnswers(), features=[chat], clock=utc_now)
     replies = await conversation.handle(message("UANNA", "rutiner"))
     assert replies[0].text == "Dina öppna rutiner (1):"
     [reply] = await conversation.handle(click("UANNA", ACTION_CONFIRM, occurrence_id))

@@ -46,7 +46,7 @@ def run_console(conversation: Conversation, text: str) -> str:
 
 @pytest.fixture
 def conversation(test_knowledge: KnowledgeBase) -> Conversation:
-    return Conversation(Answerer(test_knowledge, DPO), dpo_contact=DPO)
+    return Conversation(Answerer(test_knowledge, DPO), dpo_contact=DPO, clock=utc_now)
 
 
 def test_console_greets_in_both_languages(conversation: Conversation) -> None:
@@ -74,7 +74,7 @@ def test_console_stops_at_avsluta(conversation: Conversation) -> None:
 
 def test_typing_a_button_number_clicks_it(test_knowledge: KnowledgeBase) -> None:
     log = FeedbackLog()
-    conversation = Conversation(Answerer(test_knowledge, DPO), question_log=log)
+    conversation = Conversation(Answerer(test_knowledge, DPO), question_log=log, clock=utc_now)
 
     output = run_console(conversation, "what is a personal data breach?\n2\n")
 
