@@ -2,7 +2,7 @@
 
 The outbox rows are bulk-inserted (creation is not what is measured), then the real
 `Dispatcher` claims them with leases, posts each through `SlackNotifier` +
-`slack_sdk.AsyncWebClient` to the local fake Slack Web API (tests/fakes/slack_api.py,
+`slack_sdk.AsyncWebClient` to the local fake Slack Web API (testing/slack_api.py,
 loopback HTTP, which answers the first calls with 429), marks each sent with its ledger
 entry, and retries the rate-limited ones after their back-off. Prints total time, time
 inside the notifier, own overhead per post (total minus notifier time, divided by posts),
@@ -40,8 +40,8 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from bot.platforms.slack.notifier import SlackNotifier  # noqa: E402
 from routines import ledger  # noqa: E402
 from routines.catalog import Assignees, Catalog, Routine, Target  # noqa: E402
-from routines.engine.models import POST, SENT, Notification, Occurrence  # noqa: E402
 from routines.engine.dispatch import Dispatcher  # noqa: E402
+from routines.engine.models import POST, SENT, Notification, Occurrence  # noqa: E402
 from routines.ports import ACTION_CONFIRM  # noqa: E402
 from routines.schedule.rules import Schedule  # noqa: E402
 from storage.engines import make_engine  # noqa: E402

@@ -1,9 +1,19 @@
 """The composition root: every long-lived object is built here, from `Settings`, once.
 
-`build_services(settings)` wires the database, the knowledge base, the conversation,
-the notifier router and the platform front ends. Nothing else in the bot constructs
-these, so a test gets a complete bot by calling it with its own settings.
-Other parts plug in with small edits in the marked places below.
+`build_services(settings)` wires, in order: the knowledge base and answerer; storage
+(engine, migrations, sessions) and the bot's records stores; the conversation and the
+pipeline every platform shares; one `FrontEnd` per platform (the console always, Slack
+and Teams when configured); the chat features with the services they call; and the one
+scheduler carrying every job. Nothing else constructs these, so a test gets a complete
+bot by calling it with its own settings.
+
+Where later parts plug in (small, local edits):
+- a platform: `services.add_front_end(XFrontEnd(config, context))` in build_services;
+- a chat feature: an `_add_<feature>` function below that builds it from services and
+  stores and calls `services.add_feature(...)`; its words go in bot/chat/commands.py;
+- a scheduled job: the component's `add_jobs(services.scheduler)`, called in its
+  `_add_<feature>` function (the scheduler starts after every job is added);
+- a setting: a field in bot/config.py (and README), read here and handed down as a value.
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 
 Routes:
 - `POST /slack/events`  Slack HTTP mode (events, slash command, interactivity)
-- `POST /api/messages`  Microsoft Teams (Bot Framework), added in the marked place below
+- `POST /api/messages`  Microsoft Teams (Bot Framework)
+  (each front end mounts its own, `FrontEnd.add_routes`)
 - `GET /healthz`        liveness: the process serves requests
 - `GET /readyz`         readiness: database reachable and knowledge loaded (else 503)
-- `GET /metrics`        Prometheus metrics (bot/metrics.py; no people, no message text)
+- `GET /metrics`        Prometheus metrics (bot/chat/metrics.py; no people, no text)
+- `GET /reports/<token>` a report download link (15 minutes, signed; Teams officers)
 """
 
 from __future__ import annotations

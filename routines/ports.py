@@ -1,6 +1,7 @@
 """How routines talk to the outside world without knowing Slack or Teams.
 
-`bot/delivery.py` implements `Notifier` for each platform (Slack, Teams, console).
+Each platform implements `Notifier` (bot/platforms/*/notifier.py); the bot's router
+(bot/chat/delivery.py) picks one by `Recipient.platform`.
 """
 
 from __future__ import annotations

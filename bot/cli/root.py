@@ -1,4 +1,4 @@
-"""The `gdpr-bot` command line (typer). Sub-commands live in `bot/commands/`.
+"""The `gdpr-bot` command line (typer). One module per command in `bot/cli/`.
 
 Start-up cost matters for one-shot commands (`gdpr-bot ask` is called from scripts): the
 command modules between them import SQLAlchemy, alembic, the knowledge engine and more, so

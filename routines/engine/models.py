@@ -2,7 +2,7 @@
 
 The database is the referee between replicas: every row that must exist once has a unique
 key, and whoever's INSERT wins does the follow-up work (posting, ledger entry). People
-appear only as `person_key` (see `routines.people`), never as names or platform ids.
+appear only as `person_key` (see `storage.people`), never as names or platform ids.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ recorded, a report exported, ...) becomes one entry. Each entry stores:
 - `hash`: hex SHA-256 over `prev_hash + payload`.
 
 So changing, removing, inserting or reordering any entry breaks the chain at that entry,
-and `verify` (checks in `routines.ledger_verify`) names it. Auditors query the table
+and `verify` (checks in `routines.ledger.verification`) names it. Auditors query the table
 directly: keep the column names.
 
-People appear in payloads only as opaque person keys (see `routines.people`): names and
+People appear in payloads only as opaque person keys (see `storage.people`): names and
 platform ids live in the `people` table so they can be erased without touching evidence.
 
 Appends are serialised through the single-row `ledger_head` table (locked with
@@ -337,14 +337,14 @@ event.listen(LedgerEntry.__table__, "after_create", _after_entries_created)
 event.listen(LedgerHead.__table__, "after_create", _after_head_created)
 
 
-# --- verification (routines/ledger_verify.py) -----------------------------------------------
+# --- verification (routines/ledger/verification.py) -----------------------------------------
 
 
 def verify(bind: Session | Engine | Connection, head: str | None = None) -> VerifyResult:
     """Recompute the whole chain, streaming; name the first entry that was tampered with.
 
     With `head` (a hash witnessed earlier, e.g. from the weekly seal) also detect entries
-    removed from the end. See `routines.ledger_verify`.
+    removed from the end. See `routines.ledger.verification`.
     """
     from routines.ledger.verification import verify_chain
 

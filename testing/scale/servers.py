@@ -1,6 +1,6 @@
 """In-process servers for the scale tests, on a background event loop of their own.
 
-- `ScaleSlackApi`: the fake Slack Web API (tests/fakes/slack_api.py) with one URL prefix
+- `ScaleSlackApi`: the fake Slack Web API (testing/slack_api.py) with one URL prefix
   per replica (`/r<n>/api/<method>`), so every post is attributed to the replica that made
   it, an optional delay before `chat.postMessage` answers (Slack has already posted the
   message by then: the worst case for a crash), and a count of posts still unanswered.

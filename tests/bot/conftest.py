@@ -118,7 +118,7 @@ async def running_bot(start_bot: Callable[[Settings], Any], bot_settings: Settin
     return bot
 
 
-# Teams front-end fixtures (bot/teams): a running Teams bot and the fake Bot Connector.
+# Teams front-end fixtures (bot/platforms/teams): a running Teams bot and the fake Bot Connector.
 from tests.bot.platforms.teams.fixtures import (  # noqa: E402, F401
     bot_connector,
     start_teams_bot,

@@ -148,6 +148,11 @@ def _line_reader(stream: TextIO) -> asyncio.Queue[str | None]:
     return queue
 
 
+@dataclass(frozen=True)
+class ConsoleConfig:
+    write: Callable[[str], None] = print  # where replies and notices are printed
+
+
 class ConsoleFrontEnd:
     """The console as a `FrontEnd`: notices are printed; `run` chats on stdin/stdout."""
 
@@ -171,8 +176,3 @@ class ConsoleFrontEnd:
         """Chat in this terminal until `quit`/`avsluta` or the end of input."""
         console = Console(self._pipeline, stdin=stdin, write=self._config.write)
         await console.run()
-
-
-@dataclass(frozen=True)
-class ConsoleConfig:
-    write: Callable[[str], None] = print  # where replies and notices are printed
