@@ -1,7 +1,10 @@
-"""The routine catalogue: YAML in (`loader`), validated frozen `Routine` values out (`routine`)."""
+"""The routine catalogue: YAML in (`loader`), validated frozen `Routine` values out (`routine`).
 
-from routines.catalog.loader import (
-    DEFAULT_FILE,
+`from routines.catalog import load_catalog, Routine, ...`: callers look here.
+"""
+
+from routines.catalog.loader import DEFAULT_FILE, check_files, load_catalog
+from routines.catalog.routine import (
     KINDS,
     PLATFORMS,
     Assignees,
@@ -11,8 +14,6 @@ from routines.catalog.loader import (
     Remind,
     Routine,
     Target,
-    check_files,
-    load_catalog,
 )
 
 __all__ = [

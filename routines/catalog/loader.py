@@ -16,35 +16,12 @@ from typing import Any
 import yaml
 
 from routines.catalog.routine import (
-    KINDS,
-    PLATFORMS,
-    Assignees,
     Catalog,
     CatalogError,
-    Escalate,
-    Remind,
     Routine,
-    Target,
 )
 from routines.catalog.validation import LineMap, Problems, line_of, routine_from
-
-# The values live in routines.routine; they are re-exported here, where callers look.
 from storage.clock import DEFAULT_TIMEZONE
-
-__all__ = [
-    "DEFAULT_FILE",
-    "KINDS",
-    "PLATFORMS",
-    "Assignees",
-    "Catalog",
-    "CatalogError",
-    "Escalate",
-    "Remind",
-    "Routine",
-    "Target",
-    "check_files",
-    "load_catalog",
-]
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 # Where a routine goes when neither it nor any file's `defaults:` says: the console.
