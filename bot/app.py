@@ -298,7 +298,7 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
     """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
     (GDPRBOT_SCHEDULER), started and stopped with the bot."""
     from bot.features.routines import RoutineFeature
-    from routines.schedule.runner import RoutineRunner
+    from routines.jobs import RoutineRunner
 
     settings = services.settings
     service = RoutineService(

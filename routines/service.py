@@ -1,7 +1,7 @@
 """The one entry to routines for the bot: use cases, and the values they hand out.
 
 Chat features import this module and `routines.ports`, nothing deeper. Everything takes
-`now`; only the scheduler's jobs (routines/schedule/runner.py) read the clock.
+`now`; only the scheduler's jobs (routines/jobs.py) read the clock.
 
 `RoutineService.tick(now)` is the whole engine: create every occurrence whose posting
 moment has come (catch-up included), enqueue the reminders, re-reminders and escalations

@@ -1,1 +1,1 @@
-"""Schedules: rules that turn a catalogue schedule into dates, and the jobs that tick."""
+"""Schedule rules: a catalogue schedule (cron, every, dates) to local dates and moments."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
-from routines.schedule.runner import SAFETY_JOB_ID, RoutineRunner
+from routines.jobs import SAFETY_JOB_ID, RoutineRunner
 from tests.routines.routine_env import (
     RecordingNotifier,
     at,
