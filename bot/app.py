@@ -235,7 +235,6 @@ def _slack(settings: Settings, context: FrontEndContext) -> FrontEnd:
         signing_secret=settings.slack_signing_secret,
         app_token=settings.slack_app_token,
         api_url=settings.slack_api_url,
-        default_language=settings.default_language,
     )
     return SlackFrontEnd(config, context)
 

@@ -19,7 +19,6 @@ class SlackConfig:
     signing_secret: str = ""
     app_token: str = ""
     api_url: str = "https://slack.com/api/"
-    default_language: str = "sv"
 
 
 def make_web_client(

@@ -27,7 +27,6 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.chat import metrics
 from bot.chat.i18n import t
-from bot.chat.messages import Incoming, Reply
 from bot.platforms.front_end import FrontEndContext
 from bot.platforms.slack import translate
 from bot.platforms.slack.client import SlackConfig, make_web_client
@@ -254,7 +253,3 @@ class SlackFrontEnd:
             await self.client.views_publish(user_id=incoming.user_id, view=view)
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("views.publish failed", exc_info=True)
-
-    async def post_replies(self, incoming: Incoming, replies: Sequence[Reply]) -> None:
-        """Post each reply where the message came from; a failure is logged, not raised."""
-        await self._replies.post(incoming, replies)
