@@ -42,6 +42,9 @@ LEGAL_FORMS: tuple[tuple[str, ...], ...] = (
 )  # fmt: skip
 
 
+IMPLICIT_MIN = 3
+
+
 def fold(text: str) -> str:
     """Case-fold and drop diacritics: `Kön` → `kon`, `Ærø` → `aero`."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
@@ -82,9 +85,17 @@ def without_legal_form(words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def names_of(client: Client) -> list[tuple[str, tuple[str, ...]]]:
-    """(name as written, its tokens) for each name the client goes by."""
+    """(name as written, its tokens) for each name the client goes by.
+
+    The name without its legal form counts only when it has 3+ letters or digits: `Bo AB`
+    or `3 AB` would otherwise be found in every question with the word "bo" or a 3 in it.
+    Aliases are the administrator's deliberate choice and always count.
+    """
     full = name_tokens(client.name)
-    found = [(client.name, full), (client.name, without_legal_form(full))]
+    short = without_legal_form(full)
+    found = [(client.name, full)]
+    if len("".join(short)) >= IMPLICIT_MIN:
+        found.append((client.name, short))
     found.extend((alias, name_tokens(alias)) for alias in client.aliases)
     unique: dict[tuple[str, ...], str] = {}
     for written, words in found:

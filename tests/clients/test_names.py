@@ -77,6 +77,14 @@ def test_the_longest_name_wins_where_names_overlap() -> None:
     assert named("acme resors kund vill bli raderad") == ["acme-resor"]
 
 
+def test_a_very_short_name_needs_its_legal_form_unless_it_is_an_alias() -> None:
+    directory = Directory((client("bo", "Bo AB"), client("sj", "SJ AB", "SJ")))
+
+    assert directory.clients_named_in("var bor kunden? bo kvar") == ()
+    assert [c.id for c in directory.clients_named_in("Bo AB:s kund")] == ["bo"]
+    assert [c.id for c in directory.clients_named_in("SJ-kunden")] == ["sj"]
+
+
 def test_two_clients_named_are_both_reported_in_order() -> None:
     assert named("kunden har konton hos både Acme Resor och Acme") == ["acme-resor", "acme"]
 
