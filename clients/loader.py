@@ -62,9 +62,16 @@ class _Entry:
 
 
 def client_files(path: Path) -> list[Path]:
-    """The YAML files a setting entry names: the file itself, or those under the folder."""
+    """The YAML files a setting entry names: the file itself, or those under the folder
+    (hidden files and folders such as `.git/` left out)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in SUFFIXES
+            and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
     return [path]
 
 

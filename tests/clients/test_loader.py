@@ -68,6 +68,7 @@ def test_a_folder_means_every_yaml_file_under_it_in_name_order(write: WriteFile)
     write("clients:\n" + client_yaml("beta", "Beta AB"), "dir/b.yaml")
     write("clients:\n" + client_yaml("alfa", "Alfa AB"), "dir/sub/a.yml")
     write("not: a client file\n", "dir/notes.txt")
+    write("on: push\n", "dir/.github/workflows/ci.yml")
     folder = write("clients: []\n", "dir/empty.yaml").parent
 
     assert load_directory([folder]).ids == ("beta", "alfa")  # b.yaml < empty.yaml < sub/a.yml
