@@ -20,8 +20,8 @@ run: $(STAMP)
 	$(BIN)/gdpr-bot run
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot knowledge routines storage testing tests bench migrations
-	$(BIN)/ruff format --check bot knowledge routines storage testing tests bench migrations
+	$(BIN)/ruff check bot knowledge routines storage clients testing tests bench migrations
+	$(BIN)/ruff format --check bot knowledge routines storage clients testing tests bench migrations
 	$(BIN)/mypy
 
 test: lint
@@ -33,8 +33,8 @@ bench: $(STAMP)
 		if [ -f $$f ]; then echo "== $$f"; $(BIN)/python $$f || exit 1; fi; done
 
 format: $(STAMP)
-	$(BIN)/ruff format bot knowledge routines storage testing tests bench migrations
-	$(BIN)/ruff check --fix bot knowledge routines storage testing tests bench migrations
+	$(BIN)/ruff format bot knowledge routines storage clients testing tests bench migrations
+	$(BIN)/ruff check --fix bot knowledge routines storage clients testing tests bench migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

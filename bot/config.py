@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         "sv", validation_alias=_alias("GDPRBOT_DEFAULT_LANGUAGE", "default_language")
     )
 
+    # --- client directory (customer-service companies) ------------------------------------
+    clients_files: CommaList = Field(
+        default_factory=list, validation_alias=_alias("GDPRBOT_CLIENTS", "clients_files")
+    )
+
     # --- routines ------------------------------------------------------------------------
     routines_files: CommaList = Field(
         default_factory=list, validation_alias=_alias("GDPRBOT_ROUTINES_FILE", "routines_files")
@@ -139,7 +144,9 @@ class Settings(BaseSettings):
     )
     teams_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled"))
 
-    @field_validator("knowledge_dirs", "routines_files", "compliance_officers", mode="before")
+    @field_validator(
+        "knowledge_dirs", "routines_files", "clients_files", "compliance_officers", mode="before"
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -161,3 +168,7 @@ class Settings(BaseSettings):
     @property
     def routines_paths(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.routines_files]
+
+    @property
+    def clients_paths(self) -> list[Path]:
+        return [Path(p).expanduser() for p in self.clients_files]

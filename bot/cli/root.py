@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("ask", "register"),
     "kb": ("kb", "kb"),
     "routines": ("routines", "routines"),
+    "clients": ("clients", "clients"),
     "audit": ("audit", "audit"),
     "report": ("report", "register"),
     "insights": ("insights", "register"),
