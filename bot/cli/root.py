@@ -16,7 +16,7 @@ import typer
 
 HELP = "gdpr-bot: GDPR answers, routines and evidence in Slack, Teams and the console."
 
-# command name -> (module in bot.commands, how it attaches: "register" or a sub-app name)
+# command name -> (module in bot.cli, how it attaches: "register" or a sub-app name)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("chat", "register"),
     "chat": ("chat", "register"),
