@@ -23,7 +23,8 @@ import pytest
 from tests.conftest import REPO
 from tests.deploy.recipes import DEPLOY, Instruction, Stage, copy_sources, parse_dockerfile
 
-pytestmark = pytest.mark.slow
+# Serialised with the replica tests (tests/scale): both start servers and wait for readiness.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scale")]
 
 IMAGE_ENV = "/opt/gdpr-bot"  # UV_PROJECT_ENVIRONMENT of the build stage
 BOOTSTRAPPED_UV = "/opt/uv/bin/uv"
