@@ -99,31 +99,27 @@ def slack_api_calls(root: Path = BOT) -> dict[str, set[str]]:
     return dict(found)
 
 
-def slack_event_types(root: Path = BOT) -> set[str]:
-    """Event types bolt listeners are registered for: `@app.event("app_mention")`."""
+def _first_string_arguments(attribute: str, root: Path = BOT) -> set[str]:
+    """String literals passed first to any `<something>.<attribute>(...)` call."""
     return {
         call.args[0].value
         for _, call in _calls(root)
         if isinstance(call.func, ast.Attribute)
-        and call.func.attr == "event"
+        and call.func.attr == attribute
         and call.args
         and isinstance(call.args[0], ast.Constant)
         and isinstance(call.args[0].value, str)
     }
+
+
+def slack_event_types(root: Path = BOT) -> set[str]:
+    """Event types bolt listeners are registered for: `@app.event("app_mention")`."""
+    return _first_string_arguments("event", root)
 
 
 def slack_slash_commands(root: Path = BOT) -> set[str]:
     """Slash commands bolt listens to: `@app.command("/gdpr")`."""
-    return {
-        call.args[0].value
-        for _, call in _calls(root)
-        if isinstance(call.func, ast.Attribute)
-        and call.func.attr == "command"
-        and call.args
-        and isinstance(call.args[0], ast.Constant)
-        and isinstance(call.args[0].value, str)
-        and call.args[0].value.startswith("/")
-    }
+    return {c for c in _first_string_arguments("command", root) if c.startswith("/")}
 
 
 # --- HTTP routes ---------------------------------------------------------------------------
