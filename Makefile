@@ -13,7 +13,7 @@ LOCK_STALE := uv.lock does not match pyproject.toml: run 'make lock' and commit 
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/python -m pip install --quiet --quiet "uv==$(UV_VERSION)"
 
 # The lock must agree with pyproject.toml (CI runs this on every clone); then install
 # exactly what it pins (`--frozen`: the check above already compared them).
