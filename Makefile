@@ -3,16 +3,34 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Installs come from uv.lock (exact versions and hashes). uv itself is bootstrapped into
+# the venv with pip at the version the lock pins, so nothing is installed by hand.
+UV_VERSION := $(or $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock 2>/dev/null),0.13.9)
+export UV_PYTHON_DOWNLOADS := never
+LOCK_STALE := uv.lock does not match pyproject.toml: run 'make lock' and commit both files
 
-.PHONY: run test lint bench format clean venv
+.PHONY: run test lint bench format clean venv lock lock-check
 
-$(BIN)/python:
+$(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --quiet "uv==$(UV_VERSION)"
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+# The lock must agree with pyproject.toml (CI runs this on every clone); then install
+# exactly what it pins (`--frozen`: the check above already compared them).
+$(STAMP): pyproject.toml uv.lock | $(BIN)/uv
+	@$(MAKE) --no-print-directory lock-check
+	$(BIN)/uv sync --frozen --extra dev --quiet
 	touch $(STAMP)
+
+lock-check: | $(BIN)/uv
+	@$(BIN)/uv lock --check --quiet 2>$(VENV)/lock-check.log || { \
+		if grep -q "needs to be updated" $(VENV)/lock-check.log; then echo "$(LOCK_STALE)" >&2; \
+		else cat $(VENV)/lock-check.log >&2; fi; exit 1; }
+
+# Re-resolve after editing dependencies in pyproject.toml (pins stay where they can;
+# `$(BIN)/uv lock --upgrade` moves everything to the newest allowed versions).
+lock: | $(BIN)/uv
+	$(BIN)/uv lock
 
 venv: $(STAMP)
 
