@@ -1,163 +1,116 @@
-"""Questions in, answers out: language, retrieval, confidence, and the answer text.
+"""Questions in, answers out: language, two retrieval signals, a learned confidence, and
+one of three outcomes (answer, clarify, refuse).
 
-Calibration (see docs/performance.md, "Knowledge search"): a question is answered when the
-best article covers at least `MIN_COVERAGE` of the question's weighted meaningful words and
-its most telling matched word weighs at least `MIN_ANCHOR`. Both are folded into one
-confidence, 0..1, that is `Answer.score` (each signal scaled so its threshold is 0.5; the
-weaker one counts), so the bot answers exactly when the score is at least `ANSWER_AT`.
-The two thresholds were chosen by a grid search on tests/knowledge/data/calibration.jsonl
-(on-topic colloquial questions in sv and en, and off-topic workplace questions), taking the
-point in the widest plateau of full off-topic refusal that keeps the most on-topic answers,
-not the single best point.
+1. The question is cleaned (valid UTF-8, at most `MAX_QUESTION_CHARS`); no words, or only a
+   greeting or thanks, is answered without searching.
+2. Candidates are the lexical top `CANDIDATES` and the semantic top `CANDIDATES` of the
+   asker's language pool (its articles plus the ones only the other language has).
+3. Each candidate gets the features of `features.py`; the fitted `ConfidenceModel` turns
+   them into the probability that it is the article asked for. Best first.
+4. The best probability decides (`Thresholds`, fitted with the model): at or above
+   `answer_at`, answer; at or above `clarify_at`, offer the top candidates; else refuse
+   and refer to the data protection officer.
+
+Without an encoder (`GDPRBOT_EMBEDDINGS=off`), or while the encoder fails, the lexical
+model (fitted on the same data without the semantic features) decides instead.
 """
 
 from __future__ import annotations
 
 import gc
-import re
+import logging
+import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+import numpy as np
+
+from knowledge.analysis.language import guess_language
+from knowledge.analysis.smalltalk import small_talk
+from knowledge.analysis.synonyms import Synonyms, load_synonyms
+from knowledge.analysis.tokens import has_words
 from knowledge.base import KnowledgeBase
-from knowledge.language import guess_language
 from knowledge.loader import LANGS
-from knowledge.model import Answer, Article, ArticleRef, Lang, Suggestion
-from knowledge.search import Hit, LanguageIndex, SlotMatch
+from knowledge.model import Answer, Article, ArticleRef, Lang, Reason, Suggestion
+from knowledge.placeholders import render
+from knowledge.retrieval.encoder import Encoder, EncoderError
+from knowledge.retrieval.features import feature_rows
+from knowledge.retrieval.lexical import LanguageIndex
+from knowledge.retrieval.scoring import (
+    ConfidenceModel,
+    ConfidenceModels,
+    Thresholds,
+    load_models,
+)
+from knowledge.retrieval.vectors import VectorStore, article_units
+from knowledge.sections import split_body
 
-MIN_COVERAGE = 0.6
-MIN_ANCHOR = 1.0  # Zipf difference: the word is ten times commoner here than in everyday text
-UNKNOWN_WEIGHT = 2.0  # a word the corpus never uses weighs as much as its rarest word
-FUNCTION_LIKE = 5.5  # Zipf of the commonest words ("gick", "went"); unknown ones say little
-UNKNOWN_FUNCTION_LIKE_WEIGHT = 0.1
-EVERYDAY_WORD = 4.0  # Zipf frequency of a plainly everyday word (about 1 in 100,000 words)
-FULL_KEYNESS = 4.0  # keyness at which a word counts fully (Zipf difference)
-GENERIC_FLOOR = 0.2  # share of its weight that an everyday word keeps
-STRONG_ANCHOR = 3.0  # anchor keyness that makes a question plainly about the article's subject
-ANCHORED_UNKNOWN = 0.25  # share of its weight an unknown word keeps in such a question
-MIN_ANCHOR_IDF = 0.1  # a word in nearly every article ("kund") cannot anchor a match
-MAX_QUESTION_CHARS = 2000  # a question is a few sentences; a pasted document is cut here
-RERANK_DEPTH = 8  # BM25 candidates re-ranked by coverage
-RANK_MARGIN = 0.7  # an accepted article overtakes only candidates < 1/0.7 times as strong
-RERANK_FLOOR = 0.25  # how much BM25 alone counts against coverage in the re-ranking
-ANSWER_AT = 0.5  # confidence at which the bot answers: both signals exactly at threshold
-SURE_ANCHOR = 3.0  # anchor keyness at which that signal is certain (≈ "registerutdrag")
-MIN_SUGGESTION = 0.2  # weaker matches are still worth offering as "did you mean"
-_PLACEHOLDER = re.compile(r"\{\{\s*dpo_contact\s*\}\}")
-_STEPS_HEADINGS = ("så gör du", "what you do")
+log = logging.getLogger(__name__)
+
+# A question is a few sentences; a pasted document is cut here (the question log and the
+# chat layer cut at the same length).
+MAX_QUESTION_CHARS = 2000
+# Candidates taken from each signal: the right article is in the lexical or semantic top 10
+# for every on-topic calibration question that has it anywhere (docs/performance.md).
+CANDIDATES = 10
+# "Did you mean" shows at most three articles (issue 11: "the top 2-3") and none that is
+# less than a tenth as likely as the best: a button nobody could mean is noise.
+MAX_OPTIONS = 3
+OPTION_SHARE = 0.1
+# After the encoder fails (an endpoint down), questions use the lexical model for this
+# long before the encoder is tried again, so no question waits for a timeout each time.
+ENCODER_RETRY_SECONDS = 60.0
 
 NOTICE = {
     "sv": "Artikeln finns bara på engelska.",
     "en": "This article is only available in Swedish.",
 }
-FALLBACK = {
-    "sv": "Det kan jag tyvärr inte svara säkert på. Fråga dataskyddsombudet: {dpo}.",
-    "en": "Sorry, I don't know the answer to that. Please ask the data protection officer: {dpo}.",
+TEXTS: dict[str, dict[str, str]] = {
+    "no_match": {
+        "sv": "Det kan jag tyvärr inte svara säkert på. Fråga dataskyddsombudet: {dpo}.",
+        "en": "Sorry, I don't know the answer to that. Please ask the data protection "
+        "officer: {dpo}.",
+    },
+    "clarify": {
+        "sv": "Jag är inte säker på vad du menar. Menar du något av det här?",
+        "en": "I'm not sure what you mean. Did you mean one of these?",
+    },
+    "empty": {
+        "sv": "Skriv din fråga med några ord, t.ex. ”kunden vill ha ett registerutdrag”.",
+        "en": "Type your question in a few words, e.g. “a customer wants a copy of their data”.",
+    },
+    "greeting": {
+        "sv": "Hej! Jag svarar på frågor om GDPR och dataskydd utifrån företagets egna "
+        "rutiner, t.ex. ”kunden vill bli raderad” eller ”jag mejlade fel kund”.",
+        "en": "Hi! I answer questions about GDPR and data protection from the company's own "
+        "routines, e.g. “a customer wants to be deleted” or “I emailed the wrong customer”.",
+    },
+    "thanks": {
+        "sv": "Varsågod! Fråga gärna igen om det dyker upp något mer om GDPR.",
+        "en": "You're welcome! Ask again whenever something about GDPR comes up.",
+    },
 }
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """When a hit is good enough to answer with (see the module docstring)."""
+class Scored:
+    """One candidate article for a question, with its features and probability."""
 
-    min_coverage: float = MIN_COVERAGE
-    min_anchor: float = MIN_ANCHOR
-    unknown_weight: float = UNKNOWN_WEIGHT
-    full_keyness: float = FULL_KEYNESS
-    generic_floor: float = GENERIC_FLOOR
-    strong_anchor: float = STRONG_ANCHOR
-    anchored_unknown: float = ANCHORED_UNKNOWN
-
-    def _weight(self, slot: SlotMatch) -> float:
-        if not slot.known:
-            # "lunch", "parkera": an everyday word the articles never use is strong evidence
-            # of another topic; a rare one is more likely a typo or jargon we lack
-            if slot.everyday >= FUNCTION_LIKE:
-                return UNKNOWN_FUNCTION_LIKE_WEIGHT  # "gick", "went": all but a stop word
-            return self.unknown_weight * min(1.0, max(0.25, slot.everyday / EVERYDAY_WORD))
-        # everyday words ("tomorrow", "vända") matter less than domain words, matched or not
-        return slot.weight * min(1.0, max(self.generic_floor, slot.keyness / self.full_keyness))
-
-    def weights(self, hit: Hit) -> list[float]:
-        """Each question word's weight; the same for every hit of one question."""
-        return [self._weight(s) for s in hit.slots]
-
-    def coverage(self, hit: Hit, weights: list[float] | None = None) -> float:
-        """Weighted share of the question's meaningful words that the article has, 0..1.
-
-        When the article names one of the question's strongly domain-specific words
-        ("kunduppgifter", "consent") in its head, the question is plainly about this
-        subject, and a word the corpus lacks ("offert", "withdrew") is more likely the
-        situation than another topic: it then weighs `anchored_unknown` of its usual,
-        provided the article matches more of the question's words than the corpus lacks."""
-        weights = weights if weights is not None else self.weights(hit)
-        unknown = sum(1 for s in hit.slots if not s.known)
-        matched = sum(1 for s in hit.slots if s.known and s.in_doc)
-        # ... and only when the article matches more of the question than the corpus lacks:
-        # "registerutdrag och kaffemaskinen" is half about something else
-        if unknown and matched > unknown and self.anchor(hit) >= self.strong_anchor:
-            weights = [
-                w if s.known else w * self.anchored_unknown
-                for w, s in zip(weights, hit.slots, strict=True)
-            ]
-        total = sum(weights)
-        if total <= 0:
-            return 0.0
-        return sum(w for w, s in zip(weights, hit.slots, strict=True) if s.in_doc) / total
-
-    @staticmethod
-    def anchor(hit: Hit) -> float:
-        """Weight of the most telling word the article names in its title, tags or questions."""
-        strongest = max(
-            (s.keyness for s in hit.slots if s.in_head and s.weight >= MIN_ANCHOR_IDF),
-            default=0.0,
-        )
-        # "what is personal data": words in every article cannot single one out, unless
-        # the question is nothing but an article's title words
-        if hit.slots and all(s.in_title for s in hit.slots):
-            strongest = max(strongest, min(s.keyness for s in hit.slots))
-        return strongest
-
-    def confidence(self, hit: Hit, coverage: float | None = None) -> float:
-        """0..1, >= ANSWER_AT exactly when both coverage and anchor reach their thresholds.
-
-        Each signal maps piecewise-linearly: 0 -> 0, its threshold -> 0.5, its "sure" value
-        (coverage 1.0, anchor SURE_ANCHOR) -> 1.0; the confidence is the weaker of the two,
-        rounded so that the reported score and the decision never disagree."""
-        coverage = coverage if coverage is not None else self.coverage(hit)
-        weaker = min(
-            _scale(coverage, self.min_coverage, 1.0),
-            _scale(self.anchor(hit), self.min_anchor, SURE_ANCHOR),
-        )
-        return round(weaker, 4)
-
-    def accepts(self, hit: Hit, coverage: float | None = None) -> bool:
-        return self.confidence(hit, coverage) >= ANSWER_AT
+    article: Article
+    probability: float
+    features: tuple[float, ...]
 
 
-@dataclass(frozen=True)
-class Ranked:
-    hit: Hit
-    coverage: float
-    confidence: float
+@dataclass
+class _Pool:
+    """One language's searchable articles (its own plus those only the other has)."""
 
-    @property
-    def accepted(self) -> bool:
-        return self.confidence >= ANSWER_AT
-
-
-def split_body(body: str) -> tuple[str, str]:
-    """(short answer: first paragraph plus the steps section, details: everything else)."""
-    blocks = re.split(r"\n(?=## )", body.strip())
-    intro = blocks[0].strip()
-    first, _, rest_of_intro = intro.partition("\n\n")
-    short = [first.strip()]
-    details = [rest_of_intro.strip()] if rest_of_intro.strip() else []
-    for block in blocks[1:]:
-        heading = block.splitlines()[0].lstrip("#").strip()
-        if heading.lower().startswith(_STEPS_HEADINGS):
-            short.append(block.strip())
-        else:
-            details.append(block.strip())
-    return "\n\n".join(short), "\n\n".join(details)
+    articles: list[Article]
+    index: LanguageIndex
+    units: np.ndarray | None = None  # unit vectors, grouped by article
+    starts: np.ndarray | None = None  # first unit row of each article
 
 
 class Answerer:
@@ -170,133 +123,257 @@ class Answerer:
         *,
         default_lang: Lang = "sv",
         thresholds: Thresholds | None = None,
+        encoder: Encoder | None = None,
+        vector_cache: Path | None = None,
+        confidence: ConfidenceModels | None = None,
+        synonyms: Synonyms | None = None,
+        placeholders: Mapping[str, str] | None = None,
     ) -> None:
         self.kb = kb
         self.dpo_contact = dpo_contact
         self.default_lang = default_lang
-        self.thresholds = thresholds or Thresholds()
-        self._indices = {lang: LanguageIndex(lang, kb.in_language(lang)) for lang in LANGS}
-        # The index is hundreds of thousands of long-lived objects; without this every full
-        # garbage collection walks them all, a pause of several ms in the middle of a question.
+        self.encoder = encoder
+        self.models = confidence or load_models()
+        self._thresholds = thresholds
+        self.placeholders = {"dpo_contact": dpo_contact, **(placeholders or {})}
+        synonyms = synonyms or load_synonyms()
+        self._pools: dict[Lang, _Pool] = {}
+        for lang in LANGS:
+            own = kb.in_language(lang)
+            own_ids = {a.id for a in own}
+            other = [a for a in kb.in_language(_other(lang)) if a.id not in own_ids]
+            articles = own + other
+            self._pools[lang] = _Pool(articles, LanguageIndex(lang, articles, synonyms))
+        self._vectors = VectorStore(encoder, vector_cache) if encoder is not None else None
+        self._semantic_lock = threading.Lock()
+        self._encoder_failed_at: float | None = None
+        # The index is many long-lived objects; without this every full garbage collection
+        # walks them all, a pause of several ms in the middle of a question.
         gc.collect()
         gc.freeze()
-        ids = {lang: {a.id for a in kb.in_language(lang)} for lang in LANGS}
-        self._only_other = {
-            lang: ids[_other(lang)] - ids[lang] for lang in LANGS
-        }  # articles the asker's language lacks
 
-    def _fill(self, text: str) -> str:
-        return _PLACEHOLDER.sub(self.dpo_contact, text)
+    # --- models -------------------------------------------------------------------------
+    def model(self, semantic: bool) -> ConfidenceModel:
+        model_id = self.encoder.model_id if (semantic and self.encoder) else None
+        model, _exact = self.models.for_encoder(model_id)
+        return model
 
-    def article(self, article_id: str, lang: Lang) -> Article | None:
-        """One article with placeholders filled in, or None."""
-        found = self.kb.get(article_id, lang)
-        if found is None:
+    def thresholds(self, semantic: bool) -> Thresholds:
+        return self._thresholds or self.model(semantic).thresholds
+
+    # --- semantic signal ------------------------------------------------------------------
+    def prepare(self) -> bool:
+        """Load the encoder and every article's vectors now (else: at the first question).
+        True when the semantic signal is available."""
+        return all(self._semantic_pool(lang) is not None for lang in LANGS)
+
+    def _semantic_pool(self, lang: Lang) -> _Pool | None:
+        if self._vectors is None:
             return None
-        return replace(found, title=self._fill(found.title), body=self._fill(found.body))
+        if self._encoder_failed_at is not None:
+            if time.monotonic() - self._encoder_failed_at < ENCODER_RETRY_SECONDS:
+                return None
+            self._encoder_failed_at = None
+        pool = self._pools[lang]
+        if pool.units is not None:
+            return pool
+        with self._semantic_lock:
+            if pool.units is None:
+                units, starts = [], []
+                for article in pool.articles:
+                    starts.append(len(units))
+                    units.extend(article_units(article))
+                try:
+                    matrix = self._vectors.matrix(units)
+                except EncoderError as exc:
+                    self._encoder_failed(exc)
+                    return None
+                pool.starts = np.array(starts, dtype=np.int64)
+                pool.units = matrix
+        return pool
 
-    def ranked(self, question: str, lang: Lang) -> list[Ranked]:
-        """Candidates in the asker's language (plus articles only the other language has),
-        best first, each with its confidence worked out once."""
-        hits = self._indices[lang].search(question, k=RERANK_DEPTH)
-        missing = self._only_other[lang]
-        if missing:
-            other = self._indices[_other(lang)].search(question, k=RERANK_DEPTH)
-            hits.extend(h for h in other if h.article.id in missing)
-        t = self.thresholds
-        ranked = []
-        weights: dict[str, list[float]] = {}  # per index: each analyses the question its way
-        for hit in hits:
-            if hit.article.lang not in weights:
-                weights[hit.article.lang] = t.weights(hit)
-            coverage = t.coverage(hit, weights[hit.article.lang])
-            ranked.append(Ranked(hit, coverage, t.confidence(hit, coverage)))
+    def _encoder_failed(self, exc: Exception) -> None:
+        log.warning("embeddings unavailable, answering on the lexical signal: %s", exc)
+        self._encoder_failed_at = time.monotonic()
 
-        # BM25 ranks by term statistics; an article that covers *all* of the question's
-        # meaningful words should beat one that scores high on a few of them.
-        def strength(r: Ranked) -> float:
-            return r.hit.score * (RERANK_FLOOR + r.coverage)
+    def _semantic_scores(self, question: str, pool: _Pool) -> np.ndarray | None:
+        assert self.encoder is not None and pool.units is not None and pool.starts is not None
+        try:
+            query = self.encoder.encode([question], "query")[0]
+        except EncoderError as exc:
+            self._encoder_failed(exc)
+            return None
+        if not len(pool.articles):
+            return np.zeros(0)
+        sims = pool.units @ query
+        return np.maximum.reduceat(sims, pool.starts).astype(np.float64)
 
-        best = max((strength(r) for r in ranked), default=0.0)
-        # an acceptable article goes first, but only if it is not far weaker than the best:
-        # covering one more everyday word ("support") must not beat a much better match
-        ranked.sort(
-            key=lambda r: (r.accepted and strength(r) >= RANK_MARGIN * best, strength(r)),
-            reverse=True,
+    # --- ranking ------------------------------------------------------------------------
+    def ranked(
+        self,
+        question: str,
+        lang: Lang,
+        *,
+        semantic: bool = True,
+        model: ConfidenceModel | None = None,
+    ) -> tuple[list[Scored], bool]:
+        """Candidates best first, and whether the semantic signal took part.
+
+        `semantic=False` ranks on the lexical signal alone; `model` replaces the fitted
+        model (calibration reads the features through here, so they are the same)."""
+        pool = self._pools[lang]
+        if not pool.articles:
+            return [], False
+        lexical = pool.index.search(question)
+        semantic_pool = self._semantic_pool(lang) if semantic else None
+        scores = self._semantic_scores(question, pool) if semantic_pool is not None else None
+        candidates = lexical.top(CANDIDATES)
+        if scores is not None:
+            k = min(CANDIDATES, len(scores))
+            top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else range(k)
+            candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
+        if not candidates:
+            return [], scores is not None
+        rows = feature_rows(
+            candidates,
+            lexical=lexical.scores,
+            coverage=[pool.index.coverage(lexical, i) for i in candidates],
+            unknown=lexical.unknown_share,
+            length=len(lexical.slots),
+            semantic=scores,
         )
-        return ranked
+        model = model or self.model(scores is not None)
+        probabilities = model.probabilities(rows)
+        scored = [
+            Scored(pool.articles[i], float(p), tuple(float(v) for v in row))
+            for i, p, row in zip(candidates, probabilities, rows, strict=True)
+        ]
+        scored.sort(key=lambda s: s.probability, reverse=True)
+        return scored, scores is not None
 
-    def search(self, question: str, lang: Lang) -> list[Hit]:
-        """The ranked hits alone (for tools and tests)."""
-        return [r.hit for r in self.ranked(question, lang)]
+    def search(self, question: str, lang: Lang) -> list[Article]:
+        """The ranked candidate articles alone (for tools and tests)."""
+        return [s.article for s in self.ranked(question, lang)[0]]
 
     def language(self, question: str) -> Lang:
         """The question's language: function words first, then which vocabulary knows it."""
         guess = guess_language(question)
         if guess is not None:
             return guess
-        known = {lang: self._indices[lang].recognised(question) for lang in LANGS}
+        known = {lang: self._pools[lang].index.recognised(question) for lang in LANGS}
         if known["sv"] != known["en"]:
             return "sv" if known["sv"] > known["en"] else "en"
         return self.default_lang
 
-    def answer(self, question: str, lang: Lang | None = None) -> Answer:
-        question = question[:MAX_QUESTION_CHARS]
+    # --- answers --------------------------------------------------------------------------
+    def answer(
+        self, question: str, lang: Lang | None = None, *, values: Mapping[str, str] | None = None
+    ) -> Answer:
+        """The answer, a clarification or an honest refusal. `values` fill placeholders
+        for this question (e.g. the client's controller), over the configured ones."""
+        question = question[:MAX_QUESTION_CHARS].encode("utf-8", "replace").decode("utf-8")
         lang = lang or self.language(question)
-        ranked = self.ranked(question, lang)
-        if ranked and ranked[0].accepted:
-            return self._answered(ranked[0], lang)
-        return self._fallback(ranked, lang)
+        if not has_words(question):
+            return self._refusal(lang, "empty")
+        chat = small_talk(question)
+        if chat is not None:
+            return self._refusal(lang, chat)
+        scored, semantic = self.ranked(question, lang)
+        limits = self.thresholds(semantic)
+        best = scored[0] if scored else None
+        if best is not None and best.probability >= limits.answer_at:
+            return self._answered(best.article, lang, best.probability, values)
+        if best is not None and best.probability >= limits.clarify_at:
+            return self._clarify(scored, lang, values)
+        return self._refusal(lang, "no_match", best.probability if best else 0.0)
 
-    def _answered(self, best: Ranked, lang: Lang) -> Answer:
-        article = best.hit.article
-        short, details = split_body(self._fill(article.body))
+    def answer_with(
+        self, article_id: str, lang: Lang, *, values: Mapping[str, str] | None = None
+    ) -> Answer | None:
+        """The answer from one chosen article (a clicked "did you mean" button), or None."""
+        article = self.kb.get(article_id, lang) or self.kb.get(article_id, _other(lang))
+        if article is None:
+            return None
+        return self._answered(article, lang, 1.0, values)
+
+    def article(
+        self, article_id: str, lang: Lang, values: Mapping[str, str] | None = None
+    ) -> Article | None:
+        """One article with placeholders filled in, or None."""
+        found = self.kb.get(article_id, lang)
+        if found is None:
+            return None
+        return replace(
+            found, title=self._fill(found.title, lang, values), body=self._fill(found.body, lang, values)
+        )
+
+    def _fill(self, text: str, lang: Lang, values: Mapping[str, str] | None) -> str:
+        return render(text, lang, {**self.placeholders, **(values or {})})
+
+    def _answered(
+        self, article: Article, lang: Lang, probability: float, values: Mapping[str, str] | None
+    ) -> Answer:
+        short, details = split_body(self._fill(article.body, lang, values))
         return Answer(
             answered=True,
             lang=lang,
             text=short,
-            article=_ref(article),
-            score=best.confidence,
+            article=_ref(article, self._fill(article.title, lang, values)),
+            score=round(probability, 4),
             notice=NOTICE[lang] if article.lang != lang else None,
             details=details,
+            outcome="answer",
+            needs_client=article.needs_client,
         )
 
-    def _fallback(self, ranked: list[Ranked], lang: Lang) -> Answer:
-        suggestions: list[Suggestion] = []
-        for candidate in ranked:
-            if candidate.coverage < MIN_SUGGESTION or len(suggestions) == 3:
-                continue
-            found = candidate.hit.article
-            local = self.kb.get(found.id, lang) or found
-            if all(s.id != local.id for s in suggestions):
-                suggestions.append(Suggestion(local.id, local.title))
+    def _clarify(
+        self, scored: list[Scored], lang: Lang, values: Mapping[str, str] | None
+    ) -> Answer:
+        best = scored[0].probability
+        options: list[Suggestion] = []
+        for candidate in scored:
+            if len(options) == MAX_OPTIONS or candidate.probability < OPTION_SHARE * best:
+                break
+            local = self.kb.get(candidate.article.id, lang) or candidate.article
+            short, _ = split_body(self._fill(local.body, lang, values))
+            options.append(
+                Suggestion(
+                    local.id,
+                    self._fill(local.title, lang, values),
+                    round(candidate.probability, 4),
+                    short,
+                )
+            )
         return Answer(
             answered=False,
             lang=lang,
-            text=FALLBACK[lang].format(dpo=self.dpo_contact),
+            text=TEXTS["clarify"][lang],
             article=None,
-            score=ranked[0].confidence if ranked else 0.0,
-            suggestions=tuple(suggestions),
+            score=round(best, 4),
+            suggestions=tuple(options),
+            outcome="clarify",
         )
 
-
-def _scale(value: float, threshold: float, sure: float) -> float:
-    """threshold -> ANSWER_AT, sure -> 1.0, linear in between and below; clamped to 0..1."""
-    if value < threshold:
-        return max(0.0, ANSWER_AT * value / threshold) if threshold > 0 else ANSWER_AT
-    if sure <= threshold:
-        return 1.0
-    return min(1.0, ANSWER_AT + (1 - ANSWER_AT) * (value - threshold) / (sure - threshold))
+    def _refusal(self, lang: Lang, reason: Reason, probability: float = 0.0) -> Answer:
+        return Answer(
+            answered=False,
+            lang=lang,
+            text=TEXTS[reason][lang].format(dpo=self.dpo_contact),
+            article=None,
+            score=round(probability, 4),
+            outcome="refuse",
+            reason=reason,
+        )
 
 
 def _other(lang: Lang) -> Lang:
     return "en" if lang == "sv" else "sv"
 
 
-def _ref(article: Article) -> ArticleRef:
+def _ref(article: Article, title: str) -> ArticleRef:
     return ArticleRef(
         id=article.id,
-        title=article.title,
+        title=title,
         owner=article.owner,
         reviewed=article.reviewed.isoformat(),
         gdpr=article.gdpr,

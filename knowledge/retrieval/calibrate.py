@@ -1,0 +1,234 @@
+"""Fit the confidence models and their thresholds on labelled questions (`kb calibrate`).
+
+Input: a JSONL file like the evaluation sets, each on-topic line naming its right article
+ids (`"articles"`), off-topic lines `"expect_fallback": true`. For every question the
+answerer's own candidates and features are read (`Answerer.ranked`), once with the semantic
+signal and once without; each candidate is a training row labelled 1 when it is a right
+article. Two logistic regressions are fitted: `hybrid` (for the encoder in use) and
+`lexical` (for `GDPRBOT_EMBEDDINGS=off` and encoder outages).
+
+Thresholds: for each model, `answer_at` and `clarify_at` minimise the mean cost of the
+outcomes on out-of-fold probabilities (k-fold by question), with the costs below; among
+equally cheap cells, the centre of the optimal range. The figures reported are nested
+cross-validation: in each outer fold the model is fitted and its thresholds chosen on the
+other folds only, then scored on the held-out questions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.analysis.smalltalk import small_talk
+from knowledge.analysis.tokens import has_words
+from knowledge.evaluate import EvalCase
+from knowledge.retrieval.answerer import MAX_OPTIONS, OPTION_SHARE, Answerer
+from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
+from knowledge.retrieval.scoring import (
+    ConfidenceModel,
+    ConfidenceModels,
+    Thresholds,
+    fit_logistic,
+)
+
+# What each outcome costs, in "one needless refusal" units. A product decision, from the
+# issue: a confidently wrong answer is the harmful case (an agent deletes data instead of
+# referring the caller), a "did you mean" with the right article is far better than a
+# wrong answer, and an honest refusal is better than both wrong outcomes.
+COSTS = {
+    "answered_right": 0.0,
+    "answered_wrong": 10.0,
+    "clarified_right": 1.0,
+    "clarified_wrong": 3.0,
+    "refused": 3.0,
+    "off_topic_refused": 0.0,
+    "off_topic_clarified": 3.0,
+    "off_topic_answered": 10.0,
+}
+FOLDS = 5
+SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
+GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One labelled question's candidates (rows best-first by nothing in particular)."""
+
+    case: EvalCase
+    rows: np.ndarray
+    labels: np.ndarray
+    skipped: bool  # small talk or no words: refused before any model is asked
+
+    @property
+    def off_topic(self) -> bool:
+        return self.case.expect_fallback
+
+
+def collect(answerer: Answerer, cases: Sequence[EvalCase], semantic: bool) -> list[Question]:
+    width = len(HYBRID_FEATURES if semantic else LEXICAL_FEATURES)
+    neutral = ConfidenceModel(
+        features=(), mean=(0.0,) * width, scale=(1.0,) * width, coef=(0.0,) * width,
+        intercept=0.0,
+    )
+    out: list[Question] = []
+    for case in cases:
+        if not has_words(case.q) or small_talk(case.q) is not None:
+            out.append(Question(case, np.zeros((0, width)), np.zeros(0), True))
+            continue
+        lang = answerer.language(case.q)
+        scored, used = answerer.ranked(case.q, lang, semantic=semantic, model=neutral)
+        if semantic and not used:
+            raise RuntimeError("the encoder is not available: cannot calibrate the hybrid model")
+        rows = np.array([s.features for s in scored]).reshape(len(scored), width)
+        right = set(case.articles)
+        labels = np.array([float(s.article.id in right) for s in scored])
+        out.append(Question(case, rows, labels, False))
+    return out
+
+
+def outcome(probabilities: np.ndarray, labels: np.ndarray, off_topic: bool,
+            limits: Thresholds) -> str:
+    """The verdict (as `knowledge.evaluate`) of one question under these thresholds."""
+    if len(probabilities) == 0:
+        return "off_topic_refused" if off_topic else "refused"
+    order = np.argsort(-probabilities, kind="stable")
+    best = float(probabilities[order[0]])
+    if best >= limits.answer_at:
+        if off_topic:
+            return "off_topic_answered"
+        return "answered_right" if labels[order[0]] else "answered_wrong"
+    if best >= limits.clarify_at:
+        if off_topic:
+            return "off_topic_clarified"
+        shown = [i for i in order[:MAX_OPTIONS] if probabilities[i] >= OPTION_SHARE * best]
+        return "clarified_right" if any(labels[i] for i in shown) else "clarified_wrong"
+    return "off_topic_refused" if off_topic else "refused"
+
+
+def _cost(predictions: list[tuple[np.ndarray, np.ndarray, bool]], limits: Thresholds) -> float:
+    return sum(COSTS[outcome(p, y, off, limits)] for p, y, off in predictions)
+
+
+def choose_thresholds(predictions: list[tuple[np.ndarray, np.ndarray, bool]]) -> Thresholds:
+    """The cheapest (answer_at, clarify_at) on these predictions; the centre of ties."""
+    best_cost, cells = float("inf"), []
+    for answer_at in GRID:
+        for clarify_at in GRID[GRID <= answer_at]:
+            cost = _cost(predictions, Thresholds(float(answer_at), float(clarify_at)))
+            if cost < best_cost - 1e-9:
+                best_cost, cells = cost, [(float(answer_at), float(clarify_at))]
+            elif abs(cost - best_cost) <= 1e-9:
+                cells.append((float(answer_at), float(clarify_at)))
+    answers = sorted({a for a, _ in cells})
+    answer_at = answers[len(answers) // 2]
+    clarifies = sorted(c for a, c in cells if a == answer_at)
+    return Thresholds(answer_at, clarifies[len(clarifies) // 2])
+
+
+def _folds(questions: Sequence[Question], k: int, seed: int) -> list[list[int]]:
+    order = list(range(len(questions)))
+    random.Random(seed).shuffle(order)
+    return [order[i::k] for i in range(k)]
+
+
+def _fit(questions: Sequence[Question], features: Sequence[str]) -> ConfidenceModel:
+    used = [q for q in questions if not q.skipped and len(q.rows)]
+    x = np.vstack([q.rows for q in used])
+    y = np.concatenate([q.labels for q in used])
+    return fit_logistic(x, y, features)
+
+
+def _predict(model: ConfidenceModel, q: Question) -> tuple[np.ndarray, np.ndarray, bool]:
+    return model.probabilities(q.rows), q.labels, q.off_topic
+
+
+def _out_of_fold(questions: Sequence[Question], features: Sequence[str], k: int,
+                 seed: int) -> list[tuple[np.ndarray, np.ndarray, bool]]:
+    predictions: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(questions)
+    for fold in _folds(questions, k, seed):
+        held = set(fold)
+        model = _fit([q for i, q in enumerate(questions) if i not in held], features)
+        for i in fold:
+            predictions[i] = _predict(model, questions[i])
+    return [p for p in predictions if p is not None]
+
+
+def cross_validate(questions: Sequence[Question], features: Sequence[str],
+                   k: int = FOLDS, seed: int = SEED) -> dict[str, Any]:
+    """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold."""
+    verdicts: list[tuple[str, str]] = []  # (lang, verdict)
+    for fold in _folds(questions, k, seed):
+        held = set(fold)
+        train = [q for i, q in enumerate(questions) if i not in held]
+        model = _fit(train, features)
+        limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
+        for i in fold:
+            q = questions[i]
+            p, y, off = _predict(model, q)
+            verdicts.append((q.case.lang, outcome(p, y, off, limits)))
+    return {lang: _rates([v for lg, v in verdicts if lang in ("all", lg)])
+            for lang in ("all", *sorted({lg for lg, _ in verdicts}))}
+
+
+def _rates(verdicts: list[str]) -> dict[str, Any]:
+    on = [v for v in verdicts if not v.startswith("off_topic")]
+    off = [v for v in verdicts if v.startswith("off_topic")]
+
+    def share(names: tuple[str, ...], of: list[str]) -> float:
+        return round(sum(v in names for v in of) / len(of), 4) if of else 1.0
+
+    return {
+        "on_topic": len(on),
+        "off_topic": len(off),
+        "answered_right": share(("answered_right",), on),
+        "answered_wrong": share(("answered_wrong",), on),
+        "right_in_answer_or_clarify": share(("answered_right", "clarified_right"), on),
+        "refused": share(("refused",), on),
+        "off_topic_refused": share(("off_topic_refused",), off),
+    }
+
+
+def calibrate(answerer: Answerer, cases: Sequence[EvalCase], source: Path) -> ConfidenceModels:
+    """Both models with thresholds, cross-validated figures and provenance."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    base = {
+        "fitted_on": str(source.name),
+        "sha256": digest,
+        "questions": len(cases),
+        "off_topic": sum(c.expect_fallback for c in cases),
+        "date": datetime.now(UTC).date().isoformat(),
+        "costs": COSTS,
+        "folds": FOLDS,
+        "seed": SEED,
+        "how": "gdpr-bot kb calibrate (knowledge/retrieval/calibrate.py)",
+    }
+    models: dict[str, ConfidenceModel] = {}
+    encoder_id = answerer.encoder.model_id if answerer.encoder is not None else None
+    for name, semantic, features in (
+        ("lexical", False, LEXICAL_FEATURES),
+        ("hybrid", True, HYBRID_FEATURES),
+    ):
+        if semantic and encoder_id is None:
+            continue
+        questions = collect(answerer, cases, semantic)
+        model = _fit(questions, features)
+        limits = choose_thresholds(_out_of_fold(questions, features, FOLDS, SEED))
+        provenance = base | {
+            "encoder": encoder_id if semantic else None,
+            "cross_validation": cross_validate(questions, features),
+        }
+        models[name] = ConfidenceModel(
+            model.features, model.mean, model.scale, model.coef, model.intercept,
+            limits, provenance,
+        )
+    hybrid = dict(answerer.models.hybrid)
+    if "hybrid" in models and encoder_id is not None:
+        hybrid[encoder_id] = models["hybrid"]
+    return ConfidenceModels(lexical=models["lexical"], hybrid=hybrid)
