@@ -61,6 +61,24 @@ class Settings(BaseSettings):
     default_language: Literal["sv", "en"] = Field(
         "sv", validation_alias=_alias("GDPRBOT_DEFAULT_LANGUAGE", "default_language")
     )
+    embeddings: str = Field("builtin", validation_alias=_alias("GDPRBOT_EMBEDDINGS", "embeddings"))
+    embeddings_model: str = Field(
+        "multilingual-e5-small",
+        validation_alias=_alias("GDPRBOT_EMBEDDINGS_MODEL", "embeddings_model"),
+    )
+    embeddings_prefixes: bool = Field(
+        True, validation_alias=_alias("GDPRBOT_EMBEDDINGS_PREFIXES", "embeddings_prefixes")
+    )
+    embeddings_timeout: float = Field(
+        10.0, validation_alias=_alias("GDPRBOT_EMBEDDINGS_TIMEOUT", "embeddings_timeout")
+    )
+    embeddings_api_key: str = Field(
+        "", validation_alias=_alias("GDPRBOT_EMBEDDINGS_API_KEY", "embeddings_api_key")
+    )
+    embeddings_threads: int = Field(
+        1, validation_alias=_alias("GDPRBOT_EMBEDDINGS_THREADS", "embeddings_threads")
+    )
+    vector_cache: str = Field("", validation_alias=_alias("GDPRBOT_VECTOR_CACHE", "vector_cache"))
 
     # --- routines ------------------------------------------------------------------------
     routines_files: CommaList = Field(
@@ -153,6 +171,15 @@ class Settings(BaseSettings):
     @property
     def knowledge_paths(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.knowledge_dirs]
+
+    @property
+    def vector_cache_dir(self) -> Path | None:
+        """Where article vectors are cached: None when `GDPRBOT_VECTOR_CACHE=off`."""
+        from knowledge import default_cache_dir
+
+        if self.vector_cache.strip().lower() == "off":
+            return None
+        return Path(self.vector_cache).expanduser() if self.vector_cache else default_cache_dir()
 
     @property
     def routines_paths(self) -> list[Path]:

@@ -54,8 +54,9 @@ class EvalResult:
                 outcome, "off_topic_refused"
             )
         if outcome == "answer":
-            right = _matches(self.case, self.answer.article.id if self.answer.article else "",
-                             self.answer.text)
+            right = _matches(
+                self.case, self.answer.article.id if self.answer.article else "", self.answer.text
+            )
             return "answered_right" if right else "answered_wrong"
         if outcome == "clarify":
             right = any(_offered_right(self.case, s) for s in self.answer.suggestions)

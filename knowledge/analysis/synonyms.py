@@ -74,7 +74,7 @@ def check_synonyms(path: Path = SYNONYMS_FILE) -> tuple[Synonyms, list[Problem]]
             if len(set(members)) < 2:
                 problems.append(Problem(path, g_line, lang, "a group needs two different words"))
                 continue
-            known = groups[lang]  # type: ignore[index]
+            known = groups[lang]
             twice = [m for m in members if m in known]
             if twice:
                 problems.append(

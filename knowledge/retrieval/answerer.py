@@ -7,9 +7,9 @@ one of three outcomes (answer, clarify, refuse).
    asker's language pool (its articles plus the ones only the other language has).
 3. Each candidate gets the features of `features.py`; the fitted `ConfidenceModel` turns
    them into the probability that it is the article asked for. Best first.
-4. The best probability decides (`Thresholds`, fitted with the model): at or above
-   `answer_at`, answer; at or above `clarify_at`, offer the top candidates; else refuse
-   and refer to the data protection officer.
+4. The probabilities decide (`Thresholds`, fitted with the model): the best at or above
+   `answer_at`: answer; else the top candidates together at or above `clarify_at`: offer
+   them ("did you mean"); else refuse and refer to the data protection officer.
 
 Without an encoder (`GDPRBOT_EMBEDDINGS=off`), or while the encoder fails, the lexical
 model (fitted on the same data without the semantic features) decides instead.
@@ -44,7 +44,7 @@ from knowledge.retrieval.scoring import (
     Thresholds,
     load_models,
 )
-from knowledge.retrieval.vectors import VectorStore, article_units
+from knowledge.retrieval.vectors import Unit, VectorStore, article_units
 from knowledge.sections import split_body
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ class _Pool:
     index: LanguageIndex
     units: np.ndarray | None = None  # unit vectors, grouped by article
     starts: np.ndarray | None = None  # first unit row of each article
+    passage: np.ndarray | None = None  # True for the direct-answer row of each article
 
 
 class Answerer:
@@ -161,6 +162,12 @@ class Answerer:
     def thresholds(self, semantic: bool) -> Thresholds:
         return self._thresholds or self.model(semantic).thresholds
 
+    def warm_up(self) -> None:
+        """Fill the lexical caches once per language without loading the encoder, so the
+        first question does not pay for lazy set-up and an idle bot stays small."""
+        for lang in LANGS:
+            self.ranked("personuppgifter personal data", lang, semantic=False)
+
     # --- semantic signal ------------------------------------------------------------------
     def prepare(self) -> bool:
         """Load the encoder and every article's vectors now (else: at the first question).
@@ -179,7 +186,8 @@ class Answerer:
             return pool
         with self._semantic_lock:
             if pool.units is None:
-                units, starts = [], []
+                units: list[Unit] = []
+                starts: list[int] = []
                 for article in pool.articles:
                     starts.append(len(units))
                     units.extend(article_units(article))
@@ -189,6 +197,7 @@ class Answerer:
                     self._encoder_failed(exc)
                     return None
                 pool.starts = np.array(starts, dtype=np.int64)
+                pool.passage = np.array([u.kind == "passage" for u in units], dtype=bool)
                 pool.units = matrix
         return pool
 
@@ -197,16 +206,21 @@ class Answerer:
         self._encoder_failed_at = time.monotonic()
 
     def _semantic_scores(self, question: str, pool: _Pool) -> np.ndarray | None:
+        """Per article: (best similarity to its title or a phrasing, to its direct answer);
+        an article without a direct answer counts its phrasings for both."""
         assert self.encoder is not None and pool.units is not None and pool.starts is not None
+        assert pool.passage is not None
         try:
             query = self.encoder.encode([question], "query")[0]
         except EncoderError as exc:
             self._encoder_failed(exc)
             return None
         if not len(pool.articles):
-            return np.zeros(0)
-        sims = pool.units @ query
-        return np.maximum.reduceat(sims, pool.starts).astype(np.float64)
+            return np.zeros((2, 0))
+        sims = (pool.units @ query).astype(np.float64)
+        asked = np.maximum.reduceat(np.where(pool.passage, -2.0, sims), pool.starts)
+        answer = np.maximum.reduceat(np.where(pool.passage, sims, -2.0), pool.starts)
+        return np.vstack([asked, np.where(answer > -2.0, answer, asked)])
 
     # --- ranking ------------------------------------------------------------------------
     def ranked(
@@ -229,8 +243,9 @@ class Answerer:
         scores = self._semantic_scores(question, pool) if semantic_pool is not None else None
         candidates = lexical.top(CANDIDATES)
         if scores is not None:
-            k = min(CANDIDATES, len(scores))
-            top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else range(k)
+            best = scores.max(axis=0)
+            k = min(CANDIDATES, len(best))
+            top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
             candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
         if not candidates:
             return [], scores is not None
@@ -238,6 +253,7 @@ class Answerer:
             candidates,
             lexical=lexical.scores,
             coverage=[pool.index.coverage(lexical, i) for i in candidates],
+            head_coverage=[pool.index.coverage(lexical, i, head=True) for i in candidates],
             unknown=lexical.unknown_share,
             length=len(lexical.slots),
             semantic=scores,
@@ -283,8 +299,9 @@ class Answerer:
         best = scored[0] if scored else None
         if best is not None and best.probability >= limits.answer_at:
             return self._answered(best.article, lang, best.probability, values)
-        if best is not None and best.probability >= limits.clarify_at:
-            return self._clarify(scored, lang, values)
+        options = _options(scored)
+        if options and sum(s.probability for s in options) >= limits.clarify_at:
+            return self._clarify(options, lang, values)
         return self._refusal(lang, "no_match", best.probability if best else 0.0)
 
     def answer_with(
@@ -304,7 +321,9 @@ class Answerer:
         if found is None:
             return None
         return replace(
-            found, title=self._fill(found.title, lang, values), body=self._fill(found.body, lang, values)
+            found,
+            title=self._fill(found.title, lang, values),
+            body=self._fill(found.body, lang, values),
         )
 
     def _fill(self, text: str, lang: Lang, values: Mapping[str, str] | None) -> str:
@@ -332,8 +351,6 @@ class Answerer:
         best = scored[0].probability
         options: list[Suggestion] = []
         for candidate in scored:
-            if len(options) == MAX_OPTIONS or candidate.probability < OPTION_SHARE * best:
-                break
             local = self.kb.get(candidate.article.id, lang) or candidate.article
             short, _ = split_body(self._fill(local.body, lang, values))
             options.append(
@@ -364,6 +381,14 @@ class Answerer:
             outcome="refuse",
             reason=reason,
         )
+
+
+def _options(scored: list[Scored]) -> list[Scored]:
+    """The "did you mean" candidates: the best few, none far less likely than the best."""
+    if not scored or scored[0].probability <= 0:
+        return []
+    floor = OPTION_SHARE * scored[0].probability
+    return [s for s in scored[:MAX_OPTIONS] if s.probability >= floor]
 
 
 def _other(lang: Lang) -> Lang:

@@ -35,7 +35,7 @@ from knowledge.retrieval.scoring import (
     ConfidenceModel,
     ConfidenceModels,
     Thresholds,
-    fit_logistic,
+    fit_conditional_logit,
 )
 
 # What each outcome costs, in "one needless refusal" units. A product decision, from the
@@ -74,7 +74,10 @@ class Question:
 def collect(answerer: Answerer, cases: Sequence[EvalCase], semantic: bool) -> list[Question]:
     width = len(HYBRID_FEATURES if semantic else LEXICAL_FEATURES)
     neutral = ConfidenceModel(
-        features=(), mean=(0.0,) * width, scale=(1.0,) * width, coef=(0.0,) * width,
+        features=(),
+        mean=(0.0,) * width,
+        scale=(1.0,) * width,
+        coef=(0.0,) * width,
         intercept=0.0,
     )
     out: list[Question] = []
@@ -93,43 +96,75 @@ def collect(answerer: Answerer, cases: Sequence[EvalCase], semantic: bool) -> li
     return out
 
 
-def outcome(probabilities: np.ndarray, labels: np.ndarray, off_topic: bool,
-            limits: Thresholds) -> str:
-    """The verdict (as `knowledge.evaluate`) of one question under these thresholds."""
+@dataclass(frozen=True)
+class _Summary:
+    """What the decision needs of one question's probabilities."""
+
+    best: float  # P(best candidate)
+    offered: float  # P(one of the "did you mean" options)
+    best_right: bool
+    offered_right: bool
+    off_topic: bool
+
+
+def summarise(probabilities: np.ndarray, labels: np.ndarray, off_topic: bool) -> _Summary:
     if len(probabilities) == 0:
-        return "off_topic_refused" if off_topic else "refused"
+        return _Summary(0.0, 0.0, False, False, off_topic)
     order = np.argsort(-probabilities, kind="stable")
     best = float(probabilities[order[0]])
-    if best >= limits.answer_at:
-        if off_topic:
+    shown = [i for i in order[:MAX_OPTIONS] if probabilities[i] >= OPTION_SHARE * best]
+    return _Summary(
+        best,
+        float(sum(probabilities[i] for i in shown)),
+        bool(labels[order[0]]),
+        any(bool(labels[i]) for i in shown),
+        off_topic,
+    )
+
+
+def outcome(summary: _Summary, limits: Thresholds) -> str:
+    """The verdict (as `knowledge.evaluate`) of one question under these thresholds."""
+    if summary.best >= limits.answer_at and summary.best > 0:
+        if summary.off_topic:
             return "off_topic_answered"
-        return "answered_right" if labels[order[0]] else "answered_wrong"
-    if best >= limits.clarify_at:
-        if off_topic:
+        return "answered_right" if summary.best_right else "answered_wrong"
+    if summary.offered >= limits.clarify_at and summary.offered > 0:
+        if summary.off_topic:
             return "off_topic_clarified"
-        shown = [i for i in order[:MAX_OPTIONS] if probabilities[i] >= OPTION_SHARE * best]
-        return "clarified_right" if any(labels[i] for i in shown) else "clarified_wrong"
-    return "off_topic_refused" if off_topic else "refused"
+        return "clarified_right" if summary.offered_right else "clarified_wrong"
+    return "off_topic_refused" if summary.off_topic else "refused"
 
 
-def _cost(predictions: list[tuple[np.ndarray, np.ndarray, bool]], limits: Thresholds) -> float:
-    return sum(COSTS[outcome(p, y, off, limits)] for p, y, off in predictions)
-
-
-def choose_thresholds(predictions: list[tuple[np.ndarray, np.ndarray, bool]]) -> Thresholds:
-    """The cheapest (answer_at, clarify_at) on these predictions; the centre of ties."""
-    best_cost, cells = float("inf"), []
-    for answer_at in GRID:
-        for clarify_at in GRID[GRID <= answer_at]:
-            cost = _cost(predictions, Thresholds(float(answer_at), float(clarify_at)))
-            if cost < best_cost - 1e-9:
-                best_cost, cells = cost, [(float(answer_at), float(clarify_at))]
-            elif abs(cost - best_cost) <= 1e-9:
-                cells.append((float(answer_at), float(clarify_at)))
-    answers = sorted({a for a, _ in cells})
-    answer_at = answers[len(answers) // 2]
-    clarifies = sorted(c for a, c in cells if a == answer_at)
-    return Thresholds(answer_at, clarifies[len(clarifies) // 2])
+def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
+    """The cheapest (answer_at, clarify_at) on these questions; the centre of ties."""
+    best = np.array([s.best for s in summaries])
+    offered = np.array([s.offered for s in summaries])
+    off = np.array([s.off_topic for s in summaries])
+    best_right = np.array([s.best_right for s in summaries])
+    offered_right = np.array([s.offered_right for s in summaries])
+    c = COSTS
+    answer_cost = np.where(
+        off, c["off_topic_answered"], np.where(best_right, c["answered_right"], c["answered_wrong"])
+    )
+    clarify_cost = np.where(
+        off,
+        c["off_topic_clarified"],
+        np.where(offered_right, c["clarified_right"], c["clarified_wrong"]),
+    )
+    refuse_cost = np.where(off, c["off_topic_refused"], c["refused"])
+    costs = np.empty((len(GRID), len(GRID)))
+    for i, answer_at in enumerate(GRID):
+        answered = (best >= answer_at) & (best > 0)
+        for j, clarify_at in enumerate(GRID):
+            clarified = ~answered & (offered >= clarify_at) & (offered > 0)
+            costs[i, j] = np.where(
+                answered, answer_cost, np.where(clarified, clarify_cost, refuse_cost)
+            ).sum()
+    cells = np.argwhere(costs <= costs.min() + 1e-9)
+    answers = sorted({int(i) for i, _ in cells})
+    i = answers[len(answers) // 2]
+    clarifies = sorted(int(j) for a, j in cells if a == i)
+    return Thresholds(float(GRID[i]), float(GRID[clarifies[len(clarifies) // 2]]))
 
 
 def _folds(questions: Sequence[Question], k: int, seed: int) -> list[list[int]]:
@@ -139,19 +174,18 @@ def _folds(questions: Sequence[Question], k: int, seed: int) -> list[list[int]]:
 
 
 def _fit(questions: Sequence[Question], features: Sequence[str]) -> ConfidenceModel:
-    used = [q for q in questions if not q.skipped and len(q.rows)]
-    x = np.vstack([q.rows for q in used])
-    y = np.concatenate([q.labels for q in used])
-    return fit_logistic(x, y, features)
+    used = [(q.rows, q.labels) for q in questions if not q.skipped and len(q.rows)]
+    return fit_conditional_logit(used, features)
 
 
-def _predict(model: ConfidenceModel, q: Question) -> tuple[np.ndarray, np.ndarray, bool]:
-    return model.probabilities(q.rows), q.labels, q.off_topic
+def _predict(model: ConfidenceModel, q: Question) -> _Summary:
+    return summarise(model.probabilities(q.rows), q.labels, q.off_topic)
 
 
-def _out_of_fold(questions: Sequence[Question], features: Sequence[str], k: int,
-                 seed: int) -> list[tuple[np.ndarray, np.ndarray, bool]]:
-    predictions: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(questions)
+def _out_of_fold(
+    questions: Sequence[Question], features: Sequence[str], k: int, seed: int
+) -> list[_Summary]:
+    predictions: list[_Summary | None] = [None] * len(questions)
     for fold in _folds(questions, k, seed):
         held = set(fold)
         model = _fit([q for i, q in enumerate(questions) if i not in held], features)
@@ -160,8 +194,9 @@ def _out_of_fold(questions: Sequence[Question], features: Sequence[str], k: int,
     return [p for p in predictions if p is not None]
 
 
-def cross_validate(questions: Sequence[Question], features: Sequence[str],
-                   k: int = FOLDS, seed: int = SEED) -> dict[str, Any]:
+def cross_validate(
+    questions: Sequence[Question], features: Sequence[str], k: int = FOLDS, seed: int = SEED
+) -> dict[str, Any]:
     """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold."""
     verdicts: list[tuple[str, str]] = []  # (lang, verdict)
     for fold in _folds(questions, k, seed):
@@ -171,10 +206,11 @@ def cross_validate(questions: Sequence[Question], features: Sequence[str],
         limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
         for i in fold:
             q = questions[i]
-            p, y, off = _predict(model, q)
-            verdicts.append((q.case.lang, outcome(p, y, off, limits)))
-    return {lang: _rates([v for lg, v in verdicts if lang in ("all", lg)])
-            for lang in ("all", *sorted({lg for lg, _ in verdicts}))}
+            verdicts.append((q.case.lang, outcome(_predict(model, q), limits)))
+    return {
+        lang: _rates([v for lg, v in verdicts if lang in ("all", lg)])
+        for lang in ("all", *sorted({lg for lg, _ in verdicts}))
+    }
 
 
 def _rates(verdicts: list[str]) -> dict[str, Any]:
@@ -225,8 +261,13 @@ def calibrate(answerer: Answerer, cases: Sequence[EvalCase], source: Path) -> Co
             "cross_validation": cross_validate(questions, features),
         }
         models[name] = ConfidenceModel(
-            model.features, model.mean, model.scale, model.coef, model.intercept,
-            limits, provenance,
+            model.features,
+            model.mean,
+            model.scale,
+            model.coef,
+            model.intercept,
+            limits,
+            provenance,
         )
     hybrid = dict(answerer.models.hybrid)
     if "hybrid" in models and encoder_id is not None:

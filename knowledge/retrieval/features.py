@@ -5,14 +5,18 @@ weights hold for a base of 60 articles or 10,000:
 
 - `sem`: cosine similarity between the question and the article's nearest text (title,
   a phrasing or the direct answer), multilingual-e5-small;
+- `sem_z`: how far `sem` stands out from the question's similarity to all articles, in
+  standard deviations (a short or vague question is similar to everything, a question
+  about one topic to a few articles: the background differs per question);
 - `sem_gap`: `sem` minus the best other article's (> 0 only for the semantic winner);
+- `sem_answer`: similarity to the article's direct answer alone (a question phrased unlike
+  any phrasing can still match what the answer says);
 - `coverage`: idf-weighted share of the question's words the article has (unknown words
-  weigh like the rarest word; see `lexical.py`);
+  weigh like the rarest word; see `lexical.py`); `head_coverage`: the same for its title,
+  tags and phrasings only;
 - `lex_rel`: BM25 score / the best BM25 score for the question;
 - `lex_gap`: (BM25 − the best other article's) / the best;
 - `unknown`: share of the question's words the whole knowledge base never uses;
-- `agree`: 1 when the article is the top of both signals (lexical models: `lex_top`,
-  1 when it is the BM25 winner);
 - `length`: log(1 + number of meaningful words): one-word questions are judged differently.
 """
 
@@ -22,8 +26,19 @@ import math
 
 import numpy as np
 
-HYBRID_FEATURES = ("sem", "sem_gap", "coverage", "lex_rel", "lex_gap", "unknown", "agree", "length")
-LEXICAL_FEATURES = ("coverage", "lex_rel", "lex_gap", "unknown", "lex_top", "length")
+HYBRID_FEATURES = (
+    "sem",
+    "sem_z",
+    "sem_gap",
+    "sem_answer",
+    "coverage",
+    "head_coverage",
+    "lex_rel",
+    "lex_gap",
+    "unknown",
+    "length",
+)
+LEXICAL_FEATURES = ("coverage", "head_coverage", "lex_rel", "lex_gap", "unknown", "length")
 
 
 def _gap(values: np.ndarray, index: int, order: list[int]) -> float:
@@ -32,41 +47,54 @@ def _gap(values: np.ndarray, index: int, order: list[int]) -> float:
     return float(values[index] - (values[other] if other is not None else 0.0))
 
 
+def _top2(values: np.ndarray) -> list[int]:
+    """Indices of the two largest values, largest first (without sorting everything)."""
+    if len(values) <= 2:
+        return [int(i) for i in np.argsort(-values, kind="stable")]
+    pair = np.argpartition(-values, 1)[:2]
+    return [int(i) for i in pair[np.argsort(-values[pair], kind="stable")]]
+
+
 def feature_rows(
     candidates: list[int],
     *,
     lexical: np.ndarray,
     coverage: list[float],
+    head_coverage: list[float],
     unknown: float,
     length: int,
     semantic: np.ndarray | None,
 ) -> np.ndarray:
-    """One row per candidate, columns as HYBRID_FEATURES (semantic given) or LEXICAL_FEATURES."""
+    """One row per candidate, columns as HYBRID_FEATURES (with `semantic`, the (asked,
+    answer) similarity rows of `Answerer._semantic_scores`) or LEXICAL_FEATURES."""
     best_lex = float(lexical.max()) if len(lexical) else 0.0
-    lex_order = [int(i) for i in np.argsort(-lexical, kind="stable")[:2]]
-    lex_top = lex_order[0] if best_lex > 0 else -1
+    lex_order = _top2(lexical)
     length_feature = math.log1p(length)
     rows: list[list[float]] = []
     if semantic is None:
-        for i, cov in zip(candidates, coverage, strict=True):
+        for i, cov, head in zip(candidates, coverage, head_coverage, strict=True):
             rel = float(lexical[i]) / best_lex if best_lex > 0 else 0.0
             gap = _gap(lexical, i, lex_order) / best_lex if best_lex > 0 else 0.0
-            rows.append([cov, rel, gap, unknown, float(i == lex_top), length_feature])
+            rows.append([cov, head, rel, gap, unknown, length_feature])
         return np.array(rows, dtype=np.float64).reshape(len(rows), len(LEXICAL_FEATURES))
-    sem_order = [int(i) for i in np.argsort(-semantic, kind="stable")[:2]]
-    for i, cov in zip(candidates, coverage, strict=True):
+    asked, answer = semantic
+    best = np.maximum(asked, answer)
+    sem_order = _top2(best)
+    background, spread = float(best.mean()), float(best.std()) or 1.0
+    for i, cov, head in zip(candidates, coverage, head_coverage, strict=True):
         rel = float(lexical[i]) / best_lex if best_lex > 0 else 0.0
         gap = _gap(lexical, i, lex_order) / best_lex if best_lex > 0 else 0.0
-        agree = float(i == lex_top and i == sem_order[0])
         rows.append(
             [
-                float(semantic[i]),
-                _gap(semantic, i, sem_order),
+                float(best[i]),
+                (float(best[i]) - background) / spread,
+                _gap(best, i, sem_order),
+                float(answer[i]),
                 cov,
+                head,
                 rel,
                 gap,
                 unknown,
-                agree,
                 length_feature,
             ]
         )

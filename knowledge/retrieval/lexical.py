@@ -80,21 +80,25 @@ class LanguageIndex:
         self.analyzer.learn(text for f in fields for text in f.values())
         retrievers: list[tuple[float, bm25s.BM25]] = []
         doc_terms: list[set[str]] = [set() for _ in self.articles]
+        head_terms: list[set[str]] = [set() for _ in self.articles]
         for name, weight in FIELD_WEIGHTS.items():
             # a title names its topic as written: "personuppgiftsansvarig" is not a title
             # about "personuppgifter", so titles are indexed without compound parts
             tokens = [self.analyzer.index_terms(f[name], name != "title") for f in fields]
             for i, terms in enumerate(tokens):
                 doc_terms[i].update(terms)
+                if name != "answer":
+                    head_terms[i].update(terms)
             if self.articles:
                 retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
                 retriever.index(tokens, show_progress=False)
                 retrievers.append((weight, retriever))
         self._postings = _merged_postings(retrievers, len(self.articles))
         self._doc_terms = [frozenset(t) for t in doc_terms]
+        self._head_terms = [frozenset(t) for t in head_terms]
         df: dict[str, int] = {}
-        for terms in self._doc_terms:
-            for term in terms:
+        for doc in self._doc_terms:
+            for term in doc:
                 df[term] = df.get(term, 0) + 1
         n = max(len(self.articles), 1)
         # BM25's idf, normalised so the rarest possible term (in one article) weighs 1
@@ -135,16 +139,19 @@ class LanguageIndex:
         if query:
             docs = np.concatenate([self._postings[t][0] for t in query])
             values = np.concatenate([self._postings[t][1] for t in query])
-            scores = np.bincount(docs, weights=values, minlength=len(self.articles))
+            scores = np.bincount(docs, weights=values, minlength=len(self.articles)).astype(
+                np.float64
+            )
         unknown = sum(1 for s in slots if not s.known) / len(slots) if slots else 1.0
         return LexicalResult(scores, slots, unknown)
 
-    def coverage(self, result: LexicalResult, index: int) -> float:
-        """Weighted share of the question's words that article `index` has, 0..1."""
+    def coverage(self, result: LexicalResult, index: int, head: bool = False) -> float:
+        """Weighted share of the question's words that article `index` has, 0..1
+        (`head`: only in its title, tags and phrasings: how people ask about it)."""
         total = sum(s.weight for s in result.slots)
         if total <= 0:
             return 0.0
-        terms = self._doc_terms[index]
+        terms = (self._head_terms if head else self._doc_terms)[index]
         matched = sum(s.weight for s in result.slots if not terms.isdisjoint(s.terms))
         return matched / total
 

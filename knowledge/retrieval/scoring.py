@@ -1,7 +1,15 @@
-"""The learned confidence: logistic regression over a handful of features (numpy only).
+"""The learned confidence: a conditional logit over a question's candidates (numpy only).
 
-`ConfidenceModel.probability(features)` is the calibrated probability that a candidate
-article is the one the question asks for. Its parameters are fitted by
+Each candidate article gets a linear score `w · features + b`; the probabilities are a
+softmax over the candidates *plus one outside option* ("none of these: the knowledge base
+does not answer this") whose score is fixed at 0:
+
+    P(article c) = exp(s_c) / (1 + Σ_j exp(s_j)),   P(none) = 1 / (1 + Σ_j exp(s_j))
+
+so candidates compete (two close candidates share the probability, which is what "did you
+mean" is for) and an off-topic question can give every candidate a small probability. It
+is logistic regression's multinomial form with a varying choice set (McFadden's
+conditional logit), fitted by maximum likelihood with a ridge penalty. Its parameters are fitted by
 `gdpr-bot kb calibrate FILE` (see `retrieval/calibrate.py`) and committed in
 `retrieval/confidence.json` with their provenance: the calibration file and its hash,
 the encoder, the date, the cross-validated figures, and the decision costs the two
@@ -11,7 +19,6 @@ thresholds were chosen by. Nothing in here is set by hand except what is named b
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +31,7 @@ CONFIDENCE_FILE = Path(__file__).resolve().parent / "confidence.json"
 # LogisticRegression (C = 1); with a few hundred questions and < 10 features it only
 # keeps collinear features (the two margins) from taking extreme opposite weights.
 L2 = 1.0
-NEWTON_STEPS = 50  # Newton's method converges in < 15 steps here; 50 is a safe ceiling
+MAX_STEPS = 3000  # gradient steps; the fit converges (loss change < 1e-9) well before
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,8 @@ class Thresholds:
     """When the best candidate's probability is enough to answer, and when the top
     candidates are worth offering as "did you mean …?" (below `clarify_at`: refuse)."""
 
-    answer_at: float = 0.5
-    clarify_at: float = 0.2
+    answer_at: float = 0.5  # P(best candidate) at which the bot answers
+    clarify_at: float = 0.5  # P(one of the offered candidates) at which it asks back
 
 
 @dataclass(frozen=True)
@@ -46,18 +53,15 @@ class ConfidenceModel:
     thresholds: Thresholds = field(default_factory=Thresholds)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def probability(self, row: Sequence[float]) -> float:
-        z = self.intercept + sum(
-            c * (x - m) / s
-            for c, x, m, s in zip(self.coef, row, self.mean, self.scale, strict=True)
-        )
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        z = (matrix - np.array(self.mean)) / np.array(self.scale)
+        return np.asarray(z @ np.array(self.coef) + self.intercept, dtype=np.float64)
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        """P(each candidate is the article asked for); the rest is P(none of them)."""
         if len(matrix) == 0:
             return np.zeros(0)
-        z = (matrix - np.array(self.mean)) / np.array(self.scale) @ np.array(self.coef)
-        return 1.0 / (1.0 + np.exp(-np.clip(z + self.intercept, -50, 50)))
+        return _softmax_with_outside(self.scores(matrix))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -89,26 +93,64 @@ class ConfidenceModel:
         )
 
 
-def fit_logistic(
-    x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: float = L2
+def _softmax_with_outside(scores: np.ndarray) -> np.ndarray:
+    top = max(float(scores.max()), 0.0)
+    weights = np.exp(scores - top)
+    return np.asarray(weights / (np.exp(-top) + weights.sum()), dtype=np.float64)
+
+
+def fit_conditional_logit(
+    questions: Sequence[tuple[np.ndarray, np.ndarray]],
+    features: Sequence[str],
+    l2: float = L2,
 ) -> ConfidenceModel:
-    """Maximum-likelihood logistic regression with a ridge penalty (Newton's method)."""
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
+    """Fit on (candidate rows, right-article mask) per question; a question whose mask is
+    all zero (off-topic, or its article not among the candidates) targets "none"."""
+    used = [(x, y) for x, y in questions if len(x)]
+    stacked = np.vstack([x for x, _ in used])
+    mean = stacked.mean(axis=0)
+    scale = stacked.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
-    z = (x - mean) / scale
-    design = np.hstack([np.ones((len(z), 1)), z])
-    w = np.zeros(design.shape[1])
-    penalty = np.full(design.shape[1], l2)
-    penalty[0] = 0.0  # the intercept is not shrunk
-    for _ in range(NEWTON_STEPS):
-        p = 1.0 / (1.0 + np.exp(-np.clip(design @ w, -50, 50)))
-        gradient = design.T @ (p - y) + penalty * w
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.max(np.abs(step)) < 1e-8:
+    z = (stacked - mean) / scale
+    right = np.concatenate([y for _, y in used]).astype(bool)
+    sizes = np.array([len(x) for x, _ in used])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    group = np.repeat(np.arange(len(used)), sizes)
+    has_right = np.add.reduceat(right.astype(np.float64), starts) > 0
+    n_questions = len(used)
+    dim = stacked.shape[1]
+
+    def loss_and_gradient(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z @ w[1:] + w[0]
+        top = np.maximum(np.maximum.reduceat(s, starts), 0.0)  # per question, for stability
+        e = np.exp(s - top[group])
+        outside = np.exp(-top)
+        denominator = outside + np.add.reduceat(e, starts)
+        p = e / denominator[group]
+        numerator = np.where(has_right, np.add.reduceat(np.where(right, e, 0.0), starts), outside)
+        total = float(-np.log(numerator / denominator).sum()) + 0.5 * l2 * float(w[1:] @ w[1:])
+        target = np.where(right, e / numerator[group], 0.0) * has_right[group]
+        g = p - target
+        grad = np.empty_like(w)
+        grad[0] = g.sum()
+        grad[1:] = z.T @ g + l2 * w[1:]
+        return total, grad
+
+    w = np.zeros(dim + 1)
+    loss, grad = loss_and_gradient(w)
+    step = 1.0
+    for _ in range(MAX_STEPS):
+        # gradient descent with a backtracking line search: the loss is convex
+        while step > 1e-12:
+            candidate = w - step * grad / n_questions
+            new_loss, new_grad = loss_and_gradient(candidate)
+            if new_loss <= loss - 1e-4 * step * float(grad @ grad) / n_questions:
+                break
+            step /= 2
+        if step <= 1e-12 or loss - new_loss < 1e-9:
             break
+        w, loss, grad = candidate, new_loss, new_grad
+        step *= 2
     return ConfidenceModel(
         features=tuple(features),
         mean=tuple(float(v) for v in mean),

@@ -91,6 +91,7 @@ def write_vectors(path: Path, vectors: dict[str, np.ndarray]) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, keys=np.array(keys), vectors=matrix)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; vectors are no secret
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -134,7 +135,7 @@ class VectorStore:
             for kind in ("query", "passage"):
                 todo = [(k, u) for k, u in missing.items() if u.kind == kind]
                 if todo:
-                    rows = self.encoder.encode([u.text for _, u in todo], kind)  # type: ignore[arg-type]
+                    rows = self.encoder.encode([u.text for _, u in todo], kind)
                     for (key, _), row in zip(todo, rows, strict=True):
                         vectors[key] = row
                         self._cached[key] = row
