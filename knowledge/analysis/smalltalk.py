@@ -14,81 +14,18 @@ from knowledge.analysis.tokens import has_words, tokens
 
 SmallTalk = Literal["greeting", "thanks"]
 
-GREETINGS = frozenset(
-    [
-        "hej",
-        "hejsan",
-        "hejhej",
-        "tjena",
-        "tjenare",
-        "tja",
-        "hallå",
-        "halloj",
-        "morsning",
-        "god",
-        "morgon",
-        "middag",
-        "kväll",
-        "dag",
-        "hi",
-        "hello",
-        "hey",
-        "hiya",
-        "howdy",
-        "yo",
-        "good",
-        "morning",
-        "afternoon",
-        "evening",
-        "there",
-    ]
-)
-THANKS = frozenset(
-    [
-        "tack",
-        "tackar",
-        "tusen",
-        "så",
-        "mycket",
-        "jättebra",
-        "bra",
-        "toppen",
-        "perfekt",
-        "schysst",
-        "grymt",
-        "super",
-        "kanon",
-        "thanks",
-        "thank",
-        "thx",
-        "ty",
-        "you",
-        "cheers",
-        "much",
-        "great",
-        "perfect",
-        "awesome",
-        "nice",
-        "lot",
-        "appreciated",
-    ]
-)
-FILLER = frozenset(
-    [
-        "ok",
-        "okej",
-        "okay",
-        "alla",
-        "allihop",
-        "all",
-        "everyone",
-        "bot",
-        "boten",
-        "du",
-        "igen",
-        "again",
-    ]
-)
+_GREETINGS = """
+    hej hejsan hejhej tjena tjenare tja hallå halloj morsning god morgon middag kväll dag
+    hi hello hey hiya howdy yo good morning afternoon evening there
+"""
+_THANKS = """
+    tack tackar tusen så mycket jättebra bra toppen perfekt schysst grymt super kanon
+    thanks thank thx ty you cheers much great perfect awesome nice lot appreciated
+"""
+_FILLER = "ok okej okay alla allihop all everyone bot boten du igen again a so very och and"
+GREETINGS = frozenset(_GREETINGS.split())
+THANKS = frozenset(_THANKS.split())
+FILLER = frozenset(_FILLER.split())
 
 
 def small_talk(text: str) -> SmallTalk | None:

@@ -146,6 +146,16 @@ class Answerer:
             articles = own + other
             self._pools[lang] = _Pool(articles, LanguageIndex(lang, articles, synonyms))
         self._vectors = VectorStore(encoder, vector_cache) if encoder is not None else None
+        # An encoder the confidence model was never fitted for has its own similarity scale
+        # (another model's cosines can sit anywhere in 0..1): its features would be read
+        # with the wrong weights. Answer on the lexical signal until `kb calibrate` is run.
+        self.calibrated = encoder is None or self.models.for_encoder(encoder.model_id)[1]
+        if not self.calibrated and encoder is not None:
+            log.warning(
+                "no confidence model fitted for the encoder %s: answering on the lexical "
+                "signal; run `gdpr-bot kb calibrate FILE` with this encoder",
+                encoder.model_id,
+            )
         self._semantic_lock = threading.Lock()
         self._encoder_failed_at: float | None = None
         # The index is many long-lived objects; without this every full garbage collection
@@ -171,11 +181,13 @@ class Answerer:
     # --- semantic signal ------------------------------------------------------------------
     def prepare(self) -> bool:
         """Load the encoder and every article's vectors now (else: at the first question).
-        True when the semantic signal is available."""
-        return all(self._semantic_pool(lang) is not None for lang in LANGS)
+        True when the vectors are there."""
+        return all(self._semantic_pool(lang, force=True) is not None for lang in LANGS)
 
-    def _semantic_pool(self, lang: Lang) -> _Pool | None:
-        if self._vectors is None:
+    def _semantic_pool(self, lang: Lang, force: bool = False) -> _Pool | None:
+        """The pool with its vectors, or None without a (calibrated, working) encoder;
+        `force` skips the calibration check (calibration itself needs the vectors)."""
+        if self._vectors is None or not (self.calibrated or force):
             return None
         if self._encoder_failed_at is not None:
             if time.monotonic() - self._encoder_failed_at < ENCODER_RETRY_SECONDS:
@@ -239,7 +251,7 @@ class Answerer:
         if not pool.articles:
             return [], False
         lexical = pool.index.search(question)
-        semantic_pool = self._semantic_pool(lang) if semantic else None
+        semantic_pool = self._semantic_pool(lang, force=model is not None) if semantic else None
         scores = self._semantic_scores(question, pool) if semantic_pool is not None else None
         candidates = lexical.top(CANDIDATES)
         if scores is not None:

@@ -153,13 +153,13 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
     )
     refuse_cost = np.where(off, c["off_topic_refused"], c["refused"])
     costs = np.empty((len(GRID), len(GRID)))
+    clarifiable = (offered[None, :] >= GRID[:, None]) & (offered[None, :] > 0)  # clarify x q
     for i, answer_at in enumerate(GRID):
         answered = (best >= answer_at) & (best > 0)
-        for j, clarify_at in enumerate(GRID):
-            clarified = ~answered & (offered >= clarify_at) & (offered > 0)
-            costs[i, j] = np.where(
-                answered, answer_cost, np.where(clarified, clarify_cost, refuse_cost)
-            ).sum()
+        clarified = ~answered[None, :] & clarifiable
+        costs[i] = np.where(
+            answered[None, :], answer_cost, np.where(clarified, clarify_cost, refuse_cost)
+        ).sum(axis=1)
     cells = np.argwhere(costs <= costs.min() + 1e-9)
     answers = sorted({int(i) for i, _ in cells})
     i = answers[len(answers) // 2]

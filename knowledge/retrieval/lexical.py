@@ -89,7 +89,7 @@ class LanguageIndex:
                 doc_terms[i].update(terms)
                 if name != "answer":
                     head_terms[i].update(terms)
-            if self.articles:
+            if any(tokens):  # bm25s cannot index a field no article has a word in
                 retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
                 retriever.index(tokens, show_progress=False)
                 retrievers.append((weight, retriever))
