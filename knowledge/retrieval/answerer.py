@@ -112,6 +112,7 @@ class _Pool:
     units: np.ndarray | None = None  # unit vectors, grouped by article
     starts: np.ndarray | None = None  # first unit row of each article
     passage: np.ndarray | None = None  # True for the direct-answer row of each article
+    asked: np.ndarray | None = None  # per article, its title/phrasing rows (padded with -1)
 
 
 class Answerer:
@@ -210,6 +211,12 @@ class Answerer:
                     return None
                 pool.starts = np.array(starts, dtype=np.int64)
                 pool.passage = np.array([u.kind == "passage" for u in units], dtype=bool)
+                rows = [
+                    [r for r in range(start, end) if not pool.passage[r]]
+                    for start, end in zip(starts, [*starts[1:], len(units)], strict=True)
+                ]
+                width = max((len(r) for r in rows), default=1)
+                pool.asked = np.array([r + [-1] * (width - len(r)) for r in rows], dtype=np.int64)
                 pool.units = matrix
         return pool
 
@@ -218,21 +225,24 @@ class Answerer:
         self._encoder_failed_at = time.monotonic()
 
     def _semantic_scores(self, question: str, pool: _Pool) -> np.ndarray | None:
-        """Per article: (best similarity to its title or a phrasing, to its direct answer);
-        an article without a direct answer counts its phrasings for both."""
+        """Per article (rows): best similarity to its title or a phrasing; to its direct
+        answer (its phrasings' when it has none); mean of its three best phrasings."""
         assert self.encoder is not None and pool.units is not None and pool.starts is not None
-        assert pool.passage is not None
+        assert pool.passage is not None and pool.asked is not None
         try:
             query = self.encoder.encode([question], "query")[0]
         except EncoderError as exc:
             self._encoder_failed(exc)
             return None
         if not len(pool.articles):
-            return np.zeros((2, 0))
+            return np.zeros((3, 0))
         sims = (pool.units @ query).astype(np.float64)
         asked = np.maximum.reduceat(np.where(pool.passage, -2.0, sims), pool.starts)
         answer = np.maximum.reduceat(np.where(pool.passage, sims, -2.0), pool.starts)
-        return np.vstack([asked, np.where(answer > -2.0, answer, asked)])
+        padded = np.append(sims, np.nan)[pool.asked]  # -1 -> the appended nan
+        top = -np.sort(-np.nan_to_num(padded, nan=-np.inf), axis=1)[:, :3]
+        top3 = np.nanmean(np.where(np.isfinite(top), top, np.nan), axis=1)
+        return np.vstack([asked, np.where(answer > -2.0, answer, asked), top3])
 
     # --- ranking ------------------------------------------------------------------------
     def ranked(

@@ -7,9 +7,8 @@ signal and once without; each candidate is a training row labelled 1 when it is 
 article. Two logistic regressions are fitted: `hybrid` (for the encoder in use) and
 `lexical` (for `GDPRBOT_EMBEDDINGS=off` and encoder outages).
 
-Thresholds: for each model, `answer_at` and `clarify_at` minimise the mean cost of the
-outcomes on out-of-fold probabilities (k-fold by question), with the costs below; among
-equally cheap cells, the centre of the optimal range. The figures reported are nested
+Thresholds: for each model, `answer_at` and `clarify_at` are the most helpful pair within
+the error budget below, judged on out-of-fold probabilities (k-fold by question). The figures reported are nested
 cross-validation: in each outer fold the model is fitted and its thresholds chosen on the
 other folds only, then scored on the held-out questions.
 """
@@ -38,20 +37,12 @@ from knowledge.retrieval.scoring import (
     fit_conditional_logit,
 )
 
-# What each outcome costs, in "one needless refusal" units. A product decision, from the
-# issue: a confidently wrong answer is the harmful case (an agent deletes data instead of
-# referring the caller), a "did you mean" with the right article is far better than a
-# wrong answer, and an honest refusal is better than both wrong outcomes.
-COSTS = {
-    "answered_right": 0.0,
-    "answered_wrong": 10.0,
-    "clarified_right": 1.0,
-    "clarified_wrong": 3.0,
-    "refused": 3.0,
-    "off_topic_refused": 0.0,
-    "off_topic_clarified": 3.0,
-    "off_topic_answered": 10.0,
-}
+# The error budget, from issue 11's bars: of on-topic questions at most 3 % answered with a
+# wrong article; of off-topic questions at least 95 % refused (so at most 5 % answered or
+# met with a "did you mean"). Within the budget the thresholds give the most right answers,
+# then the most right articles among answers and "did you mean" offers.
+MAX_WRONG = 0.03
+MIN_OFF_TOPIC_REFUSED = 0.95
 FOLDS = 5
 SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
@@ -136,31 +127,35 @@ def outcome(summary: _Summary, limits: Thresholds) -> str:
 
 
 def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
-    """The cheapest (answer_at, clarify_at) on these questions; the centre of ties."""
+    """The most helpful (answer_at, clarify_at) within the error budget on these questions.
+
+    Helpful: most on-topic questions answered right, then most with the right article among
+    the answer or the offers. A cell must keep answered-wrong within `MAX_WRONG` and
+    off-topic refusals at `MIN_OFF_TOPIC_REFUSED`; when no cell can, the ones refusing the
+    most off-topic questions compete. Among equally good cells: the centre."""
     best = np.array([s.best for s in summaries])
     offered = np.array([s.offered for s in summaries])
     off = np.array([s.off_topic for s in summaries])
+    on = ~off
     best_right = np.array([s.best_right for s in summaries])
     offered_right = np.array([s.offered_right for s in summaries])
-    c = COSTS
-    answer_cost = np.where(
-        off, c["off_topic_answered"], np.where(best_right, c["answered_right"], c["answered_wrong"])
-    )
-    clarify_cost = np.where(
-        off,
-        c["off_topic_clarified"],
-        np.where(offered_right, c["clarified_right"], c["clarified_wrong"]),
-    )
-    refuse_cost = np.where(off, c["off_topic_refused"], c["refused"])
-    costs = np.empty((len(GRID), len(GRID)))
+    n_on, n_off = max(int(on.sum()), 1), max(int(off.sum()), 1)
+    shape = (len(GRID), len(GRID))
+    right, helpful, wrong, refused = (np.zeros(shape) for _ in range(4))
     clarifiable = (offered[None, :] >= GRID[:, None]) & (offered[None, :] > 0)  # clarify x q
     for i, answer_at in enumerate(GRID):
         answered = (best >= answer_at) & (best > 0)
         clarified = ~answered[None, :] & clarifiable
-        costs[i] = np.where(
-            answered[None, :], answer_cost, np.where(clarified, clarify_cost, refuse_cost)
-        ).sum(axis=1)
-    cells = np.argwhere(costs <= costs.min() + 1e-9)
+        right[i] = np.sum(answered & on & best_right) / n_on
+        helpful[i] = right[i] + np.sum(clarified & (on & offered_right)[None, :], axis=1) / n_on
+        wrong[i] = np.sum(answered & on & ~best_right) / n_on
+        refused[i] = np.sum(~answered[None, :] & ~clarified & off[None, :], axis=1) / n_off
+    feasible = (wrong <= MAX_WRONG + 1e-9) & (refused >= MIN_OFF_TOPIC_REFUSED - 1e-9)
+    if not feasible.any():
+        within = wrong <= MAX_WRONG + 1e-9
+        feasible = within & (refused >= refused[within].max() - 1e-9)
+    score = np.where(feasible, right * 1000 + helpful, -np.inf)
+    cells = np.argwhere(score >= score.max() - 1e-9)
     answers = sorted({int(i) for i, _ in cells})
     i = answers[len(answers) // 2]
     clarifies = sorted(int(j) for a, j in cells if a == i)
@@ -240,7 +235,7 @@ def calibrate(answerer: Answerer, cases: Sequence[EvalCase], source: Path) -> Co
         "questions": len(cases),
         "off_topic": sum(c.expect_fallback for c in cases),
         "date": datetime.now(UTC).date().isoformat(),
-        "costs": COSTS,
+        "budget": {"max_wrong": MAX_WRONG, "min_off_topic_refused": MIN_OFF_TOPIC_REFUSED},
         "folds": FOLDS,
         "seed": SEED,
         "how": "gdpr-bot kb calibrate (knowledge/retrieval/calibrate.py)",

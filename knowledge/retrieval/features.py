@@ -11,6 +11,10 @@ weights hold for a base of 60 articles or 10,000:
 - `sem_gap`: `sem` minus the best other article's (> 0 only for the semantic winner);
 - `sem_answer`: similarity to the article's direct answer alone (a question phrased unlike
   any phrasing can still match what the answer says);
+- `sem_top3`: mean similarity of its three nearest phrasings (one lucky phrasing is weaker
+  evidence than several);
+- `sem_rr`, `lex_rr`: 1 / rank of the article by each signal (1 for the winner, as in
+  reciprocal rank fusion);
 - `coverage`: idf-weighted share of the question's words the article has (unknown words
   weigh like the rarest word; see `lexical.py`); `head_coverage`: the same for its title,
   tags and phrasings only;
@@ -31,6 +35,9 @@ HYBRID_FEATURES = (
     "sem_z",
     "sem_gap",
     "sem_answer",
+    "sem_top3",
+    "sem_rr",
+    "lex_rr",
     "coverage",
     "head_coverage",
     "lex_rel",
@@ -55,6 +62,11 @@ def _top2(values: np.ndarray) -> list[int]:
     return [int(i) for i in pair[np.argsort(-values[pair], kind="stable")]]
 
 
+def _ranks(values: np.ndarray, candidates: list[int]) -> dict[int, int]:
+    """1-based rank of each candidate among all articles (ties share the better rank)."""
+    return {i: 1 + int(np.count_nonzero(values > values[i])) for i in candidates}
+
+
 def feature_rows(
     candidates: list[int],
     *,
@@ -77,9 +89,11 @@ def feature_rows(
             gap = _gap(lexical, i, lex_order) / best_lex if best_lex > 0 else 0.0
             rows.append([cov, head, rel, gap, unknown, length_feature])
         return np.array(rows, dtype=np.float64).reshape(len(rows), len(LEXICAL_FEATURES))
-    asked, answer = semantic
+    asked, answer, top3 = semantic
     best = np.maximum(asked, answer)
     sem_order = _top2(best)
+    sem_rank = _ranks(best, candidates)
+    lex_rank = _ranks(lexical, candidates)
     background, spread = float(best.mean()), float(best.std()) or 1.0
     for i, cov, head in zip(candidates, coverage, head_coverage, strict=True):
         rel = float(lexical[i]) / best_lex if best_lex > 0 else 0.0
@@ -90,6 +104,9 @@ def feature_rows(
                 (float(best[i]) - background) / spread,
                 _gap(best, i, sem_order),
                 float(answer[i]),
+                float(top3[i]),
+                1.0 / sem_rank[i],
+                1.0 / lex_rank[i],
                 cov,
                 head,
                 rel,
