@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.evaluate import EvalCase, EvalFileError, EvalResult, EvalReport, read_cases
+from knowledge.evaluate import EvalCase, EvalFileError, EvalReport, EvalResult, read_cases
 from knowledge.model import Answer, ArticleRef, Suggestion
 
 REF = ArticleRef("right-of-access", "Registerutdrag", "DPO", "2026-01-01")

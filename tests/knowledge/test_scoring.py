@@ -138,7 +138,7 @@ def test_the_committed_parameters_were_fitted_on_the_committed_calibration_file(
 def test_the_decision_thresholds_leave_room_to_ask_back(semantic: bool) -> None:
     models = load_models()
     model = models.lexical if not semantic else next(iter(models.hybrid.values()))
-    assert 0.0 < model.thresholds.clarify_at and 0.0 < model.thresholds.answer_at < 1.0
+    assert model.thresholds.clarify_at > 0.0 and 0.0 < model.thresholds.answer_at < 1.0
 
 
 def test_an_unknown_fixture_kb_answerer_uses_the_lexical_model(fixture_kb: KnowledgeBase) -> None:

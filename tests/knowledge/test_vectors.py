@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from knowledge import Answerer, KnowledgeBase
 from knowledge.retrieval.encoder import BUILTIN_MODEL_ID
 from knowledge.retrieval.vectors import (
