@@ -8,9 +8,9 @@ article. Two logistic regressions are fitted: `hybrid` (for the encoder in use) 
 `lexical` (for `GDPRBOT_EMBEDDINGS=off` and encoder outages).
 
 Thresholds: for each model, `answer_at` and `clarify_at` are the most helpful pair within
-the error budget below, judged on out-of-fold probabilities (k-fold by question). The figures reported are nested
-cross-validation: in each outer fold the model is fitted and its thresholds chosen on the
-other folds only, then scored on the held-out questions.
+the error budget below, judged on out-of-fold probabilities (k-fold by question). The
+figures reported are nested cross-validation: in each outer fold the model is fitted and
+its thresholds chosen on the other folds only, then scored on the held-out questions.
 """
 
 from __future__ import annotations
@@ -131,8 +131,9 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
 
     Helpful: most on-topic questions answered right, then most with the right article among
     the answer or the offers. A cell must keep answered-wrong within `MAX_WRONG` and
-    off-topic refusals at `MIN_OFF_TOPIC_REFUSED`; when no cell can, the ones refusing the
-    most off-topic questions compete. Among equally good cells: the centre."""
+    off-topic refusals at `MIN_OFF_TOPIC_REFUSED`; when no cell can, the ones with the
+    fewest wrong answers and then the most off-topic refusals compete. Among equally good
+    cells: the centre."""
     best = np.array([s.best for s in summaries])
     offered = np.array([s.offered for s in summaries])
     off = np.array([s.off_topic for s in summaries])
@@ -151,8 +152,8 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
         wrong[i] = np.sum(answered & on & ~best_right) / n_on
         refused[i] = np.sum(~answered[None, :] & ~clarified & off[None, :], axis=1) / n_off
     feasible = (wrong <= MAX_WRONG + 1e-9) & (refused >= MIN_OFF_TOPIC_REFUSED - 1e-9)
-    if not feasible.any():
-        within = wrong <= MAX_WRONG + 1e-9
+    if not feasible.any():  # the budget cannot be met: fewest wrong, then most refused
+        within = wrong <= max(MAX_WRONG, float(wrong.min())) + 1e-9
         feasible = within & (refused >= refused[within].max() - 1e-9)
     score = np.where(feasible, right * 1000 + helpful, -np.inf)
     cells = np.argwhere(score >= score.max() - 1e-9)

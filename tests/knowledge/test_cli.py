@@ -18,6 +18,7 @@ runner = CliRunner()
 # one vector cache for the tests that run the real model: the fixture articles are
 # embedded once per test session, not once per test
 VECTORS = Path(tempfile.gettempdir()) / "gdpr-bot-test-vectors"
+QUESTION = "hur stora böter kan man få enligt gdpr"
 ARTICLE_KEYS = {"id", "title", "owner", "reviewed", "gdpr"}
 
 
@@ -37,13 +38,14 @@ def gdpr_bot(*args: str) -> Result:
 
 
 def test_ask_json_prints_exactly_one_object_of_the_contract_shape(tmp_path: Path) -> None:
+    """In a fresh process with the real embedding model, as scripts call it."""
     env = {
         "GDPRBOT_KNOWLEDGE_DIR": str(FIXTURE_KB),
         "HOME": str(tmp_path),
         "GDPRBOT_VECTOR_CACHE": str(VECTORS),
     }
     done = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "ask", "gdpr böter", "--json"],
+        [sys.executable, "-c", "from bot.cli import main; main()", "ask", QUESTION, "--json"],
         capture_output=True,
         text=True,
         env=env,
