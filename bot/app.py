@@ -20,18 +20,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import question_log
-from bot.config import Settings, SettingsError
+from bot.config import Settings
 from bot.conversation import ChatFeature, Conversation, QuestionLog, Vote
 from bot.database import create_schema, engine_from_url
 from bot.delivery import ConsoleNotifier, RouterNotifier
 from bot.event_dedupe import claim_event, purge_events
-from knowledge import (
-    Answerer,
-    KnowledgeBase,
-    build_encoder,
-    detect_language,
-    load_knowledge_base,
-)
+from knowledge import Answerer, KnowledgeBase, detect_language, load_knowledge_base
 from routines.db import session_factory, transaction
 
 if TYPE_CHECKING:
@@ -178,17 +172,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         bot_framework_config(settings)  # TeamsSettingsError names the variable to fix
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
-    try:
-        encoder = build_encoder(
-            settings.embeddings,
-            threads=settings.embeddings_threads,
-            model=settings.embeddings_model,
-            prefixes=settings.embeddings_prefixes,
-            timeout=settings.embeddings_timeout,
-            api_key=settings.embeddings_api_key or None,
-        )
-    except ValueError as exc:
-        raise SettingsError(str(exc)) from None
+    encoder = settings.build_encoder()  # SettingsError names GDPRBOT_EMBEDDINGS
     answerer = Answerer(
         knowledge_base,
         settings.dpo_contact,

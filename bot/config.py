@@ -7,10 +7,13 @@ checks rely on `GDPRBOT_DATABASE_URL`, `SLACK_*`, `GDPRBOT_SLACK_API_URL`, `GDPR
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from knowledge import Encoder
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -171,6 +174,23 @@ class Settings(BaseSettings):
     @property
     def knowledge_paths(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.knowledge_dirs]
+
+    def build_encoder(self) -> Encoder | None:
+        """The encoder `GDPRBOT_EMBEDDINGS` asks for (None: off; the builtin model loads at
+        its first use). Raises SettingsError naming the variable on a bad value."""
+        from knowledge import build_encoder
+
+        try:
+            return build_encoder(
+                self.embeddings,
+                threads=self.embeddings_threads,
+                model=self.embeddings_model,
+                prefixes=self.embeddings_prefixes,
+                timeout=self.embeddings_timeout,
+                api_key=self.embeddings_api_key or None,
+            )
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
 
     @property
     def vector_cache_dir(self) -> Path | None:

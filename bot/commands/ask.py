@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from knowledge import (
     SHIPPED_DIR,
     Answer,
@@ -26,7 +26,6 @@ from knowledge import (
     Encoder,
     KnowledgeBase,
     KnowledgeError,
-    build_encoder,
     load_knowledge_base,
 )
 
@@ -53,15 +52,8 @@ def encoder_for(settings: Settings) -> Encoder | None:
     """The encoder `GDPRBOT_EMBEDDINGS` asks for (None: lexical only); a bad value is a
     one-line error naming the variable, exit 2."""
     try:
-        return build_encoder(
-            settings.embeddings,
-            threads=settings.embeddings_threads,
-            model=settings.embeddings_model,
-            prefixes=settings.embeddings_prefixes,
-            timeout=settings.embeddings_timeout,
-            api_key=settings.embeddings_api_key or None,
-        )
-    except ValueError as exc:
+        return settings.build_encoder()
+    except SettingsError as exc:
         print(exc, file=sys.stderr)
         raise typer.Exit(2) from None
 
