@@ -38,6 +38,7 @@ from knowledge.placeholders import render
 from knowledge.retrieval.encoder import Encoder, EncoderError
 from knowledge.retrieval.features import feature_rows
 from knowledge.retrieval.lexical import LanguageIndex
+from knowledge.retrieval.replies import NOTICE, TEXTS
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
     ConfidenceModels,
@@ -62,36 +63,6 @@ OPTION_SHARE = 0.1
 # After the encoder fails (an endpoint down), questions use the lexical model for this
 # long before the encoder is tried again, so no question waits for a timeout each time.
 ENCODER_RETRY_SECONDS = 60.0
-
-NOTICE = {
-    "sv": "Artikeln finns bara på engelska.",
-    "en": "This article is only available in Swedish.",
-}
-TEXTS: dict[str, dict[str, str]] = {
-    "no_match": {
-        "sv": "Det kan jag tyvärr inte svara säkert på. Fråga dataskyddsombudet: {dpo}.",
-        "en": "Sorry, I don't know the answer to that. Please ask the data protection "
-        "officer: {dpo}.",
-    },
-    "clarify": {
-        "sv": "Jag är inte säker på vad du menar. Menar du något av det här?",
-        "en": "I'm not sure what you mean. Did you mean one of these?",
-    },
-    "empty": {
-        "sv": "Skriv din fråga med några ord, t.ex. ”kunden vill ha ett registerutdrag”.",
-        "en": "Type your question in a few words, e.g. “a customer wants a copy of their data”.",
-    },
-    "greeting": {
-        "sv": "Hej! Jag svarar på frågor om GDPR och dataskydd utifrån företagets egna "
-        "rutiner, t.ex. ”kunden vill bli raderad” eller ”jag mejlade fel kund”.",
-        "en": "Hi! I answer questions about GDPR and data protection from the company's own "
-        "routines, e.g. “a customer wants to be deleted” or “I emailed the wrong customer”.",
-    },
-    "thanks": {
-        "sv": "Varsågod! Fråga gärna igen om det dyker upp något mer om GDPR.",
-        "en": "You're welcome! Ask again whenever something about GDPR comes up.",
-    },
-}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from knowledge import Answerer, KnowledgeBase, Thresholds
-from knowledge.retrieval.answerer import MAX_OPTIONS, NOTICE
+from knowledge.retrieval.answerer import MAX_OPTIONS
+from knowledge.retrieval.replies import NOTICE
 from knowledge.sections import split_body
 from tests.knowledge.conftest import DPO
 
