@@ -16,6 +16,7 @@ its thresholds chosen on the other folds only, then scored on the held-out quest
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,9 +41,16 @@ from knowledge.retrieval.scoring import (
 # The error budget, from issue 11's bars: of on-topic questions at most 3 % answered with a
 # wrong article; of off-topic questions at least 95 % refused (so at most 5 % answered or
 # met with a "did you mean"). Within the budget the thresholds give the most right answers,
-# then the most right articles among answers and "did you mean" offers.
+# then the most right articles among answers and "did you mean" offers. A rate measured on
+# n questions is uncertain by one standard error, sqrt(p(1-p)/n) (about 1 point here), so
+# the thresholds are chosen to meet each bar with that margin: on new questions they then
+# stay within the bar about five times in six, not one time in two.
 MAX_WRONG = 0.03
 MIN_OFF_TOPIC_REFUSED = 0.95
+
+
+def _margin(rate: float, n: int) -> float:
+    return math.sqrt(rate * (1 - rate) / n) if n else 0.0
 FOLDS = 5
 SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
@@ -131,7 +139,8 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
 
     Helpful: most on-topic questions answered right, then most with the right article among
     the answer or the offers. A cell must keep answered-wrong within `MAX_WRONG` and
-    off-topic refusals at `MIN_OFF_TOPIC_REFUSED`; when no cell can, the ones with the
+    off-topic refusals at `MIN_OFF_TOPIC_REFUSED`, each with a standard error's margin;
+    when no cell can, the ones with the
     fewest wrong answers and then the most off-topic refusals compete. Among equally good
     cells: the centre."""
     best = np.array([s.best for s in summaries])
@@ -151,9 +160,11 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
         helpful[i] = right[i] + np.sum(clarified & (on & offered_right)[None, :], axis=1) / n_on
         wrong[i] = np.sum(answered & on & ~best_right) / n_on
         refused[i] = np.sum(~answered[None, :] & ~clarified & off[None, :], axis=1) / n_off
-    feasible = (wrong <= MAX_WRONG + 1e-9) & (refused >= MIN_OFF_TOPIC_REFUSED - 1e-9)
+    max_wrong = MAX_WRONG - _margin(MAX_WRONG, n_on)
+    min_refused = MIN_OFF_TOPIC_REFUSED + _margin(1 - MIN_OFF_TOPIC_REFUSED, n_off)
+    feasible = (wrong <= max_wrong + 1e-9) & (refused >= min_refused - 1e-9)
     if not feasible.any():  # the budget cannot be met: fewest wrong, then most refused
-        within = wrong <= max(MAX_WRONG, float(wrong.min())) + 1e-9
+        within = wrong <= max(max_wrong, float(wrong.min())) + 1e-9
         feasible = within & (refused >= refused[within].max() - 1e-9)
     score = np.where(feasible, right * 1000 + helpful, -np.inf)
     cells = np.argwhere(score >= score.max() - 1e-9)
