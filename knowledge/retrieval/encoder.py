@@ -20,6 +20,7 @@ import json
 import os
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol
@@ -123,7 +124,12 @@ class HttpEncoder:
         self.timeout = timeout
         self.batch = batch
         self.api_key = api_key
-        self.model_id = f"{model}@{base}" + ("" if prefixes else "#raw")
+        # the vector space's name: model and endpoint, never credentials in the URL
+        parts = urllib.parse.urlsplit(base)
+        public = parts._replace(netloc=parts.hostname or "").geturl()
+        if parts.port:
+            public = parts._replace(netloc=f"{parts.hostname}:{parts.port}").geturl()
+        self.model_id = f"{model}@{public}" + ("" if prefixes else "#raw")
 
     def _post(self, texts: list[str], kind: Kind) -> np.ndarray:
         body: dict[str, Any] = {"model": self.model, "input": texts}

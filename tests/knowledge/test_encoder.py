@@ -179,3 +179,9 @@ def test_an_encoder_nobody_calibrated_is_not_trusted(
     assert not answerer.calibrated
     assert answerer.answer("gdpr böter").outcome == "answer"
     assert fake.requests == []
+
+
+def test_credentials_in_the_url_stay_out_of_the_model_id() -> None:
+    encoder = HttpEncoder("https://user:s3cret@embeddings.example.internal:8443/v1")
+    assert "s3cret" not in encoder.model_id and "user" not in encoder.model_id
+    assert encoder.model_id.endswith("@https://embeddings.example.internal:8443/v1/embeddings")
