@@ -51,6 +51,8 @@ MIN_OFF_TOPIC_REFUSED = 0.95
 
 def _margin(rate: float, n: int) -> float:
     return math.sqrt(rate * (1 - rate) / n) if n else 0.0
+
+
 FOLDS = 5
 SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
