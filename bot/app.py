@@ -159,8 +159,13 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     teams_config = bot_framework_config(settings) if _teams_wanted(settings) else None
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
+    encoder = settings.build_encoder()  # SettingsError names GDPRBOT_EMBEDDINGS
     answerer = Answerer(
-        knowledge_base, settings.dpo_contact, default_lang=settings.default_language
+        knowledge_base,
+        settings.dpo_contact,
+        default_lang=settings.default_language,
+        encoder=encoder,  # loaded at the first question, not here (idle RSS, start time)
+        vector_cache=settings.vector_cache_dir,
     )
     _warm_up(answerer)
     engine = engine_from_url(
@@ -221,9 +226,9 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
 
 
 def _warm_up(answerer: Answerer) -> None:
-    """Answer once per language now, so the first real question does not pay for lazy setup."""
-    answerer.answer("personuppgifter", lang="sv")
-    answerer.answer("personal data", lang="en")
+    """Fill the lexical caches now, so the first real question does not pay for lazy setup
+    (the embedding model itself loads at the first question)."""
+    answerer.warm_up()
 
 
 def _slack(settings: Settings, context: FrontEndContext) -> FrontEnd:

@@ -7,12 +7,15 @@ checks rely on `GDPRBOT_DATABASE_URL`, `SLACK_*`, `GDPRBOT_SLACK_API_URL`, `GDPR
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.clock import DEFAULT_TIMEZONE
+
+if TYPE_CHECKING:
+    from knowledge import Encoder
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -67,6 +70,24 @@ class Settings(BaseSettings):
     default_language: Literal["sv", "en"] = Field(
         "sv", validation_alias=_alias("GDPRBOT_DEFAULT_LANGUAGE", "default_language")
     )
+    embeddings: str = Field("builtin", validation_alias=_alias("GDPRBOT_EMBEDDINGS", "embeddings"))
+    embeddings_model: str = Field(
+        "multilingual-e5-small",
+        validation_alias=_alias("GDPRBOT_EMBEDDINGS_MODEL", "embeddings_model"),
+    )
+    embeddings_prefixes: bool = Field(
+        True, validation_alias=_alias("GDPRBOT_EMBEDDINGS_PREFIXES", "embeddings_prefixes")
+    )
+    embeddings_timeout: float = Field(
+        10.0, validation_alias=_alias("GDPRBOT_EMBEDDINGS_TIMEOUT", "embeddings_timeout")
+    )
+    embeddings_api_key: str = Field(
+        "", validation_alias=_alias("GDPRBOT_EMBEDDINGS_API_KEY", "embeddings_api_key")
+    )
+    embeddings_threads: int = Field(
+        1, validation_alias=_alias("GDPRBOT_EMBEDDINGS_THREADS", "embeddings_threads")
+    )
+    vector_cache: str = Field("", validation_alias=_alias("GDPRBOT_VECTOR_CACHE", "vector_cache"))
 
     # --- client directory (customer-service companies) ------------------------------------
     clients_files: CommaList = Field(
@@ -164,6 +185,32 @@ class Settings(BaseSettings):
     @property
     def knowledge_paths(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.knowledge_dirs]
+
+    def build_encoder(self) -> Encoder | None:
+        """The encoder `GDPRBOT_EMBEDDINGS` asks for (None: off; the builtin model loads at
+        its first use). Raises SettingsError naming the variable on a bad value."""
+        from knowledge import build_encoder
+
+        try:
+            return build_encoder(
+                self.embeddings,
+                threads=self.embeddings_threads,
+                model=self.embeddings_model,
+                prefixes=self.embeddings_prefixes,
+                timeout=self.embeddings_timeout,
+                api_key=self.embeddings_api_key or None,
+            )
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+
+    @property
+    def vector_cache_dir(self) -> Path | None:
+        """Where article vectors are cached: None when `GDPRBOT_VECTOR_CACHE=off`."""
+        from knowledge import default_cache_dir
+
+        if self.vector_cache.strip().lower() == "off":
+            return None
+        return Path(self.vector_cache).expanduser() if self.vector_cache else default_cache_dir()
 
     @property
     def routines_paths(self) -> list[Path]:

@@ -21,9 +21,22 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         for article in self.articles:
             self._by_key[(article.id, article.lang)] = article
+        for article in self.articles:
+            for old in article.replaces:
+                self._by_key.setdefault((old, article.lang), article)
 
     def get(self, article_id: str, lang: Lang) -> Article | None:
+        """The article with this id, or the one that replaced it (merged articles keep
+        their old ids working for links such as quiz questions)."""
         return self._by_key.get((article_id, lang))
+
+    def resolve(self, article_id: str) -> str:
+        """The current id for an id that may have been merged into another article."""
+        for lang in ("sv", "en"):
+            found = self._by_key.get((article_id, lang))
+            if found is not None:
+                return found.id
+        return article_id
 
     def in_language(self, lang: Lang) -> list[Article]:
         return [a for a in self.articles if a.lang == lang]

@@ -1,12 +1,17 @@
 """Measure answer quality on a JSONL question set (`gdpr-bot kb eval`).
 
-Each line is `{"id", "lang", "q", "expect_any": [phrases]}` (correct when the bot answers
-and the short answer text contains any phrase, case-insensitive) or
-`{"id", "lang", "q", "expect_fallback": true}` (correct when the bot does not answer).
+A line is on-topic, `{"id", "lang", "q", "expect_any": [phrases]}` and/or
+`"articles": [acceptable article ids]`, or off-topic, `{"id", "lang", "q",
+"expect_fallback": true}`.
+
+An on-topic question is *answered right* when the bot answers with one of `articles` (when
+the line names articles) or with a short answer containing any `expect_any` phrase
+(case-insensitive); *clarified right* when the bot asks "did you mean" and one offered
+article is right by the same test (its id, or its short answer containing a phrase). An
+off-topic question is right when the bot refuses (small talk included).
 
 The question's language is detected exactly as in real use; the line's `lang` is only for
-reporting (per-language figures). Passing it as an override would hide detection mistakes
-that real users would meet.
+reporting. Passing it as an override would hide detection mistakes real users would meet.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
-from knowledge.answers import Answerer
-from knowledge.model import Answer
+from knowledge.model import Answer, Lang, Suggestion
+
+
+class _Answers(Protocol):
+    def answer(self, question: str, lang: Lang | None = None) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -27,13 +36,72 @@ class EvalCase:
     q: str
     expect_any: tuple[str, ...] = ()
     expect_fallback: bool = False
+    articles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class EvalResult:
     case: EvalCase
     answer: Answer
-    correct: bool
+
+    @property
+    def verdict(self) -> str:
+        """One of answered_right, answered_wrong, clarified_right, clarified_wrong, refused
+        (on-topic) or off_topic_refused, off_topic_clarified, off_topic_answered."""
+        outcome = self.answer.outcome
+        if self.case.expect_fallback:
+            return {"answer": "off_topic_answered", "clarify": "off_topic_clarified"}.get(
+                outcome, "off_topic_refused"
+            )
+        if outcome == "answer":
+            right = _matches(
+                self.case, self.answer.article.id if self.answer.article else "", self.answer.text
+            )
+            return "answered_right" if right else "answered_wrong"
+        if outcome == "clarify":
+            right = any(_offered_right(self.case, s) for s in self.answer.suggestions)
+            return "clarified_right" if right else "clarified_wrong"
+        return "refused"
+
+    @property
+    def correct(self) -> bool:
+        return self.verdict in ("answered_right", "off_topic_refused")
+
+
+def _matches(case: EvalCase, article_id: str, text: str) -> bool:
+    if case.articles:
+        return article_id in case.articles
+    lowered = text.lower()
+    return any(phrase.lower() in lowered for phrase in case.expect_any)
+
+
+def _offered_right(case: EvalCase, option: Suggestion) -> bool:
+    return _matches(case, option.id, option.text)
+
+
+ON_TOPIC = ("answered_right", "answered_wrong", "clarified_right", "clarified_wrong", "refused")
+OFF_TOPIC = ("off_topic_refused", "off_topic_clarified", "off_topic_answered")
+
+
+def _summary(results: Sequence[EvalResult]) -> dict[str, Any]:
+    on = [r for r in results if not r.case.expect_fallback]
+    off = [r for r in results if r.case.expect_fallback]
+    counts = {name: sum(r.verdict == name for r in results) for name in (*ON_TOPIC, *OFF_TOPIC)}
+
+    def share(n: int, of: int) -> float:
+        return round(n / of, 4) if of else 1.0
+
+    return {
+        "on_topic": len(on),
+        "off_topic": len(off),
+        **counts,
+        "answered_right_rate": share(counts["answered_right"], len(on)),
+        "answered_wrong_rate": share(counts["answered_wrong"], len(on)),
+        "right_in_answer_or_clarify_rate": share(
+            counts["answered_right"] + counts["clarified_right"], len(on)
+        ),
+        "off_topic_refused_rate": share(counts["off_topic_refused"], len(off)),
+    }
 
 
 @dataclass(frozen=True)
@@ -54,23 +122,31 @@ class EvalReport:
 
     @property
     def answerable_accuracy(self) -> float:
+        """Share of on-topic questions answered with a right article."""
         return self._accuracy(False)
 
     @property
     def fallback_accuracy(self) -> float:
+        """Share of off-topic questions refused (a "did you mean" is not a refusal)."""
         return self._accuracy(True)
 
     @property
     def failures(self) -> list[str]:
         return [r.case.id for r in self.results if not r.correct]
 
-    def as_json(self) -> dict[str, object]:
+    def by_language(self) -> dict[str, dict[str, Any]]:
+        langs = sorted({r.case.lang for r in self.results})
+        return {lang: _summary([r for r in self.results if r.case.lang == lang]) for lang in langs}
+
+    def as_json(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "correct": self.correct,
             "answerable_accuracy": self.answerable_accuracy,
             "fallback_accuracy": self.fallback_accuracy,
             "failures": self.failures,
+            "overall": _summary(self.results),
+            "by_language": self.by_language(),
         }
 
 
@@ -85,13 +161,21 @@ def read_cases(path: Path) -> list[EvalCase]:
             continue
         try:
             raw = json.loads(line)
+            if not isinstance(raw, dict):
+                raise ValueError("each line must be a JSON object")
             expect_any = tuple(str(p) for p in raw.get("expect_any", ()))
+            articles = tuple(str(a) for a in raw.get("articles", ()))
             fallback = bool(raw.get("expect_fallback", False))
-            if not expect_any and not fallback:
-                raise ValueError("needs expect_any phrases or expect_fallback: true")
+            if not expect_any and not articles and not fallback:
+                raise ValueError("needs expect_any phrases, articles or expect_fallback: true")
             cases.append(
                 EvalCase(
-                    str(raw["id"]), str(raw.get("lang", "")), str(raw["q"]), expect_any, fallback
+                    str(raw["id"]),
+                    str(raw.get("lang", "")),
+                    str(raw["q"]),
+                    expect_any,
+                    fallback,
+                    articles,
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -100,15 +184,8 @@ def read_cases(path: Path) -> list[EvalCase]:
 
 
 def is_correct(case: EvalCase, answer: Answer) -> bool:
-    if case.expect_fallback:
-        return not answer.answered
-    text = answer.text.lower()
-    return answer.answered and any(phrase.lower() in text for phrase in case.expect_any)
+    return EvalResult(case, answer).correct
 
 
-def evaluate(answerer: Answerer, cases: Sequence[EvalCase]) -> EvalReport:
-    results = []
-    for case in cases:
-        answer = answerer.answer(case.q)
-        results.append(EvalResult(case, answer, is_correct(case, answer)))
-    return EvalReport(tuple(results))
+def evaluate(answerer: _Answers, cases: Sequence[EvalCase]) -> EvalReport:
+    return EvalReport(tuple(EvalResult(case, answerer.answer(case.q)) for case in cases))

@@ -21,34 +21,19 @@ from typing import cast
 import yaml
 
 from knowledge.model import Article, Lang
+from knowledge.placeholders import KNOWN as KNOWN_PLACEHOLDERS
+from knowledge.placeholders import unknown_in
+from knowledge.problems import KnowledgeError, Problem
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "content"
 LANGS: tuple[Lang, ...] = ("sv", "en")
 REQUIRED = ("id", "lang", "title", "owner", "reviewed")
-LIST_FIELDS = ("questions", "tags", "gdpr", "related")
-KNOWN_FIELDS = (*REQUIRED, "review_every_months", *LIST_FIELDS)
+LIST_FIELDS = ("questions", "tags", "gdpr", "related", "replaces")
+KNOWN_FIELDS = (*REQUIRED, "review_every_months", "needs_client", *LIST_FIELDS)
+__all__ = ["SHIPPED_DIR", "KnowledgeError", "Problem", "check_knowledge", "load_articles"]
 # libyaml when present: same nodes and marks, several times faster on a few hundred files
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.field}: {self.message}"
-
-
-class KnowledgeError(Exception):
-    """The knowledge base is broken; `problems` says where and why."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -181,8 +166,29 @@ def parse_article(path: Path, today: date | None = None) -> tuple[_Parsed | None
             items = cast(list[str], raw)
             lists[name] = tuple(item.strip() for item in items if item.strip())
 
+    needs_client = False
+    if "needs_client" in fields:
+        raw_flag = fields["needs_client"]
+        if raw_flag not in ("true", "false"):
+            problem("needs_client", "wrong type: expected true or false")
+        needs_client = raw_flag == "true"
+
     if not body.strip():
         problems.append(Problem(path, body_line, "body", "is empty"))
+    for name, text, line in (
+        ("title", _text_field(fields, "title") or "", lines.get("title", 1)),
+        ("body", body, body_line),
+    ):
+        for unknown in unknown_in(text):
+            problems.append(
+                Problem(
+                    path,
+                    line + (text[: text.find(unknown)].count("\n") if name == "body" else 0),
+                    name,
+                    f"unknown placeholder '{{{{{unknown}}}}}' "
+                    f"(known: {', '.join(sorted(KNOWN_PLACEHOLDERS))})",
+                )
+            )
 
     if problems:
         return None, problems
@@ -199,6 +205,8 @@ def parse_article(path: Path, today: date | None = None) -> tuple[_Parsed | None
         gdpr=lists["gdpr"],
         related=lists["related"],
         path=path,
+        needs_client=needs_client,
+        replaces=lists["replaces"],
     )
     return _Parsed(article, lines), []
 
@@ -242,6 +250,7 @@ def _cross_checks(parsed: list[_Parsed]) -> list[Problem]:
     """Checks that need the whole base: related ids exist, sv/en agree on GDPR refs."""
     problems: list[Problem] = []
     ids = {p.article.id for p in parsed}
+    replaced = {old: p for p in parsed for old in p.article.replaces}
     by_key = {(p.article.id, p.article.lang): p for p in parsed}
     for item in parsed:
         article, path = item.article, cast(Path, item.article.path)
@@ -250,6 +259,25 @@ def _cross_checks(parsed: list[_Parsed]) -> list[Problem]:
                 problems.append(
                     Problem(path, item.lines["related"], "related", f"unknown id '{related}'")
                 )
+        for old in article.replaces:
+            if old in ids:
+                problems.append(
+                    Problem(
+                        path,
+                        item.lines["replaces"],
+                        "replaces",
+                        f"'{old}' is still an article id: a replaced id must not exist",
+                    )
+                )
+        if article.id in replaced:
+            problems.append(
+                Problem(
+                    path,
+                    item.lines["id"],
+                    "id",
+                    f"'{article.id}' is listed as replaced in {replaced[article.id].article.path}",
+                )
+            )
         if article.lang == "en" and (article.id, "sv") in by_key:
             swedish = by_key[(article.id, "sv")].article
             if set(swedish.gdpr) != set(article.gdpr):

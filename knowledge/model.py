@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Literal
 
 Lang = Literal["sv", "en"]
+Outcome = Literal["answer", "clarify", "refuse"]
+# Why a question was refused (None when answered or clarified):
+#   "no_match": nothing in the knowledge base is likely enough: refer to the DPO
+#   "empty": no words to search (empty, only emoji or signs)
+#   "greeting" / "thanks": small talk: reply with what the bot can do
+Reason = Literal["no_match", "empty", "greeting", "thanks"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,9 @@ class Article:
     gdpr: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     path: Path | None = None
+    # a customer-service rights-request article the rights-request desk specialises per client
+    needs_client: bool = False
+    replaces: tuple[str, ...] = ()  # ids of articles merged into this one (old links resolve)
 
 
 @dataclass(frozen=True)
@@ -38,13 +47,25 @@ class ArticleRef:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """An article offered in "did you mean …?": its id and title (the button), its
+    probability of being what was asked, and its short answer (for tools and evaluation)."""
+
     id: str
     title: str
+    score: float = 0.0
+    text: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the bot says to a question. `answered=False` means an honest fallback."""
+    """What the bot says to a question.
+
+    `outcome` is the decision: "answer" (confident: `article`, `text`, `details`),
+    "clarify" (unsure between a few articles: `suggestions` holds 2-3 of them, best first;
+    `text` is the "did you mean" line) or "refuse" (`reason` says why; `text` is the honest
+    fallback or the small-talk reply). `answered` is True exactly for "answer".
+    `score` is the calibrated probability that the best article is the right one.
+    """
 
     answered: bool
     lang: Lang
@@ -54,3 +75,6 @@ class Answer:
     suggestions: tuple[Suggestion, ...] = ()
     notice: str | None = None  # e.g. "only available in English"
     details: str = field(default="", repr=False)  # the rest of the article, for "more"
+    outcome: Outcome = "refuse"
+    reason: Reason | None = None
+    needs_client: bool = False  # the article is a rights-request one (per-client specifics)

@@ -2,7 +2,10 @@
 
 The `--json` shape is a contract relied on by checks outside the repository:
 {"answered", "lang", "answer", "article": {"id", "title", "owner", "reviewed", "gdpr"} | null,
-"score", "suggestions": [{"id", "title"}]}.
+"score", "suggestions": [{"id", "title"}], "outcome": "answer" | "clarify" | "refuse"}.
+`answered` is true exactly when `outcome` is "answer"; with "clarify", `suggestions` are the
+"did you mean" articles, best first; `score` is the calibrated probability that the best
+article is the one asked for.
 """
 
 from __future__ import annotations
@@ -15,13 +18,20 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.config import Settings
-from knowledge import SHIPPED_DIR, Answer, Answerer, KnowledgeError, load_knowledge_base
+from bot.config import Settings, SettingsError
+from knowledge import (
+    SHIPPED_DIR,
+    Answer,
+    Answerer,
+    Encoder,
+    KnowledgeBase,
+    KnowledgeError,
+    load_knowledge_base,
+)
 
 SOURCE_LABEL = {"sv": "Källa", "en": "Source"}
 OWNER_LABEL = {"sv": "ansvarig", "en": "owner"}
 REVIEWED_LABEL = {"sv": "granskad", "en": "reviewed"}
-SUGGEST_LABEL = {"sv": "Menade du", "en": "Did you mean"}
 
 
 class LangOption(StrEnum):
@@ -38,6 +48,27 @@ def _fingerprint(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
 
+def encoder_for(settings: Settings) -> Encoder | None:
+    """The encoder `GDPRBOT_EMBEDDINGS` asks for (None: lexical only); a bad value is a
+    one-line error naming the variable, exit 2."""
+    try:
+        return settings.build_encoder()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
+def answerer_for(settings: Settings, kb: KnowledgeBase, encoder: Encoder | None) -> Answerer:
+    """The answerer as the bot builds it from settings."""
+    return Answerer(
+        kb,
+        settings.dpo_contact,
+        default_lang=settings.default_language,
+        encoder=encoder,
+        vector_cache=settings.vector_cache_dir,
+    )
+
+
 def build_answerer(settings: Settings | None = None) -> Answerer:
     """Load the knowledge base from settings; on problems print them and exit non-zero.
 
@@ -46,7 +77,15 @@ def build_answerer(settings: Settings | None = None) -> Answerer:
     """
     settings = settings or Settings()
     dirs = [SHIPPED_DIR, *settings.knowledge_paths]
-    key = (settings.dpo_contact, settings.default_language, _fingerprint(dirs), *map(str, dirs))
+    encoder = encoder_for(settings)
+    key = (
+        settings.dpo_contact,
+        settings.default_language,
+        encoder.model_id if encoder is not None else None,
+        str(settings.vector_cache_dir),
+        _fingerprint(dirs),
+        *map(str, dirs),
+    )
     if key in _CACHE:
         return _CACHE[key]
     try:
@@ -56,7 +95,7 @@ def build_answerer(settings: Settings | None = None) -> Answerer:
             print(problem, file=sys.stderr)
         print(f"knowledge base has {len(exc.problems)} problem(s)", file=sys.stderr)
         raise typer.Exit(2) from None
-    answerer = Answerer(kb, settings.dpo_contact, default_lang=settings.default_language)
+    answerer = answerer_for(settings, kb, encoder)
     _CACHE.clear()  # one knowledge base per process is the normal case
     _CACHE[key] = answerer
     return answerer
@@ -80,6 +119,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         },
         "score": float(answer.score),
         "suggestions": [{"id": s.id, "title": s.title} for s in answer.suggestions],
+        "outcome": answer.outcome,
     }
 
 
@@ -103,8 +143,7 @@ def render_text(answer: Answer) -> str:
         )
     if answer.suggestions:
         lines.append("")
-        lines.append(f"{SUGGEST_LABEL[lang]}:")
-        lines.extend(f"  - {s.title}" for s in answer.suggestions)
+        lines.extend(f"  {n}. {s.title} ({s.id})" for n, s in enumerate(answer.suggestions, 1))
     return "\n".join(lines)
 
 

@@ -1,20 +1,21 @@
-"""`gdpr-bot kb check [DIR...]` and `gdpr-bot kb eval FILE [--json]`."""
+"""`gdpr-bot kb check|eval|calibrate|embed`: validate, measure and fit the knowledge base."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from bot.cli.ask import build_answerer
+from bot.cli.ask import answerer_for, build_answerer, encoder_for
 from bot.config import Settings
-from knowledge import SHIPPED_DIR, check_knowledge
+from knowledge import SHIPPED_DIR, KnowledgeError, check_knowledge, load_knowledge_base
+from knowledge.analysis.synonyms import check_synonyms
 from knowledge.evaluate import EvalFileError, evaluate, read_cases
 
-app = typer.Typer(help="Check and measure the knowledge base.", no_args_is_help=True)
+app = typer.Typer(help="Check, measure and calibrate the knowledge base.", no_args_is_help=True)
 
 
 @app.command("check")
@@ -31,10 +32,13 @@ def check(
         ),
     ] = True,
 ) -> None:
-    """Validate every article; print `path:line: field: problem` lines, exit 1 if any."""
+    """Validate every article and the synonym list; print `path:line: field: problem`
+    lines, exit 1 if any."""
     extra = list(dirs) if dirs else Settings().knowledge_paths
     checked = ([SHIPPED_DIR] if shipped else []) + extra
     problems = check_knowledge(checked)
+    if shipped:
+        problems += check_synonyms()[1]
     for problem in problems:
         typer.echo(str(problem))
     if problems:
@@ -43,19 +47,33 @@ def check(
     typer.echo(f"ok: {', '.join(str(d) for d in checked)}")
 
 
-@app.command("eval")
-def eval_(
-    file: Annotated[
-        Path, typer.Argument(help="JSONL questions with expect_any / expect_fallback.")
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object.")] = False,
-) -> None:
-    """Ask every question in FILE; print failures and accuracy (exit 0 whatever the score)."""
+def _read(file: Path) -> list[Any]:
     try:
-        cases = read_cases(file)
+        return read_cases(file)
     except (OSError, EvalFileError) as exc:
         print(exc, file=sys.stderr)
         raise typer.Exit(2) from None
+
+
+def _rates(summary: dict[str, Any]) -> str:
+    return (
+        f"answered right {summary['answered_right_rate']:.1%}, "
+        f"wrong {summary['answered_wrong_rate']:.1%}, "
+        f"right in answer or did-you-mean {summary['right_in_answer_or_clarify_rate']:.1%}, "
+        f"off-topic refused {summary['off_topic_refused_rate']:.1%}"
+    )
+
+
+@app.command("eval")
+def eval_(
+    file: Annotated[
+        Path, typer.Argument(help="JSONL questions with articles / expect_any / expect_fallback.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object.")] = False,
+) -> None:
+    """Ask every question in FILE; print failures and the outcome rates per language
+    (exit 0 whatever the score)."""
+    cases = _read(file)
     report = evaluate(build_answerer(), cases)
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
@@ -64,10 +82,110 @@ def eval_(
         if result.correct:
             continue
         case, answer = result.case, result.answer
-        got = answer.article.id if answer.article else "fallback"
-        wanted = "fallback" if case.expect_fallback else " | ".join(case.expect_any)
-        typer.echo(f"FAIL {case.id} [{case.lang}] {case.q}\n     got: {got}; expected: {wanted}")
+        if answer.outcome == "clarify":
+            got = "did you mean " + ", ".join(s.id for s in answer.suggestions)
+        else:
+            got = answer.article.id if answer.article else f"refused ({answer.reason})"
+        wanted = "refusal" if case.expect_fallback else " | ".join(case.articles or case.expect_any)
+        typer.echo(
+            f"{result.verdict.upper()} {case.id} [{case.lang}] {case.q}\n"
+            f"     got: {got}; expected: {wanted}"
+        )
+    summary = report.as_json()
+    for lang, figures in summary["by_language"].items():
+        typer.echo(f"{lang}: {_rates(figures)}")
     typer.echo(
         f"{report.correct}/{report.total} correct · answerable {report.answerable_accuracy:.1%}"
-        f" · fallback {report.fallback_accuracy:.1%}"
+        f" · fallback {report.fallback_accuracy:.1%} · {_rates(summary['overall'])}"
     )
+
+
+@app.command("calibrate")
+def calibrate_(
+    file: Annotated[
+        Path, typer.Argument(help="Labelled JSONL questions (articles / expect_fallback).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="Where to write the fitted parameters (JSON)."),
+    ] = None,
+) -> None:
+    """Fit the confidence models and their thresholds on FILE (with k-fold cross-validation)
+    and write them (default: the shipped knowledge/retrieval/confidence.json)."""
+    from knowledge.retrieval.calibrate import calibrate
+    from knowledge.retrieval.scoring import CONFIDENCE_FILE, save_models
+
+    cases = _read(file)
+    on_topic = [c for c in cases if not c.expect_fallback]
+    if not on_topic or any(not c.articles for c in on_topic):
+        print(f'{file}: every on-topic line needs "articles": [ids] to calibrate', file=sys.stderr)
+        raise typer.Exit(2)
+    settings = Settings()
+    try:
+        answerer = answerer_for(
+            settings, load_knowledge_base(settings.knowledge_paths), encoder_for(settings)
+        )
+        models = calibrate(answerer, cases, file)
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        raise typer.Exit(2) from None
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        raise typer.Exit(2) from None
+    target = output or CONFIDENCE_FILE
+    save_models(models, target)
+    for name, model in (("lexical", models.lexical), *models.hybrid.items()):
+        cv = model.provenance.get("cross_validation", {}).get("all")
+        limits = model.thresholds
+        typer.echo(
+            f"{name}: answer at {limits.answer_at:.2f}, clarify at {limits.clarify_at:.2f}"
+            + (
+                f"; {cv['on_topic']}+{cv['off_topic']} questions, cross-validated: "
+                f"answered right {cv['answered_right']:.1%}, wrong {cv['answered_wrong']:.1%}, "
+                f"off-topic refused {cv['off_topic_refused']:.1%}"
+                if cv
+                else ""
+            )
+        )
+    typer.echo(f"written: {target}")
+
+
+@app.command("embed")
+def embed(
+    shipped: Annotated[
+        bool,
+        typer.Option(
+            "--shipped",
+            help="Write the shipped articles' vectors into the package (maintainers).",
+        ),
+    ] = False,
+) -> None:
+    """Compute and cache the vectors of every article now (else: at the first question)."""
+    from knowledge.retrieval.vectors import (
+        VectorStore,
+        article_units,
+        shipped_vectors_path,
+        unit_key,
+        write_vectors,
+    )
+
+    settings = Settings()
+    encoder = encoder_for(settings)
+    if encoder is None:
+        print("GDPRBOT_EMBEDDINGS=off: there is nothing to embed", file=sys.stderr)
+        raise typer.Exit(2)
+    try:
+        kb = load_knowledge_base([] if shipped else settings.knowledge_paths)
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        raise typer.Exit(2) from None
+    units = [u for article in kb for u in article_units(article)]
+    store = VectorStore(encoder, settings.vector_cache_dir)
+    matrix = store.matrix(units)
+    if shipped:
+        target = shipped_vectors_path(encoder.model_id)
+        vectors = {unit_key(encoder.model_id, u): row for u, row in zip(units, matrix, strict=True)}
+        write_vectors(target, vectors)
+        typer.echo(f"{len(vectors)} vectors written to {target}")
+    else:
+        typer.echo(f"{len(units)} article texts embedded (cache: {settings.vector_cache_dir})")

@@ -1,16 +1,23 @@
-"""Fixtures for the knowledge tests: a small stable knowledge base and an article writer."""
+"""Fixtures for the knowledge tests: a small stable knowledge base, an article writer, a
+counting fake encoder, and the shipped base with the real embedding model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from knowledge import Answerer, KnowledgeBase, load_knowledge_base
+from knowledge import Answerer, KnowledgeBase, build_encoder, load_knowledge_base
+from knowledge.analysis.tokens import words
+from knowledge.retrieval.encoder import Kind
 
 DATA = Path(__file__).parent / "data"
 FIXTURE_KB = DATA / "kb"
+CALIBRATION = DATA / "calibration" / "questions.jsonl"
+FROZEN = DATA / "frozen" / "frozen_test.jsonl"
 DPO = "Dana Dataskydd (dpo@example.test)"
 
 VALID_FRONT_MATTER = """\
@@ -53,6 +60,26 @@ def write_article(tmp_path: Path) -> WriteArticle:
     return write
 
 
+class CountingEncoder:
+    """A deterministic stand-in for an embedding model: each word is a fixed random
+    direction, a text the normalised sum of its words. Counts the texts it embeds."""
+
+    model_id = "counting-test-encoder"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        self.texts.extend(texts)
+        rows = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in words(text) or ["-"]:
+                seed = int(hashlib.sha256(word.encode()).hexdigest()[:8], 16)
+                rows[i] += np.random.default_rng(seed).standard_normal(self.dim)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
 @pytest.fixture(scope="session")
 def fixture_kb() -> KnowledgeBase:
     """Seven articles (sv + en, one English-only) that the retrieval tests rely on."""
@@ -61,4 +88,24 @@ def fixture_kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def answerer(fixture_kb: KnowledgeBase) -> Answerer:
+    """The fixture base on the lexical signal alone (`GDPRBOT_EMBEDDINGS=off`)."""
     return Answerer(fixture_kb, DPO)
+
+
+@pytest.fixture(scope="session")
+def shipped_kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+@pytest.fixture(scope="session")
+def shipped_answerer(
+    shipped_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory
+) -> Answerer:
+    """The shipped base with the real multilingual-e5-small: article vectors come from the
+    shipped package data (nothing is embedded but the questions)."""
+    return Answerer(
+        shipped_kb,
+        "dpo@example.test",
+        encoder=build_encoder("builtin"),
+        vector_cache=tmp_path_factory.mktemp("vectors"),
+    )

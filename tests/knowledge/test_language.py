@@ -1,11 +1,12 @@
-"""Language detection: function words and å/ä/ö decide; unclear questions get the default."""
+"""Language detection: function words and å/ä/ö decide; unclear questions get the
+answerer's vocabulary test, then the default. No topic word is needed to decide."""
 
 from __future__ import annotations
 
 import pytest
 
-from knowledge import detect_language
-from knowledge.language import guess_language
+from knowledge import Answerer, detect_language
+from knowledge.analysis.language import guess_language
 
 
 @pytest.mark.parametrize(
@@ -34,23 +35,22 @@ def test_english_questions_are_english(question: str) -> None:
     assert detect_language(question, default="sv") == "en"
 
 
-def test_a_question_without_clues_gets_the_default() -> None:
+def test_no_function_words_gives_the_default() -> None:
     assert detect_language("GDPR", default="en") == "en"
     assert guess_language("GDPR") is None
 
 
-def test_swedish_letters_outweigh_a_shared_word() -> None:
+def test_swedish_letters_tip_the_balance() -> None:
     assert detect_language("data för kunder") == "sv"
 
 
-def test_swedish_content_words_outvote_an_english_looking_particle() -> None:
-    # "in" and "i" are function words in both languages; "klistra" is only Swedish
-    assert guess_language("klistra in kunddata i chatgpt") == "sv"
+def test_words_only_one_languages_articles_use_decide_an_unclear_question(
+    answerer: Answerer,
+) -> None:
+    assert guess_language("registerutdrag kostnad") is None
+    assert answerer.language("registerutdrag kostnad") == "sv"
 
 
-def test_english_content_words_vote_english_without_function_words() -> None:
-    assert guess_language("paste customer records chatgpt") == "en"
-
-
-def test_brand_names_alone_do_not_decide_the_language() -> None:
-    assert guess_language("chatgpt gdpr") is None
+def test_mixed_swedish_and_english_goes_to_the_language_with_more_function_words() -> None:
+    assert detect_language("kan jag skicka en access request till kunden?") == "sv"
+    assert detect_language("can I send the registerutdrag to the customer?") == "en"

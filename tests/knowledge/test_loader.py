@@ -163,3 +163,55 @@ def test_an_extra_dir_adds_articles(write_article: WriteArticle, tmp_path: Path)
     write_article("our-own-routine", root=tmp_path / "overlay")
     kb = load_knowledge_base([tmp_path / "overlay"])
     assert kb.get("our-own-routine", "sv") is not None
+
+
+def test_needs_client_is_true_or_false(write_article: WriteArticle) -> None:
+    front = VALID_FRONT_MATTER.format(id="example", lang="sv") + "needs_client: maybe\n"
+    path = write_article(front=front)
+    [problem] = check_knowledge([path.parent.parent])
+    assert problem.field == "needs_client" and "true or false" in problem.message
+
+
+def test_a_rights_request_article_is_marked_for_the_client_desk(
+    write_article: WriteArticle,
+) -> None:
+    front = VALID_FRONT_MATTER.format(id="example", lang="sv") + "needs_client: true\n"
+    path = write_article(front=front)
+    [article] = load_knowledge_base([path.parent.parent], include_shipped=False).articles
+    assert article.needs_client
+
+
+def test_an_unknown_placeholder_names_its_line(write_article: WriteArticle) -> None:
+    path = write_article(body="Första raden.\n\nRing {{client.fax}} direkt.\n")
+    [problem] = check_knowledge([path.parent.parent])
+    assert problem.field == "body" and "client.fax" in problem.message
+    assert problem.line == 16  # the body's third line, counting the front matter
+
+
+def test_known_placeholders_render_with_a_generic_fallback() -> None:
+    from knowledge.placeholders import render
+
+    text = "Hänvisa till {{client.controller}} eller {{dpo_contact}}."
+    assert render(text, "sv", {"dpo_contact": "Dana"}) == (
+        "Hänvisa till uppdragsgivaren (den personuppgiftsansvarige) eller Dana."
+    )
+    assert "Acme AB" in render(text, "en", {"client.controller": "Acme AB"})
+
+
+def test_a_merged_article_answers_for_its_old_id(
+    write_article: WriteArticle, tmp_path: Path
+) -> None:
+    front = VALID_FRONT_MATTER.format(id="example", lang="sv") + "replaces: [old-example]\n"
+    path = write_article(front=front)
+    kb = load_knowledge_base([path.parent.parent], include_shipped=False)
+    found = kb.get("old-example", "sv")
+    assert found is not None and found.id == "example"
+    assert kb.resolve("old-example") == "example"
+
+
+def test_a_replaced_id_must_not_also_exist(write_article: WriteArticle) -> None:
+    front = VALID_FRONT_MATTER.format(id="example", lang="sv") + "replaces: [other]\n"
+    write_article(front=front)
+    path = write_article("other")
+    problems = check_knowledge([path.parent.parent])
+    assert any(p.field == "replaces" and "'other'" in p.message for p in problems)

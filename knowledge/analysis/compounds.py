@@ -1,114 +1,39 @@
-"""Text analysis for retrieval: words, stop words, stems, Swedish compounds, misspellings.
+"""Per-language analysis for the lexical index: stop words, stems, Swedish compounds, typos.
 
 One `Analyzer` per language. Articles are analysed with `index_terms` (every word's stem,
 plus the stems of a Swedish compound's parts), questions with `query_terms`, which first
 tries the exact stem and, when the corpus has never seen it, falls back in order to:
 compound parts (split against the corpus vocabulary), the same word without diacritics
 ("boter" -> "böter"), and a single edit (insert, delete, substitute; "registerutrag").
-The fallbacks only ever map to terms the corpus has, so they cannot invent matches.
+The fallbacks only ever map to terms the corpus has, so they cannot invent matches, and
+nothing here names a topic: it is morphology and spelling, the same for any content.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import Stemmer
-from wordfreq import zipf_frequency
 
+from knowledge.analysis.stopwords import STOPWORDS
+from knowledge.analysis.tokens import WORD, fold, normalise, words
 from knowledge.model import Lang
-from knowledge.stopwords import STOPWORDS
 
-WORD = re.compile(r"[0-9a-zåäöéèüæøà]+(?:-[0-9a-zåäöéèüæøà]+)*")
 STEMMER_NAMES = {"sv": "swedish", "en": "english"}
-
-_FOLD = str.maketrans("åäöéèüæøà", "aaoeeuaoa")
-MIN_PART = 3  # shortest compound part; shorter "parts" are mostly accidental substrings
-# checked against the corpus, never blindly; "na" is the definite plural of neuter nouns
-# Snowball leaves ("ärendena" -> "ärenden", "avtalena")
+# Shortest compound part: shorter "parts" are mostly accidental substrings ("ka", "in").
+MIN_PART = 3
+# Swedish definite endings Snowball leaves on short stems ("lösenordet", "ärendena"); a
+# stripped form is used only when the corpus has the base, never blindly.
 DEFINITE_ENDINGS = ("na", "et", "en", "t", "n")
 MIN_DEFINITE_BASE = 4
-MAX_WORD = 40  # longer "words" are not split or spell-corrected (cost grows with length)
-MIN_FUZZY = 5  # words shorter than this are not spell-corrected (too many neighbours)
-MAX_TYPO_ZIPF = 2.5  # a word this common in everyday language is not a misspelling
-
-
-# Irregular verb forms a stemmer cannot bring back to the form the articles use. Only
-# verbs plausible in a GDPR question, mapped to the base form on both the article and the
-# question side.
-IRREGULAR_FORMS: dict[Lang, dict[str, str]] = {
-    "en": {
-        f: base
-        for base, forms in {
-            "withdraw": "withdrew withdrawn",
-            "send": "sent",
-            "lose": "lost",
-            "tell": "told",
-            "give": "gave given",
-            "take": "took taken",
-            "steal": "stole stolen",
-            "forget": "forgot forgotten",
-            "write": "wrote written",
-            "know": "knew known",
-            "see": "saw seen",
-            "leave": "left",
-            "keep": "kept",
-            "hold": "held",
-            "buy": "bought",
-            "pay": "paid",
-            "speak": "spoke spoken",
-            "choose": "chose chosen",
-            "break": "broke broken",
-        }.items()
-        for f in forms.split()
-    },
-    "sv": {
-        f: base
-        for base, forms in {
-            "skriva": "skrev skrivit",
-            "ge": "gav givit gett",
-            "ta": "tog tagit",
-            "stjäla": "stal stulit",
-            "försvinna": "försvann försvunnit",
-            "välja": "valde valt",
-            "säga": "sa sade",
-            "be": "bad bett",
-            "dra": "drog dragit",
-            "bryta": "bröt brutit",
-            "gå": "gick gått",
-        }.items()
-        for f in forms.split()
-    },
-}
-
-
-@lru_cache(maxsize=100_000)
-def general_zipf(word: str, lang: Lang) -> float:
-    """How common a word is in everyday language (wordfreq's Zipf scale; 0 = unseen)."""
-    return float(zipf_frequency(word, lang))
-
-
-def fold(word: str) -> str:
-    """Drop diacritics the way people do on an English keyboard: böter -> boter."""
-    return word.translate(_FOLD)
-
-
-def words(text: str) -> list[str]:
-    """Lowercase words; a hyphenated word yields the joined form and its parts."""
-    tokens = WORD.findall(unicodedata.normalize("NFC", text).lower())
-    if not any("-" in token for token in tokens):
-        return tokens
-    out: list[str] = []
-    for token in tokens:
-        if "-" in token:
-            out.append(token.replace("-", ""))
-            out.extend(part for part in token.split("-") if part)
-        else:
-            out.append(token)
-    return out
+# Longer "words" are not split or spell-corrected: splitting cost grows with length and a
+# 40-letter token in a question is a pasted identifier, not a word.
+MAX_WORD = 40
+# Words shorter than this are not spell-corrected: a one-letter edit of a 4-letter word
+# reaches too many real words ("data" -> "date", "bota" -> "bot").
+MIN_FUZZY = 6
 
 
 def _deletes(word: str) -> set[str]:
@@ -122,7 +47,6 @@ class QueryWord:
     word: str
     terms: tuple[str, ...]  # index terms (stems) to look up
     known: bool  # the corpus has it, directly, as compound parts or as a corrected spelling
-    probes: tuple[str, ...]  # surface words whose everyday frequency says how generic it is
     also: tuple[str, ...] = ()  # parts of a known compound: count as a match, not for ranking
 
 
@@ -151,8 +75,6 @@ class Analyzer:
 
     # --- stems -----------------------------------------------------------------------------
     def _strip_definite(self, word: str) -> str | None:
-        """The corpus stem under a Swedish definite ending Snowball leaves on short stems
-        ("lösenordet", "mejlet", "kontot" -> "lösenord", "mejl", "konto"), or None."""
         for ending in DEFINITE_ENDINGS:
             if word.endswith(ending) and len(word) - len(ending) >= MIN_DEFINITE_BASE:
                 base = self._raw_stem(word[: -len(ending)])
@@ -172,9 +94,6 @@ class Analyzer:
         self.stem.cache_clear()
 
     def _canonical_stem(self, word: str) -> str:
-        # "withdrew", "told", "skrev": the stemmer cannot see the base verb; both the
-        # articles and the questions are stemmed through here, so either side may use either
-        word = IRREGULAR_FORMS[self.lang].get(word, word)
         raw = self._raw_stem(word)
         if self.lang != "sv" or not self._raw_known:
             return raw
@@ -199,7 +118,6 @@ class Analyzer:
             stem = self.stem(word)
             self._folded.setdefault(fold(word), stem)
             self._folded.setdefault(fold(stem), stem)
-        # one-edit neighbours of every corpus word and stem, mapped to the stem
         for word in sorted(self._known_words | self._known_stems):
             if len(word) >= MIN_FUZZY - 1:
                 stem = self.stem(word)
@@ -252,37 +170,32 @@ class Analyzer:
     # --- query side ------------------------------------------------------------------------
     def _query_term(self, word: str, hyphen_parts: tuple[str, ...] = ()) -> QueryWord:
         if len(word) > MAX_WORD:
-            return QueryWord(word, (), False, (word,))  # not a word; and splitting it is slow
+            return QueryWord(word, (), False)
         stem = self.stem(word)
         parts = hyphen_parts or self.split_compound(word)
         parts = tuple(p for p in parts if p not in self.stopwords and self._is_part(p))
         part_stems = tuple(self.stem(p) for p in parts)
         if stem in self._known_stems:
-            # a known compound also matches articles that use its parts ("raderingsbegäran")
             also = tuple(t for t in part_stems if t != stem)
-            return QueryWord(word, (stem,), True, (word,), also)
+            return QueryWord(word, (stem,), True, also)
         whole = hyphen_parts or self.split_compound(word)
         if parts and len(parts) == len([p for p in whole if p not in self.stopwords]):
-            return QueryWord(word, part_stems, True, parts)
-        if general_zipf(word, self.lang) < MAX_TYPO_ZIPF:
-            folded = self._folded.get(fold(word)) or self._folded.get(fold(stem))
-            if folded:
-                return QueryWord(word, (folded,), True, (word,))
-            if len(word) >= MIN_FUZZY:
-                for candidate in (word, stem, *sorted(_deletes(word) | _deletes(stem))):
-                    match = self._edits.get(candidate)
-                    if match:
-                        return QueryWord(word, (match,), True, (word,))
-        return QueryWord(word, (stem,), False, (word,))
+            return QueryWord(word, part_stems, True)
+        folded = self._folded.get(fold(word)) or self._folded.get(fold(stem))
+        if folded:
+            return QueryWord(word, (folded,), True)
+        if len(word) >= MIN_FUZZY:
+            for candidate in (word, stem, *sorted(_deletes(word) | _deletes(stem))):
+                match = self._edits.get(candidate)
+                if match:
+                    return QueryWord(word, (match,), True)
+        return QueryWord(word, (stem,), False)
 
     def query_terms(self, text: str) -> list[QueryWord]:
-        """Each distinct content word of a question with the index terms it may match.
-
-        A hyphenated word ("usb-sticka") is one word here, split at its hyphens when the
-        joined form is unknown, so it is not counted two or three times."""
+        """Each distinct content word of a question with the index terms it may match."""
         seen: set[str] = set()
         out: list[QueryWord] = []
-        for token in WORD.findall(unicodedata.normalize("NFC", text).lower()):
+        for token in WORD.findall(normalise(text)):
             word = token.replace("-", "")
             if word in seen or word in self.stopwords or len(word) < 2:
                 continue

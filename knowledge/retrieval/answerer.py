@@ -1,0 +1,399 @@
+"""Questions in, answers out: language, two retrieval signals, a learned confidence, and
+one of three outcomes (answer, clarify, refuse).
+
+1. The question is cleaned (valid UTF-8, at most `MAX_QUESTION_CHARS`); no words, or only a
+   greeting or thanks, is answered without searching.
+2. Candidates are the lexical top `CANDIDATES` and the semantic top `CANDIDATES` of the
+   asker's language pool (its articles plus the ones only the other language has).
+3. Each candidate gets the features of `features.py`; the fitted `ConfidenceModel` turns
+   them into the probability that it is the article asked for. Best first.
+4. The probabilities decide (`Thresholds`, fitted with the model): the best at or above
+   `answer_at`: answer; else the top candidates together at or above `clarify_at`: offer
+   them ("did you mean"); else refuse and refer to the data protection officer.
+
+Without an encoder (`GDPRBOT_EMBEDDINGS=off`), or while the encoder fails, the lexical
+model (fitted on the same data without the semantic features) decides instead.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.analysis.language import guess_language
+from knowledge.analysis.smalltalk import small_talk
+from knowledge.analysis.synonyms import Synonyms, load_synonyms
+from knowledge.analysis.tokens import has_words
+from knowledge.base import KnowledgeBase
+from knowledge.loader import LANGS
+from knowledge.model import Answer, Article, ArticleRef, Lang, Reason, Suggestion
+from knowledge.placeholders import render
+from knowledge.retrieval.encoder import Encoder, EncoderError
+from knowledge.retrieval.features import feature_rows
+from knowledge.retrieval.lexical import LanguageIndex
+from knowledge.retrieval.replies import NOTICE, TEXTS
+from knowledge.retrieval.scoring import (
+    ConfidenceModel,
+    ConfidenceModels,
+    Thresholds,
+    load_models,
+)
+from knowledge.retrieval.vectors import Unit, VectorStore, article_units
+from knowledge.sections import split_body
+
+log = logging.getLogger(__name__)
+
+# A question is a few sentences; a pasted document is cut here (the question log and the
+# chat layer cut at the same length).
+MAX_QUESTION_CHARS = 2000
+# Candidates taken from each signal: the right article is in the lexical or semantic top 10
+# for every on-topic calibration question that has it anywhere (docs/performance.md).
+CANDIDATES = 10
+# "Did you mean" shows at most three articles (issue 11: "the top 2-3") and none that is
+# less than a tenth as likely as the best: a button nobody could mean is noise.
+MAX_OPTIONS = 3
+OPTION_SHARE = 0.1
+# After the encoder fails (an endpoint down), questions use the lexical model for this
+# long before the encoder is tried again, so no question waits for a timeout each time.
+ENCODER_RETRY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate article for a question, with its features and probability."""
+
+    article: Article
+    probability: float
+    features: tuple[float, ...]
+
+
+@dataclass
+class _Pool:
+    """One language's searchable articles (its own plus those only the other has)."""
+
+    articles: list[Article]
+    index: LanguageIndex
+    units: np.ndarray | None = None  # unit vectors, grouped by article
+    starts: np.ndarray | None = None  # first unit row of each article
+    passage: np.ndarray | None = None  # True for the direct-answer row of each article
+    asked: np.ndarray | None = None  # per article, its title/phrasing rows (padded with -1)
+
+
+class Answerer:
+    """Builds the indices once; `answer` is then cheap enough to call per message."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        dpo_contact: str,
+        *,
+        default_lang: Lang = "sv",
+        thresholds: Thresholds | None = None,
+        encoder: Encoder | None = None,
+        vector_cache: Path | None = None,
+        confidence: ConfidenceModels | None = None,
+        synonyms: Synonyms | None = None,
+        placeholders: Mapping[str, str] | None = None,
+    ) -> None:
+        self.kb = kb
+        self.dpo_contact = dpo_contact
+        self.default_lang = default_lang
+        self.encoder = encoder
+        self.models = confidence or load_models()
+        self._thresholds = thresholds
+        self.placeholders = {"dpo_contact": dpo_contact, **(placeholders or {})}
+        synonyms = synonyms or load_synonyms()
+        self._pools: dict[Lang, _Pool] = {}
+        for lang in LANGS:
+            own = kb.in_language(lang)
+            own_ids = {a.id for a in own}
+            other = [a for a in kb.in_language(_other(lang)) if a.id not in own_ids]
+            articles = own + other
+            self._pools[lang] = _Pool(articles, LanguageIndex(lang, articles, synonyms))
+        self._vectors = VectorStore(encoder, vector_cache) if encoder is not None else None
+        # An encoder the confidence model was never fitted for has its own similarity scale
+        # (another model's cosines can sit anywhere in 0..1): its features would be read
+        # with the wrong weights. Answer on the lexical signal until `kb calibrate` is run.
+        self.calibrated = encoder is None or self.models.for_encoder(encoder.model_id)[1]
+        if not self.calibrated and encoder is not None:
+            log.warning(
+                "no confidence model fitted for the encoder %s: answering on the lexical "
+                "signal; run `gdpr-bot kb calibrate FILE` with this encoder",
+                encoder.model_id,
+            )
+        self._semantic_lock = threading.Lock()
+        self._encoder_failed_at: float | None = None
+        # The index is many long-lived objects; without this every full garbage collection
+        # walks them all, a pause of several ms in the middle of a question.
+        gc.collect()
+        gc.freeze()
+
+    # --- models -------------------------------------------------------------------------
+    def model(self, semantic: bool) -> ConfidenceModel:
+        model_id = self.encoder.model_id if (semantic and self.encoder) else None
+        model, _exact = self.models.for_encoder(model_id)
+        return model
+
+    def thresholds(self, semantic: bool) -> Thresholds:
+        return self._thresholds or self.model(semantic).thresholds
+
+    def warm_up(self) -> None:
+        """Fill the lexical caches once per language without loading the encoder, so the
+        first question does not pay for lazy set-up and an idle bot stays small."""
+        for lang in LANGS:
+            self.ranked("personuppgifter personal data", lang, semantic=False)
+
+    # --- semantic signal ------------------------------------------------------------------
+    def prepare(self) -> bool:
+        """Load the encoder and every article's vectors now (else: at the first question).
+        True when the vectors are there."""
+        return all(self._semantic_pool(lang, force=True) is not None for lang in LANGS)
+
+    def _semantic_pool(self, lang: Lang, force: bool = False) -> _Pool | None:
+        """The pool with its vectors, or None without a (calibrated, working) encoder;
+        `force` skips the calibration check (calibration itself needs the vectors)."""
+        if self._vectors is None or not (self.calibrated or force):
+            return None
+        if self._encoder_failed_at is not None:
+            if time.monotonic() - self._encoder_failed_at < ENCODER_RETRY_SECONDS:
+                return None
+            self._encoder_failed_at = None
+        pool = self._pools[lang]
+        if pool.units is not None:
+            return pool
+        with self._semantic_lock:
+            if pool.units is None:
+                units: list[Unit] = []
+                starts: list[int] = []
+                for article in pool.articles:
+                    starts.append(len(units))
+                    units.extend(article_units(article))
+                try:
+                    matrix = self._vectors.matrix(units)
+                except EncoderError as exc:
+                    self._encoder_failed(exc)
+                    return None
+                pool.starts = np.array(starts, dtype=np.int64)
+                pool.passage = np.array([u.kind == "passage" for u in units], dtype=bool)
+                rows = [
+                    [r for r in range(start, end) if not pool.passage[r]]
+                    for start, end in zip(starts, [*starts[1:], len(units)], strict=True)
+                ]
+                width = max((len(r) for r in rows), default=1)
+                pool.asked = np.array([r + [-1] * (width - len(r)) for r in rows], dtype=np.int64)
+                pool.units = matrix
+        return pool
+
+    def _encoder_failed(self, exc: Exception) -> None:
+        log.warning("embeddings unavailable, answering on the lexical signal: %s", exc)
+        self._encoder_failed_at = time.monotonic()
+
+    def _semantic_scores(self, question: str, pool: _Pool) -> np.ndarray | None:
+        """Per article (rows): best similarity to its title or a phrasing; to its direct
+        answer (its phrasings' when it has none); mean of its three best phrasings."""
+        assert self.encoder is not None and pool.units is not None and pool.starts is not None
+        assert pool.passage is not None and pool.asked is not None
+        try:
+            query = self.encoder.encode([question], "query")[0]
+        except EncoderError as exc:
+            self._encoder_failed(exc)
+            return None
+        if not len(pool.articles):
+            return np.zeros((3, 0))
+        sims = (pool.units @ query).astype(np.float64)
+        asked = np.maximum.reduceat(np.where(pool.passage, -2.0, sims), pool.starts)
+        answer = np.maximum.reduceat(np.where(pool.passage, sims, -2.0), pool.starts)
+        padded = np.append(sims, np.nan)[pool.asked]  # -1 -> the appended nan
+        top = -np.sort(-np.nan_to_num(padded, nan=-np.inf), axis=1)[:, :3]
+        top3 = np.nanmean(np.where(np.isfinite(top), top, np.nan), axis=1)
+        return np.vstack([asked, np.where(answer > -2.0, answer, asked), top3])
+
+    # --- ranking ------------------------------------------------------------------------
+    def ranked(
+        self,
+        question: str,
+        lang: Lang,
+        *,
+        semantic: bool = True,
+        model: ConfidenceModel | None = None,
+    ) -> tuple[list[Scored], bool]:
+        """Candidates best first, and whether the semantic signal took part.
+
+        `semantic=False` ranks on the lexical signal alone; `model` replaces the fitted
+        model (calibration reads the features through here, so they are the same)."""
+        pool = self._pools[lang]
+        if not pool.articles:
+            return [], False
+        lexical = pool.index.search(question)
+        semantic_pool = self._semantic_pool(lang, force=model is not None) if semantic else None
+        scores = self._semantic_scores(question, pool) if semantic_pool is not None else None
+        candidates = lexical.top(CANDIDATES)
+        if scores is not None:
+            best = scores.max(axis=0)
+            k = min(CANDIDATES, len(best))
+            top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
+            candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
+        if not candidates:
+            return [], scores is not None
+        rows = feature_rows(
+            candidates,
+            lexical=lexical.scores,
+            coverage=[pool.index.coverage(lexical, i) for i in candidates],
+            head_coverage=[pool.index.coverage(lexical, i, head=True) for i in candidates],
+            unknown=lexical.unknown_share,
+            length=len(lexical.slots),
+            semantic=scores,
+        )
+        model = model or self.model(scores is not None)
+        probabilities = model.probabilities(rows)
+        scored = [
+            Scored(pool.articles[i], float(p), tuple(float(v) for v in row))
+            for i, p, row in zip(candidates, probabilities, rows, strict=True)
+        ]
+        scored.sort(key=lambda s: s.probability, reverse=True)
+        return scored, scores is not None
+
+    def search(self, question: str, lang: Lang) -> list[Article]:
+        """The ranked candidate articles alone (for tools and tests)."""
+        return [s.article for s in self.ranked(question, lang)[0]]
+
+    def language(self, question: str) -> Lang:
+        """The question's language: function words first, then which vocabulary knows it."""
+        guess = guess_language(question)
+        if guess is not None:
+            return guess
+        known = {lang: self._pools[lang].index.recognised(question) for lang in LANGS}
+        if known["sv"] != known["en"]:
+            return "sv" if known["sv"] > known["en"] else "en"
+        return self.default_lang
+
+    # --- answers --------------------------------------------------------------------------
+    def answer(
+        self, question: str, lang: Lang | None = None, *, values: Mapping[str, str] | None = None
+    ) -> Answer:
+        """The answer, a clarification or an honest refusal. `values` fill placeholders
+        for this question (e.g. the client's controller), over the configured ones."""
+        question = question[:MAX_QUESTION_CHARS].encode("utf-8", "replace").decode("utf-8")
+        lang = lang or self.language(question)
+        if not has_words(question):
+            return self._refusal(lang, "empty")
+        chat = small_talk(question)
+        if chat is not None:
+            return self._refusal(lang, chat)
+        scored, semantic = self.ranked(question, lang)
+        limits = self.thresholds(semantic)
+        best = scored[0] if scored else None
+        if best is not None and best.probability >= limits.answer_at:
+            return self._answered(best.article, lang, best.probability, values)
+        options = _options(scored)
+        if options and sum(s.probability for s in options) >= limits.clarify_at:
+            return self._clarify(options, lang, values)
+        return self._refusal(lang, "no_match", best.probability if best else 0.0)
+
+    def answer_with(
+        self, article_id: str, lang: Lang, *, values: Mapping[str, str] | None = None
+    ) -> Answer | None:
+        """The answer from one chosen article (a clicked "did you mean" button), or None."""
+        article = self.kb.get(article_id, lang) or self.kb.get(article_id, _other(lang))
+        if article is None:
+            return None
+        return self._answered(article, lang, 1.0, values)
+
+    def article(
+        self, article_id: str, lang: Lang, values: Mapping[str, str] | None = None
+    ) -> Article | None:
+        """One article with placeholders filled in, or None."""
+        found = self.kb.get(article_id, lang)
+        if found is None:
+            return None
+        return replace(
+            found,
+            title=self._fill(found.title, lang, values),
+            body=self._fill(found.body, lang, values),
+        )
+
+    def _fill(self, text: str, lang: Lang, values: Mapping[str, str] | None) -> str:
+        return render(text, lang, {**self.placeholders, **(values or {})})
+
+    def _answered(
+        self, article: Article, lang: Lang, probability: float, values: Mapping[str, str] | None
+    ) -> Answer:
+        short, details = split_body(self._fill(article.body, lang, values))
+        return Answer(
+            answered=True,
+            lang=lang,
+            text=short,
+            article=_ref(article, self._fill(article.title, lang, values)),
+            score=round(probability, 4),
+            notice=NOTICE[lang] if article.lang != lang else None,
+            details=details,
+            outcome="answer",
+            needs_client=article.needs_client,
+        )
+
+    def _clarify(
+        self, scored: list[Scored], lang: Lang, values: Mapping[str, str] | None
+    ) -> Answer:
+        best = scored[0].probability
+        options: list[Suggestion] = []
+        for candidate in scored:
+            local = self.kb.get(candidate.article.id, lang) or candidate.article
+            short, _ = split_body(self._fill(local.body, lang, values))
+            options.append(
+                Suggestion(
+                    local.id,
+                    self._fill(local.title, lang, values),
+                    round(candidate.probability, 4),
+                    short,
+                )
+            )
+        return Answer(
+            answered=False,
+            lang=lang,
+            text=TEXTS["clarify"][lang],
+            article=None,
+            score=round(best, 4),
+            suggestions=tuple(options),
+            outcome="clarify",
+        )
+
+    def _refusal(self, lang: Lang, reason: Reason, probability: float = 0.0) -> Answer:
+        return Answer(
+            answered=False,
+            lang=lang,
+            text=TEXTS[reason][lang].format(dpo=self.dpo_contact),
+            article=None,
+            score=round(probability, 4),
+            outcome="refuse",
+            reason=reason,
+        )
+
+
+def _options(scored: list[Scored]) -> list[Scored]:
+    """The "did you mean" candidates: the best few, none far less likely than the best."""
+    if not scored or scored[0].probability <= 0:
+        return []
+    floor = OPTION_SHARE * scored[0].probability
+    return [s for s in scored[:MAX_OPTIONS] if s.probability >= floor]
+
+
+def _other(lang: Lang) -> Lang:
+    return "en" if lang == "sv" else "sv"
+
+
+def _ref(article: Article, title: str) -> ArticleRef:
+    return ArticleRef(
+        id=article.id,
+        title=title,
+        owner=article.owner,
+        reviewed=article.reviewed.isoformat(),
+        gdpr=article.gdpr,
+        lang=article.lang,
+    )

@@ -1,0 +1,193 @@
+"""Lexical retrieval over one language's articles (bm25s + PyStemmer), with coverage.
+
+Why one index per language: each language needs its own stemmer and stop words, the
+asker's language is known before searching, and a Swedish stem that happens to equal an
+English word must not match across languages.
+
+What is indexed (issue 11): each article's title, tags, question phrasings and direct
+answer (its first paragraph), as separate bm25s fields combined by weight (a cheap BM25F;
+`FIELD_WEIGHTS`). The fields' BM25 weights are merged per term at build time, so a search
+is one weighted `np.bincount` over the query terms' postings.
+
+Besides the BM25 score, a search reports for any article its *coverage*: the idf-weighted
+share of the question's meaningful words the article has, where a word the corpus has
+never seen weighs like its rarest word (so "lunch" or "vpn" keep a question from looking
+covered). Coverage is one feature of the learned confidence (`retrieval/features.py`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from knowledge.analysis.compounds import Analyzer
+from knowledge.analysis.synonyms import Synonyms
+from knowledge.analysis.tokens import words
+from knowledge.model import Article, Lang
+from knowledge.sections import direct_answer
+
+# The head says what an article is about, the phrasings how people ask, the direct answer
+# holds the key fact. The head and phrasings count 1.5-2x the answer: an article's own
+# title or phrasing matching is stronger evidence than a word its answer happens to use.
+# BM25's own k1 = 1.2 and b = 0.75 are the textbook defaults (Robertson & Zaragoza 2009).
+FIELD_WEIGHTS = {"title": 2.0, "tags": 1.5, "questions": 1.5, "answer": 1.0}
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One meaningful word of the question and the index terms that may match it."""
+
+    word: str
+    terms: tuple[str, ...]
+    known: bool
+    weight: float  # normalised idf of its most specific known term; 1.0 when unknown
+
+
+@dataclass(frozen=True)
+class LexicalResult:
+    """One question against one index: BM25 scores of every article and the question's
+    words, from which coverage of any article follows."""
+
+    scores: np.ndarray
+    slots: tuple[Slot, ...]
+    unknown_share: float  # share of the question's meaningful words the corpus lacks
+
+    def top(self, k: int) -> list[int]:
+        """Indices of the best `k` articles with a score > 0, best first."""
+        k = min(k, len(self.scores))
+        if k <= 0:
+            return []
+        best = np.argpartition(-self.scores, k - 1)[:k] if k < len(self.scores) else None
+        order = np.arange(len(self.scores)) if best is None else best
+        order = order[np.argsort(-self.scores[order], kind="stable")]
+        return [int(i) for i in order if self.scores[i] > 0]
+
+
+class LanguageIndex:
+    """bm25s indices for one language's articles; built once, searched many times."""
+
+    def __init__(self, lang: Lang, articles: Sequence[Article], synonyms: Synonyms) -> None:
+        self.lang = lang
+        self.articles = list(articles)
+        self.synonyms = synonyms
+        self.analyzer = Analyzer(lang)
+        fields = [self._fields(a) for a in self.articles]
+        self.analyzer.learn(text for f in fields for text in f.values())
+        retrievers: list[tuple[float, bm25s.BM25]] = []
+        doc_terms: list[set[str]] = [set() for _ in self.articles]
+        head_terms: list[set[str]] = [set() for _ in self.articles]
+        for name, weight in FIELD_WEIGHTS.items():
+            # a title names its topic as written: "personuppgiftsansvarig" is not a title
+            # about "personuppgifter", so titles are indexed without compound parts
+            tokens = [self.analyzer.index_terms(f[name], name != "title") for f in fields]
+            for i, terms in enumerate(tokens):
+                doc_terms[i].update(terms)
+                if name != "answer":
+                    head_terms[i].update(terms)
+            if any(tokens):  # bm25s cannot index a field no article has a word in
+                retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+                retriever.index(tokens, show_progress=False)
+                retrievers.append((weight, retriever))
+        self._postings = _merged_postings(retrievers, len(self.articles))
+        self._doc_terms = [frozenset(t) for t in doc_terms]
+        self._head_terms = [frozenset(t) for t in head_terms]
+        df: dict[str, int] = {}
+        for doc in self._doc_terms:
+            for term in doc:
+                df[term] = df.get(term, 0) + 1
+        n = max(len(self.articles), 1)
+        # BM25's idf, normalised so the rarest possible term (in one article) weighs 1
+        top = math.log(1 + (n - 1 + 0.5) / 1.5)
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / top for t, c in df.items()}
+
+    @staticmethod
+    def _fields(article: Article) -> dict[str, str]:
+        return {
+            "title": article.title,
+            "tags": " ".join(article.tags),
+            "questions": " ".join(article.questions),
+            "answer": direct_answer(article.body),
+        }
+
+    def slots(self, question: str) -> list[Slot]:
+        """The question's meaningful words with their index terms (synonyms as alternatives)."""
+        slots: list[Slot] = []
+        for query_word in self.analyzer.query_terms(question):
+            terms = list(query_word.terms)
+            for synonym in self.synonyms.of(query_word.word, self.lang):
+                terms.extend(self.analyzer.index_terms(synonym))
+            alternatives = tuple(dict.fromkeys((*terms, *query_word.also)))
+            known = query_word.known or any(t in self._idf for t in alternatives)
+            weights = [self._idf[t] for t in alternatives if t in self._idf]
+            weight = max(weights) if known and weights else 1.0
+            slots.append(Slot(query_word.word, alternatives, known, weight))
+        return slots
+
+    def recognised(self, question: str) -> int:
+        """How many of the question's words this language's corpus knows (for detection)."""
+        return sum(1 for word in words(question) if self.analyzer.is_corpus_word(word))
+
+    def search(self, question: str) -> LexicalResult:
+        slots = tuple(self.slots(question))
+        scores = np.zeros(len(self.articles), dtype=np.float64)
+        query = [t for t in dict.fromkeys(t for s in slots for t in s.terms) if t in self._postings]
+        if query:
+            docs = np.concatenate([self._postings[t][0] for t in query])
+            values = np.concatenate([self._postings[t][1] for t in query])
+            scores = np.bincount(docs, weights=values, minlength=len(self.articles)).astype(
+                np.float64
+            )
+        unknown = sum(1 for s in slots if not s.known) / len(slots) if slots else 1.0
+        return LexicalResult(scores, slots, unknown)
+
+    def coverage(self, result: LexicalResult, index: int, head: bool = False) -> float:
+        """Weighted share of the question's words that article `index` has, 0..1
+        (`head`: only in its title, tags and phrasings: how people ask about it)."""
+        total = sum(s.weight for s in result.slots)
+        if total <= 0:
+            return 0.0
+        terms = (self._head_terms if head else self._doc_terms)[index]
+        matched = sum(s.weight for s in result.slots if not terms.isdisjoint(s.terms))
+        return matched / total
+
+
+def _merged_postings(
+    fields: list[tuple[float, bm25s.BM25]], n_docs: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each term's (doc ids, sum over fields of weight x BM25 score), from the fields'
+    bm25s indices (term-major CSC arrays), merged in one vectorised pass."""
+    vocab: dict[str, int] = {}
+    keys: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for weight, retriever in fields:
+        data, indices, indptr = (retriever.scores[k] for k in ("data", "indices", "indptr"))
+        n_terms = len(indptr) - 1
+        names = {term_id: term for term, term_id in retriever.vocab_dict.items()}
+        # the empty placeholder token gets id -1 and is dropped below
+        to_global = np.array(
+            [
+                vocab.setdefault(names[i], len(vocab)) if names.get(i) else -1
+                for i in range(n_terms)
+            ],
+            dtype=np.int64,
+        )
+        term_of_entry = to_global[np.repeat(np.arange(n_terms), np.diff(indptr))]
+        keep = term_of_entry >= 0
+        keys.append(term_of_entry[keep] * n_docs + indices[keep])
+        values.append(data[keep] * weight)
+    if not vocab:
+        return {}
+    unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    summed = np.bincount(inverse, weights=np.concatenate(values)).astype(np.float32)
+    term_ids, docs = unique // n_docs, (unique % n_docs).astype(np.int64)
+    bounds = np.searchsorted(term_ids, np.arange(len(vocab) + 1))
+    return {
+        term: (docs[bounds[i] : bounds[i + 1]], summed[bounds[i] : bounds[i + 1]])
+        for term, i in vocab.items()
+        if bounds[i + 1] > bounds[i]
+    }
