@@ -48,49 +48,8 @@ from knowledge.retrieval.encoder import BUILTIN_MODEL_ID, BuiltinEncoder, Kind
 
 SEED = 20261128
 SYLLABLES = {
-    "sv": [
-        "ka",
-        "ri",
-        "ne",
-        "sto",
-        "la",
-        "på",
-        "mer",
-        "ung",
-        "vin",
-        "dal",
-        "för",
-        "tid",
-        "ska",
-        "ring",
-        "upp",
-        "gift",
-        "lag",
-        "svar",
-        "kund",
-        "rätt",
-    ],
-    "en": [
-        "ka",
-        "ri",
-        "ne",
-        "sto",
-        "la",
-        "con",
-        "ver",
-        "ment",
-        "tion",
-        "pro",
-        "cess",
-        "data",
-        "re",
-        "quest",
-        "ac",
-        "cess",
-        "ble",
-        "ing",
-        "ter",
-    ],
+    "sv": "ka ri ne sto la på mer ung vin dal för tid ska ring upp gift lag svar kund rätt".split(),  # noqa: SIM905  (a word list, kept short)
+    "en": "ka ri ne sto la con ver ment tion pro cess data re quest ac cess ble ing ter".split(),  # noqa: SIM905  (a word list, kept short)
 }
 DOMAIN = {
     "sv": [
