@@ -13,6 +13,7 @@ yet", "not available here").
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -22,9 +23,11 @@ from bot.chat import metrics
 from bot.chat.answers import (
     ACTION_FEEDBACK_DOWN,
     ACTION_FEEDBACK_UP,
+    ARTICLE_CHOICE,
     render_answer,
     source_line,
 )
+from bot.chat.choices import ChoiceHandler, Picked, is_choice, picked
 from bot.chat.commands import COMMANDS, CONSOLE, CORE, Command, CommandTable
 from bot.chat.i18n import normalise_lang, t
 from bot.chat.limits import MAX_QUESTION_CHARS
@@ -62,7 +65,11 @@ class ChatFeature(Protocol):
 
 
 class Answerer(Protocol):
+    """The knowledge base, as the conversation asks it (`knowledge.Answerer`)."""
+
     def answer(self, question: str, lang: Lang | None = None) -> Answer: ...
+
+    def answer_with(self, article_id: str, lang: Lang) -> Answer | None: ...
 
 
 class NoQuestionLog:
@@ -81,6 +88,11 @@ class NoQuestionLog:
         return None
 
     async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool:
+        return False
+
+    async def record_clarification_resolved(
+        self, question_id: int, article_id: str, now: datetime
+    ) -> bool:
         return False
 
 
@@ -118,6 +130,7 @@ class Conversation:
         self._default_language = normalise_lang(default_language)
         self._detect = detect_language
         self._clock = clock
+        self._choices: dict[str, ChoiceHandler] = {ARTICLE_CHOICE: self._on_article_choice}
         for feature in features:
             self.add_feature(feature)
 
@@ -136,6 +149,13 @@ class Conversation:
         if not self._commands.owned_by(feature.name) and not feature.action_prefixes:
             raise ValueError(f"feature {feature.name!r} owns no command and no button")
         self._features[feature.name] = feature
+
+    def add_choice_handler(self, kind: str, handler: ChoiceHandler) -> None:
+        """Answer the clicks on choice buttons of `kind` (bot/chat/choices.py): e.g. the
+        rights-request desk's "which client?" (`client`). One handler per kind."""
+        if kind in self._choices:
+            raise ValueError(f"choice kind {kind!r} already has a handler")
+        self._choices[kind] = handler
 
     # --- entry points ---------------------------------------------------------------
 
@@ -225,17 +245,22 @@ class Conversation:
 
     async def _answer(self, question: str) -> list[Reply]:
         truncated = len(question) > MAX_QUESTION_CHARS
-        question = question[:MAX_QUESTION_CHARS]
-        answer = self._answerer.answer(question)
-        question_id = await self._question_log.record_question(
-            text=question,
-            lang=answer.lang,
-            answered=answer.answered,
-            article_id=answer.article.id if answer.article else None,
-            score=answer.score,
-            now=self._clock(),
-        )
-        (metrics.ANSWERS if answer.answered else metrics.FALLBACKS).labels(answer.lang).inc()
+        # JSON from a platform may carry lone surrogates: nothing stores or encodes those
+        question = question[:MAX_QUESTION_CHARS].encode("utf-8", "replace").decode("utf-8")
+        # A question costs ~30 ms of CPU with the embedding model, or waits up to an
+        # endpoint's timeout: off the event loop, so other chats are not held up.
+        answer = await asyncio.to_thread(self._answerer.answer, question)
+        question_id = None
+        if answer.reason not in SMALL_TALK:  # "hej" and "tack" are not questions to log
+            question_id = await self._question_log.record_question(
+                text=question,
+                lang=answer.lang,
+                answered=answer.answered,
+                article_id=answer.article.id if answer.article else None,
+                score=answer.score,
+                now=self._clock(),
+            )
+            (metrics.ANSWERS if answer.answered else metrics.FALLBACKS).labels(answer.lang).inc()
         reply = render_answer(answer, question_id=question_id, dpo_contact=self._dpo_contact)
         if truncated:
             note = t("too_long", answer.lang, limit=MAX_QUESTION_CHARS)
@@ -250,6 +275,8 @@ class Conversation:
         lang = self._default_language
         if action_id in (ACTION_FEEDBACK_UP, ACTION_FEEDBACK_DOWN):
             return await self._on_feedback(incoming)
+        if is_choice(incoming.action):
+            return await self._on_choice(incoming)
         for feature in self._features.values():
             if any(action_id.startswith(prefix) for prefix in feature.action_prefixes):
                 return await feature.on_action(incoming, lang)
@@ -268,6 +295,33 @@ class Conversation:
         if not recorded:
             return []  # a double click or a stale button: counted once, thanked once
         return [Reply(text=t("feedback.thanks", self._default_language), private=True)]
+
+    async def _on_choice(self, incoming: Incoming) -> list[Reply]:
+        assert incoming.action is not None
+        choice = picked(incoming.action)
+        handler = self._choices.get(choice.kind) if choice is not None else None
+        if choice is None or handler is None:
+            log.info("unknown choice", extra={"action_id": incoming.action.action_id[:64]})
+            lang = choice.lang if choice is not None else self._default_language
+            return [Reply(text=t("unknown_action", normalise_lang(lang)), private=True)]
+        return await handler(choice, incoming)
+
+    async def _on_article_choice(self, choice: Picked, incoming: Incoming) -> list[Reply]:
+        """A "did you mean" button: answer with that article, and record which article
+        resolved the clarification (once, however often it is clicked)."""
+        lang: Lang = "en" if choice.lang == "en" else "sv"
+        answer = await asyncio.to_thread(self._answerer.answer_with, choice.value, lang)
+        if answer is None:  # the article was removed since the buttons were sent
+            return [Reply(text=t("answers.article_gone", lang), private=True)]
+        question_id = int(choice.context) if choice.context.isdigit() else None
+        if question_id is not None:
+            await self._question_log.record_clarification_resolved(
+                question_id, answer.article.id if answer.article else choice.value, self._clock()
+            )
+        return [render_answer(answer, question_id=question_id, dpo_contact=self._dpo_contact)]
+
+
+SMALL_TALK = ("greeting", "thanks", "empty")
 
 
 def _is_console(incoming: Incoming) -> bool:

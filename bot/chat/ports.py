@@ -86,3 +86,10 @@ class QuestionLog(Protocol):
     ) -> int | None: ...
 
     async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool: ...
+
+    async def record_clarification_resolved(
+        self, question_id: int, article_id: str, now: datetime
+    ) -> bool:
+        """A "did you mean" on this question was answered by clicking `article_id`: True
+        the first time (a second click, or another option later, does not count)."""
+        ...

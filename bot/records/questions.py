@@ -100,6 +100,22 @@ def record_feedback(session: Session, question_id: int, vote: Vote, now: datetim
     return counted
 
 
+def record_clarification_resolved(session: Session, question_id: int, article_id: str) -> bool:
+    """A "did you mean" was resolved by clicking `article_id`: the unanswered question gets
+    that article, once (True); a second click or another option later changes nothing.
+    The row stays `answered = False`: the bot did not answer on its own."""
+    result = session.execute(
+        update(QuestionRecord)
+        .where(
+            QuestionRecord.id == question_id,
+            QuestionRecord.answered.is_(False),
+            QuestionRecord.article_id.is_(None),
+        )
+        .values(article_id=article_id[:200])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def purge_cutoff(now: datetime, days: int) -> datetime:
     """Rows asked before this moment (strictly) are past retention."""
     return as_utc(now) - timedelta(days=days)
@@ -177,5 +193,14 @@ class QuestionStore:
         def record() -> bool:
             with transaction(self._sessions) as session:
                 return record_feedback(session, question_id, vote, now)
+
+        return await asyncio.to_thread(record)
+
+    async def record_clarification_resolved(
+        self, question_id: int, article_id: str, now: datetime
+    ) -> bool:
+        def record() -> bool:
+            with transaction(self._sessions) as session:
+                return record_clarification_resolved(session, question_id, article_id)
 
         return await asyncio.to_thread(record)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.analysis.language import guess_language
-from knowledge.analysis.smalltalk import small_talk
+from knowledge.analysis.smalltalk import small_talk, small_talk_language
 from knowledge.analysis.synonyms import Synonyms, load_synonyms
 from knowledge.analysis.tokens import has_words
 from knowledge.base import KnowledgeBase
@@ -281,10 +281,10 @@ class Answerer:
         """The answer, a clarification or an honest refusal. `values` fill placeholders
         for this question (e.g. the client's controller), over the configured ones."""
         question = question[:MAX_QUESTION_CHARS].encode("utf-8", "replace").decode("utf-8")
-        lang = lang or self.language(question)
+        chat = small_talk(question)
+        lang = lang or (chat and small_talk_language(question)) or self.language(question)
         if not has_words(question):
             return self._refusal(lang, "empty")
-        chat = small_talk(question)
         if chat is not None:
             return self._refusal(lang, chat)
         scored, semantic = self.ranked(question, lang)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import KnowledgeError, small_talk
+from knowledge import Answerer, KnowledgeError, small_talk
 from knowledge.analysis.compounds import Analyzer
+from knowledge.analysis.smalltalk import small_talk_language
 from knowledge.analysis.synonyms import check_synonyms, load_synonyms
 from knowledge.analysis.tokens import words
 from knowledge.retrieval.lexical import LanguageIndex
@@ -130,3 +131,21 @@ def test_greetings_and_thanks_are_small_talk(text: str, kind: str) -> None:
 )
 def test_anything_more_is_not_small_talk(text: str) -> None:
     assert small_talk(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("hi", "en"), ("Hello there!", "en"), ("thx", "en"), ("hej", "sv"), ("tusen tack", "sv")],
+)
+def test_small_talk_says_its_language(text: str, lang: str) -> None:
+    assert small_talk_language(text) == lang
+
+
+@pytest.mark.parametrize("text", ["ok bot", "hur länge sparar vi samtal?"])
+def test_words_both_languages_use_leave_the_language_open(text: str) -> None:
+    assert small_talk_language(text) is None
+
+
+def test_a_greeting_is_answered_in_its_language(answerer: Answerer) -> None:
+    assert answerer.answer("hi!").lang == "en"
+    assert answerer.answer("hej!").lang == "sv"

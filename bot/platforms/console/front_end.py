@@ -14,7 +14,7 @@ import asyncio
 import getpass
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -29,6 +29,7 @@ from bot.platforms.console.notifier import ConsoleNotifier
 from bot.platforms.front_end import FrontEndContext
 
 CONSOLE_REF = ConversationRef(platform="console", conversation_id="console")
+SHORT_LABEL = 24  # longer button labels are listed one per line
 
 
 def console_user() -> str:
@@ -52,8 +53,11 @@ def render_reply(reply: Reply, buttons_from: int = 1) -> str:
     if reply.attachment is not None:
         lines.append(f"[{reply.attachment.filename}: {len(reply.attachment.content)} bytes]")
     if reply.buttons:
-        numbered = (f"[{buttons_from + i}] {b.label}" for i, b in enumerate(reply.buttons))
-        lines.append("  ".join(numbered))
+        numbered = [f"[{buttons_from + i}] {b.label}" for i, b in enumerate(reply.buttons)]
+        # short labels (👍 👎, Confirm) fit on one line; choices such as article titles
+        # are read one per line
+        wide = any(len(b.label) > SHORT_LABEL for b in reply.buttons)
+        lines.append("\n".join(numbered) if wide else "  ".join(numbered))
     return "\n".join(line for line in lines if line)
 
 
@@ -138,7 +142,7 @@ def _line_reader(stream: TextIO) -> asyncio.Queue[str | None]:
 
     def pump() -> None:
         try:
-            for line in iter(stream.readline, ""):
+            for line in _decoded_lines(stream):
                 loop.call_soon_threadsafe(queue.put_nowait, line)
             loop.call_soon_threadsafe(queue.put_nowait, None)
         except (RuntimeError, ValueError):  # the loop or the stream closed under us
@@ -146,6 +150,19 @@ def _line_reader(stream: TextIO) -> asyncio.Queue[str | None]:
 
     threading.Thread(target=pump, name="console-stdin", daemon=True).start()
     return queue
+
+
+def _decoded_lines(stream: TextIO) -> Iterator[str]:
+    """Lines as text whatever bytes arrive: what is not valid in the terminal's encoding
+    becomes U+FFFD (a pasted Latin-1 "\xe4" must not end the session or reach storage)."""
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        for raw in iter(binary.readline, b""):
+            yield raw.decode(encoding, "replace")
+        return
+    for line in iter(stream.readline, ""):
+        yield line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

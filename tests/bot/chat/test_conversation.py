@@ -22,6 +22,7 @@ class MemoryQuestionLog:
     def __init__(self) -> None:
         self.questions: list[dict[str, object]] = []
         self.votes: dict[int, Vote] = {}
+        self.resolved: dict[int, str] = {}
 
     async def record_question(self, **fields: object) -> int | None:
         self.questions.append(fields)
@@ -31,6 +32,14 @@ class MemoryQuestionLog:
         if question_id in self.votes or question_id > len(self.questions):
             return False
         self.votes[question_id] = vote
+        return True
+
+    async def record_clarification_resolved(
+        self, question_id: int, article_id: str, now: datetime
+    ) -> bool:
+        if question_id in self.resolved or question_id > len(self.questions):
+            return False
+        self.resolved[question_id] = article_id
         return True
 
 

@@ -13,6 +13,7 @@ from bot.records.questions import (
     QuestionRecord,
     purge_questions,
     questions_of,
+    record_clarification_resolved,
     record_feedback,
     record_question,
     unlink_person,
@@ -112,3 +113,24 @@ def test_purge_compares_instants_not_wall_clocks(session: Session) -> None:
     stockholm = timezone(timedelta(hours=2))
     ask(session, now=(NOW - timedelta(days=90)).astimezone(stockholm))
     assert purge_questions(session, now=NOW, days=90) == 0
+
+
+def test_a_resolved_clarification_names_the_article_clicked_once(session: Session) -> None:
+    qid = ask(session, answered=False, article_id=None)
+    assert qid is not None
+
+    first = record_clarification_resolved(session, qid, "right-to-erasure")
+    second = record_clarification_resolved(session, qid, "right-of-access")
+
+    row = session.get(QuestionRecord, qid)
+    assert row is not None
+    assert (first, second) == (True, False)
+    assert (row.answered, row.article_id) == (False, "right-to-erasure")
+
+
+def test_an_answered_question_is_not_resolved_again(session: Session) -> None:
+    qid = ask(session)
+    assert qid is not None
+
+    assert record_clarification_resolved(session, qid, "other") is False
+    assert session.get(QuestionRecord, qid).article_id == "recording"  # type: ignore[union-attr]

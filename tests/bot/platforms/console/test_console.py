@@ -157,3 +157,43 @@ def test_chat_refuses_a_broken_routine_catalogue(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "routine catalogue has problems" in result.output
+
+
+def test_did_you_mean_is_numbered_and_typing_the_number_answers(
+    test_knowledge: KnowledgeBase,
+) -> None:
+    from tests.bot.clarifying import ASK_BACK
+
+    asking = Conversation(Answerer(test_knowledge, DPO, thresholds=ASK_BACK), clock=utc_now)
+
+    output = run_console(asking, "recording breach\n2\n")
+
+    question, answer = output.split("== ", 1)
+    assert "Did you mean" in question
+    choices = [line for line in question.splitlines() if line.startswith("[")]
+    assert [c[:4] for c in choices] == ["[1] ", "[2] "]  # one per line, numbered
+    chosen = choices[1][4:]
+    assert answer.startswith(f"{chosen} ==")  # typing 2 answered with the second article
+    assert "(Source: " in answer
+
+
+def test_bytes_that_are_not_utf8_do_not_end_the_session(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "GDPRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "GDPRBOT_KNOWLEDGE_DIR": str(TEST_KB),
+        "GDPRBOT_DPO_CONTACT": DPO,
+        "GDPRBOT_EMBEDDINGS": "off",
+        "USER": "console-tester",
+    }
+    stdin = b"vad \xe4r en incident \xff\xfe?\nhej\nquit\n"
+
+    result = subprocess.run(
+        [str(GDPR_BOT), "chat"], input=stdin, capture_output=True, env=env, cwd=REPO, timeout=120
+    )
+
+    out = result.stdout.decode("utf-8")
+    assert result.returncode == 0, result.stderr
+    assert "gick fel" not in out and "conversation failed" not in result.stderr.decode()
+    assert "Hej! Jag svarar på frågor om GDPR" in out
+    assert out.rstrip().endswith("Goodbye!")
