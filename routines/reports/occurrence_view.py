@@ -89,6 +89,7 @@ class Evidence:
 @dataclass(frozen=True)
 class HistoryItem:
     event: str  # the ledger event kind
+    kind: str  # for posts: post | reminder | rereminder | escalation ("" otherwise)
     at: str  # local time
     who: str  # the person it names, if any (by name; erased people as such)
     detail: str  # e.g. the platform and channel a post went to
@@ -292,6 +293,7 @@ def occurrence_detail(
         history=tuple(
             HistoryItem(
                 event,
+                str(data[seq].get("kind") or ""),
                 clock.local(at),
                 names.get(person_key or recipients.get(data[seq].get("notification_id"), ""), ""),
                 _detail(data[seq]),

@@ -2,7 +2,7 @@
 // - a <select data-autosubmit> submits its form when it changes (the "Show" button
 //   stays for keyboards and for browsers without scripts);
 // - printing unfolds the folded tables;
-// - a full hash gets a "copy" button.
+// - a hash marked data-copy gets a "copy" button.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
@@ -17,8 +17,8 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!navigator.clipboard) { return; }
   var label = document.documentElement.lang === "sv" ? "Kopiera" : "Copy";
   var done = document.documentElement.lang === "sv" ? "Kopierad" : "Copied";
-  document.querySelectorAll("code.hash").forEach(function (code) {
-    var full = code.getAttribute("title") || code.textContent;
+  document.querySelectorAll("code.hash[data-copy]").forEach(function (code) {
+    var full = code.textContent;
     if (!full || full.length < 64) { return; }
     var button = document.createElement("button");
     button.type = "button";
