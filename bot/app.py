@@ -431,5 +431,5 @@ def _add_web(services: Services, catalog: Catalog) -> None:
             articles=lambda: list(services.knowledge),
             clock=services.now,
         )
-        issuer = SignInLinks(services.web)
+        issuer = SignInLinks.of(services.web)
     services.add_feature(WebFeature(issuer, clock=services.now, local_time=views.local_time))

@@ -113,16 +113,13 @@ class WebAccessStore:
             )
             return _identity(session.get(Person, key))
 
-    def lookup(self, who: str, now: datetime) -> list[Identity]:
-        """`platform:user_id` (created if new: the first set-up), or the platform id or
-        e-mail address of people the bot has seen; every matching identity."""
-        platform, sep, user_id = who.partition(":")
-        with transaction(self._sessions) as session:
+    def lookup(self, who: str) -> list[Identity]:
+        """`platform:user_id`, or a platform user id or e-mail address, of people the bot
+        has met: every matching identity (one human may have one per platform)."""
+        platform, sep, user_id = who.strip().partition(":")
+        with self._sessions() as session:
             if sep and platform and user_id and "@" not in platform:
                 found = find_person(session, platform, user_id)
-                if found is None:
-                    person_key_for(session, platform, user_id, now)
-                    found = find_person(session, platform, user_id)
                 people = [found] if found is not None else []
             else:
                 condition = func.lower(Person.platform_user_id) == who.strip().lower()

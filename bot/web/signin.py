@@ -28,7 +28,8 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.web.access import Access, Identity
+from bot.records.web_access import WebAccessStore
+from bot.web.access import Access, Identity, WebPolicy
 from bot.web.http import (
     Page,
     clear_cookie,
@@ -38,8 +39,8 @@ from bot.web.http import (
     render,
     set_cookie,
 )
-from bot.web.keys import new_id
-from bot.web.room import WebRoom
+from bot.web.keys import LazyKeys, new_id
+from bot.web.room import WebConfig, WebRoom
 
 log = logging.getLogger(__name__)
 
@@ -57,27 +58,37 @@ class IssuedLink:
 class SignInLinks:
     """Issues sign-in links (the chat feature's and the CLI's `SignInIssuer`)."""
 
-    def __init__(self, room: WebRoom) -> None:
-        self._room = room
+    def __init__(
+        self, policy: WebPolicy, keys: LazyKeys, store: WebAccessStore, config: WebConfig
+    ) -> None:
+        self._policy = policy
+        self._keys = keys
+        self._store = store
+        self._config = config
+
+    @classmethod
+    def of(cls, room: WebRoom) -> SignInLinks:
+        return cls(room.policy, room.keys, room.store, room.config)
+
+    def allows(self, identity: Identity) -> bool:
+        return self._policy.decide(identity) is not None
 
     def issue(self, identity: Identity, *, via: str, now: datetime) -> IssuedLink | None:
         """A link for someone who may open the pages; None for anyone else."""
-        access = self._room.policy.decide(identity)
+        access = self._policy.decide(identity)
         if access is None:
             return None
         link_id = new_id()
-        token = self._room.keys.get().link_token(link_id)
-        expires = self._room.store.issue_link(
-            identity.person_key, link_id, via=via, now=now,
-            lifetime=self._room.config.link_lifetime,
-        )  # fmt: skip
+        token = self._keys.get().link_token(link_id)
+        expires = self._store.issue_link(
+            identity.person_key, link_id, via=via, now=now, lifetime=self._config.link_lifetime
+        )
         log.info(
             "web sign-in link issued",
             extra={"person_key": identity.person_key, "via": via, "role": access.role},
         )
-        return IssuedLink(
-            self._room.config.url(f"{SIGNIN_PATH}/{token}"), expires, identity, access
-        )
+        url = self._config.url(f"{SIGNIN_PATH}/{token}")
+        return IssuedLink(url, expires, identity, access)
 
     async def for_chat(
         self,
@@ -89,7 +100,7 @@ class SignInLinks:
         email: str | None,
     ) -> IssuedLink | None:
         def issue() -> IssuedLink | None:
-            identity = self._room.store.identify(
+            identity = self._store.identify(
                 platform, user_id, now, display_name=display_name, email=email
             )
             return self.issue(identity, via="chat", now=now) if identity else None

@@ -40,9 +40,13 @@ SCREENSHOTS = Path(os.environ.get("GDPRBOT_SCREENSHOTS", REPO / "screenshots"))
 
 
 def chromium_path() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
     if found is None:
-        require_or_skip("Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)")
+        require_or_skip(
+            "Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)"
+        )
     assert found is not None
     return found
 

@@ -66,7 +66,7 @@ class WebBot:
         """A sign-in link for a Slack user, issued at `when` (default NOW), as the CLI does."""
         identity = self.room.store.identify("slack", user_id, NOW)
         assert identity is not None
-        issued = SignInLinks(self.room).issue(identity, via="cli", now=when or NOW)
+        issued = SignInLinks.of(self.room).issue(identity, via="cli", now=when or NOW)
         assert issued is not None, f"{user_id} may not open the pages"
         return issued.url
 

@@ -5,9 +5,9 @@ to NOW (2027-05-20 10:00, Stockholm): the engine ticks every morning (posts, rem
 re-reminders and escalations go through a recording notifier and into the ledger), and
 each occurrence is answered by a fixed plan, in turn (each routine starting at its
 OFFSET): on time (with an evidence link and a note), late, on time, missing (never
-answered; closed as missed by the next one), not applicable (with a reason), on time. `expected` holds the outcome each occurrence should
-have at NOW, from that plan alone, so the pages are checked against the intent, not
-against the queries they run.
+answered; closed as missed by the next one), not applicable (with a reason), on time.
+`expected` holds the outcome each occurrence should have at NOW, from that plan alone, so
+the pages are checked against the intent, not against the queries they run.
 
 People: U0DPO is the compliance officer; U0LEADOPS leads retention-review (assignee),
 U0HEADOPS is its escalation target (so both lead team C0OPS, which also holds

@@ -14,7 +14,7 @@ import io
 import re
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ from tests.bot.web.scenario import NOW, OFFICER, Scenario
 pytestmark = [pytest.mark.xdist_group("chromium"), pytest.mark.slow]
 
 LEAD_SUP = "U0LEADSUP"  # leads dsr-check, team C0SUP only
+Q1 = (date(2027, 1, 1), date(2027, 3, 31))
+Q2 = (date(2027, 4, 1), date(2027, 6, 30))  # NOW's quarter
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,7 @@ def link_for(bot: ThreadedBot, user_id: str, *, late_by: timedelta | None = None
     identity = room.store.identify("slack", user_id, NOW)
     assert identity is not None
     when = NOW - late_by if late_by else NOW
-    issued = bot.call(SignInLinks(room).issue, identity, via="cli", now=when)
+    issued = bot.call(SignInLinks.of(room).issue, identity, via="cli", now=when)
     assert issued is not None
     return str(issued.url)
 
@@ -106,8 +108,12 @@ def test_an_officer_signs_in_through_a_link_and_sees_the_years_numbers(
     sign_in(page, served, OFFICER)
 
     assert page.url == f"{served.url}/"
-    current = scenario.counts(NOW.date().replace(month=4, day=1), NOW.date().replace(month=6, day=30))
-    previous = scenario.counts(NOW.date().replace(month=1, day=1), NOW.date().replace(month=3, day=31))
+    current = scenario.counts(
+        NOW.date().replace(month=4, day=1), NOW.date().replace(month=6, day=30)
+    )
+    previous = scenario.counts(
+        NOW.date().replace(month=1, day=1), NOW.date().replace(month=3, day=31)
+    )
     for outcome in ("on_time", "late", "missing", "not_applicable", "pending"):
         shown = page.locator(f'li[data-outcome="{outcome}"] .count').inner_text()
         assert int(shown) == current[outcome], outcome
@@ -222,7 +228,9 @@ def _last_event(bot: ThreadedBot) -> str:
     assert bot.services is not None
     path = bot.services.settings.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
-        (event,) = db.execute("SELECT event FROM ledger_entries ORDER BY seq DESC LIMIT 1").fetchone()
+        (event,) = db.execute(
+            "SELECT event FROM ledger_entries ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
     return str(event)
 
 
@@ -235,7 +243,9 @@ def test_a_team_lead_sees_their_team_and_is_refused_another_teams_routine(
     sign_in(page, served, LEAD_SUP)
     assert page.get_by_text("Du ser dina team: C0SUP").is_visible()
     assert page.get_by_role("link", name="Nedladdningar").count() == 0
-    mine = scenario.counts(NOW.date().replace(month=4, day=1), NOW.date().replace(month=6, day=30), ["dsr-check"])
+    mine = scenario.counts(
+        NOW.date().replace(month=4, day=1), NOW.date().replace(month=6, day=30), ["dsr-check"]
+    )
     assert int(page.locator('li[data-outcome="pending"] .count').inner_text()) == mine["pending"]
 
     response = page.goto(f"{served.url}/occurrences?routine=retention-review")
