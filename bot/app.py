@@ -34,7 +34,7 @@ from bot.chat.conversation import ChatFeature, Conversation
 from bot.chat.delivery import RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
-from bot.config import Settings, SettingsError, TeamsSettingsError
+from bot.config import Settings, TeamsSettingsError
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.platforms.teams.config import BotFrameworkConfig
@@ -45,7 +45,7 @@ from bot.records.references import ReferenceStore
 from bot.records.report_links import ReportLinkStore
 from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
-from routines.service import EvidenceViews, KindProvider, ReportService, RoutineService
+from routines.service import KindProvider, ReportService, RoutineService
 from storage.clock import Clock, utc_now
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory
@@ -53,9 +53,7 @@ from storage.sessions import session_factory
 if TYPE_CHECKING:
     from bot.platforms.slack.front_end import SlackFrontEnd
     from bot.platforms.teams.front_end import TeamsFrontEnd
-    from bot.web.access import WebPolicy
-    from bot.web.keys import LazyKeys
-    from bot.web.room import WebConfig, WebRoom
+    from bot.web.room import WebRoom
 
 log = logging.getLogger(__name__)
 
@@ -366,70 +364,8 @@ def _add_privacy(services: Services) -> None:
     ).add_jobs(services.scheduler)
 
 
-# --- the officers' web pages (bot/web) ----------------------------------------------------
-
-
-def web_config(settings: Settings) -> WebConfig:
-    """Where the pages are reached (GDPRBOT_PUBLIC_URL, else this host and port)."""
-    from bot.web.room import WebConfig
-
-    host = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    url = settings.public_url or f"http://{host}:{settings.port}"
-    return WebConfig(public_url=url, default_lang=settings.default_language)
-
-
-def web_keys(settings: Settings) -> LazyKeys | None:
-    """The web secret (GDPRBOT_WEB_SECRET / _FILE); None in a production-like set-up
-    without one (the pages stay off). SettingsError for a secret that cannot be used."""
-    from bot.web.keys import LazyKeys, WebSecretError, configured_secret, local_secret
-
-    try:
-        secret = configured_secret(settings.web_secret, settings.web_secret_file)
-    except WebSecretError as exc:
-        raise SettingsError(str(exc)) from None
-    if secret is not None:
-        return LazyKeys(lambda: secret)
-    if settings.production_like:
-        return None
-    return LazyKeys(local_secret)  # generated once per machine, at first use
-
-
-def web_policy(settings: Settings, catalog: Catalog, views: EvidenceViews) -> WebPolicy:
-    """Who may open the pages: GDPRBOT_COMPLIANCE_OFFICERS and the catalogue's leads."""
-    from bot.web.access import WebPolicy, roles_from
-
-    teams = {rid: info.team for rid, info in views.titles(settings.default_language).items()}
-    return WebPolicy(roles_from(settings.compliance_officers, catalog.routines, teams))
-
-
 def _add_web(services: Services, catalog: Catalog) -> None:
     """The officers' web pages (GDPRBOT_WEB) and the chat `webb`/`web` command."""
-    from bot.features.web import WebFeature
-    from bot.records.insights import InsightsStore
-    from bot.records.web_access import WebAccessStore
-    from bot.web.room import WebRoom
-    from bot.web.signin import SignInLinks
+    from bot.web.setup import add_web
 
-    settings = services.settings
-    views = EvidenceViews(services.sessions, catalog, timezone=settings.timezone)
-    keys = web_keys(settings) if settings.web_enabled else None
-    if settings.web_enabled and keys is None:
-        log.warning(
-            "web pages are off: GDPRBOT_PUBLIC_URL is https or the database is PostgreSQL, "
-            "and neither GDPRBOT_WEB_SECRET nor GDPRBOT_WEB_SECRET_FILE is set (README, Settings)"
-        )
-    issuer = None
-    if keys is not None:
-        services.web = WebRoom(
-            config=web_config(settings),
-            keys=keys,
-            views=views,
-            reports=ReportService(services.sessions, catalog, timezone=settings.timezone),
-            store=WebAccessStore(services.sessions),
-            policy=web_policy(settings, catalog, views),
-            insights=InsightsStore(services.sessions),
-            articles=lambda: list(services.knowledge),
-            clock=services.now,
-        )
-        issuer = SignInLinks.of(services.web)
-    services.add_feature(WebFeature(issuer, clock=services.now, local_time=views.local_time))
+    add_web(services, catalog)

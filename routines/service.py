@@ -74,6 +74,7 @@ __all__ = [
     "OUTCOMES",
     "PLATFORMS",
     "Actor",
+    "Catalog",
     "ChatReport",
     "Checkpoint",
     "EntryView",

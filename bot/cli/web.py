@@ -32,8 +32,8 @@ def link_command(
     ),
 ) -> None:
     """Print a one-time sign-in link (10 minutes) for an officer or team lead."""
-    from bot.app import web_config, web_keys, web_policy
     from bot.records.web_access import WebAccessStore
+    from bot.web.setup import web_config, web_keys, web_policy
     from bot.web.signin import SignInLinks
     from routines.catalog import CatalogError, load_catalog
     from routines.service import EvidenceViews
@@ -58,7 +58,8 @@ def link_command(
         sessions = session_factory(engine)
         views = EvidenceViews(sessions, catalog, timezone=settings.timezone)
         store = WebAccessStore(sessions)
-        links = SignInLinks(web_policy(settings, catalog, views), keys, store, web_config(settings))
+        config = web_config(settings)
+        links = SignInLinks(web_policy(settings, catalog, views), keys, store, lambda: config)
         now = utc_now()
         people = store.lookup(person) or _newcomer(person)
         if not people:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,16 +60,20 @@ class SignInLinks:
     """Issues sign-in links (the chat feature's and the CLI's `SignInIssuer`)."""
 
     def __init__(
-        self, policy: WebPolicy, keys: LazyKeys, store: WebAccessStore, config: WebConfig
+        self,
+        policy: WebPolicy,
+        keys: LazyKeys,
+        store: WebAccessStore,
+        config: Callable[[], WebConfig],
     ) -> None:
         self._policy = policy
         self._keys = keys
         self._store = store
-        self._config = config
+        self._config = config  # read at each link: where the pages are may be set late
 
     @classmethod
     def of(cls, room: WebRoom) -> SignInLinks:
-        return cls(room.policy, room.keys, room.store, room.config)
+        return cls(room.policy, room.keys, room.store, lambda: room.config)
 
     def allows(self, identity: Identity) -> bool:
         return self._policy.decide(identity) is not None
@@ -81,13 +86,13 @@ class SignInLinks:
         link_id = new_id()
         token = self._keys.get().link_token(link_id)
         expires = self._store.issue_link(
-            identity.person_key, link_id, via=via, now=now, lifetime=self._config.link_lifetime
+            identity.person_key, link_id, via=via, now=now, lifetime=self._config().link_lifetime
         )
         log.info(
             "web sign-in link issued",
             extra={"person_key": identity.person_key, "via": via, "role": access.role},
         )
-        url = self._config.url(f"{SIGNIN_PATH}/{token}")
+        url = self._config().url(f"{SIGNIN_PATH}/{token}")
         return IssuedLink(url, expires, identity, access)
 
     async def for_chat(
