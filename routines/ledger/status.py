@@ -46,12 +46,10 @@ def ledger_status(session: Session) -> LedgerStatus:
     head_at = None
     if seq:
         head_at = session.scalar(select(LedgerEntry.created_at).where(LedgerEntry.seq == seq))
-    newest_seal = session.scalar(
-        select(LedgerEntry.seq)
-        .where(LedgerEntry.event == LEDGER_SEALED)
-        .order_by(LedgerEntry.seq.desc())
-        .limit(1)
-    )
+    # Every seal's seq by the event index, the newest taken here: with ORDER BY seq DESC
+    # LIMIT 1, SQLite walks the whole chain backwards when there are few seals or none.
+    seals = session.scalars(select(LedgerEntry.seq).where(LedgerEntry.event == LEDGER_SEALED))
+    newest_seal = max(seals, default=None)
     seal = None
     if newest_seal is not None:
         entry = session.get(LedgerEntry, newest_seal)

@@ -1,7 +1,7 @@
 """Figures for the officers' web pages: the overview, and the tables per routine and team.
 
-Every figure is counted by the database (GROUP BY over the occurrences, outcome computed
-in SQL by `outcome_sql`, the same rules as the adherence report), so a page costs a few
+Every figure is counted by the database (GROUP BY over the occurrences; the outcome by
+the adherence report's own rules, `outcome_of` / `outcome_sql`), so a page costs a few
 aggregate queries whatever the number of occurrences; the covering index
 `ix_occurrences_dashboard` (scheduled_date, status, due_date, routine_id) lets both
 databases answer them from the index alone. An occurrence belongs to the month and
@@ -18,12 +18,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routines.engine import models as m
 from routines.ledger.status import LedgerStatus, ledger_status
-from routines.reports.adherence import Period, RoutineInfo, Tally, outcome_sql, parse_period
+from routines.reports.adherence import (
+    Period,
+    RoutineInfo,
+    Tally,
+    outcome_of,
+    outcome_sql,
+    parse_period,
+)
 
 TREND_MONTHS = 12
 OVERDUE_LISTED = 10
@@ -116,17 +123,19 @@ def overview(
     o = m.Occurrence
     current, previous = quarter_of(today), previous_quarter(today)
     first = min(month_start(today, TREND_MONTHS - 1), previous.start)
-    outcome = outcome_sql(today).label("outcome")
-    year, month = extract("year", o.scheduled_date), extract("month", o.scheduled_date)
+    # Grouped by the covering index's own columns, in its order, so both databases count
+    # while reading the index (no sort, no per-row date function); months and outcomes
+    # are folded here from a few hundred rows (one per day, status and due date).
     counts = _only(
-        select(year, month, outcome, func.count())
+        select(o.scheduled_date, o.status, o.due_date, func.count())
         .where(o.scheduled_date >= first, o.scheduled_date <= current.end)
-        .group_by(year, month, outcome),
+        .group_by(o.scheduled_date, o.status, o.due_date),
         routines,
     )
     months: dict[date, Tally] = {}
-    for y, mo, label, count in session.execute(counts):
-        months.setdefault(date(int(y), int(mo), 1), Tally()).add(label, int(count))
+    for scheduled, status, due, count in session.execute(counts):
+        month = scheduled.replace(day=1)
+        months.setdefault(month, Tally()).add(outcome_of(status, due, today), int(count))
     overdue_where = (o.status == m.OPEN, o.due_date < today)
     overdue = session.scalar(_only(select(func.count()).where(*overdue_where), routines)) or 0
     oldest = session.execute(
