@@ -62,6 +62,38 @@ def forget_web_access(session: Session, person_key: str) -> int:
     return int(links.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def web_access_of(session: Session, person_key: str) -> dict[str, list[dict[str, str | None]]]:
+    """For a register extract: the person's sign-in links and web sessions (times only)."""
+
+    def iso(moment: datetime | None) -> str | None:
+        return as_utc(moment).isoformat() if moment is not None else None
+
+    links = session.scalars(
+        select(WebSignInLink)
+        .where(WebSignInLink.person_key == person_key)
+        .order_by(WebSignInLink.created_at)
+    )
+    sessions = session.scalars(
+        select(WebSession)
+        .where(WebSession.person_key == person_key)
+        .order_by(WebSession.created_at)
+    )
+    return {
+        "sign_in_links": [
+            {
+                "via": link.via,
+                "created_at": iso(link.created_at),
+                "expires_at": iso(link.expires_at),
+                "used_at": iso(link.used_at),
+            }
+            for link in links
+        ],
+        "sessions": [
+            {"created_at": iso(s.created_at), "expires_at": iso(s.expires_at)} for s in sessions
+        ],
+    }
+
+
 def purge_web_access(session: Session, now: datetime) -> int:
     """Retention: links spent or expired a day ago, and expired sessions."""
     now = as_utc(now)

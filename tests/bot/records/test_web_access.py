@@ -98,3 +98,20 @@ def test_purge_and_erasure_leave_nothing(
     with transaction(factory) as session:
         assert forget_web_access(session, person) == 1
         assert session.scalar(select(func.count()).select_from(WebSession)) == 0
+
+
+def test_a_register_extract_lists_links_and_sessions_by_time_only(
+    store: WebAccessStore, person: str, engine: Engine
+) -> None:
+    from bot.records.web_access import web_access_of
+
+    link, session_id = new_id(), new_id()
+    store.issue_link(person, link, via="chat", now=NOW, lifetime=TEN)
+    store.start_session(person, session_id, now=NOW, lifetime=timedelta(hours=8))
+
+    with session_factory(engine)() as session:
+        extract = web_access_of(session, person)
+
+    assert [entry["via"] for entry in extract["sign_in_links"]] == ["chat"]
+    assert len(extract["sessions"]) == 1
+    assert link not in str(extract) and session_id not in str(extract)
