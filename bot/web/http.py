@@ -76,6 +76,21 @@ def _harden(response: web.StreamResponse, started: float) -> None:
     headers.setdefault("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
 
 
+def attachment(content: bytes, filename: str, mime_type: str) -> web.Response:
+    """A file to save, not to show: never cached, never sniffed."""
+    mime, _, params = mime_type.partition(";")
+    return web.Response(
+        body=content,
+        content_type=mime.strip(),
+        charset="utf-8" if "charset" in params else None,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 # --- cookies --------------------------------------------------------------------------
 
 

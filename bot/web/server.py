@@ -28,7 +28,7 @@ from bot.app import Services
 from bot.chat import metrics
 from bot.chat.limits import MAX_REQUEST_BYTES
 from bot.records.report_links import LinkError, ReportLinkStore
-from bot.web.http import security_headers
+from bot.web.http import attachment, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -132,16 +132,6 @@ def add_report_routes(
             )
             return web.Response(status=exc.status, text=text)
         log.info("report downloaded", extra={"person_key": report.person_key})
-        mime, _, params = report.mime_type.partition(";")
-        return web.Response(
-            body=report.content,
-            content_type=mime.strip(),
-            charset="utf-8" if "charset" in params else None,
-            headers={
-                "Content-Disposition": f'attachment; filename="{report.filename}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return attachment(report.content, report.filename, report.mime_type)
 
     app.router.add_get("/reports/{token}", download)

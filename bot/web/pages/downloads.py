@@ -11,7 +11,7 @@ from typing import cast
 
 from aiohttp import web
 
-from bot.web.http import Page, finish, render, signed_in
+from bot.web.http import Page, attachment, finish, render, signed_in
 from bot.web.pages.common import period_choices
 from routines.service import FORMATS, MIME, Actor, Format, Period, between, parse_period
 
@@ -56,17 +56,8 @@ async def download(page: Page) -> web.StreamResponse:
         extra={"person_key": report.exporter, "period": period.label, "format": fmt, "via": "web"},
     )
     filename = f"gdpr-report-{period.label.replace('..', '_')}.{fmt}"
-    mime, _, params = MIME[fmt].partition(";")
-    response = web.Response(
-        body=report.content,
-        content_type=mime.strip(),
-        charset="utf-8" if "charset" in params else None,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Ledger-Seq": str(report.exported.ledger_seq),
-        },
-    )
+    response = attachment(report.content, filename, MIME[fmt])
+    response.headers["X-Ledger-Seq"] = str(report.exported.ledger_seq)
     finish(page, response)
     return response
 
