@@ -53,6 +53,7 @@ from storage.sessions import session_factory
 if TYPE_CHECKING:
     from bot.platforms.slack.front_end import SlackFrontEnd
     from bot.platforms.teams.front_end import TeamsFrontEnd
+    from bot.web.room import WebRoom
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class Services:
     # What the chat, features and report links take as "now". Replaceable at any time
     # (tests move it past a link's expiry); everything reads it through `now`.
     clock: Clock = field(default=utc_now)
+    # The officers' web pages (bot/web), mounted by the server; None when off.
+    web: WebRoom | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -218,6 +221,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_routines(services, catalog)
     _add_reports(services, catalog)
     _add_privacy(services)
+    _add_web(services, catalog)
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)
@@ -358,3 +362,10 @@ def _add_privacy(services: Services) -> None:
         evidence_years=settings.evidence_years,
         timezone=settings.timezone,
     ).add_jobs(services.scheduler)
+
+
+def _add_web(services: Services, catalog: Catalog) -> None:
+    """The officers' web pages (GDPRBOT_WEB) and the chat `webb`/`web` command."""
+    from bot.web.setup import add_web
+
+    add_web(services, catalog)

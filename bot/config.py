@@ -132,6 +132,13 @@ class Settings(BaseSettings):
         "auto", validation_alias=_alias("GDPRBOT_CONSOLE", "console")
     )
 
+    # --- web pages (bot/web) -------------------------------------------------------------
+    web_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_WEB", "web_enabled"))
+    web_secret: str = Field("", validation_alias=_alias("GDPRBOT_WEB_SECRET", "web_secret"))
+    web_secret_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_WEB_SECRET_FILE", "web_secret_file")
+    )
+
     # --- Slack ---------------------------------------------------------------------------
     slack_bot_token: str = Field("", validation_alias=_alias("SLACK_BOT_TOKEN", "slack_bot_token"))
     slack_signing_secret: str = Field(
@@ -181,6 +188,13 @@ class Settings(BaseSettings):
     @property
     def teams_configured(self) -> bool:
         return bool(self.microsoft_app_id)
+
+    @property
+    def production_like(self) -> bool:
+        """An https public URL or PostgreSQL: the web pages then need GDPRBOT_WEB_SECRET."""
+        return self.public_url.lower().startswith("https://") or self.database_url.startswith(
+            "postgresql"
+        )
 
     @property
     def knowledge_paths(self) -> list[Path]:

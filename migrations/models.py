@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "bot.records.events",
     "bot.records.questions",
     "bot.records.report_links",
+    "bot.records.web_access",
 )
 
 

@@ -37,12 +37,25 @@ from routines.engine.models import (
 from routines.engine.notices import actions, gdpr_refs, outcome_line
 from routines.engine.occurrences import KindContent, KindProvider
 from routines.engine.planning import TickReport, enqueue_updates, plan
+from routines.ledger.status import Checkpoint, LedgerStatus
 from routines.ports import NoticeAction, Notifier
-from routines.reports.adherence import Period, RoutineInfo, Summary, current_quarter, parse_period
+from routines.reports.adherence import (
+    OUTCOMES,
+    Period,
+    RoutineInfo,
+    Summary,
+    Tally,
+    between,
+    current_quarter,
+    parse_period,
+)
+from routines.reports.dashboard import MonthFigures, Overview, RoutineRow, TeamRow
 from routines.reports.export import Missing, Shortfall
 from routines.reports.formats import FORMATS, MIME, Format
+from routines.reports.occurrence_view import EntryView, OccurrenceDetail, OccurrencePage
 from routines.reports.overdue import Overdue
 from routines.reports.service import ChatReport, ReportService
+from routines.reports.views import EvidenceViews  # the web pages' read model
 from routines.schedule.rules import local_date
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.people import Person, display_name_of, person_key_for
@@ -57,25 +70,40 @@ Outcome = ack.Outcome
 __all__ = [
     "FORMATS",
     "MIME",
+    # the web pages (bot/web): read model and its values
+    "OUTCOMES",
     "PLATFORMS",
     "Actor",
+    "Catalog",
     "ChatReport",
+    "Checkpoint",
+    "EntryView",
+    "EvidenceViews",
     "Format",
     "KindContent",
     "KindProvider",
+    "LedgerStatus",
     "Missing",
+    "MonthFigures",
+    "OccurrenceDetail",
+    "OccurrencePage",
     "OpenItem",
     "Outcome",
     "Overdue",
+    "Overview",
     "Period",
     "ReportService",
     "Routine",
     "RoutineInfo",
+    "RoutineRow",
     "RoutineService",
     "Shortfall",
     "Summary",
+    "Tally",
     "Target",
+    "TeamRow",
     "TickReport",
+    "between",
     "current_quarter",
     "parse_period",
 ]

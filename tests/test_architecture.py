@@ -196,6 +196,15 @@ def test_features_use_routines_only_through_its_service_and_ports() -> None:
     )
 
 
+def test_the_web_pages_read_data_only_through_services() -> None:
+    found = violations("bot/web", ("sqlalchemy", "storage", "routines"))
+    found = [f for f in found if not re.search(r"routines\.(service|ports)(\.\w+)?$", f)]
+    assert found == [], (
+        "bot/web reads through routines.service (the read model EvidenceViews) and the "
+        "bot/records stores the composition root hands it; no SQL in a page"
+    )
+
+
 def test_the_chat_layer_knows_no_feature_platform_or_storage() -> None:
     found = violations(
         "bot/chat",

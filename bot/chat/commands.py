@@ -60,6 +60,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "help.overdue",
     ),
     Command("insights", "insights", {"insights": "en", "insikter": "sv"}, "help.insights"),
+    Command("web", "web", {"web": "en", "webb": "sv"}, "help.web"),
     Command(
         "quit",
         CONSOLE,
@@ -83,6 +84,8 @@ add_strings(
             "help.insights": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och "
             "svarsfrekvens (dataskyddsansvariga och artikelägare)",
             "help.quit": "- `avsluta`: avslutar konsolen",
+            "help.web": "- `webb`: en inloggningslänk till webbsidorna med efterlevnad och "
+            "underlag (dataskyddsombud, compliance och teamledare)",
         },
         "en": {
             "help.ask": "- Ask a question directly, or `ask <your question>`",
@@ -96,6 +99,8 @@ add_strings(
             "help.insights": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
             "(compliance officers and article owners)",
             "help.quit": "- `quit`: leaves the console",
+            "help.web": "- `web`: a sign-in link to the web pages with adherence and evidence "
+            "(DPO, compliance and team leads)",
         },
     }
 )

@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
     def run() -> None:
         """Start the bot: HTTP server (Slack, Teams, health), Socket Mode, console as configured."""
         from bot.app import Services
-        from bot.web import serve
+        from bot.web.server import serve
 
         settings = Settings()
         console = wants_console(settings)

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "insights": ("insights", "register"),
     "privacy": ("privacy", "privacy"),
     "db": ("db", "db"),
+    "web": ("web", "web"),
 }
 
 

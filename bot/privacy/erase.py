@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.privacy.lookup import require_people
 from bot.records.questions import unlink_person
 from bot.records.references import forget_person
+from bot.records.web_access import forget_web_access
 from routines.engine.models import (
     CANCELLED,
     PENDING,
@@ -50,6 +51,7 @@ def erase_identity(
         return None
     refs = forget_person(session, platform, user_id)
     questions = unlink_person(session, key)
+    forget_web_access(session, key)  # signed out of the web pages, links void
     cancelled = session.execute(
         update(Notification)
         .where(

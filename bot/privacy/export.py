@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.privacy.lookup import require_people
 from bot.records.questions import questions_of
 from bot.records.references import ConversationRefRow
+from bot.records.web_access import web_access_of
 from routines.engine.models import (
     Confirmation,
     Notification,
@@ -131,6 +132,7 @@ def _person_section(session: Session, person: Person) -> dict[str, Any]:
             "last_seen_at": _iso(person.last_seen_at),
         },
         "conversation_references": _references_of(session, person),
+        "web_access": web_access_of(session, key),
         "routine_assignments": [
             {
                 "occurrence_id": o.id,

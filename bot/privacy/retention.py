@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.privacy.erase import erase_identity
 from bot.records.events import DEFAULT_KEEP, purge_events
 from bot.records.questions import purge_questions
+from bot.records.web_access import purge_web_access
 from routines.engine.models import (
     CLOSED_STATUSES,
     Confirmation,
@@ -37,6 +38,7 @@ class DailyResult:
     questions_purged: int
     events_purged: int
     identities_pseudonymised: int
+    web_access_purged: int = 0  # spent sign-in links and expired web sessions
 
 
 def years_before(now: datetime, years: int) -> datetime:
@@ -106,6 +108,7 @@ def run_daily(
         identities_pseudonymised=len(
             pseudonymise_old_identities(session, now=now, years=evidence_years)
         ),
+        web_access_purged=purge_web_access(session, now),
     )
     log.info(
         "privacy job done",
@@ -113,6 +116,7 @@ def run_daily(
             "questions_purged": result.questions_purged,
             "events_purged": result.events_purged,
             "identities_pseudonymised": result.identities_pseudonymised,
+            "web_access_purged": result.web_access_purged,
         },
     )
     return result

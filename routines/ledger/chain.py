@@ -68,6 +68,7 @@ REPORT_EXPORTED: Final = "report.exported"
 PERSON_ERASED: Final = "person.erased"
 LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
+WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -82,6 +83,7 @@ EVENT_KINDS: Final = frozenset(
         PERSON_ERASED,
         LEDGER_SEALED,
         REPORT_REFUSED,
+        WEB_SIGNED_IN,
     }
 )
 

@@ -247,7 +247,7 @@ def in_scope(stmt: Any, scope: Scope) -> Any:
     return stmt
 
 
-def _outcome_sql(today: date) -> Any:
+def outcome_sql(today: date) -> Any:
     """`outcome_of` in SQL, so the database counts (one row per routine and outcome)."""
     o = m.Occurrence
     return case(
@@ -263,7 +263,7 @@ def _outcome_sql(today: date) -> Any:
 def summarise(session: Session, scope: Scope) -> Summary:
     """Figures per routine, per team and in total, counted by the database."""
     o = m.Occurrence
-    outcome = _outcome_sql(scope.today).label("outcome")
+    outcome = outcome_sql(scope.today).label("outcome")
     counts = in_scope(select(o.routine_id, outcome, func.count()), scope).group_by(
         o.routine_id, outcome
     )

@@ -1,6 +1,6 @@
 """The Teams glue: POST /api/messages -> Bot Framework auth -> the pipeline -> cards.
 
-`TeamsEndpoint.handle` is the aiohttp handler `bot/web.py` mounts at `/api/messages`.
+`TeamsEndpoint.handle` is the aiohttp handler `bot/web/server.py` mounts at `/api/messages`.
 It checks the request itself (JSON object, an activity type, a service URL), lets
 botbuilder authenticate it (401 on any failure), then runs one turn of `TeamsBot` on
 a `CloudAdapter`. The bot translates the Activity (bot/platforms/teams/activities.py),

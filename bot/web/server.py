@@ -8,6 +8,9 @@ Routes:
 - `GET /readyz`         readiness: database reachable and knowledge loaded (else 503)
 - `GET /metrics`        Prometheus metrics (bot/chat/metrics.py; no people, no text)
 - `GET /reports/<token>` a report download link (15 minutes, signed; Teams officers)
+- `GET /`, `/routines`, ... the officers' pages, when `services.web` is set (bot/web/pages)
+
+Every response carries the security headers of bot/web/http.py.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bot.app import Services
 from bot.chat import metrics
 from bot.chat.limits import MAX_REQUEST_BYTES
 from bot.records.report_links import LinkError, ReportLinkStore
+from bot.web.http import attachment, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 def build_web_app(services: Services) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[security_headers])
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -62,6 +66,10 @@ def build_web_app(services: Services) -> web.Application:
 
     # --- other routes: report downloads ------------------------------------------------
     add_report_routes(app, services.report_links, services.now)
+    if services.web is not None:  # the officers' pages (bot/web/pages)
+        from bot.web.pages import add_pages
+
+        add_pages(app, services.web)
     return app
 
 
@@ -124,16 +132,6 @@ def add_report_routes(
             )
             return web.Response(status=exc.status, text=text)
         log.info("report downloaded", extra={"person_key": report.person_key})
-        mime, _, params = report.mime_type.partition(";")
-        return web.Response(
-            body=report.content,
-            content_type=mime.strip(),
-            charset="utf-8" if "charset" in params else None,
-            headers={
-                "Content-Disposition": f'attachment; filename="{report.filename}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return attachment(report.content, report.filename, report.mime_type)
 
     app.router.add_get("/reports/{token}", download)
