@@ -318,11 +318,34 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
         language=settings.default_language,
     )
     services.add_feature(RoutineFeature(service, clock=services.now))
+    _add_training(services, service)
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
     runner.add_jobs(services.scheduler)
     if settings.scheduler_enabled:
         services.startup.append(runner.start)  # the catch-up tick
         services.shutdown.append(runner.stop)
+
+
+def _add_training(services: Services, service: RoutineService) -> None:
+    """Quizzes: training campaigns' quiz and `öva`/`practice`, from the question bank
+    (shipped + GDPRBOT_QUIZ_DIR; a broken bank stops the bot like a broken knowledge base).
+    Questions whose article is not in the loaded knowledge base are left out, with a
+    warning (`gdpr-bot quiz check` names them)."""
+    from bot.features.training import KIND, TrainingFeature
+    from knowledge.quiz import QUIZ_DIR, QuizBank, load_quiz_bank
+
+    settings = services.settings
+    titles: dict[tuple[str, str], str] = {(a.id, a.lang): a.title for a in services.knowledge}
+    loaded = load_quiz_bank([QUIZ_DIR, *settings.quiz_paths])
+    bank = QuizBank(tuple(q for q in loaded.questions if (q.article, q.lang) in titles))
+    if len(bank.questions) < len(loaded.questions):
+        log.warning(
+            "quiz questions left out: their article is not in the knowledge base",
+            extra={"count": len(loaded.questions) - len(bank.questions)},
+        )
+    feature = TrainingFeature(service, bank, titles, clock=services.now, timezone=settings.timezone)
+    services.add_feature(feature)
+    services.conversation.add_choice_handler(KIND, feature.on_pick)
 
 
 def _add_reports(services: Services, catalog: Catalog) -> None:

@@ -11,6 +11,7 @@ import importlib
 MODEL_MODULES = (
     "storage.people",
     "routines.engine.models",
+    "routines.engine.training",
     "routines.ledger",
     "bot.records.references",
     "bot.records.events",

@@ -25,7 +25,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines.catalog import PLATFORMS, Catalog, Routine, Target
+from routines.catalog.training import Training
 from routines.engine import acknowledgements as ack
+from routines.engine import training as quiz
 from routines.engine.dispatch import Dispatcher
 from routines.engine.models import (
     MISSED,
@@ -37,6 +39,7 @@ from routines.engine.models import (
 from routines.engine.notices import actions, gdpr_refs, outcome_line
 from routines.engine.occurrences import KindContent, KindProvider
 from routines.engine.planning import TickReport, enqueue_updates, plan
+from routines.engine.training import Answered, Attempt, Started
 from routines.ledger.status import Checkpoint, LedgerStatus
 from routines.ports import NoticeAction, Notifier
 from routines.reports.adherence import (
@@ -74,6 +77,8 @@ __all__ = [
     "OUTCOMES",
     "PLATFORMS",
     "Actor",
+    "Answered",
+    "Attempt",
     "Catalog",
     "ChatReport",
     "Checkpoint",
@@ -98,11 +103,13 @@ __all__ = [
     "RoutineRow",
     "RoutineService",
     "Shortfall",
+    "Started",
     "Summary",
     "Tally",
     "Target",
     "TeamRow",
     "TickReport",
+    "Training",
     "between",
     "current_quarter",
     "parse_period",
@@ -130,7 +137,7 @@ class OpenItem:
         return gdpr_refs(self.routine) if self.routine.gdpr else ""
 
     def actions(self, lang: str) -> tuple[NoticeAction, ...]:
-        return actions(self.routine.evidence, self.occurrence_id, lang)
+        return actions(self.routine.evidence, self.occurrence_id, lang, self.routine.kind)
 
 
 def default_owner() -> str:
@@ -229,6 +236,8 @@ class RoutineService:
         now = aware_utc(now)
         with transaction(self.factory) as session:
             routine = self._routine_of(session, occurrence_id)
+            if routine is not None and routine.kind == "training":
+                return ack.Outcome("needs_quiz", occurrence_id, routine.id)
             outcome = ack.confirm(
                 session, occurrence_id, actor, now, note=note,
                 evidence=routine.evidence if routine else "none",
@@ -283,7 +292,44 @@ class RoutineService:
     def actions(self, routine_id: str, occurrence_id: int, lang: str) -> tuple[NoticeAction, ...]:
         """The buttons an open occurrence carries (confirm, not applicable, note)."""
         routine = self.catalog.get(routine_id)
-        return actions(routine.evidence if routine else "none", occurrence_id, lang)
+        if routine is None:
+            return actions("none", occurrence_id, lang)
+        return actions(routine.evidence, occurrence_id, lang, routine.kind)
+
+    def start_quiz(
+        self, occurrence_id: int, actor: ack.Actor, lang: str, draw: quiz.Draw, now: datetime
+    ) -> quiz.Started:
+        """Start or resume the person's quiz of a training campaign (`draw` picks the
+        question ids, avoiding the ones this person was asked before)."""
+        now = aware_utc(now)
+        with transaction(self.factory) as session:
+            routine = self._routine_of(session, occurrence_id)
+            if routine is None or routine.kind != "training":
+                return quiz.Started("not_found")
+            return quiz.start(session, occurrence_id, routine, actor, lang, draw, now)
+
+    def answer_quiz(
+        self,
+        attempt_id: int,
+        position: int,
+        judge: quiz.Judge,
+        actor: ack.Actor,
+        now: datetime,
+        *,
+        message_id: str | None = None,
+    ) -> quiz.Answered:
+        """Record one answer once; the last one records the result (and a pass confirms)."""
+        now = aware_utc(now)
+        with transaction(self.factory) as session:
+            row = session.get(quiz.TrainingAttempt, attempt_id)
+            routine = self.catalog.get(row.routine_id) if row is not None else None
+            if routine is None:
+                return quiz.Answered("not_found")
+            answered = quiz.answer(session, attempt_id, position, judge, routine, actor, now)
+            done = answered.confirmation
+            if done is not None and done.result == "completed":
+                enqueue_updates(session, done.occurrence_id, now, skip_message=message_id)
+            return answered
 
     def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
         routine_id = session.scalar(

@@ -22,6 +22,7 @@ from routines.engine.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
+from routines.engine.training import attempts_of
 from routines.ledger import LedgerEntry
 from storage.clock import as_utc
 from storage.people import Person
@@ -133,6 +134,7 @@ def _person_section(session: Session, person: Person) -> dict[str, Any]:
         },
         "conversation_references": _references_of(session, person),
         "web_access": web_access_of(session, key),
+        "training_attempts": attempts_of(session, key),
         "routine_assignments": [
             {
                 "occurrence_id": o.id,

@@ -69,6 +69,7 @@ PERSON_ERASED: Final = "person.erased"
 LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
 WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
+TRAINING_RESULT: Final = "training.result"  # a person finished a campaign quiz: score, pass
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -84,6 +85,7 @@ EVENT_KINDS: Final = frozenset(
         LEDGER_SEALED,
         REPORT_REFUSED,
         WEB_SIGNED_IN,
+        TRAINING_RESULT,
     }
 )
 
