@@ -58,6 +58,8 @@ class FakeSlackApi:
         self.calls: list[Call] = []
         self.socket_url: str | None = None
         self.users: dict[str, dict[str, Any]] = {}
+        # channel id -> its members' user ids (conversations.members; unknown: not found)
+        self.channel_members: dict[str, list[str]] = {}
         self._rate_limited = 0
         self._retry_after = 1
         self._ts = itertools.count(1)
@@ -169,6 +171,14 @@ class FakeSlackApi:
         if method == "users.info":
             user = str(params.get("user", ""))
             return {"ok": True, "user": self.users.get(user, {"id": user, "name": user})}
+        if method == "conversations.members":
+            if channel not in self.channel_members:
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "ok": True,
+                "members": list(self.channel_members[channel]),
+                "response_metadata": {"next_cursor": ""},
+            }
         if method == "users.lookupByEmail":
             email = str(params.get("email", ""))
             for known in self.users.values():
