@@ -234,29 +234,16 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
 
 
 def _policy(services: Services, catalog: Catalog) -> Policy:
-    """Roles from settings, the catalogue and the knowledge base; the platforms' own
-    directories (rosters, verified e-mail lookups). E-mail addresses in the roles are
-    resolved to platform ids once, at start."""
+    """Roles from settings, catalogue and knowledge base, and the platforms' directories;
+    e-mail addresses in the roles are resolved to platform ids once, at start."""
+    from bot.authz.build import build_policy
     from bot.features.insights import owner_addresses
 
-    leads: dict[str, list[tuple[str, str]]] = {}
-    for routine in catalog.routines:
-        targets = tuple(routine.assignees.people) + (
-            tuple(routine.escalate.to) if routine.escalate is not None else ()
-        )
-        people = [(t.platform, t.address) for t in targets if t.kind == "person"]
-        if people:
-            leads[routine.id] = people
-    directories = {
-        platform: directory
-        for platform, front_end in services.front_ends.items()
-        if (directory := getattr(front_end, "directory", None)) is not None
-    }
-    policy = Policy(
+    policy = build_policy(
         officers=services.settings.compliance_officers,
         owners=owner_addresses(article.owner for article in services.knowledge),
-        leads=leads,
-        directories=directories,
+        routines=catalog.routines,
+        front_ends=services.front_ends,
     )
 
     async def resolve() -> None:
