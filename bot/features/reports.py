@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Protocol, cast
 
+from bot.authz import Policy, Subject
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Attachment, Incoming, Reply
 from routines.service import (
@@ -66,6 +67,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "reports.overdue_none": "Inget är försenat just nu. 👍",
         "reports.overdue_line": "- {title}, förföll {due} ({days} dagar){waiting}",
         "reports.waiting": ": väntar på {names}",
+        "reports.open_line": "- {title}, förfaller {due}",
+        "reports.problem": " ⚠️ kunde inte postas i `{channel}`: {why}",
+        "reports.problem.not_in_channel": "boten är inte med i kanalen (`/invite @gdpr-bot`)",
+        "reports.problem.channel_not_found": "kanalen finns inte",
+        "reports.problem.is_archived": "kanalen är arkiverad",
+        "reports.problem.not_installed": "appen är inte tillagd i kanalen",
     },
     "en": {
         "reports.refused": (
@@ -94,6 +101,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "reports.overdue_none": "Nothing is overdue right now. 👍",
         "reports.overdue_line": "- {title}, due {due} ({days} days){waiting}",
         "reports.waiting": ": waiting for {names}",
+        "reports.open_line": "- {title}, due {due}",
+        "reports.problem": " ⚠️ could not be posted in `{channel}`: {why}",
+        "reports.problem.not_in_channel": "the bot is not in the channel (`/invite @gdpr-bot`)",
+        "reports.problem.channel_not_found": "the channel does not exist",
+        "reports.problem.is_archived": "the channel is archived",
+        "reports.problem.not_installed": "the app has not been added to the channel",
     },
 }
 
@@ -145,13 +158,13 @@ class ReportFeature:
         self,
         reports: ReportService,
         *,
-        officers: Iterable[str],
+        policy: Policy,
         clock: Callable[[], datetime],
         links: ReportLinks | None = None,
     ) -> None:
         """Without `links` (no GDPRBOT_PUBLIC_URL) Teams officers get the file itself."""
         self._reports = reports
-        self._officers = {o.strip().lower() for o in officers if o.strip()}
+        self._policy = policy
         self._links = links
         self._clock = clock
 
@@ -168,16 +181,17 @@ class ReportFeature:
         return []
 
     def is_officer(self, incoming: Incoming) -> bool:
-        ids = {incoming.user_id.lower()}
-        if incoming.email:
-            ids.add(incoming.email.strip().lower())
-        return bool(ids & self._officers)
+        """A compliance officer by platform id (the policy's `report.export` rule)."""
+        return self._policy.is_officer(Subject(incoming.platform, incoming.user_id))
 
     # --- report -----------------------------------------------------------------------
 
     async def _report(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
         now = self._clock()
-        if not self.is_officer(incoming):
+        decision = await self._policy.check(
+            "report.export", Subject(incoming.platform, incoming.user_id)
+        )
+        if not decision:
             key = await asyncio.to_thread(
                 self._reports.record_refusal, _actor(incoming), "report", now
             )
@@ -289,12 +303,15 @@ class ReportFeature:
             names = ", ".join(item.waiting_for)
             waiting = t("reports.waiting", lang, names=names) if item.waiting_for else ""
             title = titles[item.routine_id].title if item.routine_id in titles else item.routine_id
-            lines.append(
-                t(
-                    "reports.overdue_line", lang, title=title, due=item.due_date.isoformat(),
-                    days=(today - item.due_date).days, waiting=waiting,
-                )
+            days = (today - item.due_date).days
+            line = t(
+                "reports.overdue_line" if days > 0 else "reports.open_line", lang, title=title,
+                due=item.due_date.isoformat(), days=days, waiting=waiting,
             )  # fmt: skip
+            for problem in item.problems:
+                why = t(f"reports.problem.{problem.problem}", lang)
+                line += t("reports.problem", lang, channel=problem.channel, why=why)
+            lines.append(line)
         title_line = t("reports.overdue_title", lang, count=len(items))
         return [Reply(text="\n".join([title_line, *_capped(lines, lang)]), private=True)]
 
