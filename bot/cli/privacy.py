@@ -119,6 +119,8 @@ def purge_command(
             now=moment,
             question_log_days=settings.question_log_days,
             evidence_years=settings.evidence_years,
+            requests_years=settings.requests_years,
+            timezone=settings.timezone,
         )
     typer.echo(f"questions purged (older than {settings.question_log_days} days): "
                f"{result.questions_purged}")  # fmt: skip
@@ -127,6 +129,8 @@ def purge_command(
         f"identities pseudonymised (evidence older than {settings.evidence_years} years): "
         f"{result.identities_pseudonymised}"
     )
+    typer.echo(f"rights requests purged (received over {settings.requests_years} years ago): "
+               f"{result.requests_purged}")  # fmt: skip
 
 
 def describe(erasure: privacy.Erasure) -> list[str]:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("kb", "kb"),
     "routines": ("routines", "routines"),
     "clients": ("clients", "clients"),
+    "requests": ("requests", "requests"),
     "audit": ("audit", "audit"),
     "report": ("report", "register"),
     "insights": ("insights", "register"),
