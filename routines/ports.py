@@ -71,12 +71,22 @@ class Delivered:
     conversation_id: str = ""
 
 
-class DeliveryError(Exception):
-    """A post failed; `retryable` says whether trying again later may succeed."""
+# Delivery problems an operator has to fix (the bot is not in the channel, the channel
+# does not exist or is archived; Teams: the app was never installed in the channel): never
+# retried, the routine's people are told once.
+UNDELIVERABLE: frozenset[str] = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "not_installed"}
+)
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+
+class DeliveryError(Exception):
+    """A post failed; `retryable` says whether trying again later may succeed, and
+    `problem` names a failure someone has to fix (one of UNDELIVERABLE, or "")."""
+
+    def __init__(self, message: str, *, retryable: bool = True, problem: str = "") -> None:
         super().__init__(message)
-        self.retryable = retryable
+        self.retryable = retryable and not problem
+        self.problem = problem
 
 
 class Notifier(Protocol):

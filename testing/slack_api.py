@@ -5,6 +5,12 @@ Point the bot at it with `GDPRBOT_SLACK_API_URL=<fake.api_url>`. Every Web API c
 `response_url` under it is recorded as a `Call`, in arrival order. `rate_limit(n)` makes
 the next n calls answer 429 with Retry-After. `socket_url` (set by the Socket Mode fake)
 is what `apps.connections.open` returns.
+
+Channels: every channel exists with the bot as a member unless a test says otherwise with
+`channel_problem(channel, "not_in_channel" | "channel_not_found" | "is_archived")` (then
+chat.postMessage fails as Slack does, and conversations.info / conversations.members tell
+the same story) or takes it back with `bot_joined(channel)`. Every answer carries the
+granted scopes in `X-OAuth-Scopes`, as Slack's do (`scopes`, a test may narrow it).
 """
 
 from __future__ import annotations
@@ -23,6 +29,13 @@ from aiohttp import web
 BOT_USER_ID = "UBOT00001"
 BOT_ID = "BBOT00001"
 TEAM_ID = "T00000001"
+DEFAULT_SCOPES = frozenset(
+    {
+        "app_mentions:read", "channels:history", "channels:read", "chat:write", "commands",
+        "files:write", "groups:read", "im:history", "im:read", "im:write", "users:read",
+        "users:read.email",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,9 @@ class FakeSlackApi:
         self.calls: list[Call] = []
         self.socket_url: str | None = None
         self.users: dict[str, dict[str, Any]] = {}
+        self.scopes: set[str] = set(DEFAULT_SCOPES)
+        self.problems: dict[str, str] = {}  # channel -> Slack error code
+        self.token_ok = True
         self._rate_limited = 0
         self._retry_after = 1
         self._ts = itertools.count(1)
@@ -101,6 +117,13 @@ class FakeSlackApi:
         self._rate_limited = calls
         self._retry_after = retry_after
 
+    def channel_problem(self, channel: str, error: str) -> None:
+        """Posts to `channel` fail with `error` (not_in_channel, channel_not_found, ...)."""
+        self.problems[channel] = error
+
+    def bot_joined(self, channel: str) -> None:
+        self.problems.pop(channel, None)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200]
 
@@ -137,10 +160,17 @@ class FakeSlackApi:
             )
         body = self._answer(method, params)
         await self._record(Call(method, params, token=token))
-        return web.json_response(body)
+        headers = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+        return web.json_response(body, headers=headers)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
+        if method == "auth.test" and not self.token_ok:
+            return {"ok": False, "error": "invalid_auth"}
+        if method.startswith("conversations.") and method != "conversations.open":
+            return self._conversation(method, channel)
+        if method == "chat.postMessage" and channel in self.problems:
+            return {"ok": False, "error": self.problems[channel]}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -189,6 +219,19 @@ class FakeSlackApi:
             if self.socket_url is None:
                 return {"ok": False, "error": "no_socket_server"}
             return {"ok": True, "url": self.socket_url}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _conversation(self, method: str, channel: str) -> dict[str, Any]:
+        problem = self.problems.get(channel)
+        if problem == "channel_not_found":
+            return {"ok": False, "error": "channel_not_found"}
+        member = problem != "not_in_channel"
+        if method == "conversations.info":
+            info = {"id": channel, "name": channel.lower(), "is_member": member,
+                    "is_archived": problem == "is_archived"}  # fmt: skip
+            return {"ok": True, "channel": info}
+        if method == "conversations.members":
+            return {"ok": True, "members": [BOT_USER_ID] if member else []}
         return {"ok": False, "error": "unknown_method"}
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -66,6 +66,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "reports.overdue_none": "Inget är försenat just nu. 👍",
         "reports.overdue_line": "- {title}, förföll {due} ({days} dagar){waiting}",
         "reports.waiting": ": väntar på {names}",
+        "reports.open_line": "- {title}, förfaller {due}",
+        "reports.problem": " ⚠️ kunde inte postas i `{channel}`: {why}",
+        "reports.problem.not_in_channel": "boten är inte med i kanalen (`/invite @gdpr-bot`)",
+        "reports.problem.channel_not_found": "kanalen finns inte",
+        "reports.problem.is_archived": "kanalen är arkiverad",
+        "reports.problem.not_installed": "appen är inte tillagd i kanalen",
     },
     "en": {
         "reports.refused": (
@@ -94,6 +100,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "reports.overdue_none": "Nothing is overdue right now. 👍",
         "reports.overdue_line": "- {title}, due {due} ({days} days){waiting}",
         "reports.waiting": ": waiting for {names}",
+        "reports.open_line": "- {title}, due {due}",
+        "reports.problem": " ⚠️ could not be posted in `{channel}`: {why}",
+        "reports.problem.not_in_channel": "the bot is not in the channel (`/invite @gdpr-bot`)",
+        "reports.problem.channel_not_found": "the channel does not exist",
+        "reports.problem.is_archived": "the channel is archived",
+        "reports.problem.not_installed": "the app has not been added to the channel",
     },
 }
 
@@ -289,12 +301,15 @@ class ReportFeature:
             names = ", ".join(item.waiting_for)
             waiting = t("reports.waiting", lang, names=names) if item.waiting_for else ""
             title = titles[item.routine_id].title if item.routine_id in titles else item.routine_id
-            lines.append(
-                t(
-                    "reports.overdue_line", lang, title=title, due=item.due_date.isoformat(),
-                    days=(today - item.due_date).days, waiting=waiting,
-                )
+            days = (today - item.due_date).days
+            line = t(
+                "reports.overdue_line" if days > 0 else "reports.open_line", lang, title=title,
+                due=item.due_date.isoformat(), days=days, waiting=waiting,
             )  # fmt: skip
+            for problem in item.problems:
+                why = t(f"reports.problem.{problem.problem}", lang)
+                line += t("reports.problem", lang, channel=problem.channel, why=why)
+            lines.append(line)
         title_line = t("reports.overdue_title", lang, count=len(items))
         return [Reply(text="\n".join([title_line, *_capped(lines, lang)]), private=True)]
 

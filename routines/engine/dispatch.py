@@ -30,9 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
 from routines.catalog import Catalog
+from routines.engine import problems
 from routines.engine.models import (
     FAILED,
     PENDING,
+    PROBLEM,
     SENT,
     UPDATE,
     Notification,
@@ -151,7 +153,7 @@ class Dispatcher:
             mine = [
                 (job, delivered)
                 for job, delivered in results
-                if job.notification_id in won and job.kind != UPDATE
+                if job.notification_id in won and job.kind not in (UPDATE, PROBLEM)
             ]
             if not mine:
                 return won
@@ -213,6 +215,11 @@ class Dispatcher:
                 row.not_before = now + wait
             else:
                 row.status = FAILED
+                problem = getattr(error, "problem", "")
+                routine = self.catalog.get(job.notice.routine_id)
+                channel_post = job.recipient.kind == "channel" and job.kind not in (UPDATE, PROBLEM)
+                if problem and channel_post and routine is not None:
+                    problems.record(session, row, routine, job.recipient, problem, str(error), now)
         log.warning(
             "routine notification not delivered",
             extra={"notification_id": job.notification_id, "retry": retry,

@@ -44,6 +44,7 @@ REMINDER: Final = "reminder"  # before the due date
 REREMINDER: Final = "rereminder"  # after the due date, every N days while open
 ESCALATION: Final = "escalation"
 UPDATE: Final = "update"  # edit an already posted message in place
+PROBLEM: Final = "problem"  # tell the routine's people a channel post cannot be delivered
 
 # Notification.status
 PENDING: Final = "pending"

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from routines import ledger
 from routines.catalog import Catalog, Routine
+from routines.engine import problems
 from routines.engine.models import (
     CANCELLED,
     ESCALATION,
     OPEN,
     PENDING,
     POST,
+    PROBLEM,
     REMINDER,
     REREMINDER,
     UPDATE,
@@ -114,6 +116,8 @@ def prepare(
         return _cancel(row, "routine or occurrence no longer exists")
     if row.kind == UPDATE:
         return _prepare_update(session, row, occurrence, routine, language)
+    if row.kind == PROBLEM:
+        return _prepare_problem(session, row, occurrence, routine, language)
     if row.kind != POST and occurrence.status != OPEN:
         return _cancel(row, f"occurrence is {occurrence.status}")
     address = row.recipient_address
@@ -147,6 +151,29 @@ def _prepare_update(
     recipient = Recipient(posted.platform, "channel", posted.conversation_id)
     target = Delivered(recipient, posted.message_id, posted.conversation_id)
     return Job(row.id, occurrence.id, UPDATE, recipient, notice, target)
+
+
+def _prepare_problem(
+    session: Session,
+    row: Notification,
+    occurrence: Occurrence,
+    routine: Routine,
+    language: str,
+) -> Job | None:
+    """The fix-it notice to one of the routine's people, while the problem stands."""
+    standing = problems.open_problems(session, [occurrence.id])
+    if not standing:
+        return _cancel(row, "no delivery problem any more")
+    found = standing[0]
+    address = row.recipient_address
+    if row.recipient_kind == "person":
+        person = session.get(Person, row.recipient_address)
+        if person is None or person.erased_at is not None:
+            return _cancel(row, "person unknown or erased")
+        address = _address(person, row.recipient_platform)
+    recipient = Recipient(row.recipient_platform, row.recipient_kind, address)  # type: ignore[arg-type]
+    notice = problems.render(routine, occurrence, found, language)
+    return Job(row.id, occurrence.id, PROBLEM, recipient, notice)
 
 
 def _cancel(row: Notification, why: str) -> Job | None:

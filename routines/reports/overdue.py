@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from routines.engine import models as m
+from routines.engine.problems import DeliveryProblem, open_problems
 from storage.people import Person
 
 
@@ -18,6 +19,9 @@ class Overdue:
     routine_id: str
     due_date: date
     waiting_for: tuple[str, ...]
+    # posts that could not be delivered (the bot is not in the channel, ...): listed even
+    # before the due date, since nobody has seen the routine
+    problems: tuple[DeliveryProblem, ...] = ()
 
 
 def assigned_routines(session: Session, person_key: str) -> set[str]:
@@ -34,15 +38,29 @@ def assigned_routines(session: Session, person_key: str) -> set[str]:
 def overdue_occurrences(
     session: Session, today: date, routines: set[str] | None = None
 ) -> list[Overdue]:
-    """Open occurrences past their due date (of `routines`, or all), oldest first."""
+    """Open occurrences past their due date or with a delivery problem (of `routines`, or
+    all), oldest first."""
+    troubled: dict[int, list[DeliveryProblem]] = {}
+    for problem in open_problems(session):
+        troubled.setdefault(problem.occurrence_id, []).append(problem)
     stmt = select(m.Occurrence.id, m.Occurrence.routine_id, m.Occurrence.due_date).where(
-        m.Occurrence.status == m.OPEN, m.Occurrence.due_date < today
+        m.Occurrence.status == m.OPEN,
+        or_(m.Occurrence.due_date < today, m.Occurrence.id.in_(sorted(troubled))),
     )
     if routines is not None:
         stmt = stmt.where(m.Occurrence.routine_id.in_(sorted(routines)))
     rows = session.execute(stmt.order_by(m.Occurrence.due_date, m.Occurrence.id)).all()
     waiting = _waiting_for(session, [r.id for r in rows])
-    return [Overdue(r.id, r.routine_id, r.due_date, tuple(waiting.get(r.id, ()))) for r in rows]
+    return [
+        Overdue(
+            r.id,
+            r.routine_id,
+            r.due_date,
+            tuple(waiting.get(r.id, ())),
+            tuple(troubled.get(r.id, ())),
+        )
+        for r in rows
+    ]
 
 
 def _waiting_for(session: Session, occurrence_ids: list[int]) -> dict[int, list[str]]:

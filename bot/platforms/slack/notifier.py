@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.platforms.slack import translate
-from routines.ports import Delivered, DeliveryError, Notice, Recipient
+from routines.ports import UNDELIVERABLE, Delivered, DeliveryError, Notice, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -72,5 +72,8 @@ def _delivery_error(exc: SlackApiError) -> DeliveryError:
     status = getattr(exc.response, "status_code", 0) or 0
     code = str(exc.response.get("error", "")) if exc.response is not None else ""
     retryable = status == 429 or status >= 500 or code in _TRANSIENT
+    problem = code if code in UNDELIVERABLE else ""
     log.warning("slack delivery failed", extra={"status": status, "error": code})
-    return DeliveryError(f"slack error {status} {code}".strip(), retryable=retryable)
+    return DeliveryError(
+        f"slack error {status} {code}".strip(), retryable=retryable, problem=problem
+    )

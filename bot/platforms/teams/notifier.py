@@ -117,6 +117,7 @@ class TeamsNotifier:
                 f"no Teams conversation reference for this {recipient.kind}: "
                 "the bot must be installed there (or spoken to) first",
                 retryable=False,
+                problem="not_installed" if recipient.kind == "channel" else "",
             )
         activity = Activity().deserialize(activity_from_notice(notice))
         if stored.kind == "person" and not stored.personal:

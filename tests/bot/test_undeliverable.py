@@ -1,0 +1,143 @@
+"""A routine channel the bot cannot post in (Slack: not_in_channel, channel_not_found,
+is_archived): no retries, one fix-it message to the routine's people, listed in `overdue`.
+
+Against the fake Slack Web API over loopback; the routine is ticked with `now` passed in.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from routines.catalog import load_catalog
+from routines.engine.models import FAILED, PROBLEM, Notification
+from routines.reports.overdue import overdue_occurrences
+from routines.service import RoutineService
+from storage.sessions import transaction
+from testing.slack_api import FakeSlackApi
+from tests.bot.conftest import RunningBot
+from tests.bot.test_platform_routines import POSTED, post_due_routine
+
+CHANNEL = "C0GDPR"
+LEAD, OFFICER = "ULEAD", "UOFFICER"
+
+CATALOGUE = f"""\
+routines:
+  - id: retention
+    title: {{sv: Gallring av kunddata, en: Customer data retention}}
+    schedule: {{every: quarter, anchor: 2026-10-01}}
+    business_days: true
+    due_days: 14
+    post_to: [{{platform: slack, channel: {CHANNEL}}}]
+    assignees: {{people: ["slack:{LEAD}"], confirm: any}}
+    escalate: {{after_days: 7, to: [{{platform: slack, person: {OFFICER}}}]}}
+"""
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, bot_settings: Settings, start_bot: Any, fake_slack: FakeSlackApi
+) -> tuple[RunningBot, Path]:
+    catalogue = tmp_path / "routines.yaml"
+    catalogue.write_text(textwrap.dedent(CATALOGUE), encoding="utf-8")
+    settings = bot_settings.model_copy(update={"routines_files": [str(catalogue)]})
+    running: RunningBot = await start_bot(settings)
+    return running, catalogue
+
+
+def service_of(running: RunningBot, catalogue: Path) -> RoutineService:
+    catalog = load_catalog([catalogue], include_default=False)
+    return RoutineService(running.services.sessions, catalog, running.services.notifier)
+
+
+def posts_to(fake_slack: FakeSlackApi, channel: str) -> list[Any]:
+    return [c for c in fake_slack.calls if c.method == "chat.postMessage"
+            and c.params.get("channel") == channel]  # fmt: skip
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found", "is_archived"])
+async def test_a_channel_post_that_cannot_be_delivered_is_not_retried(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi, error: str
+) -> None:
+    running, catalogue = bot
+    fake_slack.channel_problem(CHANNEL, error)
+
+    occurrence_id = await post_due_routine(running.services, catalogue, posted=False)
+    service = service_of(running, catalogue)
+    for hours in (1, 2, 24):
+        await service.tick(POSTED + timedelta(hours=hours))
+
+    assert len(posts_to(fake_slack, CHANNEL)) == 1
+    with transaction(running.services.sessions) as session:
+        row = session.scalars(
+            select(Notification).where(
+                Notification.occurrence_id == occurrence_id, Notification.kind == "post"
+            )
+        ).one()
+        assert row.status == FAILED
+        assert (row.last_error or "").startswith(f"{error}:")
+
+
+async def test_the_routines_people_are_told_once_how_to_fix_it(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+
+    await post_due_routine(running.services, catalogue, posted=False)
+    await service_of(running, catalogue).tick(POSTED + timedelta(hours=1))
+
+    [to_officer] = posts_to(fake_slack, OFFICER)
+    [to_lead] = posts_to(fake_slack, LEAD)
+    for message in (to_officer, to_lead):
+        text = message.params["text"] + message.blocks_text
+        assert "Gallring av kunddata" in text
+        assert CHANNEL in text
+        assert "/invite @gdpr-bot" in text
+
+
+async def test_a_person_who_cannot_be_told_does_not_stop_the_others(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    fake_slack.channel_problem(LEAD, "channel_not_found")
+
+    await post_due_routine(running.services, catalogue, posted=False)
+
+    assert len(posts_to(fake_slack, OFFICER)) == 1
+    with transaction(running.services.sessions) as session:
+        kinds = session.scalars(
+            select(Notification.kind).where(Notification.status == FAILED)
+        ).all()
+    assert sorted(kinds) == ["post", PROBLEM]  # the lead's DM failed once, no loop
+
+
+async def test_overdue_lists_an_undeliverable_occurrence_before_its_due_date(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    occurrence_id = await post_due_routine(running.services, catalogue, posted=False)
+
+    with transaction(running.services.sessions) as session:
+        [item] = overdue_occurrences(session, POSTED.date())
+    assert item.occurrence_id == occurrence_id
+    assert [(p.channel, p.problem) for p in item.problems] == [(CHANNEL, "not_in_channel")]
+
+
+async def test_a_channel_that_works_records_no_problem(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    await post_due_routine(running.services, catalogue)
+
+    assert posts_to(fake_slack, OFFICER) == [] and posts_to(fake_slack, LEAD) == []
+    with transaction(running.services.sessions) as session:
+        assert overdue_occurrences(session, POSTED.date()) == []
