@@ -28,7 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.chat import metrics
 from bot.chat.i18n import t
 from bot.platforms.front_end import FrontEndContext
-from bot.platforms.slack import translate
+from bot.platforms.slack import shape, translate
 from bot.platforms.slack.client import SlackConfig, make_web_client
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
@@ -111,6 +111,12 @@ class SlackFrontEnd:
             log.warning("slack request rejected: bad or stale signature")
             metrics.ERRORS.labels("bad_signature").inc()
             return web.Response(status=401, text="invalid signature")
+        wrong = shape.problem(body)
+        if wrong is not None:
+            # The field path and pydantic's message name no person and carry no text.
+            log.warning("malformed slack payload rejected", extra={"problem": wrong[:120]})
+            metrics.ERRORS.labels("malformed_payload").inc()
+            return web.Response(status=400, text="malformed payload")
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
             bolt_response = await self.app.async_dispatch(bolt_request)
