@@ -74,6 +74,8 @@ REQUEST_REGISTERED: Final = "request.registered"
 REQUEST_FORWARDED: Final = "request.forwarded"
 REQUEST_REMINDED: Final = "request.reminded"  # the agent, or an escalation (`to`)
 REQUESTS_PURGED: Final = "requests.purged"  # register rows past GDPRBOT_REQUESTS_YEARS
+# Someone outside a routine's channel (and not an assignee) tried to act on an occurrence.
+CONFIRMATION_REFUSED: Final = "confirmation.refused"
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -93,6 +95,7 @@ EVENT_KINDS: Final = frozenset(
         REQUEST_FORWARDED,
         REQUEST_REMINDED,
         REQUESTS_PURGED,
+        CONFIRMATION_REFUSED,
     }
 )
 
