@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     knowledge_dirs: CommaList = Field(
         default_factory=list, validation_alias=_alias("GDPRBOT_KNOWLEDGE_DIR", "knowledge_dirs")
     )
+    quiz_dirs: CommaList = Field(
+        default_factory=list, validation_alias=_alias("GDPRBOT_QUIZ_DIR", "quiz_dirs")
+    )
     dpo_contact: str = Field(
         "dpo@example.com",
         validation_alias=_alias("GDPRBOT_DPO_CONTACT", "dpo_contact"),
@@ -173,7 +176,12 @@ class Settings(BaseSettings):
     teams_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled"))
 
     @field_validator(
-        "knowledge_dirs", "routines_files", "clients_files", "compliance_officers", mode="before"
+        "knowledge_dirs",
+        "quiz_dirs",
+        "routines_files",
+        "clients_files",
+        "compliance_officers",
+        mode="before",
     )
     @classmethod
     def _split_list(cls, value: object) -> object:
@@ -199,6 +207,10 @@ class Settings(BaseSettings):
     @property
     def knowledge_paths(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.knowledge_dirs]
+
+    @property
+    def quiz_paths(self) -> list[Path]:
+        return [Path(p).expanduser() for p in self.quiz_dirs]
 
     def build_encoder(self) -> Encoder | None:
         """The encoder `GDPRBOT_EMBEDDINGS` asks for (None: off; the builtin model loads at

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("chat", "register"),
     "ask": ("ask", "register"),
     "kb": ("kb", "kb"),
+    "quiz": ("quiz", "quiz"),
     "routines": ("routines", "routines"),
     "clients": ("clients", "clients"),
     "audit": ("audit", "audit"),
