@@ -217,6 +217,7 @@ def _delivery_problems(engine: Engine) -> Iterator[Check]:
 def check_files(settings: Settings) -> Iterator[Check]:
     from clients.loader import check_directory
     from knowledge import SHIPPED_DIR, check_knowledge
+    from knowledge.quiz import QUIZ_DIR, check_quiz
     from routines.catalog import check_files as check_routines
 
     kinds = (
@@ -224,6 +225,7 @@ def check_files(settings: Settings) -> Iterator[Check]:
         ("routines", lambda: check_routines(settings.routines_paths,
                                             default_timezone=settings.timezone)),
         ("clients", lambda: check_directory(settings.clients_paths)),
+        ("quiz bank", lambda: check_quiz([QUIZ_DIR, *settings.quiz_paths])),
     )  # fmt: skip
     for name, run in kinds:
         try:

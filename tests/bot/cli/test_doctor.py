@@ -75,7 +75,8 @@ async def test_a_good_set_up_has_no_failure(good: Settings) -> None:
 
     assert failed(checks) == []
     found = by_name(checks)
-    names = ["settings", "database", "routines", "clients", "knowledge base", "slack token",
+    names = ["settings", "database", "routines", "clients", "knowledge base", "quiz bank",
+             "slack token",
              "slack scopes", f"slack channel {CHANNEL}", "public url"]  # fmt: skip
     for name in names:
         assert found[name].level == "ok", found[name].line()
