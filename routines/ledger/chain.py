@@ -69,6 +69,8 @@ PERSON_ERASED: Final = "person.erased"
 LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
 WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
+# Someone outside a routine's channel (and not an assignee) tried to act on an occurrence.
+CONFIRMATION_REFUSED: Final = "confirmation.refused"
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -84,6 +86,7 @@ EVENT_KINDS: Final = frozenset(
         LEDGER_SEALED,
         REPORT_REFUSED,
         WEB_SIGNED_IN,
+        CONFIRMATION_REFUSED,
     }
 )
 
