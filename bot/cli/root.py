@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "privacy": ("privacy", "privacy"),
     "db": ("db", "db"),
     "web": ("web", "web"),
+    "doctor": ("doctor", "register"),
 }
 
 
