@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "routines.engine.models",
     "routines.engine.training",
     "routines.ledger",
+    "routines.requests.models",
     "bot.records.references",
     "bot.records.events",
     "bot.records.questions",

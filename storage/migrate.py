@@ -65,6 +65,12 @@ def upgrade(engine: Engine) -> None:
                 conn.commit()
 
 
+def upgrade_within(connection: Connection) -> None:
+    """Apply pending migrations inside the connection's open transaction (a rehearsal:
+    rolled back with it, so no lock and no commit here)."""
+    command.upgrade(alembic_config(connection), "head")
+
+
 def create_schema(engine: Engine) -> None:
     """Bring a database to the current schema (every pending migration; see `upgrade`)."""
     upgrade(engine)

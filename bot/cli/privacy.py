@@ -3,8 +3,9 @@
 - `export PERSON`: a register extract (registerutdrag, Art. 15) as JSON on stdout or --out.
 - `erase PERSON`: erase the person's identity (Art. 17); evidence stays, keyed by an
   opaque key with no identity behind it, and the erasure is itself a ledger entry.
-- `purge [--now ISO]`: run the daily retention job once (question log, handled events,
-  pseudonymisation of identities behind evidence older than GDPRBOT_EVIDENCE_YEARS).
+- `purge [--now ISO [--write]]`: run the daily retention job once (question log, handled
+  events, pseudonymisation of identities behind evidence older than GDPRBOT_EVIDENCE_YEARS);
+  with `--now` a dry run that counts and deletes nothing (see bot/cli/pretend.py).
 
 PERSON is a platform user id (Slack `U…`, Teams AAD object id) or an e-mail address.
 Exit codes: 0 done, 1 no such person, 2 bad input.
@@ -23,6 +24,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from bot import privacy
+from bot.cli import pretend
 from bot.config import Settings
 from storage.clock import utc_now
 from storage.migrate import create_schema, engine_from_url
@@ -107,26 +109,46 @@ def erase_command(person: PersonArg) -> None:
 def purge_command(
     now: Annotated[
         str,
-        typer.Option("--now", help="Run as if it were this ISO date-time (default: now)."),
+        typer.Option(
+            "--now",
+            help="As if it were this ISO date-time: a dry run that only counts what would go.",
+        ),
     ] = "",
+    write: Annotated[bool, typer.Option("--write", help=pretend.WRITE_HELP)] = False,
 ) -> None:
-    """Apply every retention limit once (the daily privacy job does the same)."""
+    """Apply every retention limit once (the daily privacy job does the same).
+
+    With --now it is a dry run: it counts what would be purged and deletes nothing."""
     moment = parse_now(now)
+    dry_run = pretend.check_write(moment, bool(now), write)
     settings = Settings()
-    with unit_of_work(settings) as session:
-        result = privacy.run_daily(
-            session,
-            now=moment,
-            question_log_days=settings.question_log_days,
-            evidence_years=settings.evidence_years,
-        )
-    typer.echo(f"questions purged (older than {settings.question_log_days} days): "
+    if dry_run:
+        typer.echo(pretend.dry_run_banner(moment))
+    engine = pretend.engine_for(settings.database_url, dry_run)
+    try:
+        with pretend.sessions_for(engine, dry_run) as factory, transaction(factory) as session:
+            result = privacy.run_daily(
+                session,
+                now=moment,
+                question_log_days=settings.question_log_days,
+                evidence_years=settings.evidence_years,
+                requests_years=settings.requests_years,
+                timezone=settings.timezone,
+            )
+    finally:
+        engine.dispose()
+    verb = "would be " if dry_run else ""
+    typer.echo(f"questions {verb}purged (older than {settings.question_log_days} days): "
                f"{result.questions_purged}")  # fmt: skip
-    typer.echo(f"handled events purged: {result.events_purged}")
+    typer.echo(f"handled events {verb}purged: {result.events_purged}")
     typer.echo(
-        f"identities pseudonymised (evidence older than {settings.evidence_years} years): "
-        f"{result.identities_pseudonymised}"
+        f"identities {verb}pseudonymised (evidence older than {settings.evidence_years} "
+        f"years): {result.identities_pseudonymised}"
     )
+    typer.echo(f"rights requests {verb}purged (received over {settings.requests_years} "
+               f"years ago): {result.requests_purged}")  # fmt: skip
+    if dry_run:
+        typer.echo("dry run: nothing was written")
 
 
 def describe(erasure: privacy.Erasure) -> list[str]:

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.cli import pretend
 from bot.config import Settings
 from routines.catalog import Catalog, CatalogError, check_files, load_catalog
-from routines.engine.occurrences import slots
+from routines.engine.occurrences import SHIFT_MARGIN, slots
 from routines.ports import Delivered, Notice, Notifier, Recipient
 from storage.clock import utc_now
 
@@ -92,7 +93,7 @@ def upcoming(
     rows = [
         (slot.post_date, routine.id, routine.text(routine.title, language))
         for routine in _catalog(settings).enabled
-        for slot in slots(routine, first - timedelta(days=14), last)  # shifting moves forward
+        for slot in slots(routine, first - SHIFT_MARGIN, last)  # shifting moves forward
         if first <= slot.post_date <= last
     ]
     for day, routine_id, title in sorted(rows):
@@ -131,27 +132,34 @@ def _moment(text: str) -> datetime:
 @app.command("run-due")
 def run_due(
     now: Annotated[
-        str, typer.Option(help="Pretend it is this local time, e.g. 2027-01-04T09:00.")
+        str,
+        typer.Option(
+            help="Pretend it is this local time, e.g. 2027-01-04T09:00: a dry run that "
+            "prints what would happen and writes nothing."
+        ),
     ] = "",
+    write: Annotated[bool, typer.Option("--write", help=pretend.WRITE_HELP)] = False,
 ) -> None:
-    """Run one tick: create due occurrences, post, remind, escalate; print what it did."""
+    """Run one tick: create due occurrences, post, remind, escalate; print what it did.
+
+    With --now it is a dry run (notices are printed, never sent; nothing is written)."""
     settings = Settings()
     catalog = _catalog(settings)
     moment = _moment(now)
-    asyncio.run(_run_due(settings, catalog, moment))
+    dry_run = pretend.check_write(moment, bool(now), write)
+    if dry_run:
+        typer.echo(pretend.dry_run_banner(moment))
+    asyncio.run(_run_due(settings, catalog, moment, dry_run))
 
 
-async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> None:
+async def _run_due(settings: Settings, catalog: Catalog, moment: datetime, dry_run: bool) -> None:
     from bot.app import kind_providers
     from routines.service import RoutineService
-    from storage.migrate import create_schema, engine_from_url
-    from storage.sessions import session_factory
 
-    engine = engine_from_url(settings.database_url)
-    create_schema(engine)
+    engine = pretend.engine_for(settings.database_url, dry_run)
     services = None
     notifier: Notifier
-    if settings.slack_configured or settings.teams_configured:
+    if not dry_run and (settings.slack_configured or settings.teams_configured):
         from bot.app import build_services
         from bot.config import SettingsError
 
@@ -165,18 +173,22 @@ async def _run_due(settings: Settings, catalog: Catalog, moment: datetime) -> No
     else:
         notifier = ConsoleForEveryone()
     try:
-        service = RoutineService(
-            session_factory(engine),
-            catalog,
-            notifier,
-            lease_seconds=settings.claim_lease_seconds,
-            language=settings.default_language,
-            providers=kind_providers(settings),
-        )
-        report = await service.tick(moment)
+        with pretend.sessions_for(engine, dry_run) as factory:
+            service = RoutineService(
+                factory,
+                catalog,
+                notifier,
+                lease_seconds=settings.claim_lease_seconds,
+                language=settings.default_language,
+                providers=kind_providers(settings),
+                concurrency=1 if dry_run else 8,
+            )
+            report = await service.tick(moment)
     finally:
         if services is not None:
             await services.close()
         engine.dispose()
     for line in report.lines():
-        typer.echo(line)
+        typer.echo(f"would have {line}" if dry_run and line.startswith("created ") else line)
+    if dry_run:
+        typer.echo("dry run: nothing was written")

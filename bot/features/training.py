@@ -15,20 +15,24 @@ A wrong answer shows the right one, the one-line explanation and the article to 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.chat.choices import Choice, Picked, choice_reply
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
 from bot.features.routines import actor_of
-from knowledge.quiz import Question, QuizBank
+from knowledge import KnowledgeBase
+from knowledge.quiz import QUIZ_DIR, Question, QuizBank, load_quiz_bank
 from routines.ports import ACTION_QUIZ
 from routines.service import Answered, Attempt, RoutineService, Started, Training
 
-KIND = "quiz"
+log = logging.getLogger(__name__)
+KIND = QUIZ_KIND = "quiz"
 PRACTICE_QUESTIONS = 5
 
 add_strings(
@@ -289,3 +293,25 @@ def _practice_state(rest: str) -> tuple[int | None, int, list[str]]:
     if not position.isdigit() or not right.isdigit():
         return None, 0, []
     return int(position), int(right), [i for i in ids.split(",") if i]
+
+
+def training_feature(
+    service: RoutineService,
+    knowledge: KnowledgeBase,
+    quiz_paths: Sequence[Path],
+    clock: Callable[[], datetime],
+    timezone: str,
+) -> TrainingFeature:
+    """The feature over the shipped bank plus GDPRBOT_QUIZ_DIR (a broken bank raises
+    KnowledgeError and stops the bot, as a broken knowledge base does). Questions whose
+    article is not in the loaded knowledge base are left out, with a warning
+    (`gdpr-bot quiz check` names them)."""
+    titles: dict[tuple[str, str], str] = {(a.id, a.lang): a.title for a in knowledge}
+    loaded = load_quiz_bank([QUIZ_DIR, *quiz_paths])
+    bank = QuizBank(tuple(q for q in loaded.questions if (q.article, q.lang) in titles))
+    if len(bank.questions) < len(loaded.questions):
+        log.warning(
+            "quiz questions left out: their article is not in the knowledge base",
+            extra={"count": len(loaded.questions) - len(bank.questions)},
+        )
+    return TrainingFeature(service, bank, titles, clock=clock, timezone=timezone)

@@ -24,6 +24,7 @@ from routines.engine.models import (
 )
 from routines.engine.training import attempts_of
 from routines.ledger import LedgerEntry
+from routines.requests.register import requests_of
 from storage.clock import as_utc
 from storage.people import Person
 
@@ -135,6 +136,7 @@ def _person_section(session: Session, person: Person) -> dict[str, Any]:
         "conversation_references": _references_of(session, person),
         "web_access": web_access_of(session, key),
         "training_attempts": attempts_of(session, key),
+        "rights_requests": requests_of(session, key),
         "routine_assignments": [
             {
                 "occurrence_id": o.id,

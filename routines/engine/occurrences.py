@@ -68,6 +68,10 @@ def slot_for(routine: Routine, scheduled: date) -> Slot:
     return Slot(scheduled, post_date, due_date, moment(post_date, routine.time, routine.timezone))
 
 
+# How far business-day shifting can move a slot forward (a long holiday run, with room).
+SHIFT_MARGIN = timedelta(days=14)
+
+
 def slots(routine: Routine, start: date, end: date) -> Iterator[Slot]:
     """Slots whose rule date lies in [start, end] (a week of margin for shifting is not
     needed: the key is the rule date, shifting only moves posting and deadline)."""
@@ -82,7 +86,9 @@ def first_seen(session: Session, routine_ids: Iterable[str], now: datetime) -> d
         RoutineFirstSeen.routine_id.in_(ids)
     )
     known = dict(session.execute(query).all())
-    missing = [routine_id for routine_id in ids if routine_id not in known]
+    # Sorted: replicas starting together insert in one order, so none waits on another's
+    # row while holding one that other waits for (PostgreSQL's deadlock).
+    missing = sorted(routine_id for routine_id in ids if routine_id not in known)
     for routine_id in missing:
         insert_once(session, RoutineFirstSeen, {"routine_id": routine_id, "first_seen_at": now})
     if missing:  # another replica may have won some inserts: read back what is stored
@@ -93,13 +99,20 @@ def first_seen(session: Session, routine_ids: Iterable[str], now: datetime) -> d
 def due_slots(
     routine: Routine, seen_at: datetime, latest: date | None, now: datetime
 ) -> list[Slot]:
-    """Slots whose posting moment has come, never earlier than the routine's first sighting
-    (or its `start`), and after the latest occurrence already in the database (that one
-    exists: retrying its insert every tick would cost a transaction per routine per tick)."""
+    """Slots whose posting moment has come, posted no earlier than the day of the routine's
+    first sighting (or scheduled no earlier than its `start`), and after the latest
+    occurrence already in the database (that one exists: retrying its insert every tick
+    would cost a transaction per routine per tick).
+
+    A slot is judged by its posting day, as `routines upcoming` lists it: a quarterly
+    review scheduled on a holiday and shifted to the first sighting's working day is due
+    that day, and so is a slot whose posting hour came earlier on the day of first sighting.
+    """
     if routine.start is not None:
-        start, not_before = routine.start, None
+        start, first_post_day = routine.start, None
     else:
-        start, not_before = local_date(seen_at, routine.timezone), seen_at
+        first_post_day = local_date(seen_at, routine.timezone)
+        start = first_post_day - SHIFT_MARGIN  # business-day shifting only moves forward
     if latest is not None:
         start = max(start, latest)
     today = local_date(now, routine.timezone)
@@ -107,7 +120,7 @@ def due_slots(
         s
         for s in slots(routine, start, today)
         if s.post_at <= now
-        and (not_before is None or s.post_at >= not_before)
+        and (first_post_day is None or s.post_date >= first_post_day)
         and (latest is None or s.scheduled > latest)
     ]
 

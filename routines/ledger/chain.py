@@ -70,6 +70,13 @@ LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
 WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
 TRAINING_RESULT: Final = "training.result"  # a person finished a campaign quiz: score, pass
+# The rights-request desk (routines/requests): a caller's request, from register to forward.
+REQUEST_REGISTERED: Final = "request.registered"
+REQUEST_FORWARDED: Final = "request.forwarded"
+REQUEST_REMINDED: Final = "request.reminded"  # the agent, or an escalation (`to`)
+REQUESTS_PURGED: Final = "requests.purged"  # register rows past GDPRBOT_REQUESTS_YEARS
+# Someone outside a routine's channel (and not an assignee) tried to act on an occurrence.
+CONFIRMATION_REFUSED: Final = "confirmation.refused"
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -86,6 +93,11 @@ EVENT_KINDS: Final = frozenset(
         REPORT_REFUSED,
         WEB_SIGNED_IN,
         TRAINING_RESULT,
+        REQUEST_REGISTERED,
+        REQUEST_FORWARDED,
+        REQUEST_REMINDED,
+        REQUESTS_PURGED,
+        CONFIRMATION_REFUSED,
     }
 )
 

@@ -224,3 +224,14 @@ async def test_a_register_extract_includes_the_attempts_and_erasure_removes_them
     assert count(services.sessions, TrainingAttempt) == 0
     [result] = ledger_payloads(services.sessions, ledger.TRAINING_RESULT)
     assert result["passed"] is False  # the evidence stays, keyed by the opaque person key
+
+
+async def test_a_campaign_cannot_be_confirmed_with_kvittera(
+    bot: tuple[Services, list[str], Path],
+) -> None:
+    services, _, catalogue = bot
+    occurrence_id = await post_campaign(services, catalogue)
+    replies = await console(services).say(f"kvittera {occurrence_id}")
+    [reply] = replies
+    assert reply.text.startswith("Den här utbildningen bekräftas genom att du klarar quizet")
+    assert status(services, occurrence_id) == "open"

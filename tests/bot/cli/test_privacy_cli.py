@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner, Result
 
-from bot.cli import app
+from bot.cli import app, pretend
 from bot.records.questions import QuestionRecord, record_question
 from routines import ledger
 from storage.people import Person, person_key_for
@@ -73,19 +73,49 @@ def test_erase_then_the_ledger_still_verifies(seeded: Engine) -> None:
     assert names == {None, "David Ek"}
 
 
-def test_purge_applies_retention_at_the_given_moment(seeded: Engine) -> None:
+@pytest.fixture
+def old_questions(seeded: Engine) -> Engine:
+    """Two questions: one 90 days before NOW (kept), one 91 days before (purged)."""
     with transaction(session_factory(seeded)) as session:
         for days in (90, 91):
             record_question(
                 session, text=f"day {days}", lang="sv", answered=False, article_id=None,
                 score=0.0, now=NOW - timedelta(days=days),
             )  # fmt: skip
-    result = gdpr_bot("privacy", "purge", "--now", NOW.isoformat())
+    return seeded
+
+
+def questions_left(engine: Engine) -> list[str]:
+    with session_factory(engine)() as session:
+        return sorted(session.scalars(select(QuestionRecord.text)).all())
+
+
+def test_purge_with_write_applies_retention_at_a_past_moment(
+    old_questions: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pretend, "utc_now", lambda: NOW + timedelta(days=1))
+    result = gdpr_bot("privacy", "purge", "--now", NOW.isoformat(), "--write")
     assert result.exit_code == 0, result.output
     assert "questions purged (older than 90 days): 1" in result.stdout
-    with session_factory(seeded)() as session:
-        left = session.scalars(select(QuestionRecord.text)).all()
-    assert left == ["day 90"]
+    assert questions_left(old_questions) == ["day 90"]
+
+
+def test_purge_with_a_pretend_time_counts_and_deletes_nothing(old_questions: Engine) -> None:
+    result = gdpr_bot("privacy", "purge", "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "questions would be purged (older than 90 days): 1" in result.stdout
+    assert result.stdout.splitlines()[-1] == "dry run: nothing was written"
+    assert questions_left(old_questions) == ["day 90", "day 91"]
+
+
+def test_purge_refuses_to_write_at_a_future_moment(
+    old_questions: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pretend, "utc_now", lambda: NOW - timedelta(days=1))
+    result = gdpr_bot("privacy", "purge", "--now", NOW.isoformat(), "--write")
+    assert result.exit_code == 2
+    assert "in the future" in result.stderr
+    assert questions_left(old_questions) == ["day 90", "day 91"]
 
 
 def test_purge_refuses_a_bad_moment(seeded: Engine) -> None:

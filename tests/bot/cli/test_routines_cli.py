@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli import app, pretend
 from routines.catalog import load_catalog
 
 QUARTERLY = """\
@@ -98,24 +100,90 @@ def test_upcoming_lists_dates_after_business_day_shifting(
     assert team == ["2027-01-04  team-check  Team check", "2027-04-01  team-check  Team check"]
 
 
-def test_run_due_prints_what_it_did_and_delivers_to_the_console(
-    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def machine_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine's clock reads 2027-02-01: the --now moments of these tests are past."""
+    monkeypatch.setattr(pretend, "utc_now", lambda: datetime(2027, 2, 1, 12, 0, tzinfo=UTC))
+
+
+def evidence_in(tmp_path: Path) -> tuple[int, int]:
+    """(ledger entries, occurrences) in the test database."""
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        entries = db.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
+        made = db.execute("SELECT count(*) FROM occurrences").fetchone()[0]
+    return int(entries), int(made)
+
+
+def test_run_due_with_write_prints_what_it_did_and_delivers_to_the_console(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, machine_clock: None
 ) -> None:
     monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, only_ours(QUARTERLY))))
-    first = cli.invoke(app, ["routines", "run-due", "--now", "2026-12-20T09:00"])
+    first = cli.invoke(app, ["routines", "run-due", "--now", "2026-12-20T09:00", "--write"])
     assert first.exit_code == 0, first.output
-    due = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00"])
+    due = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00", "--write"])
     assert due.exit_code == 0, due.output
     assert "--> slack channel C0TEAM" in due.stdout
     assert "created team-check 2027-01-04 (due 2027-01-18)" in due.stdout
     assert "created retention-review 2027-01-04 (due 2027-01-18)" in due.stdout
     assert "occurrences created: " in due.stdout and "posted: 2;" in due.stdout
-    later = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-23T09:00"])
+    later = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-23T09:00", "--write"])
     assert later.exit_code == 0, later.output
     assert later.stdout.splitlines()[-1] == (
         "occurrences created: 0; posted: 0; reminders: 0; re-reminders: 1; escalations: 1; "
         "updated: 0; retrying: 0; failed: 0"
     )
+
+
+def test_run_due_with_a_pretend_time_shows_what_would_happen_and_writes_nothing(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, machine_clock: None
+) -> None:
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, only_ours(QUARTERLY))))
+    setup = cli.invoke(app, ["routines", "run-due", "--now", "2026-12-20T09:00", "--write"])
+    assert setup.exit_code == 0, setup.output
+    before = evidence_in(tmp_path)
+    dry = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-23T09:00"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.startswith("dry run at 2027-01-23T09:00:00+01:00")
+    assert "would have created team-check 2027-01-04 (due 2027-01-18) late" in dry.stdout
+    assert "--> slack channel C0TEAM" in dry.stdout
+    assert dry.stdout.splitlines()[-1] == "dry run: nothing was written"
+    assert evidence_in(tmp_path) == before
+
+
+def test_run_due_refuses_to_write_evidence_dated_in_the_future(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, machine_clock: None
+) -> None:
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, only_ours(QUARTERLY))))
+    setup = cli.invoke(app, ["routines", "run-due", "--now", "2026-12-20T09:00", "--write"])
+    assert setup.exit_code == 0, setup.output
+    before = evidence_in(tmp_path)
+    result = cli.invoke(app, ["routines", "run-due", "--now", "2027-04-01T09:00", "--write"])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "in the future" in result.stderr
+    assert evidence_in(tmp_path) == before
+
+
+def test_a_dry_run_on_a_database_file_not_made_yet_does_not_create_it(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    result = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00"])
+    assert result.exit_code == 0, result.output
+    assert "would have created retention-review 2027-01-04" in result.stdout
+    assert list(tmp_path.glob("bot.db*")) == []
+
+
+def test_run_due_on_a_fresh_database_creates_what_upcoming_lists_for_that_day(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, machine_clock: None
+) -> None:
+    # 2027-01-01 is a holiday: quarterly routines are shifted to Monday 2027-01-04.
+    listed = cli.invoke(app, ["routines", "upcoming", "--from", "2027-01-04", "--days", "0"])
+    expected = {line.split()[1] for line in listed.stdout.splitlines()}
+    assert "retention-review" in expected
+    ran = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T23:00", "--write"])
+    assert ran.exit_code == 0, ran.output
+    created = {line.split()[1] for line in ran.stdout.splitlines() if line.startswith("created ")}
+    assert created == expected
 
 
 def test_run_due_refuses_a_broken_catalogue(
