@@ -226,6 +226,9 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
+    from bot.desk_setup import add_desk  # the rights-request desk (GDPRBOT_CLIENTS)
+
+    add_desk(services)
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)
