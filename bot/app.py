@@ -386,6 +386,7 @@ def _add_privacy(services: Services) -> None:
         question_log_days=settings.question_log_days,
         evidence_years=settings.evidence_years,
         timezone=settings.timezone,
+        requests_years=settings.requests_years,
     ).add_jobs(services.scheduler)
 
 

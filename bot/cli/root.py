@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quiz": ("quiz", "quiz"),
     "routines": ("routines", "routines"),
     "clients": ("clients", "clients"),
+    "requests": ("requests", "requests"),
     "audit": ("audit", "audit"),
     "report": ("report", "register"),
     "insights": ("insights", "register"),
