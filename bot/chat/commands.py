@@ -32,6 +32,9 @@ class Command:
     # What it answers when its owner is not installed; None: "not available", not listed.
     unavailable_key: str | None = None
     platforms: frozenset[str] = field(default_factory=frozenset)  # empty: every platform
+    # A command only when the word is the whole message ("vem" is whoami; "vem är
+    # dataskyddsombud?" is a question).
+    alone: bool = False
 
 
 COMMANDS: Final[tuple[Command, ...]] = (
@@ -69,6 +72,9 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "help.forwarded",
     ),
     Command(
+        "whoami", "whoami", {"whoami": "en", "vem": "sv", "jag": "sv"}, "help.whoami", alone=True
+    ),
+    Command(
         "quit",
         CONSOLE,
         {"quit": "en", "exit": "en", "avsluta": "sv", "sluta": "sv", "hejdå": "sv"},
@@ -95,6 +101,7 @@ add_strings(
             "registrerad persons begäran och få kundens manus och kontaktväg",
             "help.forwarded": "- `vidarebefordrad <kod> [e-post|webbformulär|telefon]`: "
             "begäran är skickad till kunden",
+            "help.whoami": "- `vem`: vem boten tar dig för, och dina roller",
             "help.web": "- `webb`: en inloggningslänk till webbsidorna med efterlevnad och "
             "underlag (dataskyddsombud, compliance och teamledare)",
         },
@@ -114,6 +121,7 @@ add_strings(
             "subject's request and get the client's script and where it goes",
             "help.forwarded": "- `forwarded <code> [email|portal|phone]`: the request is "
             "sent to the client",
+            "help.whoami": "- `whoami`: who the bot takes you for, and your roles",
             "help.web": "- `web`: a sign-in link to the web pages with adherence and evidence "
             "(DPO, compliance and team leads)",
         },
