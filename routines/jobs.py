@@ -94,8 +94,8 @@ class RoutineRunner:
         if report.created or report.dispatch.total_sent or report.dispatch.retried:
             log.info(
                 "routine tick",
-                extra={
-                    "created": len(report.created),
+                extra={  # "created" would clash with the LogRecord attribute of that name
+                    "new_occurrences": len(report.created),
                     "sent": report.dispatch.total_sent,
                     "retrying": report.dispatch.retried,
                     "failed": report.dispatch.failed,

@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base
+from storage.inserts import insert_once
 
 
 class Person(Base):
@@ -53,23 +54,23 @@ def person_key_for(
     """Return the person's key, creating the row on first sight (race-safe on unique key)."""
     person = find_person(session, platform, platform_user_id)
     if person is None:
-        person = Person(
-            person_key=new_person_key(),
-            platform=platform,
-            platform_user_id=platform_user_id,
-            display_name=display_name,
-            email=email,
-            created_at=now,
-            last_seen_at=now,
-        )
-        try:
-            with session.begin_nested():
-                session.add(person)
-        except Exception:
-            existing = find_person(session, platform, platform_user_id)
-            if existing is None:
-                raise
-            person = existing
+        # INSERT ... ON CONFLICT DO NOTHING: a replica that lost the race reads the winner's
+        # row instead of failing on the unique key (no savepoint, no error in the log).
+        values = {
+            "person_key": new_person_key(),
+            "platform": platform,
+            "platform_user_id": platform_user_id,
+            "display_name": display_name,
+            "email": email,
+            "created_at": now,
+            "last_seen_at": now,
+        }
+        created = insert_once(session, Person, values)
+        if created is not None:
+            return str(created)
+        person = find_person(session, platform, platform_user_id)
+        if person is None:
+            raise LookupError(f"person row missing after insert on {platform}")
     else:
         person.last_seen_at = now
         if display_name and person.display_name != display_name:

@@ -86,7 +86,9 @@ def first_seen(session: Session, routine_ids: Iterable[str], now: datetime) -> d
         RoutineFirstSeen.routine_id.in_(ids)
     )
     known = dict(session.execute(query).all())
-    missing = [routine_id for routine_id in ids if routine_id not in known]
+    # Sorted: replicas starting together insert in one order, so none waits on another's
+    # row while holding one that other waits for (PostgreSQL's deadlock).
+    missing = sorted(routine_id for routine_id in ids if routine_id not in known)
     for routine_id in missing:
         insert_once(session, RoutineFirstSeen, {"routine_id": routine_id, "first_seen_at": now})
     if missing:  # another replica may have won some inserts: read back what is stored

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC
 from pathlib import Path
 
+import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
@@ -81,3 +83,24 @@ async def test_starting_catches_up_at_once_using_the_injected_clock(
         await runner.stop()
     assert [o.routine_id for o in occurrences(engine)] == ["retention"]
     assert len(notifier.sent) == 1
+
+
+async def test_a_productive_tick_logs_its_summary(
+    tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalog = catalog_from(tmp_path, TWO.replace(
+        "    schedule: {every: quarter, anchor: 2026-10-01}\n",
+        "    schedule: {every: quarter, anchor: 2026-10-01}\n    start: 2026-12-01\n",
+    ))  # fmt: skip
+    runner = RoutineRunner(
+        make_service(engine, catalog, RecordingNotifier()),
+        catalog,
+        clock=lambda: at("2027-01-02 12:00"),
+    )
+    with caplog.at_level(logging.INFO, logger="routines.jobs"):
+        await runner.tick()
+    summaries = [r for r in caplog.records if r.getMessage() == "routine tick"]
+    assert len(summaries) == 1
+    assert summaries[0].new_occurrences >= 1  # type: ignore[attr-defined]
+    assert summaries[0].sent >= 1  # type: ignore[attr-defined]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -28,8 +28,9 @@ from slack_sdk.signature import SignatureVerifier
 from bot.chat import metrics
 from bot.chat.i18n import t
 from bot.platforms.front_end import FrontEndContext
-from bot.platforms.slack import translate
+from bot.platforms.slack import shape, translate
 from bot.platforms.slack.client import SlackConfig, make_web_client
+from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
 from bot.platforms.slack.replies import SlackReplies
@@ -51,6 +52,7 @@ class SlackFrontEnd:
         self.app = self._build_app()
         self._socket: AsyncSocketModeHandler | None = None
         self._people = SlackPeople(self.client)
+        self.directory = SlackDirectory(self.client)  # the authorisation policy asks it
         self._replies = SlackReplies(self.client, lambda: self._session)
         self._inflight: set[asyncio.Task[Any]] = set()
 
@@ -111,6 +113,12 @@ class SlackFrontEnd:
             log.warning("slack request rejected: bad or stale signature")
             metrics.ERRORS.labels("bad_signature").inc()
             return web.Response(status=401, text="invalid signature")
+        wrong = shape.problem(body)
+        if wrong is not None:
+            # The field path and pydantic's message name no person and carry no text.
+            log.warning("malformed slack payload rejected", extra={"problem": wrong[:120]})
+            metrics.ERRORS.labels("malformed_payload").inc()
+            return web.Response(status=400, text="malformed payload")
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
             bolt_response = await self.app.async_dispatch(bolt_request)
