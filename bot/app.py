@@ -206,7 +206,8 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
     context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
-    services.add_front_end(ConsoleFrontEnd(ConsoleConfig(), context))
+    console = ConsoleConfig(user=services.settings.console_user.strip())
+    services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
         services.add_front_end(_slack(settings, context))
     elif settings.slack_bot_token:
@@ -226,6 +227,9 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
+    from bot.features.whoami import WhoamiFeature  # `vem` / `whoami`
+
+    services.add_feature(WhoamiFeature(services.policy))
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)

@@ -228,7 +228,7 @@ class Conversation:
         if not word:
             return [self.help_reply(self._default_language, console=_is_console(incoming))]
         found = self._commands.find(word, incoming.platform)
-        if found is None:
+        if found is None or (found[0].alone and args):
             return await self._answer(incoming.text.strip())
         command, word_lang = found
         lang = word_lang or (self.language_of(args) if args else self._default_language)
