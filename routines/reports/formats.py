@@ -53,7 +53,20 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "confirmation": "kvittens",
         "days_late": "dagar sen",
         "note": "anteckning/bevis",
+        "notes": "anteckningar",
         "ledger_hash": "liggarhash",
+        "status.open": "öppen",
+        "status.done": "klar",
+        "status.late": "klar för sent",
+        "status.missed": "missad",
+        "status.not_applicable": "ej tillämplig",
+        "confirmation.confirm": "kvitterad",
+        "confirmation.not_applicable": "ej tillämplig",
+        "organisation": "Organisation",
+        "produced": "Framtagen",
+        "produced_by": "av",
+        "timezone": "Tidszon",
+        "ledger_head": "Bevisliggarens huvud",
         "on_time": "i tid",
         "late": "sen",
         "missing": "saknas",
@@ -88,7 +101,20 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "confirmation": "confirmation",
         "days_late": "days late",
         "note": "note/evidence",
+        "notes": "notes",
         "ledger_hash": "ledger hash",
+        "status.open": "open",
+        "status.done": "done",
+        "status.late": "done late",
+        "status.missed": "missed",
+        "status.not_applicable": "not applicable",
+        "confirmation.confirm": "confirmed",
+        "confirmation.not_applicable": "not applicable",
+        "organisation": "Organisation",
+        "produced": "Produced",
+        "produced_by": "by",
+        "timezone": "Time zone",
+        "ledger_head": "Evidence ledger head",
         "on_time": "on time",
         "late": "late",
         "missing": "missing",
@@ -132,8 +158,16 @@ def local_time(summary: Summary, moment: datetime | None) -> str:
     return as_utc(moment).astimezone(summary.scope.tz).isoformat(" ", "minutes")[:16]
 
 
-def csv_cells(row: DetailRow) -> list[object]:
-    """The row in DETAIL_FIELDS order; free text defused, times local."""
+def word(names: dict[str, str], kind: str, code: str) -> str:
+    """A status, outcome or confirmation code in the report's language ("" stays "")."""
+    if not code:
+        return ""
+    return names.get(f"{kind}.{code}" if kind else code, code)
+
+
+def csv_cells(row: DetailRow, names: dict[str, str] | None = None) -> list[object]:
+    """The row in DETAIL_FIELDS order; free text defused, times local, words translated."""
+    names = names or labels("en")
     return [
         row.occurrence_id,
         row.routine_id,
@@ -141,14 +175,15 @@ def csv_cells(row: DetailRow) -> list[object]:
         row.team,
         row.scheduled_date,
         row.due_date,
-        row.status,
-        row.outcome,
+        word(names, "status", row.status),
+        word(names, "", row.outcome),
         _text(row.person),
         _text(row.confirmed_by),
         row.confirmed_local,
-        row.confirmation,
+        word(names, "confirmation", row.confirmation),
         "" if row.days_late is None else row.days_late,
         _text(row.note),
+        _text(row.notes),
         row.ledger_hash,
     ]
 
@@ -168,7 +203,7 @@ def write_csv(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> No
     out.write(codecs.BOM_UTF8)
     writer.writerow([names[f] for f in DETAIL_FIELDS])
     for row in rows:
-        writer.writerow(csv_cells(row))
+        writer.writerow(csv_cells(row, names))
         if len(lines) >= _CSV_CHUNK:
             out.write("".join(lines).encode("utf-8"))
             lines.clear()
@@ -346,9 +381,10 @@ def write_zip(
             manifest.append(
                 {"file": name, "sha256": hashing.sha256.hexdigest(), "bytes": hashing.size}
             )
+        about = summary.as_dict()
         document = {
-            "period": summary.as_dict()["period"],
-            "as_of": summary.as_dict()["as_of"],
+            **{key: about[key] for key in ("organisation", "produced_by", "produced_at")},
+            **{key: about[key] for key in ("timezone", "period", "as_of")},
             "ledger_head": {"seq": head[0], "hash": head[1]},
             "files": manifest,
         }
