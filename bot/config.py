@@ -70,6 +70,7 @@ class Settings(BaseSettings):
         "dpo@example.com",
         validation_alias=_alias("GDPRBOT_DPO_CONTACT", "dpo_contact"),
     )
+    organisation: str = Field("", validation_alias=_alias("GDPRBOT_ORGANISATION", "organisation"))
     default_language: Literal["sv", "en"] = Field(
         "sv", validation_alias=_alias("GDPRBOT_DEFAULT_LANGUAGE", "default_language")
     )
