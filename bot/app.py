@@ -29,6 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import desk_setup, training_setup
 from bot.authz import Policy
 from bot.chat.commands import Command
 from bot.chat.conversation import ChatFeature, Conversation
@@ -36,6 +37,7 @@ from bot.chat.delivery import RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
 from bot.config import Settings, TeamsSettingsError
+from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.platforms.teams.config import BotFrameworkConfig
@@ -206,7 +208,8 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
     context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
-    services.add_front_end(ConsoleFrontEnd(ConsoleConfig(), context))
+    console = ConsoleConfig(user=services.settings.console_user.strip())
+    services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
         services.add_front_end(_slack(settings, context))
     elif settings.slack_bot_token:
@@ -222,10 +225,12 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     # The catalogue is read once; a broken one stops the bot (CatalogError, one line each).
     catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     services.policy = _policy(services, catalog)
-    _add_routines(services, catalog)
+    training_setup.add_training(services, _add_routines(services, catalog))  # + quizzes
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
+    services.add_feature(WhoamiFeature(services.policy))  # `vem` / `whoami`
+    desk_setup.add_desk(services)  # the rights-request desk (GDPRBOT_CLIENTS)
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)
@@ -329,11 +334,9 @@ def kind_providers(
     }
 
 
-def _add_routines(services: Services, catalog: Catalog) -> None:
-    """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
-    (GDPRBOT_SCHEDULER), started and stopped with the bot."""
+def _add_routines(services: Services, catalog: Catalog) -> RoutineService:
+    """Routines in chat (`routines`, `ack`, `na`, `note`), the scheduler's routine jobs."""
     from bot.features.routines import RoutineFeature
-    from bot.features.training import QUIZ_KIND, training_feature
     from routines.jobs import RoutineRunner
 
     settings = services.settings
@@ -346,16 +349,12 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
         language=settings.default_language,
     )
     services.add_feature(RoutineFeature(service, clock=services.now, policy=services.policy))
-    quiz = training_feature(
-        service, services.knowledge, settings.quiz_paths, services.now, settings.timezone
-    )
-    services.add_feature(quiz)
-    services.conversation.add_choice_handler(QUIZ_KIND, quiz.on_pick)
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
     runner.add_jobs(services.scheduler)
     if settings.scheduler_enabled:
         services.startup.append(runner.start)  # the catch-up tick
         services.shutdown.append(runner.stop)
+    return service
 
 
 def _add_reports(services: Services, catalog: Catalog) -> None:
@@ -364,7 +363,9 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(services.sessions, catalog, timezone=settings.timezone)
+    reports = ReportService(
+        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
+    )
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)
