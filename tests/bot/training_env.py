@@ -79,21 +79,15 @@ def option_index(button: Button) -> int:
     return int(json.loads(button.value)["v"])
 
 
-def right_button(reply: Reply, lang: str = "sv") -> int:
-    """The 1-based number of the button with a right answer (as the console numbers it)."""
+def right_button(reply: Reply, lang: str = "sv") -> Button:
+    """The button with a right answer."""
     question = question_in(reply.text, lang)
-    for number, button in enumerate(reply.buttons, start=1):
-        if question.is_right(option_index(button)):
-            return number
-    raise AssertionError("no right option among the buttons")
+    return next(b for b in reply.buttons if question.is_right(option_index(b)))
 
 
-def wrong_button(reply: Reply, lang: str = "sv") -> int:
+def wrong_button(reply: Reply, lang: str = "sv") -> Button:
     question = question_in(reply.text, lang)
-    for number, button in enumerate(reply.buttons, start=1):
-        if not question.is_right(option_index(button)):
-            return number
-    raise AssertionError("no wrong option among the buttons")
+    return next(b for b in reply.buttons if not question.is_right(option_index(b)))
 
 
 def ledger_payloads(sessions: sessionmaker[Session], event: str) -> list[dict[str, Any]]:
