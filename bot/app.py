@@ -35,7 +35,7 @@ from bot.chat.conversation import ChatFeature, Conversation
 from bot.chat.delivery import RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
-from bot.config import Settings, TeamsSettingsError
+from bot.config import Settings, SettingsError, TeamsSettingsError
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.platforms.teams.config import BotFrameworkConfig
@@ -46,6 +46,7 @@ from bot.records.references import ReferenceStore
 from bot.records.report_links import ReportLinkStore
 from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
+from routines.ledger.keys import LedgerKeyError, configure_keys
 from routines.service import KindProvider, ReportService, RoutineService
 from storage.clock import Clock, utc_now
 from storage.migrate import create_schema, engine_from_url
@@ -163,6 +164,10 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     Settings that cannot work together raise `bot.config.SettingsError` before any work.
     """
     teams_config = bot_framework_config(settings) if _teams_wanted(settings) else None
+    try:  # the ledger key (routines/ledger/keys.py); its absence is logged loudly
+        configure_keys(settings.ledger_key, settings.ledger_key_file, warn=True)
+    except LedgerKeyError as exc:
+        raise SettingsError(str(exc)) from exc
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
     encoder = settings.build_encoder()  # SettingsError names GDPRBOT_EMBEDDINGS
@@ -362,9 +367,8 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(
-        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
-    )
+    reports = ReportService(services.sessions, catalog, timezone=settings.timezone,
+                            organisation=settings.organisation)  # fmt: skip
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)

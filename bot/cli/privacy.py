@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import privacy
 from bot.cli import pretend
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from storage.clock import utc_now
 from storage.migrate import create_schema, engine_from_url
@@ -45,6 +46,7 @@ PersonArg = Annotated[
 
 @contextmanager
 def unit_of_work(settings: Settings) -> Iterator[Session]:
+    use_ledger_keys(settings)
     engine = engine_from_url(settings.database_url)
     try:
         create_schema(engine)
@@ -122,6 +124,7 @@ def purge_command(
     moment = parse_now(now)
     dry_run = pretend.check_write(moment, bool(now), write)
     settings = Settings()
+    use_ledger_keys(settings)
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))
     engine = pretend.engine_for(settings.database_url, dry_run)

@@ -22,6 +22,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
 from routines.reports.adherence import (
@@ -86,6 +87,7 @@ def report_command(
     )
     from routines.reports.export import export_report
 
+    use_ledger_keys(settings)
     engine = engine_from_url(settings.database_url)
     try:
         if routine and not _known_routine(engine, routine, scope):
