@@ -36,6 +36,8 @@ from bot.chat.delivery import RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
 from bot.config import Settings
+from bot.desk_setup import add_desk
+from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.records.events import EventLog
@@ -206,7 +208,8 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
     context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
-    services.add_front_end(ConsoleFrontEnd(ConsoleConfig(), context))
+    console = ConsoleConfig(user=services.settings.console_user.strip())
+    services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
         services.add_front_end(_slack(settings, context))
     elif settings.slack_bot_token:
@@ -226,6 +229,8 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
+    services.add_feature(WhoamiFeature(services.policy))  # `vem` / `whoami`
+    add_desk(services)  # the rights-request desk (GDPRBOT_CLIENTS)
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)
@@ -337,7 +342,9 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(services.sessions, catalog, timezone=settings.timezone)
+    reports = ReportService(
+        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
+    )
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)
@@ -361,6 +368,7 @@ def _add_privacy(services: Services) -> None:
         question_log_days=settings.question_log_days,
         evidence_years=settings.evidence_years,
         timezone=settings.timezone,
+        requests_years=settings.requests_years,
     ).add_jobs(services.scheduler)
 
 

@@ -57,6 +57,16 @@ from routines.reports.occurrence_view import EntryView, OccurrenceDetail, Occurr
 from routines.reports.overdue import Overdue
 from routines.reports.service import ChatReport, ReportService
 from routines.reports.views import EvidenceViews  # the web pages' read model
+from routines.requests.models import KINDS as REQUEST_KINDS
+from routines.requests.models import VIAS as FORWARD_VIAS
+from routines.requests.register import (
+    Forwarded,
+    Registered,
+    RequestError,
+    RequestRegister,
+    RequestView,
+    dedupe_key,
+)
 from routines.schedule.rules import local_date
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.people import Person, display_name_of, person_key_for
@@ -70,10 +80,13 @@ Outcome = ack.Outcome
 # What chat features use, from here only (they import nothing deeper in routines).
 __all__ = [
     "FORMATS",
+    # the rights-request desk (routines/requests)
+    "FORWARD_VIAS",
     "MIME",
     # the web pages (bot/web): read model and its values
     "OUTCOMES",
     "PLATFORMS",
+    "REQUEST_KINDS",
     "Actor",
     "Catalog",
     "ChatReport",
@@ -81,6 +94,7 @@ __all__ = [
     "EntryView",
     "EvidenceViews",
     "Format",
+    "Forwarded",
     "KindContent",
     "KindProvider",
     "LedgerStatus",
@@ -93,7 +107,11 @@ __all__ = [
     "Overdue",
     "Overview",
     "Period",
+    "Registered",
     "ReportService",
+    "RequestError",
+    "RequestRegister",
+    "RequestView",
     "Routine",
     "RoutineInfo",
     "RoutineRow",
@@ -106,6 +124,7 @@ __all__ = [
     "TickReport",
     "between",
     "current_quarter",
+    "dedupe_key",
     "parse_period",
 ]
 

@@ -111,9 +111,7 @@ def found_anywhere(engine: Engine) -> list[str]:
                     if value is None:
                         continue
                     text = (
-                        value.decode("utf-8", "replace")
-                        if isinstance(value, bytes)
-                        else str(value)
+                        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
                     ).lower()
                     found.extend(
                         f"{table.name}.{column}: {needle}"

@@ -25,9 +25,9 @@ from bot.privacy import (
 )
 from bot.privacy.erase import erase_identity
 from bot.records.events import claim_event
-from bot.records.report_links import store_report
 from bot.records.questions import QuestionRecord, record_question
 from bot.records.references import ConversationRefRow, save_reference
+from bot.records.report_links import store_report
 from routines import ledger
 from routines.engine.models import (
     CANCELLED,
