@@ -29,6 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.authz import Policy
 from bot.chat.commands import Command
 from bot.chat.conversation import ChatFeature, Conversation
 from bot.chat.delivery import RouterNotifier
@@ -87,6 +88,8 @@ class Services:
     clock: Clock = field(default=utc_now)
     # The officers' web pages (bot/web), mounted by the server; None when off.
     web: WebRoom | None = None
+    # THE authorisation policy (bot/authz): every feature and page asks it.
+    policy: Policy = field(default_factory=Policy)
 
     def now(self) -> datetime:
         return self.clock()
@@ -218,6 +221,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     # --- chat features and scheduled jobs ----------------------------------------------
     # The catalogue is read once; a broken one stops the bot (CatalogError, one line each).
     catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
+    services.policy = _policy(services, catalog)
     _add_routines(services, catalog)
     _add_reports(services, catalog)
     _add_privacy(services)
@@ -227,6 +231,29 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         services.startup.append(services.start_scheduler)
         services.shutdown.append(services.stop_scheduler)
     return services
+
+
+def _policy(services: Services, catalog: Catalog) -> Policy:
+    """Roles from settings, catalogue and knowledge base, and the platforms' directories;
+    e-mail addresses in the roles are resolved to platform ids once, at start."""
+    from bot.authz.build import build_policy
+    from bot.features.insights import owner_addresses
+
+    policy = build_policy(
+        officers=services.settings.compliance_officers,
+        owners=owner_addresses(article.owner for article in services.knowledge),
+        routines=catalog.routines,
+        front_ends=services.front_ends,
+    )
+
+    async def resolve() -> None:
+        try:
+            await policy.resolve()
+        except Exception:  # a directory down at start: ids still work
+            log.warning("authorisation: resolving e-mail addresses failed", exc_info=True)
+
+    services.startup.append(resolve)
+    return policy
 
 
 def _warm_up(answerer: Answerer) -> None:
@@ -317,7 +344,7 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
     )
-    services.add_feature(RoutineFeature(service, clock=services.now))
+    services.add_feature(RoutineFeature(service, clock=services.now, policy=services.policy))
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
     runner.add_jobs(services.scheduler)
     if settings.scheduler_enabled:
@@ -334,26 +361,20 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     reports = ReportService(services.sessions, catalog, timezone=settings.timezone)
     links = services.report_links if settings.public_url else None
     services.add_feature(
-        ReportFeature(
-            reports, officers=settings.compliance_officers, clock=services.now, links=links
-        )
+        ReportFeature(reports, policy=services.policy, clock=services.now, links=links)
     )
 
 
 def _add_privacy(services: Services) -> None:
     """`insights`/`insikter` for officers and article owners; the daily retention job."""
-    from bot.features.insights import InsightsFeature, owner_addresses
+    from bot.features.insights import InsightsFeature
     from bot.privacy import DailyPrivacyJob
     from bot.records.insights import InsightsStore
 
     settings = services.settings
     services.add_feature(
         InsightsFeature(
-            InsightsStore(services.sessions),
-            PeopleStore(services.sessions),
-            officers=settings.compliance_officers,
-            owners=owner_addresses(article.owner for article in services.knowledge),
-            clock=services.now,
+            InsightsStore(services.sessions), policy=services.policy, clock=services.now
         )
     )
     DailyPrivacyJob(
@@ -361,6 +382,7 @@ def _add_privacy(services: Services) -> None:
         question_log_days=settings.question_log_days,
         evidence_years=settings.evidence_years,
         timezone=settings.timezone,
+        requests_years=settings.requests_years,
     ).add_jobs(services.scheduler)
 
 

@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     evidence_years: int = Field(
         5, validation_alias=_alias("GDPRBOT_EVIDENCE_YEARS", "evidence_years")
     )
+    requests_years: int = Field(
+        3, ge=1, validation_alias=_alias("GDPRBOT_REQUESTS_YEARS", "requests_years")
+    )
 
     # --- HTTP server ---------------------------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_alias("GDPRBOT_HOST", "host"))

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "storage.people",
     "routines.engine.models",
     "routines.ledger",
+    "routines.requests.models",
     "bot.records.references",
     "bot.records.events",
     "bot.records.questions",

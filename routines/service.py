@@ -37,6 +37,7 @@ from routines.engine.models import (
 from routines.engine.notices import actions, gdpr_refs, outcome_line
 from routines.engine.occurrences import KindContent, KindProvider
 from routines.engine.planning import TickReport, enqueue_updates, plan
+from routines.ledger.chain import CONFIRMATION_REFUSED, append_event
 from routines.ledger.status import Checkpoint, LedgerStatus
 from routines.ports import NoticeAction, Notifier
 from routines.reports.adherence import (
@@ -56,6 +57,16 @@ from routines.reports.occurrence_view import EntryView, OccurrenceDetail, Occurr
 from routines.reports.overdue import Overdue
 from routines.reports.service import ChatReport, ReportService
 from routines.reports.views import EvidenceViews  # the web pages' read model
+from routines.requests.models import KINDS as REQUEST_KINDS
+from routines.requests.models import VIAS as FORWARD_VIAS
+from routines.requests.register import (
+    Forwarded,
+    Registered,
+    RequestError,
+    RequestRegister,
+    RequestView,
+    dedupe_key,
+)
 from routines.schedule.rules import local_date
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.people import Person, display_name_of, person_key_for
@@ -69,10 +80,13 @@ Outcome = ack.Outcome
 # What chat features use, from here only (they import nothing deeper in routines).
 __all__ = [
     "FORMATS",
+    # the rights-request desk (routines/requests)
+    "FORWARD_VIAS",
     "MIME",
     # the web pages (bot/web): read model and its values
     "OUTCOMES",
     "PLATFORMS",
+    "REQUEST_KINDS",
     "Actor",
     "Catalog",
     "ChatReport",
@@ -80,6 +94,7 @@ __all__ = [
     "EntryView",
     "EvidenceViews",
     "Format",
+    "Forwarded",
     "KindContent",
     "KindProvider",
     "LedgerStatus",
@@ -92,7 +107,11 @@ __all__ = [
     "Overdue",
     "Overview",
     "Period",
+    "Registered",
     "ReportService",
+    "RequestError",
+    "RequestRegister",
+    "RequestView",
     "Routine",
     "RoutineInfo",
     "RoutineRow",
@@ -105,6 +124,7 @@ __all__ = [
     "TickReport",
     "between",
     "current_quarter",
+    "dedupe_key",
     "parse_period",
 ]
 
@@ -131,6 +151,16 @@ class OpenItem:
 
     def actions(self, lang: str) -> tuple[NoticeAction, ...]:
         return actions(self.routine.evidence, self.occurrence_id, lang)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may act on an occurrence: anyone in its channels, or only its named assignees."""
+
+    occurrence_id: int
+    routine_id: str
+    anyone_in_channel: bool
+    channels: tuple[tuple[str, str], ...]  # (platform, channel id) it is posted to
 
 
 def default_owner() -> str:
@@ -284,6 +314,33 @@ class RoutineService:
         """The buttons an open occurrence carries (confirm, not applicable, note)."""
         routine = self.catalog.get(routine_id)
         return actions(routine.evidence if routine else "none", occurrence_id, lang)
+
+    def audience(self, occurrence_id: int) -> Audience | None:
+        """Who an occurrence is for, as the authorisation policy needs it (None: no such
+        occurrence, or its routine left the catalogue)."""
+        with transaction(self.factory) as session:
+            occurrence = session.get(Occurrence, occurrence_id)
+            routine = self._routine_of(session, occurrence_id)
+        if occurrence is None or routine is None:
+            return None
+        channels = tuple((t.platform, t.address) for t in routine.post_to if t.kind == "channel")
+        return Audience(occurrence.id, routine.id, occurrence.anyone_in_channel, channels)
+
+    def record_refused(
+        self, occurrence_id: int, actor: ack.Actor, action: str, now: datetime
+    ) -> str:
+        """Someone the policy refused tried to act: a `confirmation.refused` ledger entry."""
+        now = aware_utc(now)
+        with transaction(self.factory) as session:
+            key = person_key_for(session, actor.platform, actor.user_id, now)
+            append_event(
+                session,
+                CONFIRMATION_REFUSED,
+                {"occurrence_id": occurrence_id, "person_key": key, "action": action,
+                 "platform": actor.platform},
+                now,
+            )  # fmt: skip
+        return key
 
     def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
         routine_id = session.scalar(

@@ -71,6 +71,8 @@ class FakeSlackApi:
         self.calls: list[Call] = []
         self.socket_url: str | None = None
         self.users: dict[str, dict[str, Any]] = {}
+        # channel id -> its members besides the bot (conversations.members)
+        self.channel_members: dict[str, list[str]] = {}
         self.scopes: set[str] = set(DEFAULT_SCOPES)
         self.problems: dict[str, str] = {}  # channel -> Slack error code
         self.token_ok = True
@@ -230,8 +232,9 @@ class FakeSlackApi:
             info = {"id": channel, "name": channel.lower(), "is_member": member,
                     "is_archived": problem == "is_archived"}  # fmt: skip
             return {"ok": True, "channel": info}
-        if method == "conversations.members":
-            return {"ok": True, "members": [BOT_USER_ID] if member else []}
+        if method == "conversations.members":  # the bot, and who a test put there
+            people = list(self.channel_members.get(channel, ()))
+            return {"ok": True, "members": ([BOT_USER_ID] if member else []) + people}
         return {"ok": False, "error": "unknown_method"}
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -93,3 +93,19 @@ class QuestionLog(Protocol):
         """A "did you mean" on this question was answered by clicking `article_id`: True
         the first time (a second click, or another option later, does not count)."""
         ...
+
+
+class Directory(Protocol):
+    """What a platform's own API says about people and channels (never a request's claim).
+
+    The authorisation policy (bot/authz) asks it; each platform that can answer implements
+    it (Slack: conversations.members, users.lookupByEmail). None means "cannot tell".
+    """
+
+    async def members(self, channel_id: str) -> frozenset[str] | None:
+        """The user ids in a channel (cached briefly by the implementation)."""
+        ...
+
+    async def user_by_email(self, email: str) -> str | None:
+        """The user id the platform's directory holds for a verified e-mail address."""
+        ...

@@ -133,6 +133,8 @@ def purge_command(
                 now=moment,
                 question_log_days=settings.question_log_days,
                 evidence_years=settings.evidence_years,
+                requests_years=settings.requests_years,
+                timezone=settings.timezone,
             )
     finally:
         engine.dispose()
@@ -144,6 +146,8 @@ def purge_command(
         f"identities {verb}pseudonymised (evidence older than {settings.evidence_years} "
         f"years): {result.identities_pseudonymised}"
     )
+    typer.echo(f"rights requests {verb}purged (received over {settings.requests_years} "
+               f"years ago): {result.requests_purged}")  # fmt: skip
     if dry_run:
         typer.echo("dry run: nothing was written")
 

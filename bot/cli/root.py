@@ -27,12 +27,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quiz": ("quiz", "quiz"),
     "routines": ("routines", "routines"),
     "clients": ("clients", "clients"),
+    "requests": ("requests", "requests"),
     "audit": ("audit", "audit"),
     "report": ("report", "register"),
     "insights": ("insights", "register"),
     "privacy": ("privacy", "privacy"),
     "db": ("db", "db"),
     "web": ("web", "web"),
+    "doctor": ("doctor", "register"),
 }
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
+from bot.authz import Policy, Subject
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
-from bot.chat.ports import People
 from bot.features.insights_figures import Insights, render_text
 
 log = logging.getLogger(__name__)
@@ -90,38 +90,21 @@ class InsightsFeature:
     def __init__(
         self,
         source: InsightsSource,
-        people: People,
         *,
-        officers: Collection[str],
+        policy: Policy,
         clock: Callable[[], datetime],
-        owners: Collection[str] = (),
         top: int = 5,
     ) -> None:
         self._source = source
-        self._people = people
-        self._allowed = frozenset(a.strip().lower() for a in officers if a.strip()) | {
-            a.lower() for a in owners
-        }
+        self._policy = policy
         self._clock = clock
         self._top = top
-
-    def allows(self, incoming: Incoming) -> bool:
-        identities = {incoming.user_id.lower()}
-        if incoming.email:
-            identities.add(incoming.email.lower())
-        return bool(identities & self._allowed)
-
-    async def _allowed_by_email(self, incoming: Incoming) -> bool:
-        """The platform did not send an e-mail address, but the people table knows it."""
-        if incoming.email or not any("@" in a for a in self._allowed):
-            return False
-        email = await self._people.email_of(incoming.platform, incoming.user_id)
-        return bool(email and email.lower() in self._allowed)
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
     ) -> list[Reply]:
-        if not self.allows(incoming) and not await self._allowed_by_email(incoming):
+        subject = Subject(incoming.platform, incoming.user_id)
+        if not await self._policy.check("insights.view", subject):
             log.info("insights refused", extra={"platform": incoming.platform})
             return [Reply(text=t("insights.refused", lang), private=True)]
         now = self._clock()

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Protocol, cast
 
+from bot.authz import Policy, Subject
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Attachment, Incoming, Reply
 from routines.service import (
@@ -157,13 +158,13 @@ class ReportFeature:
         self,
         reports: ReportService,
         *,
-        officers: Iterable[str],
+        policy: Policy,
         clock: Callable[[], datetime],
         links: ReportLinks | None = None,
     ) -> None:
         """Without `links` (no GDPRBOT_PUBLIC_URL) Teams officers get the file itself."""
         self._reports = reports
-        self._officers = {o.strip().lower() for o in officers if o.strip()}
+        self._policy = policy
         self._links = links
         self._clock = clock
 
@@ -180,16 +181,17 @@ class ReportFeature:
         return []
 
     def is_officer(self, incoming: Incoming) -> bool:
-        ids = {incoming.user_id.lower()}
-        if incoming.email:
-            ids.add(incoming.email.strip().lower())
-        return bool(ids & self._officers)
+        """A compliance officer by platform id (the policy's `report.export` rule)."""
+        return self._policy.is_officer(Subject(incoming.platform, incoming.user_id))
 
     # --- report -----------------------------------------------------------------------
 
     async def _report(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
         now = self._clock()
-        if not self.is_officer(incoming):
+        decision = await self._policy.check(
+            "report.export", Subject(incoming.platform, incoming.user_id)
+        )
+        if not decision:
             key = await asyncio.to_thread(
                 self._reports.record_refusal, _actor(incoming), "report", now
             )

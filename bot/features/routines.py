@@ -15,11 +15,13 @@ A recorded confirmation replaces the message the button sat on ("✅ Bekräftad 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Final
 
+from bot.authz import ChannelAudience, Policy, Subject
 from bot.chat import metrics
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Button, Incoming, Prompt, Reply
@@ -40,6 +42,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         ),
         "routines.not_found": (
             "Jag hittar ingen rutin med nummer {id}. Skriv `rutiner` för att se dina."
+        ),
+        "routines.not_member": (
+            "Den här rutinen bekräftas av medlemmarna i kanalen den postades i, och du är "
+            "inte med där, så jag kan inte registrera det. Försöket är noterat. Hör av dig "
+            "till den som äger rutinen om du tycker att du borde kunna bekräfta den."
         ),
         "routines.closed": "Den här rutinen är redan avslutad ({status}); inget mer behöver göras.",
         "routines.needs_evidence": (
@@ -76,6 +83,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "routines.not_found": (
             "I cannot find a routine numbered {id}. Type `routines` to see yours."
         ),
+        "routines.not_member": (
+            "This routine is confirmed by the members of the channel it was posted in, and "
+            "you are not one of them, so I cannot record that. The attempt is noted. Contact "
+            "the routine's owner if you think you should be able to confirm it."
+        ),
         "routines.closed": "This routine is already closed ({status}); nothing more is needed.",
         "routines.needs_evidence": "This routine needs evidence. Type `ack {id} <note or link>`.",
         "routines.needs_reason": "Please give a reason: type `na {id} <reason>`.",
@@ -97,6 +109,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     },
 }
 add_strings(TEXT)
+log = logging.getLogger(__name__)
 
 ACTIONS: Final = {ACTION_CONFIRM: "ack", ACTION_NOT_APPLICABLE: "na", ACTION_NOTE: "note"}
 # What to ask for when an answer lacks its words: (action, input id, text key).
@@ -126,15 +139,29 @@ def actor_of(incoming: Incoming) -> Actor:
     return Actor(incoming.platform, incoming.user_id, incoming.display_name, incoming.email)
 
 
+def subject_of(incoming: Incoming) -> Subject:
+    """Who asks, for the policy: platform ids only (never a name or e-mail)."""
+    return Subject(incoming.platform, incoming.user_id, incoming.conversation.conversation_id)
+
+
+def audience_of(item: OpenItem) -> ChannelAudience:
+    routine = item.routine
+    channels = tuple((t.platform, t.address) for t in routine.post_to if t.kind == "channel")
+    return ChannelAudience(routine.id, routine.assignees.anyone_in_channel, channels)
+
+
 class RoutineFeature:
     """`routines`, `ack`, `na` and `note`, and the `routine.` buttons (a `ChatFeature`)."""
 
     name = "routines"
     action_prefixes: tuple[str, ...] = ("routine.",)
 
-    def __init__(self, service: RoutineService, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, service: RoutineService, *, clock: Callable[[], datetime], policy: Policy
+    ) -> None:
         self.service = service
         self.clock = clock
+        self.policy = policy
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
@@ -163,6 +190,12 @@ class RoutineFeature:
     async def _list(self, incoming: Incoming, lang: str) -> list[Reply]:
         now = self.clock()
         items = await asyncio.to_thread(self.service.open_for, actor_of(incoming), now)
+        subject = subject_of(incoming)
+        items = [
+            item
+            for item in items
+            if await self.policy.check("occurrence.act", subject, audience_of(item))
+        ]
         if not items:
             return [Reply(text=t("routines.none", lang), private=not incoming.is_direct)]
         replies = [
@@ -197,6 +230,9 @@ class RoutineFeature:
     ) -> list[Reply]:
         now = self.clock()
         actor = actor_of(incoming)
+        refused = await self._refused(command, occurrence_id, incoming, lang, now)
+        if refused:
+            return refused
         if command == "note" and not text:
             prompt = prompt_for("note_how", occurrence_id, lang)
             return [
@@ -219,6 +255,31 @@ class RoutineFeature:
                 self.service.add_note, occurrence_id, actor, text, now
             )
         return await self._reply(outcome, lang, now, message_id)
+
+    async def _refused(
+        self, command: str, occurrence_id: int, incoming: Incoming, lang: str, now: datetime
+    ) -> list[Reply]:
+        """The policy's answer for a channel-assigned occurrence: [] when allowed (or no
+        such occurrence: the service answers that), else a private refusal, in the ledger."""
+        audience = await asyncio.to_thread(self.service.audience, occurrence_id)
+        if audience is None:
+            return []
+        decision = await self.policy.check(
+            "occurrence.act",
+            subject_of(incoming),
+            ChannelAudience(audience.routine_id, audience.anyone_in_channel, audience.channels),
+        )
+        if decision:
+            return []
+        key = await asyncio.to_thread(
+            self.service.record_refused, occurrence_id, actor_of(incoming), command, now
+        )
+        log.info(
+            "routine action refused",
+            extra={"platform": incoming.platform, "person_key": key, "reason": decision.reason},
+        )
+        metrics.CONFIRMATIONS.labels("not_member").inc()
+        return [Reply(text=t("routines.not_member", lang), private=True)]
 
     async def _reply(
         self, outcome: Outcome, lang: str, now: datetime, message_id: str | None

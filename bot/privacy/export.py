@@ -23,6 +23,7 @@ from routines.engine.models import (
     OccurrenceNote,
 )
 from routines.ledger import LedgerEntry
+from routines.requests.register import requests_of
 from storage.clock import as_utc
 from storage.people import Person
 
@@ -133,6 +134,7 @@ def _person_section(session: Session, person: Person) -> dict[str, Any]:
         },
         "conversation_references": _references_of(session, person),
         "web_access": web_access_of(session, key),
+        "rights_requests": requests_of(session, key),
         "routine_assignments": [
             {
                 "occurrence_id": o.id,

@@ -26,7 +26,8 @@ from routines.engine.models import (
     OccurrenceNote,
 )
 from routines.ledger import PERSON_ERASED, LedgerEntry
-from storage.clock import as_utc, utc_now
+from routines.requests.register import purge_requests
+from storage.clock import DEFAULT_TIMEZONE, as_utc, utc_now
 from storage.people import Person
 from storage.sessions import transaction
 
@@ -39,6 +40,7 @@ class DailyResult:
     events_purged: int
     identities_pseudonymised: int
     web_access_purged: int = 0  # spent sign-in links and expired web sessions
+    requests_purged: int = 0  # rights-request register rows past GDPRBOT_REQUESTS_YEARS
 
 
 def years_before(now: datetime, years: int) -> datetime:
@@ -100,6 +102,8 @@ def run_daily(
     question_log_days: int,
     evidence_years: int,
     event_keep: timedelta = DEFAULT_KEEP,
+    requests_years: int | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> DailyResult:
     """The daily privacy job: every retention limit the bot applies to its own tables."""
     result = DailyResult(
@@ -109,6 +113,11 @@ def run_daily(
             pseudonymise_old_identities(session, now=now, years=evidence_years)
         ),
         web_access_purged=purge_web_access(session, now),
+        requests_purged=(
+            purge_requests(session, now=now, years=requests_years, timezone=timezone)
+            if requests_years is not None
+            else 0
+        ),
     )
     log.info(
         "privacy job done",
@@ -117,6 +126,7 @@ def run_daily(
             "events_purged": result.events_purged,
             "identities_pseudonymised": result.identities_pseudonymised,
             "web_access_purged": result.web_access_purged,
+            "requests_purged": result.requests_purged,
         },
     )
     return result
@@ -140,9 +150,11 @@ class DailyPrivacyJob:
         question_log_days: int,
         evidence_years: int,
         timezone: str,
+        requests_years: int | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions = sessions
+        self._requests_years = requests_years
         self._question_log_days = question_log_days
         self._evidence_years = evidence_years
         self._timezone = timezone
@@ -158,6 +170,8 @@ class DailyPrivacyJob:
                     now=now,
                     question_log_days=self._question_log_days,
                     evidence_years=self._evidence_years,
+                    requests_years=self._requests_years,
+                    timezone=self._timezone,
                 )
 
         return await asyncio.to_thread(work)

@@ -1,17 +1,19 @@
 """Who may open the web pages, and what they see there: THE access decision of bot/web.
 
-Every page asks `web_access(identity, roles)` (through `WebPolicy.decide`); nothing else in
-bot/web decides who sees what, so the project's one authorisation policy can take this
-function over when it lands.
+Every page asks `web_access(identity, roles, ids)` (through `WebPolicy.decide`); nothing
+else in bot/web decides who sees what. The identities it compares come from the project's
+one authorisation policy (`bot.authz.Policy.ids_of`): the person's platform user id and
+the e-mail addresses a platform directory resolved to that id at start, never an e-mail
+address or name the platform or the people table reported.
 
-Roles, from settings and the routine catalogue (identities are platform ids and the
-e-mail address the platform reported, never a name):
+Roles, from settings and the routine catalogue:
 
-- **Compliance officer**: the person's platform user id or e-mail address is listed in
-  `GDPRBOT_COMPLIANCE_OFFICERS`. Sees everything: every routine and team, insights,
-  downloads.
+- **Compliance officer**: the person's platform user id (or an e-mail address resolved to
+  it) is listed in `GDPRBOT_COMPLIANCE_OFFICERS`. Sees everything: every routine and team,
+  insights, downloads.
 - **Team lead**: the catalogue names the person (a person target on their platform, by
-  user id or e-mail address) in a routine's `assignees.people` or `escalate.to`. A
+  user id or a resolved e-mail address) in a routine's `assignees.people` or
+  `escalate.to`. A
   routine's *team* is the first channel it posts to (`post_to`, as in the reports). A team
   lead sees the routines they lead plus every other routine of those routines' teams,
   and nothing else: no insights, no downloads (reports stay with the officers, as in chat).
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from bot.authz import Policy
 from routines.service import Routine, Target
 
 Role = Literal["officer", "lead"]
@@ -42,10 +45,8 @@ class Identity:
     name: str
 
     def ids(self) -> frozenset[str]:
-        found = {self.user_id.strip().lower()} if self.user_id else set()
-        if self.email:
-            found.add(self.email.strip().lower())
-        return frozenset(found)
+        """The platform user id alone (an e-mail address is never trusted as an identity)."""
+        return frozenset({self.user_id.strip().lower()} if self.user_id else ())
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,12 @@ class Roles:
     teams: Mapping[str, str]  # routine id -> its team ("" when it posts to no channel)
 
 
-def web_access(identity: Identity, roles: Roles) -> Access | None:
-    """THE decision: officer, team lead (of which routines and teams), or None."""
-    ids = identity.ids()
+def web_access(
+    identity: Identity, roles: Roles, ids: frozenset[str] | None = None
+) -> Access | None:
+    """THE decision: officer, team lead (of which routines and teams), or None. `ids` are
+    the role entries naming the person (`Policy.ids_of`); by default the user id alone."""
+    ids = identity.ids() if ids is None else ids
     if ids & roles.officers:
         return Access("officer")
     led = {
@@ -130,11 +134,17 @@ def roles_from(
 class WebPolicy:
     """`web_access` over the roles of this installation (built once by the composition root)."""
 
-    def __init__(self, roles: Roles) -> None:
+    def __init__(self, roles: Roles, authz: Policy | None = None) -> None:
         self.roles = roles
+        self.authz = authz
 
     def decide(self, identity: Identity) -> Access | None:
-        return web_access(identity, self.roles)
+        ids = (
+            self.authz.ids_of(identity.platform, identity.user_id)
+            if self.authz is not None
+            else None
+        )
+        return web_access(identity, self.roles, ids)
 
     def team_of(self, routine_id: str) -> str:
         return self.roles.teams.get(routine_id, "")

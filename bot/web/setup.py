@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.authz import Policy
 from bot.config import Settings, SettingsError
 from bot.web.access import WebPolicy, roles_from
 from bot.web.keys import LazyKeys, WebSecretError, configured_secret, local_secret
@@ -42,10 +43,13 @@ def web_keys(settings: Settings) -> LazyKeys | None:
     return LazyKeys(local_secret)  # generated once per machine, at first use
 
 
-def web_policy(settings: Settings, catalog: Catalog, views: EvidenceViews) -> WebPolicy:
-    """Who may open the pages: GDPRBOT_COMPLIANCE_OFFICERS and the catalogue's leads."""
+def web_policy(
+    settings: Settings, catalog: Catalog, views: EvidenceViews, authz: Policy | None = None
+) -> WebPolicy:
+    """Who may open the pages: GDPRBOT_COMPLIANCE_OFFICERS and the catalogue's leads, as
+    the bot's authorisation policy identifies them (`authz`; None: platform ids only)."""
     teams = {rid: info.team for rid, info in views.titles(settings.default_language).items()}
-    return WebPolicy(roles_from(settings.compliance_officers, catalog.routines, teams))
+    return WebPolicy(roles_from(settings.compliance_officers, catalog.routines, teams), authz)
 
 
 def add_web(services: Services, catalog: Catalog) -> None:
@@ -72,7 +76,7 @@ def add_web(services: Services, catalog: Catalog) -> None:
             views=views,
             reports=ReportService(services.sessions, catalog, timezone=settings.timezone),
             store=WebAccessStore(services.sessions),
-            policy=web_policy(settings, catalog, views),
+            policy=web_policy(settings, catalog, views, services.policy),
             insights=InsightsStore(services.sessions),
             articles=lambda: list(services.knowledge),
             clock=services.now,

@@ -4,7 +4,8 @@ one of three outcomes (answer, clarify, refuse).
 1. The question is cleaned (valid UTF-8, at most `MAX_QUESTION_CHARS`); no words, or only a
    greeting or thanks, is answered without searching.
 2. Candidates are the lexical top `CANDIDATES` and the semantic top `CANDIDATES` of the
-   asker's language pool (its articles plus the ones only the other language has).
+   asker's language pool (its articles plus the ones only the other language has), the
+   semantic ones both by the pool's own texts and by both languages' (`semantic.py`).
 3. Each candidate gets the features of `features.py`; the fitted `ConfidenceModel` turns
    them into the probability that it is the article asked for. Best first.
 4. The probabilities decide (`Thresholds`, fitted with the model): the best at or above
@@ -45,7 +46,8 @@ from knowledge.retrieval.scoring import (
     Thresholds,
     load_models,
 )
-from knowledge.retrieval.vectors import Unit, VectorStore, article_units
+from knowledge.retrieval.semantic import PoolView, SemanticIndex
+from knowledge.retrieval.vectors import VectorStore
 from knowledge.sections import split_body
 
 log = logging.getLogger(__name__)
@@ -80,10 +82,7 @@ class _Pool:
 
     articles: list[Article]
     index: LanguageIndex
-    units: np.ndarray | None = None  # unit vectors, grouped by article
-    starts: np.ndarray | None = None  # first unit row of each article
-    passage: np.ndarray | None = None  # True for the direct-answer row of each article
-    asked: np.ndarray | None = None  # per article, its title/phrasing rows (padded with -1)
+    view: PoolView | None = None  # how it reads the semantic index, once that is built
 
 
 class Answerer:
@@ -128,6 +127,7 @@ class Answerer:
                 "signal; run `gdpr-bot kb calibrate FILE` with this encoder",
                 encoder.model_id,
             )
+        self._semantic: SemanticIndex | None = None
         self._semantic_lock = threading.Lock()
         self._encoder_failed_at: float | None = None
         # The index is many long-lived objects; without this every full garbage collection
@@ -157,8 +157,8 @@ class Answerer:
         return all(self._semantic_pool(lang, force=True) is not None for lang in LANGS)
 
     def _semantic_pool(self, lang: Lang, force: bool = False) -> _Pool | None:
-        """The pool with its vectors, or None without a (calibrated, working) encoder;
-        `force` skips the calibration check (calibration itself needs the vectors)."""
+        """The pool with its view of the vectors, or None without a (calibrated, working)
+        encoder; `force` skips the calibration check (calibration itself needs vectors)."""
         if self._vectors is None or not (self.calibrated or force):
             return None
         if self._encoder_failed_at is not None:
@@ -166,54 +166,32 @@ class Answerer:
                 return None
             self._encoder_failed_at = None
         pool = self._pools[lang]
-        if pool.units is not None:
+        if pool.view is not None:
             return pool
         with self._semantic_lock:
-            if pool.units is None:
-                units: list[Unit] = []
-                starts: list[int] = []
-                for article in pool.articles:
-                    starts.append(len(units))
-                    units.extend(article_units(article))
+            if self._semantic is None:
                 try:
-                    matrix = self._vectors.matrix(units)
+                    self._semantic = SemanticIndex(list(self.kb), self._vectors)
                 except EncoderError as exc:
                     self._encoder_failed(exc)
                     return None
-                pool.starts = np.array(starts, dtype=np.int64)
-                pool.passage = np.array([u.kind == "passage" for u in units], dtype=bool)
-                rows = [
-                    [r for r in range(start, end) if not pool.passage[r]]
-                    for start, end in zip(starts, [*starts[1:], len(units)], strict=True)
-                ]
-                width = max((len(r) for r in rows), default=1)
-                pool.asked = np.array([r + [-1] * (width - len(r)) for r in rows], dtype=np.int64)
-                pool.units = matrix
+            if pool.view is None:
+                pool.view = self._semantic.view(pool.articles)
         return pool
 
     def _encoder_failed(self, exc: Exception) -> None:
         log.warning("embeddings unavailable, answering on the lexical signal: %s", exc)
         self._encoder_failed_at = time.monotonic()
 
-    def _semantic_scores(self, question: str, pool: _Pool) -> np.ndarray | None:
-        """Per article (rows): best similarity to its title or a phrasing; to its direct
-        answer (its phrasings' when it has none); mean of its three best phrasings."""
-        assert self.encoder is not None and pool.units is not None and pool.starts is not None
-        assert pool.passage is not None and pool.asked is not None
+    def _semantic_scores(self, question: str, pool: _Pool) -> dict[str, np.ndarray] | None:
+        """Per pool article, the similarities of `SemanticIndex.scores`."""
+        assert self.encoder is not None and self._semantic is not None and pool.view is not None
         try:
             query = self.encoder.encode([question], "query")[0]
         except EncoderError as exc:
             self._encoder_failed(exc)
             return None
-        if not len(pool.articles):
-            return np.zeros((3, 0))
-        sims = (pool.units @ query).astype(np.float64)
-        asked = np.maximum.reduceat(np.where(pool.passage, -2.0, sims), pool.starts)
-        answer = np.maximum.reduceat(np.where(pool.passage, sims, -2.0), pool.starts)
-        padded = np.append(sims, np.nan)[pool.asked]  # -1 -> the appended nan
-        top = -np.sort(-np.nan_to_num(padded, nan=-np.inf), axis=1)[:, :3]
-        top3 = np.nanmean(np.where(np.isfinite(top), top, np.nan), axis=1)
-        return np.vstack([asked, np.where(answer > -2.0, answer, asked), top3])
+        return self._semantic.scores(query, pool.view)
 
     # --- ranking ------------------------------------------------------------------------
     def ranked(
@@ -236,12 +214,14 @@ class Answerer:
         scores = self._semantic_scores(question, pool) if semantic_pool is not None else None
         candidates = lexical.top(CANDIDATES)
         if scores is not None:
-            best = scores.max(axis=0)
-            k = min(CANDIDATES, len(best))
-            top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
-            candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
+            for asked, answer in (("asked", "answer"), ("x_asked", "x_answer")):
+                best = np.maximum(scores[asked], scores[answer])
+                k = min(CANDIDATES, len(best))
+                top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
+                candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
         if not candidates:
             return [], scores is not None
+        model = model or self.model(scores is not None)
         rows = feature_rows(
             candidates,
             lexical=lexical.scores,
@@ -250,8 +230,8 @@ class Answerer:
             unknown=lexical.unknown_share,
             length=len(lexical.slots),
             semantic=scores,
+            names=model.features,
         )
-        model = model or self.model(scores is not None)
         probabilities = model.probabilities(rows)
         scored = [
             Scored(pool.articles[i], float(p), tuple(float(v) for v in row))

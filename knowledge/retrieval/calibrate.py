@@ -72,10 +72,17 @@ class Question:
         return self.case.expect_fallback
 
 
-def collect(answerer: Answerer, cases: Sequence[EvalCase], semantic: bool) -> list[Question]:
-    width = len(HYBRID_FEATURES if semantic else LEXICAL_FEATURES)
+def collect(
+    answerer: Answerer,
+    cases: Sequence[EvalCase],
+    semantic: bool,
+    features: Sequence[str] | None = None,
+) -> list[Question]:
+    """Each question's candidates with the named features (default: the model's)."""
+    names = tuple(features or (HYBRID_FEATURES if semantic else LEXICAL_FEATURES))
+    width = len(names)
     neutral = ConfidenceModel(
-        features=(),
+        features=names,
         mean=(0.0,) * width,
         scale=(1.0,) * width,
         coef=(0.0,) * width,

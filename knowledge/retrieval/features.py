@@ -22,6 +22,13 @@ weights hold for a base of 60 articles or 10,000:
 - `lex_gap`: (BM25 − the best other article's) / the best;
 - `unknown`: share of the question's words the whole knowledge base never uses;
 - `length`: log(1 + number of meaningful words): one-word questions are judged differently.
+
+Round 2 adds the same similarities read over both languages' texts of an article (one
+index, `semantic.py`): `xsem`, `xsem_z`, `xsem_gap`, `xsem_answer`, `xsem_top3`,
+`xsem_rr`; `xsem_mean` (mean over all its phrasings), `knn` (its share of the question's
+nearest phrasings) and `rrf` (reciprocal rank fusion of the lexical and cross-lingual
+semantic ranks, 1/(60 + rank) each: the k = 60 of Cormack, Clarke & Büttcher 2009).
+A fitted model names the features it reads; `ALL_HYBRID_FEATURES` is what can be computed.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import math
 
 import numpy as np
 
-HYBRID_FEATURES = (
+ALL_HYBRID_FEATURES = (
     "sem",
     "sem_z",
     "sem_gap",
@@ -44,8 +51,19 @@ HYBRID_FEATURES = (
     "lex_gap",
     "unknown",
     "length",
+    "xsem",
+    "xsem_z",
+    "xsem_gap",
+    "xsem_answer",
+    "xsem_top3",
+    "xsem_rr",
+    "xsem_mean",
+    "knn",
+    "rrf",
 )
+HYBRID_FEATURES = ALL_HYBRID_FEATURES[:13]
 LEXICAL_FEATURES = ("coverage", "head_coverage", "lex_rel", "lex_gap", "unknown", "length")
+RRF_K = 60  # reciprocal rank fusion's constant (Cormack, Clarke & Büttcher 2009)
 
 
 def _gap(values: np.ndarray, index: int, order: list[int]) -> float:
@@ -67,6 +85,28 @@ def _ranks(values: np.ndarray, candidates: list[int]) -> dict[int, int]:
     return {i: 1 + int(np.count_nonzero(values > values[i])) for i in candidates}
 
 
+def _similarity_columns(
+    prefix: str,
+    candidates: list[int],
+    asked: np.ndarray,
+    answer: np.ndarray,
+    top3: np.ndarray,
+) -> tuple[dict[str, list[float]], dict[int, int]]:
+    best = np.maximum(asked, answer)
+    order = _top2(best)
+    rank = _ranks(best, candidates)
+    background, spread = float(best.mean()), float(best.std()) or 1.0
+    columns = {
+        prefix: [float(best[i]) for i in candidates],
+        f"{prefix}_z": [(float(best[i]) - background) / spread for i in candidates],
+        f"{prefix}_gap": [_gap(best, i, order) for i in candidates],
+        f"{prefix}_answer": [float(answer[i]) for i in candidates],
+        f"{prefix}_top3": [float(top3[i]) for i in candidates],
+        f"{prefix}_rr": [1.0 / rank[i] for i in candidates],
+    }
+    return columns, rank
+
+
 def feature_rows(
     candidates: list[int],
     *,
@@ -75,44 +115,40 @@ def feature_rows(
     head_coverage: list[float],
     unknown: float,
     length: int,
-    semantic: np.ndarray | None,
+    semantic: dict[str, np.ndarray] | None,
+    names: tuple[str, ...] | None = None,
 ) -> np.ndarray:
-    """One row per candidate, columns as HYBRID_FEATURES (with `semantic`, the (asked,
-    answer) similarity rows of `Answerer._semantic_scores`) or LEXICAL_FEATURES."""
+    """One row per candidate, one column per name in `names` (default: HYBRID_FEATURES
+    with `semantic`, the per-article scores of `SemanticIndex.scores`, else
+    LEXICAL_FEATURES)."""
+    names = names or (HYBRID_FEATURES if semantic is not None else LEXICAL_FEATURES)
     best_lex = float(lexical.max()) if len(lexical) else 0.0
     lex_order = _top2(lexical)
-    length_feature = math.log1p(length)
-    rows: list[list[float]] = []
-    if semantic is None:
-        for i, cov, head in zip(candidates, coverage, head_coverage, strict=True):
-            rel = float(lexical[i]) / best_lex if best_lex > 0 else 0.0
-            gap = _gap(lexical, i, lex_order) / best_lex if best_lex > 0 else 0.0
-            rows.append([cov, head, rel, gap, unknown, length_feature])
-        return np.array(rows, dtype=np.float64).reshape(len(rows), len(LEXICAL_FEATURES))
-    asked, answer, top3 = semantic
-    best = np.maximum(asked, answer)
-    sem_order = _top2(best)
-    sem_rank = _ranks(best, candidates)
     lex_rank = _ranks(lexical, candidates)
-    background, spread = float(best.mean()), float(best.std()) or 1.0
-    for i, cov, head in zip(candidates, coverage, head_coverage, strict=True):
-        rel = float(lexical[i]) / best_lex if best_lex > 0 else 0.0
-        gap = _gap(lexical, i, lex_order) / best_lex if best_lex > 0 else 0.0
-        rows.append(
-            [
-                float(best[i]),
-                (float(best[i]) - background) / spread,
-                _gap(best, i, sem_order),
-                float(answer[i]),
-                float(top3[i]),
-                1.0 / sem_rank[i],
-                1.0 / lex_rank[i],
-                cov,
-                head,
-                rel,
-                gap,
-                unknown,
-                length_feature,
-            ]
+    n = len(candidates)
+    columns: dict[str, list[float]] = {
+        "coverage": list(coverage),
+        "head_coverage": list(head_coverage),
+        "lex_rel": [float(lexical[i]) / best_lex if best_lex > 0 else 0.0 for i in candidates],
+        "lex_gap": [
+            _gap(lexical, i, lex_order) / best_lex if best_lex > 0 else 0.0 for i in candidates
+        ],
+        "unknown": [unknown] * n,
+        "length": [math.log1p(length)] * n,
+        "lex_rr": [1.0 / lex_rank[i] for i in candidates],
+    }
+    if semantic is not None:
+        own, _ = _similarity_columns(
+            "sem", candidates, semantic["asked"], semantic["answer"], semantic["top3"]
         )
-    return np.array(rows, dtype=np.float64).reshape(len(rows), len(HYBRID_FEATURES))
+        both, x_rank = _similarity_columns(
+            "xsem", candidates, semantic["x_asked"], semantic["x_answer"], semantic["x_top3"]
+        )
+        columns |= own | both
+        columns["xsem_mean"] = [float(semantic["x_mean"][i]) for i in candidates]
+        columns["knn"] = [float(semantic["knn"][i]) for i in candidates]
+        columns["rrf"] = [
+            1.0 / (RRF_K + lex_rank[i]) + 1.0 / (RRF_K + x_rank[i]) for i in candidates
+        ]
+    matrix = np.array([columns[name] for name in names], dtype=np.float64).T
+    return matrix.reshape(n, len(names))

@@ -69,6 +69,13 @@ PERSON_ERASED: Final = "person.erased"
 LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
 WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
+# The rights-request desk (routines/requests): a caller's request, from register to forward.
+REQUEST_REGISTERED: Final = "request.registered"
+REQUEST_FORWARDED: Final = "request.forwarded"
+REQUEST_REMINDED: Final = "request.reminded"  # the agent, or an escalation (`to`)
+REQUESTS_PURGED: Final = "requests.purged"  # register rows past GDPRBOT_REQUESTS_YEARS
+# Someone outside a routine's channel (and not an assignee) tried to act on an occurrence.
+CONFIRMATION_REFUSED: Final = "confirmation.refused"
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -84,6 +91,11 @@ EVENT_KINDS: Final = frozenset(
         LEDGER_SEALED,
         REPORT_REFUSED,
         WEB_SIGNED_IN,
+        REQUEST_REGISTERED,
+        REQUEST_FORWARDED,
+        REQUEST_REMINDED,
+        REQUESTS_PURGED,
+        CONFIRMATION_REFUSED,
     }
 )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from testing.scale.cluster import Click, Replica, ReplicaCluster
+from testing.scale.cluster import PATIENCE, Click, Replica, ReplicaCluster
 from testing.slack_payloads import SlackSigner
 
 CONCURRENCY = 50
@@ -32,7 +32,7 @@ async def send_clicks(
 ) -> list[Sent]:
     """POST every click to its replica's /slack/events, `concurrency` at a time."""
     gate = asyncio.Semaphore(concurrency)
-    timeout = aiohttp.ClientTimeout(total=30)
+    timeout = aiohttp.ClientTimeout(total=30 * PATIENCE)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
 

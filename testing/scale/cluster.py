@@ -81,10 +81,17 @@ def via_proxy(database_url: str, port: int) -> str:
     return url.render_as_string(hide_password=False)
 
 
+# Every wait is for an event (a row, a reply, /readyz); the timeout only bounds how long a
+# broken run takes to fail. On a shared 2-core machine a replica's start alone can take
+# a minute, so each timeout is stretched by this factor (GDPRBOT_TEST_PATIENCE, default 4).
+PATIENCE = float(os.environ.get("GDPRBOT_TEST_PATIENCE", "4"))
+
+
 def poll_until(
     condition: Callable[[], bool], timeout: float, what: str, *, interval: float = POLL_SECONDS
 ) -> None:
-    """Poll `condition` until true; fail naming `what` after `timeout` seconds."""
+    """Poll `condition` until true; fail naming `what` after `timeout` × PATIENCE seconds."""
+    timeout *= PATIENCE
     deadline = time.monotonic() + timeout
     for _ in range(int(timeout / interval) + 1):
         if condition():

@@ -30,6 +30,7 @@ from bot.chat.i18n import t
 from bot.platforms.front_end import FrontEndContext
 from bot.platforms.slack import shape, translate
 from bot.platforms.slack.client import SlackConfig, make_web_client
+from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
 from bot.platforms.slack.replies import SlackReplies
@@ -51,6 +52,7 @@ class SlackFrontEnd:
         self.app = self._build_app()
         self._socket: AsyncSocketModeHandler | None = None
         self._people = SlackPeople(self.client)
+        self.directory = SlackDirectory(self.client)  # the authorisation policy asks it
         self._replies = SlackReplies(self.client, lambda: self._session)
         self._inflight: set[asyncio.Task[Any]] = set()
 

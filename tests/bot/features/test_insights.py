@@ -10,17 +10,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import build_services
+from bot.authz import Policy
 from bot.chat.conversation import Conversation
 from bot.chat.messages import ConversationRef, Incoming
 from bot.config import Settings
 from bot.features.insights import InsightsFeature, owner_addresses, parse_since
 from bot.records.insights import InsightsStore
-from bot.records.people import PeopleStore
 from bot.records.questions import record_question
 from knowledge import KnowledgeBase
 from knowledge.model import Answer
-from storage.people import person_key_for
 from storage.sessions import session_factory, transaction
+from testing.directory import StaticDirectory
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
 OFFICER = "U0OFFICER"
@@ -51,14 +51,21 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def feature(sessions: sessionmaker[Session]) -> InsightsFeature:
-    return InsightsFeature(
-        InsightsStore(sessions),
-        PeopleStore(sessions),
+async def policy() -> Policy:
+    """Officers and owners as configured; the Slack directory vouches for two addresses."""
+    directory = StaticDirectory(emails={"dpo@example.se": "U0DPO", "legal@example.se": "U0LEGAL"})
+    policy = Policy(
         officers=[OFFICER, "dpo@example.se"],
         owners=owner_addresses(["Juridik <Legal@Example.se>", "Dataskyddsombud"]),
-        clock=lambda: NOW,
+        directories={"slack": directory},
     )
+    await policy.resolve()
+    return policy
+
+
+@pytest.fixture
+def feature(sessions: sessionmaker[Session], policy: Policy) -> InsightsFeature:
+    return InsightsFeature(InsightsStore(sessions), policy=policy, clock=lambda: NOW)
 
 
 def message(text: str, user: str = OFFICER, email: str | None = None) -> Incoming:
@@ -95,15 +102,26 @@ async def test_bad_arguments_get_usage(feature: InsightsFeature, args: str) -> N
     assert "`insikter 30`" in reply.text and reply.private
 
 
-async def test_an_officer_named_by_email_is_recognised(feature: InsightsFeature) -> None:
+async def test_an_officer_named_by_email_is_recognised_by_the_id_the_directory_gave(
+    feature: InsightsFeature,
+) -> None:
+    (reply,) = await feature.on_command("insights", "", message("insights", user="U0DPO"), "en")
+    assert reply.text.startswith("*Question insights*")
+
+
+async def test_an_email_address_sent_with_the_request_grants_nothing(
+    feature: InsightsFeature,
+) -> None:
     incoming = message("insights", user="U0OTHER", email="DPO@example.se")
-    assert feature.allows(incoming)
+    (reply,) = await feature.on_command("insights", "", incoming, "en")
+    assert "ChatGPT" not in reply.text and reply.private
 
 
 async def test_an_article_owner_named_in_owner_field_is_recognised(
     feature: InsightsFeature,
 ) -> None:
-    assert feature.allows(message("insights", user="U0LEGAL", email="legal@example.se"))
+    (reply,) = await feature.on_command("insights", "", message("insights", user="U0LEGAL"), "en")
+    assert reply.text.startswith("*Question insights*")
 
 
 async def test_anyone_else_is_politely_refused(feature: InsightsFeature) -> None:
@@ -160,12 +178,3 @@ async def test_the_built_bot_answers_insikter_for_a_configured_officer(
         await services.close()
     assert officer.text.startswith("*Insikter om frågor*")
     assert "bara för dataskyddsansvariga" in agent.text
-
-
-async def test_an_officer_named_by_email_is_recognised_from_the_people_table(
-    feature: InsightsFeature, sessions: sessionmaker[Session]
-) -> None:
-    with transaction(sessions) as session:
-        person_key_for(session, "slack", "U0DPO", NOW, email="dpo@example.se")
-    (reply,) = await feature.on_command("insights", "", message("insights", user="U0DPO"), "en")
-    assert reply.text.startswith("*Question insights*")

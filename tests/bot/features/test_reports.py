@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.authz import Policy
 from bot.chat.commands import find_command
 from bot.chat.conversation import Conversation
 from bot.chat.messages import ConversationRef, Incoming, Reply
@@ -29,6 +30,7 @@ from tests.routines import report_scenario as scenario
 
 OFFICER = "U-OFFICER"
 OFFICER_EMAIL = "dpo@example.com"
+TEAMS_OFFICER = "6f1c0e2a-aaaa-4b5c-9d8e-000000000001"  # an AAD object id
 PUBLIC_URL = "https://bot.example.com"
 
 
@@ -46,7 +48,7 @@ def clock() -> list:
 def feature(sessions: sessionmaker[Session], clock: list) -> ReportFeature:
     return ReportFeature(
         ReportService(sessions, None, titles=lambda lang: scenario.ROUTINES),
-        officers=[OFFICER, OFFICER_EMAIL.upper()],
+        policy=Policy(officers=[OFFICER, OFFICER_EMAIL.upper(), TEAMS_OFFICER.upper()]),
         links=ReportLinkStore(sessions, PUBLIC_URL),
         clock=lambda: clock[0],
     )
@@ -114,10 +116,17 @@ async def test_refusal_log_line_has_no_names(
     assert "U-stranger" not in str(vars(refused[0]))
 
 
-async def test_officer_by_email_is_recognised_case_insensitively(feature: ReportFeature) -> None:
-    who = incoming("aad-123", platform="teams", email=OFFICER_EMAIL)
-    assert feature.is_officer(who)
-    assert not feature.is_officer(incoming("aad-123", platform="teams"))
+async def test_a_teams_officer_is_recognised_by_aad_object_id_case_insensitively(
+    feature: ReportFeature,
+) -> None:
+    assert feature.is_officer(incoming(TEAMS_OFFICER, platform="teams"))
+
+
+async def test_an_email_address_in_the_request_does_not_make_an_officer(
+    feature: ReportFeature,
+) -> None:
+    # Entra's `mail` (or any e-mail a payload carries) is not a verified identity.
+    assert not feature.is_officer(incoming("aad-123", platform="teams", email=OFFICER_EMAIL))
 
 
 # --- the officer's report ------------------------------------------------------------------
@@ -194,7 +203,7 @@ async def server(sessions: sessionmaker[Session], clock: list) -> Iterator[TestC
 
 
 def teams_officer() -> Incoming:
-    return incoming("aad-123", platform="teams", email=OFFICER_EMAIL)
+    return incoming(TEAMS_OFFICER, platform="teams")
 
 
 async def test_teams_officer_gets_a_link_not_a_file(feature: ReportFeature) -> None:

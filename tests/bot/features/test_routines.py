@@ -3,14 +3,17 @@ note, double click, wrong person; and through the conversation's word routing.""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import textwrap
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.authz import Policy
 from bot.chat.conversation import Conversation
 from bot.chat.messages import Action, ConversationRef, Incoming
 from bot.features.routines import RoutineFeature
@@ -28,6 +31,7 @@ from storage.clock import utc_now
 from storage.engines import make_engine
 from storage.migrate import create_schema
 from storage.sessions import session_factory
+from testing.directory import StaticDirectory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CLICK_TIME = datetime(2027, 1, 5, 10, 12, tzinfo=STOCKHOLM)
@@ -53,9 +57,28 @@ class NullNotifier:
         return None
 
 
-async def feature_for(tmp_path: Path, confirm: str = "any") -> tuple[RoutineFeature, int]:
+CHANNEL_CATALOGUE = """\
+routines:
+  - id: retention
+    title: {sv: Gallring av kunddata, en: Customer data retention}
+    schedule: {every: quarter, anchor: 2026-10-01}
+    due_days: 14
+    post_to: [{platform: slack, channel: C0TEAMB}]
+    assignees: channel
+"""
+# Team B's channel: Bo is in it, Eve is not.
+TEAM_B = StaticDirectory(members={"C0TEAMB": {"UBO"}})
+
+
+async def feature_for(
+    tmp_path: Path,
+    confirm: str = "any",
+    *,
+    catalogue: str = CATALOGUE,
+    policy: Policy | None = None,
+) -> tuple[RoutineFeature, int]:
     path = tmp_path / "routines.yaml"
-    path.write_text(textwrap.dedent(CATALOGUE.replace("CONFIRM", confirm)), encoding="utf-8")
+    path.write_text(textwrap.dedent(catalogue.replace("CONFIRM", confirm)), encoding="utf-8")
     engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
     create_schema(engine)
     service = RoutineService(
@@ -64,7 +87,8 @@ async def feature_for(tmp_path: Path, confirm: str = "any") -> tuple[RoutineFeat
     await service.tick(datetime(2026, 12, 20, 8, tzinfo=STOCKHOLM))
     report = await service.tick(datetime(2027, 1, 4, 9, tzinfo=STOCKHOLM))
     [created] = report.created
-    return RoutineFeature(service, clock=lambda: CLICK_TIME), created.occurrence_id
+    policy = policy or Policy(directories={"slack": TEAM_B})
+    return RoutineFeature(service, clock=lambda: CLICK_TIME, policy=policy), created.occurrence_id
 
 
 @pytest.fixture
@@ -218,3 +242,69 @@ async def test_the_conversation_routes_rutiner_and_button_clicks_to_the_feature(
     assert replies[0].text == "Dina öppna rutiner (1):"
     [reply] = await conversation.handle(click("UANNA", ACTION_CONFIRM, occurrence_id))
     assert "✅ Bekräftad av Anna, 2027-01-05 10:12" in reply.text
+
+
+# --- channel-assigned routines: only the channel's members --------------------------------
+
+
+@pytest.fixture
+async def channel_feature(tmp_path: Path) -> tuple[RoutineFeature, int]:
+    return await feature_for(tmp_path, catalogue=CHANNEL_CATALOGUE)
+
+
+async def test_someone_outside_the_channel_cannot_confirm_by_typing_in_a_dm(
+    channel_feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = channel_feature
+    [reply] = await chat.on_command(
+        "ack", str(occurrence_id), message("UEVE", f"ack {occurrence_id}", "Eve"), "en"
+    )
+    assert reply.private and "not one of them" in reply.text
+    header, _item = await chat.on_command("routines", "", message("UBO", "routines", "Bo"), "en")
+    assert header.text == "Your open routines (1):"  # still open for team B
+
+
+def last_ledger_event(tmp_path: Path) -> dict[str, Any]:
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        (payload,) = db.execute(
+            "SELECT payload FROM ledger_entries ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+    return dict(json.loads(payload))
+
+
+async def test_a_refused_click_is_a_confirmation_refused_ledger_entry_without_ids(
+    channel_feature: tuple[RoutineFeature, int], tmp_path: Path
+) -> None:
+    chat, occurrence_id = channel_feature
+    [reply] = await chat.on_action(click("UEVE", ACTION_CONFIRM, occurrence_id, "Eve"), "sv")
+    assert reply.private and reply.replaces is None
+    entry = last_ledger_event(tmp_path)
+    assert entry["event"] == "confirmation.refused"
+    assert entry["data"]["occurrence_id"] == occurrence_id
+    assert "UEVE" not in json.dumps(entry) and "Eve" not in json.dumps(entry)
+
+
+async def test_a_channel_member_confirms(channel_feature: tuple[RoutineFeature, int]) -> None:
+    chat, occurrence_id = channel_feature
+    [reply] = await chat.on_action(click("UBO", ACTION_CONFIRM, occurrence_id, "Bo"), "sv")
+    assert "Bekräftad av Bo" in reply.text
+
+
+@pytest.mark.parametrize("command", ["na", "note"])
+async def test_no_applicable_and_notes_are_refused_outside_the_channel_too(
+    channel_feature: tuple[RoutineFeature, int], command: str
+) -> None:
+    chat, occurrence_id = channel_feature
+    incoming = message("UEVE", f"{command} {occurrence_id} x", "Eve")
+    [reply] = await chat.on_command(command, f"{occurrence_id} x", incoming, "en")
+    assert "not one of them" in reply.text
+
+
+async def test_routines_lists_channel_work_only_to_its_members(
+    channel_feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, _ = channel_feature
+    [eve] = await chat.on_command("routines", "", message("UEVE", "routines", "Eve"), "en")
+    assert eve.text == "You have no open routines right now. 🎉"
+    header, _item = await chat.on_command("routines", "", message("UBO", "routines", "Bo"), "en")
+    assert header.text == "Your open routines (1):"

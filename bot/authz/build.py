@@ -1,0 +1,40 @@
+"""The policy of one installation, from its roles (settings, catalogue, knowledge base)
+and the platforms' directories (each front end that has one exposes it as `directory`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from bot.authz.policy import Policy
+from bot.chat.ports import Directory
+from routines.service import Routine
+
+
+def leads_of(routines: Iterable[Routine]) -> dict[str, list[tuple[str, str]]]:
+    """routine id -> the (platform, address) of the people it names (assignees, escalation)."""
+    leads: dict[str, list[tuple[str, str]]] = {}
+    for routine in routines:
+        targets = tuple(routine.assignees.people) + (
+            tuple(routine.escalate.to) if routine.escalate is not None else ()
+        )
+        people = [(t.platform, t.address) for t in targets if t.kind == "person"]
+        if people:
+            leads[routine.id] = people
+    return leads
+
+
+def build_policy(
+    *,
+    officers: Iterable[str],
+    owners: Iterable[str],
+    routines: Iterable[Routine],
+    front_ends: Mapping[str, object],
+) -> Policy:
+    directories: dict[str, Directory] = {
+        platform: directory
+        for platform, front_end in front_ends.items()
+        if (directory := getattr(front_end, "directory", None)) is not None
+    }
+    return Policy(
+        officers=officers, owners=owners, leads=leads_of(routines), directories=directories
+    )

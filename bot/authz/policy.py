@@ -1,0 +1,209 @@
+"""Who may do what: THE authorisation policy every feature and page asks.
+
+One table, `RULES`, maps an action name to the rule deciding it. A feature asks
+`await policy.check(action, subject, resource)` and gets a `Decision`; nothing else in the
+bot compares identities with settings. To add an action (a new feature): write a rule
+`async def _rule(policy, subject, resource) -> Decision` here and add its row to `RULES`.
+
+Identities are platform ids only (`Subject`: platform + the user id the platform's signed
+payload carried). An e-mail address named in settings or the catalogue is never compared
+with a profile field sent at request time: `resolve()` (once, at start) asks each
+platform's own directory (`bot.chat.ports.Directory`: Slack `users.lookupByEmail`) for the
+user id behind it; where no directory can answer (Teams), name people by their AAD object
+id instead (a warning at start says which entries were not resolved).
+
+Roles:
+- **officer**: listed in `GDPRBOT_COMPLIANCE_OFFICERS`;
+- **owner**: an article owner (insights only);
+- **lead**: named in a routine's `assignees.people` or `escalate.to`;
+- **channel member**: in a channel a routine posts to, per the platform's roster (Slack
+  `conversations.members`, cached briefly), or acting from inside that channel on a
+  platform whose channel messages only members can send (Teams).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bot.chat.ports import Directory
+
+log = logging.getLogger(__name__)
+
+# Platforms where an activity from inside a channel proves membership (the platform only
+# delivers channel activities from its members), and the trusted local console.
+CHANNEL_PROVES_MEMBERSHIP: Final = frozenset({"teams"})
+LOCAL_PLATFORMS: Final = frozenset({"console"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who asks: the platform and its user id, and the conversation the request came from."""
+
+    platform: str
+    user_id: str
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""  # why, for logs and the refusal text: officer, member, not_member, ...
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class ChannelAudience:
+    """An occurrence as the policy sees it (routines.service.Audience has this shape)."""
+
+    routine_id: str
+    anyone_in_channel: bool
+    channels: tuple[tuple[str, str], ...]  # (platform, channel id)
+
+
+Rule = Callable[["Policy", Subject, Any], Awaitable[Decision]]
+
+
+def _norm(value: str) -> str:
+    return value.strip().lower()
+
+
+class Policy:
+    """The roles of this installation and the platforms' directories; see `RULES`."""
+
+    def __init__(
+        self,
+        *,
+        officers: Iterable[str] = (),
+        owners: Iterable[str] = (),
+        leads: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+        directories: Mapping[str, Directory] | None = None,
+    ) -> None:
+        self.officers = frozenset(_norm(o) for o in officers if o.strip())
+        self.owners = frozenset(_norm(o) for o in owners if o.strip())
+        # routine id -> (platform, address) of the people who lead it
+        self.leads = {
+            routine: frozenset((p, _norm(a)) for p, a in people)
+            for routine, people in (leads or {}).items()
+        }
+        self.directories = dict(directories or {})
+        # e-mail -> the (platform, user id) pairs a platform directory vouched for
+        self._aliases: dict[str, frozenset[tuple[str, str]]] = {}
+
+    # --- identities ---------------------------------------------------------------------
+
+    async def resolve(self) -> int:
+        """Resolve every e-mail address in the roles to platform ids (once, at start)."""
+        emails = {a for a in self.officers | self.owners if "@" in a}
+        emails |= {a for people in self.leads.values() for _, a in people if "@" in a}
+        unresolved = 0
+        for email in sorted(emails):
+            found: set[tuple[str, str]] = set()
+            for platform, directory in self.directories.items():
+                user_id = await directory.user_by_email(email)
+                if user_id:
+                    found.add((platform, _norm(user_id)))
+            self._aliases[email] = frozenset(found)
+            unresolved += not found
+        if unresolved:
+            log.warning(
+                "authorisation: e-mail addresses in the roles no platform directory resolved; "
+                "name those people by platform id (Teams: AAD object id)",
+                extra={"unresolved": unresolved},
+            )
+        return len(emails) - unresolved
+
+    def ids_of(self, platform: str, user_id: str) -> frozenset[str]:
+        """The role entries that name this person: their user id and the e-mail addresses
+        a directory resolved to it."""
+        uid = _norm(user_id)
+        # A user id that looks like an e-mail address is never compared as one.
+        found = {uid} if uid and "@" not in uid else set()
+        found |= {email for email, ids in self._aliases.items() if (platform, uid) in ids}
+        return frozenset(found)
+
+    def is_officer(self, subject: Subject) -> bool:
+        return bool(self.ids_of(subject.platform, subject.user_id) & self.officers)
+
+    def is_owner(self, subject: Subject) -> bool:
+        return bool(self.ids_of(subject.platform, subject.user_id) & self.owners)
+
+    def leads_routine(self, subject: Subject, routine_id: str) -> bool:
+        ids = self.ids_of(subject.platform, subject.user_id)
+        return any(p == subject.platform and a in ids for p, a in self.leads.get(routine_id, ()))
+
+    async def is_member(self, subject: Subject, platform: str, channel_id: str) -> bool:
+        """In the channel by the platform's roster, or acting from inside it where that
+        proves membership."""
+        if platform != subject.platform:
+            return False
+        if platform in CHANNEL_PROVES_MEMBERSHIP and _same_channel(
+            subject.conversation_id, channel_id
+        ):
+            return True
+        directory = self.directories.get(platform)
+        if directory is None:
+            return False
+        members = await directory.members(channel_id)
+        return members is not None and subject.user_id in members
+
+    # --- the one entry ------------------------------------------------------------------
+
+    async def check(self, action: str, subject: Subject, resource: Any = None) -> Decision:
+        """THE decision: may `subject` do `action` (on `resource`)? Unknown actions: no."""
+        rule = RULES.get(action)
+        if rule is None:
+            return Decision(False, "unknown_action")
+        return await rule(self, subject, resource)
+
+
+def _same_channel(conversation_id: str | None, channel_id: str) -> bool:
+    """A Teams thread (`19:…;messageid=…`) counts as its channel."""
+    if not conversation_id:
+        return False
+    return conversation_id.split(";", 1)[0] == channel_id.split(";", 1)[0]
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+
+async def _officer(policy: Policy, subject: Subject, _: Any) -> Decision:
+    if policy.is_officer(subject):
+        return Decision(True, "officer")
+    return Decision(False, "not_officer")
+
+
+async def _insights(policy: Policy, subject: Subject, _: Any) -> Decision:
+    if policy.is_officer(subject):
+        return Decision(True, "officer")
+    if policy.is_owner(subject):
+        return Decision(True, "owner")
+    return Decision(False, "not_officer")
+
+
+async def _occurrence(policy: Policy, subject: Subject, audience: ChannelAudience) -> Decision:
+    """Confirm / not applicable / note. Person-assigned occurrences: the routines engine
+    checks the named assignees (person keys). Channel-assigned ones: members of one of
+    its channels on the subject's platform, or a lead of the routine."""
+    if not audience.anyone_in_channel:
+        return Decision(True, "assignees_checked_by_routines")
+    if subject.platform in LOCAL_PLATFORMS:
+        return Decision(True, "local")
+    if policy.leads_routine(subject, audience.routine_id):
+        return Decision(True, "lead")
+    for platform, channel in audience.channels:
+        if await policy.is_member(subject, platform, channel):
+            return Decision(True, "member")
+    return Decision(False, "not_member")
+
+
+# action -> rule. Add a row (and its rule above) for every new action a feature offers.
+RULES: Final[dict[str, Rule]] = {
+    "occurrence.act": _occurrence,  # ack / na / note and their buttons (resource: audience)
+    "report.export": _officer,  # `report` in chat, report downloads
+    "insights.view": _insights,  # `insights` in chat and the insights page
+}

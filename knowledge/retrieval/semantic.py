@@ -1,0 +1,135 @@
+"""The semantic signal: one vector index over both languages, grouped by article id.
+
+Articles are parallel by id (`sv/right-of-access.md` and `en/right-of-access.md` answer the
+same question), and the encoder is multilingual, so a Swedish question may sit closest to
+an English phrasing of the right article and the other way round. The index therefore
+holds every embedded text of both languages (title and phrasings as "query: ", the direct
+answer as "passage: "), each row tagged with its article id; a question is compared with
+all of them once (one matrix-vector product), and the similarities are read per article:
+
+- `asked`, `answer`, `top3`: as in the first round, over the texts of the article in the
+  version the asker's pool holds (its own language, else the other): nearest title or
+  phrasing, the direct answer, the mean of the three nearest phrasings;
+- `x_asked`, `x_answer`, `x_top3`: the same over both languages' texts of the id;
+- `x_mean`: the mean similarity over all its titles and phrasings (both languages): how
+  close the question is to the article as a whole rather than to its luckiest phrasing;
+- `knn`: the share of the question's `KNN` nearest titles and phrasings (of the whole
+  index) that belong to the article: a nearest-neighbour vote, which an article wins only
+  when several of its phrasings, not one, are among the closest texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.model import Article
+from knowledge.retrieval.vectors import Unit, VectorStore, article_units
+
+# Neighbours in the vote: the k of a k-nearest-neighbour vote is commonly about the square
+# root of the number of examples per class (here 12-17 phrasings per article and language,
+# 25-35 for both: sqrt ≈ 5) doubled so that two languages' phrasings can both vote.
+KNN = 10
+_NONE = -2.0  # below any cosine: "this article has no text of that kind"
+
+SEMANTIC_SCORES = ("asked", "answer", "top3", "x_asked", "x_answer", "x_top3", "x_mean", "knn")
+
+
+@dataclass(frozen=True)
+class PoolView:
+    """How one language's pool reads the index: the id row of each pool article, and which
+    index rows are the pool's own version of their article."""
+
+    group: np.ndarray  # per pool article: its id's position in the index
+    own: np.ndarray  # per index row: True when it belongs to the pool's version
+    own_asked: np.ndarray  # per pool article: its own title/phrasing rows, padded with -1
+
+
+class SemanticIndex:
+    """Every embedded text of every article, both languages, grouped by id."""
+
+    def __init__(self, articles: Sequence[Article], vectors: VectorStore) -> None:
+        by_id: dict[str, list[Article]] = {}
+        for article in articles:
+            by_id.setdefault(article.id, []).append(article)
+        self.ids = sorted(by_id)
+        self.position = {article_id: i for i, article_id in enumerate(self.ids)}
+        units: list[Unit] = []
+        langs: list[str] = []
+        group: list[int] = []
+        starts: list[int] = []
+        for i, article_id in enumerate(self.ids):
+            starts.append(len(units))
+            for article in sorted(by_id[article_id], key=lambda a: a.lang):
+                own = article_units(article)
+                units.extend(own)
+                langs.extend([article.lang] * len(own))
+                group.extend([i] * len(own))
+        self.units = vectors.matrix(units)  # may raise EncoderError
+        self.langs = np.array(langs)
+        self.group = np.array(group, dtype=np.int64)
+        self.starts = np.array(starts, dtype=np.int64)
+        self.passage = np.array([u.kind == "passage" for u in units], dtype=bool)
+        self.asked_rows = _padded(self.group, ~self.passage, len(self.ids))
+        counts = np.bincount(self.group[~self.passage], minlength=len(self.ids))
+        self.asked_count = np.maximum(counts, 1)
+
+    def view(self, articles: Sequence[Article]) -> PoolView:
+        """The reading of a pool (its articles in order, one version per id)."""
+        group = np.array([self.position[a.id] for a in articles], dtype=np.int64)
+        version = np.array([""] * len(self.ids), dtype=self.langs.dtype)
+        for article, i in zip(articles, group, strict=True):
+            version[i] = article.lang
+        own = self.langs == version[self.group]
+        padded = _padded(self.group, own & ~self.passage, len(self.ids))
+        return PoolView(group, own, padded[group])
+
+    def scores(self, query: np.ndarray, view: PoolView) -> dict[str, np.ndarray]:
+        """Per pool article, each of `SEMANTIC_SCORES` for one query vector."""
+        sims = (self.units @ query).astype(np.float64)
+        asked_mask = ~self.passage
+
+        def best(mask: np.ndarray) -> np.ndarray:
+            return np.asarray(np.maximum.reduceat(np.where(mask, sims, _NONE), self.starts))
+
+        own_asked = best(view.own & asked_mask)
+        own_answer = best(view.own & self.passage)
+        x_asked = best(asked_mask)
+        x_answer = best(self.passage)
+        x_mean = np.add.reduceat(np.where(asked_mask, sims, 0.0), self.starts) / self.asked_count
+        candidates = np.flatnonzero(asked_mask)
+        k = min(KNN, len(candidates))
+        nearest = candidates[np.argpartition(-sims[candidates], k - 1)[:k]] if k else candidates
+        knn = np.bincount(self.group[nearest], minlength=len(self.ids)) / max(k, 1)
+        g = view.group
+        return {
+            "asked": own_asked[g],
+            "answer": np.where(own_answer > _NONE, own_answer, own_asked)[g],
+            "top3": _top3(sims, view.own_asked),
+            "x_asked": x_asked[g],
+            "x_answer": np.where(x_answer > _NONE, x_answer, x_asked)[g],
+            "x_top3": _top3(sims, self.asked_rows[g]),
+            "x_mean": x_mean[g],
+            "knn": knn[g],
+        }
+
+
+def _padded(group: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the rows where `mask` holds, padded with -1 to the longest."""
+    rows: list[list[int]] = [[] for _ in range(n_groups)]
+    for r in np.flatnonzero(mask):
+        rows[int(group[r])].append(int(r))
+    width = max((len(r) for r in rows), default=1) or 1
+    return np.array([r + [-1] * (width - len(r)) for r in rows], dtype=np.int64)
+
+
+def _top3(sims: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mean of the three largest similarities among each line's rows (-1: none)."""
+    padded = np.append(sims, -np.inf)[rows]
+    top = -np.sort(-padded, axis=1)[:, :3]
+    finite = np.isfinite(top)
+    counts = finite.sum(axis=1)
+    total = np.where(finite, top, 0.0).sum(axis=1)
+    return np.where(counts > 0, total / np.maximum(counts, 1), _NONE)

@@ -1,0 +1,104 @@
+"""Who may act, through the real Slack endpoint: a routine assigned to a channel is
+confirmed only by that channel's members (`conversations.members` at the fake Web API);
+anyone else, by button or by `ack <nr>` in a DM, is refused privately and the attempt is a
+`confirmation.refused` ledger entry."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from routines import ledger
+from routines.engine.models import Confirmation
+from routines.ports import ACTION_CONFIRM
+from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import dm
+from tests.bot.conftest import RunningBot
+from tests.bot.test_platform_routines import (
+    ANNA,
+    CHANNEL,
+    CLICKED,
+    EVE,
+    SlackRoutine,
+    count,
+    ledger_payloads,
+    occurrence,
+    people,
+    post_due_routine,
+    posted_message_id,
+)
+
+CHANNEL_CATALOGUE = """\
+routines:
+  - id: retention
+    title: {sv: Gallring av kunddata, en: Customer data retention}
+    schedule: {every: quarter, anchor: 2026-10-01}
+    business_days: true
+    due_days: 14
+    post_to: [{platform: slack, channel: C0GDPR}]
+    assignees: channel
+"""
+
+
+@pytest.fixture
+async def channel_routine(
+    start_bot: Callable[[Settings], Any],
+    bot_settings: Settings,
+    fake_slack: FakeSlackApi,
+    tmp_path: Path,
+) -> SlackRoutine:
+    catalogue = tmp_path / "routines.yaml"
+    catalogue.write_text(textwrap.dedent(CHANNEL_CATALOGUE), encoding="utf-8")
+    people(fake_slack)
+    fake_slack.channel_members[CHANNEL] = [ANNA]  # Eve is in another team
+    settings = bot_settings.model_copy(update={"routines_files": [str(catalogue)]})
+    bot: RunningBot = await start_bot(settings)
+    bot.services.clock = lambda: CLICKED
+    occurrence_id = await post_due_routine(bot.services, catalogue)
+    message_ts = posted_message_id(bot.services.sessions, occurrence_id)
+    return SlackRoutine(bot, fake_slack, occurrence_id, message_ts)
+
+
+async def test_slack_a_channel_member_confirms_a_channel_routine(
+    channel_routine: SlackRoutine,
+) -> None:
+    await channel_routine.click(ACTION_CONFIRM, user=ANNA)
+
+    [update] = await channel_routine.slack.wait_for("chat.update")
+    assert "Bekräftad av Anna" in update.blocks_text
+    [roster] = channel_routine.slack.calls_to("conversations.members")
+    assert roster.params["channel"] == CHANNEL
+
+
+async def test_slack_a_click_from_outside_the_channel_is_refused_and_ledgered(
+    channel_routine: SlackRoutine,
+) -> None:
+    await channel_routine.click(ACTION_CONFIRM, user=EVE)
+
+    [private] = await channel_routine.slack.wait_for("chat.postEphemeral")
+    assert private.params["user"] == EVE
+    assert "medlemmarna i kanalen" in private.params["text"]
+    await channel_routine.settle()
+    assert channel_routine.slack.calls_to("chat.update") == []
+    assert count(channel_routine.sessions, Confirmation) == 0
+    [refused] = ledger_payloads(channel_routine.sessions, ledger.chain.CONFIRMATION_REFUSED)
+    assert refused["occurrence_id"] == channel_routine.occurrence_id
+    assert EVE not in str(refused)
+
+
+async def test_slack_ack_in_a_dm_from_outside_the_channel_does_not_close_it(
+    channel_routine: SlackRoutine,
+) -> None:
+    body = dm(f"ack {channel_routine.occurrence_id}", user=EVE)
+    assert (await channel_routine.bot.post_slack(body)).status == 200
+
+    posts = await channel_routine.slack.wait_for("chat.postMessage", 2)  # notice + reply
+    await channel_routine.settle()
+    assert "members of the channel" in posts[-1].params["text"]  # `ack` is English
+    assert occurrence(channel_routine.sessions, channel_routine.occurrence_id)[0] == "open"
+    assert len(ledger_payloads(channel_routine.sessions, ledger.chain.CONFIRMATION_REFUSED)) == 1
