@@ -125,6 +125,8 @@ def purge_command(
     settings = Settings()
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))
+    if not dry_run:
+        require_database(settings.database_url)
     engine = pretend.engine_for(settings.database_url, dry_run)
     try:
         with pretend.sessions_for(engine, dry_run) as factory, transaction(factory) as session:

@@ -108,6 +108,7 @@ def test_a_read_only_database_at_start_is_one_line(
     monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{database}")
     assert gdpr_bot("db", "upgrade").exit_code == 0
     monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///file:{database}?mode=ro&uri=true")
+    monkeypatch.setenv("GDPRBOT_LOG_LEVEL", "WARNING")  # `run` logs its start at INFO
 
     assert_one_line(gdpr_bot("run"), "cannot be written")
 
