@@ -204,7 +204,8 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
     context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
-    services.add_front_end(ConsoleFrontEnd(ConsoleConfig(), context))
+    console = ConsoleConfig(user=services.settings.console_user.strip())
+    services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
         services.add_front_end(_slack(settings, context))
     elif settings.slack_bot_token:
@@ -224,6 +225,12 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
+    from bot.features.whoami import WhoamiFeature  # `vem` / `whoami`
+
+    services.add_feature(WhoamiFeature(services.policy))
+    from bot.desk_setup import add_desk  # the rights-request desk (GDPRBOT_CLIENTS)
+
+    add_desk(services)
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)
@@ -356,7 +363,9 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(services.sessions, catalog, timezone=settings.timezone)
+    reports = ReportService(
+        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
+    )
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)

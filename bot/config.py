@@ -70,6 +70,7 @@ class Settings(BaseSettings):
         "dpo@example.com",
         validation_alias=_alias("GDPRBOT_DPO_CONTACT", "dpo_contact"),
     )
+    organisation: str = Field("", validation_alias=_alias("GDPRBOT_ORGANISATION", "organisation"))
     default_language: Literal["sv", "en"] = Field(
         "sv", validation_alias=_alias("GDPRBOT_DEFAULT_LANGUAGE", "default_language")
     )
@@ -137,6 +138,8 @@ class Settings(BaseSettings):
     console: Literal["auto", "on", "off"] = Field(
         "auto", validation_alias=_alias("GDPRBOT_CONSOLE", "console")
     )
+    # Who types in the console (local only): decides officer rights and assignments there.
+    console_user: str = Field("", validation_alias=_alias("GDPRBOT_CONSOLE_USER", "console_user"))
 
     # --- web pages (bot/web) -------------------------------------------------------------
     web_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_WEB", "web_enabled"))

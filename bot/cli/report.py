@@ -3,7 +3,9 @@
     gdpr-bot report --period 2027-Q1 --format zip --out evidence-2027-Q1.zip
     gdpr-bot report --from 2027-01-01 --to 2027-03-31 --routine retention-review
 
-Exit codes: 0 written, 2 bad input (nothing written), 3 the database could not be read.
+Exit codes: 0 written, 2 bad input such as an unknown --routine (nothing written, nothing
+recorded), 3 the database could not be read. `--now` moves only "as of" (lateness); the
+export is recorded at the real time.
 Every export appends a `report.exported` entry ("cli" as the exporter) to the ledger.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, cast
 
 import typer
+from sqlalchemy import Engine
 
 from bot.cli.errors import require_database
 from bot.config import Settings
@@ -70,6 +73,7 @@ def report_command(
     language = lang or settings.default_language
     if language not in ("sv", "en"):
         _fail("--lang must be sv or en")
+    produced = utc_now()  # --now only moves "as of": the export is recorded when it happens
     scope = Scope(
         period=chosen,
         now=moment,
@@ -77,19 +81,24 @@ def report_command(
         routine_id=routine or None,
         lang=language,
         routines=_routine_infos(settings, language),
+        organisation=settings.organisation,
+        author="cli",
+        produced_at=produced,
     )
     from routines.reports.export import export_report
 
     engine = engine_from_url(require_database(settings.database_url))
     try:
+        if routine and not _known_routine(engine, routine, scope):
+            _fail(f"--routine: no routine {routine!r} in the catalogue or the evidence")
         if out is None:
             export_report(
                 session_factory(engine), scope, cast(Format, fmt), sys.stdout.buffer,
-                who="cli", now=moment,
+                who="cli", now=produced,
             )  # fmt: skip
             sys.stdout.buffer.flush()
         else:
-            _write_file(engine, scope, cast(Format, fmt), out, moment)
+            _write_file(engine, scope, cast(Format, fmt), out, produced)
     finally:  # a database or file error is one line and exit 2 (bot/cli/errors.py)
         engine.dispose()
 
@@ -115,6 +124,16 @@ def _write_file(engine: object, scope: Scope, fmt: Format, out: Path, now: datet
         f"{total.occurrences} occurrences, adherence {rate}; ledger entry {exported.ledger_seq}",
         err=True,
     )
+
+
+def _known_routine(engine: Engine, routine_id: str, scope: Scope) -> bool:
+    """In the catalogue, or with occurrences in the database (a routine since removed)."""
+    if routine_id in scope.routines:
+        return True
+    from routines.reports.adherence import has_occurrences
+
+    with session_factory(engine)() as session:
+        return has_occurrences(session, routine_id)
 
 
 def _period(period: str, start: str, end: str) -> Period:

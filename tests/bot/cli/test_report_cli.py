@@ -66,6 +66,17 @@ def test_report_to_stdout_is_csv_by_default(db: Engine) -> None:
     assert result.stdout_bytes.count(b"\r\n") == 3  # header + two rows
 
 
+def test_report_as_of_a_pretend_time_records_the_export_at_the_real_time(db: Engine) -> None:
+    result = run("report", "--period", "2027-Q1", "--routine", "training", "--now", NOW)
+    assert result.exit_code == 0
+    with db.connect() as conn:
+        entry = conn.execute(
+            ledger.LedgerEntry.__table__.select().order_by(ledger.LedgerEntry.seq.desc()).limit(1)
+        ).one()
+    assert entry.event == ledger.REPORT_EXPORTED
+    assert not entry.payload.count('"at":"2027-04-10')
+
+
 def test_report_zip_package(db: Engine, tmp_path: Path) -> None:
     out = tmp_path / "evidence.zip"
     result = run(
@@ -85,6 +96,7 @@ def test_report_zip_package(db: Engine, tmp_path: Path) -> None:
         ("--period", "2027-Q1", "--format", "pdf"),
         ("--period", "2027-Q1", "--lang", "de"),
         ("--period", "2027-Q1", "--now", "yesterday"),
+        ("--period", "2027-Q1", "--routine", "no-such-routine"),
     ],
 )
 def test_bad_input_exits_two_and_writes_nothing(
@@ -95,6 +107,7 @@ def test_bad_input_exits_two_and_writes_nothing(
     result = run("report", *args, "--out", str(out))
     assert result.exit_code == 2
     assert "error:" in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
     assert ledger.head(db) == before  # no report.exported either
 
