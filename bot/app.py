@@ -36,6 +36,8 @@ from bot.chat.delivery import RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
 from bot.config import Settings, TeamsSettingsError
+from bot.desk_setup import add_desk
+from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.platforms.teams.config import BotFrameworkConfig
@@ -225,12 +227,8 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
-    from bot.features.whoami import WhoamiFeature  # `vem` / `whoami`
-
-    services.add_feature(WhoamiFeature(services.policy))
-    from bot.desk_setup import add_desk  # the rights-request desk (GDPRBOT_CLIENTS)
-
-    add_desk(services)
+    services.add_feature(WhoamiFeature(services.policy))  # `vem` / `whoami`
+    add_desk(services)  # the rights-request desk (GDPRBOT_CLIENTS)
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)
