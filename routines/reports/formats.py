@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
 from routines.reports.adherence import OUTCOMES, Summary
 from routines.reports.details import DETAIL_FIELDS, DetailRow
+from routines.reports.labels import labels
 from storage.clock import as_utc
 
 if TYPE_CHECKING:
@@ -36,110 +37,6 @@ MIME: Final[dict[str, str]] = {
 }
 RowFactory = Callable[[], Iterator[DetailRow]]
 _TEMPLATES = Path(__file__).with_name("templates")
-
-LABELS: Final[dict[str, dict[str, str]]] = {
-    "sv": {
-        "occurrence_id": "förekomst-id",
-        "routine_id": "rutin-id",
-        "routine_title": "rutin",
-        "team": "team/kanal",
-        "scheduled_date": "planerat datum",
-        "due_date": "förfallodatum",
-        "status": "status",
-        "outcome": "utfall",
-        "person": "person",
-        "confirmed_by": "kvitterad av",
-        "confirmed_at": "kvitterad",
-        "confirmation": "kvittens",
-        "days_late": "dagar sen",
-        "note": "anteckning/bevis",
-        "notes": "anteckningar",
-        "ledger_hash": "liggarhash",
-        "status.open": "öppen",
-        "status.done": "klar",
-        "status.late": "klar för sent",
-        "status.missed": "missad",
-        "status.not_applicable": "ej tillämplig",
-        "confirmation.confirm": "kvitterad",
-        "confirmation.not_applicable": "ej tillämplig",
-        "organisation": "Organisation",
-        "produced": "Framtagen",
-        "produced_by": "av",
-        "timezone": "Tidszon",
-        "ledger_head": "Bevisliggarens huvud",
-        "on_time": "i tid",
-        "late": "sen",
-        "missing": "saknas",
-        "not_applicable": "ej tillämplig",
-        "pending": "pågår",
-        "occurrences": "förekomster",
-        "applicable": "tillämpliga",
-        "adherence_rate": "efterlevnad",
-        "median_days_late": "median dagar sen",
-        "title": "Efterlevnadsrapport",
-        "period": "Period",
-        "as_of": "Per",
-        "total": "Totalt",
-        "by_routine": "Per rutin",
-        "by_team": "Per team/kanal",
-        "details": "Underlag",
-        "chart": "Efterlevnad per rutin (i tid / tillämpliga)",
-        "rate_note": "Efterlevnad = i tid / tillämpliga; tillämpliga = i tid + sen + saknas.",
-    },
-    "en": {
-        "occurrence_id": "occurrence id",
-        "routine_id": "routine id",
-        "routine_title": "routine",
-        "team": "team/channel",
-        "scheduled_date": "scheduled date",
-        "due_date": "due date",
-        "status": "status",
-        "outcome": "outcome",
-        "person": "person",
-        "confirmed_by": "confirmed by",
-        "confirmed_at": "confirmed at",
-        "confirmation": "confirmation",
-        "days_late": "days late",
-        "note": "note/evidence",
-        "notes": "notes",
-        "ledger_hash": "ledger hash",
-        "status.open": "open",
-        "status.done": "done",
-        "status.late": "done late",
-        "status.missed": "missed",
-        "status.not_applicable": "not applicable",
-        "confirmation.confirm": "confirmed",
-        "confirmation.not_applicable": "not applicable",
-        "organisation": "Organisation",
-        "produced": "Produced",
-        "produced_by": "by",
-        "timezone": "Time zone",
-        "ledger_head": "Evidence ledger head",
-        "on_time": "on time",
-        "late": "late",
-        "missing": "missing",
-        "not_applicable": "not applicable",
-        "pending": "pending",
-        "occurrences": "occurrences",
-        "applicable": "applicable",
-        "adherence_rate": "adherence",
-        "median_days_late": "median days late",
-        "title": "Adherence report",
-        "period": "Period",
-        "as_of": "As of",
-        "total": "Total",
-        "by_routine": "By routine",
-        "by_team": "By team/channel",
-        "details": "Evidence",
-        "chart": "Adherence per routine (on time / applicable)",
-        "rate_note": "Adherence = on time / applicable; applicable = on time + late + missing.",
-    },
-}
-
-
-def labels(lang: str) -> dict[str, str]:
-    return LABELS.get(lang, LABELS["sv"])
-
 
 # --- CSV -----------------------------------------------------------------------------------
 
