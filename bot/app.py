@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.authz import Policy
@@ -50,6 +50,7 @@ from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_kn
 from routines.catalog import Catalog, load_catalog
 from routines.service import KindProvider, ReportService, RoutineService
 from storage.clock import Clock, utc_now
+from storage.heartbeat import beat
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory
 
@@ -130,18 +131,14 @@ class Services:
         self.conversation.add_feature(feature, commands=commands)
 
     async def ready(self) -> bool:
-        """Readiness: the database answers and a knowledge base is loaded."""
+        """Readiness: the database accepts a write (a heartbeat row: a full disk or a
+        read-only database is not ready) and a knowledge base is loaded."""
         if len(self.knowledge) == 0:
             return False
-
-        def ping() -> None:
-            with self.engine.connect() as conn:
-                conn.execute(text("select 1"))
-
         try:
-            await asyncio.to_thread(ping)
-        except Exception:
-            log.warning("readiness: database unreachable", exc_info=True)
+            await asyncio.to_thread(beat, self.engine, utc_now())
+        except Exception as exc:
+            log.warning("readiness: database write failed", extra={"error": type(exc).__name__})
             return False
         return True
 
@@ -182,6 +179,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     create_schema(engine)
+    beat(engine, utc_now())  # a database that cannot be written fails here, before serving
     sessions = session_factory(engine)
     services = Services(
         settings=settings,

@@ -7,8 +7,8 @@ named), 2 the database could not be read.
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.errors import require_database
 from bot.config import Settings
 from routines import ledger
 from storage.engines import make_engine as engine_from_url
@@ -34,12 +34,9 @@ def verify_command(
     if witnessed is not None and not _is_sha256(witnessed):
         typer.echo("--head must be a 64-character hex SHA-256 hash", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
-    engine = engine_from_url(Settings().database_url)
-    try:
+    engine = engine_from_url(require_database(Settings().database_url))
+    try:  # an unreadable database is one line and exit 2 (bot/cli/errors.py), never 1
         result = ledger.verify(engine, head=witnessed)
-    except SQLAlchemyError as exc:
-        typer.echo(f"cannot read the ledger: {exc.__class__.__name__}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from exc
     finally:
         engine.dispose()
     for line in result.lines():
@@ -51,12 +48,9 @@ def verify_command(
 @app.command("head")
 def head_command() -> None:
     """Print the ledger's last sequence number and hash (`<seq> <hash>`)."""
-    engine = engine_from_url(Settings().database_url)
+    engine = engine_from_url(require_database(Settings().database_url))
     try:
         seq, digest = ledger.head(engine)
-    except SQLAlchemyError as exc:
-        typer.echo(f"cannot read the ledger: {exc.__class__.__name__}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from exc
     finally:
         engine.dispose()
     typer.echo(f"{seq} {digest}")
