@@ -10,6 +10,7 @@ import importlib
 
 MODEL_MODULES = (
     "storage.people",
+    "storage.heartbeat",
     "routines.engine.models",
     "routines.ledger",
     "routines.requests.models",

@@ -109,3 +109,27 @@ class Directory(Protocol):
     async def user_by_email(self, email: str) -> str | None:
         """The user id the platform's directory holds for a verified e-mail address."""
         ...
+
+
+@dataclass(frozen=True)
+class ClientLookup:
+    """Which client (of a customer-service company's directory) a message is about.
+
+    `client_id` when one is known (named in the text, or the channel's client); otherwise
+    `choices` are the likely clients to offer as "Vilken kund gäller det?" buttons (label,
+    client id), best first, and empty when the installation knows no clients.
+    """
+
+    client_id: str | None
+    choices: tuple[tuple[str, str], ...] = ()
+    question: str | None = None  # the text without the client's name, to answer instead
+
+
+class ClientContext(Protocol):
+    """The client directory as the conversation asks it (bot/features/desk_clients.py)."""
+
+    def lookup(self, text: str, conversation_id: str | None) -> ClientLookup: ...
+
+    def values(self, client_id: str, lang: str) -> Mapping[str, str] | None:
+        """The client's `{{client.X}}` placeholder values; None when the id is unknown."""
+        ...

@@ -20,6 +20,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.errors import require_database
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines import ledger
@@ -70,7 +71,7 @@ def verify_command(
     except (WitnessFileError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(require_database(settings.database_url))
     try:
         result = ledger.verify(engine, head=witnessed, witnesses=witnesses)
         recorded = _record(engine, ledger.LEDGER_VERIFIED, result) if result.ok else None
@@ -108,7 +109,7 @@ def _record(engine: Engine, event: str, result: VerifyResult) -> bool:
 @app.command("head")
 def head_command() -> None:
     """Print the ledger's last sequence number and hash (`<seq> <hash>`)."""
-    engine = engine_from_url(Settings().database_url)
+    engine = engine_from_url(require_database(Settings().database_url))
     try:
         seq, digest = ledger.head(engine)
     except SQLAlchemyError as exc:
@@ -134,7 +135,7 @@ def witness_command(
         typer.echo("error: give --file or set GDPRBOT_LEDGER_WITNESS_FILE", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
     use_ledger_keys(settings)
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(require_database(settings.database_url))
     now = utc_now()
     try:
         seq, digest = ledger.head(engine)

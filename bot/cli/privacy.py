@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import privacy
 from bot.cli import pretend
+from bot.cli.errors import require_database
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from storage.clock import utc_now
@@ -47,7 +48,7 @@ PersonArg = Annotated[
 @contextmanager
 def unit_of_work(settings: Settings) -> Iterator[Session]:
     use_ledger_keys(settings)
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(require_database(settings.database_url))
     try:
         create_schema(engine)
         with transaction(session_factory(engine)) as session:
@@ -127,6 +128,8 @@ def purge_command(
     use_ledger_keys(settings)
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))
+    if not dry_run:
+        require_database(settings.database_url)
     engine = pretend.engine_for(settings.database_url, dry_run)
     try:
         with pretend.sessions_for(engine, dry_run) as factory, transaction(factory) as session:

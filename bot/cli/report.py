@@ -20,8 +20,8 @@ from typing import Annotated, cast
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.errors import require_database
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
@@ -41,7 +41,6 @@ from storage.sessions import session_factory
 log = logging.getLogger(__name__)
 
 EXIT_BAD_INPUT = 2
-EXIT_DATABASE = 3
 
 
 def register(app: typer.Typer) -> None:
@@ -70,6 +69,8 @@ def report_command(
         _fail(f"--format must be one of {', '.join(FORMATS)}")
     if out is None and fmt == "zip" and sys.stdout.isatty():
         _fail("a zip package is binary: give --out FILE")
+    if out is not None and not out.parent.is_dir():
+        _fail(f"--out: the folder {out.parent} does not exist")
     language = lang or settings.default_language
     if language not in ("sv", "en"):
         _fail("--lang must be sv or en")
@@ -88,7 +89,7 @@ def report_command(
     from routines.reports.export import export_report
 
     use_ledger_keys(settings)
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(require_database(settings.database_url))
     try:
         if routine and not _known_routine(engine, routine, scope):
             _fail(f"--routine: no routine {routine!r} in the catalogue or the evidence")
@@ -100,10 +101,7 @@ def report_command(
             sys.stdout.buffer.flush()
         else:
             _write_file(engine, scope, cast(Format, fmt), out, produced)
-    except SQLAlchemyError as exc:
-        typer.echo(f"cannot read the database: {exc.__class__.__name__}", err=True)
-        raise typer.Exit(EXIT_DATABASE) from exc
-    finally:
+    finally:  # a database or file error is one line and exit 2 (bot/cli/errors.py)
         engine.dispose()
 
 

@@ -112,14 +112,16 @@ def test_bad_input_exits_two_and_writes_nothing(
     assert ledger.head(db) == before  # no report.exported either
 
 
-def test_report_on_an_unreadable_database_exits_three(
+def test_report_on_a_database_without_schema_exits_two_with_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.db").touch()
     monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     out = tmp_path / "r.csv"
     result = run("report", "--period", "2027-Q1", "--out", str(out), "--now", NOW)
-    assert result.exit_code == 3
+    assert result.exit_code == 2
+    assert "db upgrade" in result.output and "Traceback" not in result.output
     assert not out.exists()
 
 
