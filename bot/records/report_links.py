@@ -136,6 +136,19 @@ def open_report(session: Session, token: str, now: datetime) -> Download:
     return Download(row.filename, row.mime_type, bytes(row.content), row.person_key)
 
 
+def purge_report_downloads(session: Session, now: datetime) -> int:
+    """Delete report files whose link has expired (the daily privacy job)."""
+    result = session.execute(delete(ReportDownload).where(ReportDownload.expires_at < as_utc(now)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_report_downloads(session: Session) -> int:
+    """Delete every report file waiting for download (erasure): any of them may name the
+    person, and a link lives 15 minutes, so the officer just asks again."""
+    result = session.execute(delete(ReportDownload))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def link_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/reports/{token}"
 
