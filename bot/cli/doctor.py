@@ -269,6 +269,8 @@ async def check_chat(settings: Settings) -> list[Check]:
         if not configured.get(platform, False):
             checks.append(Check("fail", f"{platform} routines", f"{len(names)} routine "
                                 f"channel(s) on {platform}, which is not set up"))  # fmt: skip
+    if settings.teams_configured and channels.get("teams"):
+        checks += await asyncio.to_thread(lambda: list(check_teams(settings, channels["teams"])))
     if settings.slack_bot_token:
         from bot.platforms.slack.checks import check_slack
         from bot.platforms.slack.client import SlackConfig
@@ -282,3 +284,32 @@ async def check_chat(settings: Settings) -> list[Check]:
         found = await check_slack(config, sorted(slack - set(by_name)))
         checks += [Check(level, name, detail) for level, name, detail in found]  # type: ignore[arg-type]
     return checks
+
+
+def check_teams(settings: Settings, channels: set[str]) -> Iterator[Check]:
+    """A Teams channel gets routines only once the app is installed there: installing it
+    stores the conversation reference the bot posts with."""
+    from bot.records.references import find_reference
+    from storage.migrate import engine_from_url
+    from storage.sessions import session_factory, transaction
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        for channel in sorted(channels):
+            yield Check("warn", f"teams channel {channel}", "not checked: no database yet")
+        return
+    engine = engine_from_url(settings.database_url, statement_timeout_ms=5000)
+    try:
+        with transaction(session_factory(engine)) as session:
+            found = {c: find_reference(session, "teams", "channel", c) for c in channels}
+    except Exception as exc:  # the database line says what is wrong with it
+        yield Check("warn", "teams channels", f"not checked ({exc.__class__.__name__})")
+        return
+    finally:
+        engine.dispose()
+    for channel, reference in sorted(found.items()):
+        if reference is None:
+            advice = "the app is not installed there: add it to the team and the channel"
+            yield Check("fail", f"teams channel {channel}", advice)
+        else:
+            yield Check("ok", f"teams channel {channel}", "the app is installed there")

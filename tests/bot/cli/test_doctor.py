@@ -238,3 +238,43 @@ def test_the_command_exits_2_when_the_settings_do_not_parse(env: dict[str, str])
     assert result.exit_code == 2
     assert result.output.startswith("fail  settings:")
     assert "Traceback" not in result.output
+
+
+TEAMS_CHANNEL = "19:abc@thread.tacv2"
+
+
+@pytest.fixture
+def teams(good: Settings, catalogue: Path) -> Settings:
+    catalogue.write_text(
+        CATALOGUE.replace(f"{{platform: slack, channel: {CHANNEL}}}",
+                          f"{{platform: teams, channel: '{TEAMS_CHANNEL}'}}"),
+        encoding="utf-8",
+    )  # fmt: skip
+    engine = engine_from_url(good.database_url)
+    create_schema(engine)
+    engine.dispose()
+    return good.model_copy(update={"microsoft_app_id": "app", "microsoft_app_password": "pw"})
+
+
+async def test_a_teams_routine_channel_without_the_app_fails(teams: Settings) -> None:
+    check = by_name(await diagnose(teams))[f"teams channel {TEAMS_CHANNEL}"]
+
+    assert check.level == "fail" and "add it to the team" in check.detail
+
+
+async def test_a_teams_routine_channel_with_the_app_installed_is_ok(teams: Settings) -> None:
+    from bot.chat.ports import Reference
+    from bot.records.references import save_references
+
+    engine = engine_from_url(teams.database_url)
+    with transaction(session_factory(engine)) as session:
+        save_references(
+            session,
+            [Reference("teams", "channel", TEAMS_CHANNEL, TEAMS_CHANNEL)],
+            datetime(2027, 1, 4, tzinfo=UTC),
+        )
+    engine.dispose()
+
+    check = by_name(await diagnose(teams))[f"teams channel {TEAMS_CHANNEL}"]
+
+    assert check.level == "ok"
