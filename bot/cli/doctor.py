@@ -280,7 +280,10 @@ async def check_chat(settings: Settings) -> list[Check]:
         for name in by_name:
             checks.append(Check("warn", f"slack channel {name}", "given by name: use the "
                                 "channel id (README: finding a channel id)"))  # fmt: skip
-        config = SlackConfig(settings.slack_bot_token, api_url=settings.slack_api_url)
+        config = SlackConfig(
+            settings.slack_bot_token, app_token=settings.slack_app_token,
+            api_url=settings.slack_api_url,
+        )  # fmt: skip
         found = await check_slack(config, sorted(slack - set(by_name)))
         checks += [Check(level, name, detail) for level, name, detail in found]  # type: ignore[arg-type]
     return checks

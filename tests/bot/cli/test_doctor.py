@@ -118,6 +118,16 @@ async def test_a_routine_channel_the_bot_cannot_post_in_fails(
     assert advice in check.detail
 
 
+async def test_a_socket_mode_token_that_cannot_connect_fails(
+    good: Settings, fake_slack: FakeSlackApi
+) -> None:
+    settings = good.model_copy(update={"slack_app_token": "xapp-1-test"})
+    assert by_name(await diagnose(settings))["slack socket mode"].level == "fail"
+
+    fake_slack.socket_url = "ws://127.0.0.1:1/socket"  # the fake now hands out a URL
+    assert by_name(await diagnose(settings))["slack socket mode"].level == "ok"
+
+
 async def test_a_teams_app_id_without_a_password_fails(good: Settings) -> None:
     settings = good.model_copy(update={"microsoft_app_id": "app-id"})
 
