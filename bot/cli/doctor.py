@@ -158,6 +158,8 @@ def check_database(settings: Settings) -> Iterator[Check]:
             yield Check("fail", "database", problem)
             return
         yield Check("ok", "database", f"{url.get_backend_name()} reachable and writable")
+        if url.get_backend_name() == "postgresql":
+            yield _role(engine)
         current, head = current_revision(engine), head_revision()
         if current == head:
             yield Check("ok", "migrations", f"at {head}")
@@ -193,6 +195,18 @@ def _probe(engine: Engine) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return f"cannot connect or write ({exc.__class__.__name__}: {first[:160]})"
     return ""
+
+
+def _role(engine: Engine) -> Check:
+    """The bot needs to own its database (it migrates at start), never to be superuser."""
+    with engine.connect() as connection:
+        superuser = connection.scalar(
+            text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        )
+    if superuser:
+        advice = "connected as a superuser: give the bot a role that owns its database "
+        return Check("warn", "database role", advice + "and nothing more")
+    return Check("ok", "database role", "not a superuser")
 
 
 def _delivery_problems(engine: Engine) -> Iterator[Check]:
