@@ -55,9 +55,7 @@ class RequestsPanel:
         recent = self._register.received_between(today - timedelta(days=WINDOW_DAYS), today)
         judged = [r for r in recent if r.forwarded or today > r.forward_by]
         on_time = sum(1 for r in judged if not r.late(today, timezone))
-        share = f"{on_time}/{len(judged)}" + (
-            f" ({on_time / len(judged):.0%})" if judged else ""
-        )
+        share = f"{on_time}/{len(judged)}" + (f" ({on_time / len(judged):.0%})" if judged else "")
         by_client = Counter(self._names.get(r.client_id, r.client_id) for r in late)
         note = (
             text["late_by_client"].format(
