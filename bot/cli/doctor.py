@@ -102,13 +102,13 @@ def _teams_settings(settings: Settings) -> Iterator[Check]:
     if not settings.teams_enabled or not (app_id or password):
         return
     if app_id and not password:
-        yield Check("fail", "teams", "MICROSOFT_APP_ID without MICROSOFT_APP_PASSWORD")
+        yield Check("fail", "teams", "MicrosoftAppId without MicrosoftAppPassword")
     elif password and not app_id:
-        yield Check("fail", "teams", "MICROSOFT_APP_PASSWORD without MICROSOFT_APP_ID")
+        yield Check("fail", "teams", "MicrosoftAppPassword without MicrosoftAppId")
     elif settings.microsoft_app_type.lower() == "singletenant" and not (
         settings.microsoft_app_tenant_id
     ):
-        yield Check("fail", "teams", "a SingleTenant app needs MICROSOFT_APP_TENANT_ID")
+        yield Check("fail", "teams", "a SingleTenant app needs MicrosoftAppTenantId")
     else:
         yield Check("ok", "teams", f"app id and password set ({settings.microsoft_app_type})")
         yield Check("warn", "teams token",
@@ -146,10 +146,11 @@ def check_database(settings: Settings) -> Iterator[Check]:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.exists():
-            writable = _writable_dir(path.parent)
-            yield Check("ok" if writable else "fail", "database",
-                        f"{path} does not exist yet; created at the first start"
-                        + ("" if writable else f", but {path.parent} is not writable"))  # fmt: skip
+            if _writable_dir(path.parent):
+                yield Check("ok", "database", f"{path} does not exist yet: the bot creates it")
+            else:
+                why = f"{path} cannot be created: {path.parent} is not a writable folder"
+                yield Check("fail", "database", why)
             return
     engine = engine_from_url(settings.database_url, statement_timeout_ms=5000)
     try:

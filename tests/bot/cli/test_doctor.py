@@ -135,7 +135,7 @@ async def test_a_teams_app_id_without_a_password_fails(good: Settings) -> None:
 
     check = by_name(await diagnose(settings))["teams"]
 
-    assert check.level == "fail" and "MICROSOFT_APP_PASSWORD" in check.detail
+    assert check.level == "fail" and "MicrosoftAppPassword" in check.detail
 
 
 @pytest.mark.parametrize("url", ["", "http://bot.example.com", "bot.example.com"])
@@ -162,6 +162,26 @@ async def test_an_unreachable_database_fails(good: Settings) -> None:
     check = by_name(await diagnose(settings))["database"]
 
     assert check.level == "fail" and "cannot connect" in check.detail
+
+
+async def test_a_sqlite_file_that_cannot_be_created_fails_and_nothing_is_created(
+    good: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-folder" / "bot.db"
+    settings = good.model_copy(update={"database_url": f"sqlite:///{missing}"})
+
+    check = by_name(await diagnose(settings))["database"]
+
+    assert check.level == "fail" and "not a writable folder" in check.detail
+    assert not missing.parent.exists()
+
+
+async def test_a_sqlite_file_not_yet_there_is_not_created_by_the_doctor(good: Settings) -> None:
+    path = Path(make_url(good.database_url).database or "")
+
+    check = by_name(await diagnose(good))["database"]
+
+    assert check.level == "ok" and not path.exists()
 
 
 @pytest.mark.postgres
