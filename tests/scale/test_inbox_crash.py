@@ -59,7 +59,7 @@ async def _click_and_kill(
                     ) as response:
                         await response.read()
                         status = response.status
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     return
             if status == 200:
                 acknowledged.add(click.occurrence_id)
