@@ -35,18 +35,18 @@ from bot.chat.conversation import ChatFeature, Conversation
 from bot.chat.delivery import RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
-from bot.config import Settings, TeamsSettingsError
+from bot.config import Settings
 from bot.desk_setup import add_desk
 from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
-from bot.platforms.teams.config import BotFrameworkConfig
 from bot.records.events import EventLog
 from bot.records.inbox import InboxStore
 from bot.records.people import PeopleStore
 from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
 from bot.records.report_links import ReportLinkStore
+from bot.teams_settings import bot_framework_config, teams_wanted  # re-exported
 from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
 from routines.service import KindProvider, ReportService, RoutineService
@@ -110,7 +110,7 @@ class Services:
 
     @property
     def teams(self) -> TeamsFrontEnd | None:
-        """When Teams is enabled (see _teams_wanted)."""
+        """When Teams is enabled (see teams_wanted)."""
         return cast("TeamsFrontEnd | None", self.front_ends.get("teams"))
 
     async def start_scheduler(self) -> None:
@@ -162,7 +162,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     `knowledge_base` replaces the shipped + configured content (tests use a small one).
     Settings that cannot work together raise `bot.config.SettingsError` before any work.
     """
-    teams_config = bot_framework_config(settings) if _teams_wanted(settings) else None
+    teams_config = bot_framework_config(settings) if teams_wanted(settings) else None
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
     encoder = settings.build_encoder()  # SettingsError names GDPRBOT_EMBEDDINGS
@@ -201,7 +201,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     services.pipeline = Pipeline(
         services.conversation,
-        EventLog(sessions),
+        EventLog(sessions, secret=_events_secret(settings)),
         clock=services.now,
         default_language=settings.default_language,
     )
@@ -265,6 +265,18 @@ def _policy(services: Services, catalog: Catalog) -> Policy:
     return policy
 
 
+def _events_secret(settings: Settings) -> bytes | None:
+    """The secret kept outside the database (GDPRBOT_WEB_SECRET), which keys the stored
+    event ids (bot/records/events.py); None without one (a bad one is reported by the web
+    pages' set-up)."""
+    from bot.web.keys import WebSecretError, configured_secret
+
+    try:
+        return configured_secret(settings.web_secret, settings.web_secret_file)
+    except WebSecretError:
+        return None
+
+
 def _warm_up(answerer: Answerer) -> None:
     """Fill the lexical caches now, so the first real question does not pay for lazy setup
     (the embedding model itself loads at the first question)."""
@@ -282,39 +294,6 @@ def _slack(settings: Settings, context: FrontEndContext) -> FrontEnd:
         api_url=settings.slack_api_url,
     )
     return SlackFrontEnd(config, context)
-
-
-def _teams_wanted(settings: Settings) -> bool:
-    """Teams with an app id; without one (auth off) only when no other platform runs."""
-    return settings.teams_enabled and (settings.teams_configured or not settings.slack_configured)
-
-
-APP_TYPES = {
-    "multitenant": "MultiTenant",
-    "singletenant": "SingleTenant",
-    "userassignedmsi": "UserAssignedMSI",
-}
-
-
-def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
-    """Teams' configuration from Settings, refusing combinations that cannot work
-    (TeamsSettingsError names the variable to fix)."""
-    app_type = APP_TYPES.get((settings.microsoft_app_type or "MultiTenant").lower())
-    if app_type is None:
-        raise TeamsSettingsError(f"MicrosoftAppType must be one of {', '.join(APP_TYPES.values())}")
-    config = BotFrameworkConfig(
-        APP_ID=settings.microsoft_app_id,
-        APP_PASSWORD=settings.microsoft_app_password,
-        APP_TENANTID=settings.microsoft_app_tenant_id,
-        APP_TYPE=app_type,
-    )
-    if not config.APP_ID:
-        return config  # authentication off: local development only
-    if app_type != "UserAssignedMSI" and not config.APP_PASSWORD:
-        raise TeamsSettingsError("MicrosoftAppId is set but MicrosoftAppPassword is empty")
-    if app_type != "MultiTenant" and not config.APP_TENANTID:
-        raise TeamsSettingsError(f"MicrosoftAppType={app_type} needs MicrosoftAppTenantId")
-    return config
 
 
 def kind_providers(

@@ -185,6 +185,12 @@ class Settings(BaseSettings):
         validation_alias=_alias("MicrosoftAppType", "MICROSOFT_APP_TYPE", "microsoft_app_type"),
     )
     teams_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled"))
+    teams_tenants: CommaList = Field(
+        default_factory=list, validation_alias=_alias("GDPRBOT_TEAMS_TENANTS", "teams_tenants")
+    )
+    teams_insecure_dev: bool = Field(
+        False, validation_alias=_alias("GDPRBOT_TEAMS_INSECURE_DEV", "teams_insecure_dev")
+    )
 
     @field_validator(
         "knowledge_dirs",
@@ -192,6 +198,7 @@ class Settings(BaseSettings):
         "routines_files",
         "clients_files",
         "compliance_officers",
+        "teams_tenants",
         mode="before",
     )
     @classmethod

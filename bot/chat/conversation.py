@@ -34,6 +34,7 @@ from bot.chat.i18n import normalise_lang, t
 from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.messages import Incoming, Reply
 from bot.chat.ports import ClientContext, ClientLookup, QuestionLog, Vote
+from bot.chat.pseudonyms import log_pseudonym
 from knowledge.model import Answer, Lang
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class Conversation:
         except Exception:
             log.exception(
                 "conversation failed",
-                extra={"platform": incoming.platform, "event_id": incoming.event_id},
+                extra={"platform": incoming.platform, "event": log_pseudonym(incoming.event_id)},
             )
             return [Reply(text=t("error", self.language_of(incoming.text)), private=True)]
 

@@ -7,8 +7,6 @@ likely clients are offered as buttons. Pure look-ups, no I/O.
 
 from __future__ import annotations
 
-import re
-
 from bot.chat.choices import MAX_CHOICES
 from bot.chat.ports import ClientLookup
 from clients import Client, Directory, Resolution, placeholder_values
@@ -32,7 +30,7 @@ class DirectoryClients:
         if len(self.directory) == 0:
             return ClientLookup(None)
         found = self.resolve(text, conversation_id)
-        question = without_names(text, found) if found.mentions else None
+        question = found.without_names(text) if found.mentions else None
         if found.client is not None:
             return ClientLookup(found.client.id, question=question)
         return ClientLookup(None, choices_of(found.candidates), question=question)
@@ -43,24 +41,6 @@ class DirectoryClients:
     def values(self, client_id: str, lang: str) -> dict[str, str] | None:
         client = self.directory.get(client_id)
         return placeholder_values(client, _lang(lang)) if client is not None else None
-
-
-_GLUED = re.compile(r"^(?::s|:|-)")
-
-
-def without_names(text: str, found: Resolution) -> str:
-    """The question with the client names taken out ("Hemlådan-kunden" → "kunden"): the
-    client is known now, and a name is no word the knowledge base can match."""
-    parts: list[str] = []
-    position = 0
-    for mention in sorted(found.mentions, key=lambda m: m.start):
-        parts.append(text[position : mention.start])
-        position = mention.end
-        glued = _GLUED.match(text[position:])
-        if glued:
-            position += glued.end()
-    parts.append(text[position:])
-    return " ".join("".join(parts).split())
 
 
 def choices_of(clients: tuple[Client, ...]) -> tuple[tuple[str, str], ...]:

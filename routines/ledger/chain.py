@@ -76,6 +76,7 @@ REQUEST_REMINDED: Final = "request.reminded"  # the agent, or an escalation (`to
 REQUESTS_PURGED: Final = "requests.purged"  # register rows past GDPRBOT_REQUESTS_YEARS
 # Someone outside a routine's channel (and not an assignee) tried to act on an occurrence.
 CONFIRMATION_REFUSED: Final = "confirmation.refused"
+REPORT_DOWNLOADED: Final = "report.downloaded"  # a report link was used (it works once)
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -96,6 +97,7 @@ EVENT_KINDS: Final = frozenset(
         REQUEST_REMINDED,
         REQUESTS_PURGED,
         CONFIRMATION_REFUSED,
+        REPORT_DOWNLOADED,
     }
 )
 

@@ -276,7 +276,10 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("slash command without user or channel ignored")
             return
-        replies = await self._pipeline.run(incoming, "command", identify=self._people.identify)
+        # A replayed request (same trigger_id) is answered once, like a retried event.
+        replies = await self._pipeline.run(
+            incoming, "command", claim=incoming.event_id, identify=self._people.identify
+        )
         for reply in replies or ():
             if await self._replies.open_prompt(incoming, reply):
                 continue
@@ -319,9 +322,11 @@ class SlackFrontEnd:
             log.info("view submission without usable metadata ignored")
             return
         replies = await self._pipeline.run(
-            incoming, "view_submission", identify=self._people.identify
+            incoming, "view_submission", claim=incoming.event_id, identify=self._people.identify
         )
-        await self._replies.post(incoming, replies or [])
+        if replies is None:  # the same submission again (its view id was claimed)
+            return
+        await self._replies.post(incoming, replies)
         if translate.submitted_on_home(body):
             await self._on_home({"user": incoming.user_id, "tab": "home"})
 

@@ -148,3 +148,7 @@ async def test_without_a_client_directory_the_desk_says_so(
         await services.close()
 
     assert "ingen kundkatalog" in reply.text
+
+
+async def test_the_bot_checks_for_late_requests_on_its_one_scheduler(bot: Services) -> None:
+    assert bot.scheduler.get_job("rights-requests") is not None
