@@ -346,9 +346,8 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(
-        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
-    )
+    reports = ReportService(services.sessions, catalog, timezone=settings.timezone,
+                            organisation=settings.organisation)  # fmt: skip
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)

@@ -153,6 +153,15 @@ class Settings(BaseSettings):
         "", validation_alias=_alias("GDPRBOT_WEB_SECRET_FILE", "web_secret_file")
     )
 
+    # --- the evidence ledger -------------------------------------------------------------
+    ledger_key: str = Field("", validation_alias=_alias("GDPRBOT_LEDGER_KEY", "ledger_key"))
+    ledger_key_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_KEY_FILE", "ledger_key_file")
+    )
+    ledger_witness_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_WITNESS_FILE", "ledger_witness_file")
+    )
+
     # --- Slack ---------------------------------------------------------------------------
     slack_bot_token: str = Field("", validation_alias=_alias("SLACK_BOT_TOKEN", "slack_bot_token"))
     slack_signing_secret: str = Field(

@@ -115,6 +115,8 @@ class DeskFeature:
     ) -> list[Reply]:
         if command == "forwarded":
             return await self._forward_command(args, incoming, lang)
+        if command == "client":
+            return self._client_command(args, incoming, lang)
         if len(self._clients.directory) == 0:
             return [Reply(text=t("desk.no_clients", lang), private=True)]
         draft, rest = self._parse(args)
@@ -122,6 +124,30 @@ class DeskFeature:
         if found.client is not None:
             draft = Draft(found.client.id, draft.kind, draft.ref, draft.received)
         return await self._next(draft, incoming, lang, choices=choices_of(found.candidates))
+
+    def _client_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
+        """`klient ID|namn` / `client ID|name`: questions here are about that client;
+        `klient av` / `client off` forgets it; `klient` alone says which it is."""
+        conversation = incoming.conversation.conversation_id
+        wanted = args.strip()
+        if not wanted:
+            chosen = self._clients.chosen(conversation)
+            known = ", ".join(self._clients.directory.ids) or "-"
+            if chosen is None:
+                return [Reply(text=t("desk.client.none", lang, known=known))]
+            return [Reply(text=t("desk.client.now", lang, client=chosen.name))]
+        if wanted.lower() in ("av", "off", "ingen", "none"):
+            self._clients.choose(conversation, None)
+            return [Reply(text=t("desk.client.off", lang))]
+        client = self._clients.get(wanted)
+        if client is None:
+            named = self._clients.directory.clients_named_in(wanted)
+            client = named[0] if len(named) == 1 else None
+        if client is None:
+            known = ", ".join(self._clients.directory.ids) or "-"
+            return [Reply(text=t("desk.client.unknown", lang, given=wanted[:40], known=known))]
+        self._clients.choose(conversation, client.id)
+        return [Reply(text=t("desk.client.now", lang, client=client.name))]
 
     def _parse(self, args: str) -> tuple[Draft, str]:
         kind = ref = received = ""
