@@ -41,6 +41,7 @@ from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.records.events import EventLog
+from bot.records.inbox import InboxStore
 from bot.records.people import PeopleStore
 from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
@@ -205,7 +206,12 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         default_language=settings.default_language,
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
-    context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
+    context = FrontEndContext(
+        services.pipeline,
+        ReferenceStore(sessions),
+        PeopleStore(sessions),
+        inbox=InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds),
+    )
     console = ConsoleConfig(user=services.settings.console_user.strip())
     services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
