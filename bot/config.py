@@ -70,6 +70,7 @@ class Settings(BaseSettings):
         "dpo@example.com",
         validation_alias=_alias("GDPRBOT_DPO_CONTACT", "dpo_contact"),
     )
+    organisation: str = Field("", validation_alias=_alias("GDPRBOT_ORGANISATION", "organisation"))
     default_language: Literal["sv", "en"] = Field(
         "sv", validation_alias=_alias("GDPRBOT_DEFAULT_LANGUAGE", "default_language")
     )
@@ -109,6 +110,11 @@ class Settings(BaseSettings):
     claim_lease_seconds: int = Field(
         120, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
     )
+    inbox_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=_alias("GDPRBOT_INBOX_LEASE_SECONDS", "inbox_lease_seconds"),
+    )
 
     # --- roles ---------------------------------------------------------------------------
     compliance_officers: CommaList = Field(
@@ -137,12 +143,23 @@ class Settings(BaseSettings):
     console: Literal["auto", "on", "off"] = Field(
         "auto", validation_alias=_alias("GDPRBOT_CONSOLE", "console")
     )
+    # Who types in the console (local only): decides officer rights and assignments there.
+    console_user: str = Field("", validation_alias=_alias("GDPRBOT_CONSOLE_USER", "console_user"))
 
     # --- web pages (bot/web) -------------------------------------------------------------
     web_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_WEB", "web_enabled"))
     web_secret: str = Field("", validation_alias=_alias("GDPRBOT_WEB_SECRET", "web_secret"))
     web_secret_file: str = Field(
         "", validation_alias=_alias("GDPRBOT_WEB_SECRET_FILE", "web_secret_file")
+    )
+
+    # --- the evidence ledger -------------------------------------------------------------
+    ledger_key: str = Field("", validation_alias=_alias("GDPRBOT_LEDGER_KEY", "ledger_key"))
+    ledger_key_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_KEY_FILE", "ledger_key_file")
+    )
+    ledger_witness_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_WITNESS_FILE", "ledger_witness_file")
     )
 
     # --- Slack ---------------------------------------------------------------------------
@@ -177,6 +194,12 @@ class Settings(BaseSettings):
         validation_alias=_alias("MicrosoftAppType", "MICROSOFT_APP_TYPE", "microsoft_app_type"),
     )
     teams_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled"))
+    teams_tenants: CommaList = Field(
+        default_factory=list, validation_alias=_alias("GDPRBOT_TEAMS_TENANTS", "teams_tenants")
+    )
+    teams_insecure_dev: bool = Field(
+        False, validation_alias=_alias("GDPRBOT_TEAMS_INSECURE_DEV", "teams_insecure_dev")
+    )
 
     @field_validator(
         "knowledge_dirs",
@@ -184,6 +207,7 @@ class Settings(BaseSettings):
         "routines_files",
         "clients_files",
         "compliance_officers",
+        "teams_tenants",
         mode="before",
     )
     @classmethod

@@ -23,12 +23,22 @@ from clients.directory import Directory
 from clients.model import LANGS, Client, Retention, RightsRequests, Texts
 from clients.names import name_tokens
 from clients.placeholders import NOT_IN_SCRIPT, PLACEHOLDERS, placeholders_in
-from clients.shapes import channel_problem, email_problem, id_problem, phone_problem, url_problem
+from clients.shapes import (
+    channel_problem,
+    email_problem,
+    id_problem,
+    phone_problem,
+    team_lead_problem,
+    url_problem,
+)
 from clients.yamlnodes import Fields, FileProblems, Problem, compose_file, is_null, line_of
 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example"
 SUFFIXES = (".yaml", ".yml")
-CLIENT_FIELDS = ("id", "name", "aliases", "controller", "rights_requests", "retention", "channels")
+CLIENT_FIELDS = (
+    "id", "name", "aliases", "controller", "rights_requests", "retention", "channels",
+    "team_leads",
+)  # fmt: skip
 RIGHTS_FIELDS = ("email", "url", "phone", "forward_within_business_days", "script")
 RETENTION_FIELDS = ("data", "keep")
 FORWARD_DEFAULT = 1
@@ -168,6 +178,18 @@ def _channels(entry: Fields) -> list[tuple[str, str, int]]:
     return valid
 
 
+def _team_leads(entry: Fields) -> tuple[str, ...]:
+    """Platform ids (`slack:U…`, `teams:<AAD object id>`, or a bare id), never e-mail."""
+    valid: list[str] = []
+    for index, (lead, line) in enumerate(entry.strings("team_leads")):
+        problem = team_lead_problem(lead)
+        if problem:
+            entry.add(line, f"team_leads[{index}]", problem)
+        elif lead not in valid:
+            valid.append(lead)
+    return tuple(valid)
+
+
 def _entry(entry: Fields, path: Path) -> _Entry:
     """One client's claims, and the client itself when no field is wrong (all reported)."""
     before = len(entry.problems.items)
@@ -182,6 +204,7 @@ def _entry(entry: Fields, path: Path) -> _Entry:
     rights = _rights(entry)
     retention = _retention(entry)
     channels = _channels(entry)
+    team_leads = _team_leads(entry)
     client = None
     if len(entry.problems.items) == before and client_id and name and controller and rights:
         client = Client(
@@ -192,6 +215,7 @@ def _entry(entry: Fields, path: Path) -> _Entry:
             aliases=tuple(alias for field, alias, _line in names if field != "name"),
             retention=retention,
             channels=tuple(channel for _field, channel, _line in channels),
+            team_leads=team_leads,
             source=f"{path}:{entry.line}",
         )
     return _Entry(client_id, client, path, entry.line, tuple(names), tuple(channels))

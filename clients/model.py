@@ -63,6 +63,8 @@ class Client:
     aliases: tuple[str, ...] = ()  # how agents say it, besides the name
     retention: tuple[Retention, ...] = ()
     channels: tuple[str, ...] = ()  # Slack `C…`/`G…` and Teams `19:…@thread.…` channel ids
+    # who leads the agents serving this client: `slack:U…` / `teams:<AAD id>` (escalations)
+    team_leads: tuple[str, ...] = ()
     source: str = ""  # `path:line` of the entry, for messages
 
     def __repr__(self) -> str:  # short: clients appear inside mentions and test failures
@@ -87,4 +89,5 @@ class Client:
                 for rule in self.retention
             ],
             "channels": list(self.channels),
+            "team_leads": list(self.team_leads),
         }

@@ -82,3 +82,20 @@ def channel_problem(value: str) -> str | None:
 def channel_key(conversation_id: str) -> str:
     """The channel of a conversation id: a Teams thread id carries `;messageid=…`."""
     return conversation_id.split(TEAMS_THREAD, 1)[0]
+
+
+LEAD_PLATFORMS = ("slack", "teams")
+
+
+def team_lead_problem(value: str) -> str | None:
+    """A team lead is a platform id (`slack:U0123`, `teams:<AAD object id>`, or bare)."""
+    platform, sep, user_id = value.partition(":")
+    if not sep:
+        platform, user_id = "", value
+    elif platform not in LEAD_PLATFORMS:
+        return f"expected slack:<id> or teams:<id>, not {value!r}"
+    if "@" in user_id:
+        return "a platform user id, not an e-mail address (e-mail is not a verified identity)"
+    if not user_id or any(ch.isspace() for ch in user_id):
+        return f"expected a platform user id, not {value!r}"
+    return None

@@ -67,6 +67,7 @@ from routines.requests.register import (
     RequestView,
     dedupe_key,
 )
+from routines.requests.reminders import ClientContacts, RequestReminderJob, RequestReminders
 from routines.schedule.rules import local_date
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.people import Person, display_name_of, person_key_for
@@ -91,6 +92,7 @@ __all__ = [
     "Catalog",
     "ChatReport",
     "Checkpoint",
+    "ClientContacts",
     "EntryView",
     "EvidenceViews",
     "Format",
@@ -111,6 +113,8 @@ __all__ = [
     "ReportService",
     "RequestError",
     "RequestRegister",
+    "RequestReminderJob",
+    "RequestReminders",
     "RequestView",
     "Routine",
     "RoutineInfo",

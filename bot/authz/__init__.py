@@ -1,5 +1,5 @@
 """Authorisation: who may do what, decided in one place (`policy.RULES`)."""
 
-from bot.authz.policy import RULES, ChannelAudience, Decision, Policy, Subject
+from bot.authz.policy import RULES, ChannelAudience, ClientAudience, Decision, Policy, Subject
 
-__all__ = ["RULES", "ChannelAudience", "Decision", "Policy", "Subject"]
+__all__ = ["RULES", "ChannelAudience", "ClientAudience", "Decision", "Policy", "Subject"]

@@ -65,6 +65,27 @@ class ChannelAudience:
     channels: tuple[tuple[str, str], ...]  # (platform, channel id)
 
 
+@dataclass(frozen=True)
+class ClientAudience:
+    """A client of the rights-request desk as the policy sees it (clients.Client's
+    id, channels and team leads: `slack:U…` / `teams:<AAD id>` or a bare id)."""
+
+    client_id: str
+    channels: tuple[str, ...] = ()
+    team_leads: tuple[str, ...] = ()
+
+    def leads(self, platform: str) -> frozenset[str]:
+        """The lead ids that count on `platform` (a bare id counts on any)."""
+        found = set()
+        for lead in self.team_leads:
+            where, sep, user_id = lead.partition(":")
+            if not sep:
+                found.add(_norm(lead))
+            elif where == platform:
+                found.add(_norm(user_id))
+        return frozenset(found)
+
+
 Rule = Callable[["Policy", Subject, Any], Awaitable[Decision]]
 
 
@@ -201,9 +222,41 @@ async def _occurrence(policy: Policy, subject: Subject, audience: ChannelAudienc
     return Decision(False, "not_member")
 
 
+async def _client_desk(policy: Policy, subject: Subject, client: ClientAudience) -> Decision:
+    """Register or forward a client's rights request: someone serving that client (a
+    member of one of its channels), its team lead, or an officer. A client with no
+    channels is served by everyone."""
+    if subject.platform in LOCAL_PLATFORMS:
+        return Decision(True, "local")
+    if policy.is_officer(subject):
+        return Decision(True, "officer")
+    if _norm(subject.user_id) in client.leads(subject.platform):
+        return Decision(True, "lead")
+    if not client.channels:
+        return Decision(True, "no_channels")
+    for channel in client.channels:
+        if await policy.is_member(subject, subject.platform, channel):
+            return Decision(True, "member")
+    return Decision(False, "not_member")
+
+
+async def _client_oversight(
+    policy: Policy, subject: Subject, client: ClientAudience | None
+) -> Decision:
+    """See a client's register (open requests, the per-client report): its team lead or
+    an officer; `None` (every client) only an officer."""
+    if policy.is_officer(subject):
+        return Decision(True, "officer")
+    if client is not None and _norm(subject.user_id) in client.leads(subject.platform):
+        return Decision(True, "lead")
+    return Decision(False, "not_lead")
+
+
 # action -> rule. Add a row (and its rule above) for every new action a feature offers.
 RULES: Final[dict[str, Rule]] = {
     "occurrence.act": _occurrence,  # ack / na / note and their buttons (resource: audience)
     "report.export": _officer,  # `report` in chat, report downloads
     "insights.view": _insights,  # `insights` in chat and the insights page
+    "request.act": _client_desk,  # register / forward a rights request (resource: client)
+    "request.view": _client_oversight,  # a client's register (resource: client or None)
 }

@@ -32,6 +32,9 @@ class Command:
     # What it answers when its owner is not installed; None: "not available", not listed.
     unavailable_key: str | None = None
     platforms: frozenset[str] = field(default_factory=frozenset)  # empty: every platform
+    # A command only when the word is the whole message ("vem" is whoami; "vem är
+    # dataskyddsombud?" is a question).
+    alone: bool = False
 
 
 COMMANDS: Final[tuple[Command, ...]] = (
@@ -61,6 +64,23 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
     Command("insights", "insights", {"insights": "en", "insikter": "sv"}, "help.insights"),
     Command("web", "web", {"web": "en", "webb": "sv"}, "help.web"),
+    Command("request", "desk", {"begäran": "sv", "begaran": "sv", "request": "en"}, "help.request"),
+    Command(
+        "client",
+        "desk",
+        {"klient": "sv", "client": "en"},
+        "help.client",
+        platforms=frozenset({"console"}),
+    ),
+    Command(
+        "forwarded",
+        "desk",
+        {"vidarebefordrad": "sv", "vidarebefordra": "sv", "forwarded": "en"},
+        "help.forwarded",
+    ),
+    Command(
+        "whoami", "whoami", {"whoami": "en", "vem": "sv", "jag": "sv"}, "help.whoami", alone=True
+    ),
     Command(
         "quit",
         CONSOLE,
@@ -84,6 +104,13 @@ add_strings(
             "help.insights": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och "
             "svarsfrekvens (dataskyddsansvariga och artikelägare)",
             "help.quit": "- `avsluta`: avslutar konsolen",
+            "help.request": "- `begäran [kund] [typ] [#ärendenr]`: registrera en "
+            "registrerad persons begäran och få kundens manus och kontaktväg",
+            "help.client": "- `klient <id>`: frågor och begäranden här gäller den kunden "
+            "(`klient av` slutar)",
+            "help.forwarded": "- `vidarebefordrad <kod> [e-post|webbformulär|telefon]`: "
+            "begäran är skickad till kunden",
+            "help.whoami": "- `vem`: vem boten tar dig för, och dina roller",
             "help.web": "- `webb`: en inloggningslänk till webbsidorna med efterlevnad och "
             "underlag (dataskyddsombud, compliance och teamledare)",
         },
@@ -99,6 +126,13 @@ add_strings(
             "help.insights": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
             "(compliance officers and article owners)",
             "help.quit": "- `quit`: leaves the console",
+            "help.request": "- `request [client] [type] [#ticket]`: register a data "
+            "subject's request and get the client's script and where it goes",
+            "help.client": "- `client <id>`: questions and requests here are about that client "
+            "(`client off` stops)",
+            "help.forwarded": "- `forwarded <code> [email|portal|phone]`: the request is "
+            "sent to the client",
+            "help.whoami": "- `whoami`: who the bot takes you for, and your roles",
             "help.web": "- `web`: a sign-in link to the web pages with adherence and evidence "
             "(DPO, compliance and team leads)",
         },

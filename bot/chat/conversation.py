@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from bot.chat import metrics
@@ -27,15 +28,20 @@ from bot.chat.answers import (
     render_answer,
     source_line,
 )
-from bot.chat.choices import ChoiceHandler, Picked, is_choice, picked
+from bot.chat.choices import Choice, ChoiceHandler, Picked, choice_reply, is_choice, picked
 from bot.chat.commands import COMMANDS, CONSOLE, CORE, Command, CommandTable
 from bot.chat.i18n import normalise_lang, t
 from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.messages import Incoming, Reply
-from bot.chat.ports import QuestionLog, Vote
+from bot.chat.ports import ClientContext, ClientLookup, QuestionLog, Vote
+from bot.chat.pseudonyms import log_pseudonym
 from knowledge.model import Answer, Lang
 
 log = logging.getLogger(__name__)
+
+# "Vilken kund gäller det?": a client button's value is the client id, its context the
+# article to answer with that client's values (bot/chat/choices.py).
+CLIENT_CHOICE = "client"
 
 __all__ = [
     "ACTION_FEEDBACK_DOWN",
@@ -67,9 +73,13 @@ class ChatFeature(Protocol):
 class Answerer(Protocol):
     """The knowledge base, as the conversation asks it (`knowledge.Answerer`)."""
 
-    def answer(self, question: str, lang: Lang | None = None) -> Answer: ...
+    def answer(
+        self, question: str, lang: Lang | None = None, *, values: Mapping[str, str] | None = None
+    ) -> Answer: ...
 
-    def answer_with(self, article_id: str, lang: Lang) -> Answer | None: ...
+    def answer_with(
+        self, article_id: str, lang: Lang, *, values: Mapping[str, str] | None = None
+    ) -> Answer | None: ...
 
 
 class NoQuestionLog:
@@ -131,6 +141,7 @@ class Conversation:
         self._detect = detect_language
         self._clock = clock
         self._choices: dict[str, ChoiceHandler] = {ARTICLE_CHOICE: self._on_article_choice}
+        self._clients: ClientContext | None = None
         for feature in features:
             self.add_feature(feature)
 
@@ -157,6 +168,14 @@ class Conversation:
             raise ValueError(f"choice kind {kind!r} already has a handler")
         self._choices[kind] = handler
 
+    def set_client_context(self, clients: ClientContext) -> None:
+        """Answers that know the client (a customer-service company's directory): the
+        client named in a question or served by its channel fills the articles'
+        `{{client.X}}` placeholders; a rights-request article asked with no client known
+        also offers "Vilken kund gäller det?" buttons (kind `client`)."""
+        self._clients = clients
+        self.add_choice_handler(CLIENT_CHOICE, self._on_client_choice)
+
     # --- entry points ---------------------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -168,7 +187,7 @@ class Conversation:
         except Exception:
             log.exception(
                 "conversation failed",
-                extra={"platform": incoming.platform, "event_id": incoming.event_id},
+                extra={"platform": incoming.platform, "event": log_pseudonym(incoming.event_id)},
             )
             return [Reply(text=t("error", self.language_of(incoming.text)), private=True)]
 
@@ -228,8 +247,8 @@ class Conversation:
         if not word:
             return [self.help_reply(self._default_language, console=_is_console(incoming))]
         found = self._commands.find(word, incoming.platform)
-        if found is None:
-            return await self._answer(incoming.text.strip())
+        if found is None or (found[0].alone and args):
+            return await self._answer(incoming.text.strip(), incoming)
         command, word_lang = found
         lang = word_lang or (self.language_of(args) if args else self._default_language)
         if command.name == "help":
@@ -237,19 +256,28 @@ class Conversation:
         if command.name == "ask":
             if not args:
                 return [Reply(text=t("ask_what", lang))]
-            return await self._answer(args)
+            return await self._answer(args, incoming)
         feature = self._features.get(command.owner)
         if feature is not None:
             return await feature.on_command(command.name, args, incoming, lang)
         return [Reply(text=t(command.unavailable_key or "not_available", lang))]
 
-    async def _answer(self, question: str) -> list[Reply]:
+    async def _answer(self, question: str, incoming: Incoming) -> list[Reply]:
         truncated = len(question) > MAX_QUESTION_CHARS
         # JSON from a platform may carry lone surrogates: nothing stores or encodes those
         question = question[:MAX_QUESTION_CHARS].encode("utf-8", "replace").decode("utf-8")
         # A question costs ~30 ms of CPU with the embedding model, or waits up to an
         # endpoint's timeout: off the event loop, so other chats are not held up.
-        answer = await asyncio.to_thread(self._answerer.answer, question)
+        client = self._client_of(question, incoming)
+        if client is not None and client.client_id is not None and self._clients is not None:
+            lang: Lang = "en" if self.language_of(question) == "en" else "sv"
+            values = self._clients.values(client.client_id, lang)
+            answer = await asyncio.to_thread(
+                partial(self._answerer.answer, client.question or question, lang, values=values)
+            )
+        else:
+            asked = client.question if client is not None and client.question else question
+            answer = await asyncio.to_thread(self._answerer.answer, asked)
         question_id = None
         if answer.reason not in SMALL_TALK:  # "hej" and "tack" are not questions to log
             question_id = await self._question_log.record_question(
@@ -265,7 +293,26 @@ class Conversation:
         if truncated:
             note = t("too_long", answer.lang, limit=MAX_QUESTION_CHARS)
             reply = Reply(text=f"_{note}_\n\n{reply.text}", card=reply.card, buttons=reply.buttons)
+        if (
+            answer.outcome == "answer"
+            and answer.needs_client
+            and answer.article is not None
+            and client is not None
+            and client.client_id is None
+            and client.choices
+        ):
+            choices = [Choice(label, value) for label, value in client.choices]
+            ask = choice_reply(
+                t("which_client", answer.lang), CLIENT_CHOICE, choices,
+                context=answer.article.id, lang=answer.lang,
+            )  # fmt: skip
+            return [reply, ask]
         return [reply]
+
+    def _client_of(self, question: str, incoming: Incoming) -> ClientLookup | None:
+        if self._clients is None:
+            return None
+        return self._clients.lookup(question, incoming.conversation.conversation_id)
 
     # --- buttons ----------------------------------------------------------------------
 
@@ -319,6 +366,19 @@ class Conversation:
                 question_id, answer.article.id if answer.article else choice.value, self._clock()
             )
         return [render_answer(answer, question_id=question_id, dpo_contact=self._dpo_contact)]
+
+    async def _on_client_choice(self, choice: Picked, incoming: Incoming) -> list[Reply]:
+        """A "which client?" button: the article again, with that client's values."""
+        lang: Lang = "en" if choice.lang == "en" else "sv"
+        values = self._clients.values(choice.value, lang) if self._clients else None
+        if values is None:  # the client left the directory since the buttons were sent
+            return [Reply(text=t("unknown_action", lang), private=True)]
+        answer = await asyncio.to_thread(
+            partial(self._answerer.answer_with, choice.context, lang, values=values)
+        )
+        if answer is None:
+            return [Reply(text=t("answers.article_gone", lang), private=True)]
+        return [render_answer(answer, question_id=None, dpo_contact=self._dpo_contact)]
 
 
 SMALL_TALK = ("greeting", "thanks", "empty")

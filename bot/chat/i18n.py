@@ -32,6 +32,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "feedback.was_helpful": "Var svaret till hjälp?",
         "error": "Något gick fel hos mig. Försök igen om en stund.",
         "unknown_action": "Den knappen känner jag inte igen längre.",
+        "which_client": "Vilken kund gäller det? Välj kunden så får du deras "
+        "personuppgiftsansvarige, kontaktväg och vad du säger till den som ringer.",
         "home.title": "GDPR-boten",
         "home.pending": "*Dina väntande rutiner*",
         "home.help_link": (
@@ -62,6 +64,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "feedback.was_helpful": "Was this helpful?",
         "error": "Something went wrong on my side. Please try again in a moment.",
         "unknown_action": "I no longer recognise that button.",
+        "which_client": "Which client is it? Pick the client to get its controller, where "
+        "requests go and what to tell the caller.",
         "home.title": "GDPR bot",
         "home.pending": "*Your pending routines*",
         "home.help_link": "Send me `help` in a direct message to see every command.",

@@ -45,6 +45,37 @@ class EventClaims(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """An acknowledged event not yet processed: its row, what it is, the raw payload."""
+
+    id: int
+    kind: str
+    body: str
+
+
+class Inbox(Protocol):
+    """The durable inbox: an event is stored (with its dedupe claim, in one transaction)
+    before the platform gets its acknowledgement, and deleted once processed; a process
+    that dies leaves its rows behind, and any replica takes them after the lease."""
+
+    lease_seconds: float
+
+    async def accept(
+        self, platform: str, key: str, kind: str, body: str, now: datetime
+    ) -> int | None:
+        """Claim `key` and store `body`: the row id, or None if `key` was claimed before."""
+        ...
+
+    async def done(self, item_id: int) -> None:
+        """The event was processed: forget its payload."""
+        ...
+
+    async def take_due(self, platform: str, now: datetime) -> list[InboxItem]:
+        """Rows whose lease ran out (their process died), leased anew to the caller."""
+        ...
+
+
 class References(Protocol):
     """Stored conversation references, for proactive messages."""
 
@@ -108,4 +139,28 @@ class Directory(Protocol):
 
     async def user_by_email(self, email: str) -> str | None:
         """The user id the platform's directory holds for a verified e-mail address."""
+        ...
+
+
+@dataclass(frozen=True)
+class ClientLookup:
+    """Which client (of a customer-service company's directory) a message is about.
+
+    `client_id` when one is known (named in the text, or the channel's client); otherwise
+    `choices` are the likely clients to offer as "Vilken kund gäller det?" buttons (label,
+    client id), best first, and empty when the installation knows no clients.
+    """
+
+    client_id: str | None
+    choices: tuple[tuple[str, str], ...] = ()
+    question: str | None = None  # the text without the client's name, to answer instead
+
+
+class ClientContext(Protocol):
+    """The client directory as the conversation asks it (bot/features/desk_clients.py)."""
+
+    def lookup(self, text: str, conversation_id: str | None) -> ClientLookup: ...
+
+    def values(self, client_id: str, lang: str) -> Mapping[str, str] | None:
+        """The client's `{{client.X}}` placeholder values; None when the id is unknown."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +12,9 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli import pretend
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
-from routines.catalog import Catalog, CatalogError, check_files, load_catalog
+from routines.catalog import Catalog, CatalogError, Routine, Target, check_files, load_catalog
 from routines.engine.occurrences import SHIFT_MARGIN, slots
 from routines.ports import Delivered, Notice, Notifier, Recipient
 from storage.clock import utc_now
@@ -52,23 +54,88 @@ def check(
     typer.echo(f"ok: {count} routines")
 
 
+def _language(lang: str, settings: Settings) -> str:
+    if lang and lang not in ("sv", "en"):
+        typer.echo(f"error: --lang: expected sv or en, not {lang!r}", err=True)
+        raise typer.Exit(2)
+    return lang or settings.default_language
+
+
+def _schedule_text(routine: Routine) -> str:
+    rule = routine.schedule
+    return (
+        rule.cron
+        or (f"every {_every_text(rule.every.months, rule.every.days)}" if rule.every else "")
+        or ", ".join(d.isoformat() for d in rule.dates)
+    )
+
+
 @app.command("list")
-def list_(lang: Annotated[str, typer.Option(help="sv or en")] = "") -> None:
+def list_(
+    lang: Annotated[str, typer.Option(help="sv or en: titles in that language")] = "",
+) -> None:
     """Every routine: id, schedule, GDPR articles, title (disabled ones marked)."""
     settings = Settings()
-    language = lang or settings.default_language
+    language = _language(lang, settings)
     for routine in _catalog(settings).routines:
-        rule = routine.schedule
-        schedule = (
-            rule.cron
-            or (f"every {_every_text(rule.every.months, rule.every.days)}" if rule.every else "")
-            or ", ".join(d.isoformat() for d in rule.dates)
-        )
+        schedule = _schedule_text(routine)
         flag = "" if routine.enabled else "  (disabled)"
         gdpr = ", ".join(routine.gdpr)
         typer.echo(
             f"{routine.id}\t{schedule}\t{gdpr}\t{routine.text(routine.title, language)}{flag}"
         )
+
+
+@app.command("show")
+def show(
+    routine_id: Annotated[str, typer.Argument(help="The routine's id (see `routines list`).")],
+    lang: Annotated[str, typer.Option(help="sv or en")] = "",
+) -> None:
+    """One routine in full: texts, schedule, who it goes to and the next dates."""
+    settings = Settings()
+    language = _language(lang, settings)
+    routine = _catalog(settings).get(routine_id)
+    if routine is None:
+        typer.echo(f"error: no routine {routine_id!r} (gdpr-bot routines list)", err=True)
+        raise typer.Exit(2)
+    for label, value in _details(routine, language):
+        if value:
+            typer.echo(f"{label + ':':<14}{value}")
+
+
+def _targets(targets: Sequence[Target]) -> str:
+    return ", ".join(f"{t.platform} {t.kind} {t.address}" for t in targets)
+
+
+def _details(routine: Routine, lang: str) -> list[tuple[str, str]]:
+    today = datetime.now(ZoneInfo(routine.timezone)).date()
+    ahead = slots(routine, today - SHIFT_MARGIN, today + timedelta(days=400))
+    upcoming = [slot.post_date for slot in ahead if slot.post_date >= today][:3]
+    people = _targets(routine.assignees.people)
+    if routine.assignees.anyone_in_channel:
+        people = "anyone in the channel"
+    remind = routine.remind
+    escalate = routine.escalate
+    return [
+        ("id", routine.id + ("" if routine.enabled else "  (disabled)")),
+        ("title", routine.text(routine.title, lang)),
+        ("description", routine.text(routine.description, lang) if routine.description else ""),
+        ("gdpr", ", ".join(f"art. {ref}" for ref in routine.gdpr)),
+        ("kind", routine.kind),
+        ("schedule", f"{_schedule_text(routine)} at {routine.time.strftime('%H:%M')} "
+                     f"{routine.timezone}" + (", business days" if routine.business_days else "")),
+        ("due", f"{routine.due_days} days after posting"),
+        ("posted to", _targets(routine.post_to) or "the console"),
+        ("assignees", f"{people} (confirm: {routine.assignees.confirm})" if people else ""),
+        ("reminders", ", ".join([*(f"{d} days before" for d in remind.before),
+                                 *([f"every {remind.every} days when overdue"]
+                                   if remind.every else [])])),
+        ("escalation", f"after {escalate.after_days} days to {_targets(escalate.to)}"
+                       if escalate else ""),
+        ("evidence", routine.evidence),
+        ("next", ", ".join(d.isoformat() for d in upcoming) if routine.enabled else ""),
+        ("defined at", routine.source),
+    ]  # fmt: skip
 
 
 def _every_text(months: int, days: int) -> str:
@@ -87,7 +154,7 @@ def upcoming(
 ) -> None:
     """Next occurrences, one per line: ISO date (after business-day shifting), id, title."""
     settings = Settings()
-    language = lang or settings.default_language
+    language = _language(lang, settings)
     first = date.fromisoformat(start) if start else datetime.now(ZoneInfo(settings.timezone)).date()
     last = first + timedelta(days=days)
     rows = [
@@ -147,6 +214,7 @@ def run_due(
     catalog = _catalog(settings)
     moment = _moment(now)
     dry_run = pretend.check_write(moment, bool(now), write)
+    use_ledger_keys(settings)
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))
     asyncio.run(_run_due(settings, catalog, moment, dry_run))

@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 from aiohttp import web
 
 from bot.chat.pipeline import Pipeline
-from bot.chat.ports import People, References
+from bot.chat.ports import Inbox, People, References
 from routines.ports import Notifier
 
 
@@ -26,6 +26,7 @@ class FrontEndContext:
     pipeline: Pipeline
     references: References  # where to post later (Teams stores them; Slack needs none)
     people: People  # the identities the platform tells us (Teams: e-mail addresses)
+    inbox: Inbox | None = None  # the durable inbox (None: events are processed directly)
 
 
 @runtime_checkable

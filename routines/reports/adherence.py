@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from routines import ledger
 from routines.catalog import Catalog
 from routines.engine import models as m
 from storage.clock import DEFAULT_TIMEZONE, as_utc
@@ -126,6 +127,9 @@ class Scope:
     routine_id: str | None = None
     lang: str = "sv"
     routines: Mapping[str, RoutineInfo] = field(default_factory=dict)
+    organisation: str = ""  # GDPRBOT_ORGANISATION: whose evidence this is
+    author: str = ""  # who produced the report (a name, or "cli")
+    produced_at: datetime | None = None  # when it was produced (default: `now`)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -217,10 +221,17 @@ class Summary:
     routines: tuple[RoutineFigures, ...]
     teams: Mapping[str, Tally]
     total: Tally
+    ledger_head: tuple[int, str] = (0, "0" * 64)  # the chain's head in the report's snapshot
 
     def as_dict(self) -> dict[str, Any]:
         scope = self.scope
         return {
+            "organisation": scope.organisation,
+            "produced_by": scope.author,
+            "produced_at": as_utc(scope.produced_at or scope.now).isoformat(),
+            "timezone": scope.timezone,
+            "language": scope.lang,
+            "ledger_head": {"seq": self.ledger_head[0], "hash": self.ledger_head[1]},
             "period": {
                 "label": scope.period.label,
                 "from": scope.period.start.isoformat(),
@@ -289,8 +300,14 @@ def summarise(session: Session, scope: Scope) -> Summary:
     for fig in figures:
         teams.setdefault(fig.team, Tally()).merge(fig.tally)
         total.merge(fig.tally)
-    return Summary(scope, figures, teams, total)
+    return Summary(scope, figures, teams, total, ledger.head(session))
 
 
 def _days_after(due: date, day: date) -> int:
     return max(0, (day - due).days)
+
+
+def has_occurrences(session: Session, routine_id: str) -> bool:
+    """Whether any occurrence of this routine id is stored."""
+    stmt = select(m.Occurrence.id).where(m.Occurrence.routine_id == routine_id).limit(1)
+    return session.execute(stmt).first() is not None

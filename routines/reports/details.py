@@ -50,6 +50,7 @@ class DetailRow(NamedTuple):
     note: str
     ledger_hash: str
     confirmed_local: str = ""  # confirmed_at in the report's timezone, "2027-01-10 10:12"
+    notes: str = ""  # every note or evidence link added to the occurrence, one per line
 
     @property
     def confirmed_at(self) -> datetime | None:
@@ -72,6 +73,7 @@ class DetailRow(NamedTuple):
             "confirmation": self.confirmation,
             "days_late": self.days_late,
             "note": self.note,
+            "notes": self.notes,
             "ledger_hash": self.ledger_hash,
         }
 
@@ -80,7 +82,7 @@ class DetailRow(NamedTuple):
 DETAIL_FIELDS: Final = (
     "occurrence_id", "routine_id", "routine_title", "team", "scheduled_date", "due_date",
     "status", "outcome", "person", "confirmed_by", "confirmed_at", "confirmation",
-    "days_late", "note", "ledger_hash",
+    "days_late", "note", "notes", "ledger_hash",
 )  # fmt: skip
 
 
@@ -184,6 +186,7 @@ def _sqlite_value(value: Any) -> Any:
 def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
     """Stream the evidence rows of the scope in occurrence order."""
     o, a, c, entry = m.Occurrence, m.OccurrenceAssignee, m.Confirmation, LedgerEntry
+    n = m.OccurrenceNote
     bounds = session.execute(in_scope(select(func.min(o.id), func.max(o.id)), scope)).one()
     if bounds[0] is None:
         return
@@ -226,10 +229,16 @@ def iter_details(session: Session, scope: Scope) -> Iterator[DetailRow]:
         )
         .order_by(entry.occurrence_id, entry.seq)
     )
+    notes = stream(
+        select(n.occurrence_id, n.person_key, n.text, cast(n.created_at, String))
+        .where(n.occurrence_id.between(low, high))
+        .order_by(n.occurrence_id, n.id)
+    )
     names = _names(session, ERASED.get(scope.lang, ERASED["en"]))
     build = _RowBuilder(scope)
     for occurrence in occurrences:
         occurrence_id = occurrence[0]
+        build.notes = build.notes_text(notes.take(occurrence_id), names)
         required = [row[1] for row in assignees.take(occurrence_id)]
         confirmed = {row[1]: row for row in confirmations.take(occurrence_id)}
         hashes: dict[str, str] = {}
@@ -261,6 +270,18 @@ class _RowBuilder:
         self._today = scope.today
         self._clock = _LocalClock(scope.tz)
         self._infos: dict[str, tuple[str, str]] = {}
+        self.notes = ""  # the current occurrence's notes (set before its rows are built)
+
+    def notes_text(self, rows: Sequence[Any], names: dict[str, str]) -> str:
+        """`2027-01-05 10:12 Anna Andersson: text`, one line per note, oldest first."""
+        if not rows:
+            return ""
+        lines = []
+        for _, person_key, text, created_text in rows:
+            created = _naive_utc(created_text)
+            when = self._clock.local(created).isoformat(" ", "minutes") if created else ""
+            lines.append(f"{when} {names.get(person_key, person_key)}: {text}")
+        return "\n".join(lines)
 
     def _info(self, routine_id: str) -> tuple[str, str]:
         found = self._infos.get(routine_id)
@@ -305,5 +326,5 @@ class _RowBuilder:
             outcome, person_key, name, name if kind else "", confirmed_utc, kind or "",
             days_late, note or "",
             hashes.get(person_key, "") if person_key is not None and kind else "",
-            confirmed_local,
+            confirmed_local, self.notes,
         )  # fmt: skip

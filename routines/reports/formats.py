@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
 from routines.reports.adherence import OUTCOMES, Summary
 from routines.reports.details import DETAIL_FIELDS, DetailRow
+from routines.reports.labels import labels
 from storage.clock import as_utc
 
 if TYPE_CHECKING:
@@ -36,84 +37,6 @@ MIME: Final[dict[str, str]] = {
 }
 RowFactory = Callable[[], Iterator[DetailRow]]
 _TEMPLATES = Path(__file__).with_name("templates")
-
-LABELS: Final[dict[str, dict[str, str]]] = {
-    "sv": {
-        "occurrence_id": "förekomst-id",
-        "routine_id": "rutin-id",
-        "routine_title": "rutin",
-        "team": "team/kanal",
-        "scheduled_date": "planerat datum",
-        "due_date": "förfallodatum",
-        "status": "status",
-        "outcome": "utfall",
-        "person": "person",
-        "confirmed_by": "kvitterad av",
-        "confirmed_at": "kvitterad",
-        "confirmation": "kvittens",
-        "days_late": "dagar sen",
-        "note": "anteckning/bevis",
-        "ledger_hash": "liggarhash",
-        "on_time": "i tid",
-        "late": "sen",
-        "missing": "saknas",
-        "not_applicable": "ej tillämplig",
-        "pending": "pågår",
-        "occurrences": "förekomster",
-        "applicable": "tillämpliga",
-        "adherence_rate": "efterlevnad",
-        "median_days_late": "median dagar sen",
-        "title": "Efterlevnadsrapport",
-        "period": "Period",
-        "as_of": "Per",
-        "total": "Totalt",
-        "by_routine": "Per rutin",
-        "by_team": "Per team/kanal",
-        "details": "Underlag",
-        "chart": "Efterlevnad per rutin (i tid / tillämpliga)",
-        "rate_note": "Efterlevnad = i tid / tillämpliga; tillämpliga = i tid + sen + saknas.",
-    },
-    "en": {
-        "occurrence_id": "occurrence id",
-        "routine_id": "routine id",
-        "routine_title": "routine",
-        "team": "team/channel",
-        "scheduled_date": "scheduled date",
-        "due_date": "due date",
-        "status": "status",
-        "outcome": "outcome",
-        "person": "person",
-        "confirmed_by": "confirmed by",
-        "confirmed_at": "confirmed at",
-        "confirmation": "confirmation",
-        "days_late": "days late",
-        "note": "note/evidence",
-        "ledger_hash": "ledger hash",
-        "on_time": "on time",
-        "late": "late",
-        "missing": "missing",
-        "not_applicable": "not applicable",
-        "pending": "pending",
-        "occurrences": "occurrences",
-        "applicable": "applicable",
-        "adherence_rate": "adherence",
-        "median_days_late": "median days late",
-        "title": "Adherence report",
-        "period": "Period",
-        "as_of": "As of",
-        "total": "Total",
-        "by_routine": "By routine",
-        "by_team": "By team/channel",
-        "details": "Evidence",
-        "chart": "Adherence per routine (on time / applicable)",
-        "rate_note": "Adherence = on time / applicable; applicable = on time + late + missing.",
-    },
-}
-
-
-def labels(lang: str) -> dict[str, str]:
-    return LABELS.get(lang, LABELS["sv"])
-
 
 # --- CSV -----------------------------------------------------------------------------------
 
@@ -132,8 +55,16 @@ def local_time(summary: Summary, moment: datetime | None) -> str:
     return as_utc(moment).astimezone(summary.scope.tz).isoformat(" ", "minutes")[:16]
 
 
-def csv_cells(row: DetailRow) -> list[object]:
-    """The row in DETAIL_FIELDS order; free text defused, times local."""
+def word(names: dict[str, str], kind: str, code: str) -> str:
+    """A status, outcome or confirmation code in the report's language ("" stays "")."""
+    if not code:
+        return ""
+    return names.get(f"{kind}.{code}" if kind else code, code)
+
+
+def csv_cells(row: DetailRow, names: dict[str, str] | None = None) -> list[object]:
+    """The row in DETAIL_FIELDS order; free text defused, times local, words translated."""
+    names = names or labels("en")
     return [
         row.occurrence_id,
         row.routine_id,
@@ -141,14 +72,15 @@ def csv_cells(row: DetailRow) -> list[object]:
         row.team,
         row.scheduled_date,
         row.due_date,
-        row.status,
-        row.outcome,
+        word(names, "status", row.status),
+        word(names, "", row.outcome),
         _text(row.person),
         _text(row.confirmed_by),
         row.confirmed_local,
-        row.confirmation,
+        word(names, "confirmation", row.confirmation),
         "" if row.days_late is None else row.days_late,
         _text(row.note),
+        _text(row.notes),
         row.ledger_hash,
     ]
 
@@ -168,7 +100,7 @@ def write_csv(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> No
     out.write(codecs.BOM_UTF8)
     writer.writerow([names[f] for f in DETAIL_FIELDS])
     for row in rows:
-        writer.writerow(csv_cells(row))
+        writer.writerow(csv_cells(row, names))
         if len(lines) >= _CSV_CHUNK:
             out.write("".join(lines).encode("utf-8"))
             lines.clear()
@@ -346,9 +278,10 @@ def write_zip(
             manifest.append(
                 {"file": name, "sha256": hashing.sha256.hexdigest(), "bytes": hashing.size}
             )
+        about = summary.as_dict()
         document = {
-            "period": summary.as_dict()["period"],
-            "as_of": summary.as_dict()["as_of"],
+            **{key: about[key] for key in ("organisation", "produced_by", "produced_at")},
+            **{key: about[key] for key in ("timezone", "period", "as_of")},
             "ledger_head": {"seq": head[0], "hash": head[1]},
             "files": manifest,
         }

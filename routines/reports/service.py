@@ -48,8 +48,10 @@ class ReportService:
         *,
         timezone: str = DEFAULT_TIMEZONE,
         titles: Titles | None = None,
+        organisation: str = "",
     ) -> None:
         """`titles(lang)` overrides the routine titles and teams taken from `catalog`."""
+        self._organisation = organisation
         self._factory = factory
         self._catalog = catalog
         self._timezone = timezone
@@ -86,8 +88,9 @@ class ReportService:
         """Export the report in memory (recorded in the ledger under the actor's key)."""
         exporter = self.person_key(actor, now)
         scope = Scope(
-            period=period, now=now, timezone=self._timezone, lang=lang, routines=self.titles(lang)
-        )
+            period=period, now=now, timezone=self._timezone, lang=lang, routines=self.titles(lang),
+            organisation=self._organisation, author=actor.display_name or exporter,
+        )  # fmt: skip
         out = io.BytesIO()
         shortfall = Shortfall()
         exported = export_report(

@@ -14,10 +14,10 @@ import pytest
 
 from bot.config import Settings
 from routines import ledger
-from routines.engine.models import Confirmation
-from routines.ports import ACTION_CONFIRM
+from routines.engine.models import Confirmation, OccurrenceNote
+from routines.ports import ACTION_CONFIRM, ACTION_NOTE
 from testing.slack_api import FakeSlackApi
-from testing.slack_payloads import dm
+from testing.slack_payloads import dm, slash_command
 from tests.bot.conftest import RunningBot
 from tests.bot.test_platform_routines import (
     ANNA,
@@ -31,6 +31,7 @@ from tests.bot.test_platform_routines import (
     people,
     post_due_routine,
     posted_message_id,
+    submission_payload,
 )
 
 CHANNEL_CATALOGUE = """\
@@ -102,3 +103,40 @@ async def test_slack_ack_in_a_dm_from_outside_the_channel_does_not_close_it(
     assert "members of the channel" in posts[-1].params["text"]  # `ack` is English
     assert occurrence(channel_routine.sessions, channel_routine.occurrence_id)[0] == "open"
     assert len(ledger_payloads(channel_routine.sessions, ledger.chain.CONFIRMATION_REFUSED)) == 1
+
+
+# --- replays: slash commands and modal submissions are claimed like events -------------------
+
+
+async def test_slack_a_replayed_slash_command_is_acted_on_once(
+    channel_routine: SlackRoutine,
+) -> None:
+    bot, slack = channel_routine.bot, channel_routine.slack
+    body = slash_command(
+        f"anteckning {channel_routine.occurrence_id} https://intranet/gallring",
+        slack.response_url(),
+        user=ANNA,
+    )
+    for _ in range(3):  # the same signed request, replayed within Slack's 5 minutes
+        assert (await bot.post_slack(body)).status == 200
+    await channel_routine.settle()
+
+    assert count(channel_routine.sessions, OccurrenceNote) == 1
+    assert len(ledger_payloads(channel_routine.sessions, ledger.NOTE_ADDED)) == 1
+
+
+async def test_slack_a_replayed_modal_submission_is_acted_on_once(
+    channel_routine: SlackRoutine,
+) -> None:
+    await channel_routine.click(ACTION_NOTE, user=ANNA)
+    [opened] = await channel_routine.slack.wait_for("views.open")
+    body = submission_payload(opened, "https://intranet/gallring", user=ANNA)
+    headers = channel_routine.bot.signer.headers(body)
+    for _ in range(2):
+        async with channel_routine.bot.http.post(
+            f"{channel_routine.bot.url}/slack/events", data=body, headers=headers
+        ) as response:
+            assert response.status == 200
+    await channel_routine.settle()
+
+    assert count(channel_routine.sessions, OccurrenceNote) == 1

@@ -131,8 +131,11 @@ class ConsoleChat:
 
     async def say(self, text: str) -> Said:
         replies = await self._console.say(text)
-        buttons = {b.action_id: str(i) for i, b in enumerate(replies[0].buttons, start=1)}
-        return Said(text=render_reply(replies[0]), buttons=buttons)
+        # the numbers the console showed: they stay the same for the whole session
+        numbers = [self._console.number_of(b) for b in replies[0].buttons]
+        buttons = {b.action_id: str(n) for b, n in zip(replies[0].buttons, numbers, strict=True)}
+        return Said(text=render_reply(replies[0], numbers=[n or 0 for n in numbers]),
+                    buttons=buttons)  # fmt: skip
 
     async def click(self, said: Said, action_id: str) -> Said:
         # On the console a button is clicked by typing the number shown beside it.

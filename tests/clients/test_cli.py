@@ -117,6 +117,7 @@ def test_list_json_prints_the_whole_directory(monkeypatch: pytest.MonkeyPatch) -
     }
     assert set(clients[0]) == {
         "id", "name", "aliases", "controller", "rights_requests", "retention", "channels",
+        "team_leads",
     }  # fmt: skip
 
 

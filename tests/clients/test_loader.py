@@ -152,7 +152,7 @@ ONE_PROBLEM: dict[str, tuple[tuple[str, str] | str, ...]] = {
     "unknown field": (
         ("    channels:", "    website: x\n    channels:"),
         "17: website: unknown field (known: id, name, aliases, controller, rights_requests, "
-        "retention, channels)",
+        "retention, channels, team_leads)",
     ),
     "misspelt field": (
         ("      url:", "      web:"),
@@ -359,3 +359,30 @@ def test_loading_a_broken_directory_raises_with_every_problem(write: WriteFile) 
 
     assert [p.field for p in raised.value.problems] == ["id", "channels[0]"]
     assert str(raised.value).splitlines()[0].startswith(f"{path}:2: id: ")
+
+
+def test_team_leads_are_platform_ids(write: WriteFile) -> None:
+    path = write(ACME + '    team_leads: ["slack:U0LEAD", "teams:6f1c0e2a-aaaa"]\n')
+
+    (client,) = load_directory([path])
+
+    assert client.team_leads == ("slack:U0LEAD", "teams:6f1c0e2a-aaaa")
+
+
+@pytest.mark.parametrize(
+    ("lead", "message"),
+    [
+        ("lead@acme.example", "not an e-mail address"),
+        ("mail:U0LEAD", "expected slack:<id> or teams:<id>"),
+        ("slack:", "expected a platform user id"),
+    ],
+)
+def test_a_team_lead_that_is_no_platform_id_is_a_problem_on_its_line(
+    write: WriteFile, lead: str, message: str
+) -> None:
+    path = write(ACME + f'    team_leads: ["{lead}"]\n')
+
+    (problem,) = check_directory([path])
+
+    assert str(problem).startswith(f"{path}:18: team_leads[0]: ")
+    assert message in str(problem)

@@ -33,6 +33,7 @@ from storage.sessions import session_factory, transaction
 NOW = datetime(2027, 4, 10, 7, 0, tzinfo=UTC)
 NOTE_WITH_SPECIALS = 'Kontrollerat; 3 ärenden,\n"inga" avvikelser'
 FORMULA_NOTE = '=HYPERLINK("http://evil")'
+LEAD_NOTE = "Gallring körd i CRM, se ärende INC-4711"
 NA_REASON = "Inga registerutdrag i mars"
 ROUTINES = {
     "retention": RoutineInfo("Gallring av kunddata", "#gdpr"),
@@ -106,6 +107,7 @@ def build(factory: sessionmaker[Session]) -> None:
         )
         _assign(s, a, PEOPLE.anna, PEOPLE.bo)
         _confirm(s, a, PEOPLE.anna, _at(date(2027, 1, 10), 9, 12), FORMULA_NOTE)
+        _note(s, a, PEOPLE.anna, _at(date(2027, 1, 10), 9, 30), LEAD_NOTE)
 
         b1 = _occ(
             s, "dsr-queue", date(2027, 1, 4), date(2027, 1, 11), m.LATE, _at(date(2027, 1, 14))
@@ -178,6 +180,11 @@ def _occ(
 def _assign(s: Session, occ: m.Occurrence, *keys: str) -> None:
     for key in keys:
         s.add(m.OccurrenceAssignee(occurrence_id=occ.id, person_key=key, platform="slack"))
+
+
+def _note(s: Session, occ: m.Occurrence, key: str, at: datetime, text: str) -> None:
+    s.add(m.OccurrenceNote(occurrence_id=occ.id, person_key=key, text=text, created_at=at))
+    ledger.append_event(s, ledger.NOTE_ADDED, {"occurrence_id": occ.id, "person_key": key}, at)
 
 
 def _confirm(

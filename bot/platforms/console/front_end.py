@@ -3,6 +3,9 @@
 `Console` reads lines from stdin (a terminal or a pipe), sends each through the same
 pipeline as Slack and Teams, and prints the replies as plain text. Buttons are numbered;
 typing the number clicks the button (so 👍/👎 and routine confirmations work here too).
+A number means one button for the whole session: a button shown again keeps its number,
+and a new one gets the next. A number that names no button (never shown, or forgotten
+after MAX_BUTTONS newer ones) is answered with a short note, never taken as a question.
 `ConsoleFrontEnd` is the `FrontEnd` the composition root builds: it always brings the
 console notifier, and `run` opens an interactive session (`gdpr-bot chat`, or `run`
 when no platform is configured).
@@ -22,7 +25,7 @@ from aiohttp import web
 
 from bot.chat.commands import SHIPPED
 from bot.chat.conversation import source_line
-from bot.chat.i18n import t
+from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Action, Button, ConversationRef, Incoming, Reply
 from bot.chat.pipeline import Pipeline
 from bot.platforms.console.notifier import ConsoleNotifier
@@ -30,18 +33,28 @@ from bot.platforms.front_end import FrontEndContext
 
 CONSOLE_REF = ConversationRef(platform="console", conversation_id="console")
 SHORT_LABEL = 24  # longer button labels are listed one per line
+MAX_BUTTONS = 500  # buttons a session remembers; older numbers then answer "no such button"
+
+add_strings(
+    {
+        "sv": {"console.no_button": "Det finns ingen knapp [{number}] just nu (synliga: {shown})."},
+        "en": {"console.no_button": "There is no button [{number}] now (shown: {shown})."},
+    }
+)
 
 
 def console_user() -> str:
-    """The local person at the keyboard, by OS user name."""
+    """The local person at the keyboard, by OS user name (GDPRBOT_CONSOLE_USER, read by
+    the composition root, overrides it)."""
     try:
         return getpass.getuser()
     except Exception:  # no user name in the environment (some containers)
         return "console-user"
 
 
-def render_reply(reply: Reply, buttons_from: int = 1) -> str:
-    """A reply as plain text: the answer, its source line, and numbered buttons."""
+def render_reply(reply: Reply, buttons_from: int = 1, numbers: Sequence[int] | None = None) -> str:
+    """A reply as plain text: the answer, its source line, and numbered buttons
+    (`numbers`, one per button, else counted from `buttons_from`)."""
     lines: list[str] = []
     if reply.card is not None:
         lines.append(f"== {reply.card.title} ==")
@@ -53,7 +66,8 @@ def render_reply(reply: Reply, buttons_from: int = 1) -> str:
     if reply.attachment is not None:
         lines.append(f"[{reply.attachment.filename}: {len(reply.attachment.content)} bytes]")
     if reply.buttons:
-        numbered = [f"[{buttons_from + i}] {b.label}" for i, b in enumerate(reply.buttons)]
+        shown = numbers or range(buttons_from, buttons_from + len(reply.buttons))
+        numbered = [f"[{n}] {b.label}" for n, b in zip(shown, reply.buttons, strict=False)]
         # short labels (👍 👎, Confirm) fit on one line; choices such as article titles
         # are read one per line
         wide = any(len(b.label) > SHORT_LABEL for b in reply.buttons)
@@ -74,7 +88,9 @@ class Console:
         self._stdin = stdin or sys.stdin
         self._write = write
         self._user_id = user_id or console_user()
-        self._buttons: list[Button] = []
+        self._buttons: dict[int, Button] = {}  # number -> button, for the whole session
+        self._numbers: dict[tuple[str, str], int] = {}  # (action id, value) -> number
+        self._next = 1
 
     def greet(self) -> None:
         self._write(f"{t('greeting', 'sv')}\n{t('greeting', 'en')}\n")
@@ -101,10 +117,20 @@ class Console:
                 await self.say(text)
 
     async def say(self, text: str) -> list[Reply]:
-        """One line typed by the user: a message, or the number of a button shown last."""
-        replies = await self._pipeline.run(self._incoming(text), "message") or []
+        """One line typed by the user: a message, or the number of a button."""
+        if text.isdigit() and int(text) not in self._buttons:
+            replies = [Reply(text=self._no_button(int(text)), private=True)]
+        else:
+            replies = await self._pipeline.run(self._incoming(text), "message") or []
         self._show(replies)
         return replies
+
+    def _no_button(self, number: int) -> str:
+        numbers = sorted(self._buttons)
+        shown = f"{numbers[0]}–{numbers[-1]}" if numbers else "–"
+        return "\n".join(
+            t("console.no_button", lang, number=number, shown=shown) for lang in ("sv", "en")
+        )
 
     def _incoming(self, text: str) -> Incoming:
         button = self._button_for(text)
@@ -118,17 +144,30 @@ class Console:
         )
 
     def _button_for(self, text: str) -> Button | None:
-        if text.isdigit() and 1 <= int(text) <= len(self._buttons):
-            return self._buttons[int(text) - 1]
-        return None
+        return self._buttons.get(int(text)) if text.isdigit() else None
+
+    def number_of(self, button: Button) -> int | None:
+        """The number a shown button has in this session (None if never shown)."""
+        return self._numbers.get((button.action_id, button.value))
+
+    def _number(self, button: Button) -> int:
+        """The button's number for this session: the one it had, else the next."""
+        key = (button.action_id, button.value)
+        number = self._numbers.get(key)
+        if number is None:
+            number, self._next = self._next, self._next + 1
+            self._numbers[key] = number
+        self._buttons.pop(number, None)  # re-inserted: the dict's order is "last shown"
+        self._buttons[number] = button
+        while len(self._buttons) > MAX_BUTTONS:
+            forgotten = self._buttons.pop(next(iter(self._buttons)))
+            self._numbers.pop((forgotten.action_id, forgotten.value), None)
+        return number
 
     def _show(self, replies: Sequence[Reply]) -> None:
-        buttons: list[Button] = []
         for reply in replies:
-            self._write(render_reply(reply, buttons_from=len(buttons) + 1) + "\n")
-            buttons.extend(reply.buttons)
-        if buttons or replies:
-            self._buttons = buttons
+            numbers = [self._number(button) for button in reply.buttons]
+            self._write(render_reply(reply, numbers=numbers) + "\n")
 
     def _write_prompt(self) -> None:
         sys.stdout.write("> ")
@@ -168,6 +207,7 @@ def _decoded_lines(stream: TextIO) -> Iterator[str]:
 @dataclass(frozen=True)
 class ConsoleConfig:
     write: Callable[[str], None] = print  # where replies and notices are printed
+    user: str = ""  # GDPRBOT_CONSOLE_USER: who types here ('' = the OS user name)
 
 
 class ConsoleFrontEnd:
@@ -191,5 +231,7 @@ class ConsoleFrontEnd:
 
     async def run(self, stdin: TextIO | None = None) -> None:
         """Chat in this terminal until `quit`/`avsluta` or the end of input."""
-        console = Console(self._pipeline, stdin=stdin, write=self._config.write)
+        console = Console(
+            self._pipeline, stdin=stdin, write=self._config.write, user_id=self._config.user
+        )
         await console.run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.authz import RULES, ChannelAudience, Policy, Subject
+from bot.authz import RULES, ChannelAudience, ClientAudience, Policy, Subject
 from testing.directory import StaticDirectory
 
 CHANNEL = ChannelAudience("retention", True, (("slack", "C0TEAMB"), ("teams", "19:b@thread.tacv2")))
@@ -50,6 +50,12 @@ CASES = [
     ("occurrence.act", Subject("teams", "aad-eve", "a:1on1"), CHANNEL, False, "not_member"),
     ("occurrence.act", Subject("console", "local"), CHANNEL, True, "local"),
     ("occurrence.act", Subject("slack", "UEVE"), PEOPLE, True, "assignees_checked_by_routines"),
+    ("request.act", Subject("slack", "UEVE", "D0EVE"), ClientAudience("open"), True,
+     "no_channels"),
+    ("request.act", Subject("slack", "UEVE", "D0EVE"), ClientAudience("acme", ("C0ACME",)),
+     False, "not_member"),  # more cases in test_desk_rules.py
+    ("request.view", Subject("slack", "U0OFFICER"), None, True, "officer"),
+    ("request.view", Subject("slack", "UEVE"), None, False, "not_lead"),
     ("something.new", Subject("slack", "U0OFFICER"), None, False, "unknown_action"),
 ]  # fmt: skip
 

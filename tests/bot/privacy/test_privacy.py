@@ -27,6 +27,7 @@ from bot.privacy.erase import erase_identity
 from bot.records.events import claim_event
 from bot.records.questions import QuestionRecord, record_question
 from bot.records.references import ConversationRefRow, save_reference
+from bot.records.report_links import store_report
 from routines import ledger
 from routines.engine.models import (
     CANCELLED,
@@ -388,12 +389,16 @@ def test_the_daily_job_applies_every_retention_limit(session: Session) -> None:
         )  # fmt: skip
     claim_event(session, "slack", "Ev-old", NOW - timedelta(days=8))
     claim_event(session, "slack", "Ev-new", NOW - timedelta(hours=1))
+    for made in (NOW - timedelta(minutes=5), NOW - timedelta(hours=1)):  # link: 15 minutes
+        store_report(
+            session, person_key="k" * 32, filename="r.csv", mime_type="text/csv",
+            content=b"routine,confirmed_by\nretention,Anna\n", now=made,
+        )  # fmt: skip
     result = run_daily(session, now=NOW, question_log_days=90, evidence_years=5)
-    assert (result.questions_purged, result.events_purged, result.identities_pseudonymised) == (
-        1,
-        1,
-        1,
-    )
+    assert (
+        result.questions_purged, result.events_purged, result.identities_pseudonymised,
+        result.reports_purged,
+    ) == (1, 1, 1, 1)  # fmt: skip
 
 
 def test_an_identity_erased_meanwhile_is_not_erased_or_recorded_twice(engine: Engine) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Engine, select
@@ -70,8 +71,61 @@ def test_csv_has_the_exact_rows(both_db_factory: sessionmaker[Session]) -> None:
     outcomes = [r[header.index("utfall")] for r in body]
     assert len(body) == 8
     assert sorted(outcomes) == sorted(
-        ["late", "missing", "not_applicable", "pending", "on_time", "on_time", "missing", "missing"]
+        ["sen", "saknas", "ej tillämplig", "pågår", "i tid", "i tid", "saknas", "saknas"]
     )
+
+
+def test_status_words_follow_the_report_language(factory: sessionmaker[Session]) -> None:
+    for lang, words in (
+        ("sv", {"klar", "klar för sent", "missad", "ej tillämplig", "öppen", "kvitterad"}),
+        ("en", {"done", "done late", "missed", "not applicable", "open", "confirmed"}),
+    ):
+        rows = read_csv(export(factory, "csv", lang=lang))
+        header = rows[0]
+        columns = [header.index(name) for name in header[6:8] + header[11:12]]
+        seen = {row[i] for row in rows[1:] for i in columns} - {""}
+        assert words <= seen, (lang, seen)
+        assert not {"on_time", "not_applicable", "confirm", "missed_"} & seen
+
+
+# --- what the auditor needs on every report --------------------------------------------------
+
+
+def test_the_lead_s_note_is_in_every_format(factory: sessionmaker[Session]) -> None:
+    line = f"2027-01-10 10:30 Anna Andersson: {scenario.LEAD_NOTE}"
+    rows = read_csv(export(factory, "csv"))
+    assert line in [r[rows[0].index("anteckningar")] for r in rows[1:]]
+    details = json.loads(export(factory, "json"))["details"]
+    assert line in [d["notes"] for d in details]
+    assert line in export(factory, "html").decode("utf-8")
+    package = zipfile.ZipFile(io.BytesIO(export(factory, "zip")))
+    assert line in package.read("report.html").decode("utf-8")
+    assert line in package.read("details.csv").decode("utf-8-sig")
+
+
+def test_every_format_names_organisation_author_timezone_and_ledger_head(
+    factory: sessionmaker[Session],
+) -> None:
+    scope = replace(scenario.scope(), organisation="Exempel AB", author="Olle Officer")
+
+    def exported(fmt: Format) -> tuple[bytes, tuple[int, str]]:
+        with factory() as session:
+            head = ledger.head(session)  # the head the report is built from
+        out = io.BytesIO()
+        export_report(factory, scope, fmt, out, who="k-olle", now=scenario.NOW)
+        return out.getvalue(), head
+
+    document, (seq, head) = exported("json")
+    summary = json.loads(document)["summary"]
+    assert (summary["organisation"], summary["produced_by"]) == ("Exempel AB", "Olle Officer")
+    assert summary["timezone"] == "Europe/Stockholm"
+    assert summary["ledger_head"] == {"seq": seq, "hash": head}
+    page, (_, head) = exported("html")
+    html = page.decode("utf-8")
+    for text in ("Exempel AB", "Olle Officer", "Europe/Stockholm", head):
+        assert text in html
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(exported("zip")[0])).read("manifest.json"))
+    assert manifest["organisation"] == "Exempel AB" and manifest["timezone"] == "Europe/Stockholm"
 
 
 def test_html_shows_the_exact_figures(both_db_factory: sessionmaker[Session]) -> None:

@@ -25,6 +25,7 @@ from tests.conftest import REPO
 # https://docs.slack.dev/reference/methods/<method>). A tuple lists alternatives: any
 # one of them is enough (conversations.open needs im:write for the 1:1 DMs we open).
 SCOPES_BY_METHOD: dict[str, tuple[str, ...]] = {
+    "apps.connections.open": (),  # the app-level token's connections:write, no bot scope
     "auth.test": (),
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),

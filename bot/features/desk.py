@@ -1,0 +1,331 @@
+"""The rights-request desk in chat: `begäran` / `request` and `vidarebefordrad` / `forwarded`.
+
+An agent on a call types `begäran` (Slack `/gdpr begäran`, the console, Teams) with
+whatever they know: the client ("solvinge"; in a client's channel it is known already),
+the type ("radering"), the client's ticket number (`#SV-123` or `ref:SV-123`) and, when
+the caller asked on another day, the date (`2027-03-05`). What is missing is asked with
+buttons ("Vilken kund gäller begäran?", then the type); the last click registers it. The
+reply gives the client's script for the caller, the controller and where to forward it
+by when, and "Vidarebefordrad" buttons (one per way the client takes requests).
+Registration and forwarding are each recorded once (the same message's buttons share a
+key) and are ledger entries. Nothing about the caller is asked for or kept.
+
+Who may act on a client's requests is the authorisation policy's `request.act` rule
+(bot/authz/policy.py); this module asks it and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final
+
+from bot.authz import ClientAudience, Policy, Subject
+from bot.chat.choices import Choice, ChoiceHandler, Picked, choice_reply
+from bot.chat.i18n import t
+from bot.chat.messages import Button, Incoming, Reply
+from bot.features.desk_clients import DirectoryClients, choices_of
+from bot.features.desk_strings import COMMON_KINDS, KIND_WORDS
+from clients import Client, placeholder_values
+from routines.service import (
+    Actor,
+    Forwarded,
+    RequestError,
+    RequestRegister,
+    RequestView,
+    dedupe_key,
+)
+
+log = logging.getLogger(__name__)
+
+CLIENT_KIND = "reqclient"  # choice: which client (value: client id, context: the draft)
+TYPE_KIND = "reqtype"  # choice: which type (value: kind, context: the draft)
+FORWARD_PREFIX = "request.forward."  # + via; value: the request code
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_REF = re.compile(r"^(?:#|ref:|ärende:|arende:)(\S{1,64})$", re.IGNORECASE)
+_VIA_WORDS: Final = {
+    "email": ("email", "e-post", "epost", "mejl", "mail", "e-mail"),
+    "portal": ("portal", "webbformulär", "formulär", "web", "form", "webform"),
+    "phone": ("phone", "telefon", "tel"),
+    "other": ("other", "annat"),
+}
+_VIA_OF_CONTACT: Final = {"email": "email", "url": "portal", "phone": "phone"}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an agent typed so far; small enough for a button's context."""
+
+    client: str = ""
+    kind: str = ""
+    ref: str = ""
+    received: str = ""
+
+    def context(self) -> str:
+        return "|".join((self.client, self.kind, self.ref, self.received))
+
+    @staticmethod
+    def from_context(context: str) -> Draft:
+        parts = [*context.split("|"), "", "", ""][:4]
+        return Draft(*parts)
+
+
+def kind_of(word: str) -> str | None:
+    folded = word.strip().lower()
+    for kind, words in KIND_WORDS.items():
+        if folded in words:
+            return kind
+    return None
+
+
+def audience_of(client: Client) -> ClientAudience:
+    return ClientAudience(client.id, client.channels, client.team_leads)
+
+
+class DeskFeature:
+    """`request`, `forwarded` and their buttons (a `ChatFeature`)."""
+
+    name = "desk"
+    action_prefixes: tuple[str, ...] = (FORWARD_PREFIX,)
+
+    def __init__(
+        self,
+        register: RequestRegister,
+        clients: DirectoryClients,
+        *,
+        policy: Policy,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._register = register
+        self._clients = clients
+        self._policy = policy
+        self._clock = clock
+
+    def choice_handlers(self) -> dict[str, ChoiceHandler]:
+        return {CLIENT_KIND: self._on_client_choice, TYPE_KIND: self._on_type_choice}
+
+    # --- commands -----------------------------------------------------------------
+
+    async def on_command(
+        self, command: str, args: str, incoming: Incoming, lang: str
+    ) -> list[Reply]:
+        if command == "forwarded":
+            return await self._forward_command(args, incoming, lang)
+        if command == "client":
+            return self._client_command(args, incoming, lang)
+        if len(self._clients.directory) == 0:
+            return [Reply(text=t("desk.no_clients", lang), private=True)]
+        draft, rest = self._parse(args)
+        found = self._clients.resolve(rest, incoming.conversation.conversation_id)
+        if found.client is not None:
+            draft = Draft(found.client.id, draft.kind, draft.ref, draft.received)
+        return await self._next(draft, incoming, lang, choices=choices_of(found.candidates))
+
+    def _client_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
+        """`klient ID|namn` / `client ID|name`: questions here are about that client;
+        `klient av` / `client off` forgets it; `klient` alone says which it is."""
+        conversation = incoming.conversation.conversation_id
+        wanted = args.strip()
+        if not wanted:
+            chosen = self._clients.chosen(conversation)
+            known = ", ".join(self._clients.directory.ids) or "-"
+            if chosen is None:
+                return [Reply(text=t("desk.client.none", lang, known=known))]
+            return [Reply(text=t("desk.client.now", lang, client=chosen.name))]
+        if wanted.lower() in ("av", "off", "ingen", "none"):
+            self._clients.choose(conversation, None)
+            return [Reply(text=t("desk.client.off", lang))]
+        client = self._clients.get(wanted)
+        if client is None:
+            named = self._clients.directory.clients_named_in(wanted)
+            client = named[0] if len(named) == 1 else None
+        if client is None:
+            known = ", ".join(self._clients.directory.ids) or "-"
+            return [Reply(text=t("desk.client.unknown", lang, given=wanted[:40], known=known))]
+        self._clients.choose(conversation, client.id)
+        return [Reply(text=t("desk.client.now", lang, client=client.name))]
+
+    def _parse(self, args: str) -> tuple[Draft, str]:
+        kind = ref = received = ""
+        rest: list[str] = []
+        for word in args.split():
+            cleaned = word.strip(",.;")
+            if not kind and (found := kind_of(cleaned)):
+                kind = found
+            elif not received and _DATE.match(cleaned):
+                received = cleaned
+            elif not ref and (match := _REF.match(cleaned)):
+                ref = match.group(1)[:64].replace("|", "/")
+            else:
+                rest.append(word)
+        return Draft("", kind, ref, received), " ".join(rest)
+
+    async def _next(
+        self,
+        draft: Draft,
+        incoming: Incoming,
+        lang: str,
+        *,
+        choices: tuple[tuple[str, str], ...] = (),
+        key: str | None = None,
+    ) -> list[Reply]:
+        """Ask for what is missing, or register the request."""
+        client = self._clients.get(draft.client) if draft.client else None
+        if client is None:
+            options = [Choice(label, value) for label, value in choices]
+            if not options:
+                options = [Choice(lbl, v) for lbl, v in choices_of(self._clients.directory.clients)]
+            return [choice_reply(t("desk.which_client", lang), CLIENT_KIND, options,
+                                 context=draft.context(), lang=lang, private=True)]  # fmt: skip
+        if not draft.kind:
+            kinds = ", ".join(words[0] for words in KIND_WORDS.values())
+            options = [Choice(t(f"desk.kind.{k}", lang), k) for k in COMMON_KINDS]
+            return [choice_reply(t("desk.which_kind", lang, kinds=kinds), TYPE_KIND, options,
+                                 context=draft.context(), lang=lang, private=True)]  # fmt: skip
+        return await self._record(client, draft, incoming, lang, key)
+
+    async def _record(
+        self, client: Client, draft: Draft, incoming: Incoming, lang: str, key: str | None
+    ) -> list[Reply]:
+        if not await self.allowed(incoming, client):
+            return [Reply(text=t("desk.refused", lang, client=client.name), private=True)]
+        now = self._clock()
+        received = self._register.today(now)
+        if draft.received:
+            try:
+                received = date.fromisoformat(draft.received)
+            except ValueError:
+                problem = f"{draft.received} is not a date"
+                return [Reply(text=t("desk.bad_input", lang, problem=problem), private=True)]
+        if key is None and incoming.event_id:
+            key = dedupe_key(incoming.platform, "event", incoming.event_id)
+        try:
+            done = await asyncio.to_thread(
+                lambda: self._register.register(
+                    client_id=client.id,
+                    kind=draft.kind,
+                    received_on=received,
+                    business_days=client.rights_requests.forward_within_business_days,
+                    now=now,
+                    actor=_actor(incoming),
+                    client_ref=draft.ref or None,
+                    dedupe=key,
+                )
+            )
+        except RequestError as exc:
+            return [Reply(text=t("desk.bad_input", lang, problem=str(exc)), private=True)]
+        log.info("request registered", extra={"platform": incoming.platform, "new": done.created})
+        return [self._registered_reply(client, done.request, lang, created=done.created)]
+
+    def _registered_reply(
+        self, client: Client, request: RequestView, lang: str, *, created: bool
+    ) -> Reply:
+        values = placeholder_values(client, "en" if lang == "en" else "sv")
+        contacts = ", ".join(value for _kind, value in client.rights_requests.contacts())
+        lines = [
+            t("desk.registered" if created else "desk.already", lang, code=request.code,
+              kind=t(f"desk.kind.{request.kind}", lang), client=client.name,
+              received=request.received_on.isoformat()),
+            t("desk.say", lang, script=values["client.script"]),
+            t("desk.forward_to", lang, controller=client.controller, contacts=contacts,
+              forward_by=request.forward_by.isoformat(),
+              respond_by=request.respond_by.isoformat()),
+            t("desk.no_personal_data", lang),
+        ]  # fmt: skip
+        buttons = tuple(
+            Button(
+                f"{FORWARD_PREFIX}{_VIA_OF_CONTACT[kind]}",
+                t("desk.forward_button", lang, via=t(f"desk.via.{_VIA_OF_CONTACT[kind]}", lang)),
+                value=f"{request.code}|{lang}",
+                style="primary",
+            )
+            for kind, _value in client.rights_requests.contacts()
+        )
+        return Reply(text="\n\n".join(lines), buttons=buttons, private=True)
+
+    # --- choices --------------------------------------------------------------------
+
+    async def _on_client_choice(self, choice: Picked, incoming: Incoming) -> list[Reply]:
+        draft = Draft.from_context(choice.context)
+        draft = Draft(choice.value, draft.kind, draft.ref, draft.received)
+        return await self._next(draft, incoming, choice.lang, key=_click_key(incoming))
+
+    async def _on_type_choice(self, choice: Picked, incoming: Incoming) -> list[Reply]:
+        draft = Draft.from_context(choice.context)
+        kind = choice.value if choice.value in KIND_WORDS else ""
+        draft = Draft(draft.client, kind, draft.ref, draft.received)
+        return await self._next(draft, incoming, choice.lang, key=_click_key(incoming))
+
+    # --- forwarding -------------------------------------------------------------------
+
+    async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
+        assert incoming.action is not None
+        via = incoming.action.action_id[len(FORWARD_PREFIX) :]
+        code, _, button_lang = incoming.action.value.partition("|")
+        lang = button_lang if button_lang in ("sv", "en") else lang
+        return await self._forward(code, via if via in _VIA_WORDS else None, incoming, lang)
+
+    async def _forward_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
+        words = args.split()
+        if not words:
+            return [Reply(text=t("desk.forward_usage", lang), private=True)]
+        via = None
+        if len(words) > 1:
+            via = next((v for v, ws in _VIA_WORDS.items() if words[1].lower() in ws), None)
+        return await self._forward(words[0], via, incoming, lang)
+
+    async def _forward(
+        self, code: str, via: str | None, incoming: Incoming, lang: str
+    ) -> list[Reply]:
+        request = await asyncio.to_thread(self._register.get, code)
+        client = self._clients.get(request.client_id) if request is not None else None
+        if request is None:
+            return [Reply(text=t("desk.unknown_code", lang, code=code[:12]), private=True)]
+        name = client.name if client is not None else request.client_id
+        if client is None or not await self.allowed(incoming, client):
+            return [Reply(text=t("desk.refused", lang, client=name), private=True)]
+        done: Forwarded = await asyncio.to_thread(
+            lambda: self._register.forward(
+                request.code, now=self._clock(), actor=_actor(incoming), via=via
+            )
+        )
+        current = done.request or request
+        if done.result == "already":
+            at = current.forwarded_at.isoformat(timespec="minutes") if current.forwarded_at else ""
+            return [Reply(text=t("desk.forwarded_already", lang, code=current.code, at=at),
+                          private=True)]  # fmt: skip
+        via_text = t("desk.via_text", lang, via=t(f"desk.via.{via}", lang)) if via else ""
+        key = "desk.forwarded_late" if done.late else "desk.forwarded"
+        text = t(key, lang, code=current.code, client=name, via_text=via_text,
+                 kind=t(f"desk.kind.{current.kind}", lang),
+                 forward_by=current.forward_by.isoformat())  # fmt: skip
+        return [Reply(text=text, private=True)]
+
+    # --- authorisation ------------------------------------------------------------------
+
+    async def allowed(self, incoming: Incoming, client: Client) -> bool:
+        """THE question this feature asks: may this person act on this client's requests?"""
+        subject = Subject(
+            incoming.platform, incoming.user_id, incoming.conversation.conversation_id
+        )
+        decision = await self._policy.check("request.act", subject, audience_of(client))
+        if not decision:
+            log.info("request action refused", extra={"platform": incoming.platform,
+                                                      "reason": decision.reason})  # fmt: skip
+        return bool(decision)
+
+
+def _actor(incoming: Incoming) -> Actor:
+    return Actor(incoming.platform, incoming.user_id, incoming.display_name, incoming.email)
+
+
+def _click_key(incoming: Incoming) -> str | None:
+    """A message's buttons clicked twice (or two of them) by one person: one registration."""
+    message_id = incoming.action.message_id if incoming.action else None
+    if not message_id:
+        return None
+    return dedupe_key(incoming.platform, "click", message_id, incoming.user_id)
