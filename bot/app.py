@@ -41,6 +41,7 @@ from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.records.events import EventLog
+from bot.records.inbox import InboxStore
 from bot.records.people import PeopleStore
 from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
@@ -208,7 +209,11 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
     context = FrontEndContext(
-        services.pipeline, ReferenceStore(sessions), PeopleStore(sessions), services.channels
+        services.pipeline,
+        ReferenceStore(sessions),
+        PeopleStore(sessions),
+        inbox=InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds),
+        channels=services.channels,
     )
     console = ConsoleConfig(user=services.settings.console_user.strip())
     services.add_front_end(ConsoleFrontEnd(console, context))
@@ -346,9 +351,8 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(
-        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
-    )
+    reports = ReportService(services.sessions, catalog, timezone=settings.timezone,
+                            organisation=settings.organisation)  # fmt: skip
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)

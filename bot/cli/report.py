@@ -24,6 +24,7 @@ import typer
 from sqlalchemy import Engine
 
 from bot.cli.errors import require_database
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
 from routines.reports.adherence import (
@@ -97,6 +98,7 @@ def report_command(
     )
     from routines.reports.export import export_report
 
+    use_ledger_keys(settings)
     engine = engine_from_url(require_database(settings.database_url))
     try:
         if routine and not _known_routine(engine, routine, scope):
