@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     claim_lease_seconds: int = Field(
         120, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
     )
+    inbox_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=_alias("GDPRBOT_INBOX_LEASE_SECONDS", "inbox_lease_seconds"),
+    )
 
     # --- roles ---------------------------------------------------------------------------
     compliance_officers: CommaList = Field(
