@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.authz import Policy
 from bot.chat.commands import Command
 from bot.chat.conversation import ChatFeature, Conversation
-from bot.chat.delivery import RouterNotifier
+from bot.chat.delivery import ChannelEvents, RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
 from bot.config import Settings
@@ -41,6 +41,7 @@ from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
 from bot.records.events import EventLog
+from bot.records.inbox import InboxStore
 from bot.records.people import PeopleStore
 from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
@@ -93,6 +94,8 @@ class Services:
     web: WebRoom | None = None
     # THE authorisation policy (bot/authz): every feature and page asks it.
     policy: Policy = field(default_factory=Policy)
+    # Front ends report the bot joining a channel here; the routines listen.
+    channels: ChannelEvents = field(default_factory=ChannelEvents)
 
     def now(self) -> datetime:
         return self.clock()
@@ -205,7 +208,13 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         default_language=settings.default_language,
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
-    context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
+    context = FrontEndContext(
+        services.pipeline,
+        ReferenceStore(sessions),
+        PeopleStore(sessions),
+        inbox=InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds),
+        channels=services.channels,
+    )
     console = ConsoleConfig(user=services.settings.console_user.strip())
     services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
@@ -335,6 +344,8 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
             codes=OccurrenceCodes(services.sessions),
         )
     )
+    # the bot was invited into a channel: what could not be posted there goes out now
+    services.channels.listen(lambda p, c: service.channel_joined(p, c, services.now()))
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
     runner.add_jobs(services.scheduler)
     if settings.scheduler_enabled:
@@ -348,9 +359,8 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(
-        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
-    )
+    reports = ReportService(services.sessions, catalog, timezone=settings.timezone,
+                            organisation=settings.organisation)  # fmt: skip
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)

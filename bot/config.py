@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     claim_lease_seconds: int = Field(
         120, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
     )
+    inbox_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=_alias("GDPRBOT_INBOX_LEASE_SECONDS", "inbox_lease_seconds"),
+    )
 
     # --- roles ---------------------------------------------------------------------------
     compliance_officers: CommaList = Field(
@@ -146,6 +151,15 @@ class Settings(BaseSettings):
     web_secret: str = Field("", validation_alias=_alias("GDPRBOT_WEB_SECRET", "web_secret"))
     web_secret_file: str = Field(
         "", validation_alias=_alias("GDPRBOT_WEB_SECRET_FILE", "web_secret_file")
+    )
+
+    # --- the evidence ledger -------------------------------------------------------------
+    ledger_key: str = Field("", validation_alias=_alias("GDPRBOT_LEDGER_KEY", "ledger_key"))
+    ledger_key_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_KEY_FILE", "ledger_key_file")
+    )
+    ledger_witness_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_WITNESS_FILE", "ledger_witness_file")
     )
 
     # --- Slack ---------------------------------------------------------------------------

@@ -46,6 +46,10 @@ def add_desk(services: Services) -> DeskFeature:
             language=settings.default_language,
         )
         RequestReminderJob(reminders, seconds=settings.tick_seconds).add_jobs(services.scheduler)
+        if services.web is not None:  # the overview's headline for officers
+            from bot.features.desk_panel import RequestsPanel
+
+            services.web.add_panel(RequestsPanel(register, {c.id: c.name for c in directory}))
     return desk
 
 

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "routines.requests.models",
     "bot.records.references",
     "bot.records.events",
+    "bot.records.inbox",
     "bot.records.questions",
     "bot.records.report_links",
     "bot.records.web_access",

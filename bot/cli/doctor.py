@@ -102,13 +102,13 @@ def _teams_settings(settings: Settings) -> Iterator[Check]:
     if not settings.teams_enabled or not (app_id or password):
         return
     if app_id and not password:
-        yield Check("fail", "teams", "MICROSOFT_APP_ID without MICROSOFT_APP_PASSWORD")
+        yield Check("fail", "teams", "MicrosoftAppId without MicrosoftAppPassword")
     elif password and not app_id:
-        yield Check("fail", "teams", "MICROSOFT_APP_PASSWORD without MICROSOFT_APP_ID")
+        yield Check("fail", "teams", "MicrosoftAppPassword without MicrosoftAppId")
     elif settings.microsoft_app_type.lower() == "singletenant" and not (
         settings.microsoft_app_tenant_id
     ):
-        yield Check("fail", "teams", "a SingleTenant app needs MICROSOFT_APP_TENANT_ID")
+        yield Check("fail", "teams", "a SingleTenant app needs MicrosoftAppTenantId")
     else:
         yield Check("ok", "teams", f"app id and password set ({settings.microsoft_app_type})")
         yield Check("warn", "teams token",
@@ -146,10 +146,11 @@ def check_database(settings: Settings) -> Iterator[Check]:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.exists():
-            writable = _writable_dir(path.parent)
-            yield Check("ok" if writable else "fail", "database",
-                        f"{path} does not exist yet; created at the first start"
-                        + ("" if writable else f", but {path.parent} is not writable"))  # fmt: skip
+            if _writable_dir(path.parent):
+                yield Check("ok", "database", f"{path} does not exist yet: the bot creates it")
+            else:
+                why = f"{path} cannot be created: {path.parent} is not a writable folder"
+                yield Check("fail", "database", why)
             return
     engine = engine_from_url(settings.database_url, statement_timeout_ms=5000)
     try:
@@ -158,6 +159,8 @@ def check_database(settings: Settings) -> Iterator[Check]:
             yield Check("fail", "database", problem)
             return
         yield Check("ok", "database", f"{url.get_backend_name()} reachable and writable")
+        if url.get_backend_name() == "postgresql":
+            yield _role(engine)
         current, head = current_revision(engine), head_revision()
         if current == head:
             yield Check("ok", "migrations", f"at {head}")
@@ -193,6 +196,18 @@ def _probe(engine: Engine) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return f"cannot connect or write ({exc.__class__.__name__}: {first[:160]})"
     return ""
+
+
+def _role(engine: Engine) -> Check:
+    """The bot needs to own its database (it migrates at start), never to be superuser."""
+    with engine.connect() as connection:
+        superuser = connection.scalar(
+            text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        )
+    if superuser:
+        advice = "connected as a superuser: give the bot a role that owns its database "
+        return Check("warn", "database role", advice + "and nothing more")
+    return Check("ok", "database role", "not a superuser")
 
 
 def _delivery_problems(engine: Engine) -> Iterator[Check]:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from bot import privacy
 from bot.cli import pretend
 from bot.cli.errors import require_database
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from storage.clock import utc_now
 from storage.migrate import create_schema, engine_from_url
@@ -46,6 +47,7 @@ PersonArg = Annotated[
 
 @contextmanager
 def unit_of_work(settings: Settings) -> Iterator[Session]:
+    use_ledger_keys(settings)
     engine = engine_from_url(require_database(settings.database_url))
     try:
         create_schema(engine)
@@ -123,6 +125,7 @@ def purge_command(
     moment = parse_now(now)
     dry_run = pretend.check_write(moment, bool(now), write)
     settings = Settings()
+    use_ledger_keys(settings)
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))
     if not dry_run:

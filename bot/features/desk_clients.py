@@ -20,11 +20,35 @@ def _lang(lang: str) -> Lang:
 class DirectoryClients:
     """A `ClientContext`: look-ups and placeholder values from the directory."""
 
+    MAX_CHOSEN = 1000  # conversations remembered (memory only: the console, a DM)
+
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self._chosen: dict[str, str] = {}  # conversation id -> client id (`klient ID`)
 
     def resolve(self, text: str, conversation_id: str | None) -> Resolution:
-        return self.directory.resolve(text, channel_id=conversation_id)
+        """A client named in the text, else the one chosen in this conversation with
+        `klient ID`, else the channel's."""
+        found = self.directory.resolve(text, channel_id=conversation_id)
+        if found.source == "question" and found.client is not None:
+            return found
+        chosen = self._chosen.get(conversation_id) if conversation_id else None
+        client = self.directory.get(chosen) if chosen else None
+        if client is not None:
+            return Resolution(client, "explicit", (client,), found.mentions)
+        return found
+
+    def choose(self, conversation_id: str, client_id: str | None) -> None:
+        """Remember (or, with None, forget) the client this conversation is about."""
+        self._chosen.pop(conversation_id, None)
+        if client_id is not None:
+            if len(self._chosen) >= self.MAX_CHOSEN:
+                self._chosen.pop(next(iter(self._chosen)))
+            self._chosen[conversation_id] = client_id
+
+    def chosen(self, conversation_id: str) -> Client | None:
+        chosen = self._chosen.get(conversation_id)
+        return self.directory.get(chosen) if chosen else None
 
     def lookup(self, text: str, conversation_id: str | None) -> ClientLookup:
         if len(self.directory) == 0:

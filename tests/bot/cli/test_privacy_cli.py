@@ -75,8 +75,8 @@ def test_erase_then_the_ledger_still_verifies(seeded: Engine) -> None:
 
 @pytest.fixture
 def old_questions(seeded: Engine) -> Engine:
-    """Two questions: one 89 days before NOW (kept), one 91 days before (purged); only the
-    day is stored, so day 90 (at 10:00) would already be past retention at NOW."""
+    """Two questions: one 89 days before NOW (kept), one 91 days before (purged); the log
+    keeps the day a question was asked, not the time."""
     with transaction(session_factory(seeded)) as session:
         for days in (89, 91):
             record_question(
