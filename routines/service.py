@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines.catalog import PLATFORMS, Catalog, Routine, Target
 from routines.engine import acknowledgements as ack
+from routines.engine import problems
 from routines.engine.dispatch import Dispatcher
 from routines.engine.models import (
     MISSED,
@@ -209,6 +210,19 @@ class RoutineService:
     def plan(self, now: datetime) -> TickReport:
         """Create due occurrences and enqueue due follow-ups (no sending)."""
         return plan(self.factory, self.catalog, self.providers, now)
+
+    async def channel_joined(self, platform: str, channel: str, now: datetime) -> int:
+        """The bot was added to a channel: post what could not be delivered there, now."""
+        now = aware_utc(now)
+
+        def requeue() -> int:
+            with transaction(self.factory) as session:
+                return problems.requeue_channel(session, platform, channel, now)
+
+        queued = await asyncio.to_thread(requeue)
+        if queued:
+            await self.dispatcher.dispatch(now)
+        return queued
 
     # --- chat-facing use cases ---------------------------------------------------------
 

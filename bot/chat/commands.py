@@ -66,6 +66,12 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("web", "web", {"web": "en", "webb": "sv"}, "help.web"),
     Command("request", "desk", {"begäran": "sv", "begaran": "sv", "request": "en"}, "help.request"),
     Command(
+        "open_requests",
+        "desk",
+        {"begäranden": "sv", "begaranden": "sv", "requests": "en"},
+        "help.open_requests",
+    ),
+    Command(
         "client",
         "desk",
         {"klient": "sv", "client": "en"},
@@ -106,6 +112,8 @@ add_strings(
             "help.quit": "- `avsluta`: avslutar konsolen",
             "help.request": "- `begäran [kund] [typ] [#ärendenr]`: registrera en "
             "registrerad persons begäran och få kundens manus och kontaktväg",
+            "help.open_requests": "- `begäranden [kund]`: öppna begäranden, försenade "
+            "markerade (kundens teamledare och compliance)",
             "help.client": "- `klient <id>`: frågor och begäranden här gäller den kunden "
             "(`klient av` slutar)",
             "help.forwarded": "- `vidarebefordrad <kod> [e-post|webbformulär|telefon]`: "
@@ -128,6 +136,8 @@ add_strings(
             "help.quit": "- `quit`: leaves the console",
             "help.request": "- `request [client] [type] [#ticket]`: register a data "
             "subject's request and get the client's script and where it goes",
+            "help.open_requests": "- `requests [client]`: open requests, late ones marked "
+            "(the client's team lead and compliance)",
             "help.client": "- `client <id>`: questions and requests here are about that client "
             "(`client off` stops)",
             "help.forwarded": "- `forwarded <code> [email|portal|phone]`: the request is "

@@ -54,6 +54,8 @@ class SlackFrontEnd:
         self._pipeline = context.pipeline
         self._inbox = context.inbox
         self._recovery: asyncio.Task[None] | None = None
+        self._channels = context.channels
+        self._bot_user_id: str | None = None  # from auth.test, on the first join event
         # No secret (Socket Mode only): HTTP mode then rejects every request.
         self._verifier = SignatureVerifier(config.signing_secret) if config.signing_secret else None
         self._session: aiohttp.ClientSession | None = None
@@ -232,6 +234,11 @@ class SlackFrontEnd:
             self._track()
             await self._on_home(event)
 
+        @app.event("member_joined_channel")
+        async def on_joined(event: dict[str, Any]) -> None:
+            self._track()
+            await self._on_joined(event)
+
         @app.event(re.compile(".*"))
         async def on_other(event: dict[str, Any]) -> None:
             log.info("slack event type ignored", extra={"type": str(event.get("type"))[:40]})
@@ -262,6 +269,18 @@ class SlackFrontEnd:
             await self._on_prompt_submitted(body)
 
         return app
+
+    async def _on_joined(self, event: Mapping[str, Any]) -> None:
+        """Someone joined a channel; when it is the bot, tell the listeners (routines)."""
+        if self._bot_user_id is None:
+            try:
+                self._bot_user_id = str((await self.client.auth_test()).get("user_id", ""))
+            except Exception:  # Slack unreachable: the next tick's probe covers it
+                log.warning("slack auth.test failed on a join event", exc_info=True)
+                return
+        channel = str(event.get("channel", ""))
+        if channel and event.get("user") == self._bot_user_id:
+            await self._channels.bot_joined(self.platform, channel)
 
     async def _on_message(
         self, body: Mapping[str, Any], event: Mapping[str, Any], *, stored: bool = False
