@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.authz import Policy
 from bot.chat.commands import Command
 from bot.chat.conversation import ChatFeature, Conversation
-from bot.chat.delivery import RouterNotifier
+from bot.chat.delivery import ChannelEvents, RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
 from bot.config import Settings
@@ -94,6 +94,8 @@ class Services:
     web: WebRoom | None = None
     # THE authorisation policy (bot/authz): every feature and page asks it.
     policy: Policy = field(default_factory=Policy)
+    # Front ends report the bot joining a channel here; the routines listen.
+    channels: ChannelEvents = field(default_factory=ChannelEvents)
 
     def now(self) -> datetime:
         return self.clock()
@@ -211,6 +213,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         ReferenceStore(sessions),
         PeopleStore(sessions),
         inbox=InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds),
+        channels=services.channels,
     )
     console = ConsoleConfig(user=services.settings.console_user.strip())
     services.add_front_end(ConsoleFrontEnd(console, context))
@@ -321,6 +324,7 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
     """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
     (GDPRBOT_SCHEDULER), started and stopped with the bot."""
     from bot.features.routines import RoutineFeature
+    from bot.records.codes import OccurrenceCodes
     from routines.jobs import RoutineRunner
 
     settings = services.settings
@@ -332,7 +336,16 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
     )
-    services.add_feature(RoutineFeature(service, clock=services.now, policy=services.policy))
+    services.add_feature(
+        RoutineFeature(
+            service,
+            clock=services.now,
+            policy=services.policy,
+            codes=OccurrenceCodes(services.sessions),
+        )
+    )
+    # the bot was invited into a channel: what could not be posted there goes out now
+    services.channels.listen(lambda p, c: service.channel_joined(p, c, services.now()))
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
     runner.add_jobs(services.scheduler)
     if settings.scheduler_enabled:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines.catalog import PLATFORMS, Catalog, Routine, Target
 from routines.engine import acknowledgements as ack
+from routines.engine import problems
 from routines.engine.dispatch import Dispatcher
 from routines.engine.models import (
     MISSED,
@@ -210,6 +211,19 @@ class RoutineService:
         """Create due occurrences and enqueue due follow-ups (no sending)."""
         return plan(self.factory, self.catalog, self.providers, now)
 
+    async def channel_joined(self, platform: str, channel: str, now: datetime) -> int:
+        """The bot was added to a channel: post what could not be delivered there, now."""
+        now = aware_utc(now)
+
+        def requeue() -> int:
+            with transaction(self.factory) as session:
+                return problems.requeue_channel(session, platform, channel, now)
+
+        queued = await asyncio.to_thread(requeue)
+        if queued:
+            await self.dispatcher.dispatch(now)
+        return queued
+
     # --- chat-facing use cases ---------------------------------------------------------
 
     def open_for(self, actor: ack.Actor, now: datetime) -> list[OpenItem]:
@@ -318,6 +332,17 @@ class RoutineService:
         """The buttons an open occurrence carries (confirm, not applicable, note)."""
         routine = self.catalog.get(routine_id)
         return actions(routine.evidence if routine else "none", occurrence_id, lang)
+
+    def open_ids(self) -> list[int]:
+        """Every occurrence still waiting for an answer (open or missed), oldest first."""
+        with transaction(self.factory) as session:
+            return list(
+                session.scalars(
+                    select(Occurrence.id)
+                    .where(Occurrence.status.in_((OPEN, MISSED)))
+                    .order_by(Occurrence.id)
+                )
+            )
 
     def audience(self, occurrence_id: int) -> Audience | None:
         """Who an occurrence is for, as the authorisation policy needs it (None: no such

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -125,12 +126,22 @@ def open_problems(
 def retry_due(session: Session, now: datetime) -> int:
     """Put the undeliverable channel posts of open occurrences whose probe time has come
     back in the outbox (they fail again, quietly, until the channel is fixed)."""
+    return _requeue(session, now, Notification.not_before <= now)
+
+
+def requeue_channel(session: Session, platform: str, channel: str, now: datetime) -> int:
+    """The bot was added to `channel`: its undeliverable posts go out now."""
+    n = Notification
+    return _requeue(session, now, n.recipient_platform == platform, n.recipient_address == channel)
+
+
+def _requeue(session: Session, now: datetime, *where: Any) -> int:
     n = Notification
     candidates = session.execute(
         select(n.id, n.last_error)
         .join(Occurrence, Occurrence.id == n.occurrence_id)
-        .where(n.status == FAILED, n.recipient_kind == "channel", n.not_before <= now,
-               n.kind != PROBLEM, Occurrence.status == OPEN)
+        .where(n.status == FAILED, n.recipient_kind == "channel", n.kind != PROBLEM,
+               Occurrence.status == OPEN, *where)
     ).all()  # fmt: skip
     ids = [row_id for row_id, error in candidates if problem_of(error)]
     if not ids:

@@ -21,7 +21,8 @@ from routines.engine.problems import PROBE_INTERVAL
 from routines.reports.overdue import overdue_occurrences
 from routines.service import RoutineService
 from storage.sessions import transaction
-from testing.slack_api import FakeSlackApi
+from testing.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
+from testing.slack_payloads import event_callback
 from tests.bot.conftest import RunningBot
 from tests.bot.test_platform_routines import POSTED, post_due_routine
 
@@ -119,6 +120,47 @@ async def test_once_the_bot_is_invited_the_routine_reaches_the_channel(
     assert delivered.action_values("routine.confirm") == [str(occurrence_id)]
     with transaction(running.services.sessions) as session:
         assert overdue_occurrences(session, POSTED.date()) == []
+
+
+def joined(user: str, channel: str = CHANNEL) -> dict[str, Any]:
+    """Slack's member_joined_channel event, as signed and sent to /slack/events."""
+    event = {"type": "member_joined_channel", "user": user, "channel": channel,
+             "channel_type": "C", "team": TEAM_ID, "event_ts": "1700000000.000200"}  # fmt: skip
+    return event_callback(event)
+
+
+async def test_inviting_the_bot_posts_the_routine_at_once(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    running.services.clock = lambda: POSTED + timedelta(minutes=2)  # before the next probe
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    occurrence_id = await post_due_routine(running.services, catalogue, posted=False)
+
+    fake_slack.bot_joined(CHANNEL)
+    response = await running.post_slack(joined(BOT_USER_ID))
+
+    assert response.status == 200
+    await fake_slack.wait_until(lambda: len(posts_to(fake_slack, CHANNEL)) == 2, "chat.postMessage")
+    delivered = posts_to(fake_slack, CHANNEL)[-1]
+    assert delivered.action_values("routine.confirm") == [str(occurrence_id)]
+
+
+async def test_someone_else_joining_the_channel_changes_nothing(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    running.services.clock = lambda: POSTED + timedelta(minutes=2)
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    await post_due_routine(running.services, catalogue, posted=False)
+
+    await running.post_slack(joined("USOMEONE"))
+    await running.services.slack.close()  # waits for the event's listener to finish
+
+    assert len(posts_to(fake_slack, CHANNEL)) == 1
+    with transaction(running.services.sessions) as session:
+        [item] = overdue_occurrences(session, POSTED.date())
+    assert [p.problem for p in item.problems] == ["not_in_channel"]
 
 
 async def test_while_the_channel_stays_broken_it_is_probed_once_per_interval_quietly(

@@ -143,7 +143,8 @@ def test_readme_explains_every_requested_scope(requested: set[str]) -> None:
 
 
 def test_events_are_the_ones_the_bot_handles(bot_events: list[str]) -> None:
-    assert set(bot_events) == {"app_home_opened", "app_mention", "message.im"}
+    handled = {"app_home_opened", "app_mention", "member_joined_channel", "message.im"}
+    assert set(bot_events) == handled
 
 
 def test_every_request_url_is_the_bots_slack_endpoint(manifest: dict[str, Any]) -> None:
