@@ -26,30 +26,33 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import desk_setup, training_setup
 from bot.authz import Policy
 from bot.chat.commands import Command
 from bot.chat.conversation import ChatFeature, Conversation
-from bot.chat.delivery import RouterNotifier
+from bot.chat.delivery import ChannelEvents, RouterNotifier
 from bot.chat.pipeline import Pipeline
 from bot.chat.ports import QuestionLog
-from bot.config import Settings, TeamsSettingsError
+from bot.config import Settings
+from bot.desk_setup import add_desk
 from bot.features.whoami import WhoamiFeature
 from bot.platforms.console.front_end import ConsoleConfig, ConsoleFrontEnd
 from bot.platforms.front_end import FrontEnd, FrontEndContext
-from bot.platforms.teams.config import BotFrameworkConfig
 from bot.records.events import EventLog
+from bot.records.inbox import InboxStore
 from bot.records.people import PeopleStore
 from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
 from bot.records.report_links import ReportLinkStore
+from bot.teams_settings import bot_framework_config, teams_wanted  # re-exported
+from bot.training_setup import add_training
 from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
 from routines.service import KindProvider, ReportService, RoutineService
 from storage.clock import Clock, utc_now
+from storage.heartbeat import beat
 from storage.migrate import create_schema, engine_from_url
 from storage.sessions import session_factory
 
@@ -92,6 +95,8 @@ class Services:
     web: WebRoom | None = None
     # THE authorisation policy (bot/authz): every feature and page asks it.
     policy: Policy = field(default_factory=Policy)
+    # Front ends report the bot joining a channel here; the routines listen.
+    channels: ChannelEvents = field(default_factory=ChannelEvents)
 
     def now(self) -> datetime:
         return self.clock()
@@ -108,7 +113,7 @@ class Services:
 
     @property
     def teams(self) -> TeamsFrontEnd | None:
-        """When Teams is enabled (see _teams_wanted)."""
+        """When Teams is enabled (see teams_wanted)."""
         return cast("TeamsFrontEnd | None", self.front_ends.get("teams"))
 
     async def start_scheduler(self) -> None:
@@ -130,18 +135,14 @@ class Services:
         self.conversation.add_feature(feature, commands=commands)
 
     async def ready(self) -> bool:
-        """Readiness: the database answers and a knowledge base is loaded."""
+        """Readiness: the database accepts a write (a heartbeat row: a full disk or a
+        read-only database is not ready) and a knowledge base is loaded."""
         if len(self.knowledge) == 0:
             return False
-
-        def ping() -> None:
-            with self.engine.connect() as conn:
-                conn.execute(text("select 1"))
-
         try:
-            await asyncio.to_thread(ping)
-        except Exception:
-            log.warning("readiness: database unreachable", exc_info=True)
+            await asyncio.to_thread(beat, self.engine, utc_now())
+        except Exception as exc:
+            log.warning("readiness: database write failed", extra={"error": type(exc).__name__})
             return False
         return True
 
@@ -164,7 +165,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     `knowledge_base` replaces the shipped + configured content (tests use a small one).
     Settings that cannot work together raise `bot.config.SettingsError` before any work.
     """
-    teams_config = bot_framework_config(settings) if _teams_wanted(settings) else None
+    teams_config = bot_framework_config(settings) if teams_wanted(settings) else None
     if knowledge_base is None:
         knowledge_base = load_knowledge_base(settings.knowledge_paths)
     encoder = settings.build_encoder()  # SettingsError names GDPRBOT_EMBEDDINGS
@@ -182,6 +183,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     create_schema(engine)
+    beat(engine, utc_now())  # a database that cannot be written fails here, before serving
     sessions = session_factory(engine)
     services = Services(
         settings=settings,
@@ -202,12 +204,18 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     services.pipeline = Pipeline(
         services.conversation,
-        EventLog(sessions),
+        EventLog(sessions, secret=_events_secret(settings)),
         clock=services.now,
         default_language=settings.default_language,
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
-    context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions))
+    context = FrontEndContext(
+        services.pipeline,
+        ReferenceStore(sessions),
+        PeopleStore(sessions),
+        inbox=InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds),
+        channels=services.channels,
+    )
     console = ConsoleConfig(user=services.settings.console_user.strip())
     services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
@@ -225,12 +233,12 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     # The catalogue is read once; a broken one stops the bot (CatalogError, one line each).
     catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     services.policy = _policy(services, catalog)
-    training_setup.add_training(services, _add_routines(services, catalog))  # + quizzes
+    add_training(services, _add_routines(services, catalog))  # + quizzes (GDPRBOT_QUIZ_DIR)
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
     services.add_feature(WhoamiFeature(services.policy))  # `vem` / `whoami`
-    desk_setup.add_desk(services)  # the rights-request desk (GDPRBOT_CLIENTS)
+    add_desk(services)  # the rights-request desk (GDPRBOT_CLIENTS)
     # --- the one scheduler: every job above, started after them and stopped before them --
     if settings.scheduler_enabled:
         services.startup.append(services.start_scheduler)
@@ -261,6 +269,18 @@ def _policy(services: Services, catalog: Catalog) -> Policy:
     return policy
 
 
+def _events_secret(settings: Settings) -> bytes | None:
+    """The secret kept outside the database (GDPRBOT_WEB_SECRET), which keys the stored
+    event ids (bot/records/events.py); None without one (a bad one is reported by the web
+    pages' set-up)."""
+    from bot.web.keys import WebSecretError, configured_secret
+
+    try:
+        return configured_secret(settings.web_secret, settings.web_secret_file)
+    except WebSecretError:
+        return None
+
+
 def _warm_up(answerer: Answerer) -> None:
     """Fill the lexical caches now, so the first real question does not pay for lazy setup
     (the embedding model itself loads at the first question)."""
@@ -278,39 +298,6 @@ def _slack(settings: Settings, context: FrontEndContext) -> FrontEnd:
         api_url=settings.slack_api_url,
     )
     return SlackFrontEnd(config, context)
-
-
-def _teams_wanted(settings: Settings) -> bool:
-    """Teams with an app id; without one (auth off) only when no other platform runs."""
-    return settings.teams_enabled and (settings.teams_configured or not settings.slack_configured)
-
-
-APP_TYPES = {
-    "multitenant": "MultiTenant",
-    "singletenant": "SingleTenant",
-    "userassignedmsi": "UserAssignedMSI",
-}
-
-
-def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
-    """Teams' configuration from Settings, refusing combinations that cannot work
-    (TeamsSettingsError names the variable to fix)."""
-    app_type = APP_TYPES.get((settings.microsoft_app_type or "MultiTenant").lower())
-    if app_type is None:
-        raise TeamsSettingsError(f"MicrosoftAppType must be one of {', '.join(APP_TYPES.values())}")
-    config = BotFrameworkConfig(
-        APP_ID=settings.microsoft_app_id,
-        APP_PASSWORD=settings.microsoft_app_password,
-        APP_TENANTID=settings.microsoft_app_tenant_id,
-        APP_TYPE=app_type,
-    )
-    if not config.APP_ID:
-        return config  # authentication off: local development only
-    if app_type != "UserAssignedMSI" and not config.APP_PASSWORD:
-        raise TeamsSettingsError("MicrosoftAppId is set but MicrosoftAppPassword is empty")
-    if app_type != "MultiTenant" and not config.APP_TENANTID:
-        raise TeamsSettingsError(f"MicrosoftAppType={app_type} needs MicrosoftAppTenantId")
-    return config
 
 
 def kind_providers(
@@ -335,8 +322,10 @@ def kind_providers(
 
 
 def _add_routines(services: Services, catalog: Catalog) -> RoutineService:
-    """Routines in chat (`routines`, `ack`, `na`, `note`), the scheduler's routine jobs."""
+    """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
+    (GDPRBOT_SCHEDULER), started and stopped with the bot."""
     from bot.features.routines import RoutineFeature
+    from bot.records.codes import OccurrenceCodes
     from routines.jobs import RoutineRunner
 
     settings = services.settings
@@ -348,7 +337,16 @@ def _add_routines(services: Services, catalog: Catalog) -> RoutineService:
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
     )
-    services.add_feature(RoutineFeature(service, clock=services.now, policy=services.policy))
+    services.add_feature(
+        RoutineFeature(
+            service,
+            clock=services.now,
+            policy=services.policy,
+            codes=OccurrenceCodes(services.sessions),
+        )
+    )
+    # the bot was invited into a channel: what could not be posted there goes out now
+    services.channels.listen(lambda p, c: service.channel_joined(p, c, services.now()))
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
     runner.add_jobs(services.scheduler)
     if settings.scheduler_enabled:
@@ -363,9 +361,8 @@ def _add_reports(services: Services, catalog: Catalog) -> None:
     from bot.features.reports import ReportFeature
 
     settings = services.settings
-    reports = ReportService(
-        services.sessions, catalog, timezone=settings.timezone, organisation=settings.organisation
-    )
+    reports = ReportService(services.sessions, catalog, timezone=settings.timezone,
+                            organisation=settings.organisation)  # fmt: skip
     links = services.report_links if settings.public_url else None
     services.add_feature(
         ReportFeature(reports, policy=services.policy, clock=services.now, links=links)

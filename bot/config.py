@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     claim_lease_seconds: int = Field(
         120, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
     )
+    inbox_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=_alias("GDPRBOT_INBOX_LEASE_SECONDS", "inbox_lease_seconds"),
+    )
 
     # --- roles ---------------------------------------------------------------------------
     compliance_officers: CommaList = Field(
@@ -148,6 +153,15 @@ class Settings(BaseSettings):
         "", validation_alias=_alias("GDPRBOT_WEB_SECRET_FILE", "web_secret_file")
     )
 
+    # --- the evidence ledger -------------------------------------------------------------
+    ledger_key: str = Field("", validation_alias=_alias("GDPRBOT_LEDGER_KEY", "ledger_key"))
+    ledger_key_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_KEY_FILE", "ledger_key_file")
+    )
+    ledger_witness_file: str = Field(
+        "", validation_alias=_alias("GDPRBOT_LEDGER_WITNESS_FILE", "ledger_witness_file")
+    )
+
     # --- Slack ---------------------------------------------------------------------------
     slack_bot_token: str = Field("", validation_alias=_alias("SLACK_BOT_TOKEN", "slack_bot_token"))
     slack_signing_secret: str = Field(
@@ -180,6 +194,12 @@ class Settings(BaseSettings):
         validation_alias=_alias("MicrosoftAppType", "MICROSOFT_APP_TYPE", "microsoft_app_type"),
     )
     teams_enabled: bool = Field(True, validation_alias=_alias("GDPRBOT_TEAMS", "teams_enabled"))
+    teams_tenants: CommaList = Field(
+        default_factory=list, validation_alias=_alias("GDPRBOT_TEAMS_TENANTS", "teams_tenants")
+    )
+    teams_insecure_dev: bool = Field(
+        False, validation_alias=_alias("GDPRBOT_TEAMS_INSECURE_DEV", "teams_insecure_dev")
+    )
 
     @field_validator(
         "knowledge_dirs",
@@ -187,6 +207,7 @@ class Settings(BaseSettings):
         "routines_files",
         "clients_files",
         "compliance_officers",
+        "teams_tenants",
         mode="before",
     )
     @classmethod

@@ -7,12 +7,20 @@ client when there is a directory, and adds the `request` / `forwarded` commands.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from bot.features.desk import DeskFeature
 from bot.features.desk_clients import DirectoryClients
-from clients import load_directory
-from routines.service import RequestRegister
+from clients import Directory, load_directory
+from routines.ports import Recipient
+from routines.service import (
+    ClientContacts,
+    RequestRegister,
+    RequestReminderJob,
+    RequestReminders,
+)
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -29,4 +37,50 @@ def add_desk(services: Services) -> DeskFeature:
         services.conversation.add_choice_handler(kind, handler)
     if len(directory):
         services.conversation.set_client_context(clients)
+        reminders = RequestReminders(
+            services.sessions,
+            services.notifier,
+            clients=contacts_of(directory),
+            officers=recipients(settings.compliance_officers),
+            timezone=settings.timezone,
+            language=settings.default_language,
+        )
+        RequestReminderJob(reminders, seconds=settings.tick_seconds).add_jobs(services.scheduler)
+        if services.web is not None:  # the overview's headline for officers
+            from bot.features.desk_panel import RequestsPanel
+
+            services.web.add_panel(RequestsPanel(register, {c.id: c.name for c in directory}))
     return desk
+
+
+_AAD = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def recipient(entry: str) -> Recipient | None:
+    """A person to notify from a platform id: `slack:U…`, `teams:<AAD id>`, a bare Slack
+    `U…`/`W…` id or AAD object id; None for anything else (an e-mail address)."""
+    platform, sep, user_id = entry.strip().partition(":")
+    if sep and platform in ("slack", "teams") and user_id:
+        return Recipient(platform, "person", user_id)
+    bare = entry.strip()
+    if re.fullmatch(r"[UW][A-Z0-9]{2,}", bare):
+        return Recipient("slack", "person", bare)
+    if _AAD.match(bare):
+        return Recipient("teams", "person", bare)
+    return None
+
+
+def recipients(entries: Iterable[str]) -> tuple[Recipient, ...]:
+    return tuple(found for entry in entries if (found := recipient(entry)) is not None)
+
+
+def contacts_of(directory: Directory) -> dict[str, ClientContacts]:
+    return {
+        client.id: ClientContacts(
+            name=client.name,
+            controller=client.controller,
+            contacts=", ".join(value for _kind, value in client.rights_requests.contacts()),
+            leads=recipients(client.team_leads),
+        )
+        for client in directory
+    }

@@ -10,6 +10,7 @@ channel. `resolve` returns the client, or the candidates to ask "Vilken kund gä
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,6 +19,7 @@ from clients.model import Client
 from clients.names import Mention, NameIndex
 from clients.shapes import channel_key
 
+_GLUED = re.compile(r"^(?::s|:|-)")  # what a name leaves behind: "-kunden", ":s kund"
 Source = Literal["explicit", "question", "channel", "none"]
 
 
@@ -57,6 +59,20 @@ class Resolution:
     @property
     def ambiguous(self) -> bool:
         return self.client is None and len(self.candidates) > 1
+
+    def without_names(self, text: str) -> str:
+        """`text` without the client names it holds ("Hemlådan-kunden" → "kunden"): once
+        the client is known, its name is no word a knowledge base can match."""
+        parts: list[str] = []
+        position = 0
+        for mention in sorted(self.mentions, key=lambda m: m.start):
+            parts.append(text[position : mention.start])
+            position = mention.end
+            glued = _GLUED.match(text[position:])
+            if glued:
+                position += glued.end()
+        parts.append(text[position:])
+        return " ".join("".join(parts).split())
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ import importlib
 
 MODEL_MODULES = (
     "storage.people",
+    "storage.heartbeat",
     "routines.engine.models",
     "routines.engine.training",
     "routines.ledger",
     "routines.requests.models",
     "bot.records.references",
     "bot.records.events",
+    "bot.records.inbox",
     "bot.records.questions",
     "bot.records.report_links",
     "bot.records.web_access",

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines.catalog import PLATFORMS, Catalog, Routine, Target
 from routines.catalog.training import Training
 from routines.engine import acknowledgements as ack
+from routines.engine import problems
 from routines.engine import training as quiz
 from routines.engine.dispatch import Dispatcher
 from routines.engine.models import (
@@ -70,6 +71,7 @@ from routines.requests.register import (
     RequestView,
     dedupe_key,
 )
+from routines.requests.reminders import ClientContacts, RequestReminderJob, RequestReminders
 from routines.schedule.rules import local_date
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.people import Person, display_name_of, person_key_for
@@ -96,6 +98,7 @@ __all__ = [
     "Catalog",
     "ChatReport",
     "Checkpoint",
+    "ClientContacts",
     "EntryView",
     "EvidenceViews",
     "Format",
@@ -116,6 +119,8 @@ __all__ = [
     "ReportService",
     "RequestError",
     "RequestRegister",
+    "RequestReminderJob",
+    "RequestReminders",
     "RequestView",
     "Routine",
     "RoutineInfo",
@@ -212,6 +217,19 @@ class RoutineService:
     def plan(self, now: datetime) -> TickReport:
         """Create due occurrences and enqueue due follow-ups (no sending)."""
         return plan(self.factory, self.catalog, self.providers, now)
+
+    async def channel_joined(self, platform: str, channel: str, now: datetime) -> int:
+        """The bot was added to a channel: post what could not be delivered there, now."""
+        now = aware_utc(now)
+
+        def requeue() -> int:
+            with transaction(self.factory) as session:
+                return problems.requeue_channel(session, platform, channel, now)
+
+        queued = await asyncio.to_thread(requeue)
+        if queued:
+            await self.dispatcher.dispatch(now)
+        return queued
 
     # --- chat-facing use cases ---------------------------------------------------------
 
@@ -360,6 +378,17 @@ class RoutineService:
             if done is not None and done.result == "completed":
                 enqueue_updates(session, done.occurrence_id, now, skip_message=message_id)
             return answered
+
+    def open_ids(self) -> list[int]:
+        """Every occurrence still waiting for an answer (open or missed), oldest first."""
+        with transaction(self.factory) as session:
+            return list(
+                session.scalars(
+                    select(Occurrence.id)
+                    .where(Occurrence.status.in_((OPEN, MISSED)))
+                    .order_by(Occurrence.id)
+                )
+            )
 
     def audience(self, occurrence_id: int) -> Audience | None:
         """Who an occurrence is for, as the authorisation policy needs it (None: no such

@@ -6,12 +6,54 @@ scheduler) run use cases in a worker thread.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 CONNECT_TIMEOUT_SECONDS = 5
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL cannot be used; the message says why and never repeats the URL
+    (it may hold a password)."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL points at; None for other databases and in-memory SQLite."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):  # a URI filename (?uri=true): leave it to SQLite
+        return None
+    return Path(database)
+
+
+def check_url(url: str) -> str:
+    """The normalised URL, or DatabaseUrlError: not a URL, an unsupported database, or a
+    SQLite file in a folder that does not exist (SQLite would fail or, worse, a typo
+    would go unnoticed)."""
+    url = normalise_url(url)
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise DatabaseUrlError(
+            "not a database URL (expected sqlite:///PATH or postgresql://HOST/DATABASE)"
+        ) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUrlError(
+            f"unsupported database '{backend}' (use sqlite:///PATH or postgresql://HOST/DATABASE)"
+        )
+    path = sqlite_file(url)
+    if path is not None and not path.parent.is_dir():
+        raise DatabaseUrlError(f"the SQLite file's folder does not exist: {path.parent}")
+    return url
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -32,7 +74,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int | None = None) -> Engine:
-    url = normalise_url(url)
+    url = check_url(url)
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -73,6 +73,19 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
     Command("request", "desk", {"begäran": "sv", "begaran": "sv", "request": "en"}, "help.request"),
     Command(
+        "open_requests",
+        "desk",
+        {"begäranden": "sv", "begaranden": "sv", "requests": "en"},
+        "help.open_requests",
+    ),
+    Command(
+        "client",
+        "desk",
+        {"klient": "sv", "client": "en"},
+        "help.client",
+        platforms=frozenset({"console"}),
+    ),
+    Command(
         "forwarded",
         "desk",
         {"vidarebefordrad": "sv", "vidarebefordra": "sv", "forwarded": "en"},
@@ -96,9 +109,9 @@ add_strings(
             "help.ask": "- Ställ en fråga direkt, eller `fråga <din fråga>`",
             "help.help": "- `hjälp`: visar den här listan",
             "help.routines": "- `rutiner`: dina öppna rutiner, med knappar för att kvittera",
-            "help.ack": "- `kvittera <nummer> [anteckning]`: kvittera en rutin",
-            "help.na": "- `ejtillämplig <nummer> <anledning>`: rutinen gäller inte den här gången",
-            "help.note": "- `anteckning <nummer> <text eller länk>`: lägg till underlag",
+            "help.ack": "- `kvittera <kod> [anteckning]`: kvittera en rutin",
+            "help.na": "- `ejtillämplig <kod> <anledning>`: rutinen gäller inte den här gången",
+            "help.note": "- `anteckning <kod> <text eller länk>`: lägg till underlag",
             "help.report": "- `rapport`: efterlevnadsrapport (för dataskyddsombud och compliance)",
             "help.overdue": "- `försenade`: rutiner som är försenade",
             "help.insights": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och "
@@ -108,6 +121,10 @@ add_strings(
             "help.quit": "- `avsluta`: avslutar konsolen",
             "help.request": "- `begäran [kund] [typ] [#ärendenr]`: registrera en "
             "registrerad persons begäran och få kundens manus och kontaktväg",
+            "help.open_requests": "- `begäranden [kund]`: öppna begäranden, försenade "
+            "markerade (kundens teamledare och compliance)",
+            "help.client": "- `klient <id>`: frågor och begäranden här gäller den kunden "
+            "(`klient av` slutar)",
             "help.forwarded": "- `vidarebefordrad <kod> [e-post|webbformulär|telefon]`: "
             "begäran är skickad till kunden",
             "help.whoami": "- `vem`: vem boten tar dig för, och dina roller",
@@ -118,9 +135,9 @@ add_strings(
             "help.ask": "- Ask a question directly, or `ask <your question>`",
             "help.help": "- `help`: shows this list",
             "help.routines": "- `routines`: your open routines, with buttons to confirm them",
-            "help.ack": "- `ack <number> [note]`: confirm a routine",
-            "help.na": "- `na <number> <reason>`: the routine does not apply this time",
-            "help.note": "- `note <number> <text or link>`: add evidence",
+            "help.ack": "- `ack <code> [note]`: confirm a routine",
+            "help.na": "- `na <code> <reason>`: the routine does not apply this time",
+            "help.note": "- `note <code> <text or link>`: add evidence",
             "help.report": "- `report`: adherence report (for the DPO and compliance)",
             "help.overdue": "- `overdue`: routines that are overdue",
             "help.insights": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
@@ -130,6 +147,10 @@ add_strings(
             "help.quit": "- `quit`: leaves the console",
             "help.request": "- `request [client] [type] [#ticket]`: register a data "
             "subject's request and get the client's script and where it goes",
+            "help.open_requests": "- `requests [client]`: open requests, late ones marked "
+            "(the client's team lead and compliance)",
+            "help.client": "- `client <id>`: questions and requests here are about that client "
+            "(`client off` stops)",
             "help.forwarded": "- `forwarded <code> [email|portal|phone]`: the request is "
             "sent to the client",
             "help.whoami": "- `whoami`: who the bot takes you for, and your roles",

@@ -3,9 +3,14 @@
 `RouterNotifier` is what the routines engine is given: it picks the platform notifier
 by `recipient.platform`. Each front end brings its own (bot/platforms/*/notifier.py);
 the composition root registers them.
+
+`ChannelEvents` carries "the bot was added to a channel" from a front end to whoever
+listens (the routines: a post that could not be delivered there goes out at once).
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from bot.chat import metrics
 from routines.ports import Delivered, DeliveryError, Notice, Notifier, Recipient
@@ -36,3 +41,17 @@ class RouterNotifier:
 
     async def update(self, delivered: Delivered, notice: Notice) -> None:
         await self._for(delivered.recipient.platform).update(delivered, notice)
+
+
+class ChannelEvents:
+    """Front ends report the bot joining a channel; listeners are called in turn."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[str, str], Awaitable[object]]] = []
+
+    def listen(self, listener: Callable[[str, str], Awaitable[object]]) -> None:
+        self._listeners.append(listener)
+
+    async def bot_joined(self, platform: str, channel_id: str) -> None:
+        for listener in self._listeners:
+            await listener(platform, channel_id)

@@ -45,6 +45,37 @@ class EventClaims(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """An acknowledged event not yet processed: its row, what it is, the raw payload."""
+
+    id: int
+    kind: str
+    body: str
+
+
+class Inbox(Protocol):
+    """The durable inbox: an event is stored (with its dedupe claim, in one transaction)
+    before the platform gets its acknowledgement, and deleted once processed; a process
+    that dies leaves its rows behind, and any replica takes them after the lease."""
+
+    lease_seconds: float
+
+    async def accept(
+        self, platform: str, key: str, kind: str, body: str, now: datetime
+    ) -> int | None:
+        """Claim `key` and store `body`: the row id, or None if `key` was claimed before."""
+        ...
+
+    async def done(self, item_id: int) -> None:
+        """The event was processed: forget its payload."""
+        ...
+
+    async def take_due(self, platform: str, now: datetime) -> list[InboxItem]:
+        """Rows whose lease ran out (their process died), leased anew to the caller."""
+        ...
+
+
 class References(Protocol):
     """Stored conversation references, for proactive messages."""
 

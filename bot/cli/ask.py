@@ -2,10 +2,13 @@
 
 The `--json` shape is a contract relied on by checks outside the repository:
 {"answered", "lang", "answer", "article": {"id", "title", "owner", "reviewed", "gdpr"} | null,
-"score", "suggestions": [{"id", "title"}], "outcome": "answer" | "clarify" | "refuse"}.
+"score", "suggestions": [{"id", "title"}], "outcome": "answer" | "clarify" | "refuse",
+"client": id | null}.
 `answered` is true exactly when `outcome` is "answer"; with "clarify", `suggestions` are the
 "did you mean" articles, best first; `score` is the calibrated probability that the best
-article is the one asked for.
+article is the one asked for. `client` is the client whose facts fill the answer
+(`--client ID`, or a client of GDPRBOT_CLIENTS named in the question); null answers
+generically. An unknown `--client` is a one-line error, exit 2.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from bot.config import Settings, SettingsError
+from clients import ClientsError, Directory, load_directory, placeholder_values
 from knowledge import (
     SHIPPED_DIR,
     Answer,
@@ -26,6 +30,7 @@ from knowledge import (
     Encoder,
     KnowledgeBase,
     KnowledgeError,
+    detect_language,
     load_knowledge_base,
 )
 
@@ -101,7 +106,7 @@ def build_answerer(settings: Settings | None = None) -> Answerer:
     return answerer
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
+def answer_json(answer: Answer, client: str | None = None) -> dict[str, Any]:
     """The contract shape of `ask --json`."""
     ref = answer.article
     return {
@@ -120,6 +125,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "score": float(answer.score),
         "suggestions": [{"id": s.id, "title": s.title} for s in answer.suggestions],
         "outcome": answer.outcome,
+        "client": client,
     }
 
 
@@ -156,14 +162,45 @@ def ask(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print exactly one JSON object (a stable contract).")
     ] = False,
+    client_id: Annotated[
+        str | None,
+        typer.Option("--client", help="Answer for this client of GDPRBOT_CLIENTS (its id)."),
+    ] = None,
 ) -> None:
     """Ask the knowledge base one GDPR question and print the answer with its source."""
-    answerer = build_answerer()
-    answer = answerer.answer(text, lang.value if lang else None)
+    settings = Settings()
+    answerer = build_answerer(settings)
+    directory = _directory(settings)
+    try:
+        found = directory.resolve(text, client_id=client_id)
+    except LookupError as exc:  # clients.UnknownClient: names the known ids
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    client = found.client
+    if client is None:
+        answer = answerer.answer(text, lang.value if lang else None)
+    else:
+        chosen = lang.value if lang else detect_language(text, settings.default_language)
+        answer_lang: Literal["sv", "en"] = "en" if chosen == "en" else "sv"
+        values = placeholder_values(client, answer_lang)
+        question = found.without_names(text) if found.mentions else text
+        answer = answerer.answer(question, answer_lang, values=values)
     if as_json:
-        typer.echo(json.dumps(answer_json(answer), ensure_ascii=False))
+        client_out = client.id if client is not None else None
+        typer.echo(json.dumps(answer_json(answer, client_out), ensure_ascii=False))
     else:
         typer.echo(render_text(answer))
+
+
+def _directory(settings: Settings) -> Directory:
+    try:
+        return load_directory(settings.clients_paths)
+    except ClientsError as exc:
+        print(f"error: the client directory is broken: {exc.problems[0]}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        print(f"error: cannot read the client directory: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -1,20 +1,36 @@
-"""`gdpr-bot audit verify [--head HASH]` and `gdpr-bot audit head`: the evidence ledger.
+"""`gdpr-bot audit verify|head|witness`: the evidence ledger.
+
+- `verify [--head HASH] [--witness FILE]...`: recompute the chain (HMAC with the ledger
+  key), compare the head row with the last entry, and check every head in the witness
+  files (GDPRBOT_LEDGER_WITNESS_FILE and each --witness). An intact chain is recorded as
+  a `ledger.verified` entry (the web overview's "last verified").
+- `head`: print `<seq> <hash>`.
+- `witness [--file FILE]`: append the head (`seq hash time`) to the witness file and record
+  a `ledger.witnessed` entry. Keep that file where the bot's database users cannot write.
 
 Exit codes of `verify`: 0 the chain is intact, 1 it is broken (the first tampered entry is
-named), 2 the database could not be read.
+named), 2 the database could not be read or an argument is wrong.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.errors import require_database
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines import ledger
+from routines.ledger.verification import VerifyResult
+from storage.clock import utc_now
 from storage.engines import make_engine as engine_from_url
 
 app = typer.Typer(
-    help="The evidence ledger: verify the hash chain, print its head.", no_args_is_help=True
+    help="The evidence ledger: verify the hash chain, print its head, witness it.",
+    no_args_is_help=True,
 )
 
 EXIT_BROKEN = 1
@@ -28,34 +44,104 @@ def verify_command(
         "--head",
         help="A head hash witnessed earlier (e.g. the weekly seal); detects a truncated tail.",
     ),
+    witness: list[Path] = typer.Option(  # noqa: B008 (typer's way)
+        [],
+        "--witness",
+        help="A file of heads recorded earlier, one `seq hash` a line (as `audit head` "
+        "prints them); may be given more than once. GDPRBOT_LEDGER_WITNESS_FILE is read too.",
+    ),
 ) -> None:
     """Recompute the whole hash chain; exit 1 naming the first entry that was tampered with."""
+    from routines.ledger.witness import WitnessFileError, read_witnesses
+
     witnessed = head.strip().lower() or None
     if witnessed is not None and not _is_sha256(witnessed):
         typer.echo("--head must be a 64-character hex SHA-256 hash", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
-    engine = engine_from_url(Settings().database_url)
+    settings = Settings()
+    use_ledger_keys(settings)
+    files = [Path(settings.ledger_witness_file)] if settings.ledger_witness_file else []
+    for path in witness:
+        if not path.is_file():
+            typer.echo(f"error: --witness: no such file: {path}", err=True)
+            raise typer.Exit(EXIT_UNREADABLE)
+        files.append(path)
     try:
-        result = ledger.verify(engine, head=witnessed)
-    except SQLAlchemyError as exc:
-        typer.echo(f"cannot read the ledger: {exc.__class__.__name__}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from exc
+        witnesses = [w for path in files for w in read_witnesses(path)]
+    except (WitnessFileError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    engine = engine_from_url(require_database(settings.database_url))
+    try:  # an unreadable database is one line and exit 2 (bot/cli/errors.py), never 1
+        result = ledger.verify(
+            engine, head=witnessed, witnesses=witnesses, timezone=settings.timezone
+        )
+        recorded = _record(engine, ledger.LEDGER_VERIFIED, result) if result.ok else None
     finally:
         engine.dispose()
-    for line in result.lines():
+    lines = result.lines()
+    if witnesses:
+        lines.insert(-1, f"witnesses checked: {len(witnesses)} (up to entry "
+                         f"{max(w.seq for w in witnesses)})")  # fmt: skip
+    for line in lines:
         typer.echo(line, err=not result.ok and line.startswith("result:"))
+    if recorded is False:
+        typer.echo("note: this verification could not be recorded (read-only access)", err=True)
     if not result.ok:
         raise typer.Exit(EXIT_BROKEN)
+
+
+def _record(engine: Engine, event: str, result: VerifyResult) -> bool:
+    """Append `event` naming the verified head; False if this database user may not write."""
+    from storage.sessions import session_factory, transaction
+
+    try:
+        with transaction(session_factory(engine)) as session:
+            ledger.append_event(
+                session, event, {"seq": result.head_seq, "hash": result.head_hash}, utc_now()
+            )
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 @app.command("head")
 def head_command() -> None:
     """Print the ledger's last sequence number and hash (`<seq> <hash>`)."""
-    engine = engine_from_url(Settings().database_url)
+    engine = engine_from_url(require_database(Settings().database_url))
     try:
         seq, digest = ledger.head(engine)
-    except SQLAlchemyError as exc:
-        typer.echo(f"cannot read the ledger: {exc.__class__.__name__}", err=True)
+    finally:
+        engine.dispose()
+    typer.echo(f"{seq} {digest}")
+
+
+@app.command("witness")
+def witness_command(
+    file: Path | None = typer.Option(  # noqa: B008 (typer's way)
+        None, "--file", help="The witness file (default: GDPRBOT_LEDGER_WITNESS_FILE)."
+    ),
+) -> None:
+    """Append the head (`seq hash time`) to the witness file; record that it was witnessed."""
+    from routines.ledger.witness import append_witness
+
+    settings = Settings()
+    target = file or (Path(settings.ledger_witness_file) if settings.ledger_witness_file else None)
+    if target is None:
+        typer.echo("error: give --file or set GDPRBOT_LEDGER_WITNESS_FILE", err=True)
+        raise typer.Exit(EXIT_UNREADABLE)
+    use_ledger_keys(settings)
+    engine = engine_from_url(require_database(settings.database_url))
+    now = utc_now()
+    try:
+        seq, digest = ledger.head(engine)
+        append_witness(target, seq, digest, now)
+        from storage.sessions import session_factory, transaction
+
+        with transaction(session_factory(engine)) as session:
+            ledger.append_event(session, ledger.LEDGER_WITNESSED, {"seq": seq, "hash": digest}, now)
+    except OSError as exc:
+        typer.echo(f"error: cannot write {target}: {exc.strerror}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     finally:
         engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli.errors import require_database
 from bot.config import Settings
 from storage.migrate import current_revision, engine_from_url, head_revision, upgrade
 
@@ -24,7 +25,7 @@ def upgrade_command() -> None:
 @app.command("status")
 def status_command() -> None:
     """Print the database's schema revision and the newest one this version knows."""
-    engine = engine_from_url(Settings().database_url)
+    engine = engine_from_url(require_database(Settings().database_url))
     current = current_revision(engine)
     head = head_revision()
     typer.echo(f"database: {current or 'empty'}\ncode:     {head}")

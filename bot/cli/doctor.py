@@ -102,13 +102,13 @@ def _teams_settings(settings: Settings) -> Iterator[Check]:
     if not settings.teams_enabled or not (app_id or password):
         return
     if app_id and not password:
-        yield Check("fail", "teams", "MICROSOFT_APP_ID without MICROSOFT_APP_PASSWORD")
+        yield Check("fail", "teams", "MicrosoftAppId without MicrosoftAppPassword")
     elif password and not app_id:
-        yield Check("fail", "teams", "MICROSOFT_APP_PASSWORD without MICROSOFT_APP_ID")
+        yield Check("fail", "teams", "MicrosoftAppPassword without MicrosoftAppId")
     elif settings.microsoft_app_type.lower() == "singletenant" and not (
         settings.microsoft_app_tenant_id
     ):
-        yield Check("fail", "teams", "a SingleTenant app needs MICROSOFT_APP_TENANT_ID")
+        yield Check("fail", "teams", "a SingleTenant app needs MicrosoftAppTenantId")
     else:
         yield Check("ok", "teams", f"app id and password set ({settings.microsoft_app_type})")
         yield Check("warn", "teams token",
@@ -146,10 +146,11 @@ def check_database(settings: Settings) -> Iterator[Check]:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.exists():
-            writable = _writable_dir(path.parent)
-            yield Check("ok" if writable else "fail", "database",
-                        f"{path} does not exist yet; created at the first start"
-                        + ("" if writable else f", but {path.parent} is not writable"))  # fmt: skip
+            if _writable_dir(path.parent):
+                yield Check("ok", "database", f"{path} does not exist yet: the bot creates it")
+            else:
+                why = f"{path} cannot be created: {path.parent} is not a writable folder"
+                yield Check("fail", "database", why)
             return
     engine = engine_from_url(settings.database_url, statement_timeout_ms=5000)
     try:
@@ -158,6 +159,8 @@ def check_database(settings: Settings) -> Iterator[Check]:
             yield Check("fail", "database", problem)
             return
         yield Check("ok", "database", f"{url.get_backend_name()} reachable and writable")
+        if url.get_backend_name() == "postgresql":
+            yield _role(engine)
         current, head = current_revision(engine), head_revision()
         if current == head:
             yield Check("ok", "migrations", f"at {head}")
@@ -193,6 +196,18 @@ def _probe(engine: Engine) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return f"cannot connect or write ({exc.__class__.__name__}: {first[:160]})"
     return ""
+
+
+def _role(engine: Engine) -> Check:
+    """The bot needs to own its database (it migrates at start), never to be superuser."""
+    with engine.connect() as connection:
+        superuser = connection.scalar(
+            text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        )
+    if superuser:
+        advice = "connected as a superuser: give the bot a role that owns its database "
+        return Check("warn", "database role", advice + "and nothing more")
+    return Check("ok", "database role", "not a superuser")
 
 
 def _delivery_problems(engine: Engine) -> Iterator[Check]:
@@ -269,6 +284,8 @@ async def check_chat(settings: Settings) -> list[Check]:
         if not configured.get(platform, False):
             checks.append(Check("fail", f"{platform} routines", f"{len(names)} routine "
                                 f"channel(s) on {platform}, which is not set up"))  # fmt: skip
+    if settings.teams_configured and channels.get("teams"):
+        checks += await asyncio.to_thread(lambda: list(check_teams(settings, channels["teams"])))
     if settings.slack_bot_token:
         from bot.platforms.slack.checks import check_slack
         from bot.platforms.slack.client import SlackConfig
@@ -278,7 +295,39 @@ async def check_chat(settings: Settings) -> list[Check]:
         for name in by_name:
             checks.append(Check("warn", f"slack channel {name}", "given by name: use the "
                                 "channel id (README: finding a channel id)"))  # fmt: skip
-        config = SlackConfig(settings.slack_bot_token, api_url=settings.slack_api_url)
+        config = SlackConfig(
+            settings.slack_bot_token, app_token=settings.slack_app_token,
+            api_url=settings.slack_api_url,
+        )  # fmt: skip
         found = await check_slack(config, sorted(slack - set(by_name)))
         checks += [Check(level, name, detail) for level, name, detail in found]  # type: ignore[arg-type]
     return checks
+
+
+def check_teams(settings: Settings, channels: set[str]) -> Iterator[Check]:
+    """A Teams channel gets routines only once the app is installed there: installing it
+    stores the conversation reference the bot posts with."""
+    from bot.records.references import find_reference
+    from storage.migrate import engine_from_url
+    from storage.sessions import session_factory, transaction
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        for channel in sorted(channels):
+            yield Check("warn", f"teams channel {channel}", "not checked: no database yet")
+        return
+    engine = engine_from_url(settings.database_url, statement_timeout_ms=5000)
+    try:
+        with transaction(session_factory(engine)) as session:
+            found = {c: find_reference(session, "teams", "channel", c) for c in channels}
+    except Exception as exc:  # the database line says what is wrong with it
+        yield Check("warn", "teams channels", f"not checked ({exc.__class__.__name__})")
+        return
+    finally:
+        engine.dispose()
+    for channel, reference in sorted(found.items()):
+        if reference is None:
+            advice = "the app is not installed there: add it to the team and the channel"
+            yield Check("fail", f"teams channel {channel}", advice)
+        else:
+            yield Check("ok", f"teams channel {channel}", "the app is installed there")

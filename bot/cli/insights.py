@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.cli.errors import require_database
 from bot.config import Settings
 from bot.features import insights_figures as render
 from bot.records import insights
@@ -60,7 +61,7 @@ def insights_command(
     """Question insights for knowledge owners: gaps, 👎, most asked, answer rates."""
     settings = Settings()
     start = start_of_day(since, settings.timezone) if since else None
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(require_database(settings.database_url))
     try:
         create_schema(engine)
         with transaction(session_factory(engine)) as session:

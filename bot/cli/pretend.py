@@ -69,10 +69,10 @@ def engine_for(url: str, dry_run: bool) -> Engine:
     on an empty in-memory database instead of creating the file."""
     from sqlalchemy.engine import make_url
 
-    from storage.engines import normalise_url
+    from storage.engines import check_url
     from storage.migrate import engine_from_url
 
-    parsed = make_url(normalise_url(url))
+    parsed = make_url(check_url(url))
     if dry_run and parsed.get_backend_name() == "sqlite" and parsed.database:
         from pathlib import Path
 

@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from bot import privacy
 from bot.cli import pretend
+from bot.cli.errors import require_database
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from storage.clock import utc_now
 from storage.migrate import create_schema, engine_from_url
@@ -45,7 +47,8 @@ PersonArg = Annotated[
 
 @contextmanager
 def unit_of_work(settings: Settings) -> Iterator[Session]:
-    engine = engine_from_url(settings.database_url)
+    use_ledger_keys(settings)
+    engine = engine_from_url(require_database(settings.database_url))
     try:
         create_schema(engine)
         with transaction(session_factory(engine)) as session:
@@ -122,8 +125,11 @@ def purge_command(
     moment = parse_now(now)
     dry_run = pretend.check_write(moment, bool(now), write)
     settings = Settings()
+    use_ledger_keys(settings)
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))
+    if not dry_run:
+        require_database(settings.database_url)
     engine = pretend.engine_for(settings.database_url, dry_run)
     try:
         with pretend.sessions_for(engine, dry_run) as factory, transaction(factory) as session:
@@ -141,6 +147,7 @@ def purge_command(
     typer.echo(f"questions {verb}purged (older than {settings.question_log_days} days): "
                f"{result.questions_purged}")  # fmt: skip
     typer.echo(f"handled events {verb}purged: {result.events_purged}")
+    typer.echo(f"report files {verb}purged (download link expired): {result.reports_purged}")
     typer.echo(
         f"identities {verb}pseudonymised (evidence older than {settings.evidence_years} "
         f"years): {result.identities_pseudonymised}"

@@ -2,11 +2,13 @@
 
     gdpr-bot report --period 2027-Q1 --format zip --out evidence-2027-Q1.zip
     gdpr-bot report --from 2027-01-01 --to 2027-03-31 --routine retention-review
+    gdpr-bot report --client solvinge --period 2027-Q1 --format zip --out solvinge-Q1.zip
 
 Exit codes: 0 written, 2 bad input such as an unknown --routine (nothing written, nothing
 recorded), 3 the database could not be read. `--now` moves only "as of" (lateness); the
 export is recorded at the real time.
 Every export appends a `report.exported` entry ("cli" as the exporter) to the ledger.
+`--client ID` reports that client's rights requests instead (bot/cli/report_requests.py).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import Annotated, cast
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.errors import require_database
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
 from routines.reports.adherence import (
@@ -40,7 +43,6 @@ from storage.sessions import session_factory
 log = logging.getLogger(__name__)
 
 EXIT_BAD_INPUT = 2
-EXIT_DATABASE = 3
 
 
 def register(app: typer.Typer) -> None:
@@ -57,6 +59,9 @@ def report_command(
     out: Annotated[Path | None, typer.Option("--out", help="File (default: stdout).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="sv | en (default: settings).")] = "",
     now: Annotated[str, typer.Option("--now", help="Judge lateness as of this ISO time.")] = "",
+    client: Annotated[
+        str, typer.Option("--client", help="A client's rights requests (GDPRBOT_CLIENTS id).")
+    ] = "",
 ) -> None:
     """Write an adherence report (on time / late / missing / not applicable per routine)."""
     settings = Settings()
@@ -65,10 +70,17 @@ def report_command(
         moment = _moment(now)
     except ValueError as exc:
         _fail(str(exc))
+    if client:
+        from bot.cli.report_requests import client_report_command
+
+        client_report_command(settings, client, chosen, fmt, out, moment, pretend=bool(now))
+        return
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
     if out is None and fmt == "zip" and sys.stdout.isatty():
         _fail("a zip package is binary: give --out FILE")
+    if out is not None and not out.parent.is_dir():
+        _fail(f"--out: the folder {out.parent} does not exist")
     language = lang or settings.default_language
     if language not in ("sv", "en"):
         _fail("--lang must be sv or en")
@@ -86,7 +98,8 @@ def report_command(
     )
     from routines.reports.export import export_report
 
-    engine = engine_from_url(settings.database_url)
+    use_ledger_keys(settings)
+    engine = engine_from_url(require_database(settings.database_url))
     try:
         if routine and not _known_routine(engine, routine, scope):
             _fail(f"--routine: no routine {routine!r} in the catalogue or the evidence")
@@ -98,10 +111,7 @@ def report_command(
             sys.stdout.buffer.flush()
         else:
             _write_file(engine, scope, cast(Format, fmt), out, produced)
-    except SQLAlchemyError as exc:
-        typer.echo(f"cannot read the database: {exc.__class__.__name__}", err=True)
-        raise typer.Exit(EXIT_DATABASE) from exc
-    finally:
+    finally:  # a database or file error is one line and exit 2 (bot/cli/errors.py)
         engine.dispose()
 
 

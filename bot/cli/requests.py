@@ -69,6 +69,9 @@ def _directory(settings: Settings) -> Directory:
 
 @contextmanager
 def _register(settings: Settings) -> Iterator[RequestRegister]:
+    from bot.cli.keys import use_ledger_keys
+
+    use_ledger_keys(settings)  # the register appends to the evidence ledger
     engine = engine_from_url(settings.database_url)
     try:
         create_schema(engine)

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import typer
 
+from bot.cli.errors import DEBUG_FLAG, OneLineErrors, set_debug
+
 HELP = "gdpr-bot: GDPR answers, routines and evidence in Slack, Teams and the console."
 
 # command name -> (module in bot.cli, how it attaches: "register" or a sub-app name)
@@ -39,12 +41,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def build_app(only: str | None = None) -> typer.Typer:
     """The CLI with every command, or with just the one named `only` (and its siblings
     from the same module), so a one-shot command imports nothing it does not use."""
-    cli = typer.Typer(name="gdpr-bot", help=HELP, no_args_is_help=True, add_completion=False)
+    cli = typer.Typer(
+        name="gdpr-bot",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        cls=OneLineErrors,
+        pretty_exceptions_enable=False,
+    )
 
     @cli.callback()
-    def _root() -> None:
-        # keeps typer in group mode when only one command is registered
-        pass
+    def _root(
+        debug: bool = typer.Option(
+            False, DEBUG_FLAG, help="Show the traceback of an error instead of one line."
+        ),
+    ) -> None:
+        # also keeps typer in group mode when only one command is registered
+        set_debug(debug)
 
     chosen = [COMMANDS[only]] if only in COMMANDS else list(COMMANDS.values())
     done: set[str] = set()
@@ -78,7 +91,10 @@ def _command_name(argv: Sequence[str]) -> str | None:
 
 
 def main() -> None:
-    build_app(_command_name(sys.argv[1:]))()
+    args = sys.argv[1:]
+    if DEBUG_FLAG in args:  # accepted anywhere: `gdpr-bot audit verify --debug`
+        args = [DEBUG_FLAG, *(arg for arg in args if arg != DEBUG_FLAG)]
+    build_app(_command_name(args))(args)
 
 
 if __name__ == "__main__":

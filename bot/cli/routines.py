@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli import pretend
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import Catalog, CatalogError, Routine, Target, check_files, load_catalog
 from routines.engine.occurrences import SHIFT_MARGIN, slots
@@ -213,6 +214,7 @@ def run_due(
     catalog = _catalog(settings)
     moment = _moment(now)
     dry_run = pretend.check_write(moment, bool(now), write)
+    use_ledger_keys(settings)
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))
     asyncio.run(_run_due(settings, catalog, moment, dry_run))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.errors import describe
 from bot.config import Settings, SettingsError
 from bot.web.access import Identity
 from storage.clock import utc_now
@@ -75,7 +76,7 @@ def link_command(
             if who.person_key and (issued := links.issue(who, via="cli", now=now)):
                 break
     except SQLAlchemyError as exc:
-        raise _fail(f"cannot use the database: {exc.__class__.__name__}", EXIT_SETUP) from None
+        raise _fail(describe(exc), EXIT_SETUP) from None
     finally:
         engine.dispose()
     if issued is None:

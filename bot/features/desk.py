@@ -115,6 +115,10 @@ class DeskFeature:
     ) -> list[Reply]:
         if command == "forwarded":
             return await self._forward_command(args, incoming, lang)
+        if command == "client":
+            return self._client_command(args, incoming, lang)
+        if command == "open_requests":
+            return await self._open_command(args, incoming, lang)
         if len(self._clients.directory) == 0:
             return [Reply(text=t("desk.no_clients", lang), private=True)]
         draft, rest = self._parse(args)
@@ -122,6 +126,55 @@ class DeskFeature:
         if found.client is not None:
             draft = Draft(found.client.id, draft.kind, draft.ref, draft.received)
         return await self._next(draft, incoming, lang, choices=choices_of(found.candidates))
+
+    async def _open_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
+        """`begäranden [kund]`: open requests, the late ones first (a client's team lead for
+        that client, officers for every client or one)."""
+        found = self._clients.resolve(args, incoming.conversation.conversation_id)
+        client = found.client if args.strip() or found.source == "channel" else None
+        audience = audience_of(client) if client is not None else None
+        subject = Subject(
+            incoming.platform, incoming.user_id, incoming.conversation.conversation_id
+        )
+        if not await self._policy.check("request.view", subject, audience):
+            return [Reply(text=t("desk.open.refused", lang), private=True)]
+        wanted = [client.id] if client is not None else None
+        rows = await asyncio.to_thread(self._register.open_requests, wanted)
+        today = self._register.today(self._clock())
+        if not rows:
+            return [Reply(text=t("desk.open.none", lang), private=True)]
+        lines = [t("desk.open.title", lang, count=len(rows))]
+        for r in rows[:30]:
+            other = self._clients.get(r.client_id)
+            name = other.name if other is not None else r.client_id
+            late = t("desk.open.late", lang) if today > r.forward_by else ""
+            lines.append(f"- *{r.code}* {name}, {t(f'desk.kind.{r.kind}', lang)}, "
+                         f"{r.forward_by.isoformat()}{late}")  # fmt: skip
+        return [Reply(text="\n".join(lines), private=True)]
+
+    def _client_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
+        """`klient ID|namn` / `client ID|name`: questions here are about that client;
+        `klient av` / `client off` forgets it; `klient` alone says which it is."""
+        conversation = incoming.conversation.conversation_id
+        wanted = args.strip()
+        if not wanted:
+            chosen = self._clients.chosen(conversation)
+            known = ", ".join(self._clients.directory.ids) or "-"
+            if chosen is None:
+                return [Reply(text=t("desk.client.none", lang, known=known))]
+            return [Reply(text=t("desk.client.now", lang, client=chosen.name))]
+        if wanted.lower() in ("av", "off", "ingen", "none"):
+            self._clients.choose(conversation, None)
+            return [Reply(text=t("desk.client.off", lang))]
+        client = self._clients.get(wanted)
+        if client is None:
+            named = self._clients.directory.clients_named_in(wanted)
+            client = named[0] if len(named) == 1 else None
+        if client is None:
+            known = ", ".join(self._clients.directory.ids) or "-"
+            return [Reply(text=t("desk.client.unknown", lang, given=wanted[:40], known=known))]
+        self._clients.choose(conversation, client.id)
+        return [Reply(text=t("desk.client.now", lang, client=client.name))]
 
     def _parse(self, args: str) -> tuple[Draft, str]:
         kind = ref = received = ""

@@ -7,8 +7,6 @@ likely clients are offered as buttons. Pure look-ups, no I/O.
 
 from __future__ import annotations
 
-import re
-
 from bot.chat.choices import MAX_CHOICES
 from bot.chat.ports import ClientLookup
 from clients import Client, Directory, Resolution, placeholder_values
@@ -22,17 +20,41 @@ def _lang(lang: str) -> Lang:
 class DirectoryClients:
     """A `ClientContext`: look-ups and placeholder values from the directory."""
 
+    MAX_CHOSEN = 1000  # conversations remembered (memory only: the console, a DM)
+
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self._chosen: dict[str, str] = {}  # conversation id -> client id (`klient ID`)
 
     def resolve(self, text: str, conversation_id: str | None) -> Resolution:
-        return self.directory.resolve(text, channel_id=conversation_id)
+        """A client named in the text, else the one chosen in this conversation with
+        `klient ID`, else the channel's."""
+        found = self.directory.resolve(text, channel_id=conversation_id)
+        if found.source == "question" and found.client is not None:
+            return found
+        chosen = self._chosen.get(conversation_id) if conversation_id else None
+        client = self.directory.get(chosen) if chosen else None
+        if client is not None:
+            return Resolution(client, "explicit", (client,), found.mentions)
+        return found
+
+    def choose(self, conversation_id: str, client_id: str | None) -> None:
+        """Remember (or, with None, forget) the client this conversation is about."""
+        self._chosen.pop(conversation_id, None)
+        if client_id is not None:
+            if len(self._chosen) >= self.MAX_CHOSEN:
+                self._chosen.pop(next(iter(self._chosen)))
+            self._chosen[conversation_id] = client_id
+
+    def chosen(self, conversation_id: str) -> Client | None:
+        chosen = self._chosen.get(conversation_id)
+        return self.directory.get(chosen) if chosen else None
 
     def lookup(self, text: str, conversation_id: str | None) -> ClientLookup:
         if len(self.directory) == 0:
             return ClientLookup(None)
         found = self.resolve(text, conversation_id)
-        question = without_names(text, found) if found.mentions else None
+        question = found.without_names(text) if found.mentions else None
         if found.client is not None:
             return ClientLookup(found.client.id, question=question)
         return ClientLookup(None, choices_of(found.candidates), question=question)
@@ -43,24 +65,6 @@ class DirectoryClients:
     def values(self, client_id: str, lang: str) -> dict[str, str] | None:
         client = self.directory.get(client_id)
         return placeholder_values(client, _lang(lang)) if client is not None else None
-
-
-_GLUED = re.compile(r"^(?::s|:|-)")
-
-
-def without_names(text: str, found: Resolution) -> str:
-    """The question with the client names taken out ("Hemlådan-kunden" → "kunden"): the
-    client is known now, and a name is no word the knowledge base can match."""
-    parts: list[str] = []
-    position = 0
-    for mention in sorted(found.mentions, key=lambda m: m.start):
-        parts.append(text[position : mention.start])
-        position = mention.end
-        glued = _GLUED.match(text[position:])
-        if glued:
-            position += glued.end()
-    parts.append(text[position:])
-    return " ".join("".join(parts).split())
 
 
 def choices_of(clients: tuple[Client, ...]) -> tuple[tuple[str, str], ...]:

@@ -65,6 +65,15 @@ add_strings(
             "desk.refused": "Du kan inte registrera eller vidarebefordra begäranden för "
             "{client}: det gör de som arbetar i kundens kanal, teamledaren eller compliance.",
             "desk.bad_input": "Det gick inte: {problem}.",
+            "desk.open.title": "*Öppna begäranden ({count})*, vidarebefordras senast:",
+            "desk.open.late": " – *försenad*",
+            "desk.open.none": "Inga öppna begäranden.",
+            "desk.open.refused": "Öppna begäranden visas för kundens teamledare och compliance.",
+            "desk.client.now": "Frågor och begäranden här gäller nu {client}. "
+            "(`klient av` slutar.)",
+            "desk.client.off": "Ingen kund vald längre: kunden tas från frågan eller kanalen.",
+            "desk.client.none": "Ingen kund vald. Välj med `klient <id>`: {known}.",
+            "desk.client.unknown": "Jag känner ingen kund {given!r}. Kända: {known}.",
         },
         "en": {
             "desk.kind.access": "access (Art. 15)",
@@ -106,6 +115,17 @@ add_strings(
             "desk.refused": "You cannot register or forward requests for {client}: the "
             "people working in the client's channel, its team lead or compliance can.",
             "desk.bad_input": "That did not work: {problem}.",
+            "desk.open.title": "*Open requests ({count})*, to be forwarded by:",
+            "desk.open.late": " – *late*",
+            "desk.open.none": "No open requests.",
+            "desk.open.refused": "Open requests are shown to the client's team lead and "
+            "compliance.",
+            "desk.client.now": "Questions and requests here are now about {client}. "
+            "(`client off` stops.)",
+            "desk.client.off": "No client chosen any more: it comes from the question or "
+            "the channel.",
+            "desk.client.none": "No client chosen. Choose with `client <id>`: {known}.",
+            "desk.client.unknown": "I know no client {given!r}. Known: {known}.",
         },
     }
 )

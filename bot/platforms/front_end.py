@@ -9,13 +9,14 @@ stores in `FrontEndContext`; never a database session or the settings object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from aiohttp import web
 
+from bot.chat.delivery import ChannelEvents
 from bot.chat.pipeline import Pipeline
-from bot.chat.ports import People, References
+from bot.chat.ports import Inbox, People, References
 from routines.ports import Notifier
 
 
@@ -26,6 +27,9 @@ class FrontEndContext:
     pipeline: Pipeline
     references: References  # where to post later (Teams stores them; Slack needs none)
     people: People  # the identities the platform tells us (Teams: e-mail addresses)
+    inbox: Inbox | None = None  # the durable inbox (None: events are processed directly)
+    # "the bot was added to a channel" (Slack: member_joined_channel for the bot itself)
+    channels: ChannelEvents = field(default_factory=ChannelEvents)
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.privacy.lookup import require_people
 from bot.records.questions import unlink_person
 from bot.records.references import forget_person
+from bot.records.report_links import forget_report_downloads
 from bot.records.web_access import forget_web_access
 from routines.engine.models import (
     CANCELLED,
@@ -80,4 +81,6 @@ def erase_person(session: Session, who: str, *, now: datetime) -> Erasure:
         erased.append(person.person_key)
         for i, n in enumerate(counts):
             totals[i] += n
+    if erased:  # report files waiting for download (15 minutes) may name the person
+        forget_report_downloads(session)
     return Erasure(tuple(erased), *totals)

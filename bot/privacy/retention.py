@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.privacy.erase import erase_identity
 from bot.records.events import DEFAULT_KEEP, purge_events
 from bot.records.questions import purge_questions
+from bot.records.report_links import purge_report_downloads
 from bot.records.web_access import purge_web_access
 from routines.engine.models import (
     CLOSED_STATUSES,
@@ -40,6 +41,7 @@ class DailyResult:
     events_purged: int
     identities_pseudonymised: int
     web_access_purged: int = 0  # spent sign-in links and expired web sessions
+    reports_purged: int = 0  # report files whose download link expired
     requests_purged: int = 0  # rights-request register rows past GDPRBOT_REQUESTS_YEARS
 
 
@@ -113,6 +115,7 @@ def run_daily(
             pseudonymise_old_identities(session, now=now, years=evidence_years)
         ),
         web_access_purged=purge_web_access(session, now),
+        reports_purged=purge_report_downloads(session, now),
         requests_purged=(
             purge_requests(session, now=now, years=requests_years, timezone=timezone)
             if requests_years is not None
@@ -126,6 +129,7 @@ def run_daily(
             "events_purged": result.events_purged,
             "identities_pseudonymised": result.identities_pseudonymised,
             "web_access_purged": result.web_access_purged,
+            "reports_purged": result.reports_purged,
             "requests_purged": result.requests_purged,
         },
     )

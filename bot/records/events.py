@@ -6,11 +6,20 @@ that replica answers; every other attempt hits the unique key and does nothing. 
 the database decides, this holds across processes and replicas.
 
 `EventLog` is the store the pipeline is handed (`bot.chat.ports.EventClaims`).
+
+No platform id is stored: an event key can hold one (Slack clicks are `<action_ts>:<user>`,
+Teams keys a hash of the conversation id), so the table keeps only `event_key(...)`, an
+HMAC-SHA256 of platform and key under the secret kept outside the database
+(`GDPRBOT_WEB_SECRET`, the same on every replica). Without that secret the HMAC key is a
+fixed constant (dedupe still works across replicas) and the table is only as unlinkable as
+its short life: `handled_at` is kept to the hour, and rows go after a day.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Sequence
@@ -31,6 +40,17 @@ log = logging.getLogger(__name__)
 
 # Slack retries for about an hour; keep a day so a late retry is still recognised.
 DEFAULT_KEEP = timedelta(days=1)
+FALLBACK_KEY = b"gdpr-bot handled events"  # no secret configured: dedupe, not secrecy
+
+
+def event_key(platform: str, key: str, secret: bytes | None) -> str:
+    """What is stored for an event key: an HMAC, never the key (which may hold an id)."""
+    message = f"{platform}\x00{key}".encode()
+    return hmac.new(secret or FALLBACK_KEY, message, hashlib.sha256).hexdigest()
+
+
+def coarse_hour(now: datetime) -> datetime:
+    return now.replace(minute=0, second=0, microsecond=0)
 
 
 class HandledEvent(Base):
@@ -47,7 +67,7 @@ def claim_event(session: Session, platform: str, event_id: str, now: datetime) -
     `INSERT ... ON CONFLICT DO NOTHING` on SQLite and PostgreSQL: one statement, no
     savepoint, and the loser learns it lost because no row comes back.
     """
-    values = {"platform": platform, "event_id": event_id[:200], "handled_at": now}
+    values = {"platform": platform, "event_id": event_id[:200], "handled_at": coarse_hour(now)}
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         insert_ = sqlite_insert if dialect == "sqlite" else postgresql_insert
@@ -61,7 +81,7 @@ def claim_event(session: Session, platform: str, event_id: str, now: datetime) -
     else:
         claimed = _claim_portably(session, values)
     if not claimed:
-        log.info("duplicate event ignored", extra={"platform": platform, "event_id": event_id})
+        log.info("duplicate event ignored", extra={"platform": platform})
     return claimed
 
 
@@ -89,8 +109,9 @@ class EventLog:
 
     PURGE_EVERY_SECONDS = 3600.0
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, secret: bytes | None = None) -> None:
         self._sessions = sessions
+        self._secret = secret
         self._next_purge = 0.0
 
     async def claim(
@@ -104,7 +125,8 @@ class EventLog:
             with transaction(self._sessions) as session:
                 if purge:
                     purge_events(session, now=now)
-                if key and not claim_event(session, platform, key, now):
+                stored = event_key(platform, key, self._secret) if key else None
+                if stored and not claim_event(session, platform, stored, now):
                     return False
                 save_references(session, remember, now)
                 return True

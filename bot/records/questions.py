@@ -5,10 +5,14 @@ could not answer: the question text, its language, whether and with which articl
 answered, the retrieval score and one vote. By default there is no person key at all
 (`GDPRBOT_QUESTION_LOG=anonymous`); with `off` nothing is stored.
 
-Retention: `purge_questions` deletes every row asked *strictly more than*
-`GDPRBOT_QUESTION_LOG_DAYS` days before `now`. With the default of 90 days a question
-asked exactly 90 days (to the microsecond) before `now` is kept; one asked 90 days and
-one microsecond before is deleted, so one asked 91 days before certainly is.
+Unlinkable by design: no person key (the default), the text with personal data replaced
+(`redact`: e-mail, personnummer, card and phone numbers), and only the *day* of asking and
+voting (midnight UTC), so a row cannot be matched to a platform event by its time.
+
+Retention: `purge_questions` deletes every row whose day lies *strictly more than*
+`GDPRBOT_QUESTION_LOG_DAYS` days before `now`: with the default of 90 days, a question
+asked on 2027-01-01 (stored as 2027-01-01T00:00Z) is kept until 2027-04-01T00:00Z and
+deleted by any purge after that, i.e. never kept longer than 90 days.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.ports import Vote
+from bot.records.redact import redact
 from storage.base import Base
 from storage.clock import as_utc
 from storage.sessions import transaction
@@ -48,6 +53,11 @@ class QuestionRecord(Base):
     person_key: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
+def day_of(now: datetime) -> datetime:
+    """Midnight UTC of `now`'s day: the only time the question log keeps."""
+    return as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def record_question(
     session: Session,
     *,
@@ -68,9 +78,9 @@ def record_question(
     if mode == "off":
         return None
     record = QuestionRecord(
-        asked_at=as_utc(now),
+        asked_at=day_of(now),
         lang=lang[:8],
-        text=text.strip()[:MAX_QUESTION_CHARS],
+        text=redact(text.strip()[:MAX_QUESTION_CHARS]),
         answered=answered,
         article_id=article_id,
         score=float(score),
@@ -93,7 +103,7 @@ def record_feedback(session: Session, question_id: int, vote: Vote, now: datetim
     result = session.execute(
         update(QuestionRecord)
         .where(QuestionRecord.id == question_id, QuestionRecord.vote.is_(None))
-        .values(vote=vote, voted_at=as_utc(now))
+        .values(vote=vote, voted_at=day_of(now))
     )
     counted = bool(result.rowcount)  # type: ignore[attr-defined]
     log.debug("feedback", extra={"question_id": question_id, "counted": counted})

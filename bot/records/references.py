@@ -184,7 +184,20 @@ def _find_person_row(session: Session, platform: str, address: str) -> Conversat
 
 
 def forget_person(session: Session, platform: str, user_id: str) -> int:
-    """Delete a person's references, named by stable id or platform user id (erasure)."""
+    """Delete a person's references, named by stable id or platform user id, and take
+    their ids out of any other reference that still names them (erasure)."""
+    ids = {user_id} | {
+        other
+        for other in session.scalars(
+            select(ConversationRefRow.user_id).where(
+                ConversationRefRow.platform == platform,
+                ConversationRefRow.kind == "person",
+                func.lower(ConversationRefRow.ref_key) == user_id.lower(),
+            )
+        )
+        if other
+    }
+    _strip_sender(session, platform, {i for i in ids if i})
     result = session.execute(
         delete(ConversationRefRow).where(
             ConversationRefRow.platform == platform,
@@ -196,6 +209,26 @@ def forget_person(session: Session, platform: str, user_id: str) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _strip_sender(session: Session, platform: str, ids: set[str]) -> int:
+    """Remove the sender from references (channels, others' rows) that carry these ids."""
+    if not ids:
+        return 0
+    rows = session.scalars(
+        select(ConversationRefRow).where(
+            ConversationRefRow.platform == platform,
+            or_(*(ConversationRefRow.reference.contains(i) for i in ids)),
+        )
+    ).all()
+    for row in rows:
+        data = json.loads(row.reference)
+        user = data.get("user") or {}
+        if {str(user.get("id", "")), str(user.get("aadObjectId", ""))} & ids:
+            data.pop("user", None)
+            row.reference = json.dumps(data, sort_keys=True)
+    session.flush()
+    return len(rows)
 
 
 def forget_conversation(session: Session, platform: str, conversation_id: str) -> int:

@@ -22,6 +22,7 @@ from typing import Final
 from sqlalchemy import DateTime, Integer, LargeBinary, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from routines.ledger.chain import REPORT_DOWNLOADED, append_event
 from storage.base import Base
 from storage.clock import as_utc
 from storage.sessions import transaction
@@ -133,7 +134,40 @@ def open_report(session: Session, token: str, now: datetime) -> Download:
         raise LinkError(404, "unknown link")
     if as_utc(now) >= as_utc(row.expires_at):
         raise LinkError(410, "link expired")
+    if not row.content:
+        raise LinkError(410, "link already used")
     return Download(row.filename, row.mime_type, bytes(row.content), row.person_key)
+
+
+def take_report(session: Session, token: str, now: datetime) -> Download:
+    """The report behind a token, once: the file is emptied as it is handed out (the row
+    stays until the link expires, so a second use is told "already used", 410) and the
+    download is a `report.downloaded` ledger entry under the officer's key."""
+    download = open_report(session, token, now)
+    row = session.get(ReportDownload, token.split(".", 1)[0], with_for_update=True)
+    if row is None or not row.content:
+        raise LinkError(410, "link already used")
+    row.content = b""
+    append_event(
+        session,
+        REPORT_DOWNLOADED,
+        {"person_key": download.person_key, "filename": download.filename},
+        now,
+    )
+    return download
+
+
+def purge_report_downloads(session: Session, now: datetime) -> int:
+    """Delete report files whose link has expired (the daily privacy job)."""
+    result = session.execute(delete(ReportDownload).where(ReportDownload.expires_at < as_utc(now)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_report_downloads(session: Session) -> int:
+    """Delete every report file waiting for download (erasure): any of them may name the
+    person, and a link lives 15 minutes, so the officer just asks again."""
+    result = session.execute(delete(ReportDownload))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def link_url(public_url: str, token: str) -> str:
@@ -165,10 +199,11 @@ class ReportLinkStore:
         return link_url(self._public_url, await asyncio.to_thread(keep))
 
     async def open(self, token: str, now: datetime) -> Download:
-        """The report behind a token; LinkError(404) if forged or unknown, (410) if expired."""
+        """The report behind a token, once (`take_report`); LinkError(404) if forged or
+        unknown, (410) if expired or already used."""
 
         def load() -> Download:
             with transaction(self._sessions) as session:
-                return open_report(session, token, now)
+                return take_report(session, token, now)
 
         return await asyncio.to_thread(load)

@@ -118,7 +118,8 @@ async def serve(services: Services, *, console: bool) -> None:
 def add_report_routes(
     app: web.Application, links: ReportLinkStore, clock: Callable[[], datetime]
 ) -> None:
-    """`GET /reports/<token>`: signed 15-minute links, checked against the bot's clock."""
+    """`GET /reports/<token>`: signed 15-minute links that work once (each download is a
+    ledger entry), checked against the bot's clock."""
 
     async def download(request: web.Request) -> web.StreamResponse:
         try:
@@ -126,7 +127,8 @@ def add_report_routes(
         except LinkError as exc:
             log.info("report link refused", extra={"status": exc.status})
             text = (
-                "Länken har gått ut. / The link has expired."
+                "Länken har redan använts eller gått ut; be om rapporten igen. / "
+                "The link has been used or has expired; ask for the report again."
                 if exc.status == 410
                 else ("Okänd länk. / Unknown link.")
             )

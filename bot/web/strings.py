@@ -21,6 +21,10 @@ _EVENTS = {
         "report.refused": "Rapport nekad", "person.erased": "Person raderad",
         "ledger.sealed": "Liggaren förseglad", "web.signed_in": "Inloggning på webben",
         "post": "Postad", "reminder": "Påminnelse",
+        "request.registered": "Begäran registrerad",
+        "request.forwarded": "Begäran vidarebefordrad",
+        "request.reminded": "Begäran påmind / eskalerad",
+        "requests.purged": "Begäranden gallrade",
     },
     "en": {
         "occurrence.created": "Created", "reminder.posted": "Posted / reminded",
@@ -30,6 +34,10 @@ _EVENTS = {
         "report.refused": "Report refused", "person.erased": "Person erased",
         "ledger.sealed": "Ledger sealed", "web.signed_in": "Signed in on the web",
         "post": "Posted", "reminder": "Reminder",
+        "request.registered": "Request registered",
+        "request.forwarded": "Request forwarded",
+        "request.reminded": "Request reminded / escalated",
+        "requests.purged": "Requests purged",
     },
 }  # fmt: skip
 

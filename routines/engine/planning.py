@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines.catalog import Catalog, Routine
+from routines.engine import problems
 from routines.engine.dispatch import DispatchReport
 from routines.engine.models import (
     ESCALATION,
@@ -111,6 +112,9 @@ def plan(
                 )
     with transaction(factory) as session:
         report.enqueued = follow_ups(session, catalog, now)
+        retried = problems.retry_due(session, now)
+        if retried:
+            report.enqueued["retry"] = retried
     return report
 
 

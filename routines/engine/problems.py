@@ -1,26 +1,34 @@
 """Delivery problems someone has to fix: the bot is not in a routine's channel, the channel
 does not exist or is archived (Slack), the app is not installed there (Teams).
 
-Such a post is never retried (its outbox row is FAILED with `<problem>: <detail>` as its
-last error: that row is the occurrence's record of the problem). Once per occurrence, the
-routine's people (escalation targets, then named assignees) get a PROBLEM notice naming the
-routine, the channel and how to fix it; the unique outbox key makes that once, whichever
-replica saw the failure. `overdue` and `gdpr-bot doctor` list the problems.
+Such a post is not retried like a transient failure (its outbox row is FAILED with
+`<problem>: <detail>` as its last error: that row is the occurrence's record of the
+problem). Once per occurrence, the routine's people (escalation targets, then named
+assignees) get a PROBLEM notice naming the routine, the channel and how to fix it; the
+unique outbox key makes that once, whichever replica saw the failure. `overdue` and
+`gdpr-bot doctor` list the problems.
+
+While the occurrence is open, the tick tries the post once more every PROBE_INTERVAL (one
+Web API call per broken channel post): once someone has invited the bot, the routine
+reaches the channel within that interval, and the people are not told a second time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from routines.catalog import Routine
-from routines.engine.models import FAILED, OPEN, PROBLEM, Notification, Occurrence
+from routines.engine.models import FAILED, OPEN, PENDING, PROBLEM, Notification, Occurrence
 from routines.engine.occurrences import enqueue, recipient_rows
 from routines.ports import UNDELIVERABLE, Notice, Recipient
+
+PROBE_INTERVAL = timedelta(minutes=15)
 
 TEXTS: dict[str, dict[str, str]] = {
     "sv": {
@@ -79,6 +87,7 @@ def record(
     """Mark the row's failure as `problem` and queue the fix-it notice for the routine's
     people (once per occurrence and person); returns how many notices were new."""
     row.last_error = f"{problem}: {detail}"[:500]
+    row.not_before = now + PROBE_INTERVAL  # when retry_due tries the post again
     targets = routine.escalate.to if routine.escalate else ()
     people = [*targets, *routine.assignees.people]
     recipients = [
@@ -112,6 +121,37 @@ def open_problems(
                 key, DeliveryProblem(occurrence_id, routine_id, platform, channel, problem)
             )
     return list(found.values())
+
+
+def retry_due(session: Session, now: datetime) -> int:
+    """Put the undeliverable channel posts of open occurrences whose probe time has come
+    back in the outbox (they fail again, quietly, until the channel is fixed)."""
+    return _requeue(session, now, Notification.not_before <= now)
+
+
+def requeue_channel(session: Session, platform: str, channel: str, now: datetime) -> int:
+    """The bot was added to `channel`: its undeliverable posts go out now."""
+    n = Notification
+    return _requeue(session, now, n.recipient_platform == platform, n.recipient_address == channel)
+
+
+def _requeue(session: Session, now: datetime, *where: Any) -> int:
+    n = Notification
+    candidates = session.execute(
+        select(n.id, n.last_error)
+        .join(Occurrence, Occurrence.id == n.occurrence_id)
+        .where(n.status == FAILED, n.recipient_kind == "channel", n.kind != PROBLEM,
+               Occurrence.status == OPEN, *where)
+    ).all()  # fmt: skip
+    ids = [row_id for row_id, error in candidates if problem_of(error)]
+    if not ids:
+        return 0
+    session.execute(
+        update(n)
+        .where(n.id.in_(ids), n.status == FAILED)
+        .values(status=PENDING, not_before=now, claimed_by=None, claimed_until=None)
+    )
+    return len(ids)
 
 
 def render(routine: Routine, occurrence: Occurrence, found: DeliveryProblem, lang: str) -> Notice:

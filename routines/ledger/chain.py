@@ -7,7 +7,9 @@ recorded, a report exported, ...) becomes one entry. Each entry stores:
 - `payload`: canonical JSON (sorted keys, no whitespace, UTF-8) of
   `{"at": ..., "data": {...}, "event": ..., "seq": n}`;
 - `prev_hash`: the previous entry's hash (64 zeros for the first entry);
-- `hash`: hex SHA-256 over `prev_hash + payload`.
+- `hash`: hex HMAC-SHA256 with the ledger key over `prev_hash + payload`, the key named
+  by `key_id` (see `routines.ledger.keys`); entries made without a key (`key_id` NULL)
+  have plain SHA-256 over the same bytes.
 
 So changing, removing, inserting or reordering any entry breaks the chain at that entry,
 and `verify` (checks in `routines.ledger.verification`) names it. Auditors query the table
@@ -48,11 +50,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from routines.ledger.keys import current_keys
 from storage.base import Base
 from storage.clock import as_utc
 
 if TYPE_CHECKING:
-    from routines.ledger.verification import VerifyResult
+    from routines.ledger.verification import VerifyResult, Witness
 
 GENESIS_HASH: Final = "0" * 64
 
@@ -70,6 +73,8 @@ LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
 WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
 TRAINING_RESULT: Final = "training.result"  # a person finished a campaign quiz: score, pass
+LEDGER_VERIFIED: Final = "ledger.verified"  # `audit verify` found the chain intact
+LEDGER_WITNESSED: Final = "ledger.witnessed"  # the head was written to a witness file
 # The rights-request desk (routines/requests): a caller's request, from register to forward.
 REQUEST_REGISTERED: Final = "request.registered"
 REQUEST_FORWARDED: Final = "request.forwarded"
@@ -77,6 +82,7 @@ REQUEST_REMINDED: Final = "request.reminded"  # the agent, or an escalation (`to
 REQUESTS_PURGED: Final = "requests.purged"  # register rows past GDPRBOT_REQUESTS_YEARS
 # Someone outside a routine's channel (and not an assignee) tried to act on an occurrence.
 CONFIRMATION_REFUSED: Final = "confirmation.refused"
+REPORT_DOWNLOADED: Final = "report.downloaded"  # a report link was used (it works once)
 
 EVENT_KINDS: Final = frozenset(
     {
@@ -93,11 +99,14 @@ EVENT_KINDS: Final = frozenset(
         REPORT_REFUSED,
         WEB_SIGNED_IN,
         TRAINING_RESULT,
+        LEDGER_VERIFIED,
+        LEDGER_WITNESSED,
         REQUEST_REGISTERED,
         REQUEST_FORWARDED,
         REQUEST_REMINDED,
         REQUESTS_PURGED,
         CONFIRMATION_REFUSED,
+        REPORT_DOWNLOADED,
     }
 )
 
@@ -119,6 +128,8 @@ class LedgerEntry(Base):
     event: Mapped[str] = mapped_column(String(64), index=True)
     occurrence_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     person_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Which ledger key made `hash` (NULL: plain SHA-256, an entry made without a key).
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class LedgerHead(Base):
@@ -157,6 +168,7 @@ def canonical_json(value: Mapping[str, Any]) -> str:
 
 
 def chain_hash(prev_hash: str, payload: str) -> str:
+    """The unkeyed hash (entries made without a ledger key)."""
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
@@ -242,11 +254,14 @@ def _append(
         _check_event(event_kind, data)
     seq, prev_hash = lock_head(session)
     at = as_utc(now)
+    keys = current_keys()
+    key_id = keys.signing
     rows = []
     for event_kind, data in events:
         seq += 1
         payload = build_payload(seq, event_kind, data, at)
-        entry_hash = chain_hash(prev_hash, payload)
+        entry_hash = keys.digest(key_id, prev_hash, payload)
+        assert entry_hash is not None  # the signing key is always among the keys
         rows.append(
             {
                 "seq": seq,
@@ -257,6 +272,7 @@ def _append(
                 "event": event_kind,
                 "occurrence_id": int_or_none(data.get("occurrence_id")),
                 "person_key": str_or_none(data.get("person_key")),
+                "key_id": key_id,
             }
         )
         prev_hash = entry_hash
@@ -356,7 +372,12 @@ event.listen(LedgerHead.__table__, "after_create", _after_head_created)
 # --- verification (routines/ledger/verification.py) -----------------------------------------
 
 
-def verify(bind: Session | Engine | Connection, head: str | None = None) -> VerifyResult:
+def verify(
+    bind: Session | Engine | Connection,
+    head: str | None = None,
+    witnesses: Sequence[Witness] = (),
+    timezone: str | None = None,
+) -> VerifyResult:
     """Recompute the whole chain, streaming; name the first entry that was tampered with.
 
     With `head` (a hash witnessed earlier, e.g. from the weekly seal) also detect entries
@@ -364,4 +385,4 @@ def verify(bind: Session | Engine | Connection, head: str | None = None) -> Veri
     """
     from routines.ledger.verification import verify_chain
 
-    return verify_chain(bind, head)
+    return verify_chain(bind, head, witnesses=witnesses, timezone=timezone)

@@ -1,11 +1,11 @@
 """The ledger's state at a glance, for the officers' overview page: head, last verify, last
 witness, last seal.
 
-`ledger_status(session)` reads only what is cheap (the head row, the newest seal entry),
-so the overview never walks the chain. What a verification or a witness leaves behind is
-not recorded yet (`audit verify --witness` and recorded verifications arrive with the
-HMAC-keyed ledger): until then `last_verify` and `last_witness` are None, which the page
-shows as "not recorded yet". Connect them here, in one place, when they exist.
+`ledger_status(session)` reads only what is cheap (the head row and the newest seal,
+verification and witness entries, by the event index), so the overview never walks the
+chain. `gdpr-bot audit verify` appends `ledger.verified` when it found the chain intact,
+`gdpr-bot audit witness` appends `ledger.witnessed` when it wrote the head to a witness
+file; None means it never happened, which the page shows as "not recorded yet".
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routines.ledger.chain import GENESIS_HASH, LEDGER_SEALED, LedgerEntry, LedgerHead
+from routines.ledger.chain import (
+    GENESIS_HASH,
+    LEDGER_SEALED,
+    LEDGER_VERIFIED,
+    LEDGER_WITNESSED,
+    LedgerEntry,
+    LedgerHead,
+)
 from storage.clock import as_utc
 
 
@@ -33,8 +40,8 @@ class Checkpoint:
 @dataclass(frozen=True)
 class LedgerStatus:
     head: Checkpoint  # seq 0 and 64 zeros for an empty ledger
-    last_verify: Checkpoint | None = None  # not recorded yet
-    last_witness: Checkpoint | None = None  # not recorded yet
+    last_verify: Checkpoint | None = None  # the newest intact `audit verify`, if any
+    last_witness: Checkpoint | None = None  # the newest head written to a witness file
     # The head the newest weekly `ledger.sealed` entry posted out (and when).
     last_seal: Checkpoint | None = None
 
@@ -46,17 +53,24 @@ def ledger_status(session: Session) -> LedgerStatus:
     head_at = None
     if seq:
         head_at = session.scalar(select(LedgerEntry.created_at).where(LedgerEntry.seq == seq))
-    # Every seal's seq by the event index, the newest taken here: with ORDER BY seq DESC
-    # LIMIT 1, SQLite walks the whole chain backwards when there are few seals or none.
-    seals = session.scalars(select(LedgerEntry.seq).where(LedgerEntry.event == LEDGER_SEALED))
-    newest_seal = max(seals, default=None)
-    seal = None
-    if newest_seal is not None:
-        entry = session.get(LedgerEntry, newest_seal)
-        data = json.loads(entry.payload).get("data", {}) if entry is not None else {}
-        if entry is not None and isinstance(data.get("seq"), int):
-            seal = Checkpoint(data["seq"], str(data.get("hash", "")), as_utc(entry.created_at))
     return LedgerStatus(
         head=Checkpoint(seq, digest, as_utc(head_at) if head_at is not None else None),
-        last_seal=seal,
+        last_verify=_newest(session, LEDGER_VERIFIED),
+        last_witness=_newest(session, LEDGER_WITNESSED),
+        last_seal=_newest(session, LEDGER_SEALED),
     )
+
+
+def _newest(session: Session, event: str) -> Checkpoint | None:
+    """The head named by the newest entry of this kind (its data's seq and hash), and when."""
+    # Every such entry's seq by the event index, the newest taken here: with ORDER BY seq
+    # DESC LIMIT 1, SQLite walks the whole chain backwards when there are few or none.
+    newest = max(session.scalars(select(LedgerEntry.seq).where(LedgerEntry.event == event)),
+                 default=None)  # fmt: skip
+    if newest is None:
+        return None
+    entry = session.get(LedgerEntry, newest)
+    data = json.loads(entry.payload).get("data", {}) if entry is not None else {}
+    if entry is None or not isinstance(data.get("seq"), int):
+        return None
+    return Checkpoint(data["seq"], str(data.get("hash", "")), as_utc(entry.created_at))

@@ -7,18 +7,24 @@ PostgreSQL), so a ledger of any length is checked in constant memory.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from routines.ledger.chain import GENESIS_HASH, chain_hash, int_or_none, str_or_none
+from routines.ledger.chain import GENESIS_HASH, LedgerHead, int_or_none, str_or_none
+from routines.ledger.keys import LedgerKeys, current_keys
+
+if TYPE_CHECKING:
+    from routines.ledger.binding import Mismatch
+
+MAX_LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -26,8 +32,17 @@ class Problem:
     """The first entry where the chain is broken, and how."""
 
     seq: int
-    kind: str  # changed | removed | inserted | reordered | truncated | head_mismatch
+    kind: str  # changed | removed | inserted | reordered | truncated | head_mismatch |
+    # unkeyed | unknown_key | witness_mismatch
     detail: str
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A head recorded outside the database: `seq hash`, as `audit head` prints it."""
+
+    seq: int
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -37,10 +52,13 @@ class VerifyResult:
     head_hash: str
     problem: Problem | None = None
     witnessed_head: str | None = None
+    # Domain rows and ledger entries that disagree (routines/ledger/binding.py), when checked.
+    mismatches: tuple[Mismatch, ...] = ()
+    bindings_checked: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.problem is None
+        return self.problem is None and not self.mismatches
 
     def lines(self) -> list[str]:
         """Human-readable result (the CLI output and verify.txt in evidence packages)."""
@@ -51,7 +69,17 @@ class VerifyResult:
         ]
         if self.witnessed_head:
             out.append(f"witnessed head: {self.witnessed_head}")
-        if self.problem is None:
+        if self.bindings_checked:
+            out.append(f"evidence rows that disagree with the ledger: {len(self.mismatches)}")
+            out.extend(f"  {m.line()}" for m in self.mismatches[:MAX_LISTED])
+            if len(self.mismatches) > MAX_LISTED:
+                out.append(f"  ... and {len(self.mismatches) - MAX_LISTED} more")
+        if self.problem is None and self.mismatches:
+            out.append(
+                "result: BROKEN: the chain is intact, but the report tables were changed "
+                "outside the bot (see the rows above)"
+            )
+        elif self.problem is None:
             out.append("result: OK, the chain is intact")
         else:
             p = self.problem
@@ -60,8 +88,8 @@ class VerifyResult:
 
 
 _SELECT_CHAIN = (
-    "SELECT seq, payload, prev_hash, hash, event, occurrence_id, person_key "
-    "FROM ledger_entries ORDER BY seq"
+    "SELECT seq, payload, prev_hash, hash, event, occurrence_id, person_key, key_id, "
+    "created_at FROM ledger_entries ORDER BY seq"
 )
 _BATCH = 10_000
 
@@ -118,52 +146,138 @@ def read_ahead(cursor: Any, size: int) -> Iterator[tuple[Any, ...]]:
             yield from batch
 
 
-def verify_chain(bind: Session | Engine | Connection, head: str | None = None) -> VerifyResult:
+def verify_chain(
+    bind: Session | Engine | Connection,
+    head: str | None = None,
+    *,
+    witnesses: Sequence[Witness] = (),
+    keys: LedgerKeys | None = None,
+    timezone: str | None = None,
+) -> VerifyResult:
     """Recompute the chain, streaming; name the first entry that was tampered with.
 
-    With `head` (a hash witnessed earlier, e.g. from the weekly seal) also detect entries
-    removed from the end: the witnessed hash must still be in the chain.
+    With `timezone` (the installation's) also cross-check the report tables against the
+    ledger (routines/ledger/binding.py) once the chain itself is intact.
+
+    The `ledger_head` row must name the last entry (a removed tail or an emptied table
+    is caught so). With `head` (a hash witnessed earlier) or `witnesses` (`seq hash`
+    pairs kept outside the database) also detect a tail removed together with the head
+    row, or a chain rewritten up to a witnessed entry.
     """
-    return check_chain(_stream(bind), head=head)
+    stored_head = _head_row(bind)
+    result = check_chain(_stream(bind), head=head, witnesses=witnesses, keys=keys or current_keys())
+    if result.ok and stored_head is not None and stored_head != (result.head_seq, result.head_hash):
+        problem = Problem(
+            result.head_seq + 1 if stored_head[0] > result.head_seq else stored_head[0],
+            "head_mismatch",
+            f"the head row names entry {stored_head[0]} ({stored_head[1][:12]}…) but the "
+            f"ledger ends at entry {result.head_seq}: entries were removed or the head moved",
+        )
+        return replace(result, problem=problem)
+    if timezone is not None and result.problem is None:
+        from routines.ledger.binding import check_bindings
+
+        found = tuple(check_bindings(bind, timezone))
+        return replace(result, mismatches=found, bindings_checked=True)
+    return result
 
 
-def check_chain(rows: Iterable[tuple[Any, ...]], head: str | None = None) -> VerifyResult:
-    """Check `(seq, payload, prev_hash, hash, event, occurrence_id, person_key)` rows in order.
+def _head_row(bind: Session | Engine | Connection) -> tuple[int, str] | None:
+    stmt = select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            row = conn.execute(stmt).first()
+    else:
+        row = bind.execute(stmt).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def check_chain(
+    rows: Iterable[tuple[Any, ...]],
+    head: str | None = None,
+    *,
+    witnesses: Sequence[Witness] = (),
+    keys: LedgerKeys | None = None,
+) -> VerifyResult:
+    """Check `(seq, payload, prev_hash, hash, event, occurrence_id, person_key, key_id,
+    created_at)` rows in order (the last two may be left off: unkeyed, time unchecked).
 
     The checks run in the order that lets each kind of tampering be named correctly:
     a gap means removal; a hash that does not match the payload means a changed entry;
     an entry linking to the entry two back means the one between was inserted; a payload
     whose own seq differs from its position means reordering; an entry that does not
     link to an unchanged predecessor means the predecessor was rewritten with a new hash.
+    An entry made without a key after one made with a key is a forged append.
     """
+    keys = keys or LedgerKeys()
     expected = 1
     prev_hash = GENESIS_HASH
     prev_prev_hash: str | None = None
     seen_head = head is None
+    witnessed = {w.seq: w.hash for w in witnesses}
+    keyed = 0  # the first keyed entry's seq
     count = 0
-    sha256 = hashlib.sha256
-    for seq, payload, stored_prev, stored_hash, event_kind, occurrence_id, person_key in rows:
+    digest = keys.digest
+    for row in rows:
+        seq, payload, stored_prev, stored_hash, event_kind, occurrence_id, person_key = row[:7]
+        key_id = row[7] if len(row) > 7 else None
+        created = row[8] if len(row) > 8 else None
+        computed = digest(key_id, stored_prev, payload)
         # Fast path for an intact entry: cheap string checks instead of parsing JSON.
         # Anything unusual goes through `_check_row`, which parses and names the problem.
         if not (
             seq == expected
             and stored_prev == prev_hash
-            and sha256((stored_prev + payload).encode()).hexdigest() == stored_hash
+            and computed == stored_hash
             and payload.endswith(f'"event":"{event_kind}","seq":{seq}}}')
             and _columns_in_payload(payload, occurrence_id, person_key)
         ):
-            problem = _check_row(
-                expected, prev_hash, prev_prev_hash,
-                int(seq), str(payload), str(stored_prev), str(stored_hash),
-                (event_kind, occurrence_id, person_key),
-            )  # fmt: skip
+            if computed is None and seq == expected:
+                problem: Problem | None = Problem(
+                    seq, "unknown_key",
+                    f"its hash was made with ledger key {key_id}, which this verifier does "
+                    "not hold (a forged entry, or set GDPRBOT_LEDGER_KEY / _FILE to that key)",
+                )  # fmt: skip
+            else:
+                problem = _check_row(
+                    expected, prev_hash, prev_prev_hash,
+                    int(seq), str(payload), str(stored_prev), str(stored_hash),
+                    (event_kind, occurrence_id, person_key), computed,
+                )  # fmt: skip
             if problem is not None:
                 return VerifyResult(count, expected - 1, prev_hash, problem, head)
+        if key_id is not None:
+            keyed = keyed or seq
+        elif keyed:
+            problem = Problem(
+                seq, "unkeyed",
+                f"it was made without the ledger key after entry {keyed} was made with one: "
+                "appended or rewritten by someone without the key",
+            )  # fmt: skip
+            return VerifyResult(count, expected - 1, prev_hash, problem, head)
+        if created is not None and not _same_moment(payload, created):
+            problem = Problem(seq, "changed", "its created_at differs from the time it records")
+            return VerifyResult(count, expected - 1, prev_hash, problem, head)
+        if witnessed and witnessed.get(seq, stored_hash) != stored_hash:
+            problem = Problem(
+                seq, "witness_mismatch",
+                f"a witness recorded entry {seq} as {witnessed[seq][:12]}…, the ledger now "
+                f"holds {stored_hash[:12]}…: the chain was rewritten up to there",
+            )  # fmt: skip
+            return VerifyResult(count, expected - 1, prev_hash, problem, head)
         count += 1
         expected += 1
         prev_prev_hash, prev_hash = prev_hash, stored_hash
         if not seen_head and prev_hash == head:
             seen_head = True
+    beyond = [seq for seq in witnessed if seq >= expected]
+    if beyond:
+        problem = Problem(
+            expected, "truncated",
+            f"a witness recorded entry {max(beyond)}, but the ledger now ends at entry "
+            f"{expected - 1}: entries after it were removed",
+        )  # fmt: skip
+        return VerifyResult(count, expected - 1, prev_hash, problem, head)
     if not seen_head:
         problem = Problem(
             expected,
@@ -173,6 +287,19 @@ def check_chain(rows: Iterable[tuple[Any, ...]], head: str | None = None) -> Ver
         )
         return VerifyResult(count, expected - 1, prev_hash, problem, head)
     return VerifyResult(count, expected - 1, prev_hash, None, head)
+
+
+def _same_moment(payload: str, created: Any) -> bool:
+    """created_at is the moment the payload records (`{"at":"…"` starts every payload)."""
+    end = payload.find('"', 7)
+    try:
+        recorded = datetime.fromisoformat(payload[7:end])
+        stored = created if isinstance(created, datetime) else datetime.fromisoformat(created)
+    except (TypeError, ValueError):
+        return False
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=UTC)  # SQLite keeps naive UTC
+    return stored == recorded
 
 
 def _columns_in_payload(payload: str, occurrence_id: Any, person_key: Any) -> bool:
@@ -199,6 +326,7 @@ def _check_row(
     stored_prev: str,
     stored_hash: str,
     columns: tuple[Any, Any, Any],
+    computed: str | None,
 ) -> Problem | None:
     if seq != expected:
         return Problem(
@@ -206,7 +334,7 @@ def _check_row(
             "removed",
             f"entry {expected} is missing (the sequence jumps from {expected - 1} to {seq})",
         )
-    if chain_hash(stored_prev, payload) != stored_hash:
+    if computed != stored_hash:
         return Problem(seq, "changed", "its hash does not match its payload")
     if stored_prev != prev_hash and stored_prev == prev_prev_hash:
         return Problem(

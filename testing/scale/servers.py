@@ -72,6 +72,8 @@ class ScaleSlackApi(FakeSlackApi):
         # The parent's routes are frozen once set up: serve the replica routes beside them.
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_post("/r{replica:\\d+}/api/{method}", self._replica_api)
+        # slack_sdk reads some methods with GET (conversations.members: channel membership)
+        app.router.add_get("/r{replica:\\d+}/api/{method}", self._replica_api)
         self._replica_runner = web.AppRunner(app, access_log=None)
         await self._replica_runner.setup()
         site = web.TCPSite(self._replica_runner, "127.0.0.1", 0)

@@ -1,6 +1,6 @@
 """Who may act, through the real Slack endpoint: a routine assigned to a channel is
 confirmed only by that channel's members (`conversations.members` at the fake Web API);
-anyone else, by button or by `ack <nr>` in a DM, is refused privately and the attempt is a
+anyone else, by button or by `ack <code>` in a DM, is refused privately and the attempt is a
 `confirmation.refused` ledger entry."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.records.codes import OccurrenceCodes
 from routines import ledger
-from routines.engine.models import Confirmation
-from routines.ports import ACTION_CONFIRM
+from routines.engine.models import Confirmation, OccurrenceNote
+from routines.ports import ACTION_CONFIRM, ACTION_NOTE
 from testing.slack_api import FakeSlackApi
-from testing.slack_payloads import dm
+from testing.slack_payloads import dm, slash_command
 from tests.bot.conftest import RunningBot
 from tests.bot.test_platform_routines import (
     ANNA,
@@ -31,7 +32,14 @@ from tests.bot.test_platform_routines import (
     people,
     post_due_routine,
     posted_message_id,
+    submission_payload,
 )
+
+
+def occurrence_code_of(routine: SlackRoutine) -> str:
+    """The code `routines` shows for the occurrence (what people type)."""
+    return OccurrenceCodes(routine.sessions).code_of(routine.occurrence_id)
+
 
 CHANNEL_CATALOGUE = """\
 routines:
@@ -94,7 +102,7 @@ async def test_slack_a_click_from_outside_the_channel_is_refused_and_ledgered(
 async def test_slack_ack_in_a_dm_from_outside_the_channel_does_not_close_it(
     channel_routine: SlackRoutine,
 ) -> None:
-    body = dm(f"ack {channel_routine.occurrence_id}", user=EVE)
+    body = dm(f"ack {occurrence_code_of(channel_routine)}", user=EVE)
     assert (await channel_routine.bot.post_slack(body)).status == 200
 
     posts = await channel_routine.slack.wait_for("chat.postMessage", 2)  # notice + reply
@@ -102,3 +110,40 @@ async def test_slack_ack_in_a_dm_from_outside_the_channel_does_not_close_it(
     assert "members of the channel" in posts[-1].params["text"]  # `ack` is English
     assert occurrence(channel_routine.sessions, channel_routine.occurrence_id)[0] == "open"
     assert len(ledger_payloads(channel_routine.sessions, ledger.chain.CONFIRMATION_REFUSED)) == 1
+
+
+# --- replays: slash commands and modal submissions are claimed like events -------------------
+
+
+async def test_slack_a_replayed_slash_command_is_acted_on_once(
+    channel_routine: SlackRoutine,
+) -> None:
+    bot, slack = channel_routine.bot, channel_routine.slack
+    body = slash_command(
+        f"anteckning {occurrence_code_of(channel_routine)} https://intranet/gallring",
+        slack.response_url(),
+        user=ANNA,
+    )
+    for _ in range(3):  # the same signed request, replayed within Slack's 5 minutes
+        assert (await bot.post_slack(body)).status == 200
+    await channel_routine.settle()
+
+    assert count(channel_routine.sessions, OccurrenceNote) == 1
+    assert len(ledger_payloads(channel_routine.sessions, ledger.NOTE_ADDED)) == 1
+
+
+async def test_slack_a_replayed_modal_submission_is_acted_on_once(
+    channel_routine: SlackRoutine,
+) -> None:
+    await channel_routine.click(ACTION_NOTE, user=ANNA)
+    [opened] = await channel_routine.slack.wait_for("views.open")
+    body = submission_payload(opened, "https://intranet/gallring", user=ANNA)
+    headers = channel_routine.bot.signer.headers(body)
+    for _ in range(2):
+        async with channel_routine.bot.http.post(
+            f"{channel_routine.bot.url}/slack/events", data=body, headers=headers
+        ) as response:
+            assert response.status == 200
+    await channel_routine.settle()
+
+    assert count(channel_routine.sessions, OccurrenceNote) == 1

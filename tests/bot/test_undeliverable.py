@@ -17,10 +17,12 @@ from sqlalchemy import select
 from bot.config import Settings
 from routines.catalog import load_catalog
 from routines.engine.models import FAILED, PROBLEM, Notification
+from routines.engine.problems import PROBE_INTERVAL
 from routines.reports.overdue import overdue_occurrences
 from routines.service import RoutineService
 from storage.sessions import transaction
-from testing.slack_api import FakeSlackApi
+from testing.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
+from testing.slack_payloads import event_callback
 from tests.bot.conftest import RunningBot
 from tests.bot.test_platform_routines import POSTED, post_due_routine
 
@@ -70,8 +72,8 @@ async def test_a_channel_post_that_cannot_be_delivered_is_not_retried(
 
     occurrence_id = await post_due_routine(running.services, catalogue, posted=False)
     service = service_of(running, catalogue)
-    for hours in (1, 2, 24):
-        await service.tick(POSTED + timedelta(hours=hours))
+    for minutes in (1, 5, 14):  # every tick before the next probe
+        await service.tick(POSTED + timedelta(minutes=minutes))
 
     assert len(posts_to(fake_slack, CHANNEL)) == 1
     with transaction(running.services.sessions) as session:
@@ -100,6 +102,81 @@ async def test_the_routines_people_are_told_once_how_to_fix_it(
         assert "Gallring av kunddata" in text
         assert CHANNEL in text
         assert "/invite @gdpr-bot" in text
+
+
+async def test_once_the_bot_is_invited_the_routine_reaches_the_channel(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    occurrence_id = await post_due_routine(running.services, catalogue, posted=False)
+    service = service_of(running, catalogue)
+
+    fake_slack.bot_joined(CHANNEL)  # someone typed /invite @gdpr-bot
+    report = await service.tick(POSTED + PROBE_INTERVAL)
+
+    assert report.dispatch.sent.get("post") == 1
+    [_refused, delivered] = posts_to(fake_slack, CHANNEL)
+    assert delivered.action_values("routine.confirm") == [str(occurrence_id)]
+    with transaction(running.services.sessions) as session:
+        assert overdue_occurrences(session, POSTED.date()) == []
+
+
+def joined(user: str, channel: str = CHANNEL) -> dict[str, Any]:
+    """Slack's member_joined_channel event, as signed and sent to /slack/events."""
+    event = {"type": "member_joined_channel", "user": user, "channel": channel,
+             "channel_type": "C", "team": TEAM_ID, "event_ts": "1700000000.000200"}  # fmt: skip
+    return event_callback(event)
+
+
+async def test_inviting_the_bot_posts_the_routine_at_once(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    running.services.clock = lambda: POSTED + timedelta(minutes=2)  # before the next probe
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    occurrence_id = await post_due_routine(running.services, catalogue, posted=False)
+
+    fake_slack.bot_joined(CHANNEL)
+    response = await running.post_slack(joined(BOT_USER_ID))
+
+    assert response.status == 200
+    await fake_slack.wait_until(lambda: len(posts_to(fake_slack, CHANNEL)) == 2, "chat.postMessage")
+    delivered = posts_to(fake_slack, CHANNEL)[-1]
+    assert delivered.action_values("routine.confirm") == [str(occurrence_id)]
+
+
+async def test_someone_else_joining_the_channel_changes_nothing(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    running.services.clock = lambda: POSTED + timedelta(minutes=2)
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    await post_due_routine(running.services, catalogue, posted=False)
+
+    await running.post_slack(joined("USOMEONE"))
+    await running.services.slack.close()  # waits for the event's listener to finish
+
+    assert len(posts_to(fake_slack, CHANNEL)) == 1
+    with transaction(running.services.sessions) as session:
+        [item] = overdue_occurrences(session, POSTED.date())
+    assert [p.problem for p in item.problems] == ["not_in_channel"]
+
+
+async def test_while_the_channel_stays_broken_it_is_probed_once_per_interval_quietly(
+    bot: tuple[RunningBot, Path], fake_slack: FakeSlackApi
+) -> None:
+    running, catalogue = bot
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    await post_due_routine(running.services, catalogue, posted=False)
+    service = service_of(running, catalogue)
+
+    for probe in (1, 2, 3):
+        await service.tick(POSTED + probe * PROBE_INTERVAL)
+        await service.tick(POSTED + probe * PROBE_INTERVAL + timedelta(minutes=1))
+
+    assert len(posts_to(fake_slack, CHANNEL)) == 1 + 3
+    assert len(posts_to(fake_slack, OFFICER)) == 1 and len(posts_to(fake_slack, LEAD)) == 1
 
 
 async def test_a_person_who_cannot_be_told_does_not_stop_the_others(

@@ -24,7 +24,17 @@ async def test_readyz_is_ready_with_database_and_knowledge(running_bot: RunningB
 async def test_readyz_is_503_when_the_database_is_unreachable(
     running_bot: RunningBot, tmp_path: Any
 ) -> None:
-    running_bot.services.engine = make_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
+    running_bot.services.engine = make_engine("postgresql://postgres@127.0.0.1:1/none")
+
+    async with running_bot.http.get(f"{running_bot.url}/readyz") as response:
+        assert response.status == 503
+
+
+async def test_readyz_is_503_when_the_database_reads_but_cannot_write(
+    running_bot: RunningBot, tmp_path: Any
+) -> None:
+    read_only = f"sqlite:///file:{tmp_path / 'bot.db'}?mode=ro&uri=true"  # a full disk, say
+    running_bot.services.engine = make_engine(read_only)
 
     async with running_bot.http.get(f"{running_bot.url}/readyz") as response:
         assert response.status == 503

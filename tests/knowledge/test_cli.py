@@ -61,6 +61,7 @@ def test_ask_json_prints_exactly_one_object_of_the_contract_shape(tmp_path: Path
         "score",
         "suggestions",
         "outcome",
+        "client",
     }
     assert payload["answered"] is True and payload["lang"] == "sv"
     assert payload["outcome"] == "answer"

@@ -1,5 +1,6 @@
-"""What `gdpr-bot doctor` asks Slack: is the token good, are its scopes the manifest's, and
-is the bot a member of every routine channel. Read-only Web API calls, nothing posted.
+"""What `gdpr-bot doctor` asks Slack: is the token good, are its scopes the manifest's, can
+the Socket Mode token connect (when set), and is the bot a member of every routine
+channel. Read-only Web API calls, nothing posted.
 
 Findings are plain `(level, check, detail)` tuples (level: ok / warn / fail) so this
 adapter stays free of the CLI; the doctor prints them.
@@ -41,6 +42,8 @@ async def check_slack(config: SlackConfig, channels: Iterable[str]) -> list[Find
         found = await _token(client)
         if found[0][0] == "fail":
             return found
+        if config.app_token:
+            found.append(await _socket_mode(client, config.app_token))
         for channel in sorted(set(channels)):
             found.append(await _channel(client, channel))
         return found
@@ -74,6 +77,19 @@ async def _token(client: AsyncWebClient) -> list[Finding]:
     else:
         found.append(("ok", "slack scopes", f"all {len(SCOPES)} the manifest asks for"))
     return found
+
+
+async def _socket_mode(client: AsyncWebClient, app_token: str) -> Finding:
+    """The app-level token can open a Socket Mode connection (the URL is not used)."""
+    try:
+        await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        return ("fail", "slack socket mode", f"apps.connections.open refused SLACK_APP_TOKEN "
+                f"({error}): enable Socket Mode and give the token connections:write")  # fmt: skip
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return ("fail", "slack socket mode", f"Slack unreachable ({exc.__class__.__name__})")
+    return ("ok", "slack socket mode", "the app-level token can connect")
 
 
 async def _channel(client: AsyncWebClient, channel: str) -> Finding:

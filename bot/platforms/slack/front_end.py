@@ -6,15 +6,23 @@ Listeners acknowledge first and work afterwards (bolt's `process_before_response
 so Slack gets its answer well inside 3 seconds. The pipeline claims an event id in the
 database before the reply is posted, so a retried event, or the same event at another
 replica, never produces a second reply.
+
+With a durable inbox (`FrontEndContext.inbox`), messages, button clicks and modal submits
+arriving over HTTP are not handed to bolt: their claim and raw payload are committed
+first, then Slack gets its 200, then they are worked on (`_work`) and the row deleted.
+A process killed in between leaves the row; after its lease any replica works on it
+(`_recover`). Storage failing is a 503, so Slack delivers the event again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
@@ -44,6 +52,10 @@ class SlackFrontEnd:
     def __init__(self, config: SlackConfig, context: FrontEndContext) -> None:
         self._config = config
         self._pipeline = context.pipeline
+        self._inbox = context.inbox
+        self._recovery: asyncio.Task[None] | None = None
+        self._channels = context.channels
+        self._bot_user_id: str | None = None  # from auth.test, on the first join event
         # No secret (Socket Mode only): HTTP mode then rejects every request.
         self._verifier = SignatureVerifier(config.signing_secret) if config.signing_secret else None
         self._session: aiohttp.ClientSession | None = None
@@ -71,6 +83,8 @@ class SlackFrontEnd:
             )
             await self._socket.connect_async()
             log.info("slack socket mode connected")
+        if self._inbox is not None:
+            self._recovery = asyncio.create_task(self._recover())
 
     def _track(self) -> None:
         """Remember the running listener: bolt runs it after the HTTP ack, so shutdown must
@@ -82,6 +96,10 @@ class SlackFrontEnd:
 
     async def close(self) -> None:
         """Finish replies already acknowledged (up to 10 s), then disconnect."""
+        if self._recovery is not None:
+            self._recovery.cancel()
+            await asyncio.gather(self._recovery, return_exceptions=True)
+            self._recovery = None
         if self._inflight:
             log.info("waiting for slack replies in flight", extra={"count": len(self._inflight)})
             await asyncio.wait(set(self._inflight), timeout=10)
@@ -119,6 +137,8 @@ class SlackFrontEnd:
             log.warning("malformed slack payload rejected", extra={"problem": wrong[:120]})
             metrics.ERRORS.labels("malformed_payload").inc()
             return web.Response(status=400, text="malformed payload")
+        if self._inbox is not None and (inboxed := _inbox_entry(body)) is not None:
+            return await self._accept(*inboxed, body)
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
             bolt_response = await self.app.async_dispatch(bolt_request)
@@ -127,6 +147,66 @@ class SlackFrontEnd:
             metrics.ERRORS.labels("malformed_payload").inc()
             return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(bolt_response)
+
+    # --- the durable inbox ---------------------------------------------------------------
+
+    async def _accept(self, kind: str, key: str, body: str) -> web.Response:
+        """Store, then acknowledge, then work: nothing acknowledged is lost."""
+        assert self._inbox is not None
+        try:
+            item = await self._inbox.accept("slack", key, kind, body, self._pipeline.now())
+        except Exception as exc:
+            # The database is down: work on it without the inbox (an answer needs no
+            # database; a click gets "try again" from the pipeline or its feature).
+            error = type(exc).__name__  # never the exception text: it may quote the payload
+            log.warning("slack event not stored; handled without the inbox",
+                        extra={"error": error})  # fmt: skip
+            metrics.ERRORS.labels("inbox_unavailable").inc()
+            item = None
+            task = asyncio.create_task(self._work(None, kind, body))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        if item is not None:
+            task = asyncio.create_task(self._work(item, kind, body))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return web.Response(status=200)
+
+    async def _work(self, item: int | None, kind: str, body: str) -> None:
+        """Work on one stored event (`item`; None: not stored), then forget it; on
+        failure it waits for its lease."""
+        stored = item is not None
+        try:
+            if kind == "message":
+                envelope = json.loads(body)
+                await self._on_message(envelope, envelope["event"], stored=stored)
+            else:
+                payload = json.loads(parse_qs(body)["payload"][0])
+                if kind == "action":
+                    await self._on_action(payload, stored=stored)
+                else:
+                    await self._on_prompt_submitted(payload, stored=stored)
+            if item is not None and self._inbox is not None:
+                await self._inbox.done(item)
+        except Exception as exc:
+            log.warning("stored slack event failed; retried after its lease",
+                        extra={"kind": kind, "error": type(exc).__name__})  # fmt: skip
+
+    async def _recover(self) -> None:
+        """Now and every half lease: work on events whose process died before finishing."""
+        assert self._inbox is not None
+        while True:
+            try:
+                due = await self._inbox.take_due("slack", self._pipeline.now())
+            except Exception as exc:
+                log.warning("inbox unreadable", extra={"error": type(exc).__name__})
+                due = []
+            if due:
+                log.info("slack events recovered from the inbox", extra={"count": len(due)})
+            for item in due:
+                await self._work(item.id, item.kind, item.body)
+            if len(due) < 50:
+                await asyncio.sleep(self._inbox.lease_seconds / 2)
 
     # --- listeners --------------------------------------------------------------------
 
@@ -153,6 +233,11 @@ class SlackFrontEnd:
         async def on_home(event: dict[str, Any]) -> None:
             self._track()
             await self._on_home(event)
+
+        @app.event("member_joined_channel")
+        async def on_joined(event: dict[str, Any]) -> None:
+            self._track()
+            await self._on_joined(event)
 
         @app.event(re.compile(".*"))
         async def on_other(event: dict[str, Any]) -> None:
@@ -185,15 +270,30 @@ class SlackFrontEnd:
 
         return app
 
-    async def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+    async def _on_joined(self, event: Mapping[str, Any]) -> None:
+        """Someone joined a channel; when it is the bot, tell the listeners (routines)."""
+        if self._bot_user_id is None:
+            try:
+                self._bot_user_id = str((await self.client.auth_test()).get("user_id", ""))
+            except Exception:  # Slack unreachable: the next tick's probe covers it
+                log.warning("slack auth.test failed on a join event", exc_info=True)
+                return
+        channel = str(event.get("channel", ""))
+        if channel and event.get("user") == self._bot_user_id:
+            await self._channels.bot_joined(self.platform, channel)
+
+    async def _on_message(
+        self, body: Mapping[str, Any], event: Mapping[str, Any], *, stored: bool = False
+    ) -> None:
         event_id = body.get("event_id")
         incoming = translate.message_to_incoming(
             event, event_id=event_id if isinstance(event_id, str) else None
         )
         if incoming is None:
             return
+        claim = None if stored else incoming.event_id  # a stored event was claimed with it
         replies = await self._pipeline.run(
-            incoming, "message", claim=incoming.event_id, identify=self._people.identify
+            incoming, "message", claim=claim, identify=self._people.identify
         )
         if replies is not None:
             await self._replies.post(incoming, replies)
@@ -203,7 +303,10 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("slash command without user or channel ignored")
             return
-        replies = await self._pipeline.run(incoming, "command", identify=self._people.identify)
+        # A replayed request (same trigger_id) is answered once, like a retried event.
+        replies = await self._pipeline.run(
+            incoming, "command", claim=incoming.event_id, identify=self._people.identify
+        )
         for reply in replies or ():
             if await self._replies.open_prompt(incoming, reply):
                 continue
@@ -219,7 +322,7 @@ class SlackFrontEnd:
             except Exception:
                 log.warning("slash command response failed", exc_info=True)
 
-    async def _on_action(self, body: Mapping[str, Any]) -> None:
+    async def _on_action(self, body: Mapping[str, Any], *, stored: bool = False) -> None:
         incoming = translate.action_to_incoming(body)
         if incoming is None:
             log.info("block action without a usable action ignored")
@@ -227,7 +330,10 @@ class SlackFrontEnd:
         # The very same click delivered twice (a retry) is answered once; a second click
         # has its own action_ts and is made harmless by the database instead.
         replies = await self._pipeline.run(
-            incoming, "action", claim=incoming.event_id, identify=self._people.identify
+            incoming,
+            "action",
+            claim=None if stored else incoming.event_id,
+            identify=self._people.identify,
         )
         if replies is None:
             return
@@ -237,15 +343,17 @@ class SlackFrontEnd:
             # A click on the App Home: show it again without what was just confirmed.
             await self._on_home({"user": incoming.user_id, "tab": "home"})
 
-    async def _on_prompt_submitted(self, body: Mapping[str, Any]) -> None:
+    async def _on_prompt_submitted(self, body: Mapping[str, Any], *, stored: bool = False) -> None:
         incoming = translate.submission_to_incoming(body)
         if incoming is None:
             log.info("view submission without usable metadata ignored")
             return
         replies = await self._pipeline.run(
-            incoming, "view_submission", identify=self._people.identify
+            incoming, "view_submission", claim=incoming.event_id, identify=self._people.identify
         )
-        await self._replies.post(incoming, replies or [])
+        if replies is None:  # the same submission again (its view id was claimed)
+            return
+        await self._replies.post(incoming, replies)
         if translate.submitted_on_home(body):
             await self._on_home({"user": incoming.user_id, "tab": "home"})
 
@@ -261,3 +369,28 @@ class SlackFrontEnd:
             await self.client.views_publish(user_id=incoming.user_id, view=view)
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("views.publish failed", exc_info=True)
+
+
+def _inbox_entry(body: str) -> tuple[str, str] | None:
+    """(kind, dedupe key) of a request the inbox keeps: a message or mention the bot
+    answers, a button click, a prompt submitted with words. None: bolt handles it."""
+    if body.lstrip().startswith("{"):
+        envelope = json.loads(body)
+        event, event_id = envelope.get("event"), envelope.get("event_id")
+        if envelope.get("type") != "event_callback" or not isinstance(event_id, str):
+            return None
+        incoming = translate.message_to_incoming(event, event_id=event_id)
+        return ("message", event_id) if incoming is not None else None
+    payload_field = parse_qs(body).get("payload")
+    if not payload_field:
+        return None  # a slash command: answered through its response_url by bolt
+    payload = json.loads(payload_field[0])
+    if payload.get("type") == "block_actions":
+        incoming = translate.action_to_incoming(payload)
+        key = incoming.event_id if incoming is not None else None
+        return ("action", key) if key else None
+    if payload.get("type") == "view_submission" and translate.submission_words(payload):
+        incoming = translate.submission_to_incoming(payload)
+        key = incoming.event_id if incoming is not None else None
+        return ("submission", key) if key else None
+    return None

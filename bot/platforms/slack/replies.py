@@ -12,6 +12,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat import metrics
 from bot.chat.messages import Incoming, Reply
+from bot.chat.pseudonyms import log_pseudonym
 from bot.platforms.slack import translate
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ class SlackReplies:
                 await self._post_one(incoming, channel, reply)
             except (SlackApiError, aiohttp.ClientError, TimeoutError):
                 log.warning(
-                    "slack post failed", extra={"event_id": incoming.event_id}, exc_info=True
+                    "slack post failed",
+                    extra={"event": log_pseudonym(incoming.event_id)},
+                    exc_info=True,
                 )
                 metrics.ERRORS.labels("delivery").inc()
 

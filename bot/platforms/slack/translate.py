@@ -7,6 +7,7 @@ and unit-tested as such.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -187,6 +188,10 @@ def submission_to_incoming(body: Payload) -> Incoming | None:
         return None
     message_ts, thread, url = meta.get("m"), meta.get("t"), meta.get("r")
     raw: dict[str, Any] = dict(body)
+    words = submission_words(body)
+    # A replayed submission is claimed once; the same modal sent again with other words
+    # (after "a reason is needed") is a new submission.
+    said = hashlib.sha256(words.encode("utf-8")).hexdigest()[:16]
     if isinstance(url, str):  # the button sat on an ephemeral message: replace it there
         raw.update(container={"is_ephemeral": True}, response_url=url)
     return Incoming(
@@ -199,10 +204,10 @@ def submission_to_incoming(body: Payload) -> Incoming | None:
         action=Action(
             action_id=meta["a"],
             value=meta["v"],
-            inputs={meta["i"]: submission_words(body)},
+            inputs={meta["i"]: words},
             message_id=message_ts if isinstance(message_ts, str) else None,
         ),
-        event_id=f"view:{view.get('id', '')}:{user}" if view.get("id") else None,
+        event_id=f"view:{view.get('id', '')}:{user}:{said}" if view.get("id") else None,
         raw=raw,
     )
 

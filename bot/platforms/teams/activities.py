@@ -235,7 +235,11 @@ def references_from_activity(activity: Mapping[str, Any]) -> list[Reference]:
                 kind="channel",
                 ref_key=channel_id,
                 conversation_id=channel_id,
-                reference=_with_conversation_id(reference, channel_id),
+                # No sender in a channel's reference: it is kept as long as the bot is
+                # in the channel, and a person's ids belong in their own rows only.
+                reference=_with_conversation_id(
+                    {k: v for k, v in reference.items() if k != "user"}, channel_id
+                ),
             )
         )
     sender = _sender_ids(activity)

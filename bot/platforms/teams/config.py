@@ -17,6 +17,9 @@ class BotFrameworkConfig:
     APP_PASSWORD: str = ""
     APP_TENANTID: str = ""
     APP_TYPE: str = "MultiTenant"
+    # Tenants whose activities are served (empty: any, MultiTenant only); SingleTenant
+    # always includes its own APP_TENANTID.
+    TENANTS: tuple[str, ...] = ()
 
     @property
     def auth_enabled(self) -> bool:

@@ -35,7 +35,9 @@ class TeamsFrontEnd:
             self.adapter, context.references, app_id=config.APP_ID, clock=context.pipeline.now
         )
         bot = TeamsBot(context, private=self.notifier)
-        self.endpoint = TeamsEndpoint(self.adapter, bot, auth_enabled=config.auth_enabled)
+        self.endpoint = TeamsEndpoint(
+            self.adapter, bot, auth_enabled=config.auth_enabled, tenants=config.TENANTS
+        )
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(MESSAGES_PATH, self.endpoint.handle)

@@ -12,7 +12,6 @@ each reply as a card (or updates a card in place).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -38,6 +37,7 @@ from bot.platforms.teams.activities import (
     incoming_from_activity,
     is_personal,
     references_from_activity,
+    tenant_id_of,
 )
 from bot.platforms.teams.auth import authenticate
 from bot.platforms.teams.cards import activity_from_reply, private_reply_failed
@@ -217,16 +217,20 @@ def _bad_request(reason: str, status: int = 400) -> web.Response:
 class TeamsEndpoint:
     """The aiohttp handler for POST /api/messages."""
 
-    def __init__(self, adapter: CloudAdapter, bot: TeamsBot, *, auth_enabled: bool) -> None:
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        bot: TeamsBot,
+        *,
+        auth_enabled: bool,
+        tenants: Sequence[str] = (),
+    ) -> None:
         self._adapter = adapter
         self._bot = bot
         self._auth_enabled = auth_enabled
+        self._tenants = frozenset(t.lower() for t in tenants)
         if not auth_enabled:
-            log.warning(
-                "Teams authentication is OFF (MicrosoftAppId is not set): /api/messages accepts "
-                "unsigned requests from local tools only (serviceUrl on loopback). "
-                "Set MicrosoftAppId and MicrosoftAppPassword for a real Teams tenant."
-            )
+            log.warning(INSECURE_WARNING)
 
     async def handle(self, request: web.Request) -> web.Response:
         if "json" not in request.headers.get("Content-Type", ""):
@@ -242,9 +246,14 @@ class TeamsEndpoint:
         service_url = payload.get("serviceUrl")
         if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
             return _bad_request("activity has no serviceUrl")
-        if not self._auth_enabled and not is_loopback_url(service_url):
-            # Unauthenticated, the bot would POST its reply wherever a caller says.
-            return _bad_request("with authentication off only a loopback serviceUrl is served")
+        if not self._auth_enabled:
+            log.warning(INSECURE_WARNING)  # on every request: this is a development mode
+            if not is_loopback_url(service_url):
+                # Unauthenticated, the bot would POST its reply wherever a caller says.
+                return _bad_request("with authentication off only a loopback serviceUrl is served")
+        if self._tenants and (tenant_id_of(payload) or "").lower() not in self._tenants:
+            metrics.ERRORS.labels("other_tenant").inc()
+            return _bad_request("activity from a tenant this bot does not serve", 403)
         try:
             activity = Activity().deserialize(payload)
         except Exception:
@@ -282,15 +291,36 @@ def _invoke_body(body: Any) -> Any:
         return {"error": "invoke not handled"}
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+INSECURE_WARNING = (
+    "Teams authentication is OFF (GDPRBOT_TEAMS_INSECURE_DEV): /api/messages accepts "
+    "unsigned requests from local tools only (serviceUrl on loopback). "
+    "Set MicrosoftAppId and MicrosoftAppPassword for a real Teams tenant."
+)
+
+
 def is_loopback_url(url: str) -> bool:
-    """True for http(s) URLs on this machine (the Bot Framework Emulator, tests)."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
+    """True only for a plain http(s) URL whose host is exactly 127.0.0.1, [::1] or
+    localhost (the Bot Framework Emulator, tests).
+
+    Anything two URL parsers could read differently is refused before parsing: user info
+    (`http://attacker.example\\@127.0.0.1/`), backslashes, percent escapes, whitespace and
+    control characters; then the host must be one of the three spellings exactly (no
+    decimal, octal or zero-padded addresses, no `127.0.0.2`, no `localhost.`).
+    """
+    if any(c in url for c in "\\@%") or any(c.isspace() or ord(c) < 32 for c in url):
+        return False
     try:
-        return ipaddress.ip_address(host).is_loopback
+        split = urlsplit(url)
+        port = split.port  # raises on a malformed port
     except ValueError:
         return False
+    netloc = split.netloc.lower()
+    host = (split.hostname or "").lower()
+    expected = f"[{host}]" if host == "::1" else host
+    if port is not None:
+        expected += f":{port}"
+    return split.scheme in ("http", "https") and host in LOOPBACK_HOSTS and netloc == expected
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:

@@ -7,12 +7,14 @@ files and the test PostgreSQL.
 from __future__ import annotations
 
 import textwrap
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import make_url, text
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -118,12 +120,22 @@ async def test_a_routine_channel_the_bot_cannot_post_in_fails(
     assert advice in check.detail
 
 
+async def test_a_socket_mode_token_that_cannot_connect_fails(
+    good: Settings, fake_slack: FakeSlackApi
+) -> None:
+    settings = good.model_copy(update={"slack_app_token": "xapp-1-test"})
+    assert by_name(await diagnose(settings))["slack socket mode"].level == "fail"
+
+    fake_slack.socket_url = "ws://127.0.0.1:1/socket"  # the fake now hands out a URL
+    assert by_name(await diagnose(settings))["slack socket mode"].level == "ok"
+
+
 async def test_a_teams_app_id_without_a_password_fails(good: Settings) -> None:
     settings = good.model_copy(update={"microsoft_app_id": "app-id"})
 
     check = by_name(await diagnose(settings))["teams"]
 
-    assert check.level == "fail" and "MICROSOFT_APP_PASSWORD" in check.detail
+    assert check.level == "fail" and "MicrosoftAppPassword" in check.detail
 
 
 @pytest.mark.parametrize("url", ["", "http://bot.example.com", "bot.example.com"])
@@ -152,6 +164,26 @@ async def test_an_unreachable_database_fails(good: Settings) -> None:
     assert check.level == "fail" and "cannot connect" in check.detail
 
 
+async def test_a_sqlite_file_that_cannot_be_created_fails_and_nothing_is_created(
+    good: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-folder" / "bot.db"
+    settings = good.model_copy(update={"database_url": f"sqlite:///{missing}"})
+
+    check = by_name(await diagnose(settings))["database"]
+
+    assert check.level == "fail" and "not a writable folder" in check.detail
+    assert not missing.parent.exists()
+
+
+async def test_a_sqlite_file_not_yet_there_is_not_created_by_the_doctor(good: Settings) -> None:
+    path = Path(make_url(good.database_url).database or "")
+
+    check = by_name(await diagnose(good))["database"]
+
+    assert check.level == "ok" and not path.exists()
+
+
 @pytest.mark.postgres
 async def test_migrations_are_reported_behind_until_upgraded(
     good: Settings, postgres_url: str
@@ -166,6 +198,38 @@ async def test_migrations_are_reported_behind_until_upgraded(
     found = by_name(await diagnose(settings))
     assert found["database"].level == "ok"
     assert found["migrations"].level == "ok"
+
+
+@pytest.mark.postgres
+async def test_a_superuser_connection_is_a_warning(good: Settings, postgres_url: str) -> None:
+    settings = good.model_copy(update={"database_url": postgres_url})  # the test's `postgres`
+
+    check = by_name(await diagnose(settings))["database role"]
+
+    assert check.level == "warn" and "superuser" in check.detail
+
+
+@pytest.mark.postgres
+async def test_a_role_owning_its_schema_and_nothing_more_is_fine(
+    good: Settings, postgres_url: str
+) -> None:
+    role = f"operators_doctor_{uuid.uuid4().hex[:8]}"
+    schema = postgres_url.rsplit("%3D", 1)[1]  # the fixture's own schema
+    engine = engine_from_url(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+        connection.execute(text(f'ALTER SCHEMA "{schema}" OWNER TO {role}'))
+    url = make_url(postgres_url).set(username=role)
+    settings = good.model_copy(update={"database_url": url.render_as_string(False)})
+    try:
+        found = by_name(await diagnose(settings))
+        assert found["database"].level == "ok", found["database"].line()
+        assert found["database role"].level == "ok"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'ALTER SCHEMA "{schema}" OWNER TO CURRENT_USER'))
+            connection.execute(text(f"DROP ROLE {role}"))
+        engine.dispose()
 
 
 async def test_a_routine_post_that_could_not_be_delivered_fails(good: Settings) -> None:
@@ -238,3 +302,43 @@ def test_the_command_exits_2_when_the_settings_do_not_parse(env: dict[str, str])
     assert result.exit_code == 2
     assert result.output.startswith("fail  settings:")
     assert "Traceback" not in result.output
+
+
+TEAMS_CHANNEL = "19:abc@thread.tacv2"
+
+
+@pytest.fixture
+def teams(good: Settings, catalogue: Path) -> Settings:
+    catalogue.write_text(
+        CATALOGUE.replace(f"{{platform: slack, channel: {CHANNEL}}}",
+                          f"{{platform: teams, channel: '{TEAMS_CHANNEL}'}}"),
+        encoding="utf-8",
+    )  # fmt: skip
+    engine = engine_from_url(good.database_url)
+    create_schema(engine)
+    engine.dispose()
+    return good.model_copy(update={"microsoft_app_id": "app", "microsoft_app_password": "pw"})
+
+
+async def test_a_teams_routine_channel_without_the_app_fails(teams: Settings) -> None:
+    check = by_name(await diagnose(teams))[f"teams channel {TEAMS_CHANNEL}"]
+
+    assert check.level == "fail" and "add it to the team" in check.detail
+
+
+async def test_a_teams_routine_channel_with_the_app_installed_is_ok(teams: Settings) -> None:
+    from bot.chat.ports import Reference
+    from bot.records.references import save_references
+
+    engine = engine_from_url(teams.database_url)
+    with transaction(session_factory(engine)) as session:
+        save_references(
+            session,
+            [Reference("teams", "channel", TEAMS_CHANNEL, TEAMS_CHANNEL)],
+            datetime(2027, 1, 4, tzinfo=UTC),
+        )
+    engine.dispose()
+
+    check = by_name(await diagnose(teams))[f"teams channel {TEAMS_CHANNEL}"]
+
+    assert check.level == "ok"

@@ -75,9 +75,10 @@ def test_erase_then_the_ledger_still_verifies(seeded: Engine) -> None:
 
 @pytest.fixture
 def old_questions(seeded: Engine) -> Engine:
-    """Two questions: one 90 days before NOW (kept), one 91 days before (purged)."""
+    """Two questions: one 89 days before NOW (kept), one 91 days before (purged); the log
+    keeps the day a question was asked, not the time."""
     with transaction(session_factory(seeded)) as session:
-        for days in (90, 91):
+        for days in (89, 91):
             record_question(
                 session, text=f"day {days}", lang="sv", answered=False, article_id=None,
                 score=0.0, now=NOW - timedelta(days=days),
@@ -97,7 +98,7 @@ def test_purge_with_write_applies_retention_at_a_past_moment(
     result = gdpr_bot("privacy", "purge", "--now", NOW.isoformat(), "--write")
     assert result.exit_code == 0, result.output
     assert "questions purged (older than 90 days): 1" in result.stdout
-    assert questions_left(old_questions) == ["day 90"]
+    assert questions_left(old_questions) == ["day 89"]
 
 
 def test_purge_with_a_pretend_time_counts_and_deletes_nothing(old_questions: Engine) -> None:
@@ -105,7 +106,7 @@ def test_purge_with_a_pretend_time_counts_and_deletes_nothing(old_questions: Eng
     assert result.exit_code == 0, result.output
     assert "questions would be purged (older than 90 days): 1" in result.stdout
     assert result.stdout.splitlines()[-1] == "dry run: nothing was written"
-    assert questions_left(old_questions) == ["day 90", "day 91"]
+    assert questions_left(old_questions) == ["day 89", "day 91"]
 
 
 def test_purge_refuses_to_write_at_a_future_moment(
@@ -115,7 +116,7 @@ def test_purge_refuses_to_write_at_a_future_moment(
     result = gdpr_bot("privacy", "purge", "--now", NOW.isoformat(), "--write")
     assert result.exit_code == 2
     assert "in the future" in result.stderr
-    assert questions_left(old_questions) == ["day 90", "day 91"]
+    assert questions_left(old_questions) == ["day 89", "day 91"]
 
 
 def test_purge_refuses_a_bad_moment(seeded: Engine) -> None:

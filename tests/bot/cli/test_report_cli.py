@@ -112,14 +112,16 @@ def test_bad_input_exits_two_and_writes_nothing(
     assert ledger.head(db) == before  # no report.exported either
 
 
-def test_report_on_an_unreadable_database_exits_three(
+def test_report_on_a_database_without_schema_exits_two_with_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.db").touch()
     monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     out = tmp_path / "r.csv"
     result = run("report", "--period", "2027-Q1", "--out", str(out), "--now", NOW)
-    assert result.exit_code == 3
+    assert result.exit_code == 2
+    assert "db upgrade" in result.output and "Traceback" not in result.output
     assert not out.exists()
 
 
@@ -149,16 +151,78 @@ def test_audit_verify_tampered_exits_one_naming_the_entry(db: Engine) -> None:
     assert "BROKEN at entry 5 (removed)" in result.output
 
 
-def test_audit_verify_truncated_with_head_exits_one(db: Engine) -> None:
-    witnessed = ledger.head(db)[1]
+def test_audit_verify_names_a_truncated_tail_by_the_head_row(db: Engine) -> None:
     with db.begin() as conn:
         for ddl in ledger.drop_append_only_ddl("sqlite"):
             conn.exec_driver_sql(ddl)
         conn.exec_driver_sql("DELETE FROM ledger_entries WHERE seq > 9")
-    assert run("audit", "verify").exit_code == 0
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert "head_mismatch" in result.output
+
+
+def _cut_tail_and_head_row(db: Engine, keep: int) -> None:
+    with db.begin() as conn:
+        for ddl in ledger.drop_append_only_ddl("sqlite"):
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql(f"DELETE FROM ledger_entries WHERE seq > {keep}")
+        digest = conn.exec_driver_sql(f"SELECT hash FROM ledger_entries WHERE seq = {keep}")
+        conn.exec_driver_sql(f"UPDATE ledger_head SET seq = {keep}, hash = '{digest.scalar()}'")
+
+
+def test_audit_verify_truncated_with_head_exits_one(db: Engine) -> None:
+    witnessed = ledger.head(db)[1]
+    _cut_tail_and_head_row(db, 9)
     result = run("audit", "verify", "--head", witnessed)
     assert result.exit_code == 1
     assert "truncated" in result.output
+
+
+def test_audit_witness_then_verify_checks_the_witness_file(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_LEDGER_WITNESS_FILE", str(tmp_path / "witness.txt"))
+    witnessed = run("audit", "witness")
+    assert witnessed.exit_code == 0, witnessed.output
+    seq = int(witnessed.stdout.split()[0])
+    assert (tmp_path / "witness.txt").read_text().startswith(witnessed.stdout.strip())
+    clean = run("audit", "verify")
+    assert clean.exit_code == 0, clean.output
+    assert "witnesses checked: 1" in clean.stdout
+    _cut_tail_and_head_row(db, seq - 2)
+    broken = run("audit", "verify")
+    assert broken.exit_code == 1
+    assert "truncated" in broken.output
+
+
+def test_audit_verify_with_a_witness_file_that_has_a_bad_line_exits_two(
+    db: Engine, tmp_path: Path
+) -> None:
+    bad = tmp_path / "heads.txt"
+    bad.write_text("12 not-a-hash\n", encoding="utf-8")
+    result = run("audit", "verify", "--witness", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:1: witness:" in result.output
+
+
+def test_an_intact_verify_is_what_the_overview_shows_as_last_verified(db: Engine) -> None:
+    from routines.ledger.status import ledger_status
+
+    seq, digest = ledger.head(db)
+    assert run("audit", "verify").exit_code == 0
+    with session_factory(db)() as session:
+        status = ledger_status(session)
+    assert status.last_verify is not None
+    assert (status.last_verify.seq, status.last_verify.hash) == (seq, digest)
+
+
+def test_audit_verify_of_an_unreachable_database_exits_two_not_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = run("audit", "verify")
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_audit_verify_rejects_a_malformed_head(db: Engine) -> None:

@@ -148,3 +148,30 @@ async def test_without_a_client_directory_the_desk_says_so(
         await services.close()
 
     assert "ingen kundkatalog" in reply.text
+
+
+async def test_the_bot_checks_for_late_requests_on_its_one_scheduler(bot: Services) -> None:
+    assert bot.scheduler.get_job("rights-requests") is not None
+
+
+async def test_the_clients_team_lead_lists_its_open_requests_late_ones_marked(
+    bot: Services,
+) -> None:
+    (old,) = await bot.conversation.handle(said("begäran hemlådan radering 2026-11-02"))
+    await bot.conversation.handle(said("begäran solvinge radering"))
+
+    (listed,) = await bot.conversation.handle(
+        said("begäranden hemlådan", platform="slack", user="U05HEMLEAD", conversation="D0L")
+    )
+    (agent,) = await bot.conversation.handle(
+        said("begäranden hemlådan", platform="slack", user="U0AGENT", conversation="D0A")
+    )
+    (everything,) = await bot.conversation.handle(
+        said("begäranden", platform="slack", user="U05HEMLEAD", conversation="D0L")
+    )
+
+    assert listed.text.startswith("*Öppna begäranden (1)*")
+    assert f"*{_code(old.text)}* Hemlådan Nordic AB" in listed.text and "försenad" in listed.text
+    assert "Solvinge" not in listed.text
+    assert agent.text.startswith("Öppna begäranden visas för")
+    assert everything.text.startswith("Öppna begäranden visas för")  # every client: officers

@@ -291,3 +291,20 @@ async def test_employee_without_routines_is_refused_overdue(feature: ReportFeatu
     (reply,) = await ask(feature, incoming("U-nobody", "overdue"))
     assert reply.private
     assert "rutinansvariga" in reply.text
+
+
+async def test_a_link_works_once_and_the_download_is_a_ledger_entry(
+    feature: ReportFeature, server: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    _, link_reply = await ask(feature, teams_officer())
+    assert link_reply.link is not None
+    path = link_reply.link.removeprefix(PUBLIC_URL)
+    assert (await server.get(path)).status == 200
+
+    again = await server.get(path)
+    assert again.status == 410
+    assert b"\xef\xbb\xbf" not in await again.read()
+    entry = last_entry(sessions)
+    assert entry["event"] == ledger.chain.REPORT_DOWNLOADED
+    assert entry["data"]["filename"].endswith(".csv")
+    assert TEAMS_OFFICER not in json.dumps(entry)

@@ -27,6 +27,7 @@ from bot.privacy.erase import erase_identity
 from bot.records.events import claim_event
 from bot.records.questions import QuestionRecord, record_question
 from bot.records.references import ConversationRefRow, save_reference
+from bot.records.report_links import store_report
 from routines import ledger
 from routines.engine.models import (
     CANCELLED,
@@ -388,12 +389,16 @@ def test_the_daily_job_applies_every_retention_limit(session: Session) -> None:
         )  # fmt: skip
     claim_event(session, "slack", "Ev-old", NOW - timedelta(days=8))
     claim_event(session, "slack", "Ev-new", NOW - timedelta(hours=1))
+    for made in (NOW - timedelta(minutes=5), NOW - timedelta(hours=1)):  # link: 15 minutes
+        store_report(
+            session, person_key="k" * 32, filename="r.csv", mime_type="text/csv",
+            content=b"routine,confirmed_by\nretention,Anna\n", now=made,
+        )  # fmt: skip
     result = run_daily(session, now=NOW, question_log_days=90, evidence_years=5)
-    assert (result.questions_purged, result.events_purged, result.identities_pseudonymised) == (
-        1,
-        1,
-        1,
-    )
+    assert (
+        result.questions_purged, result.events_purged, result.identities_pseudonymised,
+        result.reports_purged,
+    ) == (1, 1, 1, 1)  # fmt: skip
 
 
 def test_an_identity_erased_meanwhile_is_not_erased_or_recorded_twice(engine: Engine) -> None:
@@ -443,3 +448,12 @@ def test_reports_show_an_erased_person_as_such(
     assert people[world.anna_teams].person == label
     assert people[world.anna_teams].confirmed_by == label
     assert people[world.bo].person == "Bo Berg"
+
+
+def test_export_holds_report_files_waiting_for_the_person(session: Session, world: World) -> None:
+    store_report(
+        session, person_key=world.anna_teams, filename="gdpr-report-2027-Q1.csv",
+        mime_type="text/csv", content=b"routine\n", now=NOW,
+    )  # fmt: skip
+    [waiting] = anna_teams_section(session)["report_downloads"]
+    assert waiting["filename"] == "gdpr-report-2027-Q1.csv" and not waiting["downloaded"]

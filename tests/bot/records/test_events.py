@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from bot.records.events import claim_event, purge_events
+from bot.records.events import EventLog, HandledEvent, claim_event, event_key, purge_events
+from storage.clock import as_utc
 from storage.sessions import session_factory, transaction
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -45,3 +46,22 @@ def test_old_events_are_purged_and_recent_ones_kept(engine: Engine) -> None:
 
     assert claim(engine, "slack", "old") is True
     assert claim(engine, "slack", "new") is False
+
+
+async def test_stored_keys_hold_no_platform_id_and_only_the_hour(engine: Engine) -> None:
+    log = EventLog(session_factory(engine), secret=b"s" * 32)
+    clicked = NOW + timedelta(minutes=17, seconds=3)
+    assert await log.claim("slack", "1700000000.123456:UEVE0001", clicked) is True
+    assert await log.claim("slack", "1700000000.123456:UEVE0001", clicked) is False
+    with transaction(session_factory(engine)) as session:
+        rows = session.execute(select(HandledEvent.event_id, HandledEvent.handled_at)).all()
+    [(stored, handled_at)] = rows
+    assert "UEVE0001" not in stored and "1700000000" not in stored
+    assert stored == event_key("slack", "1700000000.123456:UEVE0001", b"s" * 32)
+    assert as_utc(handled_at) == NOW  # 12:17:03 kept as 12:00
+
+
+def test_without_the_secret_a_key_cannot_be_recomputed_from_an_id() -> None:
+    key = "1700000000.123456:UEVE0001"
+    assert event_key("slack", key, b"a" * 32) != event_key("slack", key, b"b" * 32)
+    assert event_key("slack", key, b"a" * 32) != event_key("slack", key, None)

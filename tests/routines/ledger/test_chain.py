@@ -227,9 +227,21 @@ def test_reordered_rows_are_named(filled: Engine) -> None:
     assert _verify_problem(filled) == (7, "reordered")
 
 
-def test_truncated_tail_is_named_with_the_witnessed_head(filled: Engine) -> None:
-    witnessed = ledger.head(filled)[1]
+def test_truncated_tail_is_named_by_the_head_row(filled: Engine) -> None:
     tamper(filled, f"DELETE FROM ledger_entries WHERE seq > {ENTRIES - 3}")
+    assert _verify_problem(filled) == (ENTRIES - 2, "head_mismatch")
+
+
+def test_truncated_tail_with_the_head_row_moved_back_is_named_with_the_witnessed_head(
+    filled: Engine,
+) -> None:
+    witnessed = ledger.head(filled)[1]
+    seq, digest = ENTRIES - 3, str(row(filled, ENTRIES - 3)["hash"])
+    tamper(
+        filled,
+        f"DELETE FROM ledger_entries WHERE seq > {seq}",
+        f"UPDATE ledger_head SET seq = {seq}, hash = '{digest}'",
+    )
     assert ledger.verify(filled).ok  # without a witness a shorter chain looks whole
     assert _verify_problem(filled, head=witnessed) == (ENTRIES - 2, "truncated")
 

@@ -25,6 +25,7 @@ from tests.conftest import REPO
 # https://docs.slack.dev/reference/methods/<method>). A tuple lists alternatives: any
 # one of them is enough (conversations.open needs im:write for the 1:1 DMs we open).
 SCOPES_BY_METHOD: dict[str, tuple[str, ...]] = {
+    "apps.connections.open": (),  # the app-level token's connections:write, no bot scope
     "auth.test": (),
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
@@ -142,7 +143,8 @@ def test_readme_explains_every_requested_scope(requested: set[str]) -> None:
 
 
 def test_events_are_the_ones_the_bot_handles(bot_events: list[str]) -> None:
-    assert set(bot_events) == {"app_home_opened", "app_mention", "message.im"}
+    handled = {"app_home_opened", "app_mention", "member_joined_channel", "message.im"}
+    assert set(bot_events) == handled
 
 
 def test_every_request_url_is_the_bots_slack_endpoint(manifest: dict[str, Any]) -> None:

@@ -176,7 +176,8 @@ class TeamsBotServer:
 
 @pytest.fixture
 def teams_settings(tmp_path: Path) -> Settings:
-    """Teams only (no Slack), no app id: authentication off, as in local development."""
+    """Teams only (no Slack), no app id: authentication off, the explicit local
+    development mode (GDPRBOT_TEAMS_INSECURE_DEV, bound to loopback)."""
     from tests.bot.conftest import DPO
 
     return Settings(
@@ -190,6 +191,7 @@ def teams_settings(tmp_path: Path) -> Settings:
         port=0,
         console="off",
         teams_enabled=True,
+        teams_insecure_dev=True,
         scheduler_enabled=False,
         dpo_contact=DPO,
         default_language="sv",

@@ -22,7 +22,12 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from tests.bot.platforms.teams.fixtures import StartTeamsBot, TeamsBotServer, message_activity
+from tests.bot.platforms.teams.fixtures import (
+    TENANT,
+    StartTeamsBot,
+    TeamsBotServer,
+    message_activity,
+)
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 KEY_ID = "test-signing-key"
@@ -162,15 +167,16 @@ async def test_a_token_that_is_not_for_this_bot_and_request_gets_401(
     assert secured_bot.connector.calls == []
 
 
-async def test_with_auth_off_a_warning_is_logged_once(
+async def test_with_auth_off_every_request_logs_a_warning(
     start_teams_bot: StartTeamsBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.platforms.teams")
     bot = await start_teams_bot()
+    caplog.set_level(logging.WARNING, logger="bot.platforms.teams")
+    caplog.clear()  # the one at start
     await bot.say("hjälp")
     await bot.say("help")
     warnings = [r for r in caplog.records if "authentication is OFF" in r.getMessage()]
-    assert len(warnings) == 1
+    assert len(warnings) == 2
 
 
 async def test_with_auth_off_only_a_loopback_service_url_is_served(
@@ -180,3 +186,80 @@ async def test_with_auth_off_only_a_loopback_service_url_is_served(
     activity = message_activity("https://attacker.example/", id="a2", text="hjälp")
     status, _ = await bot.post(activity)
     assert status == 400
+
+
+@pytest.mark.parametrize(
+    "service_url",
+    [
+        "http://attacker.example\\@127.0.0.1/",
+        "http://user@127.0.0.1/",
+        "http://127.0.0.1.attacker.example/",
+        "http://2130706433/",
+        "http://127.1/",
+        "http://localhost./",
+        "http://%31%32%37.0.0.1/",
+    ],
+)
+async def test_with_auth_off_a_disguised_service_url_is_refused_and_nothing_is_sent(
+    start_teams_bot: StartTeamsBot, service_url: str
+) -> None:
+    bot = await start_teams_bot()
+    status, _ = await bot.post(message_activity(service_url, id="disguised", text="hjälp"))
+    assert status == 400
+    assert bot.connector.calls == []
+
+
+@pytest.fixture
+async def single_tenant_bot(
+    start_teams_bot: StartTeamsBot, microsoft_endpoints: None
+) -> TeamsBotServer:
+    return await start_teams_bot(
+        microsoft_app_id=APP_ID, microsoft_app_password="app-secret",
+        microsoft_app_type="SingleTenant", microsoft_app_tenant_id=TENANT,
+    )  # fmt: skip
+
+
+async def test_a_signed_activity_from_another_tenant_gets_403_and_no_reply(
+    single_tenant_bot: TeamsBotServer, bot_framework_key: PrivateKey
+) -> None:
+    url = single_tenant_bot.connector.url
+    activity = message_activity(url, id="other-tenant", text="rapport 2027-Q1")
+    activity["conversation"]["tenantId"] = "tenant-of-someone-else"
+    activity["channelData"] = {"tenant": {"id": "tenant-of-someone-else"}}
+    status, _ = await single_tenant_bot.post(
+        activity, headers={"Authorization": token(url, bot_framework_key)}
+    )
+    assert status == 403
+    assert single_tenant_bot.connector.calls == []
+
+
+@pytest.fixture
+async def pinned_bot(start_teams_bot: StartTeamsBot, microsoft_endpoints: None) -> TeamsBotServer:
+    return await start_teams_bot(
+        microsoft_app_id=APP_ID, microsoft_app_password="app-secret", teams_tenants=[TENANT]
+    )
+
+
+async def test_a_signed_activity_from_an_allowed_tenant_is_answered(
+    pinned_bot: TeamsBotServer, bot_framework_key: PrivateKey
+) -> None:
+    url = pinned_bot.connector.url
+    activity = message_activity(url, id="own-tenant", text="hjälp")
+    status, _ = await pinned_bot.post(
+        activity, headers={"Authorization": token(url, bot_framework_key)}
+    )
+    assert status == 200
+    (reply,) = pinned_bot.connector.calls  # the reply is sent within the request
+    assert reply.authorization == f"Bearer {OUTBOUND_TOKEN}"
+
+
+async def test_a_signed_activity_without_a_tenant_is_refused_when_tenants_are_pinned(
+    pinned_bot: TeamsBotServer, bot_framework_key: PrivateKey
+) -> None:
+    url = pinned_bot.connector.url
+    activity = message_activity(url, id="no-tenant", text="hjälp", channelData={})
+    del activity["conversation"]["tenantId"]
+    status, _ = await pinned_bot.post(
+        activity, headers={"Authorization": token(url, bot_framework_key)}
+    )
+    assert status == 403

@@ -160,3 +160,16 @@ async def test_a_notice_to_someone_never_seen_is_a_permanent_delivery_error(
         await teams_bot.front_end.notifier.send(Recipient("teams", "person", "nobody@x.se"), NOTICE)
     assert not raised.value.retryable
     assert teams_bot.connector.calls == []
+
+
+async def test_a_notice_to_a_channel_the_app_was_never_added_to_names_the_problem(
+    teams_bot: TeamsBotServer,
+) -> None:
+    channel = Recipient("teams", "channel", "19:never-installed@thread.tacv2")
+
+    with pytest.raises(DeliveryError) as raised:
+        await teams_bot.front_end.notifier.send(channel, NOTICE)
+
+    assert raised.value.problem == "not_installed"  # handled like Slack's not_in_channel
+    assert not raised.value.retryable
+    assert teams_bot.connector.calls == []

@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import bot_framework_config
 from bot.config import Settings, TeamsSettingsError
+from bot.teams_settings import teams_wanted
 
 
 def settings(**values: Any) -> Settings:
@@ -49,3 +50,24 @@ def test_env_names_reach_botbuilder_configuration(monkeypatch: pytest.MonkeyPatc
 def test_settings_that_cannot_work_are_refused_by_name(values: dict[str, Any], names: str) -> None:
     with pytest.raises(TeamsSettingsError, match=names):
         bot_framework_config(settings(**values))
+
+
+def test_a_single_tenant_bot_serves_its_own_tenant_and_the_listed_ones() -> None:
+    config = bot_framework_config(
+        settings(
+            microsoft_app_id="a", microsoft_app_password="p", microsoft_app_type="SingleTenant",
+            microsoft_app_tenant_id="Tenant-Own", teams_tenants="tenant-two",
+        )
+    )  # fmt: skip
+    assert config.TENANTS == ("tenant-two", "tenant-own")
+
+
+def test_without_an_app_id_teams_is_off_unless_insecure_dev_is_asked_for() -> None:
+    assert not teams_wanted(settings(slack_bot_token="", microsoft_app_id=""))
+    assert teams_wanted(settings(slack_bot_token="", teams_insecure_dev=True))
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "bot.example.com"])
+def test_insecure_dev_refuses_to_listen_beyond_loopback(host: str) -> None:
+    with pytest.raises(TeamsSettingsError, match="GDPRBOT_HOST"):
+        teams_wanted(settings(slack_bot_token="", teams_insecure_dev=True, host=host))

@@ -1,0 +1,140 @@
+"""One error path for every command: a failure is one line on stderr and an exit code.
+
+Exit codes: 0 ok, 1 a verification failed or a check found problems (the commands say
+so themselves), 2 a usage or environment error: a setting, the database, a file, input.
+`OneLineErrors` is the root command group (bot/cli/root.py): an exception that escapes a
+command is described in one line (what failed, which setting or file, what to do) and
+exits 2. `--debug` (anywhere on the command line) or `GDPRBOT_LOG_LEVEL=DEBUG` lets the
+traceback through instead.
+
+SQLite: a URL whose folder does not exist is refused by every command
+(`storage.engines.check_url`); commands that only work on existing records (audit,
+report, insights, privacy, db status) also refuse a SQLite file that does not
+exist (`require_database`), so a mistyped path is an error, not a new empty database.
+`run`, `chat`, `db upgrade`, `routines run-due` and `web link` (the first set-up)
+create it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+EXIT_PROBLEMS = 1
+EXIT_ENVIRONMENT = 2
+DEBUG_FLAG = "--debug"
+
+_debug = [False]
+
+
+def set_debug(on: bool) -> None:
+    _debug[0] = on
+
+
+def debugging() -> bool:
+    return _debug[0] or os.environ.get("GDPRBOT_LOG_LEVEL", "").upper() == "DEBUG"
+
+
+class EnvironmentProblem(RuntimeError):
+    """Something outside the code is wrong; the message says what and what to do."""
+
+
+class OneLineErrors(TyperGroup):
+    """The root group: a command's unexpected exception becomes one line and exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if _is_click_flow(exc) or debugging():
+                raise
+            typer.echo(f"gdpr-bot: {describe(exc)}", err=True)
+            raise typer.Exit(EXIT_ENVIRONMENT) from None
+
+
+def _is_click_flow(exc: Exception) -> bool:
+    """typer's own exits, aborts and usage errors: they carry their code and message."""
+    module = type(exc).__module__
+    return module.startswith(("typer", "click"))
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception: what failed and what to do. No URL, text or people."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from storage.engines import DatabaseUrlError
+
+    if isinstance(exc, EnvironmentProblem):
+        return str(exc)
+    if isinstance(exc, DatabaseUrlError):
+        return f"GDPRBOT_DATABASE_URL: {exc}"
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or exc.title
+        return f"setting {_setting_name(where)}: {first['msg']}"
+    if isinstance(exc, DBAPIError) or _driver_error(exc):
+        return _database_problem(exc)
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error ({type(exc).__name__}); check GDPRBOT_DATABASE_URL"
+    if isinstance(exc, UnicodeError):
+        return "the input is not UTF-8 text"
+    if isinstance(exc, OSError):
+        return _os_problem(exc)
+    if isinstance(exc, ValueError) and _ours(exc) and str(exc):
+        return _first_line(str(exc))  # the project's own errors (SettingsError, ...)
+    return f"unexpected error ({type(exc).__name__}); run again with --debug for the details"
+
+
+def _driver_error(exc: BaseException) -> bool:
+    """An error straight from the database driver (a raw cursor: the ledger's stream)."""
+    import sqlite3
+
+    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
+
+
+def _ours(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] in ("bot", "routines", "knowledge", "storage")
+
+
+def _setting_name(field: str) -> str:
+    return field if field.startswith("GDPRBOT_") else f"GDPRBOT_{field.upper()}"
+
+
+def _database_problem(exc: Any) -> str:
+    reason = _first_line(str(getattr(exc, "orig", None) or exc))
+    lowered = reason.lower()
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return "the database has no schema yet: run `gdpr-bot db upgrade`"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the database cannot be written ({reason}); check the data folder's permissions"
+    return f"database unavailable ({reason}); check GDPRBOT_DATABASE_URL and the server"
+
+
+def _os_problem(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is not None:
+        return f"{exc.filename}: {reason}"
+    return reason
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[:300]
+
+
+def require_database(url: str) -> str:
+    """Refuse a SQLite file that does not exist (a mistyped path would otherwise become a
+    new, empty database); other databases are checked when connecting."""
+    from storage.engines import check_url, sqlite_file
+
+    path = sqlite_file(check_url(url))
+    if path is not None and not path.exists():
+        raise EnvironmentProblem(
+            f"GDPRBOT_DATABASE_URL: no SQLite database at {path}; check the path, or create "
+            "it with `gdpr-bot db upgrade`"
+        )
+    return url

@@ -1,0 +1,44 @@
+"""Personal data out of question text before it is stored (the anonymous question log).
+
+People type customers' details into questions ("kunden 19850312-1234 vill bli raderad",
+"ring anna.svensson@example.se på 070-123 45 67"). The log is for finding what the
+knowledge base lacks, so these are replaced by a marker before the text is written:
+
+- e-mail addresses -> `[e-mail]`
+- Swedish personal identity and co-ordination numbers (YYMMDD-NNNN, YYYYMMDDNNNN, with
+  `-`, `+`, a space or nothing) -> `[personnummer]`
+- payment card numbers (13-19 digits, spaces or dashes between groups) -> `[card]`
+- phone numbers: Swedish (`07x…`, `08-…`, `+46…`, `0046…`) and international (`+CC…`,
+  `00CC…`), 7-15 digits with spaces, dashes, dots, slashes or brackets -> `[phone]`
+
+Names are not detected (no reliable rule without a name list); docs/privacy.md says so.
+Over-redaction of a number that only looks like one of these is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# Bounded parts (RFC 5321: local part at most 64, a label at most 63 characters), and only
+# tried where an `@` is: linear in the text, whatever it holds.
+EMAIL: Final = re.compile(
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
+)
+PERSONNUMMER: Final = re.compile(r"(?<![\d+])(?:19|20)?\d{6}[-+ ]?\d{4}(?!\d)")
+CARD: Final = re.compile(r"(?<![\d+])\d(?:[ -]?\d){12,18}(?!\d)")
+PHONE: Final = re.compile(r"(?<![\w+\-./])(?:\+|00|0)\d[\d \-./()]{5,22}\d(?!\d)")
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return "[phone]" if 7 <= digits <= 15 else match.group(0)
+
+
+def redact(text: str) -> str:
+    """`text` with e-mail addresses, personnummer, card and phone numbers replaced."""
+    if "@" in text:
+        text = EMAIL.sub("[e-mail]", text)
+    text = PERSONNUMMER.sub("[personnummer]", text)
+    text = PHONE.sub(_phone, text)  # before cards: `0044 20 7946 0958` is a phone number
+    return CARD.sub("[card]", text)

@@ -1,0 +1,146 @@
+"""Every command against a broken environment: one line on stderr, exit 2, no traceback.
+
+Broken environments: a database URL that is not a URL, an unsupported database, a SQLite
+file in a folder that does not exist, an unreachable PostgreSQL, and (for the commands
+that only work on existing records) a SQLite file that does not exist.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+
+runner = CliRunner()
+
+COMMANDS = {
+    "audit verify": ["audit", "verify"],
+    "audit head": ["audit", "head"],
+    "report": ["report", "--period", "2027-Q1"],
+    "insights": ["insights"],
+    "privacy export": ["privacy", "export", "U0000USER"],
+    "privacy erase": ["privacy", "erase", "U0000USER"],
+    "privacy purge": ["privacy", "purge"],
+    "db status": ["db", "status"],
+    "db upgrade": ["db", "upgrade"],
+    "routines run-due": ["routines", "run-due"],
+    "web link": ["web", "link", "U0000USER"],
+    "chat": ["chat"],
+    "run": ["run"],
+}
+# Read-only or record-changing commands refuse a SQLite file that does not exist.
+NEEDS_EXISTING = ["audit verify", "audit head", "report", "insights", "privacy export",
+                  "privacy erase", "privacy purge", "db status"]  # fmt: skip
+
+BROKEN_URLS = {
+    "not a url": ("notaurl", "not a database URL"),
+    "mysql": ("mysql://user@localhost/gdpr", "unsupported database 'mysql'"),
+    "missing folder": ("sqlite:///{tmp}/no/such/dir/bot.db", "folder does not exist"),
+    "unreachable postgres": ("postgresql://postgres@127.0.0.1:1/test", "database unavailable"),
+}
+
+
+@pytest.fixture
+def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GDPRBOT_CONSOLE", "off")
+    monkeypatch.setenv("GDPRBOT_WEB", "true")
+    monkeypatch.setenv("GDPRBOT_WEB_SECRET", "s" * 40)
+    monkeypatch.setenv("GDPRBOT_PORT", "0")
+    monkeypatch.delenv("GDPRBOT_LOG_LEVEL", raising=False)
+    return tmp_path
+
+
+def gdpr_bot(*args: str) -> Result:
+    return runner.invoke(app, list(args), input="")
+
+
+def assert_one_line(result: Result, expected: str) -> None:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1, result.output
+    assert expected in lines[0]
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url", BROKEN_URLS.values(), ids=BROKEN_URLS.keys())
+@pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS.keys())
+def test_a_broken_database_url_is_one_line_and_exit_2(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], url: tuple[str, str]
+) -> None:
+    value, expected = url
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", value.format(tmp=environment))
+
+    assert_one_line(gdpr_bot(*command), expected)
+
+
+@pytest.mark.parametrize("name", NEEDS_EXISTING)
+def test_a_sqlite_file_that_does_not_exist_is_refused_not_created(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    missing = environment / "typo.db"
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{missing}")
+
+    assert_one_line(gdpr_bot(*COMMANDS[name]), "no SQLite database at")
+    assert not missing.exists()
+
+
+def test_db_upgrade_creates_a_new_sqlite_file(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'new.db'}")
+
+    result = gdpr_bot("db", "upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert (environment / "new.db").exists()
+
+
+def test_a_read_only_database_at_start_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = environment / "bot.db"
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{database}")
+    assert gdpr_bot("db", "upgrade").exit_code == 0
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///file:{database}?mode=ro&uri=true")
+    monkeypatch.setenv("GDPRBOT_LOG_LEVEL", "WARNING")  # `run` logs its start at INFO
+
+    assert_one_line(gdpr_bot("run"), "cannot be written")
+
+
+def test_report_into_a_folder_that_does_not_exist_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    assert gdpr_bot("db", "upgrade").exit_code == 0
+
+    result = gdpr_bot("report", "--period", "2027-Q1", "--out", "/no/such/dir/x.csv")
+
+    assert_one_line(result, "/no/such/dir")
+
+
+def test_a_setting_of_the_wrong_type_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_DB_POOL_SIZE", "many")
+
+    assert_one_line(gdpr_bot("audit", "verify"), "GDPRBOT_DB_POOL_SIZE")
+
+
+def test_debug_shows_the_traceback(environment: Path) -> None:
+    env = {"GDPRBOT_DATABASE_URL": "notaurl", "PATH": "/usr/bin:/bin", "HOME": str(environment)}
+    command = [sys.executable, "-m", "bot.cli", "audit", "verify"]
+
+    quiet = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    loud = subprocess.run([*command, "--debug"], env=env, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+
+    assert quiet.returncode == 2 and "Traceback" not in quiet.stderr
+    assert len(quiet.stderr.strip().splitlines()) == 1
+    assert loud.returncode != 0 and "Traceback" in loud.stderr
+    assert "DatabaseUrlError" in loud.stderr

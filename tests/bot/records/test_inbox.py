@@ -1,0 +1,73 @@
+"""The durable inbox: stored once with its claim, forgotten when done, taken over after
+its lease, by one taker only, and dropped after repeated failures. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.records.events import HandledEvent
+from bot.records.inbox import MAX_ATTEMPTS, InboxRow, InboxStore
+from storage.sessions import session_factory
+
+NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+LEASE = 30.0
+
+
+@pytest.fixture
+def inbox(engine: Engine) -> InboxStore:
+    return InboxStore(session_factory(engine), lease_seconds=LEASE)
+
+
+def rows(engine: Engine, model: type) -> int:
+    with session_factory(engine)() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def later(seconds: float) -> datetime:
+    return NOW + timedelta(seconds=seconds)
+
+
+async def test_an_event_is_stored_with_its_claim_once(inbox: InboxStore, engine: Engine) -> None:
+    first = await inbox.accept("slack", "Ev1", "action", "payload=1", NOW)
+    again = await inbox.accept("slack", "Ev1", "action", "payload=1", NOW)
+
+    assert first is not None and again is None
+    assert rows(engine, InboxRow) == 1
+    assert rows(engine, HandledEvent) == 1
+
+
+async def test_a_processed_event_leaves_no_payload(inbox: InboxStore, engine: Engine) -> None:
+    item = await inbox.accept("slack", "Ev1", "action", "payload=1", NOW)
+    assert item is not None
+
+    await inbox.done(item)
+
+    assert rows(engine, InboxRow) == 0
+    assert await inbox.take_due("slack", later(LEASE * 10)) == []
+
+
+async def test_an_unfinished_event_is_taken_over_only_after_its_lease(inbox: InboxStore) -> None:
+    item = await inbox.accept("slack", "Ev1", "message", '{"x": 1}', NOW)
+
+    assert await inbox.take_due("slack", later(LEASE - 1)) == []
+    [taken] = await inbox.take_due("slack", later(LEASE + 1))
+    assert (taken.id, taken.kind, taken.body) == (item, "message", '{"x": 1}')
+    assert await inbox.take_due("slack", later(LEASE + 2)) == []  # leased anew to its taker
+    assert await inbox.take_due("teams", later(LEASE * 10)) == []  # per platform
+
+
+async def test_an_event_failing_again_and_again_is_dropped(
+    inbox: InboxStore, engine: Engine
+) -> None:
+    await inbox.accept("slack", "Ev1", "action", "payload=1", NOW)
+    moment = NOW
+    taken = 0
+    for _ in range(MAX_ATTEMPTS + 2):
+        moment += timedelta(seconds=LEASE + 1)
+        taken += len(await inbox.take_due("slack", moment))
+
+    assert taken == MAX_ATTEMPTS - 1
+    assert rows(engine, InboxRow) == 0
