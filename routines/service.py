@@ -28,7 +28,6 @@ from routines.catalog import PLATFORMS, Catalog, Routine, Target
 from routines.catalog.training import Training
 from routines.engine import acknowledgements as ack
 from routines.engine import problems
-from routines.engine import training as quiz
 from routines.engine.dispatch import Dispatcher
 from routines.engine.models import (
     MISSED,
@@ -44,6 +43,7 @@ from routines.engine.training import Answered, Attempt, Started
 from routines.ledger.chain import CONFIRMATION_REFUSED, append_event
 from routines.ledger.status import Checkpoint, LedgerStatus
 from routines.ports import NoticeAction, Notifier
+from routines.quizzes import QuizService
 from routines.reports.adherence import (
     OUTCOMES,
     Period,
@@ -195,6 +195,7 @@ class RoutineService:
     ) -> None:
         self.factory = factory
         self.catalog = catalog
+        self.quiz = QuizService(factory, catalog)  # training campaigns: start, answer
         self.providers = dict(providers or {})
         self.language = language
         self.dispatcher = Dispatcher(
@@ -343,41 +344,6 @@ class RoutineService:
         if routine is None:
             return actions("none", occurrence_id, lang)
         return actions(routine.evidence, occurrence_id, lang, routine.kind)
-
-    def start_quiz(
-        self, occurrence_id: int, actor: ack.Actor, lang: str, draw: quiz.Draw, now: datetime
-    ) -> quiz.Started:
-        """Start or resume the person's quiz of a training campaign (`draw` picks the
-        question ids, avoiding the ones this person was asked before)."""
-        now = aware_utc(now)
-        with transaction(self.factory) as session:
-            routine = self._routine_of(session, occurrence_id)
-            if routine is None or routine.kind != "training":
-                return quiz.Started("not_found")
-            return quiz.start(session, occurrence_id, routine, actor, lang, draw, now)
-
-    def answer_quiz(
-        self,
-        attempt_id: int,
-        position: int,
-        judge: quiz.Judge,
-        actor: ack.Actor,
-        now: datetime,
-        *,
-        message_id: str | None = None,
-    ) -> quiz.Answered:
-        """Record one answer once; the last one records the result (and a pass confirms)."""
-        now = aware_utc(now)
-        with transaction(self.factory) as session:
-            row = session.get(quiz.TrainingAttempt, attempt_id)
-            routine = self.catalog.get(row.routine_id) if row is not None else None
-            if routine is None:
-                return quiz.Answered("not_found")
-            answered = quiz.answer(session, attempt_id, position, judge, routine, actor, now)
-            done = answered.confirmation
-            if done is not None and done.result == "completed":
-                enqueue_updates(session, done.occurrence_id, now, skip_message=message_id)
-            return answered
 
     def open_ids(self) -> list[int]:
         """Every occurrence still waiting for an answer (open or missed), oldest first."""

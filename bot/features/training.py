@@ -185,7 +185,7 @@ class TrainingFeature:
     async def _start(self, occurrence_id: int, incoming: Incoming, lang: str) -> list[Reply]:
         private = not incoming.is_direct
         started: Started = await asyncio.to_thread(
-            self.service.start_quiz, occurrence_id, actor_of(incoming), lang, self._draw,
+            self.service.quiz.start, occurrence_id, actor_of(incoming), lang, self._draw,
             self.clock(),
         )  # fmt: skip
         attempt = started.attempt
@@ -215,7 +215,7 @@ class TrainingFeature:
             return question is not None and question.is_right(option)
 
         answered: Answered = await asyncio.to_thread(
-            self.service.answer_quiz, attempt_id, position, judge, actor_of(incoming),
+            self.service.quiz.answer, attempt_id, position, judge, actor_of(incoming),
             self.clock(),
         )  # fmt: skip
         attempt = answered.attempt

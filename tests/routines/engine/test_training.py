@@ -78,10 +78,10 @@ def answer_all(
     right: bool,
     when: str = "2027-02-15 10:00",
 ) -> None:
-    started = service.start_quiz(occurrence_id, actor, "sv", draw, at(when))
+    started = service.quiz.start(occurrence_id, actor, "sv", draw, at(when))
     assert started.attempt is not None
     for position in range(len(started.attempt.questions)):
-        service.answer_quiz(started.attempt.id, position, judge(right), actor, at(when))
+        service.quiz.answer(started.attempt.id, position, judge(right), actor, at(when))
 
 
 async def test_each_person_gets_the_campaign_in_private_with_a_quiz_button(
@@ -128,10 +128,10 @@ async def test_the_same_answer_twice_is_counted_once(
     campaign: tuple[RoutineService, RecordingNotifier, int], engine: Engine
 ) -> None:
     service, _, occurrence_id = campaign
-    started = service.start_quiz(occurrence_id, ANNA, "sv", draw, at("2027-02-15 10:00"))
+    started = service.quiz.start(occurrence_id, ANNA, "sv", draw, at("2027-02-15 10:00"))
     assert started.result == "started" and started.attempt is not None
-    first = service.answer_quiz(started.attempt.id, 0, judge(True), ANNA, at("2027-02-15 10:01"))
-    again = service.answer_quiz(started.attempt.id, 0, judge(True), ANNA, at("2027-02-15 10:01"))
+    first = service.quiz.answer(started.attempt.id, 0, judge(True), ANNA, at("2027-02-15 10:01"))
+    again = service.quiz.answer(started.attempt.id, 0, judge(True), ANNA, at("2027-02-15 10:01"))
     assert (first.result, again.result) == ("next", "already")
     with transaction(session_factory(engine)) as session:
         attempt = session.get(TrainingAttempt, started.attempt.id)
@@ -144,8 +144,8 @@ async def test_a_second_start_resumes_the_unfinished_attempt(
     campaign: tuple[RoutineService, RecordingNotifier, int],
 ) -> None:
     service, _, occurrence_id = campaign
-    first = service.start_quiz(occurrence_id, ANNA, "sv", draw, at("2027-02-15 10:00"))
-    again = service.start_quiz(occurrence_id, ANNA, "sv", draw, at("2027-02-15 10:00"))
+    first = service.quiz.start(occurrence_id, ANNA, "sv", draw, at("2027-02-15 10:00"))
+    again = service.quiz.start(occurrence_id, ANNA, "sv", draw, at("2027-02-15 10:00"))
     assert again.result == "resumed" and again.attempt == first.attempt
 
 
@@ -157,9 +157,9 @@ async def test_a_failed_quiz_waits_for_its_cool_down_then_draws_new_questions(
     [result] = events(engine, ledger.TRAINING_RESULT)
     assert result["passed"] is False and result["right"] == 0
     assert events(engine, ledger.CONFIRMATION_RECORDED) == []
-    early = service.start_quiz(occurrence_id, ANNA, "sv", draw, at("2027-02-16 09:59"))
+    early = service.quiz.start(occurrence_id, ANNA, "sv", draw, at("2027-02-16 09:59"))
     assert early.result == "cooldown" and early.retry_at == at("2027-02-16 10:00")
-    retry = service.start_quiz(occurrence_id, ANNA, "sv", draw, at("2027-02-16 10:00"))
+    retry = service.quiz.start(occurrence_id, ANNA, "sv", draw, at("2027-02-16 10:00"))
     assert retry.result == "started" and retry.attempt is not None
     assert retry.attempt.attempt == 2 and retry.attempt.questions == ("q3", "q4")
 
@@ -168,7 +168,7 @@ async def test_someone_outside_the_audience_gets_no_quiz(
     campaign: tuple[RoutineService, RecordingNotifier, int],
 ) -> None:
     service, _, occurrence_id = campaign
-    started = service.start_quiz(occurrence_id, EVE, "sv", draw, at("2027-02-15 10:00"))
+    started = service.quiz.start(occurrence_id, EVE, "sv", draw, at("2027-02-15 10:00"))
     assert started.result == "not_assignee"
 
 
