@@ -119,8 +119,20 @@ class Services:
         self.scheduler.start()
 
     async def stop_scheduler(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        """Start no new job, let running ones finish (up to 10 s), then shut down.
+
+        APScheduler's asyncio executor cancels the jobs still running when it shuts down
+        (a privacy run in its worker thread, say), which ends the process with a
+        CancelledError traceback; so wait for them first (its `_pending_futures`: it
+        offers no public way)."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        executor = getattr(self.scheduler, "_executors", {}).get("default")
+        running = [f for f in getattr(executor, "_pending_futures", ()) if not f.done()]
+        if running:
+            await asyncio.wait(running, timeout=10)
+        self.scheduler.shutdown(wait=False)
 
     def add_front_end(self, front_end: FrontEnd) -> None:
         """A platform: its notices go through its notifier; it starts and stops with the bot."""
