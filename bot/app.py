@@ -336,6 +336,7 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
     """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
     (GDPRBOT_SCHEDULER), started and stopped with the bot."""
     from bot.features.routines import RoutineFeature
+    from bot.records.codes import OccurrenceCodes
     from routines.jobs import RoutineRunner
 
     settings = services.settings
@@ -347,7 +348,14 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
     )
-    services.add_feature(RoutineFeature(service, clock=services.now, policy=services.policy))
+    services.add_feature(
+        RoutineFeature(
+            service,
+            clock=services.now,
+            policy=services.policy,
+            codes=OccurrenceCodes(services.sessions),
+        )
+    )
     # the bot was invited into a channel: what could not be posted there goes out now
     services.channels.listen(lambda p, c: service.channel_joined(p, c, services.now()))
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)

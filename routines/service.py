@@ -333,6 +333,17 @@ class RoutineService:
         routine = self.catalog.get(routine_id)
         return actions(routine.evidence if routine else "none", occurrence_id, lang)
 
+    def open_ids(self) -> list[int]:
+        """Every occurrence still waiting for an answer (open or missed), oldest first."""
+        with transaction(self.factory) as session:
+            return list(
+                session.scalars(
+                    select(Occurrence.id)
+                    .where(Occurrence.status.in_((OPEN, MISSED)))
+                    .order_by(Occurrence.id)
+                )
+            )
+
     def audience(self, occurrence_id: int) -> Audience | None:
         """Who an occurrence is for, as the authorisation policy needs it (None: no such
         occurrence, or its routine left the catalogue)."""

@@ -374,6 +374,7 @@ def verify(
     bind: Session | Engine | Connection,
     head: str | None = None,
     witnesses: Sequence[Witness] = (),
+    timezone: str | None = None,
 ) -> VerifyResult:
     """Recompute the whole chain, streaming; name the first entry that was tampered with.
 
@@ -382,4 +383,4 @@ def verify(
     """
     from routines.ledger.verification import verify_chain
 
-    return verify_chain(bind, head, witnesses=witnesses)
+    return verify_chain(bind, head, witnesses=witnesses, timezone=timezone)

@@ -33,8 +33,8 @@ class Exported:
     summary: Summary
 
 
-def _verify_lines(session: Session) -> tuple[Sequence[str], tuple[int, str]]:
-    result = ledger.verify(session)
+def _verify_lines(session: Session, timezone: str) -> tuple[Sequence[str], tuple[int, str]]:
+    result = ledger.verify(session, timezone=timezone)
     return result.lines(), (result.head_seq, result.head_hash)
 
 
@@ -64,7 +64,7 @@ def export_report(
             summary,
             rows,
             sink,  # type: ignore[arg-type]
-            verify=lambda: _verify_lines(session),
+            verify=lambda: _verify_lines(session, scope.timezone),
         )
     digest = sink.sha256.hexdigest()
     with transaction(factory) as session:
