@@ -62,6 +62,7 @@ def doctor() -> None:
 async def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order an administrator would fix them."""
     checks = [*check_settings(settings)]
+    checks.append(await asyncio.to_thread(check_embeddings, settings))
     checks += await asyncio.to_thread(lambda: list(check_database(settings)))
     checks += await asyncio.to_thread(lambda: list(check_files(settings)))
     checks += await check_chat(settings)
@@ -91,11 +92,23 @@ def check_settings(settings: Settings) -> Iterator[Check]:
         yield Check("fail", "web secret", "set GDPRBOT_WEB_SECRET or GDPRBOT_WEB_SECRET_FILE "
                     "(required with PostgreSQL or an https public URL)")  # fmt: skip
     yield from _ledger_key(settings)
+
+
+def check_embeddings(settings: Settings) -> Check:
+    """The semantic signal loads and embeds one text (builtin model or the endpoint)."""
     try:
-        settings.build_encoder()
-        yield Check("ok", "embeddings", f"GDPRBOT_EMBEDDINGS={settings.embeddings}")
+        encoder = settings.build_encoder()
     except SettingsError as exc:
-        yield Check("fail", "embeddings", str(exc))
+        return Check("fail", "embeddings", str(exc))
+    if encoder is None:
+        return Check("ok", "embeddings", "off: answers use the lexical signal only")
+    try:
+        encoder.encode(["doctor"], "query")
+    except Exception as exc:  # a missing model, an endpoint down or answering nonsense
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        return Check("fail", "embeddings", f"{encoder.model_id} cannot embed "
+                     f"({exc.__class__.__name__}: {first})")  # fmt: skip
+    return Check("ok", "embeddings", f"{encoder.model_id} loads and embeds")
 
 
 def _ledger_key(settings: Settings) -> Iterator[Check]:

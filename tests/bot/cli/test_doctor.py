@@ -265,6 +265,14 @@ async def test_no_ledger_key_fails_in_production_and_warns_locally(good: Setting
     assert by_name(await diagnose(local))["ledger key"].level == "warn"
 
 
+async def test_an_embeddings_endpoint_that_cannot_embed_fails(good: Settings) -> None:
+    settings = good.model_copy(update={"embeddings": "http://127.0.0.1:1/v1"})
+
+    check = by_name(await diagnose(settings))["embeddings"]
+
+    assert check.level == "fail" and "cannot embed" in check.detail
+
+
 async def test_a_ledger_key_too_short_fails(good: Settings) -> None:
     check = by_name(await diagnose(good.model_copy(update={"ledger_key": "short"})))["ledger key"]
 
