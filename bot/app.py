@@ -120,7 +120,13 @@ class Services:
         self.scheduler.start()
 
     async def stop_scheduler(self) -> None:
+        """Let running jobs finish (up to 10 s) before APScheduler cancels them into a
+        CancelledError traceback (`_pending_futures`: it has no public way to wait)."""
         if self.scheduler.running:
+            self.scheduler.pause()
+            executor = getattr(self.scheduler, "_executors", {}).get("default")
+            if running := [f for f in getattr(executor, "_pending_futures", ()) if not f.done()]:
+                await asyncio.wait(running, timeout=10)
             self.scheduler.shutdown(wait=False)
 
     def add_front_end(self, front_end: FrontEnd) -> None:
@@ -209,13 +215,9 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         default_language=settings.default_language,
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
-    context = FrontEndContext(
-        services.pipeline,
-        ReferenceStore(sessions),
-        PeopleStore(sessions),
-        inbox=InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds),
-        channels=services.channels,
-    )
+    inbox = InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds)
+    context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions),
+                              inbox=inbox, channels=services.channels)  # fmt: skip
     console = ConsoleConfig(user=services.settings.console_user.strip())
     services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:

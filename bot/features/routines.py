@@ -157,8 +157,15 @@ class NumberCodes:
         return str(occurrence_id)
 
 
+# Platforms whose e-mail address for a user comes from a directory that verifies it
+# (Slack's users.info; the console is the local operator). Teams' `mail` is not verified:
+# assignees there are named by AAD object id.
+EMAIL_VERIFIED: Final = frozenset({"slack", "console"})
+
+
 def actor_of(incoming: Incoming) -> Actor:
-    return Actor(incoming.platform, incoming.user_id, incoming.display_name, incoming.email)
+    email = incoming.email if incoming.platform in EMAIL_VERIFIED else None
+    return Actor(incoming.platform, incoming.user_id, incoming.display_name, email)
 
 
 def subject_of(incoming: Incoming) -> Subject:

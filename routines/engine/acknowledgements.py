@@ -97,7 +97,8 @@ def assignee_key(
     """The key to record the actor under, or None if they are not an assignee.
 
     An assignee named by e-mail may click from a platform account we had not seen yet:
-    the e-mail the platform reports links the two.
+    the e-mail the platform's directory reports links the two (the bot passes it only for
+    platforms whose directory verifies addresses: Slack, not Teams' `mail`).
     """
     if occurrence.anyone_in_channel:
         return person_key
@@ -110,8 +111,9 @@ def assignee_key(
     )
     if person_key in keys:
         return person_key
-    person = session.get(Person, person_key)
-    emails = {e.lower() for e in (email, person.email if person else None) if e}
+    # Only the address the caller vouches for (a platform directory's, see Actor): never
+    # one merely stored earlier from a profile.
+    emails = {email.lower()} if email else set()
     if not emails or not keys:
         return None
     return session.scalar(

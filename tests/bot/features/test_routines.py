@@ -16,7 +16,7 @@ import pytest
 from bot.authz import Policy
 from bot.chat.conversation import Conversation
 from bot.chat.messages import Action, ConversationRef, Incoming
-from bot.features.routines import RoutineFeature
+from bot.features.routines import RoutineFeature, actor_of
 from bot.records.codes import OccurrenceCodes
 from routines.catalog import load_catalog
 from routines.ports import (
@@ -341,3 +341,16 @@ async def test_routines_lists_channel_work_only_to_its_members(
     assert eve.text == "You have no open routines right now. 🎉"
     header, _item = await chat.on_command("routines", "", message("UBO", "routines", "Bo"), "en")
     assert header.text == "Your open routines (1):"
+
+
+def test_a_teams_email_is_not_handed_to_the_routines_engine() -> None:
+    teams = Incoming(
+        platform="teams", user_id="aad-eve", text="", email="bo@example.com",
+        conversation=ConversationRef("teams", "a:eve"),
+    )  # fmt: skip
+    assert actor_of(teams).email is None
+    slack = Incoming(
+        platform="slack", user_id="UBO", text="", email="bo@example.com",
+        conversation=ConversationRef("slack", "D0BO"),
+    )  # fmt: skip
+    assert actor_of(slack).email == "bo@example.com"
