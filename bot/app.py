@@ -47,6 +47,7 @@ from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
 from bot.records.report_links import ReportLinkStore
 from bot.teams_settings import bot_framework_config, teams_wanted  # re-exported
+from bot.training_setup import add_training
 from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
 from routines.service import KindProvider, ReportService, RoutineService
@@ -234,7 +235,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     # The catalogue is read once; a broken one stops the bot (CatalogError, one line each).
     catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     services.policy = _policy(services, catalog)
-    _add_routines(services, catalog)
+    add_training(services, _add_routines(services, catalog))  # + quizzes (GDPRBOT_QUIZ_DIR)
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
@@ -322,7 +323,7 @@ def kind_providers(
     }
 
 
-def _add_routines(services: Services, catalog: Catalog) -> None:
+def _add_routines(services: Services, catalog: Catalog) -> RoutineService:
     """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
     (GDPRBOT_SCHEDULER), started and stopped with the bot."""
     from bot.features.routines import RoutineFeature
@@ -353,6 +354,7 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
     if settings.scheduler_enabled:
         services.startup.append(runner.start)  # the catch-up tick
         services.shutdown.append(runner.stop)
+    return service
 
 
 def _add_reports(services: Services, catalog: Catalog) -> None:

@@ -64,6 +64,13 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
     Command("insights", "insights", {"insights": "en", "insikter": "sv"}, "help.insights"),
     Command("web", "web", {"web": "en", "webb": "sv"}, "help.web"),
+    Command("training", "training", {"training": "en", "utbildning": "sv"}, "help.training"),
+    Command(
+        "practice",
+        "training",
+        {"practice": "en", "quiz": None, "öva": "sv", "ova": "sv"},
+        "help.practice",
+    ),
     Command("request", "desk", {"begäran": "sv", "begaran": "sv", "request": "en"}, "help.request"),
     Command(
         "open_requests",
@@ -109,6 +116,8 @@ add_strings(
             "help.overdue": "- `försenade`: rutiner som är försenade",
             "help.insights": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och "
             "svarsfrekvens (dataskyddsansvariga och artikelägare)",
+            "help.training": "- `utbildning <nummer>`: gör quizet i en GDPR-utbildning",
+            "help.practice": "- `öva` / `quiz`: öva med fem frågor (sparas inte)",
             "help.quit": "- `avsluta`: avslutar konsolen",
             "help.request": "- `begäran [kund] [typ] [#ärendenr]`: registrera en "
             "registrerad persons begäran och få kundens manus och kontaktväg",
@@ -133,6 +142,8 @@ add_strings(
             "help.overdue": "- `overdue`: routines that are overdue",
             "help.insights": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
             "(compliance officers and article owners)",
+            "help.training": "- `training <number>`: take the quiz of a GDPR training",
+            "help.practice": "- `practice` / `quiz`: practise with five questions (not recorded)",
             "help.quit": "- `quit`: leaves the console",
             "help.request": "- `request [client] [type] [#ticket]`: register a data "
             "subject's request and get the client's script and where it goes",

@@ -54,6 +54,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
             "Den här rutinen kräver underlag. Skriv `kvittera {id} <anteckning eller länk>`."
         ),
         "routines.needs_reason": "Ange en anledning: skriv `ejtillämplig {id} <anledning>`.",
+        "routines.needs_quiz": (
+            "Den här utbildningen bekräftas genom att du klarar quizet: skriv `utbildning {id}`."
+        ),
         "routines.note_how": "Skriv `anteckning {id} <text eller länk>`.",
         "routines.noted": "📎 Anteckningen är sparad.",
         "routines.bad_id": (
@@ -94,6 +97,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "routines.closed": "This routine is already closed ({status}); nothing more is needed.",
         "routines.needs_evidence": "This routine needs evidence. Type `ack {id} <note or link>`.",
         "routines.needs_reason": "Please give a reason: type `na {id} <reason>`.",
+        "routines.needs_quiz": (
+            "This training is confirmed by passing its quiz: type `training {id}`."
+        ),
         "routines.note_how": "Type `note {id} <text or link>`.",
         "routines.noted": "📎 The note is saved.",
         "routines.bad_id": "Give the routine's code as `routines` shows it, e.g. `ack k7m2qp`.",

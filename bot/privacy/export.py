@@ -23,6 +23,7 @@ from routines.engine.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
+from routines.engine.training import attempts_of
 from routines.ledger import LedgerEntry
 from routines.requests.register import requests_of
 from storage.clock import as_utc
@@ -135,6 +136,7 @@ def _person_section(session: Session, person: Person) -> dict[str, Any]:
         },
         "conversation_references": _references_of(session, person),
         "web_access": web_access_of(session, key),
+        "training_attempts": attempts_of(session, key),
         "report_downloads": [
             {
                 "filename": d.filename,

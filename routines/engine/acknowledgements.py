@@ -47,6 +47,7 @@ Result = Literal[
     "not_found",
     "needs_evidence",  # evidence: required and no note given
     "needs_reason",  # not applicable without a reason
+    "needs_quiz",  # a training campaign is confirmed by passing its quiz, not by a click
 ]
 
 
@@ -161,6 +162,13 @@ def _gate(
         return Outcome("not_assignee", occurrence.id, occurrence.routine_id,
                        occurrence.status, key)  # fmt: skip
     return occurrence, matched
+
+
+gate = _gate  # the same checks for the quiz of a training campaign (engine/training.py)
+
+
+def has_answered(session: Session, occurrence_id: int, key: str) -> bool:
+    return _existing(session, occurrence_id, key) is not None
 
 
 def _decidable(
