@@ -15,6 +15,7 @@ docs/performance.md, section "Evidence ledger and reports".
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import os
 import subprocess
@@ -35,6 +36,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 
 from routines.ledger import GENESIS_HASH, build_payload  # noqa: E402
+from routines.ledger.keys import key_id_for  # noqa: E402
 from storage.engines import make_engine  # noqa: E402
 from storage.migrate import create_schema  # noqa: E402
 
@@ -52,6 +54,8 @@ FIRST_DAY = date(2027, 1, 1)
 PERIOD = ("2027-01-01", "2030-12-31")
 AS_OF = "2031-01-01T00:00"
 T0 = datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
+BENCH_KEY = "bench-ledger-key-0123456789abcdef0123456789abcdef"  # entries are HMAC, as with a key
+BENCH_KEY_BYTES, BENCH_KEY_ID = BENCH_KEY.encode(), key_id_for(BENCH_KEY.encode())
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def _payload(seq: int, event: str, data: str, at: datetime) -> str:
 
 
 def _ledger_rows(occurrences: int) -> Iterator[tuple[Any, ...]]:
-    """(seq, payload, prev_hash, hash, created_at, event, occurrence_id, person_key).
+    """(seq, payload, prev_hash, hash (HMAC), created_at, event, occurrence_id, person_key, key_id).
 
     Four entries per occurrence: created, reminder posted, re-reminder, and then the
     confirmation, the not-applicable or (for a missed one) the escalation.
@@ -154,12 +158,12 @@ def _ledger_rows(occurrences: int) -> Iterator[tuple[Any, ...]]:
             payload = _payload(seq, event, data, at)
             if seq <= 8:
                 assert payload == build_payload(seq, event, json.loads(data), at), payload
-            digest = sha256((prev + payload).encode()).hexdigest()
-            yield seq, payload, prev, digest, at, event, i, key
+            digest = hmac.new(BENCH_KEY_BYTES, (prev + payload).encode(), sha256).hexdigest()
+            yield seq, payload, prev, digest, at, event, i, key, BENCH_KEY_ID
             prev = digest
 
 
-LEDGER_COLS = "seq, payload, prev_hash, hash, created_at, event, occurrence_id, person_key"
+LEDGER_COLS = "seq, payload, prev_hash, hash, created_at, event, occurrence_id, person_key, key_id"
 PEOPLE_COLS = "person_key, platform, platform_user_id, display_name, created_at, last_seen_at"
 ASSIGNEE_COLS = "id, occurrence_id, person_key, platform"
 CONFIRMATION_COLS = "id, occurrence_id, person_key, kind, note, created_at"
@@ -262,7 +266,8 @@ def _sqlite_values(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]
 
 
 def run_measured(args: list[str], url: str, label: str, out: Path | None = None) -> Measure:
-    env = {**os.environ, "GDPRBOT_DATABASE_URL": url, "GDPRBOT_ROUTINES_FILE": ""}
+    env = {**os.environ, "GDPRBOT_DATABASE_URL": url, "GDPRBOT_ROUTINES_FILE": "",
+           "GDPRBOT_LEDGER_KEY": BENCH_KEY}  # fmt: skip
     command = [sys.executable, "-c", "from bot.cli import main; main()", *args]
     started = time.perf_counter()
     with open(out or os.devnull, "wb") as sink:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         created = stack.db.count_occurrences()
         dispatch_seconds = max(posts[-1] - posts[0], 1e-6)
 
-        every_click = clicks_for(stack.db.posted_messages())
+        every_click = stack.admit(clicks_for(stack.db.posted_messages()))
         clicks, paced = every_click[: args.clicks], every_click[args.clicks :][: args.paced]
         targets = spread(clicks, cluster.replicas)
         sent = asyncio.run(

@@ -47,6 +47,7 @@ from bot.records.questions import QuestionStore
 from bot.records.references import ReferenceStore
 from bot.records.report_links import ReportLinkStore
 from bot.teams_settings import bot_framework_config, teams_wanted  # re-exported
+from bot.training_setup import add_training
 from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
 from routines.service import KindProvider, ReportService, RoutineService
@@ -119,7 +120,13 @@ class Services:
         self.scheduler.start()
 
     async def stop_scheduler(self) -> None:
+        """Let running jobs finish (up to 10 s) before APScheduler cancels them into a
+        CancelledError traceback (`_pending_futures`: it has no public way to wait)."""
         if self.scheduler.running:
+            self.scheduler.pause()
+            executor = getattr(self.scheduler, "_executors", {}).get("default")
+            if running := [f for f in getattr(executor, "_pending_futures", ()) if not f.done()]:
+                await asyncio.wait(running, timeout=10)
             self.scheduler.shutdown(wait=False)
 
     def add_front_end(self, front_end: FrontEnd) -> None:
@@ -208,13 +215,9 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         default_language=settings.default_language,
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
-    context = FrontEndContext(
-        services.pipeline,
-        ReferenceStore(sessions),
-        PeopleStore(sessions),
-        inbox=InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds),
-        channels=services.channels,
-    )
+    inbox = InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds)
+    context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions),
+                              inbox=inbox, channels=services.channels)  # fmt: skip
     console = ConsoleConfig(user=services.settings.console_user.strip())
     services.add_front_end(ConsoleFrontEnd(console, context))
     if settings.slack_configured:
@@ -232,7 +235,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     # The catalogue is read once; a broken one stops the bot (CatalogError, one line each).
     catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     services.policy = _policy(services, catalog)
-    _add_routines(services, catalog)
+    add_training(services, _add_routines(services, catalog))  # + quizzes (GDPRBOT_QUIZ_DIR)
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
@@ -320,10 +323,11 @@ def kind_providers(
     }
 
 
-def _add_routines(services: Services, catalog: Catalog) -> None:
+def _add_routines(services: Services, catalog: Catalog) -> RoutineService:
     """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
     (GDPRBOT_SCHEDULER), started and stopped with the bot."""
     from bot.features.routines import RoutineFeature
+    from bot.records.codes import OccurrenceCodes
     from routines.jobs import RoutineRunner
 
     settings = services.settings
@@ -335,7 +339,14 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
     )
-    services.add_feature(RoutineFeature(service, clock=services.now, policy=services.policy))
+    services.add_feature(
+        RoutineFeature(
+            service,
+            clock=services.now,
+            policy=services.policy,
+            codes=OccurrenceCodes(services.sessions),
+        )
+    )
     # the bot was invited into a channel: what could not be posted there goes out now
     services.channels.listen(lambda p, c: service.channel_joined(p, c, services.now()))
     runner = RoutineRunner(service, catalog, tick_seconds=settings.tick_seconds)
@@ -343,6 +354,7 @@ def _add_routines(services: Services, catalog: Catalog) -> None:
     if settings.scheduler_enabled:
         services.startup.append(runner.start)  # the catch-up tick
         services.shutdown.append(runner.stop)
+    return service
 
 
 def _add_reports(services: Services, catalog: Catalog) -> None:

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "storage.people",
     "storage.heartbeat",
     "routines.engine.models",
+    "routines.engine.training",
     "routines.ledger",
     "routines.requests.models",
     "bot.records.references",

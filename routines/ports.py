@@ -11,12 +11,14 @@ from datetime import date
 from typing import Literal, Protocol
 
 NoticeKind = Literal["posted", "reminder", "escalation", "info"]
-ActionKind = Literal["confirm", "not_applicable", "note"]
+ActionKind = Literal["confirm", "not_applicable", "note", "quiz"]
 
 # Action ids the chat front ends put on buttons; the value is the occurrence id.
 ACTION_CONFIRM = "routine.confirm"
 ACTION_NOT_APPLICABLE = "routine.na"
 ACTION_NOTE = "routine.note"
+# A training campaign's post: start (or resume) the quiz; the value is the occurrence id.
+ACTION_QUIZ = "training.start"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ ACTION_IDS: dict[ActionKind, str] = {
     "confirm": ACTION_CONFIRM,
     "not_applicable": ACTION_NOT_APPLICABLE,
     "note": ACTION_NOTE,
+    "quiz": ACTION_QUIZ,
 }
 
 

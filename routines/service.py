@@ -25,6 +25,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines.catalog import PLATFORMS, Catalog, Routine, Target
+from routines.catalog.training import Training
 from routines.engine import acknowledgements as ack
 from routines.engine import problems
 from routines.engine.dispatch import Dispatcher
@@ -38,9 +39,11 @@ from routines.engine.models import (
 from routines.engine.notices import actions, gdpr_refs, outcome_line
 from routines.engine.occurrences import KindContent, KindProvider
 from routines.engine.planning import TickReport, enqueue_updates, plan
+from routines.engine.training import Answered, Attempt, Started
 from routines.ledger.chain import CONFIRMATION_REFUSED, append_event
 from routines.ledger.status import Checkpoint, LedgerStatus
 from routines.ports import NoticeAction, Notifier
+from routines.quizzes import QuizService
 from routines.reports.adherence import (
     OUTCOMES,
     Period,
@@ -90,6 +93,8 @@ __all__ = [
     "PLATFORMS",
     "REQUEST_KINDS",
     "Actor",
+    "Answered",
+    "Attempt",
     "Catalog",
     "ChatReport",
     "Checkpoint",
@@ -122,11 +127,13 @@ __all__ = [
     "RoutineRow",
     "RoutineService",
     "Shortfall",
+    "Started",
     "Summary",
     "Tally",
     "Target",
     "TeamRow",
     "TickReport",
+    "Training",
     "between",
     "current_quarter",
     "dedupe_key",
@@ -155,7 +162,7 @@ class OpenItem:
         return gdpr_refs(self.routine) if self.routine.gdpr else ""
 
     def actions(self, lang: str) -> tuple[NoticeAction, ...]:
-        return actions(self.routine.evidence, self.occurrence_id, lang)
+        return actions(self.routine.evidence, self.occurrence_id, lang, self.routine.kind)
 
 
 @dataclass(frozen=True)
@@ -188,6 +195,7 @@ class RoutineService:
     ) -> None:
         self.factory = factory
         self.catalog = catalog
+        self.quiz = QuizService(factory, catalog)  # training campaigns: start, answer
         self.providers = dict(providers or {})
         self.language = language
         self.dispatcher = Dispatcher(
@@ -277,6 +285,8 @@ class RoutineService:
         now = aware_utc(now)
         with transaction(self.factory) as session:
             routine = self._routine_of(session, occurrence_id)
+            if routine is not None and routine.kind == "training":
+                return ack.Outcome("needs_quiz", occurrence_id, routine.id)
             outcome = ack.confirm(
                 session, occurrence_id, actor, now, note=note,
                 evidence=routine.evidence if routine else "none",
@@ -331,7 +341,20 @@ class RoutineService:
     def actions(self, routine_id: str, occurrence_id: int, lang: str) -> tuple[NoticeAction, ...]:
         """The buttons an open occurrence carries (confirm, not applicable, note)."""
         routine = self.catalog.get(routine_id)
-        return actions(routine.evidence if routine else "none", occurrence_id, lang)
+        if routine is None:
+            return actions("none", occurrence_id, lang)
+        return actions(routine.evidence, occurrence_id, lang, routine.kind)
+
+    def open_ids(self) -> list[int]:
+        """Every occurrence still waiting for an answer (open or missed), oldest first."""
+        with transaction(self.factory) as session:
+            return list(
+                session.scalars(
+                    select(Occurrence.id)
+                    .where(Occurrence.status.in_((OPEN, MISSED)))
+                    .order_by(Occurrence.id)
+                )
+            )
 
     def audience(self, occurrence_id: int) -> Audience | None:
         """Who an occurrence is for, as the authorisation policy needs it (None: no such

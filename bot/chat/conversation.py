@@ -280,14 +280,18 @@ class Conversation:
             answer = await asyncio.to_thread(self._answerer.answer, asked)
         question_id = None
         if answer.reason not in SMALL_TALK:  # "hej" and "tack" are not questions to log
-            question_id = await self._question_log.record_question(
-                text=question,
-                lang=answer.lang,
-                answered=answer.answered,
-                article_id=answer.article.id if answer.article else None,
-                score=answer.score,
-                now=self._clock(),
-            )
+            try:
+                question_id = await self._question_log.record_question(
+                    text=question,
+                    lang=answer.lang,
+                    answered=answer.answered,
+                    article_id=answer.article.id if answer.article else None,
+                    score=answer.score,
+                    now=self._clock(),
+                )
+            except Exception as exc:  # the database is down: answer anyway, log nothing
+                log.warning("question not logged", extra={"error": type(exc).__name__})
+                metrics.ERRORS.labels("question_log_skipped").inc()
             (metrics.ANSWERS if answer.answered else metrics.FALLBACKS).labels(answer.lang).inc()
         reply = render_answer(answer, question_id=question_id, dpo_contact=self._dpo_contact)
         if truncated:

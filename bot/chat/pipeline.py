@@ -10,8 +10,9 @@ Slack, Teams and the console each turn their payload into an `Incoming` and call
 3. count and time the request (Prometheus, no people or text in the labels);
 4. hand it to the conversation, which never raises.
 
-A database failure while claiming is answered with a private apology (nothing was
-recorded, so trying again is safe) instead of an error the platform would retry.
+A database failure while claiming a click is answered with a private apology (nothing
+was recorded, so trying again is safe) instead of an error the platform would retry; a
+message is answered anyway (degrade, don't fail: the articles are in memory).
 Authorisation, when it comes, is one more step here, written once.
 """
 
@@ -78,14 +79,18 @@ class Pipeline:
                 first = await self._claims.claim(
                     incoming.platform, claim, self.now(), remember=remember
                 )
-            except Exception:
+            except Exception as exc:
                 log.warning(
                     "event not claimed: database error",
-                    extra={"platform": incoming.platform},
-                    exc_info=True,
+                    extra={"platform": incoming.platform, "error": type(exc).__name__},
                 )
                 metrics.ERRORS.labels("database").inc()
-                return [Reply(text=t("error", self.default_language), private=True)]
+                if kind != "message":
+                    return [Reply(text=t("error", self.default_language), private=True)]
+                # A message is answered anyway: the knowledge base is in memory, and what
+                # needs the database says "try again" itself. (A retry may be answered
+                # twice while the database is down; better than not at all.)
+                first = True
             if not first:
                 return None
         if identify is not None:

@@ -73,7 +73,9 @@ def verify_command(
         raise typer.Exit(EXIT_UNREADABLE) from None
     engine = engine_from_url(require_database(settings.database_url))
     try:  # an unreadable database is one line and exit 2 (bot/cli/errors.py), never 1
-        result = ledger.verify(engine, head=witnessed, witnesses=witnesses)
+        result = ledger.verify(
+            engine, head=witnessed, witnesses=witnesses, timezone=settings.timezone
+        )
         recorded = _record(engine, ledger.LEDGER_VERIFIED, result) if result.ok else None
     finally:
         engine.dispose()

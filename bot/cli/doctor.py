@@ -62,6 +62,7 @@ def doctor() -> None:
 async def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order an administrator would fix them."""
     checks = [*check_settings(settings)]
+    checks.append(await asyncio.to_thread(check_embeddings, settings))
     checks += await asyncio.to_thread(lambda: list(check_database(settings)))
     checks += await asyncio.to_thread(lambda: list(check_files(settings)))
     checks += await check_chat(settings)
@@ -90,11 +91,66 @@ def check_settings(settings: Settings) -> Iterator[Check]:
     ):
         yield Check("fail", "web secret", "set GDPRBOT_WEB_SECRET or GDPRBOT_WEB_SECRET_FILE "
                     "(required with PostgreSQL or an https public URL)")  # fmt: skip
+    yield from _ledger_key(settings)
+
+
+def check_embeddings(settings: Settings) -> Check:
+    """The semantic signal loads and embeds one text (builtin model or the endpoint)."""
     try:
-        settings.build_encoder()
-        yield Check("ok", "embeddings", f"GDPRBOT_EMBEDDINGS={settings.embeddings}")
+        encoder = settings.build_encoder()
     except SettingsError as exc:
-        yield Check("fail", "embeddings", str(exc))
+        return Check("fail", "embeddings", str(exc))
+    if encoder is None:
+        return Check("ok", "embeddings", "off: answers use the lexical signal only")
+    try:
+        encoder.encode(["doctor"], "query")
+    except Exception as exc:  # a missing model, an endpoint down or answering nonsense
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        return Check("fail", "embeddings", f"{encoder.model_id} cannot embed "
+                     f"({exc.__class__.__name__}: {first})")  # fmt: skip
+    return Check("ok", "embeddings", f"{encoder.model_id} loads and embeds")
+
+
+def _ledger_key(settings: Settings) -> Iterator[Check]:
+    """Without a key the evidence ledger can be rewritten by anyone who can write to the
+    database: a failure in production (PostgreSQL or an https public URL), else a warning."""
+    from routines.ledger.keys import LedgerKeyError, read_keys
+
+    try:
+        keys = read_keys(settings.ledger_key, settings.ledger_key_file)
+    except LedgerKeyError as exc:
+        yield Check("fail", "ledger key", str(exc))
+        return
+    if keys.configured:
+        yield Check("ok", "ledger key", f"set (signs as {keys.signing}, {len(keys.secrets)} "
+                    "key(s) to verify with)")  # fmt: skip
+        return
+    level: Level = "fail" if settings.production_like else "warn"
+    advice = "set GDPRBOT_LEDGER_KEY or GDPRBOT_LEDGER_KEY_FILE"
+    why = "none: evidence can be forged by anyone with write access to the database"
+    yield Check(level, "ledger key", f"{why}; {advice}")
+
+
+def _ledger_signers(engine: Engine, settings: Settings) -> Iterator[Check]:
+    """Every key that signed ledger entries must still be configured, or they cannot be
+    verified (a lost or rotated-out key)."""
+    from sqlalchemy import select
+
+    from routines.ledger import LedgerEntry
+    from routines.ledger.keys import read_keys
+    from storage.sessions import session_factory, transaction
+
+    try:
+        known = set(read_keys(settings.ledger_key, settings.ledger_key_file).secrets)
+        with transaction(session_factory(engine)) as session:
+            used = set(session.scalars(select(LedgerEntry.key_id).distinct())) - {None}
+    except Exception:  # a bad key or an old schema: the ledger key / migrations lines say so
+        return
+    missing = sorted(str(k) for k in used - known)
+    if missing:
+        advice = "add the old key as a later line of GDPRBOT_LEDGER_KEY_FILE"
+        signed = f"entries signed with {', '.join(missing)}, which is not configured"
+        yield Check("fail", "ledger keys", f"{signed}: {advice}")
 
 
 def _teams_settings(settings: Settings) -> Iterator[Check]:
@@ -171,6 +227,7 @@ def check_database(settings: Settings) -> Iterator[Check]:
             yield Check("warn", "migrations", f"at {current}, code at {head}: run "
                         "`gdpr-bot db upgrade` (the bot also upgrades at start)")  # fmt: skip
         if current is not None:
+            yield from _ledger_signers(engine, settings)
             yield from _delivery_problems(engine)
     finally:
         engine.dispose()

@@ -147,6 +147,7 @@ def purge_command(
     typer.echo(f"questions {verb}purged (older than {settings.question_log_days} days): "
                f"{result.questions_purged}")  # fmt: skip
     typer.echo(f"handled events {verb}purged: {result.events_purged}")
+    typer.echo(f"report files {verb}purged (download link expired): {result.reports_purged}")
     typer.echo(
         f"identities {verb}pseudonymised (evidence older than {settings.evidence_years} "
         f"years): {result.identities_pseudonymised}"

@@ -19,9 +19,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Final
+from typing import Final, Protocol
 
 from bot.authz import ChannelAudience, Policy, Subject
+from bot.authz.policy import LOCAL_PLATFORMS
 from bot.chat import metrics
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Button, Incoming, Prompt, Reply
@@ -41,7 +42,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
             "du tycker att du borde stå med."
         ),
         "routines.not_found": (
-            "Jag hittar ingen rutin med nummer {id}. Skriv `rutiner` för att se dina."
+            "Jag hittar ingen öppen rutin med koden {id}. Skriv `rutiner` för att se dina."
         ),
         "routines.not_member": (
             "Den här rutinen bekräftas av medlemmarna i kanalen den postades i, och du är "
@@ -53,9 +54,14 @@ TEXT: Final[dict[str, dict[str, str]]] = {
             "Den här rutinen kräver underlag. Skriv `kvittera {id} <anteckning eller länk>`."
         ),
         "routines.needs_reason": "Ange en anledning: skriv `ejtillämplig {id} <anledning>`.",
+        "routines.needs_quiz": (
+            "Den här utbildningen bekräftas genom att du klarar quizet: skriv `utbildning {id}`."
+        ),
         "routines.note_how": "Skriv `anteckning {id} <text eller länk>`.",
         "routines.noted": "📎 Anteckningen är sparad.",
-        "routines.bad_id": "Ange rutinens nummer, t.ex. `kvittera 12`.",
+        "routines.bad_id": (
+            "Ange rutinens kod, som den står i `rutiner`, t.ex. `kvittera k7m2qp`."
+        ),
         "routines.prompt.reason.title": "Ej tillämplig",
         "routines.prompt.reason.label": "Varför är rutinen inte tillämplig?",
         "routines.prompt.note.title": "Lägg till anteckning",
@@ -81,7 +87,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
             "should be on it."
         ),
         "routines.not_found": (
-            "I cannot find a routine numbered {id}. Type `routines` to see yours."
+            "I cannot find an open routine with the code {id}. Type `routines` to see yours."
         ),
         "routines.not_member": (
             "This routine is confirmed by the members of the channel it was posted in, and "
@@ -91,9 +97,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "routines.closed": "This routine is already closed ({status}); nothing more is needed.",
         "routines.needs_evidence": "This routine needs evidence. Type `ack {id} <note or link>`.",
         "routines.needs_reason": "Please give a reason: type `na {id} <reason>`.",
+        "routines.needs_quiz": (
+            "This training is confirmed by passing its quiz: type `training {id}`."
+        ),
         "routines.note_how": "Type `note {id} <text or link>`.",
         "routines.noted": "📎 The note is saved.",
-        "routines.bad_id": "Give the routine's number, e.g. `ack 12`.",
+        "routines.bad_id": "Give the routine's code as `routines` shows it, e.g. `ack k7m2qp`.",
         "routines.prompt.reason.title": "Not applicable",
         "routines.prompt.reason.label": "Why does the routine not apply?",
         "routines.prompt.note.title": "Add note",
@@ -135,8 +144,28 @@ def prompt_for(result: str, occurrence_id: int, lang: str) -> Prompt | None:
     )
 
 
+class Codes(Protocol):
+    """Occurrence codes (bot/records/codes.py): not guessable, unlike the ids."""
+
+    def code_of(self, occurrence_id: int) -> str: ...
+
+
+class NumberCodes:
+    """The id itself as the code: for the local console and tests of other behaviour."""
+
+    def code_of(self, occurrence_id: int) -> str:
+        return str(occurrence_id)
+
+
+# Platforms whose e-mail address for a user comes from a directory that verifies it
+# (Slack's users.info; the console is the local operator). Teams' `mail` is not verified:
+# assignees there are named by AAD object id.
+EMAIL_VERIFIED: Final = frozenset({"slack", "console"})
+
+
 def actor_of(incoming: Incoming) -> Actor:
-    return Actor(incoming.platform, incoming.user_id, incoming.display_name, incoming.email)
+    email = incoming.email if incoming.platform in EMAIL_VERIFIED else None
+    return Actor(incoming.platform, incoming.user_id, incoming.display_name, email)
 
 
 def subject_of(incoming: Incoming) -> Subject:
@@ -157,11 +186,17 @@ class RoutineFeature:
     action_prefixes: tuple[str, ...] = ("routine.",)
 
     def __init__(
-        self, service: RoutineService, *, clock: Callable[[], datetime], policy: Policy
+        self,
+        service: RoutineService,
+        *,
+        clock: Callable[[], datetime],
+        policy: Policy,
+        codes: Codes | None = None,
     ) -> None:
         self.service = service
         self.clock = clock
         self.policy = policy
+        self.codes: Codes = codes or NumberCodes()
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
@@ -169,9 +204,19 @@ class RoutineFeature:
         if command == "routines":
             return await self._list(incoming, lang)
         raw_id, _, rest = args.strip().partition(" ")
-        if not raw_id.isdigit():
+        raw_id = raw_id.strip().lstrip("#").lower()
+        if not raw_id or (raw_id.isdigit() and incoming.platform not in LOCAL_PLATFORMS):
             return [Reply(text=t("routines.bad_id", lang), private=True)]
-        return await self._act(command, int(raw_id), rest.strip(), incoming, lang, None)
+        occurrence_id = await asyncio.to_thread(self._resolve, raw_id, incoming.platform)
+        if occurrence_id is None:
+            return [Reply(text=t("routines.not_found", lang, id=raw_id), private=True)]
+        return await self._act(command, occurrence_id, rest.strip(), incoming, lang, None)
+
+    def _resolve(self, raw_id: str, platform: str) -> int | None:
+        """A typed code among the open occurrences; the console may also type the id."""
+        if raw_id.isdigit() and platform in LOCAL_PLATFORMS:
+            return int(raw_id)
+        return next((i for i in self.service.open_ids() if self.codes.code_of(i) == raw_id), None)
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         action = incoming.action
@@ -201,13 +246,20 @@ class RoutineFeature:
         replies = [
             Reply(text=t("routines.header", lang, n=len(items)), private=not incoming.is_direct)
         ]
-        replies.extend(self._item(item, lang, now, incoming) for item in items)
+        codes = await asyncio.to_thread(
+            lambda: {item.occurrence_id: self.codes.code_of(item.occurrence_id) for item in items}
+        )
+        replies.extend(
+            self._item(item, codes[item.occurrence_id], lang, now, incoming) for item in items
+        )
         return replies
 
-    def _item(self, item: OpenItem, lang: str, now: datetime, incoming: Incoming) -> Reply:
+    def _item(
+        self, item: OpenItem, code: str, lang: str, now: datetime, incoming: Incoming
+    ) -> Reply:
         key = "overdue" if item.overdue(now) else "due"
         lines = [
-            f"*{item.title(lang)}* (#{item.occurrence_id})",
+            f"*{item.title(lang)}* (#{code})",
             t(f"routines.{key}", lang, due=item.due_date.isoformat()),
             item.gdpr_line,
         ]
@@ -235,11 +287,8 @@ class RoutineFeature:
             return refused
         if command == "note" and not text:
             prompt = prompt_for("note_how", occurrence_id, lang)
-            return [
-                Reply(
-                    text=t("routines.note_how", lang, id=occurrence_id), private=True, prompt=prompt
-                )
-            ]
+            code = await asyncio.to_thread(self.codes.code_of, occurrence_id)
+            return [Reply(text=t("routines.note_how", lang, id=code), private=True, prompt=prompt)]
         if command == "ack":
             outcome = await asyncio.to_thread(
                 partial(self.service.confirm, message_id=message_id),
@@ -302,8 +351,9 @@ class RoutineFeature:
             status = t(f"routines.status.{outcome.status}", lang)
             return [Reply(text=t("routines.closed", lang, status=status), private=True)]
         prompt = prompt_for(outcome.result, oid, lang)
+        code = await asyncio.to_thread(self.codes.code_of, oid)
         return [
-            Reply(text=t(f"routines.{outcome.result}", lang, id=oid), private=True, prompt=prompt)
+            Reply(text=t(f"routines.{outcome.result}", lang, id=code), private=True, prompt=prompt)
         ]
 
 

@@ -19,6 +19,7 @@ from routines.engine.models import (
     PENDING,
     Notification,
 )
+from routines.engine.training import forget_attempts
 from routines.ledger import PERSON_ERASED, append_event
 from storage.clock import as_utc
 from storage.people import Person
@@ -53,6 +54,7 @@ def erase_identity(
     refs = forget_person(session, platform, user_id)
     questions = unlink_person(session, key)
     forget_web_access(session, key)  # signed out of the web pages, links void
+    forget_attempts(session, key)  # quiz attempts; their results stay in the ledger
     cancelled = session.execute(
         update(Notification)
         .where(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.privacy.lookup import require_people
 from bot.records.questions import questions_of
 from bot.records.references import ConversationRefRow
+from bot.records.report_links import ReportDownload
 from bot.records.web_access import web_access_of
 from routines.engine.models import (
     Confirmation,
@@ -22,6 +23,7 @@ from routines.engine.models import (
     OccurrenceAssignee,
     OccurrenceNote,
 )
+from routines.engine.training import attempts_of
 from routines.ledger import LedgerEntry
 from routines.requests.register import requests_of
 from storage.clock import as_utc
@@ -134,6 +136,20 @@ def _person_section(session: Session, person: Person) -> dict[str, Any]:
         },
         "conversation_references": _references_of(session, person),
         "web_access": web_access_of(session, key),
+        "training_attempts": attempts_of(session, key),
+        "report_downloads": [
+            {
+                "filename": d.filename,
+                "created_at": _iso(d.created_at),
+                "expires_at": _iso(d.expires_at),
+                "downloaded": not d.content,
+            }
+            for d in session.scalars(
+                select(ReportDownload)
+                .where(ReportDownload.person_key == key)
+                .order_by(ReportDownload.created_at)
+            )
+        ],
         "rights_requests": requests_of(session, key),
         "routine_assignments": [
             {

@@ -142,6 +142,8 @@ def load_catalog(
     routines: list[Routine] = []
     for path, entry in merged.values():
         for key, value in fallback.items():
+            if key == "post_to" and entry.get("kind") == "training":
+                continue  # a campaign goes to each person in private, not to a channel
             entry.setdefault(key, value)
         file_problems = Problems(path)
         routine = routine_from(entry, file_problems, default_timezone)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Literal
 
+from routines.catalog.training import Training
 from routines.schedule.rules import Schedule
 from storage.clock import DEFAULT_TIMEZONE
 
-KINDS = frozenset({"plain", "kb_review", "ledger_seal", "knowledge_gaps"})
+KINDS = frozenset({"plain", "kb_review", "ledger_seal", "knowledge_gaps", "training"})
 PLATFORMS = frozenset({"slack", "teams", "console"})
 
 
@@ -61,6 +62,7 @@ class Routine:
     escalate: Escalate | None = None
     evidence: Literal["none", "optional", "required"] = "none"
     enabled: bool = True
+    training: Training | None = None  # kind `training`: the quiz campaign's settings
     source: str = ""  # path:line where it was defined (last override)
 
     def text(self, which: Mapping[str, str], lang: str) -> str:

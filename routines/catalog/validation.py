@@ -13,13 +13,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routines.catalog.routine import KINDS, PLATFORMS, Assignees, Escalate, Remind, Routine, Target
+from routines.catalog.training import training_from
 from routines.schedule.rules import Schedule, cron_time_of_day, cron_trigger, parse_every
 
 FIELDS = frozenset(
     {
         "id", "kind", "title", "description", "gdpr", "schedule", "time", "timezone",
         "business_days", "start", "post_to", "assignees", "due_days", "remind", "escalate",
-        "evidence", "enabled",
+        "evidence", "enabled", "training",
     }
 )  # fmt: skip
 
@@ -279,6 +280,21 @@ def routine_from(entry: LineMap, p: Problems, default_timezone: str) -> Routine 
     title = _texts(entry, "title", p, required=True)
     description = _texts(entry, "description", p, required=False)
     at = _time(entry, p)
+    training = None
+    if kind == "training":
+        training = training_from(
+            entry.get("training"),
+            lambda name, problem: p.add(line_of(entry, "training") or entry.line, name, problem),
+        )
+        if assignees.anyone_in_channel or assignees.confirm != "all":
+            p.add(
+                line_of(entry, "assignees"),
+                "assignees",
+                "a training routine needs named people and confirm: all "
+                "(each person passes their own quiz)",
+            )
+    elif "training" in entry:
+        p.add(line_of(entry, "training"), "training", "only for kind: training")
     if len(p.items) > start_count:
         return None
     return Routine(
@@ -299,5 +315,6 @@ def routine_from(entry: LineMap, p: Problems, default_timezone: str) -> Routine 
         escalate=escalate,
         evidence=evidence,
         enabled=bool(enabled),
+        training=training,
         source=f"{p.path}:{entry.line}",
     )

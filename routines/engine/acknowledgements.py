@@ -47,6 +47,7 @@ Result = Literal[
     "not_found",
     "needs_evidence",  # evidence: required and no note given
     "needs_reason",  # not applicable without a reason
+    "needs_quiz",  # a training campaign is confirmed by passing its quiz, not by a click
 ]
 
 
@@ -96,7 +97,8 @@ def assignee_key(
     """The key to record the actor under, or None if they are not an assignee.
 
     An assignee named by e-mail may click from a platform account we had not seen yet:
-    the e-mail the platform reports links the two.
+    the e-mail the platform's directory reports links the two (the bot passes it only for
+    platforms whose directory verifies addresses: Slack, not Teams' `mail`).
     """
     if occurrence.anyone_in_channel:
         return person_key
@@ -109,8 +111,9 @@ def assignee_key(
     )
     if person_key in keys:
         return person_key
-    person = session.get(Person, person_key)
-    emails = {e.lower() for e in (email, person.email if person else None) if e}
+    # Only the address the caller vouches for (a platform directory's, see Actor): never
+    # one merely stored earlier from a profile.
+    emails = {email.lower()} if email else set()
     if not emails or not keys:
         return None
     return session.scalar(
@@ -159,6 +162,13 @@ def _gate(
         return Outcome("not_assignee", occurrence.id, occurrence.routine_id,
                        occurrence.status, key)  # fmt: skip
     return occurrence, matched
+
+
+gate = _gate  # the same checks for the quiz of a training campaign (engine/training.py)
+
+
+def has_answered(session: Session, occurrence_id: int, key: str) -> bool:
+    return _existing(session, occurrence_id, key) is not None
 
 
 def _decidable(

@@ -31,6 +31,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirm": "Bekräfta klart",
         "na": "Ej tillämplig",
         "note": "Lägg till anteckning",
+        "quiz": "Starta quizet",
+        "quiz_line": "Ett kort quiz i chatten: {n} frågor, godkänt vid {mark} % rätt.",
         "confirmed_by": "✅ Bekräftad av {who}, {at}",
         "na_by": "➖ Ej tillämplig enligt {who}, {at}: {reason}",
         "someone": "någon",
@@ -51,6 +53,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirm": "Confirm done",
         "na": "Not applicable",
         "note": "Add note",
+        "quiz": "Start the quiz",
+        "quiz_line": "A short quiz in the chat: {n} questions, pass mark {mark} % right.",
         "confirmed_by": "✅ Confirmed by {who}, {at}",
         "na_by": "➖ Not applicable according to {who}, {at}: {reason}",
         "someone": "someone",
@@ -76,9 +80,14 @@ def gdpr_refs(routine: Routine) -> str:
     return ", ".join(f"GDPR art. {ref}" for ref in routine.gdpr)
 
 
-def actions(evidence: str, occurrence_id: int, lang: str) -> tuple[NoticeAction, ...]:
-    """Confirm and not applicable, plus a note when the routine takes evidence."""
+def actions(
+    evidence: str, occurrence_id: int, lang: str, kind: str = "plain"
+) -> tuple[NoticeAction, ...]:
+    """Confirm and not applicable, plus a note when the routine takes evidence; a
+    training campaign has one button instead: start the quiz (passing it confirms)."""
     value = str(occurrence_id)
+    if kind == "training":
+        return (NoticeAction("quiz", _t("quiz", lang), value),)
     found = [
         NoticeAction("confirm", _t("confirm", lang), value),
         NoticeAction("not_applicable", _t("na", lang), value),
@@ -117,6 +126,9 @@ def render(
         lines.append(_t(kind, lang, title=title, due=due))
         if routine.description:
             lines.append(f"*{_t('done_when', lang)}:* {routine.text(routine.description, lang)}")
+    if routine.training is not None and kind != ESCALATION:
+        quiz = routine.training
+        lines.append(_t("quiz_line", lang, n=quiz.questions, mark=quiz.pass_mark))
     if routine.gdpr:
         lines.append(f"*{_t('why', lang)}:* {gdpr_refs(routine)}")
     lines.append(f"*{_t('due', lang)}:* {due}")
@@ -131,7 +143,9 @@ def render(
         occurrence_id=occurrence.id,
         due_date=occurrence.due_date,
         gdpr=routine.gdpr,
-        actions=() if kind == ESCALATION else actions(routine.evidence, occurrence.id, lang),
+        actions=()
+        if kind == ESCALATION
+        else actions(routine.evidence, occurrence.id, lang, routine.kind),
     )
 
 

@@ -205,7 +205,7 @@ def create_occurrence(
     """Create the occurrence for `slot` if nobody has; only then enqueue its post."""
     content = KindContent()
     provider = providers.get(routine.kind)
-    if routine.kind != "plain" and provider is None:
+    if routine.kind not in ("plain", "training") and provider is None:
         log.warning("no content provider for routine kind", extra={"kind": routine.kind})
     elif provider is not None:
         content = provider(session, routine, slot.scheduled, now)
@@ -257,6 +257,8 @@ def create_occurrence(
     )
     if not content.skip:
         targets = routine.post_to + content.people
+        if routine.kind == "training":  # a campaign: every person gets the quiz in private
+            targets += routine.assignees.people
         enqueue(session, occurrence_id, POST, recipient_rows(session, targets, now), 0, now, now)
     close_superseded(session, routine.id, slot.scheduled, local_date(now, routine.timezone), now)
     return occurrence

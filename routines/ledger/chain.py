@@ -72,6 +72,7 @@ PERSON_ERASED: Final = "person.erased"
 LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
 WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
+TRAINING_RESULT: Final = "training.result"  # a person finished a campaign quiz: score, pass
 LEDGER_VERIFIED: Final = "ledger.verified"  # `audit verify` found the chain intact
 LEDGER_WITNESSED: Final = "ledger.witnessed"  # the head was written to a witness file
 # The rights-request desk (routines/requests): a caller's request, from register to forward.
@@ -97,6 +98,7 @@ EVENT_KINDS: Final = frozenset(
         LEDGER_SEALED,
         REPORT_REFUSED,
         WEB_SIGNED_IN,
+        TRAINING_RESULT,
         LEDGER_VERIFIED,
         LEDGER_WITNESSED,
         REQUEST_REGISTERED,
@@ -374,6 +376,7 @@ def verify(
     bind: Session | Engine | Connection,
     head: str | None = None,
     witnesses: Sequence[Witness] = (),
+    timezone: str | None = None,
 ) -> VerifyResult:
     """Recompute the whole chain, streaming; name the first entry that was tampered with.
 
@@ -382,4 +385,4 @@ def verify(
     """
     from routines.ledger.verification import verify_chain
 
-    return verify_chain(bind, head, witnesses=witnesses)
+    return verify_chain(bind, head, witnesses=witnesses, timezone=timezone)

@@ -13,13 +13,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from routines.ledger.chain import GENESIS_HASH, LedgerHead, int_or_none, str_or_none
 from routines.ledger.keys import LedgerKeys, current_keys
+
+if TYPE_CHECKING:
+    from routines.ledger.binding import Mismatch
+
+MAX_LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,13 @@ class VerifyResult:
     head_hash: str
     problem: Problem | None = None
     witnessed_head: str | None = None
+    # Domain rows and ledger entries that disagree (routines/ledger/binding.py), when checked.
+    mismatches: tuple[Mismatch, ...] = ()
+    bindings_checked: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.problem is None
+        return self.problem is None and not self.mismatches
 
     def lines(self) -> list[str]:
         """Human-readable result (the CLI output and verify.txt in evidence packages)."""
@@ -61,7 +69,17 @@ class VerifyResult:
         ]
         if self.witnessed_head:
             out.append(f"witnessed head: {self.witnessed_head}")
-        if self.problem is None:
+        if self.bindings_checked:
+            out.append(f"evidence rows that disagree with the ledger: {len(self.mismatches)}")
+            out.extend(f"  {m.line()}" for m in self.mismatches[:MAX_LISTED])
+            if len(self.mismatches) > MAX_LISTED:
+                out.append(f"  ... and {len(self.mismatches) - MAX_LISTED} more")
+        if self.problem is None and self.mismatches:
+            out.append(
+                "result: BROKEN: the chain is intact, but the report tables were changed "
+                "outside the bot (see the rows above)"
+            )
+        elif self.problem is None:
             out.append("result: OK, the chain is intact")
         else:
             p = self.problem
@@ -134,8 +152,12 @@ def verify_chain(
     *,
     witnesses: Sequence[Witness] = (),
     keys: LedgerKeys | None = None,
+    timezone: str | None = None,
 ) -> VerifyResult:
     """Recompute the chain, streaming; name the first entry that was tampered with.
+
+    With `timezone` (the installation's) also cross-check the report tables against the
+    ledger (routines/ledger/binding.py) once the chain itself is intact.
 
     The `ledger_head` row must name the last entry (a removed tail or an emptied table
     is caught so). With `head` (a hash witnessed earlier) or `witnesses` (`seq hash`
@@ -152,6 +174,11 @@ def verify_chain(
             f"ledger ends at entry {result.head_seq}: entries were removed or the head moved",
         )
         return replace(result, problem=problem)
+    if timezone is not None and result.problem is None:
+        from routines.ledger.binding import check_bindings
+
+        found = tuple(check_bindings(bind, timezone))
+        return replace(result, mismatches=found, bindings_checked=True)
     return result
 
 

@@ -9,18 +9,21 @@ of what is missing and who to chase is gathered so, without reading the rows aga
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.reports.adherence import ERASED, Scope, Summary, summarise
+from routines.engine.models import Occurrence
+from routines.reports.adherence import ERASED, Scope, Summary, in_scope, summarise
 from routines.reports.details import DetailRow, iter_details
-from routines.reports.formats import Format, HashingWriter, write_report
+from routines.reports.formats import Format, HashingWriter, LedgerExcerpt, write_report
 from storage.sessions import read_session, transaction
 
 
@@ -33,9 +36,40 @@ class Exported:
     summary: Summary
 
 
-def _verify_lines(session: Session) -> tuple[Sequence[str], tuple[int, str]]:
-    result = ledger.verify(session)
+def _verify_lines(session: Session, timezone: str) -> tuple[Sequence[str], tuple[int, str]]:
+    result = ledger.verify(session, timezone=timezone)
     return result.lines(), (result.head_seq, result.head_hash)
+
+
+def ledger_excerpt(session: Session, scope: Scope) -> LedgerExcerpt:
+    """The ledger from the first entry about an occurrence in scope up to the head, and
+    the heads the ledger recorded as sealed or witnessed (for the auditor's package)."""
+    e, o = ledger.LedgerEntry, Occurrence
+    first = session.scalar(
+        in_scope(select(func.min(e.seq)).join(o, o.id == e.occurrence_id), scope)
+    )
+    start = int(first) if first is not None else ledger.head(session)[0] + 1
+
+    def entries() -> Iterator[dict[str, Any]]:
+        rows = session.execute(
+            select(e.seq, e.payload, e.prev_hash, e.hash, e.key_id)
+            .where(e.seq >= start)
+            .order_by(e.seq),
+            execution_options={"yield_per": 5000},
+        )
+        for seq, payload, prev_hash, digest, key_id in rows:
+            yield {"seq": seq, "payload": payload, "prev_hash": prev_hash, "hash": digest,
+                   "key_id": key_id}  # fmt: skip
+
+    witnessed = session.execute(
+        select(e.payload).where(e.event.in_((ledger.LEDGER_SEALED, ledger.LEDGER_WITNESSED)))
+    )
+    lines = []
+    for (payload,) in witnessed:
+        data = json.loads(payload).get("data", {})
+        if isinstance(data.get("seq"), int) and data["seq"] > 0:
+            lines.append(f"{data['seq']} {data.get('hash', '')}")
+    return LedgerExcerpt(entries, sorted(set(lines), key=lambda line: int(line.split()[0])))
 
 
 def export_report(
@@ -64,7 +98,8 @@ def export_report(
             summary,
             rows,
             sink,  # type: ignore[arg-type]
-            verify=lambda: _verify_lines(session),
+            verify=lambda: _verify_lines(session, scope.timezone),
+            excerpt=ledger_excerpt(session, scope) if fmt == "zip" else None,
         )
     digest = sink.sha256.hexdigest()
     with transaction(factory) as session:

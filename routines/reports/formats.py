@@ -253,6 +253,17 @@ class HashingWriter(io.RawIOBase):
         return self.size
 
 
+_AUDITOR = Path(__file__).with_name("auditor")
+
+
+@dataclass(frozen=True)
+class LedgerExcerpt:
+    """What the auditor's package holds of the ledger: entries (JSON Lines) and witnesses."""
+
+    entries: Callable[[], Iterator[dict[str, Any]]]
+    witnesses: Sequence[str] = ()  # `seq hash` lines
+
+
 def write_zip(
     summary: Summary,
     rows: RowFactory,
@@ -260,14 +271,23 @@ def write_zip(
     *,
     verify_lines: Sequence[str],
     head: tuple[int, str],
+    excerpt: LedgerExcerpt | None = None,
 ) -> None:
-    """report.html, details.csv, summary.json, verify.txt and manifest.json (SHA-256 each)."""
+    """report.html, details.csv, summary.json, verify.txt, the ledger excerpt, witnesses,
+    the standalone verifier and its instructions, and manifest.json (SHA-256 each)."""
     members: list[tuple[str, Callable[[IO[bytes]], object]]] = [
         ("report.html", lambda f: write_html(summary, rows(), f, verify_lines=verify_lines)),
         ("details.csv", lambda f: write_csv(summary, rows(), f)),
         ("summary.json", lambda f: write_summary_json(summary, f)),
         ("verify.txt", lambda f: f.write(("\n".join(verify_lines) + "\n").encode("utf-8"))),
     ]
+    if excerpt is not None:
+        members += [
+            ("ledger.jsonl", lambda f: _write_lines(f, map(_json_bytes, excerpt.entries()))),
+            ("witnesses.txt", lambda f: _write_lines(f, (w.encode() for w in excerpt.witnesses))),
+        ]
+        for name, source in _AUDITOR_FILES:
+            members.append((name, _copy_of(_AUDITOR / source)))
     manifest: list[dict[str, Any]] = []
     stamp = as_utc(summary.scope.now).astimezone(summary.scope.tz)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
@@ -288,6 +308,22 @@ def write_zip(
         package.writestr("manifest.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
+_AUDITOR_FILES = (
+    ("verify_package.py", "verify_package.py"),
+    ("LÄSMIG.txt", "LASMIG.txt"),
+    ("README.txt", "README.txt"),
+)
+
+
+def _copy_of(source: Path) -> Callable[[IO[bytes]], object]:
+    return lambda out: out.write(source.read_bytes())
+
+
+def _write_lines(out: IO[bytes], lines: Iterable[bytes]) -> None:
+    for line in lines:
+        out.write(line + b"\n")
+
+
 def _member(name: str, stamp: datetime) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -301,6 +337,7 @@ def write_report(
     out: IO[bytes],
     *,
     verify: Callable[[], tuple[Sequence[str], tuple[int, str]]] | None = None,
+    excerpt: LedgerExcerpt | None = None,
 ) -> None:
     """Dispatch on format; `verify` (ledger check lines and head) is run for zip only."""
     if fmt == "csv":
@@ -311,6 +348,6 @@ def write_report(
         write_html(summary, rows(), out)
     elif fmt == "zip":
         lines, head = verify() if verify is not None else ((), (0, ""))
-        write_zip(summary, rows, out, verify_lines=lines, head=head)
+        write_zip(summary, rows, out, verify_lines=lines, head=head, excerpt=excerpt)
     else:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")

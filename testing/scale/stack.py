@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from storage.engines import make_engine
 from storage.migrate import create_schema
-from testing.scale.cluster import ReplicaCluster, catalogue, via_proxy
+from testing.scale.cluster import Click, ReplicaCluster, catalogue, via_proxy
 from testing.scale.database import ScaleDatabase
 from testing.scale.servers import BackgroundLoop, ScaleSlackApi, TcpProxy
 
@@ -54,6 +54,13 @@ class Stack:
         cluster = ReplicaCluster(url, self.slack, self.workdir, env=settings)
         self.clusters.append(cluster)
         return cluster.start()
+
+    def admit(self, clicks: list[Click]) -> list[Click]:
+        """Make each clicking person a member of the channel the routine was posted to
+        (the bot asks conversations.members before it lets a channel routine be confirmed)."""
+        for click in clicks:
+            self.slack.channel_members.setdefault(click.channel, []).append(click.user)
+        return clicks
 
     def all_posted(self, expected: int) -> bool:
         return (

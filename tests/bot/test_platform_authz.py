@@ -1,6 +1,6 @@
 """Who may act, through the real Slack endpoint: a routine assigned to a channel is
 confirmed only by that channel's members (`conversations.members` at the fake Web API);
-anyone else, by button or by `ack <nr>` in a DM, is refused privately and the attempt is a
+anyone else, by button or by `ack <code>` in a DM, is refused privately and the attempt is a
 `confirmation.refused` ledger entry."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.records.codes import OccurrenceCodes
 from routines import ledger
 from routines.engine.models import Confirmation, OccurrenceNote
 from routines.ports import ACTION_CONFIRM, ACTION_NOTE
@@ -33,6 +34,12 @@ from tests.bot.test_platform_routines import (
     posted_message_id,
     submission_payload,
 )
+
+
+def occurrence_code_of(routine: SlackRoutine) -> str:
+    """The code `routines` shows for the occurrence (what people type)."""
+    return OccurrenceCodes(routine.sessions).code_of(routine.occurrence_id)
+
 
 CHANNEL_CATALOGUE = """\
 routines:
@@ -95,7 +102,7 @@ async def test_slack_a_click_from_outside_the_channel_is_refused_and_ledgered(
 async def test_slack_ack_in_a_dm_from_outside_the_channel_does_not_close_it(
     channel_routine: SlackRoutine,
 ) -> None:
-    body = dm(f"ack {channel_routine.occurrence_id}", user=EVE)
+    body = dm(f"ack {occurrence_code_of(channel_routine)}", user=EVE)
     assert (await channel_routine.bot.post_slack(body)).status == 200
 
     posts = await channel_routine.slack.wait_for("chat.postMessage", 2)  # notice + reply
@@ -113,7 +120,7 @@ async def test_slack_a_replayed_slash_command_is_acted_on_once(
 ) -> None:
     bot, slack = channel_routine.bot, channel_routine.slack
     body = slash_command(
-        f"anteckning {channel_routine.occurrence_id} https://intranet/gallring",
+        f"anteckning {occurrence_code_of(channel_routine)} https://intranet/gallring",
         slack.response_url(),
         user=ANNA,
     )

@@ -218,3 +218,37 @@ async def test_a_channel_that_works_records_no_problem(
     assert posts_to(fake_slack, OFFICER) == [] and posts_to(fake_slack, LEAD) == []
     with transaction(running.services.sessions) as session:
         assert overdue_occurrences(session, POSTED.date()) == []
+
+
+TEAMS_CHANNEL = "19:kundservice@thread.tacv2"
+
+
+async def test_teams_a_channel_without_the_app_gets_the_routine_once_the_app_is_added(
+    tmp_path: Path, start_teams_bot: Any
+) -> None:
+    from tests.bot.platforms.teams.fixtures import install_activity
+
+    catalogue = tmp_path / "routines.yaml"
+    text = CATALOGUE.replace(f"{{platform: slack, channel: {CHANNEL}}}",
+                             f"{{platform: teams, channel: '{TEAMS_CHANNEL}'}}")  # fmt: skip
+    catalogue.write_text(textwrap.dedent(text), encoding="utf-8")
+    teams = await start_teams_bot(routines_files=[str(catalogue)])
+    teams.services.clock = lambda: POSTED + timedelta(minutes=2)
+    occurrence_id = await post_due_routine(teams.services, catalogue, posted=False)
+    with transaction(teams.sessions) as session:
+        [item] = overdue_occurrences(session, POSTED.date())
+    assert [p.problem for p in item.problems] == ["not_installed"]
+    teams.connector.clear()
+
+    await teams.send(install_activity(teams.connector.url, id="install-routine"))
+
+    sends = [c for c in teams.connector.of_kind("send") if c.conversation_id == TEAMS_CHANNEL]
+    assert len(sends) == 1
+    with transaction(teams.sessions) as session:
+        assert overdue_occurrences(session, POSTED.date()) == []
+        row = session.scalars(
+            select(Notification).where(
+                Notification.occurrence_id == occurrence_id, Notification.kind == "post"
+            )
+        ).one()
+        assert row.status == "sent"

@@ -17,6 +17,7 @@ adherence 1/4 = 25 %; median days late 3; 8 detail rows.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -183,8 +184,12 @@ def _assign(s: Session, occ: m.Occurrence, *keys: str) -> None:
 
 
 def _note(s: Session, occ: m.Occurrence, key: str, at: datetime, text: str) -> None:
-    s.add(m.OccurrenceNote(occurrence_id=occ.id, person_key=key, text=text, created_at=at))
-    ledger.append_event(s, ledger.NOTE_ADDED, {"occurrence_id": occ.id, "person_key": key}, at)
+    note = m.OccurrenceNote(occurrence_id=occ.id, person_key=key, text=text, created_at=at)
+    s.add(note)
+    s.flush()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    ledger.append_event(s, ledger.NOTE_ADDED, {"occurrence_id": occ.id, "person_key": key,
+                        "note_id": note.id, "note_sha256": digest}, at)  # fmt: skip
 
 
 def _confirm(

@@ -18,7 +18,7 @@ CONFIRMED = "✅"
 
 def routine_clicks(stack: Stack) -> list[Click]:
     posted = [p for p in stack.db.posted_messages() if p[1] != f"C{SPARE.upper()}"]
-    return clicks_for(posted)
+    return stack.admit(clicks_for(posted))
 
 
 def confirmed_replies(stack: Stack, clicks: list[Click]) -> int:
@@ -78,7 +78,7 @@ def test_the_ledger_verifies_after_concurrent_appends_from_three_replicas(
 def test_the_same_click_arriving_at_two_replicas_is_recorded_once(posted_stack: Stack) -> None:
     cluster = posted_stack.clusters[0]
     [spare] = [p for p in posted_stack.db.posted_messages() if p[1] == f"C{SPARE.upper()}"]
-    [click] = clicks_for([spare], user_prefix="UTWICE")
+    [click] = posted_stack.admit(clicks_for([spare], user_prefix="UTWICE"))
     first, second = cluster.replicas[0], cluster.replicas[1]
 
     sent = send_clicks_now(

@@ -49,7 +49,7 @@ def test_an_outage_during_clicks_never_reports_an_uncommitted_confirmation_and_h
     cluster = stack.start_cluster(routines=ROUTINES, through=proxy)
     poll_until(lambda: stack.all_posted(ROUTINES + 1), 60, "every occurrence posted")
     pids = [r.process.pid for r in cluster.replicas]
-    clicks = clicks_for(stack.db.posted_messages())
+    clicks = stack.admit(clicks_for(stack.db.posted_messages()))
     users = {c.user for c in clicks}
     in_flight, while_down = clicks[: len(clicks) // 2], clicks[len(clicks) // 2 :]
     url = stack.slack.response_url()

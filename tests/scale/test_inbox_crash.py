@@ -113,13 +113,6 @@ def _cluster(stack: Stack, count: int) -> ReplicaCluster:
     return cluster
 
 
-def _members(stack: Stack, clicks: list[Click]) -> list[Click]:
-    """Each clicking person is a member of the channel the routine was posted to."""
-    for click in clicks:
-        stack.slack.channel_members.setdefault(click.channel, []).append(click.user)
-    return clicks
-
-
 def _in_thread(coroutine: object) -> set[int]:
     """Run the click burst on its own loop (the fake Slack API has the background one)."""
     result: list[set[int]] = []
@@ -138,7 +131,7 @@ def test_sqlite_clicks_acknowledged_before_a_kill_are_recorded_after_the_restart
     sqlite_stack: Stack,
 ) -> None:
     cluster = _cluster(sqlite_stack, 1)
-    clicks = _members(sqlite_stack, clicks_for(sqlite_stack.db.posted_messages()))
+    clicks = sqlite_stack.admit(clicks_for(sqlite_stack.db.posted_messages()))
     [victim] = cluster.replicas
 
     acknowledged = _in_thread(
@@ -160,7 +153,7 @@ def test_sqlite_clicks_acknowledged_before_a_kill_are_recorded_after_the_restart
 @pytest.mark.xdist_group("scale")
 def test_postgres_clicks_of_a_killed_replica_are_recorded_by_the_others(stack: Stack) -> None:
     cluster = _cluster(stack, 3)
-    clicks = _members(stack, clicks_for(stack.db.posted_messages()))
+    clicks = stack.admit(clicks_for(stack.db.posted_messages()))
     victim = cluster.replicas[0]
 
     acknowledged = _in_thread(_click_and_kill(clicks, cluster, victim, stack.slack.response_url()))

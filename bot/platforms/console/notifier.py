@@ -15,6 +15,8 @@ def render_notice_text(notice: Notice) -> str:
         lines.append(f"{notice.due_date.isoformat()}  {', '.join(notice.gdpr)}".rstrip())
     if notice.occurrence_id is not None and notice.actions:
         word = "kvittera" if notice.lang == "sv" else "ack"
+        if any(action.kind == "quiz" for action in notice.actions):  # a training campaign
+            word = "utbildning" if notice.lang == "sv" else "training"
         lines.append(f"-> {word} {notice.occurrence_id}")
     return "\n".join(line for line in lines if line)
 

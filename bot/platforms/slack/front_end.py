@@ -156,30 +156,38 @@ class SlackFrontEnd:
         try:
             item = await self._inbox.accept("slack", key, kind, body, self._pipeline.now())
         except Exception as exc:
+            # The database is down: work on it without the inbox (an answer needs no
+            # database; a click gets "try again" from the pipeline or its feature).
             error = type(exc).__name__  # never the exception text: it may quote the payload
-            log.warning("slack event not stored; slack retries", extra={"error": error})
-            metrics.ERRORS.labels("database").inc()
-            return web.Response(status=503, text="try again")
+            log.warning("slack event not stored; handled without the inbox",
+                        extra={"error": error})  # fmt: skip
+            metrics.ERRORS.labels("inbox_unavailable").inc()
+            item = None
+            task = asyncio.create_task(self._work(None, kind, body))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
         if item is not None:
             task = asyncio.create_task(self._work(item, kind, body))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
         return web.Response(status=200)
 
-    async def _work(self, item: int, kind: str, body: str) -> None:
-        """Work on one stored event, then forget it; on failure it waits for its lease."""
+    async def _work(self, item: int | None, kind: str, body: str) -> None:
+        """Work on one stored event (`item`; None: not stored), then forget it; on
+        failure it waits for its lease."""
+        stored = item is not None
         try:
             if kind == "message":
                 envelope = json.loads(body)
-                await self._on_message(envelope, envelope["event"], stored=True)
+                await self._on_message(envelope, envelope["event"], stored=stored)
             else:
                 payload = json.loads(parse_qs(body)["payload"][0])
                 if kind == "action":
-                    await self._on_action(payload, stored=True)
+                    await self._on_action(payload, stored=stored)
                 else:
-                    await self._on_prompt_submitted(payload, stored=True)
-            assert self._inbox is not None
-            await self._inbox.done(item)
+                    await self._on_prompt_submitted(payload, stored=stored)
+            if item is not None and self._inbox is not None:
+                await self._inbox.done(item)
         except Exception as exc:
             log.warning("stored slack event failed; retried after its lease",
                         extra={"kind": kind, "error": type(exc).__name__})  # fmt: skip

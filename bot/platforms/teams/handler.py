@@ -64,6 +64,7 @@ class TeamsBot(ActivityHandler):
         self._pipeline = context.pipeline
         self._references = context.references
         self._people = context.people
+        self._channels = context.channels
         self._emails = MemberEmails()
         self._private = private
 
@@ -107,10 +108,12 @@ class TeamsBot(ActivityHandler):
         raw = self._raw(turn_context)
         if not bot_was_added(raw):
             return
-        stored = await self._references.remember(
-            references_from_activity(raw), self._pipeline.now()
-        )
+        references = references_from_activity(raw)
+        stored = await self._references.remember(references, self._pipeline.now())
         log.info("teams bot installed", extra={"references": stored, "personal": is_personal(raw)})
+        for reference in references:  # routine posts that waited for the app go out now
+            if reference.kind == "channel":
+                await self._channels.bot_joined(PLATFORM, reference.ref_key)
         if is_personal(raw):
             installer = incoming_from_activity({**raw, "type": "message", "text": "install"})
             if installer is not None:

@@ -99,18 +99,29 @@ async def test_the_sender_is_identified_before_the_conversation() -> None:
     assert replies == [Reply(text="Anna:hej")]
 
 
-async def test_a_database_failure_while_claiming_is_a_private_apology() -> None:
+async def test_a_database_failure_while_claiming_a_click_is_a_private_apology() -> None:
     conversation = Echo()
     errors = REGISTRY.get_sample_value("gdprbot_errors_total", {"kind": "database"}) or 0.0
 
     replies = await pipeline(MemoryClaims(broken=True), conversation).run(
-        said("hej"), "message", claim="Ev2"
+        said("hej"), "action", claim="Ev2"
     )
 
     assert replies is not None and len(replies) == 1
     assert replies[0].private and "went wrong" in replies[0].text
     assert conversation.handled == []  # nothing happened, so trying again is safe
     assert REGISTRY.get_sample_value("gdprbot_errors_total", {"kind": "database"}) == errors + 1
+
+
+async def test_a_message_is_answered_when_the_database_cannot_claim_it() -> None:
+    conversation = Echo()
+
+    replies = await pipeline(MemoryClaims(broken=True), conversation).run(
+        said("hej"), "message", claim="Ev3"
+    )
+
+    assert replies is not None and [r.text for r in replies] == ["None:hej"]
+    assert len(conversation.handled) == 1
 
 
 async def test_every_request_is_counted_by_platform_and_kind() -> None:

@@ -27,6 +27,7 @@ from storage.sessions import session_factory, transaction
 from testing.slack_api import FakeSlackApi
 
 REPO = Path(__file__).resolve().parents[3]
+KEY_A, KEY_B = "a" * 64, "b" * 64
 CHANNEL = "C0GDPR"
 CATALOGUE = f"""\
 routines:
@@ -57,6 +58,7 @@ def good(tmp_path: Path, fake_slack: FakeSlackApi, catalogue: Path) -> Settings:
         slack_api_url=fake_slack.api_url,
         public_url="https://bot.example.com",
         web_secret="w" * 40,
+        ledger_key=KEY_A,
         routines_files=[str(catalogue)],
         microsoft_app_id="",
         microsoft_app_password="",
@@ -255,6 +257,49 @@ async def test_a_routine_post_that_could_not_be_delivered_fails(good: Settings) 
     assert CHANNEL in check.detail and "not_in_channel" in check.detail
 
 
+async def test_no_ledger_key_fails_in_production_and_warns_locally(good: Settings) -> None:
+    production = good.model_copy(update={"ledger_key": ""})  # an https public URL
+    local = production.model_copy(update={"public_url": "", "slack_app_token": "xapp-1"})
+
+    assert by_name(await diagnose(production))["ledger key"].level == "fail"
+    assert by_name(await diagnose(local))["ledger key"].level == "warn"
+
+
+async def test_an_embeddings_endpoint_that_cannot_embed_fails(good: Settings) -> None:
+    settings = good.model_copy(update={"embeddings": "http://127.0.0.1:1/v1"})
+
+    check = by_name(await diagnose(settings))["embeddings"]
+
+    assert check.level == "fail" and "cannot embed" in check.detail
+
+
+async def test_a_ledger_key_too_short_fails(good: Settings) -> None:
+    check = by_name(await diagnose(good.model_copy(update={"ledger_key": "short"})))["ledger key"]
+
+    assert check.level == "fail" and "at least 32 characters" in check.detail
+
+
+async def test_entries_signed_with_a_key_no_longer_configured_fail(good: Settings) -> None:
+    from routines import ledger
+    from routines.ledger.keys import LedgerKeys, configure_keys, use_keys
+
+    engine = engine_from_url(good.database_url)
+    create_schema(engine)
+    configure_keys(KEY_A)
+    try:
+        with transaction(session_factory(engine)) as session:
+            ledger.append_event(session, "report.exported", {"n": 1}, datetime.now(UTC))
+    finally:
+        use_keys(LedgerKeys())
+        engine.dispose()
+    assert "ledger keys" not in by_name(await diagnose(good))  # signed with the key set
+
+    rotated = by_name(await diagnose(good.model_copy(update={"ledger_key": KEY_B})))
+
+    assert rotated["ledger keys"].level == "fail"
+    assert "GDPRBOT_LEDGER_KEY_FILE" in rotated["ledger keys"].detail
+
+
 def test_the_scopes_checked_are_the_manifests() -> None:
     manifest: dict[str, Any] = yaml.safe_load(
         (REPO / "docs" / "slack-app-manifest.yaml").read_text(encoding="utf-8")
@@ -283,7 +328,7 @@ def test_the_command_prints_one_line_per_check_and_exits_0_when_nothing_failed(
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert all(line.split()[0] in {"ok", "warn", "fail"} for line in lines[:-1])
-    assert lines[-1].endswith("0 failed, 1 warnings")  # console only
+    assert lines[-1].endswith("0 failed, 2 warnings")  # console only, no ledger key
 
 
 def test_the_command_exits_1_when_a_check_failed(env: dict[str, str], tmp_path: Path) -> None:

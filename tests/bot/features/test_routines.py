@@ -16,7 +16,8 @@ import pytest
 from bot.authz import Policy
 from bot.chat.conversation import Conversation
 from bot.chat.messages import Action, ConversationRef, Incoming
-from bot.features.routines import RoutineFeature
+from bot.features.routines import RoutineFeature, actor_of
+from bot.records.codes import OccurrenceCodes
 from routines.catalog import load_catalog
 from routines.ports import (
     ACTION_CONFIRM,
@@ -88,7 +89,13 @@ async def feature_for(
     report = await service.tick(datetime(2027, 1, 4, 9, tzinfo=STOCKHOLM))
     [created] = report.created
     policy = policy or Policy(directories={"slack": TEAM_B})
-    return RoutineFeature(service, clock=lambda: CLICK_TIME, policy=policy), created.occurrence_id
+    codes = OccurrenceCodes(service.factory)
+    chat = RoutineFeature(service, clock=lambda: CLICK_TIME, policy=policy, codes=codes)
+    return chat, created.occurrence_id
+
+
+def code(chat: RoutineFeature, occurrence_id: int) -> str:
+    return chat.codes.code_of(occurrence_id)
 
 
 @pytest.fixture
@@ -123,6 +130,7 @@ async def test_rutiner_lists_my_open_occurrences_with_three_buttons(
 ) -> None:
     chat, occurrence_id = feature
     header, item = await chat.on_command("routines", "", message("UANNA", "rutiner"), "sv")
+    assert f"(#{code(chat, occurrence_id)})" in item.text
     assert header.text == "Dina öppna rutiner (1):"
     assert "Gallring av kunddata" in item.text and "klart senast 2027-01-18" in item.text
     assert [(b.action_id, b.label, b.value) for b in item.buttons] == [
@@ -198,7 +206,7 @@ async def test_not_applicable_without_a_reason_asks_for_one_privately(
 ) -> None:
     chat, occurrence_id = feature
     [reply] = await chat.on_action(click("UBO", ACTION_NOT_APPLICABLE, occurrence_id, "Bo"), "en")
-    assert reply.private and f"na {occurrence_id} <reason>" in reply.text
+    assert reply.private and f"na {code(chat, occurrence_id)} <reason>" in reply.text
 
 
 async def test_a_note_from_the_card_input_is_saved(feature: tuple[RoutineFeature, int]) -> None:
@@ -212,10 +220,35 @@ async def test_typed_commands_work_where_there_are_no_buttons(
     feature: tuple[RoutineFeature, int],
 ) -> None:
     chat, occurrence_id = feature
-    [reply] = await chat.on_command("ack", f"{occurrence_id}", message("UANNA", "kvittera"), "sv")
+    typed = code(chat, occurrence_id).upper()  # codes are case-blind
+    [reply] = await chat.on_command("ack", typed, message("UANNA", f"kvittera {typed}"), "sv")
     assert "✅ Bekräftad av Anna" in reply.text
-    [bad] = await chat.on_command("ack", "tolv", message("UANNA", "kvittera tolv"), "sv")
-    assert bad.private and "kvittera 12" in bad.text
+
+
+async def test_a_sequential_number_is_not_accepted_in_chat(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, occurrence_id = feature
+    typed = str(occurrence_id)
+    [bad] = await chat.on_command("ack", typed, message("UANNA", f"kvittera {typed}"), "sv")
+    assert bad.private and "kod" in bad.text and "Bekräftad" not in bad.text
+
+
+async def test_a_code_that_names_no_open_occurrence_is_explained(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, _ = feature
+    [bad] = await chat.on_command("ack", "zzzzzz", message("UANNA", "kvittera zzzzzz"), "en")
+    assert bad.private and "zzzzzz" in bad.text
+
+
+def test_codes_are_six_characters_without_look_alikes_and_differ_per_occurrence(
+    feature: tuple[RoutineFeature, int],
+) -> None:
+    chat, _ = feature
+    codes = {code(chat, i) for i in range(1, 2001)}
+    assert len(codes) == 2000
+    assert all(len(c) == 6 and not set(c) & set("01ilo") for c in codes)
 
 
 async def test_an_unknown_occurrence_number_is_explained(
@@ -223,7 +256,7 @@ async def test_an_unknown_occurrence_number_is_explained(
 ) -> None:
     chat, _ = feature
     [reply] = await chat.on_action(click("UANNA", ACTION_CONFIRM, 99999), "en")
-    assert reply.private and "99999" in reply.text
+    assert reply.private and code(chat, 99999) in reply.text
 
 
 class NoAnswers:
@@ -256,9 +289,8 @@ async def test_someone_outside_the_channel_cannot_confirm_by_typing_in_a_dm(
     channel_feature: tuple[RoutineFeature, int],
 ) -> None:
     chat, occurrence_id = channel_feature
-    [reply] = await chat.on_command(
-        "ack", str(occurrence_id), message("UEVE", f"ack {occurrence_id}", "Eve"), "en"
-    )
+    typed = code(chat, occurrence_id)
+    [reply] = await chat.on_command("ack", typed, message("UEVE", f"ack {typed}", "Eve"), "en")
     assert reply.private and "not one of them" in reply.text
     header, _item = await chat.on_command("routines", "", message("UBO", "routines", "Bo"), "en")
     assert header.text == "Your open routines (1):"  # still open for team B
@@ -295,8 +327,9 @@ async def test_no_applicable_and_notes_are_refused_outside_the_channel_too(
     channel_feature: tuple[RoutineFeature, int], command: str
 ) -> None:
     chat, occurrence_id = channel_feature
-    incoming = message("UEVE", f"{command} {occurrence_id} x", "Eve")
-    [reply] = await chat.on_command(command, f"{occurrence_id} x", incoming, "en")
+    typed = code(chat, occurrence_id)
+    incoming = message("UEVE", f"{command} {typed} x", "Eve")
+    [reply] = await chat.on_command(command, f"{typed} x", incoming, "en")
     assert "not one of them" in reply.text
 
 
@@ -308,3 +341,16 @@ async def test_routines_lists_channel_work_only_to_its_members(
     assert eve.text == "You have no open routines right now. 🎉"
     header, _item = await chat.on_command("routines", "", message("UBO", "routines", "Bo"), "en")
     assert header.text == "Your open routines (1):"
+
+
+def test_a_teams_email_is_not_handed_to_the_routines_engine() -> None:
+    teams = Incoming(
+        platform="teams", user_id="aad-eve", text="", email="bo@example.com",
+        conversation=ConversationRef("teams", "a:eve"),
+    )  # fmt: skip
+    assert actor_of(teams).email is None
+    slack = Incoming(
+        platform="slack", user_id="UBO", text="", email="bo@example.com",
+        conversation=ConversationRef("slack", "D0BO"),
+    )  # fmt: skip
+    assert actor_of(slack).email == "bo@example.com"

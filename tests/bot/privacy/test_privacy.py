@@ -448,3 +448,12 @@ def test_reports_show_an_erased_person_as_such(
     assert people[world.anna_teams].person == label
     assert people[world.anna_teams].confirmed_by == label
     assert people[world.bo].person == "Bo Berg"
+
+
+def test_export_holds_report_files_waiting_for_the_person(session: Session, world: World) -> None:
+    store_report(
+        session, person_key=world.anna_teams, filename="gdpr-report-2027-Q1.csv",
+        mime_type="text/csv", content=b"routine\n", now=NOW,
+    )  # fmt: skip
+    [waiting] = anna_teams_section(session)["report_downloads"]
+    assert waiting["filename"] == "gdpr-report-2027-Q1.csv" and not waiting["downloaded"]

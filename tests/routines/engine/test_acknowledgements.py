@@ -12,6 +12,7 @@ from routines import ledger
 from routines.engine.acknowledgements import Actor
 from routines.engine.models import DONE, LATE, NOT_APPLICABLE, OPEN, Confirmation
 from routines.service import RoutineService
+from storage.people import person_key_for
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import (
     RecordingNotifier,
@@ -197,3 +198,15 @@ async def test_the_ledger_holds_person_keys_never_names(
         payloads = " ".join(session.scalars(select(ledger.LedgerEntry.payload)))
     assert "Bo" not in payloads.replace("bo", "") and "UBO" not in payloads
     assert "example.com" not in payloads.lower()
+
+
+async def test_an_email_stored_from_an_earlier_profile_does_not_stand_in_for_the_caller(
+    tmp_path: Path, engine: Engine
+) -> None:
+    # Eve's profile once reported Bo's address (Teams `mail` is not verified); now she
+    # clicks without one: only an address the caller vouches for may link an assignee.
+    service, occurrence_id = await service_with(tmp_path, engine)
+    with transaction(session_factory(engine)) as session:
+        person_key_for(session, "teams", "aad-eve", at(POSTED), email="bo@example.com")
+    outcome = service.confirm(occurrence_id, Actor("teams", "aad-eve", "Eve"), at(POSTED))
+    assert outcome.result == "not_assignee"

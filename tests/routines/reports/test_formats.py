@@ -208,18 +208,24 @@ def test_html_chart_has_one_bar_per_routine(factory: sessionmaker[Session]) -> N
 # --- zip evidence package ------------------------------------------------------------------
 
 
-def test_zip_holds_the_five_files(factory: sessionmaker[Session]) -> None:
+PACKAGE_FILES = [
+    "report.html", "details.csv", "summary.json", "verify.txt", "ledger.jsonl", "witnesses.txt",
+    "verify_package.py", "LÄSMIG.txt", "README.txt",
+]  # fmt: skip
+
+
+def test_zip_holds_the_report_the_ledger_excerpt_and_the_verifier(
+    factory: sessionmaker[Session],
+) -> None:
     package = zipfile.ZipFile(io.BytesIO(export(factory, "zip")))
-    assert sorted(package.namelist()) == sorted(
-        ["report.html", "details.csv", "summary.json", "verify.txt", "manifest.json"]
-    )
+    assert sorted(package.namelist()) == sorted([*PACKAGE_FILES, "manifest.json"])
 
 
 def test_zip_manifest_hashes_every_file(factory: sessionmaker[Session]) -> None:
     package = zipfile.ZipFile(io.BytesIO(export(factory, "zip")))
     manifest = json.loads(package.read("manifest.json"))
     listed = {f["file"]: f["sha256"] for f in manifest["files"]}
-    assert set(listed) == {"report.html", "details.csv", "summary.json", "verify.txt"}
+    assert set(listed) == set(PACKAGE_FILES)
     for name, digest in listed.items():
         assert hashlib.sha256(package.read(name)).hexdigest() == digest
 

@@ -1,0 +1,212 @@
+"""Reports bound to the ledger: every evidence row in the domain tables must match an entry.
+
+Reports are computed from `occurrences`, `confirmations` and `occurrence_notes`, which the
+hash chain does not protect by itself. The ledger is the source of truth; this check
+cross-checks the tables against it, occurrence by occurrence, so an SQL edit that turns a
+missed routine into "done, on time, confirmed by Anna" is named by `audit verify` (and
+in every evidence package's verify.txt):
+
+- an occurrence row needs its `occurrence.created` entry (same routine, dates), and an
+  entry needs its row;
+- a confirmation or not-applicable row needs its entry (same person, same moment), and an
+  entry needs its row;
+- a note needs its `note.added` entry with the SHA-256 of its text, and an entry its note;
+- status `done`/`late` needs a confirmation entry whose time agrees with on time / late
+  (local date against the due date), `not_applicable` needs its entry.
+
+The streams are read in occurrence order and merged (constant memory, like the report).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, String, cast, select
+from sqlalchemy.orm import Session
+
+from routines.engine import models as m
+from routines.ledger.chain import (
+    CONFIRMATION_RECORDED,
+    NOTE_ADDED,
+    OCCURRENCE_CREATED,
+    OCCURRENCE_NOT_APPLICABLE,
+    LedgerEntry,
+)
+from storage.clock import DEFAULT_TIMEZONE
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A domain row and the ledger disagree about one occurrence."""
+
+    occurrence_id: int
+    kind: str  # e.g. confirmation_without_event, status_without_evidence, note_changed
+    detail: str
+
+    def line(self) -> str:
+        return f"occurrence {self.occurrence_id}: {self.kind}: {self.detail}"
+
+
+def check_bindings(
+    bind: Session | Engine | Connection, timezone: str = DEFAULT_TIMEZONE
+) -> list[Mismatch]:
+    """Every mismatch between the domain tables and the ledger, by occurrence."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return check_bindings(conn, timezone)
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    tz = ZoneInfo(timezone)
+    o, c, n, e = m.Occurrence, m.Confirmation, m.OccurrenceNote, LedgerEntry
+    streams = {
+        "occ": conn.execute(
+            select(
+                o.id,
+                o.routine_id,
+                cast(o.scheduled_date, String),
+                cast(o.due_date, String),
+                o.status,
+                o.closed_by,
+            ).order_by(o.id)
+        ),
+        "conf": conn.execute(
+            select(c.occurrence_id, c.person_key, c.kind, c.note, c.created_at).order_by(
+                c.occurrence_id, c.id
+            )
+        ),
+        "note": conn.execute(select(n.occurrence_id, n.id, n.text).order_by(n.occurrence_id, n.id)),
+        "event": conn.execute(
+            select(e.occurrence_id, e.event, e.person_key, e.payload)
+            .where(
+                e.occurrence_id.is_not(None),
+                e.event.in_(
+                    (
+                        OCCURRENCE_CREATED,
+                        CONFIRMATION_RECORDED,
+                        OCCURRENCE_NOT_APPLICABLE,
+                        NOTE_ADDED,
+                    )
+                ),
+            )
+            .order_by(e.occurrence_id, e.seq)
+        ),
+    }
+    found: list[Mismatch] = []
+    for occurrence_id, groups in _merged({k: _grouped(v) for k, v in streams.items()}):
+        found.extend(_check(occurrence_id, groups, tz))
+    return found
+
+
+def _grouped(rows: Any) -> Iterator[tuple[int, list[Any]]]:
+    current: int | None = None
+    group: list[Any] = []
+    for row in rows:
+        if row[0] != current:
+            if current is not None:
+                yield current, group
+            current, group = int(row[0]), []
+        group.append(row)
+    if current is not None:
+        yield current, group
+
+
+def _merged(
+    streams: dict[str, Iterator[tuple[int, list[Any]]]],
+) -> Iterator[tuple[int, dict[str, list[Any]]]]:
+    heads = {name: next(stream, None) for name, stream in streams.items()}
+    while any(head is not None for head in heads.values()):
+        low = min(head[0] for head in heads.values() if head is not None)
+        groups: dict[str, list[Any]] = {}
+        for name, head in heads.items():
+            if head is not None and head[0] == low:
+                groups[name] = head[1]
+                heads[name] = next(streams[name], None)
+        yield low, groups
+
+
+def _check(occurrence_id: int, groups: dict[str, list[Any]], tz: ZoneInfo) -> list[Mismatch]:
+    out: list[Mismatch] = []
+
+    def miss(kind: str, detail: str) -> None:
+        out.append(Mismatch(occurrence_id, kind, detail))
+
+    events = [(kind, person, json.loads(payload)) for _, kind, person, payload in
+              groups.get("event", [])]  # fmt: skip
+    created = [body for kind, _, body in events if kind == OCCURRENCE_CREATED]
+    occurrence = (groups.get("occ") or [None])[0]
+    if occurrence is None:
+        if created:
+            miss("event_without_occurrence", "the ledger created it; the row is gone")
+        return out
+    _, routine_id, scheduled, due_text, status, closed_by = occurrence
+    if not created:
+        miss("occurrence_without_event", "no occurrence.created entry in the ledger")
+    else:
+        data = created[0].get("data", {})
+        for name, stored in (("routine_id", routine_id), ("scheduled_date", scheduled),
+                             ("due_date", due_text)):  # fmt: skip
+            if name in data and str(data[name]) != str(stored):
+                miss("occurrence_changed", f"{name} is {stored}, the ledger says {data[name]}")
+    answers: dict[tuple[str, str], list[datetime]] = {}
+    for kind, person, body in events:
+        if kind in (CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE):
+            answer = m.CONFIRM if kind == CONFIRMATION_RECORDED else m.NA
+            answers.setdefault((person, answer), []).append(datetime.fromisoformat(body["at"]))
+    rows = {(row[1], row[2]): row for row in groups.get("conf", [])}
+    for key, row in rows.items():
+        times = answers.get(key)
+        if not times:
+            miss("confirmation_without_event", f"{key[1]} by {key[0]} has no ledger entry")
+        elif _utc(row[4]) not in times:
+            miss("confirmation_changed", f"{key[1]} by {key[0]}: its time differs from the ledger")
+    for key in answers.keys() - rows.keys():
+        miss("event_without_confirmation", f"the ledger records {key[1]} by {key[0]}; no row")
+    _check_status(status, closed_by, date.fromisoformat(due_text), answers, tz, miss)
+    notes = {row[1]: row[2] for row in groups.get("note", [])}
+    noted = {body["data"].get("note_id"): body["data"].get("note_sha256")
+             for kind, _, body in events if kind == NOTE_ADDED}  # fmt: skip
+    for note_id, text in notes.items():
+        if note_id not in noted:
+            miss("note_without_event", f"note {note_id} has no ledger entry")
+        elif noted[note_id] and noted[note_id] != _sha256(text):
+            miss("note_changed", f"note {note_id}'s text differs from what the ledger recorded")
+    for note_id in noted.keys() - notes.keys():
+        miss("event_without_note", f"the ledger records note {note_id}; the row is gone")
+    return out
+
+
+def _check_status(
+    status: str,
+    closed_by: str | None,
+    due: date,
+    answers: dict[tuple[str, str], list[datetime]],
+    tz: ZoneInfo,
+    miss: Any,
+) -> None:
+    confirmed = [t for (person, kind), times in answers.items() if kind == m.CONFIRM
+                 and (closed_by is None or person == closed_by) for t in times]  # fmt: skip
+    if status in (m.DONE, m.LATE):
+        if not confirmed:
+            miss("status_without_evidence", f"status {status}, but no confirmation in the ledger")
+            return
+        late = max(confirmed).astimezone(tz).date() > due
+        if late != (status == m.LATE):
+            miss("status_contradicts_ledger",
+                 f"status {status}, but the ledger's confirmation was "
+                 f"{'after' if late else 'on or before'} the due date {due}")  # fmt: skip
+    elif status == m.NOT_APPLICABLE and not any(k == m.NA for _, k in answers):
+        miss("status_without_evidence", "status not_applicable, but no such entry in the ledger")
+
+
+def _utc(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

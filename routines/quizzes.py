@@ -1,0 +1,67 @@
+"""The use cases of a training campaign's quiz, one transaction each (`RoutineService.quiz`).
+
+Kept beside `routines/service.py` (which re-exports the values) so that module stays one
+noun; the rules themselves are in `routines/engine/training.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from routines.catalog import Catalog, Routine
+from routines.engine import acknowledgements as ack
+from routines.engine import training as quiz
+from routines.engine.models import Occurrence
+from routines.engine.planning import enqueue_updates
+from storage.clock import aware_utc
+from storage.sessions import transaction
+
+
+class QuizService:
+    def __init__(self, factory: sessionmaker[Session], catalog: Catalog) -> None:
+        self.factory = factory
+        self.catalog = catalog
+
+    def start(
+        self, occurrence_id: int, actor: ack.Actor, lang: str, draw: quiz.Draw, now: datetime
+    ) -> quiz.Started:
+        """Start or resume the person's quiz of a training campaign (`draw` picks the
+        question ids, avoiding the ones this person was asked before)."""
+        now = aware_utc(now)
+        with transaction(self.factory) as session:
+            routine = self._routine_of(session, occurrence_id)
+            if routine is None or routine.kind != "training":
+                return quiz.Started("not_found")
+            return quiz.start(session, occurrence_id, routine, actor, lang, draw, now)
+
+    def answer(
+        self,
+        attempt_id: int,
+        position: int,
+        judge: quiz.Judge,
+        actor: ack.Actor,
+        now: datetime,
+        *,
+        message_id: str | None = None,
+    ) -> quiz.Answered:
+        """Record one answer once; the last one records the result (and a pass confirms)."""
+        now = aware_utc(now)
+        with transaction(self.factory) as session:
+            row = session.get(quiz.TrainingAttempt, attempt_id)
+            routine = self.catalog.get(row.routine_id) if row is not None else None
+            if routine is None:
+                return quiz.Answered("not_found")
+            answered = quiz.answer(session, attempt_id, position, judge, routine, actor, now)
+            done = answered.confirmation
+            if done is not None and done.result == "completed":
+                enqueue_updates(session, done.occurrence_id, now, skip_message=message_id)
+            return answered
+
+    def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
+        routine_id = session.scalar(
+            select(Occurrence.routine_id).where(Occurrence.id == occurrence_id)
+        )
+        return self.catalog.get(routine_id) if routine_id else None

@@ -1,0 +1,35 @@
+"""The README's piped console examples end cleanly: exit 0, nothing on stderr (the jobs
+running at start are let finish instead of cancelled into a traceback)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from testing.scale.cluster import PATIENCE, gdpr_bot_command
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["chat", "run"])
+def test_piped_console_input_ends_without_a_traceback(tmp_path: Path, command: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
+    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_PORT="0",
+               GDPRBOT_TEAMS="false")  # fmt: skip
+
+    done = subprocess.run(
+        [*gdpr_bot_command(), command],
+        input="hej\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60 * PATIENCE,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "CancelledError" not in done.stderr, done.stderr
+    assert done.stdout.strip()  # greeted before the end of input
