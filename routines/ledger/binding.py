@@ -40,6 +40,8 @@ from routines.ledger.chain import (
 )
 from storage.clock import DEFAULT_TIMEZONE
 
+_BATCH = 5000
+
 
 @dataclass(frozen=True)
 class Mismatch:
@@ -97,7 +99,8 @@ def check_bindings(
         ),
     }
     found: list[Mismatch] = []
-    for occurrence_id, groups in _merged({k: _grouped(v) for k, v in streams.items()}):
+    grouped = {k: _grouped(v.yield_per(_BATCH)) for k, v in streams.items()}
+    for occurrence_id, groups in _merged(grouped):
         found.extend(_check(occurrence_id, groups, tz))
     return found
 
@@ -135,9 +138,8 @@ def _check(occurrence_id: int, groups: dict[str, list[Any]], tz: ZoneInfo) -> li
     def miss(kind: str, detail: str) -> None:
         out.append(Mismatch(occurrence_id, kind, detail))
 
-    events = [(kind, person, json.loads(payload)) for _, kind, person, payload in
-              groups.get("event", [])]  # fmt: skip
-    created = [body for kind, _, body in events if kind == OCCURRENCE_CREATED]
+    events = [(kind, person, payload) for _, kind, person, payload in groups.get("event", [])]
+    created = [payload for kind, _, payload in events if kind == OCCURRENCE_CREATED]
     occurrence = (groups.get("occ") or [None])[0]
     if occurrence is None:
         if created:
@@ -146,17 +148,25 @@ def _check(occurrence_id: int, groups: dict[str, list[Any]], tz: ZoneInfo) -> li
     _, routine_id, scheduled, due_text, status, closed_by = occurrence
     if not created:
         miss("occurrence_without_event", "no occurrence.created entry in the ledger")
-    else:
-        data = created[0].get("data", {})
+    elif (
+        f'"routine_id":"{routine_id}"' not in created[0]
+        or (
+            '"scheduled_date":' in created[0]
+            and f'"scheduled_date":"{scheduled}"' not in created[0]
+        )
+        or ('"due_date":' in created[0] and f'"due_date":"{due_text}"' not in created[0])
+    ):
+        data = json.loads(created[0]).get("data", {})  # the slow path names the field
         for name, stored in (("routine_id", routine_id), ("scheduled_date", scheduled),
                              ("due_date", due_text)):  # fmt: skip
             if name in data and str(data[name]) != str(stored):
                 miss("occurrence_changed", f"{name} is {stored}, the ledger says {data[name]}")
     answers: dict[tuple[str, str], list[datetime]] = {}
-    for kind, person, body in events:
+    for kind, person, payload in events:
         if kind in (CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE):
             answer = m.CONFIRM if kind == CONFIRMATION_RECORDED else m.NA
-            answers.setdefault((person, answer), []).append(datetime.fromisoformat(body["at"]))
+            at = datetime.fromisoformat(payload[7 : payload.find('"', 7)])  # {"at":"…" first
+            answers.setdefault((person, answer), []).append(at)
     rows = {(row[1], row[2]): row for row in groups.get("conf", [])}
     for key, row in rows.items():
         times = answers.get(key)
@@ -168,8 +178,11 @@ def _check(occurrence_id: int, groups: dict[str, list[Any]], tz: ZoneInfo) -> li
         miss("event_without_confirmation", f"the ledger records {key[1]} by {key[0]}; no row")
     _check_status(status, closed_by, date.fromisoformat(due_text), answers, tz, miss)
     notes = {row[1]: row[2] for row in groups.get("note", [])}
-    noted = {body["data"].get("note_id"): body["data"].get("note_sha256")
-             for kind, _, body in events if kind == NOTE_ADDED}  # fmt: skip
+    noted = {}
+    for kind, _, payload in events:
+        if kind == NOTE_ADDED:
+            data = json.loads(payload).get("data", {})
+            noted[data.get("note_id")] = data.get("note_sha256")
     for note_id, text in notes.items():
         if note_id not in noted:
             miss("note_without_event", f"note {note_id} has no ledger entry")
