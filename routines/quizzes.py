@@ -6,7 +6,8 @@ noun; the rules themselves are in `routines/engine/training.py`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines.catalog import Catalog, Routine
 from routines.engine import acknowledgements as ack
 from routines.engine import training as quiz
-from routines.engine.models import Occurrence
+from routines.engine.models import Occurrence, OccurrenceAssignee
 from routines.engine.planning import enqueue_updates
-from storage.clock import aware_utc
+from storage.clock import as_utc, aware_utc
+from storage.people import person_key_for
 from storage.sessions import transaction
 
 
@@ -60,8 +62,70 @@ class QuizService:
                 enqueue_updates(session, done.occurrence_id, now, skip_message=message_id)
             return answered
 
+    def record(self, actor: ack.Actor, now: datetime) -> list[TrainingRecord]:
+        """The person's own training record: each campaign, its status and their score."""
+        now = aware_utc(now)
+        with transaction(self.factory) as session:
+            key = person_key_for(session, actor.platform, actor.user_id, now)
+            return record_of(session, self.catalog, key)
+
     def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
         routine_id = session.scalar(
             select(Occurrence.routine_id).where(Occurrence.id == occurrence_id)
         )
         return self.catalog.get(routine_id) if routine_id else None
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """One campaign in a person's own record (`utbildning` / `training` without a number)."""
+
+    occurrence_id: int
+    routine_id: str
+    due_date: date
+    status: str  # the occurrence's: open, done, late, missed, ...
+    attempts: int
+    right: int  # of the latest attempt
+    total: int
+    passed: bool | None  # None: not finished (or not started)
+    finished_at: datetime | None
+
+
+def record_of(session: Session, catalog: Catalog, key: str) -> list[TrainingRecord]:
+    """Every training campaign the person is in the audience of, newest first."""
+    rows = session.execute(
+        select(Occurrence)
+        .join(OccurrenceAssignee, OccurrenceAssignee.occurrence_id == Occurrence.id)
+        .where(OccurrenceAssignee.person_key == key)
+        .order_by(Occurrence.due_date.desc(), Occurrence.id.desc())
+    ).scalars()
+    records = []
+    for occurrence in rows:
+        routine = catalog.get(occurrence.routine_id)
+        if routine is None or routine.kind != "training":
+            continue
+        attempts = list(
+            session.scalars(
+                select(quiz.TrainingAttempt)
+                .where(
+                    quiz.TrainingAttempt.occurrence_id == occurrence.id,
+                    quiz.TrainingAttempt.person_key == key,
+                )
+                .order_by(quiz.TrainingAttempt.attempt)
+            )
+        )
+        last = attempts[-1] if attempts else None
+        records.append(
+            TrainingRecord(
+                occurrence.id,
+                occurrence.routine_id,
+                occurrence.due_date,
+                occurrence.status,
+                len(attempts),
+                last.right if last else 0,
+                len(last.question_ids) if last else 0,
+                last.passed if last else None,
+                as_utc(last.finished_at) if last and last.finished_at else None,
+            )
+        )
+    return records

@@ -43,7 +43,7 @@ from routines.engine.training import Answered, Attempt, Started
 from routines.ledger.chain import CONFIRMATION_REFUSED, append_event
 from routines.ledger.status import Checkpoint, LedgerStatus
 from routines.ports import NoticeAction, Notifier
-from routines.quizzes import QuizService
+from routines.quizzes import QuizService, TrainingRecord
 from routines.reports.adherence import (
     OUTCOMES,
     Period,
@@ -134,6 +134,7 @@ __all__ = [
     "TeamRow",
     "TickReport",
     "Training",
+    "TrainingRecord",
     "between",
     "current_quarter",
     "dedupe_key",

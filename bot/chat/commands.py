@@ -64,7 +64,12 @@ COMMANDS: Final[tuple[Command, ...]] = (
     ),
     Command("insights", "insights", {"insights": "en", "insikter": "sv"}, "help.insights"),
     Command("web", "web", {"web": "en", "webb": "sv"}, "help.web"),
-    Command("training", "training", {"training": "en", "utbildning": "sv"}, "help.training"),
+    Command(
+        "training",
+        "training",
+        {"training": "en", "utbildning": "sv", "utbildningar": "sv", "trainings": "en"},
+        "help.training",
+    ),
     Command(
         "practice",
         "training",
@@ -116,7 +121,9 @@ add_strings(
             "help.overdue": "- `försenade`: rutiner som är försenade",
             "help.insights": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och "
             "svarsfrekvens (dataskyddsansvariga och artikelägare)",
-            "help.training": "- `utbildning <nummer>`: gör quizet i en GDPR-utbildning",
+            "help.training": (
+                "- `utbildning [nummer]`: dina GDPR-utbildningar, eller quizet i en av dem"
+            ),
             "help.practice": "- `öva` / `quiz`: öva med fem frågor (sparas inte)",
             "help.quit": "- `avsluta`: avslutar konsolen",
             "help.request": "- `begäran [kund] [typ] [#ärendenr]`: registrera en "
@@ -142,7 +149,7 @@ add_strings(
             "help.overdue": "- `overdue`: routines that are overdue",
             "help.insights": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
             "(compliance officers and article owners)",
-            "help.training": "- `training <number>`: take the quiz of a GDPR training",
+            "help.training": "- `training [number]`: your GDPR trainings, or the quiz of one",
             "help.practice": "- `practice` / `quiz`: practise with five questions (not recorded)",
             "help.quit": "- `quit`: leaves the console",
             "help.request": "- `request [client] [type] [#ticket]`: register a data "

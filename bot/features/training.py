@@ -29,7 +29,14 @@ from bot.features.routines import actor_of
 from knowledge import KnowledgeBase
 from knowledge.quiz import QUIZ_DIR, Question, QuizBank, load_quiz_bank
 from routines.ports import ACTION_QUIZ
-from routines.service import Answered, Attempt, RoutineService, Started, Training
+from routines.service import (
+    Answered,
+    Attempt,
+    RoutineService,
+    Started,
+    Training,
+    TrainingRecord,
+)
 
 log = logging.getLogger(__name__)
 KIND = QUIZ_KIND = "quiz"
@@ -67,6 +74,14 @@ add_strings(
                 "för en ny omgång."
             ),
             "training.practice_empty": "Frågebanken är tom.",
+            "training.record.none": "Du har inga GDPR-utbildningar tilldelade.",
+            "training.record.header": "Dina GDPR-utbildningar:",
+            "training.record.passed": "✅ godkänd {at}, {right} av {total} rätt",
+            "training.record.failed": (
+                "❌ inte godkänd ännu ({right} av {total} rätt); gör om: `utbildning {id}`"
+            ),
+            "training.record.todo": "att göra senast {due}: `utbildning {id}`",
+            "training.record.closed": "avslutad utan godkänt resultat",
         },
         "en": {
             "training.question": "*Question {n} of {total}*\n{question}",
@@ -98,6 +113,14 @@ add_strings(
                 "type `practice` for another round."
             ),
             "training.practice_empty": "The question bank is empty.",
+            "training.record.none": "You have no GDPR trainings assigned.",
+            "training.record.header": "Your GDPR trainings:",
+            "training.record.passed": "✅ passed {at}, {right} of {total} right",
+            "training.record.failed": (
+                "❌ not passed yet ({right} of {total} right); retake: `training {id}`"
+            ),
+            "training.record.todo": "to do by {due}: `training {id}`",
+            "training.record.closed": "closed without a pass",
         },
     }
 )
@@ -149,6 +172,8 @@ class TrainingFeature:
         if command == "practice":
             return self._practice_start(incoming, lang)
         raw = args.strip().split(" ", 1)[0]
+        if not raw:
+            return await self._record(incoming, lang)
         if not raw.isdigit():
             return [Reply(text=t("training.bad_id", lang), private=True)]
         return await self._start(int(raw), incoming, lang)
@@ -174,6 +199,32 @@ class TrainingFeature:
         if mode != "c" or not attempt_id.isdigit() or not position.isdigit():
             return []
         return await self._answer(int(attempt_id), int(position), option, incoming, lang)
+
+    # --- the person's own record ---------------------------------------------------------
+
+    async def _record(self, incoming: Incoming, lang: str) -> list[Reply]:
+        records: list[TrainingRecord] = await asyncio.to_thread(
+            self.service.quiz.record, actor_of(incoming), self.clock()
+        )
+        if not records:
+            return [Reply(text=t("training.record.none", lang), private=True)]
+        lines = [t("training.record.header", lang)]
+        for record in records:
+            title = self.service.title(record.routine_id, lang)
+            if record.passed:
+                assert record.finished_at is not None
+                state = t("training.record.passed", lang, right=record.right,
+                          total=record.total, at=self._local(record.finished_at))  # fmt: skip
+            elif record.status != "open":
+                state = t("training.record.closed", lang)
+            elif record.passed is False:
+                state = t("training.record.failed", lang, right=record.right, total=record.total,
+                          id=record.occurrence_id)  # fmt: skip
+            else:
+                state = t("training.record.todo", lang, due=record.due_date.isoformat(),
+                          id=record.occurrence_id)  # fmt: skip
+            lines.append(f"- *{title}* (#{record.occurrence_id}): {state}")
+        return [Reply(text="\n".join(lines), private=True)]
 
     # --- a campaign's quiz ---------------------------------------------------------------
 

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -27,8 +30,55 @@ from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 MAX_ATTEMPTS = 5
 TAKE_AT_ONCE = 50
+
+
+@dataclass(frozen=True)
+class _Accept:
+    platform: str
+    key: str
+    kind: str
+    body: str
+    now: datetime
+
+
+class GroupCommit(Generic[T, R]):
+    """Requests arriving while one transaction runs are done together in the next one
+    (no timer: the first request goes at once, alone). `run` gets a batch in a worker
+    thread and returns one result per request, in order; its exception fails the batch."""
+
+    MAX_BATCH = 200
+
+    def __init__(self, run: Callable[[list[T]], list[R]]) -> None:
+        self._run = run
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, request: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((request, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self.MAX_BATCH]
+            del self._waiting[: self.MAX_BATCH]
+            try:
+                results = await asyncio.to_thread(self._run, [request for request, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
 
 
 class InboxRow(Base):
@@ -49,6 +99,9 @@ class InboxStore:
     def __init__(self, sessions: sessionmaker[Session], *, lease_seconds: float = 30.0) -> None:
         self._sessions = sessions
         self.lease_seconds = lease_seconds
+        # Group commit: what arrives while a transaction runs goes into the next one.
+        self._accepts = GroupCommit(self._accept_all)
+        self._dones = GroupCommit(self._forget_all)
 
     def _lease(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.lease_seconds)
@@ -56,26 +109,31 @@ class InboxStore:
     async def accept(
         self, platform: str, key: str, kind: str, body: str, now: datetime
     ) -> int | None:
-        def store() -> int | None:
-            with transaction(self._sessions) as session:
-                if not claim_event(session, platform, key, now):
-                    return None
+        return await self._accepts.submit(_Accept(platform, key, kind, body, now))
+
+    def _accept_all(self, batch: list[_Accept]) -> list[int | None]:
+        with transaction(self._sessions) as session:
+            rows: list[InboxRow | None] = []
+            for one in batch:
+                if not claim_event(session, one.platform, one.key, one.now):
+                    rows.append(None)
+                    continue
                 row = InboxRow(
-                    platform=platform, kind=kind, body=body, received_at=now,
-                    taken_until=self._lease(now), attempts=1,
+                    platform=one.platform, kind=one.kind, body=one.body, received_at=one.now,
+                    taken_until=self._lease(one.now), attempts=1,
                 )  # fmt: skip
                 session.add(row)
-                session.flush()
-                return int(row.id)
-
-        return await asyncio.to_thread(store)
+                rows.append(row)
+            session.flush()
+            return [None if row is None else int(row.id) for row in rows]
 
     async def done(self, item_id: int) -> None:
-        def forget() -> None:
-            with transaction(self._sessions) as session:
-                session.execute(delete(InboxRow).where(InboxRow.id == item_id))
+        await self._dones.submit(item_id)
 
-        await asyncio.to_thread(forget)
+    def _forget_all(self, batch: list[int]) -> list[None]:
+        with transaction(self._sessions) as session:
+            session.execute(delete(InboxRow).where(InboxRow.id.in_(batch)))
+        return [None] * len(batch)
 
     async def take_due(self, platform: str, now: datetime) -> list[InboxItem]:
         def take() -> list[InboxItem]:

@@ -235,3 +235,29 @@ async def test_a_campaign_cannot_be_confirmed_with_kvittera(
     [reply] = replies
     assert reply.text.startswith("Den här utbildningen bekräftas genom att du klarar quizet")
     assert status(services, occurrence_id) == "open"
+
+
+async def test_a_person_sees_their_own_training_record(
+    bot: tuple[Services, list[str], Path],
+) -> None:
+    services, _, catalogue = bot
+    occurrence_id = await post_campaign(services, catalogue)
+    chat = console(services)
+    [todo] = await chat.say("utbildning")
+    assert todo.text.splitlines() == [
+        "Dina GDPR-utbildningar:",
+        f"- *GDPR-quiz för kundtjänst* (#{occurrence_id}): att göra senast 2027-01-18: "
+        f"`utbildning {occurrence_id}`",
+    ]
+    await take_quiz(chat, occurrence_id, right=True)
+    [done] = await chat.say("utbildning")
+    assert "✅ godkänd 2027-01-05 10:12, 2 av 2 rätt" in done.text
+
+
+async def test_someone_with_no_training_is_told_so(
+    bot: tuple[Services, list[str], Path],
+) -> None:
+    services, _, catalogue = bot
+    await post_campaign(services, catalogue)
+    eve = Console(services.pipeline, write=lambda text: None, user_id="eve")
+    assert [r.text for r in await eve.say("trainings")] == ["You have no GDPR trainings assigned."]

@@ -3,6 +3,7 @@ its lease, by one taker only, and dropped after repeated failures. SQLite and Po
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -70,4 +71,20 @@ async def test_an_event_failing_again_and_again_is_dropped(
         taken += len(await inbox.take_due("slack", moment))
 
     assert taken == MAX_ATTEMPTS - 1
+    assert rows(engine, InboxRow) == 0
+
+
+async def test_events_arriving_together_are_stored_together_each_once(
+    inbox: InboxStore, engine: Engine
+) -> None:
+    keys = [f"Ev{n % 40}" for n in range(60)]  # 20 of them twice
+
+    items = await asyncio.gather(
+        *(inbox.accept("slack", key, "action", f"payload={key}", NOW) for key in keys)
+    )
+
+    stored = [item for item in items if item is not None]
+    assert len(stored) == len(set(stored)) == 40
+    assert rows(engine, InboxRow) == 40
+    await asyncio.gather(*(inbox.done(item) for item in stored))
     assert rows(engine, InboxRow) == 0
