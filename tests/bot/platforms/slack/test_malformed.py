@@ -18,6 +18,7 @@ from testing.slack_api import FakeSlackApi
 from testing.slack_payloads import block_action, dm, event_callback
 from tests.bot.conftest import RunningBot
 
+
 def _form(payload: Any) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
