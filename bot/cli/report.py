@@ -8,7 +8,8 @@ Exit codes: 0 written, 2 bad input such as an unknown --routine (nothing written
 recorded), 3 the database could not be read. `--now` moves only "as of" (lateness); the
 export is recorded at the real time.
 Every export appends a `report.exported` entry ("cli" as the exporter) to the ledger.
-`--client ID` reports that client's rights requests instead (bot/cli/report_requests.py).
+`--client ID` reports that client's rights requests instead (bot/cli/report_requests.py);
+`--training` the training campaigns (bot/cli/report_training.py).
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def report_command(
     client: Annotated[
         str, typer.Option("--client", help="A client's rights requests (GDPRBOT_CLIENTS id).")
     ] = "",
+    training: Annotated[
+        bool, typer.Option("--training", help="Training campaigns: passed, failed, overdue.")
+    ] = False,
 ) -> None:
     """Write an adherence report (on time / late / missing / not applicable per routine)."""
     settings = Settings()
@@ -74,6 +78,11 @@ def report_command(
         from bot.cli.report_requests import client_report_command
 
         client_report_command(settings, client, chosen, fmt, out, moment, pretend=bool(now))
+        return
+    if training:
+        from bot.cli.report_training import training_report_command
+
+        training_report_command(settings, chosen, routine, fmt, out, moment)
         return
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")

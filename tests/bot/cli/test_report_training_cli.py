@@ -1,0 +1,89 @@
+"""`gdpr-bot report --training`: per campaign passed, failed, not finished, pass rate and
+who is overdue, as CSV or JSON; bad input is one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner, Result
+
+from bot.cli import app
+from routines.catalog import load_catalog
+from routines.engine.acknowledgements import Actor
+from routines.service import RoutineService, Training
+from storage.engines import make_engine
+from storage.migrate import create_schema
+from storage.sessions import session_factory
+from tests.routines.engine.test_training import CAMPAIGN
+from tests.routines.routine_env import RecordingNotifier, at
+
+ANNA = Actor("slack", "UANNA", "Anna")
+BO = Actor("slack", "UBO", "Bo")
+
+
+def draw(lang: str, avoid: Sequence[str], training: Training) -> list[str]:
+    return ["q1", "q2"]
+
+
+@pytest.fixture
+async def db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Engine]:
+    """Anna passed the campaign, Bo failed it; the catalogue names the campaign."""
+    monkeypatch.chdir(tmp_path)
+    catalogue = tmp_path / "routines.yaml"
+    catalogue.write_text(CAMPAIGN, encoding="utf-8")
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(catalogue))
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    service = RoutineService(
+        session_factory(engine), load_catalog([catalogue], include_default=False),
+        RecordingNotifier(),
+    )  # fmt: skip
+    await service.tick(at("2027-02-15 09:00"))
+    for actor, right in ((ANNA, True), (BO, False)):
+        started = service.quiz.start(1, actor, "sv", draw, at("2027-02-15 10:00"))
+        assert started.attempt is not None
+        judge = (lambda q, lang: True) if right else (lambda q, lang: False)
+        for position in range(2):
+            service.quiz.answer(started.attempt.id, position, judge, actor, at("2027-02-15 10:00"))
+    yield engine
+    engine.dispose()
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, ["report", "--training", *args])
+
+
+def test_json_counts_passed_failed_and_names_who_is_overdue(db: Engine) -> None:
+    result = run("--period", "2027-Q1", "--format", "json", "--now", "2027-03-10T09:00")
+    assert result.exit_code == 0, result.output
+    [campaign] = json.loads(result.stdout)["campaigns"]
+    assert {k: campaign[k] for k in ("routine_id", "audience", "passed", "failed",
+                                     "not_finished", "pass_rate", "overdue")} == {
+        "routine_id": "onboarding-quiz", "audience": 2, "passed": 1, "failed": 1,
+        "not_finished": 0, "pass_rate": 0.5, "overdue": ["Bo"],
+    }  # fmt: skip
+
+
+def test_before_the_due_date_nobody_is_overdue(db: Engine) -> None:
+    result = run("--period", "2027-Q1", "--format", "csv", "--now", "2027-02-20T09:00")
+    assert result.exit_code == 0, result.output
+    header, row = result.stdout.splitlines()
+    assert header.startswith("occurrence_id,routine_id,due_date,status,audience,passed")
+    assert row.endswith(",2,1,1,0,0.5,")
+
+
+def test_a_format_it_cannot_write_is_a_usage_error(db: Engine) -> None:
+    result = run("--period", "2027-Q1", "--format", "html")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --format with --training must be one of csv, json"
+
+
+def test_an_unknown_training_routine_is_a_usage_error(db: Engine) -> None:
+    result = run("--period", "2027-Q1", "--routine", "retention")
+    assert result.exit_code == 2
+    assert "no training routine 'retention'" in result.stderr
