@@ -235,10 +235,11 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     # The catalogue is read once; a broken one stops the bot (CatalogError, one line each).
     catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     services.policy = _policy(services, catalog)
-    add_training(services, _add_routines(services, catalog))  # + quizzes (GDPRBOT_QUIZ_DIR)
+    routines = _add_routines(services, catalog)
     _add_reports(services, catalog)
     _add_privacy(services)
     _add_web(services, catalog)
+    add_training(services, routines)  # quizzes (GDPRBOT_QUIZ_DIR), the overview's headline
     services.add_feature(WhoamiFeature(services.policy))  # `vem` / `whoami`
     add_desk(services)  # the rights-request desk (GDPRBOT_CLIENTS)
     # --- the one scheduler: every job above, started after them and stopped before them --

@@ -17,9 +17,11 @@ from routines.engine import acknowledgements as ack
 from routines.engine import training as quiz
 from routines.engine.models import Occurrence, OccurrenceAssignee
 from routines.engine.planning import enqueue_updates
+from routines.reports.adherence import Period
+from routines.reports.training import CampaignRow, training_rows
 from storage.clock import as_utc, aware_utc
 from storage.people import person_key_for
-from storage.sessions import transaction
+from storage.sessions import read_session, transaction
 
 
 class QuizService:
@@ -68,6 +70,11 @@ class QuizService:
         with transaction(self.factory) as session:
             key = person_key_for(session, actor.platform, actor.user_id, now)
             return record_of(session, self.catalog, key)
+
+    def campaigns(self, period: Period, today: date) -> list[CampaignRow]:
+        """The training report's rows for campaigns due in `period` (one read)."""
+        with read_session(self.factory) as session:
+            return training_rows(session, self.catalog, period, today)
 
     def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
         routine_id = session.scalar(

@@ -60,6 +60,7 @@ from routines.reports.formats import FORMATS, MIME, Format
 from routines.reports.occurrence_view import EntryView, OccurrenceDetail, OccurrencePage
 from routines.reports.overdue import Overdue
 from routines.reports.service import ChatReport, ReportService
+from routines.reports.training import CampaignRow
 from routines.reports.views import EvidenceViews  # the web pages' read model
 from routines.requests.models import KINDS as REQUEST_KINDS
 from routines.requests.models import VIAS as FORWARD_VIAS
@@ -95,6 +96,7 @@ __all__ = [
     "Actor",
     "Answered",
     "Attempt",
+    "CampaignRow",
     "Catalog",
     "ChatReport",
     "Checkpoint",
@@ -115,6 +117,7 @@ __all__ = [
     "Overdue",
     "Overview",
     "Period",
+    "QuizService",
     "Registered",
     "ReportService",
     "RequestError",
@@ -138,6 +141,7 @@ __all__ = [
     "between",
     "current_quarter",
     "dedupe_key",
+    "local_date",
     "parse_period",
 ]
 
