@@ -50,7 +50,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/search.py
-	@for f in bench/chat.py bench/dispatch.py bench/evidence.py bench/replicas.py bench/startup.py bench/web.py; do \
+	@for f in bench/chat.py bench/dispatch.py bench/evidence.py bench/replicas.py bench/startup.py bench/training.py bench/web.py; do \
 		if [ -f $$f ]; then echo "== $$f"; $(BIN)/python $$f || exit 1; fi; done
 
 format: $(STAMP)

@@ -27,7 +27,8 @@ def teams_wanted(settings: Settings) -> bool:
         return True
     if not settings.teams_insecure_dev:
         if not settings.slack_configured:
-            log.info(
+            # DEBUG: the console default is not news, and a CLI error stays one line.
+            log.debug(
                 "Teams is off: set MicrosoftAppId (or GDPRBOT_TEAMS_INSECURE_DEV=true for "
                 "unsigned local development)"
             )

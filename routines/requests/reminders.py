@@ -161,21 +161,27 @@ class RequestReminders:
         today = local_date(now, self._timezone)
         claimed = []
         with transaction(self._sessions) as session:
-            rows = session.scalars(
-                select(RightsRequest)
-                .where(RightsRequest.forwarded_at.is_(None), RightsRequest.forward_by <= today)
-                .order_by(RightsRequest.id)
-            ).all()
-            for row in rows:
-                request = view(row)
+            # Values, not attached rows: an ORM UPDATE per request would otherwise re-check
+            # every loaded row (quadratic in the open requests).
+            rows = [
+                (row.id, view(row))
+                for row in session.scalars(
+                    select(RightsRequest)
+                    .where(RightsRequest.forwarded_at.is_(None), RightsRequest.forward_by <= today)
+                    .order_by(RightsRequest.id)
+                )
+            ]
+            session.expunge_all()
+            for row_id, request in rows:
                 stage = stage_due(request, today)
                 if stage is None:
                     continue
                 won = session.execute(
                     update(RightsRequest)
-                    .where(RightsRequest.id == row.id, RightsRequest.stage == request.stage)
+                    .where(RightsRequest.id == row_id, RightsRequest.stage == request.stage)
                     .where(RightsRequest.forwarded_at.is_(None))
                     .values(stage=stage, stage_at=as_utc(now))
+                    .execution_options(synchronize_session=False)
                 ).rowcount  # type: ignore[attr-defined]
                 if not won:
                     continue  # another replica took this stage

@@ -7,19 +7,16 @@ answers a well-formed message.
 
 from __future__ import annotations
 
-import copy
 import json
-import random
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pytest
 
+from testing.mutations import mutants
 from testing.slack_api import FakeSlackApi
 from testing.slack_payloads import block_action, dm, event_callback
 from tests.bot.conftest import RunningBot
-
-JUNK: list[Any] = [None, 0, -1, 1.5, True, "", "x", [], [None], {}, {"x": 1}, "💥" * 3]
 
 
 def _form(payload: Any) -> str:
@@ -88,30 +85,13 @@ async def test_malformed_payload_is_a_client_error(
     assert 400 <= response.status < 500
 
 
-def _mutate(value: Any, rng: random.Random) -> Any:
-    """One random change somewhere inside `value`: replace, drop or retype a field."""
-    if isinstance(value, dict) and value and rng.random() < 0.75:
-        key = rng.choice(sorted(value))
-        if rng.random() < 0.2:
-            return {k: v for k, v in value.items() if k != key}
-        return {**value, key: _mutate(value[key], rng)}
-    if isinstance(value, list) and value and rng.random() < 0.75:
-        index = rng.randrange(len(value))
-        return [*value[:index], _mutate(value[index], rng), *value[index + 1 :]]
-    return copy.deepcopy(rng.choice(JUNK))
-
-
 def _mutants(count: int, seed: int) -> list[str | dict[str, Any]]:
-    rng = random.Random(seed)
+    """Mutated events go as JSON, mutated clicks and submissions as the payload field."""
     bases = [dm("hej"), _click(), _submission()]
-    bodies: list[str | dict[str, Any]] = []
-    for n in range(count):
-        base = bases[n % len(bases)]
-        mutant = base
-        for _ in range(rng.randint(1, 3)):
-            mutant = _mutate(mutant, rng)
-        bodies.append(mutant if "event" in base and isinstance(mutant, dict) else _form(mutant))
-    return bodies
+    return [
+        mutant if n % len(bases) == 0 and isinstance(mutant, dict) else _form(mutant)
+        for n, mutant in enumerate(mutants(bases, count, seed=seed))
+    ]
 
 
 async def test_random_mutations_never_get_a_server_error(
