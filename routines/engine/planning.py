@@ -40,6 +40,7 @@ from routines.engine.occurrences import (
     latest_scheduled,
     recipient_rows,
 )
+from routines.engine.training import enroll_newcomers
 from routines.schedule.rules import local_date, moment
 from storage.clock import aware_utc
 from storage.sessions import transaction
@@ -134,6 +135,8 @@ def follow_ups(session: Session, catalog: Catalog, now: datetime) -> dict[str, i
         routine = catalog.get(occurrence.routine_id)
         if routine is None or not routine.enabled:
             continue
+        if routine.kind == "training" and enroll_newcomers(session, routine, occurrence, now):
+            counts["onboarded"] = counts.get("onboarded", 0) + 1
         for kind, seq in follow_up_steps(routine, occurrence, now):
             if highest.get((occurrence.id, kind), -1) >= seq:
                 continue

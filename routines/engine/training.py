@@ -37,7 +37,8 @@ from routines import ledger
 from routines.catalog.routine import Routine
 from routines.catalog.training import Training
 from routines.engine import acknowledgements as ack
-from routines.engine.models import OPEN
+from routines.engine.models import OPEN, POST, Occurrence, OccurrenceAssignee
+from routines.engine.occurrences import enqueue, resolve_person
 from storage.base import Base
 from storage.clock import as_utc
 from storage.inserts import insert_once
@@ -298,3 +299,31 @@ def forget_attempts(session: Session, person_key: str) -> int:
         ).rowcount  # type: ignore[attr-defined]
         or 0
     )
+
+
+def enroll_newcomers(
+    session: Session, routine: Routine, occurrence: Occurrence, now: datetime
+) -> int:
+    """People added to a running campaign's audience (the catalogue's `assignees.people`,
+    read at start) join its open occurrence and get its post at the next tick. Cheap when
+    nothing changed: the audience is resolved only when it outnumbers the assignees."""
+    assigned = set(
+        session.scalars(
+            select(OccurrenceAssignee.person_key).where(
+                OccurrenceAssignee.occurrence_id == occurrence.id
+            )
+        )
+    )
+    if len(assigned) >= len(set(routine.assignees.people)):
+        return 0
+    added = 0
+    for person in routine.assignees.people:
+        key = resolve_person(session, person, now)
+        if key in assigned:
+            continue
+        assigned.add(key)
+        values = {"occurrence_id": occurrence.id, "person_key": key, "platform": person.platform}
+        if insert_once(session, OccurrenceAssignee, values) is not None:
+            added += enqueue(session, occurrence.id, POST, [(person.platform, "person", key)],
+                             0, now, now)  # fmt: skip
+    return added

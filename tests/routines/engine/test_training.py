@@ -198,3 +198,20 @@ def test_a_bad_training_block_is_named(tmp_path: Path) -> None:
     assert any(
         "training.pass_mark: expected a whole number 1-100" in p for p in raised.value.problems
     )
+
+
+async def test_someone_added_to_the_audience_gets_the_running_campaign_at_the_next_tick(
+    tmp_path: Path, engine: Engine
+) -> None:
+    notifier = RecordingNotifier()
+    await make_service(engine, catalog_from(tmp_path, CAMPAIGN), notifier).tick(
+        at("2027-02-15 09:00")
+    )
+    grown = CAMPAIGN.replace('"slack:UBO"]', '"slack:UBO", "slack:UCECILIA"]')
+    later = make_service(engine, catalog_from(tmp_path, grown, "grown.yaml"), notifier)
+    await later.tick(at("2027-02-16 09:00"))
+    await later.tick(at("2027-02-16 10:00"))  # nothing new: nobody is posted twice
+    posted = [r.address for r, _ in notifier.of_kind("posted")]
+    assert sorted(posted) == ["UANNA", "UBO", "UCECILIA"]
+    started = later.quiz.start(1, Actor("slack", "UCECILIA"), "sv", draw, at("2027-02-16 10:01"))
+    assert started.result == "started"
