@@ -59,3 +59,39 @@ def check(
         typer.echo(f"{len(problems)} problem(s)", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {', '.join(str(p) for p in checked)}")
+
+
+@app.command("stats")
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Per question asked in training campaigns: how often, and the share answered right,
+    the least understood first (no person is stored with these counts)."""
+    import json
+
+    from bot.cli.errors import require_database
+    from routines.engine.training import question_tallies
+    from storage.engines import make_engine
+    from storage.migrate import create_schema
+    from storage.sessions import read_session, session_factory
+
+    settings = Settings()
+    engine = make_engine(require_database(settings.database_url))
+    try:
+        create_schema(engine)
+        with read_session(session_factory(engine)) as session:
+            tallies = question_tallies(session)
+    finally:
+        engine.dispose()
+    if as_json:
+        items = [
+            {"id": q, "lang": lang, "asked": asked, "right": right,
+             "share_right": round(right / asked, 4) if asked else None}
+            for q, lang, asked, right in tallies
+        ]  # fmt: skip
+        typer.echo(json.dumps({"questions": items}, ensure_ascii=False))
+        return
+    if not tallies:
+        typer.echo("no campaign question has been answered yet")
+    for q, lang, asked, right in tallies:
+        typer.echo(f"{right / asked:6.0%}  {right:>5}/{asked:<5} {lang} {q}")

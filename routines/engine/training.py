@@ -327,3 +327,15 @@ def enroll_newcomers(
             added += enqueue(session, occurrence.id, POST, [(person.platform, "person", key)],
                              0, now, now)  # fmt: skip
     return added
+
+
+def question_tallies(session: Session) -> list[tuple[str, str, int, int]]:
+    """(question id, language, asked, answered right) for every question asked in a
+    campaign, the least often answered right first (what people misunderstand)."""
+    rows = session.execute(
+        select(
+            QuestionTally.question_id, QuestionTally.lang, QuestionTally.asked, QuestionTally.right
+        )
+    ).all()
+    tallies = [(q, lang, int(asked), int(right)) for q, lang, asked, right in rows]
+    return sorted(tallies, key=lambda t: (t[3] / t[2] if t[2] else 1.0, -t[2], t[0], t[1]))

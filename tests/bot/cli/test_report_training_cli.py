@@ -87,3 +87,14 @@ def test_an_unknown_training_routine_is_a_usage_error(db: Engine) -> None:
     result = run("--period", "2027-Q1", "--routine", "retention")
     assert result.exit_code == 2
     assert "no training routine 'retention'" in result.stderr
+
+
+def test_quiz_stats_lists_the_least_understood_question_first(db: Engine) -> None:
+    result = CliRunner().invoke(app, ["quiz", "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    questions = json.loads(result.stdout)["questions"]
+    assert [(q["id"], q["asked"], q["right"]) for q in questions] == [
+        ("q1", 2, 1),
+        ("q2", 2, 1),
+    ]
+    assert questions[0]["share_right"] == 0.5
