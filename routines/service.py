@@ -309,10 +309,15 @@ class RoutineService:
         now: datetime,
         *,
         message_id: str | None = None,
+        officer: bool = False,
     ) -> ack.Outcome:
         now = aware_utc(now)
         with transaction(self.factory) as session:
-            outcome = ack.not_applicable(session, occurrence_id, actor, reason, now)
+            routine = self._routine_of(session, occurrence_id)
+            outcome = ack.not_applicable(
+                session, occurrence_id, actor, reason, now, officer=officer,
+                timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
+            )  # fmt: skip
             if outcome.result == "not_applicable":
                 enqueue_updates(session, occurrence_id, now, skip_message=message_id)
             return outcome

@@ -54,6 +54,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
             "Den här rutinen kräver underlag. Skriv `kvittera {id} <anteckning eller länk>`."
         ),
         "routines.needs_reason": "Ange en anledning: skriv `ejtillämplig {id} <anledning>`.",
+        "routines.not_posted": "Den här rutinen har inte postats än, så den kan inte bekräftas.",
+        "routines.needs_officer": (
+            "Förfallodagen har passerat: bara en compliance officer kan "
+            "markera den som ej tillämplig nu. Kvittera den, eller be dem göra det."
+        ),
         "routines.needs_quiz": (
             "Den här utbildningen bekräftas genom att du klarar quizet: skriv `utbildning {id}`."
         ),
@@ -97,6 +102,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "routines.closed": "This routine is already closed ({status}); nothing more is needed.",
         "routines.needs_evidence": "This routine needs evidence. Type `ack {id} <note or link>`.",
         "routines.needs_reason": "Please give a reason: type `na {id} <reason>`.",
+        "routines.not_posted": "This routine has not been posted yet, so it cannot be confirmed.",
+        "routines.needs_officer": (
+            "The due date has passed: only a compliance officer can mark it not applicable "
+            "now. Confirm it, or ask them to."
+        ),
         "routines.needs_quiz": (
             "This training is confirmed by passing its quiz: type `training {id}`."
         ),
@@ -296,7 +306,11 @@ class RoutineFeature:
             )  # fmt: skip
         elif command == "na":
             outcome = await asyncio.to_thread(
-                partial(self.service.not_applicable, message_id=message_id),
+                partial(
+                    self.service.not_applicable,
+                    message_id=message_id,
+                    officer=self.policy.is_officer(subject_of(incoming)),
+                ),
                 occurrence_id, actor, text, now,
             )  # fmt: skip
         else:

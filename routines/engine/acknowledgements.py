@@ -48,7 +48,15 @@ Result = Literal[
     "needs_evidence",  # evidence: required and no note given
     "needs_reason",  # not applicable without a reason
     "needs_quiz",  # a training campaign is confirmed by passing its quiz, not by a click
+    "not_posted",  # its posting day has not come: nothing to confirm yet
+    "needs_officer",  # not applicable after the due date: only a compliance officer
 ]
+
+# Stored with the reason (occurrence, ledger entry, every report) when a compliance officer
+# marks an occurrence not applicable after its due date, so no report shows it as routine.
+AFTER_DUE_MARK = (
+    "[efter förfallodagen, av compliance officer / after the due date, by a compliance officer] "
+)
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,8 @@ def confirm(
     if isinstance(decidable, Outcome):
         return decidable
     occurrence, key = decidable
+    if local_date(now, timezone) < occurrence.post_date:
+        return Outcome("not_posted", occurrence.id, occurrence.routine_id, occurrence.status, key)
     text = _clean(note)
     if evidence == "required" and not text:
         return Outcome("needs_evidence", occurrence.id, occurrence.routine_id,
@@ -251,9 +261,18 @@ def confirm(
 
 
 def not_applicable(
-    session: Session, occurrence_id: int, actor: Actor, reason: str | None, now: datetime
+    session: Session,
+    occurrence_id: int,
+    actor: Actor,
+    reason: str | None,
+    now: datetime,
+    *,
+    officer: bool = False,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Outcome:
-    """Close the occurrence as not applicable; a reason is required (it is evidence)."""
+    """Close the occurrence as not applicable; a reason is required (it is evidence).
+    After the due date (or once missed) only a compliance officer (`officer`, decided by
+    the caller's policy) may, and the reason then carries AFTER_DUE_MARK."""
     now = as_utc(now)
     decidable = _decidable(session, occurrence_id, actor, now)
     if isinstance(decidable, Outcome):
@@ -263,6 +282,12 @@ def not_applicable(
     if not text:
         return Outcome("needs_reason", occurrence.id, occurrence.routine_id,
                        occurrence.status, key)  # fmt: skip
+    after_due = occurrence.status == MISSED or local_date(now, timezone) > occurrence.due_date
+    if after_due and not officer:
+        return Outcome("needs_officer", occurrence.id, occurrence.routine_id,
+                       occurrence.status, key)  # fmt: skip
+    if after_due:
+        text = (AFTER_DUE_MARK + text)[:MAX_NOTE_CHARS]
     values = {"occurrence_id": occurrence.id, "person_key": key, "kind": NA,
               "note": text, "created_at": now}  # fmt: skip
     lost_race = _insert_answer(session, occurrence, values)

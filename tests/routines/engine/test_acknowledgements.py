@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from routines import ledger
-from routines.engine.acknowledgements import Actor
+from routines.engine.acknowledgements import AFTER_DUE_MARK, Actor
 from routines.engine.models import DONE, LATE, NOT_APPLICABLE, OPEN, Confirmation
 from routines.service import RoutineService
 from storage.people import person_key_for
@@ -210,3 +210,38 @@ async def test_an_email_stored_from_an_earlier_profile_does_not_stand_in_for_the
         person_key_for(session, "teams", "aad-eve", at(POSTED), email="bo@example.com")
     outcome = service.confirm(occurrence_id, Actor("teams", "aad-eve", "Eve"), at(POSTED))
     assert outcome.result == "not_assignee"
+
+
+async def test_an_occurrence_cannot_be_confirmed_before_its_posting_day(
+    tmp_path: Path, engine: Engine
+) -> None:
+    service, occurrence_id = await service_with(tmp_path, engine)  # posted 2027-02-15
+    outcome = service.confirm(occurrence_id, ANNA, at("2027-02-14 16:00"))
+    assert outcome.result == "not_posted" and not outcome.recorded
+    assert count(engine, Confirmation) == 0
+    assert ledger.CONFIRMATION_RECORDED not in ledger_events(engine)
+
+
+async def test_not_applicable_after_the_due_date_is_refused_to_an_assignee(
+    tmp_path: Path, engine: Engine
+) -> None:
+    service, occurrence_id = await service_with(tmp_path, engine)  # due 2027-03-15
+    outcome = service.not_applicable(
+        occurrence_id, ANNA, "Ingen ny personal", at("2027-03-16 09:00")
+    )
+    assert outcome.result == "needs_officer" and not outcome.recorded
+    assert occurrences(engine)[0].status == OPEN
+    assert ledger.OCCURRENCE_NOT_APPLICABLE not in ledger_events(engine)
+
+
+async def test_not_applicable_after_the_due_date_by_an_officer_is_marked_as_such(
+    tmp_path: Path, engine: Engine
+) -> None:
+    service, occurrence_id = await service_with(tmp_path, engine)
+    outcome = service.not_applicable(
+        occurrence_id, ANNA, "Ingen ny personal", at("2027-03-16 09:00"), officer=True
+    )
+    assert (outcome.result, outcome.status) == ("not_applicable", NOT_APPLICABLE)
+    [occurrence] = occurrences(engine)
+    assert occurrence.reason == AFTER_DUE_MARK + "Ingen ny personal"
+    assert ledger_events(engine)[-1] == ledger.OCCURRENCE_NOT_APPLICABLE
