@@ -54,10 +54,10 @@ def swedish(manifest: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def menu(manifest: dict[str, Any], swedish: dict[str, Any]) -> list[tuple[str, str]]:
-    """(English title, Swedish title) of every command in the menu, in order."""
-    (command_list,) = manifest["bots"][0]["commandLists"]
+    """(English title, Swedish title) of every command in the menus (one per scope)."""
     return [
-        (command["title"], swedish[f"bots[0].commandLists[0].commands[{i}].title"])
+        (command["title"], swedish[f"bots[0].commandLists[{n}].commands[{i}].title"])
+        for n, command_list in enumerate(manifest["bots"][0]["commandLists"])
         for i, command in enumerate(command_list["commands"])
     ]
 
@@ -108,9 +108,15 @@ def test_every_menu_entry_is_a_word_the_bot_understands(menu: list[tuple[str, st
 
 
 def test_menu_fits_teams_limits(manifest: dict[str, Any], swedish: dict[str, Any]) -> None:
-    (command_list,) = manifest["bots"][0]["commandLists"]
-    assert len(command_list["commands"]) <= 12  # commands per list since schema 1.24
-    titles = [c["title"] for c in command_list["commands"]]
+    command_lists = manifest["bots"][0]["commandLists"]
+    assert len(command_lists) <= 3  # one list per scope
+    scopes = [scope for command_list in command_lists for scope in command_list["scopes"]]
+    assert len(scopes) == len(set(scopes)), "a scope in two command lists"
+    assert all(len(c["commands"]) <= 12 for c in command_lists)  # per list since schema 1.24
+    titles = [c["title"] for command_list in command_lists for c in command_list["commands"]]
+    descriptions = [c["description"] for cl in command_lists for c in cl["commands"]]
+    descriptions += [v for k, v in swedish.items() if k.endswith(".description") and "[" in k]
+    assert all(len(text) <= 128 for text in descriptions)
     titles += [v for k, v in swedish.items() if k.endswith(".title")]
     assert all(len(title) <= 32 and " " not in title for title in titles)
     for names in (manifest["name"], {"short": swedish["name.short"]}):
