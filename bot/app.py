@@ -325,8 +325,7 @@ def kind_providers(
 
 
 def _add_routines(services: Services, catalog: Catalog) -> RoutineService:
-    """Routines in chat (`routines`, `ack`, `na`, `note`) and the scheduler's routine jobs
-    (GDPRBOT_SCHEDULER), started and stopped with the bot."""
+    """Routines in chat (ack, na, note) and the routine jobs on the one scheduler."""
     from bot.features.routines import RoutineFeature
     from bot.records.codes import OccurrenceCodes
     from routines.jobs import RoutineRunner
@@ -339,6 +338,7 @@ def _add_routines(services: Services, catalog: Catalog) -> RoutineService:
         providers=kind_providers(settings, services.knowledge),
         lease_seconds=settings.claim_lease_seconds,
         language=settings.default_language,
+        problem_contacts=settings.compliance_officers,
     )
     services.add_feature(
         RoutineFeature(

@@ -17,14 +17,14 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from routines.catalog import PLATFORMS, Catalog, Routine, Target
+from routines.catalog import PLATFORMS, Catalog, Routine, Target, contact_target
 from routines.catalog.training import Training
 from routines.engine import acknowledgements as ack
 from routines.engine import problems
@@ -197,6 +197,7 @@ class RoutineService:
         language: str = "sv",
         batch_size: int = 100,
         concurrency: int = 8,
+        problem_contacts: Sequence[str] = (),  # officers: told when a channel is unreachable
     ) -> None:
         self.factory = factory
         self.catalog = catalog
@@ -207,6 +208,7 @@ class RoutineService:
             factory, notifier, catalog,
             owner=owner or default_owner(), lease_seconds=lease_seconds,
             batch_size=batch_size, concurrency=concurrency, language=language,
+            problem_contacts=[t for c in problem_contacts if (t := contact_target(c))],
         )  # fmt: skip
 
     def register_kind(self, kind: str, provider: KindProvider) -> None:
@@ -285,8 +287,7 @@ class RoutineService:
         *,
         message_id: str | None = None,
     ) -> ack.Outcome:
-        """Record a confirmation; once the occurrence closes, its posted messages are
-        queued for an in-place update (except `message_id`, which the chat replaces)."""
+        """Record a confirmation; on closing, its posts are queued for an update."""
         now = aware_utc(now)
         with transaction(self.factory) as session:
             routine = self._routine_of(session, occurrence_id)
@@ -367,8 +368,7 @@ class RoutineService:
             )
 
     def audience(self, occurrence_id: int) -> Audience | None:
-        """Who an occurrence is for, as the authorisation policy needs it (None: no such
-        occurrence, or its routine left the catalogue)."""
+        """Who an occurrence is for, for the policy (None: no such occurrence or routine)."""
         with transaction(self.factory) as session:
             occurrence = session.get(Occurrence, occurrence_id)
             routine = self._routine_of(session, occurrence_id)

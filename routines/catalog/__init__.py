@@ -15,6 +15,7 @@ from routines.catalog.routine import (
     Routine,
     Target,
 )
+from routines.catalog.validation import contact_target
 
 __all__ = [
     "DEFAULT_FILE",
@@ -28,5 +29,6 @@ __all__ = [
     "Routine",
     "Target",
     "check_files",
+    "contact_target",
     "load_catalog",
 ]

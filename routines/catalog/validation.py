@@ -6,6 +6,7 @@ Every problem is collected as `path:line: field: problem`, never raised one by o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, time
 from pathlib import Path
@@ -318,3 +319,19 @@ def routine_from(entry: LineMap, p: Problems, default_timezone: str) -> Routine 
         training=training,
         source=f"{p.path}:{entry.line}",
     )
+
+
+def contact_target(text: str, default_platform: str = "slack") -> Target | None:
+    """A person named in settings (e.g. a compliance officer): `slack:U123`, `teams:<id>`,
+    an e-mail, a bare Slack user id (`U…`/`W…`) or a bare Teams AAD object id (a GUID)."""
+    text = text.strip()
+    platform, sep, address = text.partition(":")
+    if sep and platform in PLATFORMS and address:
+        return Target(platform, "person", address)
+    if "@" in text and not sep:
+        return Target(default_platform, "person", text)
+    if re.fullmatch(r"[UW][A-Z0-9]{2,}", text):
+        return Target("slack", "person", text)
+    if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", text):
+        return Target("teams", "person", text)
+    return None

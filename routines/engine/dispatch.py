@@ -29,7 +29,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
-from routines.catalog import Catalog
+from routines.catalog import Catalog, Target
 from routines.engine import problems
 from routines.engine.models import (
     FAILED,
@@ -78,8 +78,10 @@ class Dispatcher:
         batch_size: int = 100,
         concurrency: int = 8,
         language: str = "sv",
+        problem_contacts: Sequence[Target] = (),
     ) -> None:
         self.factory = factory
+        self.problem_contacts = tuple(problem_contacts)  # told when a channel is unreachable
         self.notifier = notifier
         self.catalog = catalog
         self.owner = owner
@@ -219,7 +221,16 @@ class Dispatcher:
                 routine = self.catalog.get(job.notice.routine_id)
                 channel_post = job.recipient.kind == "channel" and job.kind not in (UPDATE, PROBLEM)
                 if problem and channel_post and routine is not None:
-                    problems.record(session, row, routine, job.recipient, problem, str(error), now)
+                    problems.record(
+                        session,
+                        row,
+                        routine,
+                        job.recipient,
+                        problem,
+                        str(error),
+                        now,
+                        self.problem_contacts,
+                    )
         log.warning(
             "routine notification not delivered",
             extra={"notification_id": job.notification_id, "retry": retry,

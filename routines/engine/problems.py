@@ -15,7 +15,7 @@ reaches the channel within that interval, and the people are not told a second t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from routines.catalog import Routine
+from routines.catalog import Routine, Target
 from routines.engine.models import FAILED, OPEN, PENDING, PROBLEM, Notification, Occurrence
 from routines.engine.occurrences import enqueue, recipient_rows
 from routines.ports import UNDELIVERABLE, Notice, Recipient
@@ -83,13 +83,15 @@ def record(
     problem: str,
     detail: str,
     now: datetime,
+    contacts: Sequence[Target] = (),
 ) -> int:
     """Mark the row's failure as `problem` and queue the fix-it notice for the routine's
-    people (once per occurrence and person); returns how many notices were new."""
+    people and `contacts` (the compliance officers), once per occurrence and person;
+    returns how many notices were new."""
     row.last_error = f"{problem}: {detail}"[:500]
     row.not_before = now + PROBE_INTERVAL  # when retry_due tries the post again
     targets = routine.escalate.to if routine.escalate else ()
-    people = [*targets, *routine.assignees.people]
+    people = [*targets, *routine.assignees.people, *contacts]
     recipients = [
         r
         for r in recipient_rows(session, people, now)

@@ -24,7 +24,7 @@ from storage.sessions import transaction
 from testing.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
 from testing.slack_payloads import event_callback
 from tests.bot.conftest import RunningBot
-from tests.bot.test_platform_routines import POSTED, post_due_routine
+from tests.bot.test_platform_routines import FIRST_LOADED, POSTED, post_due_routine
 
 CHANNEL = "C0GDPR"
 LEAD, OFFICER = "ULEAD", "UOFFICER"
@@ -252,3 +252,26 @@ async def test_teams_a_channel_without_the_app_gets_the_routine_once_the_app_is_
             )
         ).one()
         assert row.status == "sent"
+
+
+async def test_the_compliance_officers_are_told_too_when_the_routine_names_nobody(
+    tmp_path: Path, bot_settings: Settings, start_bot: Any, fake_slack: FakeSlackApi
+) -> None:
+    catalogue = tmp_path / "routines.yaml"
+    nobody = CATALOGUE.replace(
+        f'assignees: {{people: ["slack:{LEAD}"], confirm: any}}', "assignees: channel"
+    ).split("    escalate:")[0]
+    catalogue.write_text(textwrap.dedent(nobody), encoding="utf-8")
+    running: RunningBot = await start_bot(bot_settings)
+    fake_slack.channel_problem(CHANNEL, "not_in_channel")
+    catalog = load_catalog([catalogue], include_default=False)
+    service = RoutineService(
+        running.services.sessions, catalog, running.services.notifier,
+        problem_contacts=["UCOMPLIANCE", "not-an-id"],
+    )  # fmt: skip
+
+    await service.tick(FIRST_LOADED)
+    await service.tick(POSTED + timedelta(hours=1))
+
+    [to_officer] = posts_to(fake_slack, "UCOMPLIANCE")
+    assert "/invite @gdpr-bot" in to_officer.params["text"] + to_officer.blocks_text
