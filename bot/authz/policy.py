@@ -15,7 +15,8 @@ id instead (a warning at start says which entries were not resolved).
 Roles:
 - **officer**: listed in `GDPRBOT_COMPLIANCE_OFFICERS`;
 - **owner**: an article owner (insights only);
-- **lead**: named in a routine's `assignees.people` or `escalate.to`;
+- **lead**: named in a routine's `assignees.people` or `escalate.to`; of a training
+  campaign only `escalate.to` (its assignees are the people being trained);
 - **channel member**: in a channel a routine posts to, per the platform's roster (Slack
   `conversations.members`, cached briefly), or acting from inside that channel on a
   platform whose channel messages only members can send (Teams).
@@ -138,6 +139,7 @@ class Policy:
         owners: Iterable[str] = (),
         leads: Mapping[str, Iterable[tuple[str, str]]] | None = None,
         directories: Mapping[str, Directory] | None = None,
+        training_leads: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     ) -> None:
         self.officers = frozenset(_norm(o) for o in officers if o.strip())
         self.owners = frozenset(_norm(o) for o in owners if o.strip())
@@ -145,6 +147,11 @@ class Policy:
         self.leads = {
             routine: frozenset((p, _norm(a)) for p, a in people)
             for routine, people in (leads or {}).items()
+        }
+        # training routine id -> (platform, address) of its team leads (`escalate.to`)
+        self.training_leads = {
+            routine: frozenset((p, _norm(a)) for p, a in people)
+            for routine, people in (training_leads or {}).items()
         }
         self.directories = dict(directories or {})
         # e-mail -> the (platform, user id) pairs a platform directory vouched for
@@ -156,6 +163,7 @@ class Policy:
         """Resolve every e-mail address in the roles to platform ids (once, at start)."""
         emails = {a for a in self.officers | self.owners if "@" in a}
         emails |= {a for people in self.leads.values() for _, a in people if "@" in a}
+        emails |= {a for people in self.training_leads.values() for _, a in people if "@" in a}
         unresolved = 0
         for email in sorted(emails):
             found: set[tuple[str, str]] = set()
@@ -191,6 +199,11 @@ class Policy:
     def leads_routine(self, subject: Subject, routine_id: str) -> bool:
         ids = self.ids_of(subject.platform, subject.user_id)
         return any(p == subject.platform and a in ids for p, a in self.leads.get(routine_id, ()))
+
+    def leads_training(self, subject: Subject, routine_id: str) -> bool:
+        ids = self.ids_of(subject.platform, subject.user_id)
+        people = self.training_leads.get(routine_id, ())
+        return any(p == subject.platform and a in ids for p, a in people)
 
     async def is_member(self, subject: Subject, platform: str, channel_id: str) -> bool:
         """In the channel by the platform's roster, or acting from inside it where that
@@ -303,6 +316,31 @@ async def _client_oversight(
     return Decision(False, "not_lead")
 
 
+async def _training_report(policy: Policy, subject: Subject, routine_id: str | None) -> Decision:
+    """The training report: every campaign (`None`) an officer only; one campaign
+    (a training routine id) an officer or its team lead (named in its `escalate.to`)."""
+    if policy.is_officer(subject):
+        return Decision(True, "officer")
+    if routine_id is not None and policy.leads_training(subject, routine_id):
+        return Decision(True, "lead")
+    return Decision(False, "not_lead")
+
+
+async def _training_take(policy: Policy, subject: Subject, audience: ChannelAudience) -> Decision:
+    """Start a campaign's quiz: named people are checked by the routines engine (the
+    person's own assignment, their attempt bound to their key); an audience by channel,
+    members of one of its channels on the subject's platform. Leads and officers do not
+    take others' quizzes."""
+    if not audience.anyone_in_channel:
+        return Decision(True, "assignees_checked_by_routines")
+    if subject.platform in LOCAL_PLATFORMS:
+        return Decision(True, "local")
+    for platform, channel in audience.channels:
+        if await policy.is_member(subject, platform, channel):
+            return Decision(True, "member")
+    return Decision(False, "not_member")
+
+
 # action -> rule. Add a row (and its rule above) for every new action a feature offers.
 RULES: Final[dict[str, Rule]] = {
     "occurrence.act": _occurrence,  # ack / na / note and their buttons (resource: audience)
@@ -313,4 +351,6 @@ RULES: Final[dict[str, Rule]] = {
     "insights.view": _insights,  # `insights` in chat and the insights page
     "request.act": _client_desk,  # register / forward a rights request (resource: client)
     "request.view": _client_oversight,  # a client's register (resource: client or None)
+    "training.report": _training_report,  # `rapport utbildning` (resource: routine id or None)
+    "training.take": _training_take,  # a campaign's quiz (resource: its ChannelAudience)
 }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Protocol, cast
@@ -148,6 +148,10 @@ class ReportLinks(Protocol):
         ...
 
 
+# `report <word> [args]` for another report: (args, incoming, lang) -> replies
+SubReport = Callable[[str, Incoming, str], Awaitable[list[Reply]]]
+
+
 class ReportFeature:
     """The `report`/`rapport` and `overdue`/`försenade` commands (a `ChatFeature`)."""
 
@@ -167,6 +171,13 @@ class ReportFeature:
         self._policy = policy
         self._links = links
         self._clock = clock
+        self._kinds: dict[str, SubReport] = {}
+
+    def add_report(self, words: Collection[str], handler: SubReport) -> None:
+        """Another report under `report <word>` (e.g. `rapport utbildning`): the handler
+        gets the rest of the words and authorises its own readers."""
+        for word in words:
+            self._kinds[word.lower()] = handler
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         return []
@@ -187,6 +198,9 @@ class ReportFeature:
     # --- report -----------------------------------------------------------------------
 
     async def _report(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
+        word, _, rest = args.strip().partition(" ")
+        if (handler := self._kinds.get(word.lower())) is not None:
+            return await handler(rest, incoming, lang)
         now = self._clock()
         decision = await self._policy.check("report.export", Subject.of(incoming))
         if (shared := refusal_text(decision, lang)) is not None:
@@ -225,12 +239,21 @@ class ReportFeature:
     ) -> Reply:
         """The file itself (Slack uploads it to the officer's DM), or on Teams a link."""
         filename = f"gdpr-report-{report.scope.period.label.replace('..', '_')}.{fmt}"
+        return await self.file_reply(filename, fmt, report.content, report.exporter, incoming,
+                                     lang, now)  # fmt: skip
+
+    async def file_reply(
+        self, filename: str, fmt: Format, content: bytes, exporter: str, incoming: Incoming,
+        lang: str, now: datetime,
+    ) -> Reply:  # fmt: skip
+        """A report file for the person who asked: attached (Slack uploads it to their
+        DM), or on Teams a 15-minute link only they can open."""
         if incoming.platform == "teams" and self._links is not None:
             url = await self._links.store(
-                person_key=report.exporter,
+                person_key=exporter,
                 filename=filename,
                 mime_type=MIME[fmt],
-                content=report.content,
+                content=content,
                 now=now,
             )
             return Reply(
@@ -239,7 +262,7 @@ class ReportFeature:
                 link=url,
                 attachment=Attachment(filename, b"", MIME[fmt], title=filename),
             )
-        attachment = Attachment(filename, report.content, MIME[fmt], title=filename)
+        attachment = Attachment(filename, content, MIME[fmt], title=filename)
         text = t("reports.file", lang, filename=filename)
         return Reply(text=text, private=True, attachment=attachment)
 
