@@ -20,6 +20,12 @@ Roles:
 - **channel member**: in a channel a routine posts to, per the platform's roster (Slack
   `conversations.members`, cached briefly), or acting from inside that channel on a
   platform whose channel messages only members can send (Teams).
+
+Unauthenticated requests (Teams with `GDPRBOT_TEAMS_INSECURE_DEV`: anyone on the machine
+can post an unsigned activity naming any user) are a development mode: `check` refuses
+every action in `RULES` for them (reason `unauthenticated`) before any rule runs, so
+questions and answers work but routine actions, reports, insights, web links and desk
+requests are never served. `refusal_text` is the words every feature shows for that.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.chat.i18n import add_strings, t
+from bot.chat.messages import Incoming
 from bot.chat.ports import Directory
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,22 @@ log = logging.getLogger(__name__)
 # delivers channel activities from its members), and the trusted local console.
 CHANNEL_PROVES_MEMBERSHIP: Final = frozenset({"teams"})
 LOCAL_PLATFORMS: Final = frozenset({"console"})
+UNAUTHENTICATED: Final = "unauthenticated"
+
+add_strings(
+    {
+        "sv": {
+            "authz.unauthenticated": "Boten körs i utvecklingsläge utan inloggning "
+            "(GDPRBOT_TEAMS_INSECURE_DEV). Då svarar den bara på frågor: rutiner, "
+            "rapporter, insikter, webblänkar och begäranden hanteras inte.",
+        },
+        "en": {
+            "authz.unauthenticated": "The bot runs in development mode without sign-in "
+            "(GDPRBOT_TEAMS_INSECURE_DEV). It only answers questions: routines, reports, "
+            "insights, web links and requests are not served.",
+        },
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +70,17 @@ class Subject:
     platform: str
     user_id: str
     conversation_id: str | None = None
+    authenticated: bool = True  # the platform proved who sent the request
+
+    @classmethod
+    def of(cls, incoming: Incoming) -> Subject:
+        """Who sent `incoming`: platform ids only (never a name or e-mail)."""
+        return cls(
+            incoming.platform,
+            incoming.user_id,
+            incoming.conversation.conversation_id,
+            authenticated=incoming.authenticated,
+        )
 
 
 @dataclass(frozen=True)
@@ -192,7 +227,18 @@ class Policy:
         rule = RULES.get(action)
         if rule is None:
             return Decision(False, "unknown_action")
+        if not subject.authenticated:
+            return Decision(False, UNAUTHENTICATED)
         return await rule(self, subject, resource)
+
+
+def refusal_text(decision: Decision, lang: str) -> str | None:
+    """The refusal every feature shares (an unauthenticated request), else None: the
+    feature words its own. A feature records nothing for an unauthenticated request (the
+    identity it names is not proven)."""
+    if decision.reason == UNAUTHENTICATED:
+        return t("authz.unauthenticated", lang)
+    return None
 
 
 def _same_channel(conversation_id: str | None, channel_id: str) -> bool:
@@ -217,6 +263,11 @@ async def _insights(policy: Policy, subject: Subject, _: Any) -> Decision:
     if policy.is_owner(subject):
         return Decision(True, "owner")
     return Decision(False, "not_officer")
+
+
+async def _authenticated(policy: Policy, subject: Subject, _: Any) -> Decision:
+    """Anyone the platform authenticated; the service then shows only what is theirs."""
+    return Decision(True, "authenticated")
 
 
 async def _occurrence(policy: Policy, subject: Subject, audience: ChannelAudience) -> Decision:
@@ -293,6 +344,9 @@ async def _training_take(policy: Policy, subject: Subject, audience: ChannelAudi
 # action -> rule. Add a row (and its rule above) for every new action a feature offers.
 RULES: Final[dict[str, Rule]] = {
     "occurrence.act": _occurrence,  # ack / na / note and their buttons (resource: audience)
+    "occurrence.list": _authenticated,  # `routines`: the service lists the person's own
+    "overdue.view": _authenticated,  # `overdue`: the service decides officer / lead / none
+    "web.link": _authenticated,  # `web`: bot/web/access.py decides officer / lead / none
     "report.export": _officer,  # `report` in chat, report downloads
     "insights.view": _insights,  # `insights` in chat and the insights page
     "request.act": _client_desk,  # register / forward a rights request (resource: client)

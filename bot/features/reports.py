@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Protocol, cast
 
-from bot.authz import Policy, Subject
+from bot.authz import Policy, Subject, refusal_text
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Attachment, Incoming, Reply
 from routines.service import (
@@ -193,7 +193,7 @@ class ReportFeature:
 
     def is_officer(self, incoming: Incoming) -> bool:
         """A compliance officer by platform id (the policy's `report.export` rule)."""
-        return self._policy.is_officer(Subject(incoming.platform, incoming.user_id))
+        return self._policy.is_officer(Subject.of(incoming))
 
     # --- report -----------------------------------------------------------------------
 
@@ -202,9 +202,9 @@ class ReportFeature:
         if (handler := self._kinds.get(word.lower())) is not None:
             return await handler(rest, incoming, lang)
         now = self._clock()
-        decision = await self._policy.check(
-            "report.export", Subject(incoming.platform, incoming.user_id)
-        )
+        decision = await self._policy.check("report.export", Subject.of(incoming))
+        if (shared := refusal_text(decision, lang)) is not None:
+            return [Reply(text=shared, private=True)]  # nothing recorded: no proven identity
         if not decision:
             key = await asyncio.to_thread(
                 self._reports.record_refusal, _actor(incoming), "report", now
@@ -307,6 +307,9 @@ class ReportFeature:
     # --- overdue ----------------------------------------------------------------------
 
     async def _overdue(self, incoming: Incoming, lang: str) -> list[Reply]:
+        decision = await self._policy.check("overdue.view", Subject.of(incoming))
+        if not decision:
+            return [Reply(text=refusal_text(decision, lang) or "", private=True)]
         now = self._clock()
         items = await asyncio.to_thread(
             self._reports.overdue, _actor(incoming), now, officer=self.is_officer(incoming)

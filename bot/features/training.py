@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.authz import ChannelAudience, Policy
+from bot.authz import ChannelAudience, Policy, refusal_text
 from bot.chat.choices import Choice, Picked, choice_reply
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
@@ -242,8 +242,10 @@ class TrainingFeature:
         if audience is not None:  # none: the service answers "not found"
             resource = ChannelAudience(audience.routine_id, audience.anyone_in_channel,
                                        audience.channels)  # fmt: skip
-            if not await self.policy.check("training.take", subject_of(incoming), resource):
-                return [Reply(text=t("training.not_assignee", lang), private=True)]
+            decision = await self.policy.check("training.take", subject_of(incoming), resource)
+            if not decision:
+                text = refusal_text(decision, lang) or t("training.not_assignee", lang)
+                return [Reply(text=text, private=True)]
         started: Started = await asyncio.to_thread(
             self.service.quiz.start, occurrence_id, actor_of(incoming), lang, self._draw,
             self.clock(),

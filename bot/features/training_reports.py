@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
 
-from bot.authz import Policy, Subject
+from bot.authz import Policy, Subject, refusal_text
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
 from bot.features.reports import ReportFeature, parse_request
@@ -98,7 +98,11 @@ class TrainingReports:
 
     async def __call__(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
         now = self._clock()
-        readable = await self.readable(subject_of(incoming))
+        subject = subject_of(incoming)
+        shared = refusal_text(await self._policy.check("training.report", subject, None), lang)
+        if shared is not None:  # an unauthenticated request: nothing recorded
+            return [Reply(text=shared, private=True)]
+        readable = await self.readable(subject)
         if readable is not None and not readable:
             key = await asyncio.to_thread(
                 self._reports.record_refusal, actor_of(incoming), "report training", now

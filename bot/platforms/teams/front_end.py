@@ -34,7 +34,7 @@ class TeamsFrontEnd:
         self.notifier = TeamsNotifier(
             self.adapter, context.references, app_id=config.APP_ID, clock=context.pipeline.now
         )
-        bot = TeamsBot(context, private=self.notifier)
+        bot = TeamsBot(context, private=self.notifier, authenticated=config.auth_enabled)
         self.endpoint = TeamsEndpoint(
             self.adapter, bot, auth_enabled=config.auth_enabled, tenants=config.TENANTS
         )
