@@ -93,6 +93,11 @@ class SlackFrontEnd:
         if self._inbox is not None:
             self._inbox.start()
 
+    async def settled(self) -> None:
+        """Wait until the events the inbox accepted so far are worked on."""
+        if self._inbox is not None:
+            await self._inbox.settled()
+
     def _track(self) -> None:
         """Remember the running listener: bolt runs it after the HTTP ack, so shutdown must
         wait for it explicitly or the reply to an acknowledged event would be lost."""
