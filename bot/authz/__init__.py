@@ -1,5 +1,21 @@
 """Authorisation: who may do what, decided in one place (`policy.RULES`)."""
 
-from bot.authz.policy import RULES, ChannelAudience, ClientAudience, Decision, Policy, Subject
+from bot.authz.policy import (
+    RULES,
+    ChannelAudience,
+    ClientAudience,
+    Decision,
+    Policy,
+    Subject,
+    refusal_text,
+)
 
-__all__ = ["RULES", "ChannelAudience", "ClientAudience", "Decision", "Policy", "Subject"]
+__all__ = [
+    "RULES",
+    "ChannelAudience",
+    "ClientAudience",
+    "Decision",
+    "Policy",
+    "Subject",
+    "refusal_text",
+]

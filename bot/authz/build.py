@@ -23,6 +23,19 @@ def leads_of(routines: Iterable[Routine]) -> dict[str, list[tuple[str, str]]]:
     return leads
 
 
+def training_leads_of(routines: Iterable[Routine]) -> dict[str, list[tuple[str, str]]]:
+    """training routine id -> the (platform, address) of its team leads: the people its
+    `escalate.to` names (its assignees are the trainees, not leads)."""
+    leads: dict[str, list[tuple[str, str]]] = {}
+    for routine in routines:
+        if routine.kind != "training" or routine.escalate is None:
+            continue
+        people = [(t.platform, t.address) for t in routine.escalate.to if t.kind == "person"]
+        if people:
+            leads[routine.id] = people
+    return leads
+
+
 def build_policy(
     *,
     officers: Iterable[str],
@@ -35,6 +48,8 @@ def build_policy(
         for platform, front_end in front_ends.items()
         if (directory := getattr(front_end, "directory", None)) is not None
     }
+    routines = tuple(routines)
     return Policy(
-        officers=officers, owners=owners, leads=leads_of(routines), directories=directories
-    )
+        officers=officers, owners=owners, leads=leads_of(routines), directories=directories,
+        training_leads=training_leads_of(routines),
+    )  # fmt: skip

@@ -15,10 +15,17 @@ id instead (a warning at start says which entries were not resolved).
 Roles:
 - **officer**: listed in `GDPRBOT_COMPLIANCE_OFFICERS`;
 - **owner**: an article owner (insights only);
-- **lead**: named in a routine's `assignees.people` or `escalate.to`;
+- **lead**: named in a routine's `assignees.people` or `escalate.to`; of a training
+  campaign only `escalate.to` (its assignees are the people being trained);
 - **channel member**: in a channel a routine posts to, per the platform's roster (Slack
   `conversations.members`, cached briefly), or acting from inside that channel on a
   platform whose channel messages only members can send (Teams).
+
+Unauthenticated requests (Teams with `GDPRBOT_TEAMS_INSECURE_DEV`: anyone on the machine
+can post an unsigned activity naming any user) are a development mode: `check` refuses
+every action in `RULES` for them (reason `unauthenticated`) before any rule runs, so
+questions and answers work but routine actions, reports, insights, web links and desk
+requests are never served. `refusal_text` is the words every feature shows for that.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.chat.i18n import add_strings, t
+from bot.chat.messages import Incoming
 from bot.chat.ports import Directory
 
 log = logging.getLogger(__name__)
@@ -36,6 +45,22 @@ log = logging.getLogger(__name__)
 # delivers channel activities from its members), and the trusted local console.
 CHANNEL_PROVES_MEMBERSHIP: Final = frozenset({"teams"})
 LOCAL_PLATFORMS: Final = frozenset({"console"})
+UNAUTHENTICATED: Final = "unauthenticated"
+
+add_strings(
+    {
+        "sv": {
+            "authz.unauthenticated": "Boten körs i utvecklingsläge utan inloggning "
+            "(GDPRBOT_TEAMS_INSECURE_DEV). Då svarar den bara på frågor: rutiner, "
+            "rapporter, insikter, webblänkar och begäranden hanteras inte.",
+        },
+        "en": {
+            "authz.unauthenticated": "The bot runs in development mode without sign-in "
+            "(GDPRBOT_TEAMS_INSECURE_DEV). It only answers questions: routines, reports, "
+            "insights, web links and requests are not served.",
+        },
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +70,17 @@ class Subject:
     platform: str
     user_id: str
     conversation_id: str | None = None
+    authenticated: bool = True  # the platform proved who sent the request
+
+    @classmethod
+    def of(cls, incoming: Incoming) -> Subject:
+        """Who sent `incoming`: platform ids only (never a name or e-mail)."""
+        return cls(
+            incoming.platform,
+            incoming.user_id,
+            incoming.conversation.conversation_id,
+            authenticated=incoming.authenticated,
+        )
 
 
 @dataclass(frozen=True)
@@ -103,6 +139,7 @@ class Policy:
         owners: Iterable[str] = (),
         leads: Mapping[str, Iterable[tuple[str, str]]] | None = None,
         directories: Mapping[str, Directory] | None = None,
+        training_leads: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     ) -> None:
         self.officers = frozenset(_norm(o) for o in officers if o.strip())
         self.owners = frozenset(_norm(o) for o in owners if o.strip())
@@ -110,6 +147,11 @@ class Policy:
         self.leads = {
             routine: frozenset((p, _norm(a)) for p, a in people)
             for routine, people in (leads or {}).items()
+        }
+        # training routine id -> (platform, address) of its team leads (`escalate.to`)
+        self.training_leads = {
+            routine: frozenset((p, _norm(a)) for p, a in people)
+            for routine, people in (training_leads or {}).items()
         }
         self.directories = dict(directories or {})
         # e-mail -> the (platform, user id) pairs a platform directory vouched for
@@ -121,6 +163,7 @@ class Policy:
         """Resolve every e-mail address in the roles to platform ids (once, at start)."""
         emails = {a for a in self.officers | self.owners if "@" in a}
         emails |= {a for people in self.leads.values() for _, a in people if "@" in a}
+        emails |= {a for people in self.training_leads.values() for _, a in people if "@" in a}
         unresolved = 0
         for email in sorted(emails):
             found: set[tuple[str, str]] = set()
@@ -157,6 +200,11 @@ class Policy:
         ids = self.ids_of(subject.platform, subject.user_id)
         return any(p == subject.platform and a in ids for p, a in self.leads.get(routine_id, ()))
 
+    def leads_training(self, subject: Subject, routine_id: str) -> bool:
+        ids = self.ids_of(subject.platform, subject.user_id)
+        people = self.training_leads.get(routine_id, ())
+        return any(p == subject.platform and a in ids for p, a in people)
+
     async def is_member(self, subject: Subject, platform: str, channel_id: str) -> bool:
         """In the channel by the platform's roster, or acting from inside it where that
         proves membership."""
@@ -179,7 +227,18 @@ class Policy:
         rule = RULES.get(action)
         if rule is None:
             return Decision(False, "unknown_action")
+        if not subject.authenticated:
+            return Decision(False, UNAUTHENTICATED)
         return await rule(self, subject, resource)
+
+
+def refusal_text(decision: Decision, lang: str) -> str | None:
+    """The refusal every feature shares (an unauthenticated request), else None: the
+    feature words its own. A feature records nothing for an unauthenticated request (the
+    identity it names is not proven)."""
+    if decision.reason == UNAUTHENTICATED:
+        return t("authz.unauthenticated", lang)
+    return None
 
 
 def _same_channel(conversation_id: str | None, channel_id: str) -> bool:
@@ -204,6 +263,11 @@ async def _insights(policy: Policy, subject: Subject, _: Any) -> Decision:
     if policy.is_owner(subject):
         return Decision(True, "owner")
     return Decision(False, "not_officer")
+
+
+async def _authenticated(policy: Policy, subject: Subject, _: Any) -> Decision:
+    """Anyone the platform authenticated; the service then shows only what is theirs."""
+    return Decision(True, "authenticated")
 
 
 async def _occurrence(policy: Policy, subject: Subject, audience: ChannelAudience) -> Decision:
@@ -252,11 +316,41 @@ async def _client_oversight(
     return Decision(False, "not_lead")
 
 
+async def _training_report(policy: Policy, subject: Subject, routine_id: str | None) -> Decision:
+    """The training report: every campaign (`None`) an officer only; one campaign
+    (a training routine id) an officer or its team lead (named in its `escalate.to`)."""
+    if policy.is_officer(subject):
+        return Decision(True, "officer")
+    if routine_id is not None and policy.leads_training(subject, routine_id):
+        return Decision(True, "lead")
+    return Decision(False, "not_lead")
+
+
+async def _training_take(policy: Policy, subject: Subject, audience: ChannelAudience) -> Decision:
+    """Start a campaign's quiz: named people are checked by the routines engine (the
+    person's own assignment, their attempt bound to their key); an audience by channel,
+    members of one of its channels on the subject's platform. Leads and officers do not
+    take others' quizzes."""
+    if not audience.anyone_in_channel:
+        return Decision(True, "assignees_checked_by_routines")
+    if subject.platform in LOCAL_PLATFORMS:
+        return Decision(True, "local")
+    for platform, channel in audience.channels:
+        if await policy.is_member(subject, platform, channel):
+            return Decision(True, "member")
+    return Decision(False, "not_member")
+
+
 # action -> rule. Add a row (and its rule above) for every new action a feature offers.
 RULES: Final[dict[str, Rule]] = {
     "occurrence.act": _occurrence,  # ack / na / note and their buttons (resource: audience)
+    "occurrence.list": _authenticated,  # `routines`: the service lists the person's own
+    "overdue.view": _authenticated,  # `overdue`: the service decides officer / lead / none
+    "web.link": _authenticated,  # `web`: bot/web/access.py decides officer / lead / none
     "report.export": _officer,  # `report` in chat, report downloads
     "insights.view": _insights,  # `insights` in chat and the insights page
     "request.act": _client_desk,  # register / forward a rights request (resource: client)
     "request.view": _client_oversight,  # a client's register (resource: client or None)
+    "training.report": _training_report,  # `rapport utbildning` (resource: routine id or None)
+    "training.take": _training_take,  # a campaign's quiz (resource: its ChannelAudience)
 }

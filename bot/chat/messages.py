@@ -41,6 +41,9 @@ class Incoming:
     action: Action | None = None
     event_id: str | None = None
     raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    # False when the platform did not prove who sent it (Teams in its insecure development
+    # mode: unsigned activities); the authorisation policy then refuses privileged actions.
+    authenticated: bool = True
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,8 @@ def report_command(
     if training:
         from bot.cli.report_training import training_report_command
 
-        training_report_command(settings, chosen, routine, fmt, out, moment)
+        training_report_command(settings, chosen, routine, fmt, out, moment, lang=lang,
+                                pretend=bool(now))  # fmt: skip
         return
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")

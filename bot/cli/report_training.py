@@ -1,23 +1,30 @@
 """`gdpr-bot report --training`: per training campaign due in the period, the audience,
-passed, failed, not finished, the pass rate and who is overdue (CSV or JSON).
+passed, failed, not finished, the pass rate and who is overdue; per team and per person
+in JSON, HTML and the zip (which holds every table, with their SHA-256 sums).
 
-Reads only: nothing is written to the database (so `--now` is safe as well).
+The export is a `report.exported` ledger entry ("cli" as the exporter) with the file's
+SHA-256, except with `--now` (pretend time writes nothing).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import typer
 
 from bot.cli.errors import require_database
+from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
 from routines.reports.adherence import Period
-from routines.reports.training import TRAINING_FORMATS, render_training, training_rows
+from routines.reports.training import training_report
+from routines.reports.training_formats import TRAINING_FORMATS, TrainingFormat, export_training
 from routines.schedule.rules import local_date
+from storage.clock import utc_now
 from storage.engines import make_engine
 from storage.sessions import read_session, session_factory
 
@@ -36,9 +43,19 @@ def training_report_command(
     fmt: str,
     out: Path | None,
     now: datetime,
+    *,
+    lang: str = "",
+    pretend: bool = False,
 ) -> None:
     if fmt not in TRAINING_FORMATS:
         raise _fail(f"--format with --training must be one of {', '.join(TRAINING_FORMATS)}")
+    if out is None and fmt == "zip" and sys.stdout.isatty():
+        raise _fail("a zip package is binary: give --out FILE")
+    if out is not None and not out.parent.is_dir():
+        raise _fail(f"--out: the folder {out.parent} does not exist")
+    language = lang or settings.default_language
+    if language not in ("sv", "en"):
+        raise _fail("--lang must be sv or en")
     try:
         catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     except CatalogError as exc:
@@ -46,18 +63,37 @@ def training_report_command(
     chosen = catalog.get(routine) if routine else None
     if routine and (chosen is None or chosen.kind != "training"):
         raise _fail(f"--routine: no training routine {routine!r} in the catalogue")
+    only = [routine] if routine else None
+    if not pretend:
+        use_ledger_keys(settings)
     engine = make_engine(require_database(settings.database_url))
     try:
-        with read_session(session_factory(engine)) as session:
+        factory = session_factory(engine)
+        with read_session(factory) as session:
             today = local_date(now, settings.timezone)
-            rows = training_rows(session, catalog, period, today, routine or None)
+            report = training_report(session, catalog, period, today, only)
+        exported = export_training(
+            factory, report, cast(TrainingFormat, fmt), language, who="cli", now=utc_now(),
+            routine_ids=only, record=not pretend,
+        )  # fmt: skip
     finally:
         engine.dispose()
-    text = render_training(rows, fmt)
     if out is None:
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(exported.content)
+        sys.stdout.buffer.flush()
     else:
-        out.write_text(text, encoding="utf-8")
-    passed = sum(r.passed for r in rows)
-    audience = sum(r.audience for r in rows)
-    typer.echo(f"{len(rows)} campaign(s), {passed} of {audience} passed", err=True)
+        partial = out.with_name(f".{out.name}.partial")
+        try:
+            partial.write_bytes(exported.content)
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+    recorded = (
+        "not recorded (--now)" if exported.ledger_seq is None
+        else f"ledger entry {exported.ledger_seq}"
+    )  # fmt: skip
+    typer.echo(
+        f"{len(report.campaigns)} campaign(s), {report.passed} of {report.audience} passed, "
+        f"{len(report.teams)} team(s); {recorded}",
+        err=True,
+    )

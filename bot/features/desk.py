@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from bot.authz import ClientAudience, Policy, Subject
+from bot.authz import ClientAudience, Decision, Policy, Subject, refusal_text
 from bot.chat.choices import Choice, ChoiceHandler, Picked, choice_reply
 from bot.chat.i18n import t
 from bot.chat.messages import Button, Incoming, Reply
@@ -133,11 +133,10 @@ class DeskFeature:
         found = self._clients.resolve(args, incoming.conversation.conversation_id)
         client = found.client if args.strip() or found.source == "channel" else None
         audience = audience_of(client) if client is not None else None
-        subject = Subject(
-            incoming.platform, incoming.user_id, incoming.conversation.conversation_id
-        )
-        if not await self._policy.check("request.view", subject, audience):
-            return [Reply(text=t("desk.open.refused", lang), private=True)]
+        decision = await self._policy.check("request.view", Subject.of(incoming), audience)
+        if not decision:
+            text = refusal_text(decision, lang) or t("desk.open.refused", lang)
+            return [Reply(text=text, private=True)]
         wanted = [client.id] if client is not None else None
         rows = await asyncio.to_thread(self._register.open_requests, wanted)
         today = self._register.today(self._clock())
@@ -218,8 +217,10 @@ class DeskFeature:
     async def _record(
         self, client: Client, draft: Draft, incoming: Incoming, lang: str, key: str | None
     ) -> list[Reply]:
-        if not await self.allowed(incoming, client):
-            return [Reply(text=t("desk.refused", lang, client=client.name), private=True)]
+        decision = await self.allowed(incoming, client)
+        if not decision:
+            text = refusal_text(decision, lang) or t("desk.refused", lang, client=client.name)
+            return [Reply(text=text, private=True)]
         now = self._clock()
         received = self._register.today(now)
         if draft.received:
@@ -313,8 +314,11 @@ class DeskFeature:
         if request is None:
             return [Reply(text=t("desk.unknown_code", lang, code=code[:12]), private=True)]
         name = client.name if client is not None else request.client_id
-        if client is None or not await self.allowed(incoming, client):
-            return [Reply(text=t("desk.refused", lang, client=name), private=True)]
+        decision = await self.allowed(incoming, client) if client is not None else None
+        if not decision:
+            shared = refusal_text(decision, lang) if decision is not None else None
+            text = shared or t("desk.refused", lang, client=name)
+            return [Reply(text=text, private=True)]
         done: Forwarded = await asyncio.to_thread(
             lambda: self._register.forward(
                 request.code, now=self._clock(), actor=_actor(incoming), via=via
@@ -334,16 +338,15 @@ class DeskFeature:
 
     # --- authorisation ------------------------------------------------------------------
 
-    async def allowed(self, incoming: Incoming, client: Client) -> bool:
+    async def allowed(self, incoming: Incoming, client: Client) -> Decision:
         """THE question this feature asks: may this person act on this client's requests?"""
-        subject = Subject(
-            incoming.platform, incoming.user_id, incoming.conversation.conversation_id
+        decision = await self._policy.check(
+            "request.act", Subject.of(incoming), audience_of(client)
         )
-        decision = await self._policy.check("request.act", subject, audience_of(client))
         if not decision:
             log.info("request action refused", extra={"platform": incoming.platform,
                                                       "reason": decision.reason})  # fmt: skip
-        return bool(decision)
+        return decision
 
 
 def _actor(incoming: Incoming) -> Actor:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
-from bot.authz import Policy, Subject
+from bot.authz import Policy, Subject, refusal_text
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
 from bot.features.insights_figures import Insights, render_text
@@ -103,10 +103,14 @@ class InsightsFeature:
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
     ) -> list[Reply]:
-        subject = Subject(incoming.platform, incoming.user_id)
-        if not await self._policy.check("insights.view", subject):
-            log.info("insights refused", extra={"platform": incoming.platform})
-            return [Reply(text=t("insights.refused", lang), private=True)]
+        decision = await self._policy.check("insights.view", Subject.of(incoming))
+        if not decision:
+            log.info(
+                "insights refused",
+                extra={"platform": incoming.platform, "reason": decision.reason},
+            )
+            text = refusal_text(decision, lang) or t("insights.refused", lang)
+            return [Reply(text=text, private=True)]
         now = self._clock()
         try:
             since = parse_since(args, now)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Protocol, cast
 
-from bot.authz import Policy, Subject
+from bot.authz import Policy, Subject, refusal_text
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Attachment, Incoming, Reply
 from routines.service import (
@@ -148,6 +148,10 @@ class ReportLinks(Protocol):
         ...
 
 
+# `report <word> [args]` for another report: (args, incoming, lang) -> replies
+SubReport = Callable[[str, Incoming, str], Awaitable[list[Reply]]]
+
+
 class ReportFeature:
     """The `report`/`rapport` and `overdue`/`försenade` commands (a `ChatFeature`)."""
 
@@ -167,6 +171,13 @@ class ReportFeature:
         self._policy = policy
         self._links = links
         self._clock = clock
+        self._kinds: dict[str, SubReport] = {}
+
+    def add_report(self, words: Collection[str], handler: SubReport) -> None:
+        """Another report under `report <word>` (e.g. `rapport utbildning`): the handler
+        gets the rest of the words and authorises its own readers."""
+        for word in words:
+            self._kinds[word.lower()] = handler
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         return []
@@ -182,15 +193,18 @@ class ReportFeature:
 
     def is_officer(self, incoming: Incoming) -> bool:
         """A compliance officer by platform id (the policy's `report.export` rule)."""
-        return self._policy.is_officer(Subject(incoming.platform, incoming.user_id))
+        return self._policy.is_officer(Subject.of(incoming))
 
     # --- report -----------------------------------------------------------------------
 
     async def _report(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
+        word, _, rest = args.strip().partition(" ")
+        if (handler := self._kinds.get(word.lower())) is not None:
+            return await handler(rest, incoming, lang)
         now = self._clock()
-        decision = await self._policy.check(
-            "report.export", Subject(incoming.platform, incoming.user_id)
-        )
+        decision = await self._policy.check("report.export", Subject.of(incoming))
+        if (shared := refusal_text(decision, lang)) is not None:
+            return [Reply(text=shared, private=True)]  # nothing recorded: no proven identity
         if not decision:
             key = await asyncio.to_thread(
                 self._reports.record_refusal, _actor(incoming), "report", now
@@ -225,12 +239,21 @@ class ReportFeature:
     ) -> Reply:
         """The file itself (Slack uploads it to the officer's DM), or on Teams a link."""
         filename = f"gdpr-report-{report.scope.period.label.replace('..', '_')}.{fmt}"
+        return await self.file_reply(filename, fmt, report.content, report.exporter, incoming,
+                                     lang, now)  # fmt: skip
+
+    async def file_reply(
+        self, filename: str, fmt: Format, content: bytes, exporter: str, incoming: Incoming,
+        lang: str, now: datetime,
+    ) -> Reply:  # fmt: skip
+        """A report file for the person who asked: attached (Slack uploads it to their
+        DM), or on Teams a 15-minute link only they can open."""
         if incoming.platform == "teams" and self._links is not None:
             url = await self._links.store(
-                person_key=report.exporter,
+                person_key=exporter,
                 filename=filename,
                 mime_type=MIME[fmt],
-                content=report.content,
+                content=content,
                 now=now,
             )
             return Reply(
@@ -239,7 +262,7 @@ class ReportFeature:
                 link=url,
                 attachment=Attachment(filename, b"", MIME[fmt], title=filename),
             )
-        attachment = Attachment(filename, report.content, MIME[fmt], title=filename)
+        attachment = Attachment(filename, content, MIME[fmt], title=filename)
         text = t("reports.file", lang, filename=filename)
         return Reply(text=text, private=True, attachment=attachment)
 
@@ -284,6 +307,9 @@ class ReportFeature:
     # --- overdue ----------------------------------------------------------------------
 
     async def _overdue(self, incoming: Incoming, lang: str) -> list[Reply]:
+        decision = await self._policy.check("overdue.view", Subject.of(incoming))
+        if not decision:
+            return [Reply(text=refusal_text(decision, lang) or "", private=True)]
         now = self._clock()
         items = await asyncio.to_thread(
             self._reports.overdue, _actor(incoming), now, officer=self.is_officer(incoming)

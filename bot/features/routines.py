@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import partial
 from typing import Final, Protocol
 
-from bot.authz import ChannelAudience, Policy, Subject
+from bot.authz import ChannelAudience, Policy, Subject, refusal_text
 from bot.authz.policy import LOCAL_PLATFORMS
 from bot.chat import metrics
 from bot.chat.i18n import add_strings, t
@@ -180,7 +180,7 @@ def actor_of(incoming: Incoming) -> Actor:
 
 def subject_of(incoming: Incoming) -> Subject:
     """Who asks, for the policy: platform ids only (never a name or e-mail)."""
-    return Subject(incoming.platform, incoming.user_id, incoming.conversation.conversation_id)
+    return Subject.of(incoming)
 
 
 def audience_of(item: OpenItem) -> ChannelAudience:
@@ -243,9 +243,12 @@ class RoutineFeature:
     # --- listing ----------------------------------------------------------------------
 
     async def _list(self, incoming: Incoming, lang: str) -> list[Reply]:
+        subject = subject_of(incoming)
+        decision = await self.policy.check("occurrence.list", subject)
+        if not decision:
+            return [Reply(text=refusal_text(decision, lang) or "", private=True)]
         now = self.clock()
         items = await asyncio.to_thread(self.service.open_for, actor_of(incoming), now)
-        subject = subject_of(incoming)
         items = [
             item
             for item in items
@@ -334,6 +337,8 @@ class RoutineFeature:
         )
         if decision:
             return []
+        if (shared := refusal_text(decision, lang)) is not None:
+            return [Reply(text=shared, private=True)]  # nothing recorded: no proven identity
         key = await asyncio.to_thread(
             self.service.record_refused, occurrence_id, actor_of(incoming), command, now
         )

@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.authz import ChannelAudience, Policy, refusal_text
 from bot.chat.choices import Choice, Picked, choice_reply
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
-from bot.features.routines import actor_of
+from bot.features.routines import actor_of, subject_of
 from knowledge import KnowledgeBase
 from knowledge.quiz import QUIZ_DIR, Question, QuizBank, load_quiz_bank
 from routines.ports import ACTION_QUIZ
@@ -155,9 +156,11 @@ class TrainingFeature:
         *,
         clock: Callable[[], datetime],
         timezone: str,
+        policy: Policy,
         rng: random.Random | None = None,
     ) -> None:
         self.service = service
+        self.policy = policy  # `training.take`: who may start a campaign's quiz
         self.bank = bank
         self.titles = titles  # (article id, lang) -> title
         self.clock = clock
@@ -235,6 +238,14 @@ class TrainingFeature:
 
     async def _start(self, occurrence_id: int, incoming: Incoming, lang: str) -> list[Reply]:
         private = not incoming.is_direct
+        audience = await asyncio.to_thread(self.service.audience, occurrence_id)
+        if audience is not None:  # none: the service answers "not found"
+            resource = ChannelAudience(audience.routine_id, audience.anyone_in_channel,
+                                       audience.channels)  # fmt: skip
+            decision = await self.policy.check("training.take", subject_of(incoming), resource)
+            if not decision:
+                text = refusal_text(decision, lang) or t("training.not_assignee", lang)
+                return [Reply(text=text, private=True)]
         started: Started = await asyncio.to_thread(
             self.service.quiz.start, occurrence_id, actor_of(incoming), lang, self._draw,
             self.clock(),
@@ -352,6 +363,7 @@ def training_feature(
     quiz_paths: Sequence[Path],
     clock: Callable[[], datetime],
     timezone: str,
+    policy: Policy,
 ) -> TrainingFeature:
     """The feature over the shipped bank plus GDPRBOT_QUIZ_DIR (a broken bank raises
     KnowledgeError and stops the bot, as a broken knowledge base does). Questions whose
@@ -365,4 +377,4 @@ def training_feature(
             "quiz questions left out: their article is not in the knowledge base",
             extra={"count": len(loaded.questions) - len(bank.questions)},
         )
-    return TrainingFeature(service, bank, titles, clock=clock, timezone=timezone)
+    return TrainingFeature(service, bank, titles, clock=clock, timezone=timezone, policy=policy)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from bot.authz import Policy, Subject, refusal_text
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Incoming, Reply
 
@@ -73,16 +74,21 @@ class WebFeature:
         self,
         issuer: SignInIssuer | None,
         *,
+        policy: Policy,
         clock: Callable[[], datetime],
         local_time: Callable[[datetime], str],
     ) -> None:
         self._issuer = issuer
+        self._policy = policy
         self._clock = clock
         self._local_time = local_time
 
     async def on_command(
         self, command: str, args: str, incoming: Incoming, lang: str
     ) -> list[Reply]:
+        decision = await self._policy.check("web.link", Subject.of(incoming))
+        if not decision:
+            return [Reply(text=refusal_text(decision, lang) or "", private=True)]
         if self._issuer is None:
             return [Reply(text=t("web.chat.off", lang), private=True)]
         issued = await self._issuer.for_chat(

@@ -82,4 +82,6 @@ def add_web(services: Services, catalog: Catalog) -> None:
             clock=services.now,
         )
         issuer = SignInLinks.of(services.web)
-    services.add_feature(WebFeature(issuer, clock=services.now, local_time=views.local_time))
+    services.add_feature(
+        WebFeature(issuer, policy=services.policy, clock=services.now, local_time=views.local_time)
+    )

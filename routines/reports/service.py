@@ -8,7 +8,7 @@ words, this module touches the database and the ledger.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,9 +22,11 @@ from routines.reports.adherence import Period, RoutineInfo, Scope, routine_infos
 from routines.reports.export import Exported, Shortfall, export_report
 from routines.reports.formats import Format
 from routines.reports.overdue import Overdue, assigned_routines, overdue_occurrences
+from routines.reports.training import training_report
+from routines.reports.training_formats import TrainingExport, TrainingFormat, export_training
 from storage.clock import DEFAULT_TIMEZONE, as_utc
 from storage.people import person_key_for
-from storage.sessions import transaction
+from storage.sessions import read_session, transaction
 
 Titles = Callable[[str], Mapping[str, RoutineInfo]]
 
@@ -97,6 +99,31 @@ class ReportService:
             self._factory, scope, fmt, out, who=exporter, now=now, observe=shortfall
         )
         return ChatReport(scope, exported, out.getvalue(), shortfall, exporter)
+
+    def training_routines(self) -> tuple[str, ...]:
+        """The ids of the catalogue's training campaigns (routines of kind `training`)."""
+        if self._catalog is None:
+            return ()
+        return tuple(r.id for r in self._catalog.routines if r.kind == "training")
+
+    def export_training(
+        self,
+        actor: Actor,
+        period: Period,
+        fmt: TrainingFormat,
+        lang: str,
+        now: datetime,
+        routine_ids: Collection[str] | None = None,
+    ) -> tuple[TrainingExport, str]:
+        """The training report of `routine_ids` (None: every campaign), recorded in the
+        ledger under the actor's key; the export and that key."""
+        exporter = self.person_key(actor, now)
+        catalog = self._catalog or Catalog(())
+        with read_session(self._factory) as session:
+            report = training_report(session, catalog, period, self.today(now), routine_ids)
+        exported = export_training(self._factory, report, fmt, lang, who=exporter, now=now,
+                                   routine_ids=routine_ids)  # fmt: skip
+        return exported, exporter
 
     def overdue(self, actor: Actor, now: datetime, *, officer: bool) -> list[Overdue] | None:
         """Everything overdue for an officer; for anyone else only the routines they are

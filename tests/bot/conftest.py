@@ -121,7 +121,12 @@ async def running_bot(start_bot: Callable[[Settings], Any], bot_settings: Settin
 # Teams front-end fixtures (bot/platforms/teams): a running Teams bot and the fake Bot Connector.
 from tests.bot.platforms.teams.fixtures import (  # noqa: E402, F401
     bot_connector,
+    signed_teams_bot,
     start_teams_bot,
     teams_bot,
     teams_settings,
+)
+from tests.bot.platforms.teams.signing import (  # noqa: E402, F401
+    bot_framework_key,
+    microsoft_endpoints,
 )

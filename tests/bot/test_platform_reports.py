@@ -29,6 +29,7 @@ from tests.bot.platforms.teams.fixtures import (
     TeamsBotServer,
     card_text,
     message_activity,
+    only,
 )
 from tests.bot.test_platform_routines import CLICKED, post_due_routine, write_catalogue
 
@@ -111,19 +112,28 @@ async def test_slack_someone_else_is_refused_privately_and_the_attempt_is_ledger
 # --- Teams ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def teams_bot_with_reports(start_teams_bot: StartTeamsBot, tmp_path: Path) -> TeamsBotServer:
+async def start_teams_with_reports(
+    start_teams_bot: StartTeamsBot, tmp_path: Path, *, signed: bool = True
+) -> TeamsBotServer:
     catalogue = write_catalogue(
         tmp_path / "routines.yaml", post_to="{platform: teams, person: aad-anna}",
         assignee="teams:aad-anna",
     )  # fmt: skip
     teams = await start_teams_bot(
-        routines_files=[str(catalogue)], compliance_officers=[OFFICER_AAD], public_url=PUBLIC_URL
+        signed=signed,
+        routines_files=[str(catalogue)],
+        compliance_officers=[OFFICER_AAD],
+        public_url=PUBLIC_URL,
     )
     teams.services.clock = lambda: CLICKED
     await post_due_routine(teams.services, catalogue, posted=False)  # Anna's chat is unknown
     teams.connector.clear()
     return teams
+
+
+@pytest.fixture
+async def teams_bot_with_reports(start_teams_bot: StartTeamsBot, tmp_path: Path) -> TeamsBotServer:
+    return await start_teams_with_reports(start_teams_bot, tmp_path)
 
 
 async def ask_for_report(teams: TeamsBotServer, aad: str, name: str) -> list[ConnectorCall]:
@@ -171,6 +181,19 @@ async def test_teams_officer_gets_the_summary_and_a_signed_link_the_bot_serves(
     assert status == 200
     assert body.startswith(BOM) and b"retention" in body
     assert 'filename="gdpr-report-2027-Q1.csv"' in disposition
+
+
+async def test_teams_an_unsigned_officer_in_insecure_dev_mode_gets_no_report(
+    start_teams_bot: StartTeamsBot, tmp_path: Path
+) -> None:
+    teams = await start_teams_with_reports(start_teams_bot, tmp_path, signed=False)
+
+    reply = only(await ask_for_report(teams, OFFICER_AAD, "Dana Dataskydd"))
+
+    assert "GDPRBOT_TEAMS_INSECURE_DEV" in (reply.activity.get("text") or "")
+    assert reply.card is None or not reply.card.get("actions")
+    assert ledger_events(teams.services.sessions, ledger.REPORT_EXPORTED) == []
+    assert ledger_events(teams.services.sessions, ledger.REPORT_REFUSED) == []
 
 
 async def test_teams_a_tampered_link_is_unknown(teams_bot_with_reports: TeamsBotServer) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.records.codes import OccurrenceCodes
 from routines import ledger
 from routines.catalog import load_catalog
 from routines.engine.models import Confirmation, Occurrence, OccurrenceNote, PostedMessage
@@ -476,14 +477,14 @@ class TeamsRoutine:
 
 @pytest.fixture
 def start_teams_routine(start_teams_bot: StartTeamsBot, tmp_path: Path) -> Callable[..., Any]:
-    async def start(evidence: str = "optional") -> TeamsRoutine:
+    async def start(evidence: str = "optional", *, signed: bool = True) -> TeamsRoutine:
         catalogue = write_catalogue(
             tmp_path / "routines.yaml",
             post_to=f"{{platform: teams, person: {ANNA_AAD}}}",
             assignee=f"teams:{ANNA_AAD}",
             evidence=evidence,
         )
-        teams = await start_teams_bot(routines_files=[str(catalogue)])
+        teams = await start_teams_bot(signed=signed, routines_files=[str(catalogue)])
         teams.services.clock = lambda: CLICKED
         await teams.say("hej")  # Anna talks to the bot first: it now knows her personal chat
         teams.connector.clear()
@@ -501,6 +502,47 @@ def start_teams_routine(start_teams_bot: StartTeamsBot, tmp_path: Path) -> Calla
 async def teams_routine(start_teams_routine: Callable[..., Any]) -> TeamsRoutine:
     routine: TeamsRoutine = await start_teams_routine()
     return routine
+
+
+@pytest.fixture
+async def unsigned_teams_routine(start_teams_routine: Callable[..., Any]) -> TeamsRoutine:
+    """Teams in the insecure development mode (GDPRBOT_TEAMS_INSECURE_DEV, no app id):
+    activities are unsigned, so whoever posts one can name any user."""
+    routine: TeamsRoutine = await start_teams_routine(signed=False)
+    return routine
+
+
+async def test_teams_unsigned_ack_in_insecure_dev_mode_is_refused_and_records_nothing(
+    unsigned_teams_routine: TeamsRoutine,
+) -> None:
+    teams, oid = unsigned_teams_routine.teams, unsigned_teams_routine.occurrence_id
+    code = OccurrenceCodes(unsigned_teams_routine.sessions).code_of(oid)
+
+    reply = only(await teams.say(f"ack {code}"))  # "from" Anna, the assignee, unsigned
+
+    assert "GDPRBOT_TEAMS_INSECURE_DEV" in reply.activity["text"]
+    assert occurrence(unsigned_teams_routine.sessions, oid)[0] == "open"
+    assert count(unsigned_teams_routine.sessions, Confirmation) == 0
+    assert ledger_payloads(unsigned_teams_routine.sessions, ledger.CONFIRMATION_RECORDED) == []
+    assert ledger_payloads(unsigned_teams_routine.sessions, ledger.chain.CONFIRMATION_REFUSED) == []
+
+
+async def test_teams_an_unsigned_button_click_in_insecure_dev_mode_is_refused(
+    unsigned_teams_routine: TeamsRoutine,
+) -> None:
+    routine = unsigned_teams_routine
+    reply = only(
+        await routine.teams.click(ACTION_CONFIRM, str(routine.occurrence_id), on=routine.card_id)
+    )
+    assert reply.kind == "reply" and "GDPRBOT_TEAMS_INSECURE_DEV" in reply.activity["text"]
+    assert count(routine.sessions, Confirmation) == 0
+
+
+async def test_teams_questions_are_still_answered_in_insecure_dev_mode(
+    unsigned_teams_routine: TeamsRoutine,
+) -> None:
+    reply = only(await unsigned_teams_routine.teams.say("hjälp"))
+    assert "GDPRBOT_TEAMS_INSECURE_DEV" not in json.dumps(reply.activity, ensure_ascii=False)
 
 
 async def test_teams_confirm_updates_the_card_in_place(teams_routine: TeamsRoutine) -> None:

@@ -53,7 +53,9 @@ async def test_the_quiz_is_answered_on_cards_and_a_pass_is_recorded(
     catalogue = write_campaign(
         tmp_path / "routines.yaml", f"teams:{ANNA_AAD}", f"{{platform: teams, person: {ANNA_AAD}}}"
     )
-    teams = await start_teams_bot(routines_files=[str(catalogue)], quiz_dirs=[str(QUIZ)])
+    teams = await start_teams_bot(
+        signed=True, routines_files=[str(catalogue)], quiz_dirs=[str(QUIZ)]
+    )
     teams.services.clock = lambda: CLICKED
     await teams.say("hej")  # Anna talks to the bot first: it now knows her personal chat
     teams.connector.clear()

@@ -48,7 +48,7 @@ class TeamsFrontEnd:
         self.notifier = TeamsNotifier(
             self.adapter, context.references, app_id=config.APP_ID, clock=context.pipeline.now
         )
-        self._bot = TeamsBot(context, private=self.notifier)
+        self._bot = TeamsBot(context, private=self.notifier, authenticated=config.auth_enabled)
         self._inbox = (
             None
             if context.inbox is None

@@ -64,7 +64,16 @@ def dedupe_key(conversation_id: str, activity_id: str) -> str:
 class TeamsBot(ActivityHandler):
     """One turn: translate, answer once, remember where to post later, send the replies."""
 
-    def __init__(self, context: FrontEndContext, *, private: PrivateSender | None = None) -> None:
+    def __init__(
+        self,
+        context: FrontEndContext,
+        *,
+        private: PrivateSender | None = None,
+        authenticated: bool = True,
+    ) -> None:
+        """`authenticated` False: activities are not signed (the insecure development mode),
+        so every `Incoming` says so and the authorisation policy serves no privileged action."""
+        self._authenticated = authenticated
         self._pipeline = context.pipeline
         self._references = context.references
         self._people = context.people
@@ -88,6 +97,8 @@ class TeamsBot(ActivityHandler):
                 "teams message ignored: nothing to act on", extra={"activity_id": raw.get("id")}
             )
             return
+        if not self._authenticated:
+            incoming = replace(incoming, authenticated=False)
         activity_id = str(raw.get("id") or "")
 
         async def identify(incoming: Incoming) -> Incoming:

@@ -20,8 +20,9 @@ async def policy() -> Policy:
     policy = Policy(
         officers=["U0OFFICER", "dpo@example.se", "6f1c0e2a-0000-4b5c-9d8e-000000000001"],
         owners=["owner@example.se"],
-        leads={"retention": [("slack", "U0LEAD")]},
+        leads={"retention": [("slack", "U0LEAD")], "quiz": [("slack", "UBO")]},
         directories={"slack": slack},
+        training_leads={"quiz": [("slack", "U0TEAMLEAD")]},
     )
     await policy.resolve()
     return policy
@@ -56,8 +57,26 @@ CASES = [
      False, "not_member"),  # more cases in test_desk_rules.py
     ("request.view", Subject("slack", "U0OFFICER"), None, True, "officer"),
     ("request.view", Subject("slack", "UEVE"), None, False, "not_lead"),
+    ("occurrence.list", Subject("teams", "aad-eve"), None, True, "authenticated"),
+    ("overdue.view", Subject("slack", "UEVE"), None, True, "authenticated"),
+    ("web.link", Subject("slack", "UEVE"), None, True, "authenticated"),
+    ("training.report", Subject("slack", "U0OFFICER"), None, True, "officer"),
+    ("training.report", Subject("slack", "U0DPO"), "quiz", True, "officer"),
+    ("training.report", Subject("slack", "U0TEAMLEAD"), "quiz", True, "lead"),
+    ("training.report", Subject("slack", "U0TEAMLEAD"), None, False, "not_lead"),  # not all
+    ("training.report", Subject("slack", "U0TEAMLEAD"), "other-quiz", False, "not_lead"),
+    ("training.report", Subject("teams", "U0TEAMLEAD"), "quiz", False, "not_lead"),
+    ("training.report", Subject("slack", "UBO"), "quiz", False, "not_lead"),  # a trainee
+    ("training.report", Subject("slack", "U0LEAD"), "retention", False, "not_lead"),
+    ("training.take", Subject("slack", "UEVE"), PEOPLE, True, "assignees_checked_by_routines"),
+    ("training.take", Subject("slack", "UBO", "D0BO"), CHANNEL, True, "member"),
+    ("training.take", Subject("slack", "UEVE", "D0EVE"), CHANNEL, False, "not_member"),
+    ("training.take", Subject("slack", "U0LEAD", "D0LEAD"), CHANNEL, False, "not_member"),
+    ("training.take", Subject("console", "local"), CHANNEL, True, "local"),
     ("something.new", Subject("slack", "U0OFFICER"), None, False, "unknown_action"),
 ]  # fmt: skip
+
+UNSIGNED_OFFICER = Subject("teams", "6f1c0e2a-0000-4b5c-9d8e-000000000001", authenticated=False)
 
 
 @pytest.mark.parametrize(("action", "subject", "resource", "allowed", "reason"), CASES)
@@ -66,6 +85,15 @@ async def test_the_policy_decides(
 ) -> None:
     decision = await policy.check(action, subject, resource)
     assert (decision.allowed, decision.reason) == (allowed, reason)
+
+
+@pytest.mark.parametrize("action", sorted(RULES))
+async def test_an_unauthenticated_subject_is_refused_every_action_even_an_officer(
+    policy: Policy, action: str
+) -> None:
+    resource = CHANNEL if action == "occurrence.act" else ClientAudience("open")
+    decision = await policy.check(action, UNSIGNED_OFFICER, resource)
+    assert (decision.allowed, decision.reason) == (False, "unauthenticated")
 
 
 def test_every_rule_has_a_case() -> None:

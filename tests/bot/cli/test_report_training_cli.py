@@ -3,15 +3,18 @@ who is overdue, as CSV or JSON; bad input is one line and exit 2."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
+from routines import ledger
 from routines.catalog import load_catalog
 from routines.engine.acknowledgements import Actor
 from routines.service import RoutineService, Training
@@ -74,13 +77,45 @@ def test_before_the_due_date_nobody_is_overdue(db: Engine) -> None:
     assert result.exit_code == 0, result.output
     header, row = result.stdout.splitlines()
     assert header.startswith("occurrence_id,routine_id,due_date,status,audience,passed")
-    assert row.endswith(",2,1,1,0,0.5,")
+    assert row.endswith(",2,1,1,0,0.5,,")  # nobody overdue; the campaign posts to no channel
 
 
 def test_a_format_it_cannot_write_is_a_usage_error(db: Engine) -> None:
-    result = run("--period", "2027-Q1", "--format", "html")
+    result = run("--period", "2027-Q1", "--format", "pdf")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: --format with --training must be one of csv, json"
+    assert result.stderr.strip() == (
+        "error: --format with --training must be one of csv, json, html, zip"
+    )
+
+
+def exported(engine: Engine) -> list[dict[str, object]]:
+    with session_factory(engine)() as session:
+        rows = session.scalars(
+            select(ledger.LedgerEntry.payload).where(
+                ledger.LedgerEntry.event == ledger.REPORT_EXPORTED
+            )
+        ).all()
+    return [json.loads(row)["data"] for row in rows]
+
+
+def test_an_export_is_a_ledger_entry_naming_the_files_hash(db: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "training.zip"
+    result = run("--period", "2027-Q1", "--format", "zip", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    [entry] = exported(db)
+    assert (entry["report"], entry["who"], entry["format"]) == ("training", "cli", "zip")
+    assert entry["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert "ledger entry" in result.stderr
+    members = zipfile.ZipFile(out).namelist()
+    assert {"training.html", "teams.csv", "people.csv", "SHA256SUMS"} <= set(members)
+
+
+def test_with_pretend_time_nothing_is_recorded(db: Engine) -> None:
+    result = run("--period", "2027-Q1", "--format", "html", "--now", "2027-03-10T09:00")
+    assert result.exit_code == 0, result.output
+    assert "<h2>Per person</h2>" in result.stdout and "Bo" in result.stdout
+    assert exported(db) == []
+    assert "not recorded (--now)" in result.stderr
 
 
 def test_an_unknown_training_routine_is_a_usage_error(db: Engine) -> None:

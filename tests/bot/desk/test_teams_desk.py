@@ -41,7 +41,7 @@ def _button(calls: list[ConnectorCall], title_part: str) -> dict[str, Any]:
 async def test_teams_a_request_from_the_clients_channel_is_registered_and_forwarded(
     start_teams_bot: StartTeamsBot,
 ) -> None:
-    teams: TeamsBotServer = await start_teams_bot(clients_files=[str(EXAMPLE_DIR)])
+    teams: TeamsBotServer = await start_teams_bot(signed=True, clients_files=[str(EXAMPLE_DIR)])
 
     registered = await teams.send(message_activity(
         teams.connector.url, id=teams.next_id(), text="begäran radering #SV-5",

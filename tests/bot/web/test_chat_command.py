@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.authz import Policy
 from bot.chat.messages import ConversationRef, Incoming
 from bot.features.web import WebFeature
 from tests.bot.web.conftest import WebBot
@@ -43,7 +44,9 @@ async def test_an_employee_is_refused_without_a_link(web_bot: WebBot) -> None:
 
 @pytest.mark.parametrize("word", ["webb", "web"])
 async def test_without_pages_the_command_says_so(word: str) -> None:
-    feature = WebFeature(None, clock=lambda: NOW, local_time=lambda d: d.isoformat())
+    feature = WebFeature(
+        None, policy=Policy(), clock=lambda: NOW, local_time=lambda d: d.isoformat()
+    )
 
     [reply] = await feature.on_command("web", "", incoming("U0DPO", word), "sv")
 

@@ -5,6 +5,12 @@ shared `start_bot` fixture) with Teams enabled and Slack off, on a free loopback
 over the shared test knowledge base; its `connector` is the fake Bot Connector every
 Activity's `serviceUrl` points at. `TeamsBotServer.say("...")` posts a personal
 message and returns what the bot sent back. Registered in tests/bot/conftest.py.
+
+By default the bot runs in the insecure development mode (no app id, unsigned
+activities), which answers questions only; `start_teams_bot(signed=True)` (and
+`signed_teams_bot`) gives it an app id and signs every activity the test posts with the
+test's Bot Framework key (tests/bot/platforms/teams/signing.py), as Teams does: use it for
+anything a real user does beyond asking (routine actions, reports, desk requests).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from bot.app import Services
 from bot.config import Settings
 from bot.platforms.teams.front_end import TeamsFrontEnd
 from testing.bot_connector import ConnectorCall, FakeBotConnector, running_connector
+from tests.bot.platforms.teams.signing import APP_ID, APP_PASSWORD, PrivateKey, token
 
 BOT_ACCOUNT = {"id": "28:gdpr-bot", "name": "GDPR-boten"}
 TENANT = "tenant-1"
@@ -115,6 +122,7 @@ class TeamsBotServer:
 
     bot: Any  # tests.bot.conftest.RunningBot
     connector: FakeBotConnector
+    signing_key: PrivateKey | None = None  # set: every post carries a Bot Framework JWT
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -153,6 +161,11 @@ class TeamsBotServer:
         """POST and return at the HTTP answer, without waiting for the turn."""
         http: aiohttp.ClientSession = self.bot.http
         send_headers = {"Content-Type": "application/json", **(headers or {})}
+        if self.signing_key is not None and "Authorization" not in send_headers:
+            service_url = body.get("serviceUrl") if isinstance(body, dict) else None
+            send_headers["Authorization"] = token(
+                service_url or self.connector.url, self.signing_key
+            )
         data = raw if raw is not None else json.dumps(body).encode()
         async with http.post(self.messages_url, data=data, headers=send_headers) as response:
             return response.status, await response.text()
@@ -221,16 +234,35 @@ def start_teams_bot(
     start_bot: Callable[[Settings], Awaitable[Any]],
     teams_settings: Settings,
     bot_connector: FakeBotConnector,
+    request: pytest.FixtureRequest,
 ) -> StartTeamsBot:
-    """`await start_teams_bot(**settings_overrides)`: the whole bot, Teams enabled."""
+    """`await start_teams_bot(signed=False, **settings_overrides)`: the whole bot, Teams
+    enabled; `signed=True`: authentication on, every activity signed (see the module)."""
 
-    async def start(**overrides: Any) -> TeamsBotServer:
+    async def start(*, signed: bool = False, **overrides: Any) -> TeamsBotServer:
+        key: PrivateKey | None = None
+        if signed:
+            request.getfixturevalue("microsoft_endpoints")
+            key = request.getfixturevalue("bot_framework_key")
+            overrides = {
+                "microsoft_app_id": APP_ID,
+                "microsoft_app_password": APP_PASSWORD,
+                "teams_insecure_dev": False,
+                **overrides,
+            }
         settings = teams_settings.model_copy(update=overrides)
-        return TeamsBotServer(await start_bot(settings), bot_connector)
+        return TeamsBotServer(await start_bot(settings), bot_connector, signing_key=key)
 
     return start
 
 
 @pytest.fixture
 async def teams_bot(start_teams_bot: StartTeamsBot) -> TeamsBotServer:
+    """Insecure development mode: unsigned activities, questions only."""
     return await start_teams_bot()
+
+
+@pytest.fixture
+async def signed_teams_bot(start_teams_bot: StartTeamsBot) -> TeamsBotServer:
+    """Authentication on, every activity the test posts signed as Bot Framework would."""
+    return await start_teams_bot(signed=True)

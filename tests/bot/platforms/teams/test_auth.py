@@ -8,19 +8,11 @@ by the test, and MSAL's client of the login service issues a fixed outbound toke
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
-import jwt
 import pytest
-from botframework.connector.auth import AuthenticationConstants, microsoft_app_credentials
-from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor, _OpenIdMetadata
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from tests.bot.platforms.teams.fixtures import (
     TENANT,
@@ -28,72 +20,19 @@ from tests.bot.platforms.teams.fixtures import (
     TeamsBotServer,
     message_activity,
 )
-
-APP_ID = "11111111-2222-3333-4444-555555555555"
-KEY_ID = "test-signing-key"
-OUTBOUND_TOKEN = "outbound-token-from-fake-login"
-PrivateKey = rsa.RSAPrivateKey
-
-
-def _new_key() -> PrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def bot_framework_key() -> PrivateKey:
-    """The key 'Bot Framework' signs with in these tests (generated once per module)."""
-    return _new_key()
-
-
-@pytest.fixture
-def microsoft_endpoints(
-    bot_framework_key: PrivateKey, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """Stand-ins for login.botframework.com's OpenID keys and the app's token login."""
-    jwk = json.loads(RSAAlgorithm.to_jwk(bot_framework_key.public_key()))
-    jwk.update(kid=KEY_ID, endorsements=["msteams"])
-    metadata = _OpenIdMetadata(AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL)
-    metadata.keys = [jwk]
-    metadata.last_updated = datetime.now()  # fresh: botbuilder will not fetch it again
-    monkeypatch.setitem(JwtTokenExtractor.metadataCache, metadata.url, metadata)
-    FakeMsalApp.fetches = 0
-    monkeypatch.setattr(microsoft_app_credentials, "ConfidentialClientApplication", FakeMsalApp)
-    yield
-
-
-class FakeMsalApp:
-    """Stands in for MSAL's client of login.microsoftonline.com: a token cache per client."""
-
-    fetches = 0  # tokens issued by the "login service", across all clients
-
-    def __init__(self, client_id: str, client_credential: str, authority: str) -> None:
-        self._token: dict[str, Any] | None = None
-
-    def acquire_token_silent(self, scopes: list[str], account: None) -> dict[str, Any] | None:
-        return self._token
-
-    def acquire_token_for_client(self, scopes: list[str]) -> dict[str, Any]:
-        FakeMsalApp.fetches += 1
-        self._token = {"access_token": OUTBOUND_TOKEN, "expires_in": 3600}
-        return self._token
+from tests.bot.platforms.teams.signing import (
+    APP_ID,
+    OUTBOUND_TOKEN,
+    FakeMsalApp,
+    PrivateKey,
+    token,
+)
+from tests.bot.platforms.teams.signing import new_key as _new_key
 
 
 @pytest.fixture
 async def secured_bot(start_teams_bot: StartTeamsBot, microsoft_endpoints: None) -> TeamsBotServer:
     return await start_teams_bot(microsoft_app_id=APP_ID, microsoft_app_password="app-secret")
-
-
-def token(service_url: str, key: PrivateKey, **claims: Any) -> str:
-    now = int(time.time())
-    payload = {
-        "iss": AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
-        "aud": APP_ID,
-        "serviceurl": service_url,
-        "nbf": now - 60,
-        "exp": now + 3600,
-        **claims,
-    }
-    return "Bearer " + jwt.encode(payload, key, algorithm="RS256", headers={"kid": KEY_ID})
 
 
 async def test_a_request_signed_by_bot_framework_is_answered_with_the_bots_token(
