@@ -8,7 +8,6 @@ PostgreSQL), so a ledger of any length is checked in constant memory.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,15 +20,10 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from routines.ledger.chain import GENESIS_HASH, LedgerHead, int_or_none, str_or_none
-from routines.ledger.keys import LedgerKeys, current_keys
+from routines.ledger.keys import LedgerKeys, current_keys, hmac_sha256_states
 
 if TYPE_CHECKING:
     from routines.ledger.binding import Mismatch
-
-try:  # OpenSSL's one-shot HMAC, without `hmac.digest`'s Python wrapper (once per entry)
-    from _hashlib import hmac_digest as _hmac_digest
-except ImportError:  # pragma: no cover - a Python built without OpenSSL
-    _hmac_digest = hmac.digest  # type: ignore[assignment]
 
 MAX_LISTED = 50
 
@@ -235,16 +229,21 @@ def check_chain(
     witnessed = {w.seq: w.hash for w in witnesses}
     keyed = 0  # the first keyed entry's seq
     count = 0
-    key_secrets, sha256, hmac_digest = keys.secrets, hashlib.sha256, _hmac_digest
+    sha256 = hashlib.sha256
+    states = {key_id: hmac_sha256_states(secret) for key_id, secret in keys.secrets.items()}
     for row in rows:
         seq, payload, stored_prev, stored_hash, event_kind, occurrence_id, person_key, \
             key_id, created = row  # fmt: skip
         message = (stored_prev + payload).encode()
         if key_id is None:
             computed: str | None = sha256(message).hexdigest()
-        else:  # inlined LedgerKeys.digest: this loop runs once per entry
-            secret = key_secrets.get(key_id)
-            computed = None if secret is None else hmac_digest(secret, message, "sha256").hex()
+        elif (state := states.get(key_id)) is None:
+            computed = None
+        else:  # LedgerKeys.digest with the key's pads hashed once (keys.hmac_sha256_states)
+            inner, outer = state[0].copy(), state[1].copy()
+            inner.update(message)
+            outer.update(inner.digest())
+            computed = outer.hexdigest()
         # Fast path for an intact entry: cheap string checks instead of parsing JSON.
         # Anything unusual goes through `_check_row`, which parses and names the problem.
         if not (
