@@ -90,8 +90,10 @@ class InboxWorker:
             if due:
                 log.info("events recovered from the inbox",
                          extra={"platform": self._platform, "count": len(due)})  # fmt: skip
-            for item in due:  # one at a time, in order, each tracked like a new one
-                await self._spawn(self._run(item.id, item.kind, item.body))
+            # All at once, each tracked like a new one: the batch must be done inside its
+            # lease, or another replica takes the rest again (and answers twice).
+            await asyncio.gather(*(self._spawn(self._run(item.id, item.kind, item.body))
+                                   for item in due))  # fmt: skip
             if len(due) < 50:
                 await asyncio.sleep(self._inbox.lease_seconds / 2)
 
