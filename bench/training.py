@@ -6,7 +6,8 @@ posts each campaign DM through `SlackNotifier` + `slack_sdk.AsyncWebClient` to t
 fake Slack Web API (loopback HTTP) and marks it sent with its ledger entry. Prints the
 creation time per person, the dispatch overhead per person (total minus time inside the
 notifier, as `bench/dispatch.py` measures routine dispatch) and checks from the fake
-API's log that every person got the quiz button exactly once.
+API's log that every person got the quiz button exactly once; then reads the training
+report over the 5,000 (per campaign, team and person) and writes its zip.
 
     python bench/training.py [--people 5000] [--concurrency 1] [--no-record]
 
@@ -35,11 +36,14 @@ from bot.platforms.slack.notifier import SlackNotifier  # noqa: E402
 from routines.catalog import Assignees, Catalog, Routine, Target  # noqa: E402
 from routines.catalog.training import Training  # noqa: E402
 from routines.ports import ACTION_QUIZ  # noqa: E402
+from routines.reports.adherence import parse_period  # noqa: E402
+from routines.reports.training import training_report  # noqa: E402
+from routines.reports.training_formats import render_training  # noqa: E402
 from routines.schedule.rules import Schedule  # noqa: E402
 from routines.service import RoutineService  # noqa: E402
 from storage.engines import make_engine  # noqa: E402
 from storage.migrate import create_schema  # noqa: E402
-from storage.sessions import session_factory  # noqa: E402
+from storage.sessions import read_session, session_factory  # noqa: E402
 from testing.slack_api import FakeSlackApi  # noqa: E402
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -79,6 +83,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     created = time.perf_counter() - started
     report = await service.tick(NOW)  # nothing more to create: this tick dispatches
     total = time.perf_counter() - started - created
+    reported = time.perf_counter()
+    with read_session(session_factory(engine)) as session:
+        figures = training_report(session, service.catalog, parse_period("2027-Q1"), NOW.date())
+    report_s = time.perf_counter() - reported
+    zipped = time.perf_counter()
+    package = render_training(figures, "zip", "sv")
+    zip_s = time.perf_counter() - zipped
     await http.close()
     await fake.close()
     engine.dispose()
@@ -95,6 +106,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "dispatch_s": total,
         "notifier_s": report.dispatch.notifier_seconds,
         "overhead_ms": (total - report.dispatch.notifier_seconds) / max(1, posted) * 1000,
+        "report_s": report_s,
+        "zip_s": zip_s,
+        "zip_bytes": len(package),
         "exactly_once": posted == args.people and sum(ids.values()) == args.people,
         "load": os.getloadavg()[0],
         "concurrency": args.concurrency,
@@ -112,7 +126,9 @@ def record(result: dict[str, object]) -> None:
         f" ms/person; dispatch {result['dispatch_s']:.2f} s, inside the notifier "
         f"{result['notifier_s']:.2f} s, own overhead {result['overhead_ms']:.3f} ms/person "
         f"(load average {result['load']:.1f} on {os.cpu_count()} cores), every person "
-        f"posted exactly once: {'yes' if result['exactly_once'] else 'NO'}\n"
+        f"posted exactly once: {'yes' if result['exactly_once'] else 'NO'}; the training "
+        f"report over them {result['report_s']:.2f} s to read, its zip "
+        f"{result['zip_s']:.2f} s ({result['zip_bytes']} bytes)\n"
     )
     heading = "## Training campaigns"
     if heading not in text:

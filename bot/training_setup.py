@@ -4,7 +4,8 @@ Loads the question bank (shipped + `GDPRBOT_QUIZ_DIR`; a broken bank stops the b
 `knowledge.KnowledgeError`, one `path:line: field: problem` each) over the routines
 service that runs the campaigns, and adds `utbildning`/`training`, `öva`/`practice` and
 the quiz's choice buttons; `rapport utbildning` / `report training` under the report
-command; on the web overview, the training headline.
+command; the hourly job that enrols campaigns' channel members (`assignees: channel`);
+on the web overview, the training headline.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.features.reports import ReportFeature
 from bot.features.training import QUIZ_KIND, TrainingFeature, training_feature
+from bot.features.training_audience import TrainingAudienceJob
 from bot.features.training_panel import TrainingPanel
 from bot.features.training_reports import WORDS, TrainingReports
 from routines.service import ReportService, RoutineService
@@ -29,6 +31,14 @@ def add_training(services: Services, service: RoutineService) -> TrainingFeature
     )  # fmt: skip
     services.add_feature(quiz)
     _add_training_report(services, service)
+    directories = {
+        platform: directory
+        for platform, front_end in services.front_ends.items()
+        if (directory := getattr(front_end, "directory", None)) is not None
+    }
+    audiences = TrainingAudienceJob(service.quiz, directories, services.now)
+    if service.quiz.channel_audiences():  # campaigns for everyone in a channel
+        audiences.add_jobs(services.scheduler)
     services.conversation.add_choice_handler(QUIZ_KIND, quiz.on_pick)
     if services.web is not None:  # the overview's headline for officers and team leads
         services.web.add_panel(TrainingPanel(service.quiz, settings.timezone))

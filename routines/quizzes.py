@@ -6,16 +6,17 @@ noun; the rules themselves are in `routines/engine/training.py`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from routines.catalog import Catalog, Routine
+from routines.catalog import Catalog, Routine, Target
 from routines.engine import acknowledgements as ack
 from routines.engine import training as quiz
-from routines.engine.models import Occurrence, OccurrenceAssignee
+from routines.engine.models import OPEN, Occurrence, OccurrenceAssignee
 from routines.engine.planning import enqueue_updates
 from routines.reports.adherence import Period
 from routines.reports.training import CampaignRow, training_rows
@@ -75,6 +76,34 @@ class QuizService:
         """The training report's rows for campaigns due in `period` (one read)."""
         with read_session(self.factory) as session:
             return training_rows(session, self.catalog, period, today)
+
+    def channel_audiences(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Enabled campaigns whose audience is their channels' members (`assignees:
+        channel`): routine id -> the (platform, channel id) it posts to."""
+        return {
+            r.id: tuple((t.platform, t.address) for t in r.post_to if t.kind == "channel")
+            for r in self.catalog.enabled
+            if r.kind == "training" and r.assignees.anyone_in_channel
+        }
+
+    def enroll_members(
+        self, routine_id: str, platform: str, user_ids: Iterable[str], now: datetime
+    ) -> int:
+        """The people a platform's roster names join each open occurrence of a campaign
+        (a newcomer gets its post at the next tick); how many joined. Nobody leaves: who
+        was assigned stays in the evidence."""
+        routine = self.catalog.get(routine_id)
+        if routine is None or routine.kind != "training":
+            return 0
+        people = [Target(platform, "person", uid) for uid in sorted(set(user_ids)) if uid]
+        now = aware_utc(now)
+        with transaction(self.factory) as session:
+            occurrences = session.scalars(
+                select(Occurrence).where(
+                    Occurrence.routine_id == routine_id, Occurrence.status == OPEN
+                )
+            ).all()
+            return sum(quiz.enroll(session, o, people, now) for o in occurrences)
 
     def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
         routine_id = session.scalar(

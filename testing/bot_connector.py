@@ -9,6 +9,7 @@ Nothing here reaches a real Microsoft host.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -58,6 +59,15 @@ class FakeBotConnector:
     fail_with: int | None = None
     fail_only: frozenset[CallKind] = frozenset()
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait_for(self, count: int = 1, *, timeout: float = 30.0) -> list[ConnectorCall]:
+        """Wait (on arrivals, up to `timeout` seconds) until `count` calls were made."""
+        async with asyncio.timeout(timeout):
+            while len(self.calls) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+        return list(self.calls)
 
     def messages(self) -> list[ConnectorCall]:
         """Every activity the bot sent or updated, in order (not conversation creations)."""
@@ -88,6 +98,7 @@ class FakeBotConnector:
                 peer=str(request.transport.get_extra_info("peername") if request.transport else ""),
             )
         )
+        self._arrived.set()
         return dict(body)
 
     def _refusal(self, kind: CallKind) -> web.Response | None:

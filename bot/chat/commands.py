@@ -117,7 +117,10 @@ add_strings(
             "help.ack": "- `kvittera <kod> [anteckning]`: kvittera en rutin",
             "help.na": "- `ejtillämplig <kod> <anledning>`: rutinen gäller inte den här gången",
             "help.note": "- `anteckning <kod> <text eller länk>`: lägg till underlag",
-            "help.report": "- `rapport`: efterlevnadsrapport (för dataskyddsombud och compliance)",
+            "help.report": (
+                "- `rapport [utbildning]`: efterlevnadsrapport, eller utbildningsrapporten "
+                "(för dataskyddsombud och compliance; utbildning även för teamledare)"
+            ),
             "help.overdue": "- `försenade`: rutiner som är försenade",
             "help.insights": "- `insikter [dagar|datum]`: obesvarade frågor, 👎 och "
             "svarsfrekvens (dataskyddsansvariga och artikelägare)",
@@ -145,7 +148,10 @@ add_strings(
             "help.ack": "- `ack <code> [note]`: confirm a routine",
             "help.na": "- `na <code> <reason>`: the routine does not apply this time",
             "help.note": "- `note <code> <text or link>`: add evidence",
-            "help.report": "- `report`: adherence report (for the DPO and compliance)",
+            "help.report": (
+                "- `report [training]`: adherence report, or the training report "
+                "(for the DPO and compliance; training also for team leads)"
+            ),
             "help.overdue": "- `overdue`: routines that are overdue",
             "help.insights": "- `insights [days|date]`: unanswered questions, 👎 and answer rates "
             "(compliance officers and article owners)",

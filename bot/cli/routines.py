@@ -124,13 +124,13 @@ def _details(routine: Routine, lang: str) -> list[tuple[str, str]]:
         ("kind", routine.kind),
         ("schedule", f"{_schedule_text(routine)} at {routine.time.strftime('%H:%M')} "
                      f"{routine.timezone}" + (", business days" if routine.business_days else "")),
-        ("due", f"{routine.due_days} days after posting"),
+        ("due", f"{_days(routine.due_days)} after posting"),
         ("posted to", _targets(routine.post_to) or "the console"),
         ("assignees", f"{people} (confirm: {routine.assignees.confirm})" if people else ""),
-        ("reminders", ", ".join([*(f"{d} days before" for d in remind.before),
-                                 *([f"every {remind.every} days when overdue"]
+        ("reminders", ", ".join([*(f"{_days(d)} before" for d in remind.before),
+                                 *([f"every {_days(remind.every)} when overdue"]
                                    if remind.every else [])])),
-        ("escalation", f"after {escalate.after_days} days to {_targets(escalate.to)}"
+        ("escalation", f"after {_days(escalate.after_days)} to {_targets(escalate.to)}"
                        if escalate else ""),
         ("evidence", routine.evidence),
         ("next", ", ".join(d.isoformat() for d in upcoming) if routine.enabled else ""),
@@ -260,3 +260,7 @@ async def _run_due(settings: Settings, catalog: Catalog, moment: datetime, dry_r
         typer.echo(f"would have {line}" if dry_run and line.startswith("created ") else line)
     if dry_run:
         typer.echo("dry run: nothing was written")
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"

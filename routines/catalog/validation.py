@@ -287,11 +287,17 @@ def routine_from(entry: LineMap, p: Problems, default_timezone: str) -> Routine 
             entry.get("training"),
             lambda name, problem: p.add(line_of(entry, "training") or entry.line, name, problem),
         )
-        if assignees.anyone_in_channel or assignees.confirm != "all":
+        if assignees.anyone_in_channel and assignees.people:
             p.add(
                 line_of(entry, "assignees"),
                 "assignees",
-                "a training routine needs named people and confirm: all "
+                "a training audience is named people or 'channel' (its members), not both",
+            )
+        elif not assignees.anyone_in_channel and assignees.confirm != "all":
+            p.add(
+                line_of(entry, "assignees"),
+                "assignees",
+                "a training routine needs named people and confirm: all, or 'channel' "
                 "(each person passes their own quiz)",
             )
     elif "training" in entry:

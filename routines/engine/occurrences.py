@@ -219,8 +219,10 @@ def create_occurrence(
             "post_date": slot.post_date,
             "due_date": slot.due_date,
             "status": "not_applicable" if content.skip else OPEN,
-            "confirm_mode": routine.assignees.confirm,
-            "anyone_in_channel": routine.assignees.anyone_in_channel,
+            # a campaign is always per person: a channel audience is enrolled by name
+            # from the platform's roster (enroll_members), each passing their own quiz
+            "confirm_mode": "all" if routine.kind == "training" else routine.assignees.confirm,
+            "anyone_in_channel": routine.assignees.anyone_in_channel and routine.kind != "training",
             "created_at": now,
             "created_late": late,
             "closed_at": now if content.skip else None,

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from routines import ledger
-from routines.catalog.routine import Routine
+from routines.catalog.routine import Routine, Target
 from routines.catalog.training import Training
 from routines.engine import acknowledgements as ack
 from routines.engine.models import OPEN, POST, Occurrence, OccurrenceAssignee
@@ -307,25 +307,42 @@ def enroll_newcomers(
     """People added to a running campaign's audience (the catalogue's `assignees.people`,
     read at start) join its open occurrence and get its post at the next tick. Cheap when
     nothing changed: the audience is resolved only when it outnumbers the assignees."""
-    assigned = set(
+    assigned = _assigned(session, occurrence.id)
+    if len(assigned) >= len(set(routine.assignees.people)):
+        return 0
+    return enroll(session, occurrence, routine.assignees.people, now, assigned)
+
+
+def _assigned(session: Session, occurrence_id: int) -> set[str]:
+    return set(
         session.scalars(
             select(OccurrenceAssignee.person_key).where(
-                OccurrenceAssignee.occurrence_id == occurrence.id
+                OccurrenceAssignee.occurrence_id == occurrence_id
             )
         )
     )
-    if len(assigned) >= len(set(routine.assignees.people)):
-        return 0
+
+
+def enroll(
+    session: Session,
+    occurrence: Occurrence,
+    people: Sequence[Target],
+    now: datetime,
+    assigned: set[str] | None = None,
+) -> int:
+    """Make `people` assignees of a campaign occurrence and queue its post to each one not
+    already in it (once, whoever else enrols them at the same time); how many joined."""
+    assigned = _assigned(session, occurrence.id) if assigned is None else assigned
     added = 0
-    for person in routine.assignees.people:
+    for person in people:
         key = resolve_person(session, person, now)
         if key in assigned:
             continue
         assigned.add(key)
         values = {"occurrence_id": occurrence.id, "person_key": key, "platform": person.platform}
         if insert_once(session, OccurrenceAssignee, values) is not None:
-            added += enqueue(session, occurrence.id, POST, [(person.platform, "person", key)],
-                             0, now, now)  # fmt: skip
+            enqueue(session, occurrence.id, POST, [(person.platform, "person", key)], 0, now, now)
+            added += 1
     return added
 
 

@@ -3,8 +3,9 @@
 The catalogue's `kind: ledger_seal` routine uses `ledger_seal_provider` as its content
 provider (registered by the composition root). It adds the head's sequence number and
 hash to the post and appends a `ledger.sealed` entry. Whoever keeps that hash outside the
-bot (ticket, e-mail to the DPO) can later run `gdpr-bot audit verify --head <hash>` to
-prove that nothing before it was changed and nothing after it cut off.
+bot (a witness file, a ticket, an e-mail to the DPO) can later run `gdpr-bot audit verify
+--witness FILE` (every `seq hash` line kept) or `--head <hash>` to prove that nothing
+before it was changed and nothing after it cut off.
 """
 
 from __future__ import annotations
@@ -22,15 +23,20 @@ from routines.ledger import chain as ledger
 SEAL_TEXT = {
     "sv": (
         "*Liggarens sigill*: post {seq}, hash `{hash}`.\n"
-        "Spara hashen utanför boten (t.ex. i ärendesystemet eller i ett mejl till "
-        "dataskyddsombudet). `gdpr-bot audit verify --head {hash}` visar sedan om något "
-        "i bevisliggaren ändrats eller tagits bort."
+        "Spara raden `{seq} {hash}` utanför boten: i en vittnesfil (en rad per sigill; "
+        "`gdpr-bot audit witness --file FIL` lägger till liggarens senaste post), i "
+        "ärendesystemet eller i ett mejl till dataskyddsombudet. "
+        "`gdpr-bot audit verify --witness FIL` kontrollerar sedan varje sparad rad och visar "
+        "om något i bevisliggaren ändrats eller tagits bort (bara den här hashen: "
+        "`gdpr-bot audit verify --head {hash}`)."
     ),
     "en": (
         "*Ledger seal*: entry {seq}, hash `{hash}`.\n"
-        "Keep this hash outside the bot (e.g. in the ticket system or an e-mail to the "
-        "DPO). `gdpr-bot audit verify --head {hash}` then shows whether anything in the "
-        "evidence ledger was changed or removed."
+        "Keep the line `{seq} {hash}` outside the bot: in a witness file (one line per "
+        "seal; `gdpr-bot audit witness --file FILE` appends the ledger's latest entry), in "
+        "the ticket system or in an e-mail to the DPO. `gdpr-bot audit verify --witness FILE` "
+        "then checks every line kept and shows whether anything in the evidence ledger was "
+        "changed or removed (this hash alone: `gdpr-bot audit verify --head {hash}`)."
     ),
 }
 

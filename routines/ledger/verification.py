@@ -8,7 +8,6 @@ PostgreSQL), so a ledger of any length is checked in constant memory.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,7 +20,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from routines.ledger.chain import GENESIS_HASH, LedgerHead, int_or_none, str_or_none
-from routines.ledger.keys import LedgerKeys, current_keys
+from routines.ledger.keys import LedgerKeys, current_keys, hmac_sha256_states
 
 if TYPE_CHECKING:
     from routines.ledger.binding import Mismatch
@@ -166,8 +165,20 @@ def verify_chain(
     pairs kept outside the database) also detect a tail removed together with the head
     row, or a chain rewritten up to a witnessed entry.
     """
-    stored_head = _head_row(bind)
-    result = check_chain(_stream(bind), head=head, witnesses=witnesses, keys=keys or current_keys())
+    bindings = None
+    if timezone is not None:  # started first: a child process where it can run (background.py)
+        from routines.ledger.background import Bindings
+
+        bindings = Bindings(bind, timezone)
+    try:
+        stored_head = _head_row(bind)
+        result = check_chain(
+            _stream(bind), head=head, witnesses=witnesses, keys=keys or current_keys()
+        )
+    except BaseException:
+        if bindings is not None:
+            bindings.cancel()
+        raise
     if result.ok and stored_head is not None and stored_head != (result.head_seq, result.head_hash):
         problem = Problem(
             result.head_seq + 1 if stored_head[0] > result.head_seq else stored_head[0],
@@ -175,12 +186,11 @@ def verify_chain(
             f"the head row names entry {stored_head[0]} ({stored_head[1][:12]}…) but the "
             f"ledger ends at entry {result.head_seq}: entries were removed or the head moved",
         )
-        return replace(result, problem=problem)
-    if timezone is not None and result.problem is None:
-        from routines.ledger.binding import check_bindings
-
-        found = tuple(check_bindings(bind, timezone))
-        return replace(result, mismatches=found, bindings_checked=True)
+        result = replace(result, problem=problem)
+    if bindings is not None and result.problem is None:
+        return replace(result, mismatches=tuple(bindings.result()), bindings_checked=True)
+    if bindings is not None:
+        bindings.cancel()  # the chain is broken: that is the finding
     return result
 
 
@@ -202,7 +212,7 @@ def check_chain(
     keys: LedgerKeys | None = None,
 ) -> VerifyResult:
     """Check `(seq, payload, prev_hash, hash, event, occurrence_id, person_key, key_id,
-    created_at)` rows in order (the last two may be left off: unkeyed, time unchecked).
+    created_at)` rows in order (`key_id` None: unkeyed; `created_at` None: time unchecked).
 
     The checks run in the order that lets each kind of tampering be named correctly:
     a gap means removal; a hash that does not match the payload means a changed entry;
@@ -219,17 +229,21 @@ def check_chain(
     witnessed = {w.seq: w.hash for w in witnesses}
     keyed = 0  # the first keyed entry's seq
     count = 0
-    key_secrets, sha256, hmac_digest = keys.secrets, hashlib.sha256, hmac.digest
+    sha256 = hashlib.sha256
+    states = {key_id: hmac_sha256_states(secret) for key_id, secret in keys.secrets.items()}
     for row in rows:
-        seq, payload, stored_prev, stored_hash, event_kind, occurrence_id, person_key = row[:7]
-        key_id = row[7] if len(row) > 7 else None
-        created = row[8] if len(row) > 8 else None
+        seq, payload, stored_prev, stored_hash, event_kind, occurrence_id, person_key, \
+            key_id, created = row  # fmt: skip
         message = (stored_prev + payload).encode()
         if key_id is None:
             computed: str | None = sha256(message).hexdigest()
-        else:  # inlined LedgerKeys.digest: this loop runs once per entry
-            secret = key_secrets.get(key_id)
-            computed = None if secret is None else hmac_digest(secret, message, "sha256").hex()
+        elif (state := states.get(key_id)) is None:
+            computed = None
+        else:  # LedgerKeys.digest with the key's pads hashed once (keys.hmac_sha256_states)
+            inner, outer = state[0].copy(), state[1].copy()
+            inner.update(message)
+            outer.update(inner.digest())
+            computed = outer.hexdigest()
         # Fast path for an intact entry: cheap string checks instead of parsing JSON.
         # Anything unusual goes through `_check_row`, which parses and names the problem.
         if not (

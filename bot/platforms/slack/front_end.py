@@ -7,11 +7,12 @@ so Slack gets its answer well inside 3 seconds. The pipeline claims an event id 
 database before the reply is posted, so a retried event, or the same event at another
 replica, never produces a second reply.
 
-With a durable inbox (`FrontEndContext.inbox`), messages, button clicks and modal submits
-arriving over HTTP are not handed to bolt: their claim and raw payload are committed
-first, then Slack gets its 200, then they are worked on (`_work`) and the row deleted.
-A process killed in between leaves the row; after its lease any replica works on it
-(`_recover`). Storage failing is a 503, so Slack delivers the event again.
+With a durable inbox (`FrontEndContext.inbox`), messages, button clicks, modal submits
+and `/gdpr` slash commands arriving over HTTP are not handed to bolt: their claim and raw
+payload are committed first, then Slack gets its 200, then they are worked on (`_work`)
+and the row deleted (bot/chat/inbox_worker.py). A process killed in between leaves the
+row; after its lease any replica works on it. With storage down the event is worked on
+at once, unstored (answers need no database; clicks say "try again").
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.chat import metrics
 from bot.chat.i18n import t
+from bot.chat.inbox_worker import InboxWorker
 from bot.platforms.front_end import FrontEndContext
 from bot.platforms.slack import shape, translate
 from bot.platforms.slack.client import SlackConfig, make_web_client
@@ -45,6 +47,8 @@ from bot.platforms.slack.replies import SlackReplies
 
 log = logging.getLogger(__name__)
 
+COMMAND = "/gdpr"
+
 
 class SlackFrontEnd:
     platform = "slack"
@@ -52,8 +56,11 @@ class SlackFrontEnd:
     def __init__(self, config: SlackConfig, context: FrontEndContext) -> None:
         self._config = config
         self._pipeline = context.pipeline
-        self._inbox = context.inbox
-        self._recovery: asyncio.Task[None] | None = None
+        self._inbox = (
+            None
+            if context.inbox is None
+            else InboxWorker(context.inbox, "slack", self._work, clock=self._pipeline.now)
+        )
         self._channels = context.channels
         self._bot_user_id: str | None = None  # from auth.test, on the first join event
         # No secret (Socket Mode only): HTTP mode then rejects every request.
@@ -84,7 +91,12 @@ class SlackFrontEnd:
             await self._socket.connect_async()
             log.info("slack socket mode connected")
         if self._inbox is not None:
-            self._recovery = asyncio.create_task(self._recover())
+            self._inbox.start()
+
+    async def settled(self) -> None:
+        """Wait until the events the inbox accepted so far are worked on."""
+        if self._inbox is not None:
+            await self._inbox.settled()
 
     def _track(self) -> None:
         """Remember the running listener: bolt runs it after the HTTP ack, so shutdown must
@@ -96,10 +108,8 @@ class SlackFrontEnd:
 
     async def close(self) -> None:
         """Finish replies already acknowledged (up to 10 s), then disconnect."""
-        if self._recovery is not None:
-            self._recovery.cancel()
-            await asyncio.gather(self._recovery, return_exceptions=True)
-            self._recovery = None
+        if self._inbox is not None:
+            await self._inbox.close()
         if self._inflight:
             log.info("waiting for slack replies in flight", extra={"count": len(self._inflight)})
             await asyncio.wait(set(self._inflight), timeout=10)
@@ -138,7 +148,10 @@ class SlackFrontEnd:
             metrics.ERRORS.labels("malformed_payload").inc()
             return web.Response(status=400, text="malformed payload")
         if self._inbox is not None and (inboxed := _inbox_entry(body)) is not None:
-            return await self._accept(*inboxed, body)
+            # Store, then acknowledge, then work: nothing acknowledged is lost.
+            kind, key = inboxed
+            await self._inbox.accept(kind, key, body)
+            return web.Response(status=200)
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
             bolt_response = await self.app.async_dispatch(bolt_request)
@@ -150,63 +163,21 @@ class SlackFrontEnd:
 
     # --- the durable inbox ---------------------------------------------------------------
 
-    async def _accept(self, kind: str, key: str, body: str) -> web.Response:
-        """Store, then acknowledge, then work: nothing acknowledged is lost."""
-        assert self._inbox is not None
-        try:
-            item = await self._inbox.accept("slack", key, kind, body, self._pipeline.now())
-        except Exception as exc:
-            # The database is down: work on it without the inbox (an answer needs no
-            # database; a click gets "try again" from the pipeline or its feature).
-            error = type(exc).__name__  # never the exception text: it may quote the payload
-            log.warning("slack event not stored; handled without the inbox",
-                        extra={"error": error})  # fmt: skip
-            metrics.ERRORS.labels("inbox_unavailable").inc()
-            item = None
-            task = asyncio.create_task(self._work(None, kind, body))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-        if item is not None:
-            task = asyncio.create_task(self._work(item, kind, body))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-        return web.Response(status=200)
-
-    async def _work(self, item: int | None, kind: str, body: str) -> None:
-        """Work on one stored event (`item`; None: not stored), then forget it; on
-        failure it waits for its lease."""
-        stored = item is not None
-        try:
-            if kind == "message":
-                envelope = json.loads(body)
-                await self._on_message(envelope, envelope["event"], stored=stored)
+    async def _work(self, kind: str, body: str, stored: bool) -> None:
+        """Work on an event the inbox accepted (`stored`: it was claimed with it)."""
+        if kind == "message":
+            envelope = json.loads(body)
+            await self._on_message(envelope, envelope["event"], stored=stored)
+        elif kind == "command":
+            form = {key: values[0] for key, values in parse_qs(body).items()}
+            url = form.get("response_url", "")
+            await self._on_command(form, self._replies.responder(url), stored=stored)
+        else:
+            payload = json.loads(parse_qs(body)["payload"][0])
+            if kind == "action":
+                await self._on_action(payload, stored=stored)
             else:
-                payload = json.loads(parse_qs(body)["payload"][0])
-                if kind == "action":
-                    await self._on_action(payload, stored=stored)
-                else:
-                    await self._on_prompt_submitted(payload, stored=stored)
-            if item is not None and self._inbox is not None:
-                await self._inbox.done(item)
-        except Exception as exc:
-            log.warning("stored slack event failed; retried after its lease",
-                        extra={"kind": kind, "error": type(exc).__name__})  # fmt: skip
-
-    async def _recover(self) -> None:
-        """Now and every half lease: work on events whose process died before finishing."""
-        assert self._inbox is not None
-        while True:
-            try:
-                due = await self._inbox.take_due("slack", self._pipeline.now())
-            except Exception as exc:
-                log.warning("inbox unreadable", extra={"error": type(exc).__name__})
-                due = []
-            if due:
-                log.info("slack events recovered from the inbox", extra={"count": len(due)})
-            for item in due:
-                await self._work(item.id, item.kind, item.body)
-            if len(due) < 50:
-                await asyncio.sleep(self._inbox.lease_seconds / 2)
+                await self._on_prompt_submitted(payload, stored=stored)
 
     # --- listeners --------------------------------------------------------------------
 
@@ -243,7 +214,7 @@ class SlackFrontEnd:
         async def on_other(event: dict[str, Any]) -> None:
             log.info("slack event type ignored", extra={"type": str(event.get("type"))[:40]})
 
-        @app.command("/gdpr")
+        @app.command("/gdpr")  # COMMAND
         async def on_command(
             ack: Callable[[], Awaitable[None]], body: dict[str, Any], respond: Any
         ) -> None:
@@ -298,14 +269,17 @@ class SlackFrontEnd:
         if replies is not None:
             await self._replies.post(incoming, replies)
 
-    async def _on_command(self, body: Mapping[str, Any], respond: Any) -> None:
+    async def _on_command(
+        self, body: Mapping[str, Any], respond: Any, *, stored: bool = False
+    ) -> None:
         incoming = translate.command_to_incoming(body)
         if incoming is None:
             log.info("slash command without user or channel ignored")
             return
         # A replayed request (same trigger_id) is answered once, like a retried event.
+        claim = None if stored else incoming.event_id  # a stored one was claimed with it
         replies = await self._pipeline.run(
-            incoming, "command", claim=incoming.event_id, identify=self._people.identify
+            incoming, "command", claim=claim, identify=self._people.identify
         )
         for reply in replies or ():
             if await self._replies.open_prompt(incoming, reply):
@@ -381,9 +355,15 @@ def _inbox_entry(body: str) -> tuple[str, str] | None:
             return None
         incoming = translate.message_to_incoming(event, event_id=event_id)
         return ("message", event_id) if incoming is not None else None
-    payload_field = parse_qs(body).get("payload")
+    form = parse_qs(body)
+    payload_field = form.get("payload")
     if not payload_field:
-        return None  # a slash command: answered through its response_url by bolt
+        command = {key: values[0] for key, values in form.items()}
+        if command.get("command") != COMMAND or not command.get("response_url"):
+            return None  # bolt answers it (or not: a command this bot does not own)
+        incoming = translate.command_to_incoming(command)
+        key = incoming.event_id if incoming is not None else None
+        return ("command", key) if key else None
     payload = json.loads(payload_field[0])
     if payload.get("type") == "block_actions":
         incoming = translate.action_to_incoming(payload)

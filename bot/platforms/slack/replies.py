@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -89,6 +89,12 @@ class SlackReplies:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError, KeyError, TypeError):
             log.warning("slack file upload failed", exc_info=True)
+
+    def responder(self, response_url: str) -> Callable[..., Awaitable[object]]:
+        """Answers through a slash command's response_url, as bolt's `respond` does
+        (valid 30 minutes: a command taken over after a crash is still answered)."""
+        webhook = AsyncWebhookClient(response_url, session=self._http(), timeout=10)
+        return webhook.send
 
     async def open_prompt(self, incoming: Incoming, reply: Reply) -> bool:
         """Ask for the prompt's words in a modal; False when that is not possible here

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -45,6 +45,10 @@ from bot.platforms.teams.cards import activity_from_reply, private_reply_failed
 log = logging.getLogger(__name__)
 
 RAW_ACTIVITY_KEY = "gdprbot.raw_activity"
+STORED_KEY = "gdprbot.stored"  # True: the inbox claimed the activity when storing it
+
+# The durable inbox's `accept(kind, key, body)`: stored with its claim (False: a repeat).
+Accept = Callable[[str, str, str], Awaitable[bool]]
 
 
 class PrivateSender(Protocol):
@@ -101,11 +105,12 @@ class TeamsBot(ActivityHandler):
             email = await self._learn_email(turn_context, incoming.user_id)
             return replace(incoming, email=email) if email else incoming
 
+        stored = bool(turn_context.turn_state.get(STORED_KEY))  # claimed when it was stored
         replies = await self._pipeline.run(
             incoming,
             "action" if incoming.action else "message",
             claim=dedupe_key(incoming.conversation.conversation_id, activity_id)
-            if activity_id
+            if activity_id and not stored
             else None,
             remember=references_from_activity(raw),
             identify=identify,
@@ -238,7 +243,11 @@ class TeamsEndpoint:
         *,
         auth_enabled: bool,
         tenants: Sequence[str] = (),
+        accept: Accept | None = None,
     ) -> None:
+        """`accept`: the durable inbox (messages and card submits are stored, answered
+        200, and worked on afterwards); None: every turn runs inside its request."""
+        self._accept = accept
         self._adapter = adapter
         self._bot = bot
         self._auth_enabled = auth_enabled
@@ -283,6 +292,11 @@ class TeamsEndpoint:
             log.warning("teams request unauthorized", extra={"error": type(error).__name__})
             metrics.ERRORS.labels("bad_token").inc()
             return web.json_response({"error": "unauthorized"}, status=401)
+        entry = inbox_entry(payload) if self._accept is not None else None
+        if self._accept is not None and entry is not None:
+            # Store, then acknowledge, then work (replies go through the connector).
+            await self._accept(*entry, json.dumps(payload))
+            return web.Response(status=200)
 
         async def turn(context: TurnContext) -> None:
             context.turn_state[RAW_ACTIVITY_KEY] = payload
@@ -294,6 +308,19 @@ class TeamsEndpoint:
                 _invoke_body(invoke_response.body), status=invoke_response.status
             )
         return web.Response(status=200)
+
+
+def inbox_entry(payload: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(kind, dedupe key) of an activity the inbox keeps: a message or card submit the bot
+    acts on, with an id, whose replies go through the connector (not `expectReplies`,
+    whose replies are the HTTP answer itself). None: the turn runs in the request."""
+    if payload.get("deliveryMode") == "expectReplies":
+        return None
+    incoming = incoming_from_activity(payload)
+    activity_id = payload.get("id")
+    if incoming is None or not isinstance(activity_id, str) or not activity_id:
+        return None
+    return "message", dedupe_key(incoming.conversation.conversation_id, activity_id)
 
 
 def _invoke_body(body: Any) -> Any:

@@ -133,3 +133,17 @@ def test_quiz_stats_lists_the_least_understood_question_first(db: Engine) -> Non
         ("q2", 2, 1),
     ]
     assert questions[0]["share_right"] == 0.5
+
+
+def test_an_erased_person_is_counted_but_never_named(db: Engine) -> None:
+    from bot.privacy.erase import erase_person
+    from storage.clock import utc_now
+    from storage.sessions import transaction
+
+    with transaction(session_factory(db)) as session:
+        erase_person(session, "UBO", now=utc_now())
+    result = run("--period", "2027-Q1", "--format", "json", "--now", "2027-03-10T09:00")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["campaigns"][0]["overdue"] == ["(erased)"]
+    assert "Bo" not in result.stdout

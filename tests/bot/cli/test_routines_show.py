@@ -79,3 +79,9 @@ def test_list_refuses_a_language_it_does_not_have(cli: CliRunner) -> None:
 
     assert result.exit_code == 2
     assert "expected sv or en" in result.output
+
+
+def test_show_says_one_day_not_one_days() -> None:
+    from bot.cli.routines import _days
+
+    assert (_days(1), _days(2)) == ("1 day", "2 days")

@@ -49,6 +49,18 @@ def test_seal_text_names_the_head_in_both_languages(factory: sessionmaker[Sessio
     assert f"audit verify --head {digest}" in content.text["en"]
 
 
+def test_seal_text_tells_how_to_keep_and_check_a_witness_file(
+    factory: sessionmaker[Session],
+) -> None:
+    seq, digest = ledger.head(factory.kw["bind"])
+    with transaction(factory) as session:
+        content = ledger_seal_provider(session, seal_routine(), MONDAY, NOW)
+    for lang, file_word in (("sv", "FIL"), ("en", "FILE")):
+        assert f"`{seq} {digest}`" in content.text[lang]  # the line a witness file holds
+        assert f"audit witness --file {file_word}" in content.text[lang]
+        assert f"audit verify --witness {file_word}" in content.text[lang]
+
+
 def test_seal_appends_a_sealed_entry_with_the_head(factory: sessionmaker[Session]) -> None:
     seq, digest = ledger.head(factory.kw["bind"])
     with transaction(factory) as session:

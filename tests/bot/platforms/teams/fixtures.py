@@ -149,7 +149,16 @@ class TeamsBotServer:
     async def post(
         self, body: Any, *, headers: dict[str, str] | None = None, raw: bytes | None = None
     ) -> tuple[int, str]:
-        """POST one Activity (or raw bytes); returns the HTTP status and body."""
+        """POST one Activity (or raw bytes); returns the HTTP status and body once the
+        bot has worked on it (a stored activity's turn runs after the 200)."""
+        status, text = await self.post_only(body, headers=headers, raw=raw)
+        await self.front_end.settled()
+        return status, text
+
+    async def post_only(
+        self, body: Any, *, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ) -> tuple[int, str]:
+        """POST and return at the HTTP answer, without waiting for the turn."""
         http: aiohttp.ClientSession = self.bot.http
         send_headers = {"Content-Type": "application/json", **(headers or {})}
         if self.signing_key is not None and "Authorization" not in send_headers:
