@@ -25,6 +25,8 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,8 +105,8 @@ def check_bindings(
         ),
     }
     found: list[Mismatch] = []
-    grouped = {k: _grouped(v) for k, v in streams.items()}
-    for occurrence_id, groups in _merged(grouped):
+    for occurrence_id, groups in _merged(streams["occ"], streams["conf"], streams["note"],
+                                         streams["event"]):  # fmt: skip
         found.extend(_check(occurrence_id, groups, tz))
     return found
 
@@ -130,42 +132,43 @@ def _rows(conn: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
         cursor.close()
 
 
-def _grouped(rows: Any) -> Iterator[tuple[int, list[Any]]]:
-    current: int | None = None
-    group: list[Any] = []
-    for row in rows:
-        if row[0] != current:
-            if current is not None:
-                yield current, group
-            current, group = int(row[0]), []
-        group.append(row)
-    if current is not None:
-        yield current, group
+_NONE: list[Any] = []
+_END = float("inf")
 
 
-def _merged(
-    streams: dict[str, Iterator[tuple[int, list[Any]]]],
-) -> Iterator[tuple[int, dict[str, list[Any]]]]:
-    heads = {name: next(stream, None) for name, stream in streams.items()}
-    while any(head is not None for head in heads.values()):
-        low = min(head[0] for head in heads.values() if head is not None)
-        groups: dict[str, list[Any]] = {}
-        for name, head in heads.items():
-            if head is not None and head[0] == low:
-                groups[name] = head[1]
-                heads[name] = next(streams[name], None)
-        yield low, groups
+def _merged(*streams: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[list[Any]]]]:
+    """Per occurrence id (ascending), each stream's rows for it (`_NONE` if it has none).
+
+    Every stream is ordered by occurrence id; `groupby` (C) groups each one, and the
+    lowest id among the streams' current groups is the next occurrence.
+    """
+    grouped = [groupby(stream, itemgetter(0)) for stream in streams]
+    heads: list[Any] = [next(g, None) for g in grouped]
+    keys = [_END if h is None else h[0] for h in heads]
+    indices = range(len(grouped))
+    while (low := min(keys)) != _END:
+        groups = []
+        for i in indices:
+            if keys[i] == low:
+                groups.append(list(heads[i][1]))
+                head = heads[i] = next(grouped[i], None)
+                keys[i] = _END if head is None else head[0]
+            else:
+                groups.append(_NONE)
+        yield int(low), groups
 
 
-def _check(occurrence_id: int, groups: dict[str, list[Any]], tz: ZoneInfo) -> list[Mismatch]:
+def _check(occurrence_id: int, groups: list[list[Any]], tz: ZoneInfo) -> list[Mismatch]:
+    """One occurrence's rows, `groups` = [occurrence, confirmations, notes, ledger events]."""
     out: list[Mismatch] = []
 
     def miss(kind: str, detail: str) -> None:
         out.append(Mismatch(occurrence_id, kind, detail))
 
-    events = [(kind, person, payload) for _, kind, person, payload in groups.get("event", [])]
+    occ_rows, conf_rows, note_rows, event_rows = groups
+    events = [(kind, person, payload) for _, kind, person, payload in event_rows]
     created = [payload for kind, _, payload in events if kind == OCCURRENCE_CREATED]
-    occurrence = (groups.get("occ") or [None])[0]
+    occurrence = occ_rows[0] if occ_rows else None
     if occurrence is None:
         if created:
             miss("event_without_occurrence", "the ledger created it; the row is gone")
@@ -192,7 +195,7 @@ def _check(occurrence_id: int, groups: dict[str, list[Any]], tz: ZoneInfo) -> li
             answer = m.CONFIRM if kind == CONFIRMATION_RECORDED else m.NA
             at = datetime.fromisoformat(payload[7 : payload.find('"', 7)])  # {"at":"…" first
             answers.setdefault((person, answer), []).append(at)
-    rows = {(row[1], row[2]): row for row in groups.get("conf", [])}
+    rows = {(row[1], row[2]): row for row in conf_rows}
     for key, row in rows.items():
         times = answers.get(key)
         if not times:
@@ -202,7 +205,9 @@ def _check(occurrence_id: int, groups: dict[str, list[Any]], tz: ZoneInfo) -> li
     for key in answers.keys() - rows.keys():
         miss("event_without_confirmation", f"the ledger records {key[1]} by {key[0]}; no row")
     _check_status(status, closed_by, date.fromisoformat(due_text), answers, tz, miss)
-    notes = {row[1]: row[2] for row in groups.get("note", [])}
+    if not note_rows and len(events) == len(created) + sum(map(len, answers.values())):
+        return out  # no note and no note.added entry: nothing more to compare
+    notes = {row[1]: row[2] for row in note_rows}
     noted = {}
     for kind, _, payload in events:
         if kind == NOTE_ADDED:

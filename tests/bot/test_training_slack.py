@@ -17,6 +17,7 @@ from routines import ledger
 from routines.engine.training import TrainingAttempt
 from routines.ports import ACTION_QUIZ
 from testing.slack_api import Call, FakeSlackApi
+from testing.slack_payloads import dm, mention
 from tests.bot.conftest import RunningBot
 from tests.bot.test_platform_routines import click_payload, people
 from tests.bot.training_env import (
@@ -113,3 +114,34 @@ async def test_the_same_click_delivered_twice_is_counted_once(
     with bot.services.sessions() as session:
         [attempt] = session.query(TrainingAttempt).all()
         assert (attempt.position, attempt.right) == (1, 1)
+
+
+async def test_the_team_lead_gets_the_training_report_uploaded_to_their_dm(
+    campaign: tuple[RunningBot, FakeSlackApi, int],
+) -> None:
+    bot, slack, _ = campaign
+    response = await bot.post_slack(dm("rapport utbildning 2027-Q1", user="ULEAD"))
+    assert response.status == 200
+    await slack.wait_for("files.completeUploadExternal")
+    [url] = slack.calls_to("files.getUploadURLExternal")
+    [upload] = slack.calls_to("upload")
+    assert url.params["filename"] == "gdpr-training-2027-Q1.csv"
+    assert b"quiz-campaign" in upload.params["content"]
+    summaries = [str(c.params.get("text", "")) for c in slack.calls_to("chat.postMessage")]
+    assert any("Utbildningsrapport 2027-Q1" in text for text in summaries)
+    [exported] = ledger_payloads(bot.services.sessions, ledger.REPORT_EXPORTED)
+    assert exported["report"] == "training" and "ULEAD" not in json.dumps(exported)
+
+
+async def test_a_trainee_asking_for_the_training_report_gets_no_file(
+    campaign: tuple[RunningBot, FakeSlackApi, int],
+) -> None:
+    bot, slack, _ = campaign
+    response = await bot.post_slack(mention("report training 2027-Q1", user=ANNA))
+    assert response.status == 200
+    [refusal] = await slack.wait_for("chat.postEphemeral")
+    assert refusal.params["user"] == ANNA
+    assert refusal.params["text"].startswith("The training report is for the DPO")
+    [refused] = ledger_payloads(bot.services.sessions, ledger.REPORT_REFUSED)
+    assert refused["command"] == "report training"
+    assert slack.calls_to("files.getUploadURLExternal") == []
