@@ -7,7 +7,8 @@ fake Slack Web API (loopback HTTP) and marks it sent with its ledger entry. Prin
 creation time per person, the dispatch overhead per person (total minus time inside the
 notifier, as `bench/dispatch.py` measures routine dispatch) and checks from the fake
 API's log that every person got the quiz button exactly once; then reads the training
-report over the 5,000 (per campaign, team and person) and writes its zip.
+report over the 5,000 (per campaign, team and person) and writes its zip; and enrols
+the same number from a channel roster (`assignees: channel`), then reruns with nobody new.
 
     python bench/training.py [--people 5000] [--concurrency 1] [--no-record]
 
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -90,6 +92,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     zipped = time.perf_counter()
     package = render_training(figures, "zip", "sv")
     zip_s = time.perf_counter() - zipped
+    enrol_s, rerun_s = enrolment(args.people)
     await http.close()
     await fake.close()
     engine.dispose()
@@ -109,10 +112,50 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "report_s": report_s,
         "zip_s": zip_s,
         "zip_bytes": len(package),
+        "enrol_ms_per_person": enrol_s / args.people * 1000,
+        "enrol_rerun_s": rerun_s,
         "exactly_once": posted == args.people and sum(ids.values()) == args.people,
         "load": os.getloadavg()[0],
         "concurrency": args.concurrency,
     }
+
+
+class _NotSent:
+    """Enrolment only queues the DMs; nothing is dispatched in this part."""
+
+    async def send(self, recipient: object, notice: object) -> object:
+        raise AssertionError("enrolment does not send")
+
+    async def update(self, delivered: object, notice: object) -> None:
+        raise AssertionError("enrolment does not send")
+
+
+def enrolment(people: int) -> tuple[float, float]:
+    """A campaign for a channel (`assignees: channel`) whose roster lists `people`: the
+    first enrolment (each joins, a DM queued) and the hourly rerun with nobody new."""
+    tmp = tempfile.TemporaryDirectory()
+    engine = make_engine(f"sqlite:///{Path(tmp.name) / 'enrol.db'}")
+    create_schema(engine)
+    routine = replace(
+        campaign(0),
+        post_to=(Target("slack", "channel", "C0ALL"),),
+        assignees=Assignees(anyone_in_channel=True),
+    )
+    service = RoutineService(
+        session_factory(engine), Catalog((routine,)), _NotSent(), owner="bench"
+    )
+    service.plan(NOW)
+    roster = [f"U{i:06d}" for i in range(people)]
+    started = time.perf_counter()
+    joined = service.quiz.enroll_members(routine.id, "slack", roster, NOW)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    again = service.quiz.enroll_members(routine.id, "slack", roster, NOW)
+    rerun = time.perf_counter() - started
+    engine.dispose()
+    tmp.cleanup()
+    assert (joined, again) == (people, 0), (joined, again)
+    return first, rerun
 
 
 def record(result: dict[str, object]) -> None:
@@ -128,7 +171,9 @@ def record(result: dict[str, object]) -> None:
         f"(load average {result['load']:.1f} on {os.cpu_count()} cores), every person "
         f"posted exactly once: {'yes' if result['exactly_once'] else 'NO'}; the training "
         f"report over them {result['report_s']:.2f} s to read, its zip "
-        f"{result['zip_s']:.2f} s ({result['zip_bytes']} bytes)\n"
+        f"{result['zip_s']:.2f} s ({result['zip_bytes']} bytes); the same audience by "
+        f"channel roster enrolled {result['enrol_ms_per_person']:.3f} ms/person, the "
+        f"hourly rerun with nobody new {result['enrol_rerun_s']:.2f} s\n"
     )
     heading = "## Training campaigns"
     if heading not in text:

@@ -191,13 +191,14 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     create_schema(engine)
     beat(engine, utc_now())  # a database that cannot be written fails here, before serving
     sessions = session_factory(engine)
+    events_secret = _events_secret(settings)  # keys the event and vote dedupe HMACs
     services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         knowledge=knowledge_base,
         answerer=answerer,
-        question_log=QuestionStore(sessions, settings.question_log),
+        question_log=QuestionStore(sessions, settings.question_log, secret=events_secret),
         report_links=ReportLinkStore(sessions, settings.public_url),
     )
     services.conversation = Conversation(
@@ -210,12 +211,12 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     services.pipeline = Pipeline(
         services.conversation,
-        EventLog(sessions, secret=_events_secret(settings)),
+        EventLog(sessions, secret=events_secret),
         clock=services.now,
         default_language=settings.default_language,
     )
     # --- platforms: each one FrontEnd, built alike ----------------------------------------
-    inbox = InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds)
+    inbox = InboxStore(sessions, lease_seconds=settings.inbox_lease_seconds, secret=events_secret)
     context = FrontEndContext(services.pipeline, ReferenceStore(sessions), PeopleStore(sessions),
                               inbox=inbox, channels=services.channels)  # fmt: skip
     console = ConsoleConfig(user=services.settings.console_user.strip())
@@ -273,9 +274,8 @@ def _policy(services: Services, catalog: Catalog) -> Policy:
 
 
 def _events_secret(settings: Settings) -> bytes | None:
-    """The secret kept outside the database (GDPRBOT_WEB_SECRET), which keys the stored
-    event ids (bot/records/events.py); None without one (a bad one is reported by the web
-    pages' set-up)."""
+    """The secret outside the database (GDPRBOT_WEB_SECRET) keying the stored event and
+    vote keys (bot/records); None without one (the web pages' set-up reports a bad one)."""
     from bot.web.keys import WebSecretError, configured_secret
 
     try:

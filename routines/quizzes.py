@@ -95,7 +95,7 @@ class QuizService:
         routine = self.catalog.get(routine_id)
         if routine is None or routine.kind != "training":
             return 0
-        people = [Target(platform, "person", uid) for uid in sorted(set(user_ids)) if uid]
+        ids = sorted({uid for uid in user_ids if uid})
         now = aware_utc(now)
         with transaction(self.factory) as session:
             occurrences = session.scalars(
@@ -103,7 +103,12 @@ class QuizService:
                     Occurrence.routine_id == routine_id, Occurrence.status == OPEN
                 )
             ).all()
-            return sum(quiz.enroll(session, o, people, now) for o in occurrences)
+            joined = 0
+            for occurrence in occurrences:
+                new = quiz.unassigned(session, occurrence.id, platform, ids)
+                people = [Target(platform, "person", uid) for uid in new]
+                joined += quiz.enroll(session, occurrence, people, now)
+            return joined
 
     def _routine_of(self, session: Session, occurrence_id: int) -> Routine | None:
         routine_id = session.scalar(

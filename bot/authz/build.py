@@ -11,10 +11,13 @@ from routines.service import Routine
 
 
 def leads_of(routines: Iterable[Routine]) -> dict[str, list[tuple[str, str]]]:
-    """routine id -> the (platform, address) of the people it names (assignees, escalation)."""
+    """routine id -> the (platform, address) of the people it names (assignees, escalation).
+    A training campaign's assignees are its trainees, not leads: only its escalation counts
+    (a trainee must not see the others' results as a lead would)."""
     leads: dict[str, list[tuple[str, str]]] = {}
     for routine in routines:
-        targets = tuple(routine.assignees.people) + (
+        assignees = routine.assignees.people if routine.kind != "training" else ()
+        targets = tuple(assignees) + (
             tuple(routine.escalate.to) if routine.escalate is not None else ()
         )
         people = [(t.platform, t.address) for t in targets if t.kind == "person"]

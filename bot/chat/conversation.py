@@ -97,7 +97,9 @@ class NoQuestionLog:
     ) -> int | None:
         return None
 
-    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool:
+    async def record_feedback(
+        self, question_id: int, vote: Vote, now: datetime, *, voter: str
+    ) -> bool:
         return False
 
     async def record_clarification_resolved(
@@ -342,9 +344,12 @@ class Conversation:
         except ValueError:
             log.info("feedback without a question id")
             return []
-        recorded = await self._question_log.record_feedback(question_id, vote, self._clock())
+        voter = f"{incoming.platform}:{incoming.user_id}"  # HMAC'd into a dedupe key only
+        recorded = await self._question_log.record_feedback(
+            question_id, vote, self._clock(), voter=voter
+        )
         if not recorded:
-            return []  # a double click or a stale button: counted once, thanked once
+            return []  # a second vote by the same person or a stale button: thanked once
         return [Reply(text=t("feedback.thanks", self._default_language), private=True)]
 
     async def _on_choice(self, incoming: Incoming) -> list[Reply]:

@@ -27,6 +27,7 @@ from bot.chat.ports import Inbox
 log = logging.getLogger(__name__)
 
 Work = Callable[[str, str, bool], Awaitable[None]]  # kind, raw body, stored
+TAKE_AT_ONCE = 50  # what `Inbox.take_due` hands out at most (bot/records/inbox.py)
 
 
 class InboxWorker:
@@ -82,18 +83,24 @@ class InboxWorker:
     async def _recover(self) -> None:
         """Now and every half lease: work on events whose process died before finishing."""
         while True:
-            try:
-                due = await self._inbox.take_due(self._platform, self._clock())
-            except Exception as exc:
-                log.warning("inbox unreadable", extra={"error": type(exc).__name__})
-                due = []
-            if due:
-                log.info("events recovered from the inbox",
-                         extra={"platform": self._platform, "count": len(due)})  # fmt: skip
-            for item in due:  # one at a time, in order, each tracked like a new one
-                await self._spawn(self._run(item.id, item.kind, item.body))
-            if len(due) < 50:
+            if await self.recover_once() < TAKE_AT_ONCE:
                 await asyncio.sleep(self._inbox.lease_seconds / 2)
+
+    async def recover_once(self) -> int:
+        """Take the rows whose lease ran out (any replica's) and work on them; how many."""
+        try:
+            due = await self._inbox.take_due(self._platform, self._clock())
+        except Exception as exc:
+            log.warning("inbox unreadable", extra={"error": type(exc).__name__})
+            return 0
+        if due:
+            log.info("events recovered from the inbox",
+                     extra={"platform": self._platform, "count": len(due)})  # fmt: skip
+        # All at once, each tracked like a new one: the batch must be done inside its
+        # lease, or another replica takes the rest again (and answers twice).
+        await asyncio.gather(*(self._spawn(self._run(item.id, item.kind, item.body))
+                               for item in due))  # fmt: skip
+        return len(due)
 
     async def settled(self, timeout: float | None = None) -> None:
         """Wait until the events accepted so far are worked on (or `timeout` passed)."""

@@ -116,7 +116,12 @@ class QuestionLog(Protocol):
         now: datetime,
     ) -> int | None: ...
 
-    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool: ...
+    async def record_feedback(
+        self, question_id: int, vote: Vote, now: datetime, *, voter: str
+    ) -> bool:
+        """Count a vote once per `voter` (platform:user id) and answer: True if it counted.
+        The voter is never stored (only in a keyed, short-lived dedupe key)."""
+        ...
 
     async def record_clarification_resolved(
         self, question_id: int, article_id: str, now: datetime

@@ -219,7 +219,7 @@ def _person_section(session: Session, person: Person) -> dict[str, Any]:
                 "text": q.text,
                 "answered": q.answered,
                 "article_id": q.article_id,
-                "vote": q.vote,
+                "votes": {"up": q.up_votes, "down": q.down_votes},
             }
             for q in questions_of(session, key)
         ],

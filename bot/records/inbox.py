@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat import metrics
 from bot.chat.ports import InboxItem
-from bot.records.events import claim_event
+from bot.records.events import claim_event, event_key
 from storage.base import Base
 from storage.sessions import transaction
 
@@ -96,8 +96,17 @@ class InboxRow(Base):
 class InboxStore:
     """Implements `bot.chat.ports.Inbox`; every method one transaction in a worker thread."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, lease_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        lease_seconds: float = 30.0,
+        secret: bytes | None = None,
+    ) -> None:
+        """`secret` keys the stored dedupe keys (`event_key`): a Slack click's key is
+        `<action_ts>:<user>`, which must not reach the database as it is."""
         self._sessions = sessions
+        self._secret = secret
         self.lease_seconds = lease_seconds
         # Group commit: what arrives while a transaction runs goes into the next one.
         self._accepts = GroupCommit(self._accept_all)
@@ -115,7 +124,8 @@ class InboxStore:
         with transaction(self._sessions) as session:
             rows: list[InboxRow | None] = []
             for one in batch:
-                if not claim_event(session, one.platform, one.key, one.now):
+                stored = event_key(one.platform, one.key, self._secret)
+                if not claim_event(session, one.platform, stored, one.now):
                     rows.append(None)
                     continue
                 row = InboxRow(

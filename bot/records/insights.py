@@ -50,9 +50,10 @@ def compute_insights(
         QuestionRecord.lang,
         QuestionRecord.answered,
         QuestionRecord.article_id,
-        QuestionRecord.vote,
+        QuestionRecord.down_votes,
+        QuestionRecord.up_votes,
     ).where(*window)
-    for asked_at, lang, was_answered, article_id, vote in session.execute(
+    for asked_at, lang, was_answered, article_id, down, up in session.execute(
         stmt.execution_options(yield_per=1000)
     ):
         asked += 1
@@ -62,8 +63,9 @@ def compute_insights(
             bucket[1] += int(was_answered)
         if was_answered and article_id:
             asked_articles[article_id] += 1
-        if article_id and vote in ("down", "up"):
-            votes[article_id][0 if vote == "down" else 1] += 1
+        if article_id and (down or up):
+            votes[article_id][0] += down or 0
+            votes[article_id][1] += up or 0
 
     unanswered_rows = session.execute(
         select(QuestionRecord.text, QuestionRecord.lang)

@@ -2,8 +2,16 @@
 
 What is stored is the minimum the knowledge owners need to see which questions the bot
 could not answer: the question text, its language, whether and with which article it was
-answered, the retrieval score and one vote. By default there is no person key at all
-(`GDPRBOT_QUESTION_LOG=anonymous`); with `off` nothing is stored.
+answered, the retrieval score and how many 👍 and 👎 its answer got. By default there is
+no person key at all (`GDPRBOT_QUESTION_LOG=anonymous`); with `off` nothing is stored.
+
+Votes: one per person per answer, without storing who voted. A vote first claims
+`vote_key(voter, question id)` in `handled_events` (platform `vote`): an HMAC under the
+same secret the event keys use, no text, gone with the other event keys after a day. The
+first claim counts (`up_votes` / `down_votes` + 1); the same person's second vote on that
+answer, 👍 or 👎, changes nothing (the first one stands, as a double click does), while a
+vote by someone else on the same answer counts. A repeat after the key expired (a day
+later) would count again: the price of not keeping who voted.
 
 Unlinkable by design: no person key (the default), the text with personal data replaced
 (`redact`: e-mail, personnummer, card and phone numbers), and only the *day* of asking and
@@ -27,6 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.ports import Vote
+from bot.records.events import claim_event, event_key
 from bot.records.redact import redact
 from storage.base import Base
 from storage.clock import as_utc
@@ -47,7 +56,9 @@ class QuestionRecord(Base):
     answered: Mapped[bool]
     article_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     score: Mapped[float] = mapped_column(Float)
-    vote: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    up_votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    down_votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The day of the last counted vote (midnight UTC), nothing finer.
     voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Only ever filled in "linked" mode (not the default); erasure clears it.
     person_key: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
@@ -92,18 +103,40 @@ def record_question(
     return record.id
 
 
-def record_feedback(session: Session, question_id: int, vote: Vote, now: datetime) -> bool:
-    """Record 👍/👎 once per question: True if this vote counted, False otherwise.
+VOTE_PLATFORM = "vote"  # the `handled_events` rows that are vote keys
 
-    A second vote (a double click, a retried event, or a change of mind) does not count:
-    the conditional UPDATE makes this hold across replicas too.
+
+def vote_key(voter: str, question_id: int, secret: bytes | None) -> str:
+    """The dedupe key of one person's vote on one answer: an HMAC, never the voter's id."""
+    return event_key(VOTE_PLATFORM, f"{voter}\x00{question_id}", secret)
+
+
+def record_feedback(
+    session: Session,
+    question_id: int,
+    vote: Vote,
+    now: datetime,
+    *,
+    voter: str,
+    secret: bytes | None = None,
+) -> bool:
+    """Count 👍/👎 once per person per answer: True if this vote counted, False otherwise.
+
+    `voter` (platform and user id) is only HMAC'd into the dedupe key, never stored. The
+    same person's second vote (a double click, a retried event, a change of mind) does not
+    count; the claim and the count commit together, so this holds across replicas too.
     """
     if vote not in ("up", "down"):
         raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+    if session.get(QuestionRecord, question_id) is None:
+        return False  # a stale button: the question is past retention (or never was)
+    if not claim_event(session, VOTE_PLATFORM, vote_key(voter, question_id, secret), now):
+        return False
+    column = QuestionRecord.up_votes if vote == "up" else QuestionRecord.down_votes
     result = session.execute(
         update(QuestionRecord)
-        .where(QuestionRecord.id == question_id, QuestionRecord.vote.is_(None))
-        .values(vote=vote, voted_at=day_of(now))
+        .where(QuestionRecord.id == question_id)
+        .values({column: column + 1, QuestionRecord.voted_at: day_of(now)})
     )
     counted = bool(result.rowcount)  # type: ignore[attr-defined]
     log.debug("feedback", extra={"question_id": question_id, "counted": counted})
@@ -167,9 +200,17 @@ def questions_of(session: Session, person_key: str) -> list[QuestionRecord]:
 class QuestionStore:
     """The conversation's `QuestionLog` (bot.chat.ports), in a worker thread per call."""
 
-    def __init__(self, sessions: sessionmaker[Session], mode: QuestionLogMode) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        mode: QuestionLogMode,
+        *,
+        secret: bytes | None = None,
+    ) -> None:
+        """`secret`: the key of the vote dedupe HMACs (the event keys' secret)."""
         self._sessions = sessions
         self._mode = mode
+        self._secret = secret
 
     async def record_question(
         self,
@@ -199,10 +240,14 @@ class QuestionStore:
 
         return await asyncio.to_thread(record)
 
-    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool:
+    async def record_feedback(
+        self, question_id: int, vote: Vote, now: datetime, *, voter: str
+    ) -> bool:
         def record() -> bool:
             with transaction(self._sessions) as session:
-                return record_feedback(session, question_id, vote, now)
+                return record_feedback(
+                    session, question_id, vote, now, voter=voter, secret=self._secret
+                )
 
         return await asyncio.to_thread(record)
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -573,6 +573,41 @@ async def test_teams_a_repeated_submit_and_a_double_click_are_recorded_once(
 
     assert [c.kind for c in first] == ["update"] and retried == []
     assert card_text(only(again).card) == card_text(first[0].card)
+    assert count(teams_routine.sessions, Confirmation) == 1
+    assert len(ledger_payloads(teams_routine.sessions, ledger.CONFIRMATION_RECORDED)) == 1
+
+
+async def test_teams_a_confirm_acknowledged_but_not_worked_on_is_recorded_once_later(
+    teams_routine: TeamsRoutine,
+) -> None:
+    """The click is stored before its 200; the process fails before working on it (as if
+    killed); after the lease the recovery (any replica's) records it, once."""
+    teams, oid = teams_routine.teams, teams_routine.occurrence_id
+    worker = teams.front_end._inbox
+    assert worker is not None
+    working = worker._work
+
+    async def dies(*args: Any) -> None:
+        raise RuntimeError("killed before the turn")
+
+    worker._work = dies
+    click = message_activity(
+        teams.connector.url, id="click-then-crash", text=None, replyToId=teams_routine.card_id,
+        value={"action_id": ACTION_CONFIRM, "value": str(oid)},
+    )  # fmt: skip
+    assert (await teams.post(click))[0] == 200
+    assert count(teams_routine.sessions, Confirmation) == 0
+    worker._work = working
+    teams.services.clock = lambda: (
+        CLICKED + timedelta(seconds=teams.services.settings.inbox_lease_seconds + 1)
+    )
+
+    assert await worker.recover_once() == 1
+    assert await worker.recover_once() == 0  # done: the row is gone
+
+    update = only(teams.connector.calls)
+    assert update.kind == "update" and update.activity_id == teams_routine.card_id
+    assert occurrence(teams_routine.sessions, oid)[0] == "done"
     assert count(teams_routine.sessions, Confirmation) == 1
     assert len(ledger_payloads(teams_routine.sessions, ledger.CONFIRMATION_RECORDED)) == 1
 

@@ -198,5 +198,5 @@ async def test_feedback_is_thanked_and_recorded(chat: Chat) -> None:
     thanks = await chat.click(answer, ACTION_FEEDBACK_UP)
     assert "Tack" in thanks.text
     with transaction(chat.services.sessions) as session:
-        votes = session.scalars(select(QuestionRecord.vote)).all()
-    assert votes == ["up"]
+        votes = session.execute(select(QuestionRecord.up_votes, QuestionRecord.down_votes)).all()
+    assert [tuple(v) for v in votes] == [(1, 0)]

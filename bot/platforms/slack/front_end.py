@@ -322,8 +322,9 @@ class SlackFrontEnd:
         if incoming is None:
             log.info("view submission without usable metadata ignored")
             return
+        claim = None if stored else incoming.event_id  # a stored one was claimed with it
         replies = await self._pipeline.run(
-            incoming, "view_submission", claim=incoming.event_id, identify=self._people.identify
+            incoming, "view_submission", claim=claim, identify=self._people.identify
         )
         if replies is None:  # the same submission again (its view id was claimed)
             return

@@ -28,7 +28,9 @@ class MemoryQuestionLog:
         self.questions.append(fields)
         return len(self.questions)
 
-    async def record_feedback(self, question_id: int, vote: Vote, now: datetime) -> bool:
+    async def record_feedback(
+        self, question_id: int, vote: Vote, now: datetime, *, voter: str
+    ) -> bool:
         if question_id in self.votes or question_id > len(self.questions):
             return False
         self.votes[question_id] = vote

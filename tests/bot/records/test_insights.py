@@ -61,7 +61,7 @@ def q(
     )
     if vote:
         assert qid is not None
-        record_feedback(session, qid, vote, at)  # type: ignore[arg-type]
+        record_feedback(session, qid, vote, at, voter="slack:UASKER")  # type: ignore[arg-type]
 
 
 @pytest.fixture

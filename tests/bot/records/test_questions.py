@@ -1,4 +1,4 @@
-"""The anonymous question log: what is stored, feedback once, retention at the boundary."""
+"""The anonymous question log: what is stored, one vote per person per answer, retention."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from bot.records.events import HandledEvent, purge_events
 from bot.records.questions import (
     QuestionRecord,
     purge_questions,
@@ -18,6 +19,7 @@ from bot.records.questions import (
     record_feedback,
     record_question,
     unlink_person,
+    vote_key,
 )
 from bot.records.redact import redact
 from storage.clock import as_utc
@@ -25,6 +27,7 @@ from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 3, 31, 12, 0, tzinfo=UTC)
 MIDNIGHT = datetime(2027, 3, 31, tzinfo=UTC)
+ANNA, EVE = "slack:UANNA", "slack:UEVE"  # voters: platform and user id
 
 
 @pytest.fixture
@@ -58,13 +61,14 @@ def test_a_question_is_stored_without_any_person_key(session: Session) -> None:
         7.5,
     )
     assert row.person_key is None
-    assert row.vote is None
+    assert (row.up_votes, row.down_votes) == (0, 0)
     assert as_utc(row.asked_at) == MIDNIGHT  # the day only: no second to match an event by
 
 
 def test_a_vote_keeps_only_its_day(session: Session) -> None:
     qid = ask(session)
-    assert qid is not None and record_feedback(session, qid, "up", NOW + timedelta(hours=3))
+    later = NOW + timedelta(hours=3)
+    assert qid is not None and record_feedback(session, qid, "up", later, voter=ANNA)
     row = session.get(QuestionRecord, qid)
     assert row is not None and row.voted_at is not None
     assert as_utc(row.voted_at) == MIDNIGHT
@@ -106,26 +110,63 @@ def test_linked_mode_keeps_the_key_and_erasure_unlinks_it(session: Session) -> N
     assert count(session) == 1
 
 
-def test_a_vote_counts_once(session: Session) -> None:
+def votes(session: Session, qid: int) -> tuple[int, int]:
+    row = session.get(QuestionRecord, qid)
+    assert row is not None
+    session.refresh(row)
+    return row.up_votes, row.down_votes
+
+
+def test_a_persons_second_vote_on_an_answer_changes_nothing(session: Session) -> None:
     qid = ask(session)
     assert qid is not None
-    assert record_feedback(session, qid, "down", NOW) is True
-    assert record_feedback(session, qid, "down", NOW) is False
-    assert record_feedback(session, qid, "up", NOW) is False
-    row = session.get(QuestionRecord, qid)
-    session.refresh(row)
-    assert row is not None and row.vote == "down"
+    assert record_feedback(session, qid, "down", NOW, voter=ANNA) is True
+    assert record_feedback(session, qid, "down", NOW, voter=ANNA) is False
+    assert record_feedback(session, qid, "up", NOW, voter=ANNA) is False  # the first stands
+    assert votes(session, qid) == (0, 1)
+
+
+def test_votes_by_different_people_on_one_answer_each_count(session: Session) -> None:
+    qid = ask(session)
+    assert qid is not None
+    assert record_feedback(session, qid, "up", NOW, voter=ANNA) is True
+    assert record_feedback(session, qid, "up", NOW, voter=EVE) is True
+    assert record_feedback(session, qid, "down", NOW, voter="teams:aad-bo") is True
+    assert votes(session, qid) == (2, 1)
+
+
+def test_one_person_votes_once_on_each_answer(session: Session) -> None:
+    first, second = ask(session), ask(session)
+    assert first is not None and second is not None
+    assert record_feedback(session, first, "up", NOW, voter=ANNA) is True
+    assert record_feedback(session, second, "up", NOW, voter=ANNA) is True
+    assert (votes(session, first), votes(session, second)) == ((1, 0), (1, 0))
+
+
+def test_who_voted_is_kept_only_as_a_keyed_short_lived_dedupe_key(session: Session) -> None:
+    qid = ask(session)
+    assert qid is not None
+    secret = b"s" * 32
+    record_feedback(session, qid, "up", NOW, voter=ANNA, secret=secret)
+
+    [key] = session.execute(select(HandledEvent.platform, HandledEvent.event_id)).all()
+    assert key == ("vote", vote_key(ANNA, qid, secret))
+    assert "UANNA" not in key.event_id and vote_key(ANNA, qid, None) != key.event_id
+    assert purge_events(session, now=NOW + timedelta(days=2)) == 1  # gone after a day
+    question = session.get(QuestionRecord, qid)
+    assert question is not None and question.person_key is None
 
 
 def test_a_vote_for_an_unknown_question_does_not_count(session: Session) -> None:
-    assert record_feedback(session, 987654, "up", NOW) is False
+    assert record_feedback(session, 987654, "up", NOW, voter=ANNA) is False
+    assert session.scalar(select(func.count()).select_from(HandledEvent)) == 0
 
 
 def test_an_invalid_vote_is_refused(session: Session) -> None:
     qid = ask(session)
     assert qid is not None
     with pytest.raises(ValueError):
-        record_feedback(session, qid, "sideways", NOW)  # type: ignore[arg-type]
+        record_feedback(session, qid, "sideways", NOW, voter=ANNA)  # type: ignore[arg-type]
 
 
 def test_purge_keeps_day_89_and_deletes_day_90(session: Session) -> None:

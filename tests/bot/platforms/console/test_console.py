@@ -29,7 +29,9 @@ class FeedbackLog:
     async def record_question(self, **fields: object) -> int | None:
         return 5
 
-    async def record_feedback(self, question_id: int, vote: str, now: object) -> bool:
+    async def record_feedback(
+        self, question_id: int, vote: str, now: object, *, voter: str
+    ) -> bool:
         self.votes.append((question_id, vote))
         return True
 

@@ -29,7 +29,9 @@ class QuestionLog:
         self.questions.append(str(fields.get("text", "")))
         return len(self.questions)
 
-    async def record_feedback(self, question_id: int, vote: str, now: object) -> bool:
+    async def record_feedback(
+        self, question_id: int, vote: str, now: object, *, voter: str
+    ) -> bool:
         self.votes.append((question_id, vote))
         return True
 

@@ -7,11 +7,13 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.chat.commands import Command
 from bot.chat.i18n import add_strings
 from bot.chat.messages import ConversationRef, Incoming, Reply
+from bot.records.events import HandledEvent
+from bot.records.inbox import InboxRow
 from bot.records.questions import QuestionRecord
 from testing.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
 from testing.slack_payloads import (
@@ -120,7 +122,51 @@ async def test_feedback_double_click_is_recorded_once(
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
     with running_bot.services.sessions() as session:
         record = session.scalars(select(QuestionRecord)).one()
-    assert record.vote == "up"
+    assert (record.up_votes, record.down_votes) == (1, 0)
+
+
+async def until_inbox_is_empty(bot: RunningBot, timeout: float = 10.0) -> None:
+    """Wait until every acknowledged Slack payload has been processed (the durable inbox
+    deletes a row when its work is done)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with bot.services.sessions() as session:
+            if not session.scalar(select(func.count()).select_from(InboxRow)):
+                return
+        assert asyncio.get_running_loop().time() < deadline, "the inbox was not drained"
+        await asyncio.sleep(0.02)
+
+
+async def test_votes_count_once_per_person_per_answer_and_who_voted_is_not_kept(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await running_bot.post_slack(mention("what is a personal data breach?", ts="1700000006.000100"))
+    [post] = await fake_slack.wait_for("chat.postMessage")
+    [question_id] = post.action_values("answer.up")
+
+    def vote(action: str, user: str) -> str:  # a separate click each time (its own action_ts)
+        return block_action(action, question_id, fake_slack.response_url(user), user=user,
+                            channel=CHANNEL)  # fmt: skip
+
+    thanked = len(fake_slack.calls)
+    await running_bot.post_slack(vote("answer.up", "UANNA"))
+    await fake_slack.wait_until(lambda: len(fake_slack.calls) > thanked, "thanks")
+    await running_bot.post_slack(vote("answer.up", "UANNA"))  # Anna again: changes nothing
+    await running_bot.post_slack(vote("answer.down", "UANNA"))  # nor does changing her mind
+    await running_bot.post_slack(vote("answer.down", "UEVE"))  # someone else: counts
+    await running_bot.post_slack(vote("answer.up", "UBO"))
+    await until_inbox_is_empty(running_bot)
+
+    with running_bot.services.sessions() as session:
+        record = session.scalars(select(QuestionRecord)).one()
+        stored = json.dumps(
+            [list(row) for row in session.execute(select(HandledEvent.__table__)).all()]
+            + [[record.text, record.person_key]],
+            default=str,
+        )
+    assert (record.up_votes, record.down_votes) == (2, 1)
+    assert record.person_key is None
+    assert not any(user in stored for user in ("UANNA", "UEVE", "UBO")), stored
 
 
 async def test_retried_event_gets_exactly_one_reply(

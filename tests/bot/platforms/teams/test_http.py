@@ -80,8 +80,8 @@ async def test_feedback_is_recorded_once_however_often_it_is_clicked(
     assert len(thanks) == 1 and "Tack" in thanks[0].activity["text"]
     assert again == []
     with transaction(teams_bot.sessions) as session:
-        votes = session.scalars(select(QuestionRecord.vote)).all()
-    assert votes == ["up"]
+        votes = session.execute(select(QuestionRecord.up_votes, QuestionRecord.down_votes)).all()
+    assert [tuple(v) for v in votes] == [(1, 0)]
 
 
 async def _click_in_channel(bot: TeamsBotServer, action_id: str, value: str) -> list[Any]:
