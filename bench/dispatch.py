@@ -47,6 +47,7 @@ from routines.schedule.rules import Schedule  # noqa: E402
 from storage.engines import make_engine  # noqa: E402
 from storage.migrate import create_schema  # noqa: E402
 from storage.sessions import session_factory, transaction  # noqa: E402
+from testing.bench_docs import append_to_section  # noqa: E402
 from testing.slack_api import FakeSlackApi  # noqa: E402
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -197,7 +198,6 @@ def record(result: dict[str, object]) -> None:
     """Add a line under "## Routine dispatch" in docs/performance.md (never clobbering)."""
     path = ROOT / "docs" / "performance.md"
     path.parent.mkdir(exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
     line = (
         f"- {datetime.now(UTC).date().isoformat()} · {platform.python_implementation()} "
         f"{platform.python_version()} · {result['database']} · {result['count']} posts via "
@@ -211,21 +211,12 @@ def record(result: dict[str, object]) -> None:
         f"{os.cpu_count()} cores), each occurrence posted exactly once: "
         f"{'yes' if result['exactly_once'] else 'NO'}\n"
     )
-    heading = "## Routine dispatch"
-    if heading not in text:
-        intro = (
-            f"\n{heading}\n\n`python bench/dispatch.py`: claim with lease, post, mark sent "
-            "with its ledger entry, per occurrence; own overhead = total time minus time "
-            "inside `Notifier.send`, per post.\n\n"
-        )
-        path.write_text(text.rstrip("\n") + "\n" + intro + line, encoding="utf-8")
-        return
-    start = text.index(heading)
-    following = text.find("\n## ", start + len(heading))
-    end = len(text) if following == -1 else following + 1
-    section = text[start:end].rstrip("\n") + "\n" + line
-    path.write_text(text[:start] + section + ("\n" + text[end:] if following != -1 else ""),
-                    encoding="utf-8")  # fmt: skip
+    intro = (
+        "`python bench/dispatch.py`: claim with lease, post, mark sent "
+        "with its ledger entry, per occurrence; own overhead = total time minus time "
+        "inside `Notifier.send`, per post."
+    )
+    append_to_section(path, "## Routine dispatch", intro, line)
 
 
 def main() -> None:

@@ -46,6 +46,7 @@ from routines.service import RoutineService  # noqa: E402
 from storage.engines import make_engine  # noqa: E402
 from storage.migrate import create_schema  # noqa: E402
 from storage.sessions import read_session, session_factory  # noqa: E402
+from testing.bench_docs import append_to_section  # noqa: E402
 from testing.slack_api import FakeSlackApi  # noqa: E402
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -161,7 +162,6 @@ def enrolment(people: int) -> tuple[float, float]:
 def record(result: dict[str, object]) -> None:
     """Add a line under "## Training campaigns" in docs/performance.md."""
     path = ROOT / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8")
     line = (
         f"- {datetime.now(UTC).date().isoformat()} · sqlite · {result['people']} people, one "
         f"campaign via SlackNotifier → fake Slack Web API (loopback HTTP), concurrency "
@@ -175,21 +175,12 @@ def record(result: dict[str, object]) -> None:
         f"channel roster enrolled {result['enrol_ms_per_person']:.3f} ms/person, the "
         f"hourly rerun with nobody new {result['enrol_rerun_s']:.2f} s\n"
     )
-    heading = "## Training campaigns"
-    if heading not in text:
-        intro = (
-            f"\n{heading}\n\n`python bench/training.py`: a `kind: training` routine with "
-            "5,000 people falls due; creation (audience rows, queued DMs) and dispatch "
-            "overhead per person, next to the routine dispatch figure above.\n\n"
-        )
-        path.write_text(text.rstrip("\n") + "\n" + intro + line, encoding="utf-8")
-        return
-    start = text.index(heading)
-    following = text.find("\n## ", start + len(heading))
-    end = len(text) if following == -1 else following + 1
-    section = text[start:end].rstrip("\n") + "\n" + line
-    path.write_text(text[:start] + section + ("\n" + text[end:] if following != -1 else ""),
-                    encoding="utf-8")  # fmt: skip
+    intro = (
+        "`python bench/training.py`: a `kind: training` routine with "
+        "5,000 people falls due; creation (audience rows, queued DMs) and dispatch "
+        "overhead per person, next to the routine dispatch figure above."
+    )
+    append_to_section(path, "## Training campaigns", intro, line)
 
 
 def main() -> None:
