@@ -4,6 +4,7 @@ running at start are let finish instead of cancelled into a traceback)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -33,3 +34,32 @@ def test_piped_console_input_ends_without_a_traceback(tmp_path: Path, command: s
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "CancelledError" not in done.stderr, done.stderr
     assert done.stdout.strip()  # greeted before the end of input
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_the_console_ends_without_a_traceback(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
+    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_TEAMS="false")
+    console = subprocess.Popen(
+        [*gdpr_bot_command(), "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert console.stdout is not None
+    try:
+        # Wait for the event (the greeting's last line), not for a fixed time.
+        for line in console.stdout:
+            if "help" in line and "English" in line:
+                break
+        console.send_signal(signal.SIGINT)
+        _, stderr = console.communicate(timeout=60 * PATIENCE)
+    finally:
+        if console.poll() is None:
+            console.kill()
+
+    assert console.returncode == 130  # the shell's code for "ended by Ctrl-C"
+    assert "Traceback" not in stderr, stderr
