@@ -18,6 +18,8 @@ create it.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -28,6 +30,20 @@ EXIT_ENVIRONMENT = 2
 DEBUG_FLAG = "--debug"
 
 _debug = [False]
+
+
+def usage_error(message: str) -> typer.Exit:
+    """Print `error: message` (one line on stderr); the caller raises the returned Exit (2)."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_ENVIRONMENT)
+
+
+def check_report_out(fmt: str, out: Path | None) -> None:
+    """A report's --out: a zip is not written to a terminal, and the folder must exist."""
+    if out is None and fmt == "zip" and sys.stdout.isatty():
+        raise usage_error("a zip package is binary: give --out FILE")
+    if out is not None and not out.parent.is_dir():
+        raise usage_error(f"--out: the folder {out.parent} does not exist")
 
 
 def set_debug(on: bool) -> None:

@@ -24,7 +24,7 @@ from typing import Annotated, cast
 import typer
 from sqlalchemy import Engine
 
-from bot.cli.errors import require_database
+from bot.cli.errors import check_report_out, require_database
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
@@ -87,10 +87,7 @@ def report_command(
         return
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
-    if out is None and fmt == "zip" and sys.stdout.isatty():
-        _fail("a zip package is binary: give --out FILE")
-    if out is not None and not out.parent.is_dir():
-        _fail(f"--out: the folder {out.parent} does not exist")
+    check_report_out(fmt, out)
     language = lang or settings.default_language
     if language not in ("sv", "en"):
         _fail("--lang must be sv or en")

@@ -16,7 +16,7 @@ from typing import cast
 
 import typer
 
-from bot.cli.errors import require_database
+from bot.cli.errors import check_report_out, require_database, usage_error
 from bot.config import Settings
 from clients import ClientsError, UnknownClient, load_directory
 from routines.reports.adherence import Period
@@ -33,13 +33,6 @@ from storage.engines import make_engine
 from storage.migrate import create_schema
 from storage.sessions import session_factory
 
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
-
 
 def client_report_command(
     settings: Settings,
@@ -52,17 +45,14 @@ def client_report_command(
     pretend: bool,
 ) -> None:
     if fmt not in REPORT_FORMATS:
-        raise _fail(f"--format must be one of {', '.join(REPORT_FORMATS)}")
-    if out is None and fmt == "zip" and sys.stdout.isatty():
-        raise _fail("a zip package is binary: give --out FILE")
-    if out is not None and not out.parent.is_dir():
-        raise _fail(f"--out: the folder {out.parent} does not exist")
+        raise usage_error(f"--format must be one of {', '.join(REPORT_FORMATS)}")
+    check_report_out(fmt, out)
     try:
         client = load_directory(settings.clients_paths).require(client_id)
     except UnknownClient as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     except ClientsError as exc:
-        raise _fail(f"the client directory is broken: {exc.problems[0]}") from None
+        raise usage_error(f"the client directory is broken: {exc.problems[0]}") from None
     engine = make_engine(require_database(settings.database_url))
     try:
         create_schema(engine)

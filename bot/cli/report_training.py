@@ -16,7 +16,7 @@ from typing import cast
 
 import typer
 
-from bot.cli.errors import require_database
+from bot.cli.errors import check_report_out, require_database, usage_error
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
@@ -27,13 +27,6 @@ from routines.schedule.rules import local_date
 from storage.clock import utc_now
 from storage.engines import make_engine
 from storage.sessions import read_session, session_factory
-
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
 
 
 def training_report_command(
@@ -48,21 +41,18 @@ def training_report_command(
     pretend: bool = False,
 ) -> None:
     if fmt not in TRAINING_FORMATS:
-        raise _fail(f"--format with --training must be one of {', '.join(TRAINING_FORMATS)}")
-    if out is None and fmt == "zip" and sys.stdout.isatty():
-        raise _fail("a zip package is binary: give --out FILE")
-    if out is not None and not out.parent.is_dir():
-        raise _fail(f"--out: the folder {out.parent} does not exist")
+        raise usage_error(f"--format with --training must be one of {', '.join(TRAINING_FORMATS)}")
+    check_report_out(fmt, out)
     language = lang or settings.default_language
     if language not in ("sv", "en"):
-        raise _fail("--lang must be sv or en")
+        raise usage_error("--lang must be sv or en")
     try:
         catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     except CatalogError as exc:
-        raise _fail(f"the routine catalogue has problems ({len(exc.problems)})") from None
+        raise usage_error(f"the routine catalogue has problems ({len(exc.problems)})") from None
     chosen = catalog.get(routine) if routine else None
     if routine and (chosen is None or chosen.kind != "training"):
-        raise _fail(f"--routine: no training routine {routine!r} in the catalogue")
+        raise usage_error(f"--routine: no training routine {routine!r} in the catalogue")
     only = [routine] if routine else None
     if not pretend:
         use_ledger_keys(settings)
