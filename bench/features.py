@@ -6,7 +6,8 @@ cross-validation (`knowledge.retrieval.calibrate.cross_validate`: model and thre
 fitted on four folds, scored on the fifth) with five fold seeds, and prints the mean rates
 per language: answered right / answered wrong / right in answer or offer / off-topic
 refused. Only the calibration questions are read; the frozen split and the shared eval
-sets are never used here. The round-2 table in docs/performance.md came from this script.
+sets are never used here. The round-2 and round-3 tables in docs/performance.md came from
+this script (`--only NAME...` runs some of the sets).
 
 Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/features.py [--seeds 5]`.
 """
@@ -37,6 +38,7 @@ SETS = {
     "xsem* + rrf": (*CROSS, "rrf"),
     "xsem* + knn + xsem_mean + rrf": (*CROSS, "knn", "xsem_mean", "rrf"),
     "sem* + knn + xsem_mean + rrf": (*ROUND1, "knn", "xsem_mean", "rrf"),
+    "round 2 + phrase_fit": (*CROSS, "knn", "xsem_mean", "rrf", "phrase_fit"),
     "shipped (HYBRID_FEATURES)": HYBRID_FEATURES,
 }
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
@@ -46,11 +48,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--file", type=Path, default=CALIBRATION / "questions.jsonl")
+    parser.add_argument("--only", nargs="*", help="only the sets with these names")
     args = parser.parse_args()
     answerer = Answerer(load_knowledge_base(), "dpo@example.com", encoder=build_encoder("builtin"))
     questions = collect(answerer, read_cases(args.file), True, ALL_HYBRID_FEATURES)
     print("feature set: per language, right / wrong / right in answer+offer / off-topic refused")
     for name, names in SETS.items():
+        if args.only and name not in args.only:
+            continue
         columns = [ALL_HYBRID_FEATURES.index(n) for n in names]
         subset = [Question(q.case, q.rows[:, columns], q.labels, q.skipped) for q in questions]
         runs = [cross_validate(subset, names, seed=SEED + 10 * s) for s in range(args.seeds)]

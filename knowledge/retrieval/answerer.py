@@ -231,6 +231,11 @@ class Answerer:
             length=len(lexical.slots),
             semantic=scores,
             names=model.features,
+            phrase_fit=(
+                pool.index.phrasing_fit(lexical, candidates)
+                if "phrase_fit" in model.features
+                else None
+            ),
         )
         probabilities = model.probabilities(rows)
         scored = [

@@ -13,6 +13,14 @@ Besides the BM25 score, a search reports for any article its *coverage*: the idf
 share of the question's meaningful words the article has, where a word the corpus has
 never seen weighs like its rarest word (so "lunch" or "vpn" keep a question from looking
 covered). Coverage is one feature of the learned confidence (`retrieval/features.py`).
+
+Coverage looks from the question's side only: a short question is fully covered by a
+general article and by a specific one alike ("the customer wants to be erased" by
+right-to-erasure and by the bookkeeping exception, whose phrasings all add "invoices").
+*Phrasing fit* looks from both sides: for each of the article's title and phrasings, the
+idf-weighted F1 of the question's words it has (recall) and of its words the question has
+(precision); the article's fit is its best phrasing's. A question that lacks the words
+that set a specific article apart fits the general article's phrasings better.
 """
 
 from __future__ import annotations
@@ -46,6 +54,15 @@ class Slot:
     terms: tuple[str, ...]
     known: bool
     weight: float  # normalised idf of its most specific known term; 1.0 when unknown
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One title or phrasing of an article, as index terms for the phrasing fit."""
+
+    terms: frozenset[str]  # every index term of the phrasing (stems and compound parts)
+    units: tuple[tuple[frozenset[str], float], ...]  # per content word: its terms, its idf
+    total: float  # sum of the words' idf
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,19 @@ class LanguageIndex:
         # BM25's idf, normalised so the rarest possible term (in one article) weighs 1
         top = math.log(1 + (n - 1 + 0.5) / 1.5)
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / top for t, c in df.items()}
+        self._phrasings = [self._phrasing_terms(a) for a in self.articles]
+
+    def _phrasing_terms(self, article: Article) -> tuple[Phrasing, ...]:
+        out: list[Phrasing] = []
+        for text in (article.title, *article.questions):
+            units = []
+            for word in self.analyzer.content_words(text):
+                terms = frozenset(self.analyzer.expand_word(word))
+                units.append((terms, max(self._idf.get(t, 0.0) for t in terms)))
+            if units:
+                every = frozenset(t for terms, _ in units for t in terms)
+                out.append(Phrasing(every, tuple(units), sum(w for _, w in units)))
+        return tuple(out)
 
     @staticmethod
     def _fields(article: Article) -> dict[str, str]:
@@ -154,6 +184,29 @@ class LanguageIndex:
         terms = (self._head_terms if head else self._doc_terms)[index]
         matched = sum(s.weight for s in result.slots if not terms.isdisjoint(s.terms))
         return matched / total
+
+    def phrasing_fit(self, result: LexicalResult, candidates: Sequence[int]) -> list[float]:
+        """Per candidate article, the best idf-weighted F1, over its title and phrasings,
+        between the question's words and the phrasing's words, 0..1 (module docstring)."""
+        total = sum(s.weight for s in result.slots)
+        if total <= 0:
+            return [0.0] * len(candidates)
+        asked = frozenset(t for s in result.slots for t in s.terms)
+        fits: list[float] = []
+        for index in candidates:
+            best = 0.0
+            for phrasing in self._phrasings[index]:
+                if phrasing.terms.isdisjoint(asked):  # most phrasings: nothing in common
+                    continue
+                found = sum(
+                    s.weight for s in result.slots if not phrasing.terms.isdisjoint(s.terms)
+                )
+                used = sum(w for terms, w in phrasing.units if not terms.isdisjoint(asked))
+                if found > 0 and used > 0:
+                    recall, precision = found / total, used / phrasing.total
+                    best = max(best, 2 * recall * precision / (recall + precision))
+            fits.append(best)
+        return fits
 
 
 def _merged_postings(
