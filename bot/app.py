@@ -181,6 +181,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         default_lang=settings.default_language,
         encoder=encoder,  # loaded at the first question, not here (idle RSS, start time)
         vector_cache=settings.vector_cache_dir,
+        index_cache=settings.vector_cache_dir,  # the built lexical index, loaded at start
     )
     _warm_up(answerer)
     engine = engine_from_url(
