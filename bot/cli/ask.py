@@ -71,6 +71,7 @@ def answerer_for(settings: Settings, kb: KnowledgeBase, encoder: Encoder | None)
         default_lang=settings.default_language,
         encoder=encoder,
         vector_cache=settings.vector_cache_dir,
+        index_cache=settings.vector_cache_dir,
     )
 
 

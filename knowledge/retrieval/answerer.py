@@ -97,6 +97,7 @@ class Answerer:
         thresholds: Thresholds | None = None,
         encoder: Encoder | None = None,
         vector_cache: Path | None = None,
+        index_cache: Path | None = None,
         confidence: ConfidenceModels | None = None,
         synonyms: Synonyms | None = None,
         placeholders: Mapping[str, str] | None = None,
@@ -115,7 +116,8 @@ class Answerer:
             own_ids = {a.id for a in own}
             other = [a for a in kb.in_language(_other(lang)) if a.id not in own_ids]
             articles = own + other
-            self._pools[lang] = _Pool(articles, LanguageIndex(lang, articles, synonyms))
+            index = LanguageIndex(lang, articles, synonyms, cache_dir=index_cache)
+            self._pools[lang] = _Pool(articles, index)
         self._vectors = VectorStore(encoder, vector_cache) if encoder is not None else None
         # An encoder the confidence model was never fitted for has its own similarity scale
         # (another model's cosines can sit anywhere in 0..1): its features would be read
