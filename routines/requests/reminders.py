@@ -156,6 +156,11 @@ class RequestReminders:
         self._timezone = timezone
         self._language = language
 
+    def set_officers(self, officers: tuple[Recipient, ...]) -> None:
+        """Who the last stage tells, from now on (officers named by e-mail address are known
+        only once the platforms' directories answered, at start)."""
+        self._officers = officers
+
     def claim(self, now: datetime) -> list[tuple[RequestView, int, tuple[Recipient, ...]]]:
         """Move every open request that reached its next stage; what to send, per request."""
         today = local_date(now, self._timezone)
