@@ -37,8 +37,8 @@ def _services_or_exit(settings: Settings) -> object:
     except ClientsError as exc:
         typer.echo("The client directory (GDPRBOT_CLIENTS) has problems; the bot will not "
                    "start:", err=True)  # fmt: skip
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
+        for client_problem in exc.problems:
+            typer.echo(f"  {client_problem}", err=True)
         raise typer.Exit(code=2) from exc
 
 
