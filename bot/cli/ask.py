@@ -199,7 +199,9 @@ def _directory(settings: Settings) -> Directory:
     try:
         return load_directory(settings.clients_paths)
     except ClientsError as exc:
-        print(f"error: the client directory is broken: {exc.problems[0]}", file=sys.stderr)
+        more = len(exc.problems) - 1
+        tail = f" (and {more} more: gdpr-bot clients check)" if more else ""
+        print(f"error: the client directory is broken: {exc.problems[0]}{tail}", file=sys.stderr)
         raise typer.Exit(2) from None
     except OSError as exc:
         print(f"error: cannot read the client directory: {exc}", file=sys.stderr)

@@ -13,9 +13,10 @@ from bot.logs import configure_logging
 
 
 def _services_or_exit(settings: Settings) -> object:
-    """Build the bot; on a broken knowledge base, catalogue or settings combination print
-    what is wrong (no traceback) and exit non-zero."""
+    """Build the bot; on a broken knowledge base, catalogue, client directory or settings
+    combination print what is wrong (no traceback) and exit non-zero."""
     from bot.app import build_services
+    from clients import ClientsError
     from knowledge import KnowledgeError
     from routines.catalog import CatalogError
 
@@ -33,6 +34,12 @@ def _services_or_exit(settings: Settings) -> object:
         typer.echo("The routine catalogue has problems; the bot will not start:", err=True)
         for line in exc.problems:
             typer.echo(f"  {line}", err=True)
+        raise typer.Exit(code=2) from exc
+    except ClientsError as exc:
+        typer.echo("The client directory (GDPRBOT_CLIENTS) has problems; the bot will not "
+                   "start:", err=True)  # fmt: skip
+        for client_problem in exc.problems:
+            typer.echo(f"  {client_problem}", err=True)
         raise typer.Exit(code=2) from exc
 
 

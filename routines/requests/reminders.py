@@ -78,7 +78,9 @@ def stage_due(request: RequestView, today: date) -> int | None:
         return None
     if request.stage < AGENT_REMINDED and today >= request.forward_by:
         return AGENT_REMINDED
-    if request.stage == AGENT_REMINDED and today > request.forward_by:
+    # Late counts in business days, as the promise does: a request due on a Friday is not
+    # escalated on the Saturday but on the Monday.
+    if request.stage == AGENT_REMINDED and business_days_between(request.forward_by, today) >= 1:
         return LEAD_ESCALATED
     if request.stage == LEAD_ESCALATED and business_days_between(request.forward_by, today) >= 2:
         return OFFICERS_ESCALATED
