@@ -57,13 +57,15 @@ def add_desk(services: Services) -> DeskFeature:
         RequestReminderJob(reminders, seconds=settings.tick_seconds).add_jobs(services.scheduler)
 
         async def reach_officers() -> None:  # after the policy resolved the addresses
-            found, unresolved = officer_recipients(settings.compliance_officers, services.policy)
+            found, unresolved = officer_recipients(
+                settings.compliance_officers, services.policy, console_user=settings.console_user
+            )
             reminders.set_officers(found)
             if unresolved:
                 log.warning(
-                    "rights requests: compliance officers named by an e-mail address no "
-                    "platform directory resolved are not told of late requests; name them "
-                    "by platform id (Teams: AAD object id)",
+                    "rights requests: compliance officers no platform can reach (an e-mail "
+                    "address no platform directory resolved, or no platform id) are not told "
+                    "of late requests; name them by platform id (Teams: AAD object id)",
                     extra={"unresolved": unresolved},
                 )
 
@@ -96,15 +98,20 @@ def recipients(entries: Iterable[str]) -> tuple[Recipient, ...]:
     return tuple(found for entry in entries if (found := recipient(entry)) is not None)
 
 
-def officer_recipients(entries: Iterable[str], policy: Policy) -> tuple[tuple[Recipient, ...], int]:
-    """The officers to tell, and how many e-mail addresses among them no directory resolved.
-    A platform id is used as it is; an address as every platform id resolved for it."""
+def officer_recipients(
+    entries: Iterable[str], policy: Policy, *, console_user: str = ""
+) -> tuple[tuple[Recipient, ...], int]:
+    """The officers to tell, and how many entries reach nobody. A platform id is used as it
+    is; an address as every platform id resolved for it; the console user's name (an
+    officer in the console, README) as the console."""
     found: list[Recipient] = []
     unresolved = 0
     for entry in entries:
         direct = recipient(entry)
         if direct is not None:
             people = [direct]
+        elif console_user and entry.strip().lower() == console_user.strip().lower():
+            people = [Recipient("console", "person", entry.strip())]
         else:
             ids = policy.people_of(entry) if "@" in entry else ()
             people = [Recipient(platform, "person", user_id) for platform, user_id in ids]

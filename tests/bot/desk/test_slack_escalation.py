@@ -125,6 +125,6 @@ async def test_an_officer_address_slack_does_not_know_is_counted_in_a_warning_at
 ) -> None:
     (warning,) = [r for r in caplog.get_records("setup") if r.name == "bot.desk_setup"]
 
-    assert "not told of late requests" in warning.getMessage()
+    assert "are not told of late requests" in warning.getMessage()
     assert warning.unresolved == 1  # type: ignore[attr-defined]
     assert "ghost" not in warning.getMessage()

@@ -2,17 +2,24 @@
 Connector: `begäran` answers with an Adaptive Card form in the client's channel; its
 submit registers the request once, a bad submit shows the form again with the problems,
 a malformed one is refused without a 5xx; the registration's "Vidarebefordrad" button
-marks it forwarded."""
+marks it forwarded. A late request is reminded in the agent's 1:1 chat, escalated to the
+client's team lead and the compliance officer (AAD object ids), forwarded late and
+reported as late."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import asyncio
+import json
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from bot.cli import app as cli
 from clients import EXAMPLE_DIR
 from knowledge import KnowledgeBase
 from testing.bot_connector import ConnectorCall
@@ -199,3 +206,62 @@ async def test_a_question_in_the_clients_channel_names_its_controller_and_addres
     said = "\n".join(str(c.activity.get("text") or "") + card_text(c.card) for c in calls)
     assert "Solvinge Resor AB (org.nr 556000-0001)" in said
     assert "dataskydd@solvinge.example" in said
+
+
+LEAD_AAD = "6f1c0e2a-1111-4b5c-9d8e-00000000a001"  # Solvinge's team lead (the example)
+OFFICER_AAD = "7a1c0e2a-2222-4b5c-9d8e-00000000b002"
+
+
+def _personal(user: str, aad: str) -> dict[str, Any]:
+    chat = {"id": f"a:{user}-personal", "conversationType": "personal"}
+    return {"from": {"id": user, "aadObjectId": aad}, "conversation": chat}
+
+
+def _told(teams: TeamsBotServer, code: str) -> list[str]:
+    """The 1:1 chats each notice about request `code` went to, in order."""
+    where = []
+    for call in teams.connector.calls:
+        if code not in str(call.activity.get("summary", "")):
+            continue
+        if call.conversation_id.startswith("a:"):
+            where.append(call.conversation_id)
+    return where
+
+
+async def test_a_late_request_is_reminded_escalated_forwarded_late_and_reported(
+    start_teams_bot: StartTeamsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = await start_teams_bot(signed=True, clients_files=[str(EXAMPLE_DIR)],
+                                  compliance_officers=[OFFICER_AAD])  # fmt: skip
+    for user, aad in (("29:lead", LEAD_AAD), ("29:officer", OFFICER_AAD)):  # they said hello
+        await teams.say("hej", **_personal(user, aad))
+    card_id, _card = await _form(teams)
+    received = _today(teams) - timedelta(days=21)
+    (registered,) = await _submit(teams, card_id, client="solvinge", kind="erasure",
+                                  received=received.isoformat())  # fmt: skip
+    match = re.search(r"Begäran \*\*(\w{6})\*\*", card_text(registered.card))
+    assert match is not None
+    code = match.group(1)
+
+    job = teams.services.scheduler.get_job("rights-requests")
+    for _stage in range(3):  # one stage per pass: the agent, the lead, the officer
+        await job.func()
+    told = _told(teams, code)
+
+    assert told[1:] == ["a:29:lead-personal", "a:29:officer-personal"]
+    opened = [c.body["members"][0]["id"] for c in teams.connector.of_kind("create")]
+    assert told[0].startswith("a:") and "29:agent" in opened  # a 1:1 chat opened with Agnes
+    assert registered.card is not None
+    (button,) = [a for a in registered.card["actions"] if "e-post" in a["title"]]
+    (forwarded,) = await _in_channel(teams, text="", value=button["data"], replyToId=card_id)
+    assert "försenad" in card_text(forwarded.card)
+
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", teams.services.settings.database_url)
+    monkeypatch.setenv("GDPRBOT_CLIENTS", str(EXAMPLE_DIR))
+    result = await asyncio.to_thread(CliRunner().invoke, cli, [
+        "report", "--client", "solvinge", "--from", received.isoformat(),
+        "--to", _today(teams).isoformat(), "--format", "json",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)["figures"]
+    assert (figures["received"], figures["forwarded_late"]) == (1, 1)
