@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from bot.cli.startup import no_collection_while_starting
 from bot.config import Settings, SettingsError
 from clients import ClientsError, Directory, load_directory, placeholder_values
 from knowledge import (
@@ -170,7 +171,8 @@ def ask(
 ) -> None:
     """Ask the knowledge base one GDPR question and print the answer with its source."""
     settings = Settings()
-    answerer = build_answerer(settings)
+    with no_collection_while_starting():
+        answerer = build_answerer(settings)
     directory = _directory(settings)
     try:
         found = directory.resolve(text, client_id=client_id)

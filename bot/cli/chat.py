@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from bot.cli.startup import no_collection_while_starting
 from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
 
@@ -55,25 +56,27 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run() -> None:
         """Start the bot: HTTP server (Slack, Teams, health), Socket Mode, console as configured."""
-        from bot.app import Services
-        from bot.web.server import serve
+        with no_collection_while_starting():
+            from bot.app import Services
+            from bot.web.server import serve
 
-        settings = Settings()
-        console = wants_console(settings)
-        # The console shares the terminal with the log: keep the log to warnings then.
-        configure_logging("WARNING" if console else settings.log_level, settings.log_format)
-        services = _services_or_exit(settings)
+            settings = Settings()
+            console = wants_console(settings)
+            # The console shares the terminal with the log: keep the log to warnings then.
+            configure_logging("WARNING" if console else settings.log_level, settings.log_format)
+            services = _services_or_exit(settings)
         assert isinstance(services, Services)
         asyncio.run(serve(services, console=console))
 
     @app.command("chat")
     def chat() -> None:
         """Chat with the bot in this terminal (also works piped: echo "fråga" | gdpr-bot chat)."""
-        from bot.app import Services
+        with no_collection_while_starting():
+            from bot.app import Services
 
-        settings = Settings()
-        configure_logging("WARNING", settings.log_format)
-        services = _services_or_exit(settings)
+            settings = Settings()
+            configure_logging("WARNING", settings.log_format)
+            services = _services_or_exit(settings)
         assert isinstance(services, Services)
 
         async def main() -> None:

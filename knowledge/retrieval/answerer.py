@@ -133,9 +133,12 @@ class Answerer:
         self._semantic_lock = threading.Lock()
         self._encoder_failed_at: float | None = None
         # The index is many long-lived objects; without this every full garbage collection
-        # walks them all, a pause of several ms in the middle of a question.
-        gc.collect()
-        gc.freeze()
+        # walks them all, a pause of several ms in the middle of a question. A caller that
+        # has switched the collector off while starting freezes everything itself once
+        # built (bot/cli/startup.py): a full collection here would cost it ~0.1 s.
+        if gc.isenabled():
+            gc.collect()
+            gc.freeze()
 
     # --- models -------------------------------------------------------------------------
     def model(self, semantic: bool) -> ConfidenceModel:
