@@ -32,9 +32,12 @@ from bot.chat.messages import Button, Incoming, Reply
 from bot.features.desk_clients import DirectoryClients, choices_of
 from bot.features.desk_form import (
     FORM_PLATFORMS,
+    FORWARD_ACTION,
     REGISTER_ACTION,
+    VIA_INPUT,
     Draft,
     FormValues,
+    forward_form,
     parse,
     read_form,
     request_form,
@@ -72,7 +75,7 @@ class DeskFeature:
     """`request`, `forwarded` and their buttons (a `ChatFeature`)."""
 
     name = "desk"
-    action_prefixes: tuple[str, ...] = (FORWARD_PREFIX, REGISTER_ACTION)
+    action_prefixes: tuple[str, ...] = (FORWARD_PREFIX, REGISTER_ACTION, FORWARD_ACTION)
 
     def __init__(
         self,
@@ -251,12 +254,22 @@ class DeskFeature:
             return [Reply(text=t("desk.bad_input", lang, problem=str(exc)), private=True)]
         log.info("request registered", extra={"platform": incoming.platform, "new": done.created})
         reply = self._registered_reply(client, done.request, lang, created=done.created,
-                                       private=_private(incoming))  # fmt: skip
+                                       private=_private(incoming),
+                                       forms=incoming.platform in FORM_PLATFORMS)  # fmt: skip
         return [replace(reply, replaces=replaces) if replaces else reply]
 
     def _registered_reply(
-        self, client: Client, request: RequestView, lang: str, *, created: bool, private: bool
+        self,
+        client: Client,
+        request: RequestView,
+        lang: str,
+        *,
+        created: bool,
+        private: bool,
+        forms: bool = False,
     ) -> Reply:
+        """The registration: script, controller, deadlines, and "Vidarebefordrad" (one
+        button per way the client takes requests; with forms, one button and how)."""
         values = placeholder_values(client, "en" if lang == "en" else "sv")
         contacts = ", ".join(value for _kind, value in client.rights_requests.contacts())
         lines = [
@@ -269,6 +282,10 @@ class DeskFeature:
               respond_by=request.respond_by.isoformat()),
             t("desk.no_personal_data", lang),
         ]  # fmt: skip
+        vias = tuple(_VIA_OF_CONTACT[kind] for kind, _value in client.rights_requests.contacts())
+        if forms:
+            form = forward_form(f"{request.code}|{lang}", vias, lang)
+            return Reply(text="\n\n".join(lines), form=form, private=private)
         buttons = tuple(
             Button(
                 f"{FORWARD_PREFIX}{_VIA_OF_CONTACT[kind]}",
@@ -300,7 +317,10 @@ class DeskFeature:
         if incoming.action.action_id == REGISTER_ACTION:
             lang = incoming.action.value if incoming.action.value in ("sv", "en") else lang
             return await self._on_form(incoming, lang)
-        via = incoming.action.action_id[len(FORWARD_PREFIX) :]
+        if incoming.action.action_id == FORWARD_ACTION:  # the form's how, if chosen
+            via = incoming.action.inputs.get(VIA_INPUT, "")
+        else:
+            via = incoming.action.action_id[len(FORWARD_PREFIX) :]
         code, _, button_lang = incoming.action.value.partition("|")
         lang = button_lang if button_lang in ("sv", "en") else lang
         return await self._forward(code, via if via in _VIA_WORDS else None, incoming, lang)

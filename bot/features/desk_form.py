@@ -27,6 +27,9 @@ from bot.features.desk_strings import KIND_WORDS
 from clients import Client
 
 REGISTER_ACTION: Final = "request.register"  # value: the form's language
+FORWARD_ACTION: Final = "request.forwarded"  # value: "<code>|<lang>"; input: how
+VIA_INPUT: Final = "via"
+VIAS: Final = ("email", "portal", "phone", "other")  # as the register's FORWARD_VIAS
 # Platforms that show a `Form`; elsewhere the desk asks with choice buttons.
 FORM_PLATFORMS: Final = frozenset({"teams"})
 CLIENT_INPUT: Final = "client"
@@ -152,3 +155,12 @@ def read_form(
         problems.append(t("desk.form.long_ref", lang, limit=REF_MAX))
         ref = ref[:REF_MAX]
     return FormValues(client, kind, received, ref, tuple(problems))
+
+
+def forward_form(value: str, suggested: Iterable[str], lang: str) -> Form:
+    """ "Vidarebefordrad" with how it went, optionally (the client's ways first)."""
+    first = [via for via in suggested if via in VIAS]
+    vias = first + [via for via in VIAS if via not in first]
+    options = tuple((t(f"desk.via.{via}", lang), via) for via in vias)
+    field = FormField(VIA_INPUT, t("desk.form.via", lang), "choice", options)
+    return Form(FORWARD_ACTION, value, (field,), t("desk.form.forwarded", lang))

@@ -88,6 +88,8 @@ add_strings(
             "desk.form.bad_date": "mottagningsdagen ska vara ett datum (ÅÅÅÅ-MM-DD)",
             "desk.form.future": "mottagningsdagen kan inte vara senare än i dag ({today})",
             "desk.form.long_ref": "ärendenumret får vara högst {limit} tecken",
+            "desk.form.via": "Hur den skickades (valfritt)",
+            "desk.form.forwarded": "Vidarebefordrad",
         },
         "en": {
             "desk.kind.access": "access (Art. 15)",
@@ -154,6 +156,8 @@ add_strings(
             "desk.form.bad_date": "the day received must be a date (YYYY-MM-DD)",
             "desk.form.future": "the day received cannot be later than today ({today})",
             "desk.form.long_ref": "the ticket number may be at most {limit} characters",
+            "desk.form.via": "How it was sent (optional)",
+            "desk.form.forwarded": "Forwarded",
         },
     }
 )

@@ -180,22 +180,49 @@ async def test_a_body_that_is_no_activity_is_a_400(teams: TeamsBotServer) -> Non
     assert status == 400
 
 
-async def test_the_forwarded_button_on_the_registration_marks_it_forwarded_by_e_mail(
+def _forward_button(card: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The registration card's "Vidarebefordrad" submit and its "how" input."""
+    assert card is not None
+    (button,) = card["actions"]
+    assert button["title"] == "Vidarebefordrad"
+    return button, _inputs(card)["via"]
+
+
+async def test_the_forwarded_button_records_how_it_went_once(teams: TeamsBotServer) -> None:
+    card_id, _card = await _form(teams)
+    (registered,) = await _submit(teams, card_id, client="solvinge", kind="access",
+                                  received=_today(teams).isoformat())  # fmt: skip
+    button, how = _forward_button(registered.card)
+    assert [c["value"] for c in how["choices"]][:2] == ["email", "portal"]  # Solvinge's ways
+    assert not how["isRequired"]
+
+    (forwarded,) = await _in_channel(teams, text="", value={**button["data"], "via": "phone"},
+                                     replyToId=card_id)  # fmt: skip
+    again = await _in_channel(teams, text="", value=button["data"], replyToId=card_id)
+
+    assert forwarded.kind == "update" and forwarded.activity_id == card_id
+    assert "vidarebefordrad via telefon" in card_text(forwarded.card)
+    assert any("redan vidarebefordrad" in str(c.activity.get("text")) for c in again)
+    with teams.services.engine.connect() as conn:
+        row = conn.execute(text("select forwarded_via from rights_requests")).one()
+    assert tuple(row) == ("phone",)
+
+
+async def test_forwarded_without_saying_how_is_recorded_without_it(
     teams: TeamsBotServer,
 ) -> None:
     card_id, _card = await _form(teams)
     (registered,) = await _submit(teams, card_id, client="solvinge", kind="access",
                                   received=_today(teams).isoformat())  # fmt: skip
-    assert registered.card is not None
-    (button,) = [a for a in registered.card["actions"] if "e-post" in a["title"]]
+    button, _how = _forward_button(registered.card)
 
-    (forwarded,) = await _in_channel(teams, text="", value=button["data"], replyToId=card_id)
+    await _in_channel(teams, text="", value={**button["data"], "via": "carrier pigeon"},
+                      replyToId=card_id)  # fmt: skip
 
-    assert forwarded.kind == "update" and forwarded.activity_id == card_id
-    assert "vidarebefordrad via e-post" in card_text(forwarded.card)
     with teams.services.engine.connect() as conn:
-        row = conn.execute(text("select forwarded_via from rights_requests")).one()
-    assert tuple(row) == ("email",)
+        row = conn.execute(text("select forwarded_at is not null, forwarded_via "
+                                "from rights_requests")).one()  # fmt: skip
+    assert tuple(row) == (1, None)
 
 
 async def test_a_question_in_the_clients_channel_names_its_controller_and_address(
@@ -251,9 +278,9 @@ async def test_a_late_request_is_reminded_escalated_forwarded_late_and_reported(
     assert told[1:] == ["a:29:lead-personal", "a:29:officer-personal"]
     opened = [c.body["members"][0]["id"] for c in teams.connector.of_kind("create")]
     assert told[0].startswith("a:") and "29:agent" in opened  # a 1:1 chat opened with Agnes
-    assert registered.card is not None
-    (button,) = [a for a in registered.card["actions"] if "e-post" in a["title"]]
-    (forwarded,) = await _in_channel(teams, text="", value=button["data"], replyToId=card_id)
+    button, _how = _forward_button(registered.card)
+    value = {**button["data"], "via": "email"}
+    (forwarded,) = await _in_channel(teams, text="", value=value, replyToId=card_id)
     assert "försenad" in card_text(forwarded.card)
 
     monkeypatch.setenv("GDPRBOT_DATABASE_URL", teams.services.settings.database_url)
