@@ -21,9 +21,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import bm25s
 import numpy as np
 
 from knowledge.analysis.compounds import Analyzer
@@ -32,6 +31,9 @@ from knowledge.analysis.tokens import words
 from knowledge.model import Article, Lang
 from knowledge.retrieval.lexical_cache import index_key, read_index, write_index
 from knowledge.sections import direct_answer
+
+if TYPE_CHECKING:
+    import bm25s
 
 # The head says what an article is about, the phrasings how people ask, the direct answer
 # holds the key fact. The head and phrasings count 1.5-2x the answer: an article's own
@@ -101,6 +103,8 @@ class LanguageIndex:
             write_index(cache_dir, lang, key, self._state())
 
     def _build(self, fields: list[dict[str, str]]) -> None:
+        import bm25s  # only to build: a start that loads the index never imports it
+
         self.analyzer.learn(text for f in fields for text in f.values())
         retrievers: list[tuple[float, bm25s.BM25]] = []
         doc_terms: list[set[str]] = [set() for _ in self.articles]
