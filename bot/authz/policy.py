@@ -156,6 +156,9 @@ class Policy:
         self.directories = dict(directories or {})
         # e-mail -> the (platform, user id) pairs a platform directory vouched for
         self._aliases: dict[str, frozenset[tuple[str, str]]] = {}
+        # the same, with the ids as the platform wrote them (to address people: Slack ids
+        # are upper case, while comparisons above are made in lower case)
+        self._people: dict[str, tuple[tuple[str, str], ...]] = {}
 
     # --- identities ---------------------------------------------------------------------
 
@@ -167,11 +170,14 @@ class Policy:
         unresolved = 0
         for email in sorted(emails):
             found: set[tuple[str, str]] = set()
+            people: list[tuple[str, str]] = []
             for platform, directory in self.directories.items():
                 user_id = await directory.user_by_email(email)
                 if user_id:
                     found.add((platform, _norm(user_id)))
+                    people.append((platform, user_id.strip()))
             self._aliases[email] = frozenset(found)
+            self._people[email] = tuple(people)
             unresolved += not found
         if unresolved:
             log.warning(
@@ -180,6 +186,12 @@ class Policy:
                 extra={"unresolved": unresolved},
             )
         return len(emails) - unresolved
+
+    def people_of(self, email: str) -> tuple[tuple[str, str], ...]:
+        """(platform, user id) of the person a role's e-mail address names, as resolved at
+        start (none before `resolve`, or when no directory knew the address); for
+        features that must reach people the settings name by address."""
+        return self._people.get(_norm(email), ())
 
     def ids_of(self, platform: str, user_id: str) -> frozenset[str]:
         """The role entries that name this person: their user id and the e-mail addresses

@@ -97,6 +97,7 @@ class Answerer:
         thresholds: Thresholds | None = None,
         encoder: Encoder | None = None,
         vector_cache: Path | None = None,
+        index_cache: Path | None = None,
         confidence: ConfidenceModels | None = None,
         synonyms: Synonyms | None = None,
         placeholders: Mapping[str, str] | None = None,
@@ -115,7 +116,8 @@ class Answerer:
             own_ids = {a.id for a in own}
             other = [a for a in kb.in_language(_other(lang)) if a.id not in own_ids]
             articles = own + other
-            self._pools[lang] = _Pool(articles, LanguageIndex(lang, articles, synonyms))
+            index = LanguageIndex(lang, articles, synonyms, cache_dir=index_cache)
+            self._pools[lang] = _Pool(articles, index)
         self._vectors = VectorStore(encoder, vector_cache) if encoder is not None else None
         # An encoder the confidence model was never fitted for has its own similarity scale
         # (another model's cosines can sit anywhere in 0..1): its features would be read
@@ -131,9 +133,12 @@ class Answerer:
         self._semantic_lock = threading.Lock()
         self._encoder_failed_at: float | None = None
         # The index is many long-lived objects; without this every full garbage collection
-        # walks them all, a pause of several ms in the middle of a question.
-        gc.collect()
-        gc.freeze()
+        # walks them all, a pause of several ms in the middle of a question. A caller that
+        # has switched the collector off while starting freezes everything itself once
+        # built (bot/cli/startup.py): a full collection here would cost it ~0.1 s.
+        if gc.isenabled():
+            gc.collect()
+            gc.freeze()
 
     # --- models -------------------------------------------------------------------------
     def model(self, semantic: bool) -> ConfidenceModel:

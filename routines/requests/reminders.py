@@ -78,7 +78,9 @@ def stage_due(request: RequestView, today: date) -> int | None:
         return None
     if request.stage < AGENT_REMINDED and today >= request.forward_by:
         return AGENT_REMINDED
-    if request.stage == AGENT_REMINDED and today > request.forward_by:
+    # Late counts in business days, as the promise does: a request due on a Friday is not
+    # escalated on the Saturday but on the Monday.
+    if request.stage == AGENT_REMINDED and business_days_between(request.forward_by, today) >= 1:
         return LEAD_ESCALATED
     if request.stage == LEAD_ESCALATED and business_days_between(request.forward_by, today) >= 2:
         return OFFICERS_ESCALATED
@@ -155,6 +157,11 @@ class RequestReminders:
         self._officers = officers
         self._timezone = timezone
         self._language = language
+
+    def set_officers(self, officers: tuple[Recipient, ...]) -> None:
+        """Who the last stage tells, from now on (officers named by e-mail address are known
+        only once the platforms' directories answered, at start)."""
+        self._officers = officers
 
     def claim(self, now: datetime) -> list[tuple[RequestView, int, tuple[Recipient, ...]]]:
         """Move every open request that reached its next stage; what to send, per request."""
