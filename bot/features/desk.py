@@ -179,7 +179,8 @@ class DeskFeature:
 
     async def _on_form(self, incoming: Incoming, lang: str) -> list[Reply]:
         """The form submitted: shown again with the problems, or the request recorded
-        once per card and person (a double submit answers "already registered")."""
+        once per card, whoever submits it (in a channel all see it; a double submit
+        answers "already registered")."""
         assert incoming.action is not None
         card = incoming.action.message_id
         today = self._register.today(self._clock())
@@ -188,7 +189,8 @@ class DeskFeature:
         if values.problems or client is None:
             return [self._form(values, incoming, lang, replaces=card)]
         draft = Draft(client.id, values.kind, values.ref, values.received)
-        return await self._record(client, draft, incoming, lang, _click_key(incoming), card)
+        key = dedupe_key(incoming.platform, "form", card) if card else None
+        return await self._record(client, draft, incoming, lang, key, card)
 
     async def _record(
         self,

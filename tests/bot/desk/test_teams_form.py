@@ -327,3 +327,17 @@ async def test_someone_else_outside_the_clients_channel_may_not(teams: TeamsBotS
 
     assert "Du kan inte" in str(calls[-1].activity.get("text"))
     assert not _forwarded(teams)
+
+
+async def test_one_form_registers_one_request_whoever_in_the_channel_submits_it(
+    teams: TeamsBotServer,
+) -> None:
+    card_id, _card = await _form(teams)
+    inputs = {"client": "solvinge", "kind": "objection", "received": _today(teams).isoformat()}
+    await _submit(teams, card_id, **inputs)
+    colleague = {"id": "29:colleague", "aadObjectId": "aad-colleague"}
+    value = {"action_id": "request.register", "value": "sv", **inputs}
+
+    await _in_channel(teams, text="", value=value, replyToId=card_id, **{"from": colleague})
+
+    assert len(_rows(teams)) == 1
