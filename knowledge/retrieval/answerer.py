@@ -46,7 +46,7 @@ from knowledge.retrieval.scoring import (
     Thresholds,
     load_models,
 )
-from knowledge.retrieval.semantic import PoolView, SemanticIndex
+from knowledge.retrieval.semantic import PoolView, Reading, SemanticIndex
 from knowledge.retrieval.vectors import VectorStore
 from knowledge.sections import split_body
 
@@ -188,15 +188,15 @@ class Answerer:
         log.warning("embeddings unavailable, answering on the lexical signal: %s", exc)
         self._encoder_failed_at = time.monotonic()
 
-    def _semantic_scores(self, question: str, pool: _Pool) -> dict[str, np.ndarray] | None:
-        """Per pool article, the similarities of `SemanticIndex.scores`."""
+    def _semantic_reading(self, question: str, pool: _Pool) -> Reading | None:
+        """Per pool article, the similarities of `SemanticIndex.read`."""
         assert self.encoder is not None and self._semantic is not None and pool.view is not None
         try:
             query = self.encoder.encode([question], "query")[0]
         except EncoderError as exc:
             self._encoder_failed(exc)
             return None
-        return self._semantic.scores(query, pool.view)
+        return self._semantic.read(query, pool.view)
 
     # --- ranking ------------------------------------------------------------------------
     def ranked(
@@ -216,22 +216,24 @@ class Answerer:
             return [], False
         lexical = pool.index.search(question)
         semantic_pool = self._semantic_pool(lang, force=model is not None) if semantic else None
-        scores = self._semantic_scores(question, pool) if semantic_pool is not None else None
+        reading = self._semantic_reading(question, pool) if semantic_pool is not None else None
         candidates = lexical.top(CANDIDATES)
-        if scores is not None:
+        scores = None
+        if reading is not None:
             for asked, answer in (("asked", "answer"), ("x_asked", "x_answer")):
-                best = np.maximum(scores[asked], scores[answer])
+                best = np.maximum(reading.scores[asked], reading.scores[answer])
                 k = min(CANDIDATES, len(best))
                 top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
                 candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
+            scores = reading.complete(candidates)  # features read the candidates only
         if not candidates:
             return [], scores is not None
         model = model or self.model(scores is not None)
         rows = feature_rows(
             candidates,
             lexical=lexical.scores,
-            coverage=[pool.index.coverage(lexical, i) for i in candidates],
-            head_coverage=[pool.index.coverage(lexical, i, head=True) for i in candidates],
+            coverage=pool.index.coverages(lexical, candidates),
+            head_coverage=pool.index.coverages(lexical, candidates, head=True),
             unknown=lexical.unknown_share,
             length=len(lexical.slots),
             semantic=scores,
@@ -239,8 +241,8 @@ class Answerer:
         )
         probabilities = model.probabilities(rows)
         scored = [
-            Scored(pool.articles[i], float(p), tuple(float(v) for v in row))
-            for i, p, row in zip(candidates, probabilities, rows, strict=True)
+            Scored(pool.articles[i], p, tuple(row))
+            for i, p, row in zip(candidates, probabilities.tolist(), rows.tolist(), strict=True)
         ]
         scored.sort(key=lambda s: s.probability, reverse=True)
         return scored, scores is not None

@@ -208,6 +208,20 @@ class LanguageIndex:
         matched = sum(s.weight for s in result.slots if not terms.isdisjoint(s.terms))
         return matched / total
 
+    def coverages(
+        self, result: LexicalResult, indices: Sequence[int], head: bool = False
+    ) -> list[float]:
+        """`coverage` of several articles (the question's words are walked once each)."""
+        slots = [(s.weight, s.terms) for s in result.slots]
+        total = sum(weight for weight, _ in slots)
+        if total <= 0:
+            return [0.0] * len(indices)
+        doc_terms = self._head_terms if head else self._doc_terms
+        return [
+            sum(w for w, terms in slots if not doc_terms[i].isdisjoint(terms)) / total
+            for i in indices
+        ]
+
 
 def _merged_postings(
     fields: list[tuple[float, bm25s.BM25]], n_docs: int
