@@ -38,6 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +80,17 @@ def wait_for_replies(replies: Callable[[], dict[str, float]], wanted: int, settl
         now = len(replies())
         if now != seen:
             seen, last_change = now, time.monotonic()
+
+
+def print_problems(logs: list[Path]) -> None:
+    """Warnings and errors the replicas logged, counted by message (what slowed a run)."""
+    seen: Counter[str] = Counter()
+    for path in logs:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if " WARNING " in line or " ERROR " in line:
+                seen[line.split(" ", 2)[-1][:110]] += 1
+    for message, count in seen.most_common(8):
+        print(f"{count:>6} × {message}")
 
 
 def run(args: argparse.Namespace) -> dict[str, float]:
@@ -133,6 +145,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         paced_acks = [timed.ack * 1000 for timed in paced_timed]
         burst = {c.occurrence_id for c in clicks}
         confirmations = sum(n for o, n in stack.db.confirmations().items() if o in burst)
+        print_problems([replica.log_path for replica in cluster.replicas])
         return {
             "routines": args.routines,
             "clicks": len(clicks),

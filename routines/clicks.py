@@ -33,10 +33,15 @@ from routines.engine.models import Occurrence
 from routines.engine.planning import enqueue_updates
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.group_commit import GroupCommit
-from storage.people import display_name_of, person_key_for
+from storage.people import display_name_of, person_keys_for
 from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
+
+# Groups recorded at once per process: each holds its rows only until its commit and takes
+# the ledger head last, so they overlap their round trips to the database without
+# queueing on one lock; more would take the threads other work needs.
+CONFIRM_WORKERS = 3
 
 
 @dataclass(frozen=True)
@@ -66,14 +71,20 @@ def confirm_in(
     request: ConfirmRequest,
     *,
     key: str | None = None,
+    locked: bool = False,
     deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
 ) -> ack.Outcome:
     """Record one confirmation in the caller's transaction; on closing, queue an update of
-    the occurrence's other posts. The outcome carries the recorder's name for the reply."""
+    the occurrence's other posts. The outcome carries the recorder's name for the reply.
+    `key`, `locked`, `deferred`: see `acknowledgements.confirm` (a group's shortcuts)."""
     now = aware_utc(request.now)
-    routine_id = session.scalar(
-        select(Occurrence.routine_id).where(Occurrence.id == request.occurrence_id)
-    )
+    if locked:  # in the session already: no query
+        occurrence = session.get(Occurrence, request.occurrence_id)
+        routine_id = occurrence.routine_id if occurrence else None
+    else:
+        routine_id = session.scalar(
+            select(Occurrence.routine_id).where(Occurrence.id == request.occurrence_id)
+        )
     routine = catalog.get(routine_id) if routine_id else None
     if routine is not None and routine.kind == "training":
         return ack.Outcome("needs_quiz", request.occurrence_id, routine.id)
@@ -81,7 +92,7 @@ def confirm_in(
         session, request.occurrence_id, request.actor, now, note=request.note,
         evidence=routine.evidence if routine else "none",
         timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
-        key=key, deferred=deferred,
+        key=key, locked=locked, deferred=deferred,
     )  # fmt: skip
     if outcome.result == "completed":
         enqueue_updates(session, request.occurrence_id, now, skip_message=request.message_id)
@@ -98,7 +109,7 @@ class Clicks:
         self.factory = factory
         self.catalog = catalog
         self._confirms: GroupCommit[ConfirmRequest, ack.Outcome | Exception] = GroupCommit(
-            self._confirm_all
+            self._confirm_all, workers=CONFIRM_WORKERS
         )
         self._audiences: GroupCommit[int, Audience | None] = GroupCommit(self.audiences_of)
 
@@ -151,21 +162,28 @@ class Clicks:
         return results
 
     def _together(self, batch: list[ConfirmRequest]) -> list[ack.Outcome]:
+        """One transaction for the group, in a fixed number of statements besides each
+        click's own few (its earlier answer, its insert, the posts to update)."""
         with transaction(self.factory) as session:
-            keys: dict[tuple[str, str], str] = {}
-            for request in sorted(batch, key=lambda r: (r.actor.platform, r.actor.user_id)):
-                actor = request.actor
-                if (actor.platform, actor.user_id) not in keys:
-                    keys[(actor.platform, actor.user_id)] = person_key_for(
-                        session, actor.platform, actor.user_id, aware_utc(request.now),
-                        display_name=actor.display_name, email=actor.email,
-                    )  # fmt: skip
+            latest = max(aware_utc(r.now) for r in batch)
+            keys = person_keys_for(
+                session,
+                [(r.actor.platform, r.actor.user_id, r.actor.display_name, r.actor.email)
+                 for r in batch],
+                latest,
+            )  # fmt: skip
+            session.flush()  # the people rows, locked in one order, before any occurrence
+            ids = sorted({r.occurrence_id for r in batch})
+            session.scalars(  # lock and load every occurrence of the group, in id order
+                select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)
+                .with_for_update()
+            ).all()  # fmt: skip
             deferred: list[tuple[str, dict[str, Any], datetime]] = []
             outcomes: dict[int, ack.Outcome] = {}
             for index in sorted(range(len(batch)), key=lambda i: batch[i].occurrence_id):
                 request = batch[index]
                 outcomes[index] = confirm_in(
-                    session, self.catalog, request, deferred=deferred,
+                    session, self.catalog, request, deferred=deferred, locked=True,
                     key=keys[(request.actor.platform, request.actor.user_id)],
                 )  # fmt: skip
             if deferred:  # nothing recorded: the head stays unlocked

@@ -18,26 +18,35 @@ R = TypeVar("R")
 
 class GroupCommit(Generic[T, R]):
     """`run` gets a batch in a worker thread and returns one result per request, in
-    order; its exception fails the whole batch."""
+    order; its exception fails the whole batch.
+
+    `workers` transactions may run at once (default one): a request arriving while all
+    are busy waits for the next free one, which takes its share of what is waiting (so
+    a burst is spread over the workers instead of queueing behind one). More than one
+    only where `run`'s transactions cannot deadlock each other (locks in one order)."""
 
     MAX_BATCH = 200
 
-    def __init__(self, run: Callable[[list[T]], list[R]]) -> None:
+    def __init__(self, run: Callable[[list[T]], list[R]], *, workers: int = 1) -> None:
         self._run = run
+        self._max_workers = workers
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
-        self._worker: asyncio.Task[None] | None = None
+        self._workers: set[asyncio.Task[None]] = set()
 
     async def submit(self, request: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((request, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain())
+        if len(self._workers) < self._max_workers:
+            worker = asyncio.create_task(self._drain())
+            self._workers.add(worker)
+            worker.add_done_callback(self._workers.discard)
         return await future
 
     async def _drain(self) -> None:
         while self._waiting:
-            batch = self._waiting[: self.MAX_BATCH]
-            del self._waiting[: self.MAX_BATCH]
+            share = min(self.MAX_BATCH, -(-len(self._waiting) // self._max_workers))
+            batch = self._waiting[:share]
+            del self._waiting[:share]
             try:
                 results = await asyncio.to_thread(self._run, [request for request, _ in batch])
             except Exception as exc:

@@ -95,8 +95,11 @@ def _clean(text: str | None) -> str:
     return (text or "").strip()[:MAX_NOTE_CHARS]
 
 
-def _load(session: Session, occurrence_id: int) -> Occurrence | None:
-    # Lock the occurrence so "all assignees confirmed" is decided by one transaction.
+def _load(session: Session, occurrence_id: int, locked: bool = False) -> Occurrence | None:
+    # Lock the occurrence so "all assignees confirmed" is decided by one transaction
+    # (`locked`: the caller locked it already, and it is in the session).
+    if locked:
+        return session.get(Occurrence, occurrence_id)
     return session.get(Occurrence, occurrence_id, with_for_update=True)
 
 
@@ -155,12 +158,18 @@ def _existing(session: Session, occurrence_id: int, key: str) -> Confirmation | 
 
 
 def _gate(
-    session: Session, occurrence_id: int, actor: Actor, now: datetime, key: str | None = None
+    session: Session,
+    occurrence_id: int,
+    actor: Actor,
+    now: datetime,
+    key: str | None = None,
+    locked: bool = False,
 ) -> Outcome | tuple[Occurrence, str]:
     """Common checks: the occurrence exists and the actor is one of its assignees.
-    `key`: the actor's person key, when the caller resolved it already."""
+    `key`: the actor's person key, when the caller resolved it already; `locked`: the
+    caller locked the occurrence (SELECT ... FOR UPDATE) in this session already."""
     now = as_utc(now)
-    occurrence = _load(session, occurrence_id)
+    occurrence = _load(session, occurrence_id, locked)
     if occurrence is None:
         return Outcome("not_found", occurrence_id)
     key = key or person_key_for(
@@ -182,10 +191,15 @@ def has_answered(session: Session, occurrence_id: int, key: str) -> bool:
 
 
 def _decidable(
-    session: Session, occurrence_id: int, actor: Actor, now: datetime, key: str | None = None
+    session: Session,
+    occurrence_id: int,
+    actor: Actor,
+    now: datetime,
+    key: str | None = None,
+    locked: bool = False,
 ) -> Outcome | tuple[Occurrence, str]:
     """The gate, then: this person's earlier answer stands, and a closed occurrence takes none."""
-    gate = _gate(session, occurrence_id, actor, now, key)
+    gate = _gate(session, occurrence_id, actor, now, key, locked)
     if isinstance(gate, Outcome):
         return gate
     occurrence, key = gate
@@ -232,13 +246,15 @@ def confirm(
     evidence: str = "none",
     timezone: str = DEFAULT_TIMEZONE,
     key: str | None = None,
+    locked: bool = False,
     deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
 ) -> Outcome:
     """Record the actor's confirmation. `key`: their person key, if resolved already;
-    `deferred`: collect the ledger entry there instead of appending it, for a caller that
-    appends a whole group's entries at the end of its transaction (one head lock)."""
+    `locked`: the occurrence is locked and loaded in `session` already; `deferred`:
+    collect the ledger entry there instead of appending it, for a caller that appends a
+    whole group's entries at the end of its transaction (one head lock)."""
     now = as_utc(now)
-    decidable = _decidable(session, occurrence_id, actor, now, key)
+    decidable = _decidable(session, occurrence_id, actor, now, key, locked)
     if isinstance(decidable, Outcome):
         return decidable
     occurrence, key = decidable
