@@ -36,7 +36,9 @@ class GroupCommit(Generic[T, R]):
     async def submit(self, request: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((request, future))
-        if len(self._workers) < self._max_workers:
+        # Count the running ones: a finished worker leaves the set only in a callback,
+        # after a request it answered may already have submitted the next.
+        if sum(not worker.done() for worker in self._workers) < self._max_workers:
             worker = asyncio.create_task(self._drain())
             self._workers.add(worker)
             worker.add_done_callback(self._workers.discard)
