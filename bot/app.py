@@ -181,8 +181,9 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         default_lang=settings.default_language,
         encoder=encoder,  # loaded at the first question, not here (idle RSS, start time)
         vector_cache=settings.vector_cache_dir,
+        index_cache=settings.vector_cache_dir,  # the built lexical index, loaded at start
     )
-    _warm_up(answerer)
+    answerer.warm_up()  # lexical caches now, not at the first question (nor the model)
     engine = engine_from_url(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -282,12 +283,6 @@ def _events_secret(settings: Settings) -> bytes | None:
         return configured_secret(settings.web_secret, settings.web_secret_file)
     except WebSecretError:
         return None
-
-
-def _warm_up(answerer: Answerer) -> None:
-    """Fill the lexical caches now, so the first real question does not pay for lazy setup
-    (the embedding model itself loads at the first question)."""
-    answerer.warm_up()
 
 
 def _slack(settings: Settings, context: FrontEndContext) -> FrontEnd:

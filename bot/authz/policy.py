@@ -109,6 +109,10 @@ class ClientAudience:
     client_id: str
     channels: tuple[str, ...] = ()
     team_leads: tuple[str, ...] = ()
+    # Acting on one request: (platform, user id) of whoever registered it. They may forward
+    # it from anywhere, e.g. from the 1:1 chat their reminder came to (on Teams a click
+    # there does not prove membership of the client's channel).
+    registrant: tuple[str, str] | None = None
 
     def leads(self, platform: str) -> frozenset[str]:
         """The lead ids that count on `platform` (a bare id counts on any)."""
@@ -156,6 +160,9 @@ class Policy:
         self.directories = dict(directories or {})
         # e-mail -> the (platform, user id) pairs a platform directory vouched for
         self._aliases: dict[str, frozenset[tuple[str, str]]] = {}
+        # the same, with the ids as the platform wrote them (to address people: Slack ids
+        # are upper case, while comparisons above are made in lower case)
+        self._people: dict[str, tuple[tuple[str, str], ...]] = {}
 
     # --- identities ---------------------------------------------------------------------
 
@@ -167,11 +174,14 @@ class Policy:
         unresolved = 0
         for email in sorted(emails):
             found: set[tuple[str, str]] = set()
+            people: list[tuple[str, str]] = []
             for platform, directory in self.directories.items():
                 user_id = await directory.user_by_email(email)
                 if user_id:
                     found.add((platform, _norm(user_id)))
+                    people.append((platform, user_id.strip()))
             self._aliases[email] = frozenset(found)
+            self._people[email] = tuple(people)
             unresolved += not found
         if unresolved:
             log.warning(
@@ -180,6 +190,12 @@ class Policy:
                 extra={"unresolved": unresolved},
             )
         return len(emails) - unresolved
+
+    def people_of(self, email: str) -> tuple[tuple[str, str], ...]:
+        """(platform, user id) of the person a role's e-mail address names, as resolved at
+        start (none before `resolve`, or when no directory knew the address); for
+        features that must reach people the settings name by address."""
+        return self._people.get(_norm(email), ())
 
     def ids_of(self, platform: str, user_id: str) -> frozenset[str]:
         """The role entries that name this person: their user id and the e-mail addresses
@@ -288,20 +304,29 @@ async def _occurrence(policy: Policy, subject: Subject, audience: ChannelAudienc
 
 async def _client_desk(policy: Policy, subject: Subject, client: ClientAudience) -> Decision:
     """Register or forward a client's rights request: someone serving that client (a
-    member of one of its channels), its team lead, or an officer. A client with no
-    channels is served by everyone."""
+    member of one of its channels), its team lead, or an officer; a request's own
+    registrant may also forward it. A client with no channels is served by everyone."""
     if subject.platform in LOCAL_PLATFORMS:
         return Decision(True, "local")
     if policy.is_officer(subject):
         return Decision(True, "officer")
     if _norm(subject.user_id) in client.leads(subject.platform):
         return Decision(True, "lead")
+    if _is_registrant(subject, client.registrant):
+        return Decision(True, "registrant")
     if not client.channels:
         return Decision(True, "no_channels")
     for channel in client.channels:
         if await policy.is_member(subject, subject.platform, channel):
             return Decision(True, "member")
     return Decision(False, "not_member")
+
+
+def _is_registrant(subject: Subject, registrant: tuple[str, str] | None) -> bool:
+    if registrant is None:
+        return False
+    platform, user_id = registrant
+    return platform == subject.platform and _norm(user_id) == _norm(subject.user_id)
 
 
 async def _client_oversight(

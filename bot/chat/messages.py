@@ -93,6 +93,37 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One input of a `Form`: a choice (a drop-down of `options`), a date or a text."""
+
+    input_id: str
+    label: str
+    kind: Literal["choice", "date", "text"] = "text"
+    options: tuple[tuple[str, str], ...] = ()  # (label, value) of a choice
+    value: str = ""  # filled in beforehand ("" for none)
+    required: bool = False
+    max_length: int = 0  # a text's limit (0: none)
+    latest: str = ""  # a date's latest allowed day (ISO), e.g. today
+
+
+@dataclass(frozen=True)
+class Form:
+    """Several inputs submitted at once (Teams: an Adaptive Card with inputs).
+
+    The submit comes back as an `Action` with `action_id` and `value` and each field's
+    text in `inputs[input_id]`; nothing in it is trusted beyond its shape (the feature
+    checks every input again). `notice` is shown above the inputs. Where no platform
+    form exists the reply's text and buttons carry the same question instead.
+    """
+
+    action_id: str
+    value: str
+    fields: tuple[FormField, ...]
+    submit: str
+    notice: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message back. `text` is light Markdown (*bold*, _italic_, `code`, - lists, links)."""
 
@@ -104,3 +135,4 @@ class Reply:
     attachment: Attachment | None = None
     link: str | None = None  # e.g. a short-lived download URL
     prompt: Prompt | None = None  # ask for words in a form; `text` is the typed fallback
+    form: Form | None = None  # several inputs at once (Teams); `text` is the fallback

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from bot.cli.startup import no_collection_while_starting
 from bot.config import Settings, SettingsError
 from clients import ClientsError, Directory, load_directory, placeholder_values
 from knowledge import (
@@ -71,6 +72,7 @@ def answerer_for(settings: Settings, kb: KnowledgeBase, encoder: Encoder | None)
         default_lang=settings.default_language,
         encoder=encoder,
         vector_cache=settings.vector_cache_dir,
+        index_cache=settings.vector_cache_dir,
     )
 
 
@@ -169,7 +171,8 @@ def ask(
 ) -> None:
     """Ask the knowledge base one GDPR question and print the answer with its source."""
     settings = Settings()
-    answerer = build_answerer(settings)
+    with no_collection_while_starting():
+        answerer = build_answerer(settings)
     directory = _directory(settings)
     try:
         found = directory.resolve(text, client_id=client_id)
@@ -196,7 +199,9 @@ def _directory(settings: Settings) -> Directory:
     try:
         return load_directory(settings.clients_paths)
     except ClientsError as exc:
-        print(f"error: the client directory is broken: {exc.problems[0]}", file=sys.stderr)
+        more = len(exc.problems) - 1
+        tail = f" (and {more} more: gdpr-bot clients check)" if more else ""
+        print(f"error: the client directory is broken: {exc.problems[0]}{tail}", file=sys.stderr)
         raise typer.Exit(2) from None
     except OSError as exc:
         print(f"error: cannot read the client directory: {exc}", file=sys.stderr)

@@ -7,14 +7,16 @@ import sys
 
 import typer
 
+from bot.cli.startup import no_collection_while_starting
 from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
 
 
 def _services_or_exit(settings: Settings) -> object:
-    """Build the bot; on a broken knowledge base, catalogue or settings combination print
-    what is wrong (no traceback) and exit non-zero."""
+    """Build the bot; on a broken knowledge base, catalogue, client directory or settings
+    combination print what is wrong (no traceback) and exit non-zero."""
     from bot.app import build_services
+    from clients import ClientsError
     from knowledge import KnowledgeError
     from routines.catalog import CatalogError
 
@@ -33,6 +35,12 @@ def _services_or_exit(settings: Settings) -> object:
         for line in exc.problems:
             typer.echo(f"  {line}", err=True)
         raise typer.Exit(code=2) from exc
+    except ClientsError as exc:
+        typer.echo("The client directory (GDPRBOT_CLIENTS) has problems; the bot will not "
+                   "start:", err=True)  # fmt: skip
+        for client_problem in exc.problems:
+            typer.echo(f"  {client_problem}", err=True)
+        raise typer.Exit(code=2) from exc
 
 
 def wants_console(settings: Settings) -> bool:
@@ -48,25 +56,27 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run() -> None:
         """Start the bot: HTTP server (Slack, Teams, health), Socket Mode, console as configured."""
-        from bot.app import Services
-        from bot.web.server import serve
+        with no_collection_while_starting():
+            from bot.app import Services
+            from bot.web.server import serve
 
-        settings = Settings()
-        console = wants_console(settings)
-        # The console shares the terminal with the log: keep the log to warnings then.
-        configure_logging("WARNING" if console else settings.log_level, settings.log_format)
-        services = _services_or_exit(settings)
+            settings = Settings()
+            console = wants_console(settings)
+            # The console shares the terminal with the log: keep the log to warnings then.
+            configure_logging("WARNING" if console else settings.log_level, settings.log_format)
+            services = _services_or_exit(settings)
         assert isinstance(services, Services)
         asyncio.run(serve(services, console=console))
 
     @app.command("chat")
     def chat() -> None:
         """Chat with the bot in this terminal (also works piped: echo "fråga" | gdpr-bot chat)."""
-        from bot.app import Services
+        with no_collection_while_starting():
+            from bot.app import Services
 
-        settings = Settings()
-        configure_logging("WARNING", settings.log_format)
-        services = _services_or_exit(settings)
+            settings = Settings()
+            configure_logging("WARNING", settings.log_format)
+            services = _services_or_exit(settings)
         assert isinstance(services, Services)
 
         async def main() -> None:

@@ -6,7 +6,8 @@ the type ("radering"), the client's ticket number (`#SV-123` or `ref:SV-123`) an
 the caller asked on another day, the date (`2027-03-05`). What is missing is asked with
 buttons ("Vilken kund gäller begäran?", then the type); the last click registers it. The
 reply gives the client's script for the caller, the controller and where to forward it
-by when, and "Vidarebefordrad" buttons (one per way the client takes requests).
+by when, and "Vidarebefordrad" buttons (one per way the client takes requests). On Teams
+what is missing is asked with one form instead (bot/features/desk_form.py), submitted once.
 Registration and forwarding are each recorded once (the same message's buttons share a
 key) and are ledger entries. Nothing about the caller is asked for or kept.
 
@@ -18,17 +19,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Final
 
 from bot.authz import ClientAudience, Decision, Policy, Subject, refusal_text
+from bot.authz.policy import CHANNEL_PROVES_MEMBERSHIP
 from bot.chat.choices import Choice, ChoiceHandler, Picked, choice_reply
 from bot.chat.i18n import t
 from bot.chat.messages import Button, Incoming, Reply
-from bot.features.desk_clients import DirectoryClients, choices_of
+from bot.features.desk_clients import DirectoryClients, choices_of, client_command
+from bot.features.desk_form import (
+    FORM_PLATFORMS,
+    FORWARD_ACTION,
+    REGISTER_ACTION,
+    VIA_INPUT,
+    Draft,
+    FormValues,
+    forward_form,
+    parse,
+    read_form,
+    request_form,
+)
 from bot.features.desk_strings import COMMON_KINDS, KIND_WORDS
 from clients import Client, placeholder_values
 from routines.service import (
@@ -45,8 +58,6 @@ log = logging.getLogger(__name__)
 CLIENT_KIND = "reqclient"  # choice: which client (value: client id, context: the draft)
 TYPE_KIND = "reqtype"  # choice: which type (value: kind, context: the draft)
 FORWARD_PREFIX = "request.forward."  # + via; value: the request code
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_REF = re.compile(r"^(?:#|ref:|ärende:|arende:)(\S{1,64})$", re.IGNORECASE)
 _VIA_WORDS: Final = {
     "email": ("email", "e-post", "epost", "mejl", "mail", "e-mail"),
     "portal": ("portal", "webbformulär", "formulär", "web", "form", "webform"),
@@ -54,32 +65,6 @@ _VIA_WORDS: Final = {
     "other": ("other", "annat"),
 }
 _VIA_OF_CONTACT: Final = {"email": "email", "url": "portal", "phone": "phone"}
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What an agent typed so far; small enough for a button's context."""
-
-    client: str = ""
-    kind: str = ""
-    ref: str = ""
-    received: str = ""
-
-    def context(self) -> str:
-        return "|".join((self.client, self.kind, self.ref, self.received))
-
-    @staticmethod
-    def from_context(context: str) -> Draft:
-        parts = [*context.split("|"), "", "", ""][:4]
-        return Draft(*parts)
-
-
-def kind_of(word: str) -> str | None:
-    folded = word.strip().lower()
-    for kind, words in KIND_WORDS.items():
-        if folded in words:
-            return kind
-    return None
 
 
 def audience_of(client: Client) -> ClientAudience:
@@ -90,7 +75,7 @@ class DeskFeature:
     """`request`, `forwarded` and their buttons (a `ChatFeature`)."""
 
     name = "desk"
-    action_prefixes: tuple[str, ...] = (FORWARD_PREFIX,)
+    action_prefixes: tuple[str, ...] = (FORWARD_PREFIX, REGISTER_ACTION, FORWARD_ACTION)
 
     def __init__(
         self,
@@ -116,15 +101,18 @@ class DeskFeature:
         if command == "forwarded":
             return await self._forward_command(args, incoming, lang)
         if command == "client":
-            return self._client_command(args, incoming, lang)
+            return client_command(self._clients, args, incoming.conversation.conversation_id, lang)
         if command == "open_requests":
             return await self._open_command(args, incoming, lang)
         if len(self._clients.directory) == 0:
             return [Reply(text=t("desk.no_clients", lang), private=True)]
-        draft, rest = self._parse(args)
+        draft, rest = parse(args)
         found = self._clients.resolve(rest, incoming.conversation.conversation_id)
         if found.client is not None:
             draft = Draft(found.client.id, draft.kind, draft.ref, draft.received)
+        if incoming.platform in FORM_PLATFORMS and not (draft.client and draft.kind):
+            values = FormValues(draft.client, draft.kind, draft.received, draft.ref)
+            return [self._form(values, incoming, lang, suggested=found.candidates)]
         return await self._next(draft, incoming, lang, choices=choices_of(found.candidates))
 
     async def _open_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
@@ -151,45 +139,6 @@ class DeskFeature:
                          f"{r.forward_by.isoformat()}{late}")  # fmt: skip
         return [Reply(text="\n".join(lines), private=True)]
 
-    def _client_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
-        """`klient ID|namn` / `client ID|name`: questions here are about that client;
-        `klient av` / `client off` forgets it; `klient` alone says which it is."""
-        conversation = incoming.conversation.conversation_id
-        wanted = args.strip()
-        if not wanted:
-            chosen = self._clients.chosen(conversation)
-            known = ", ".join(self._clients.directory.ids) or "-"
-            if chosen is None:
-                return [Reply(text=t("desk.client.none", lang, known=known))]
-            return [Reply(text=t("desk.client.now", lang, client=chosen.name))]
-        if wanted.lower() in ("av", "off", "ingen", "none"):
-            self._clients.choose(conversation, None)
-            return [Reply(text=t("desk.client.off", lang))]
-        client = self._clients.get(wanted)
-        if client is None:
-            named = self._clients.directory.clients_named_in(wanted)
-            client = named[0] if len(named) == 1 else None
-        if client is None:
-            known = ", ".join(self._clients.directory.ids) or "-"
-            return [Reply(text=t("desk.client.unknown", lang, given=wanted[:40], known=known))]
-        self._clients.choose(conversation, client.id)
-        return [Reply(text=t("desk.client.now", lang, client=client.name))]
-
-    def _parse(self, args: str) -> tuple[Draft, str]:
-        kind = ref = received = ""
-        rest: list[str] = []
-        for word in args.split():
-            cleaned = word.strip(",.;")
-            if not kind and (found := kind_of(cleaned)):
-                kind = found
-            elif not received and _DATE.match(cleaned):
-                received = cleaned
-            elif not ref and (match := _REF.match(cleaned)):
-                ref = match.group(1)[:64].replace("|", "/")
-            else:
-                rest.append(word)
-        return Draft("", kind, ref, received), " ".join(rest)
-
     async def _next(
         self,
         draft: Draft,
@@ -214,8 +163,43 @@ class DeskFeature:
                                  context=draft.context(), lang=lang, private=True)]  # fmt: skip
         return await self._record(client, draft, incoming, lang, key)
 
+    def _form(
+        self,
+        values: FormValues,
+        incoming: Incoming,
+        lang: str,
+        *,
+        suggested: tuple[Client, ...] = (),
+        replaces: str | None = None,
+    ) -> Reply:
+        today = self._register.today(self._clock())
+        return request_form(values, self._clients.directory.clients, today=today, lang=lang,
+                            suggested=suggested, replaces=replaces,
+                            private=_private(incoming))  # fmt: skip
+
+    async def _on_form(self, incoming: Incoming, lang: str) -> list[Reply]:
+        """The form submitted: shown again with the problems, or the request recorded
+        once per card, whoever submits it (in a channel all see it; a double submit
+        answers "already registered")."""
+        assert incoming.action is not None
+        card = incoming.action.message_id
+        today = self._register.today(self._clock())
+        values = read_form(incoming.action.inputs, self._clients.directory.ids, today, lang)
+        client = self._clients.get(values.client) if values.client else None
+        if values.problems or client is None:
+            return [self._form(values, incoming, lang, replaces=card)]
+        draft = Draft(client.id, values.kind, values.ref, values.received)
+        key = dedupe_key(incoming.platform, "form", card) if card else None
+        return await self._record(client, draft, incoming, lang, key, card)
+
     async def _record(
-        self, client: Client, draft: Draft, incoming: Incoming, lang: str, key: str | None
+        self,
+        client: Client,
+        draft: Draft,
+        incoming: Incoming,
+        lang: str,
+        key: str | None,
+        replaces: str | None = None,
     ) -> list[Reply]:
         decision = await self.allowed(incoming, client)
         if not decision:
@@ -247,11 +231,23 @@ class DeskFeature:
         except RequestError as exc:
             return [Reply(text=t("desk.bad_input", lang, problem=str(exc)), private=True)]
         log.info("request registered", extra={"platform": incoming.platform, "new": done.created})
-        return [self._registered_reply(client, done.request, lang, created=done.created)]
+        reply = self._registered_reply(client, done.request, lang, created=done.created,
+                                       private=_private(incoming),
+                                       forms=incoming.platform in FORM_PLATFORMS)  # fmt: skip
+        return [replace(reply, replaces=replaces) if replaces else reply]
 
     def _registered_reply(
-        self, client: Client, request: RequestView, lang: str, *, created: bool
+        self,
+        client: Client,
+        request: RequestView,
+        lang: str,
+        *,
+        created: bool,
+        private: bool,
+        forms: bool = False,
     ) -> Reply:
+        """The registration: script, controller, deadlines, and "Vidarebefordrad" (one
+        button per way the client takes requests; with forms, one button and how)."""
         values = placeholder_values(client, "en" if lang == "en" else "sv")
         contacts = ", ".join(value for _kind, value in client.rights_requests.contacts())
         lines = [
@@ -264,6 +260,10 @@ class DeskFeature:
               respond_by=request.respond_by.isoformat()),
             t("desk.no_personal_data", lang),
         ]  # fmt: skip
+        vias = tuple(_VIA_OF_CONTACT[kind] for kind, _value in client.rights_requests.contacts())
+        if forms:
+            form = forward_form(f"{request.code}|{lang}", vias, lang)
+            return Reply(text="\n\n".join(lines), form=form, private=private)
         buttons = tuple(
             Button(
                 f"{FORWARD_PREFIX}{_VIA_OF_CONTACT[kind]}",
@@ -273,7 +273,7 @@ class DeskFeature:
             )
             for kind, _value in client.rights_requests.contacts()
         )
-        return Reply(text="\n\n".join(lines), buttons=buttons, private=True)
+        return Reply(text="\n\n".join(lines), buttons=buttons, private=private)
 
     # --- choices --------------------------------------------------------------------
 
@@ -292,7 +292,13 @@ class DeskFeature:
 
     async def on_action(self, incoming: Incoming, lang: str) -> list[Reply]:
         assert incoming.action is not None
-        via = incoming.action.action_id[len(FORWARD_PREFIX) :]
+        if incoming.action.action_id == REGISTER_ACTION:
+            lang = incoming.action.value if incoming.action.value in ("sv", "en") else lang
+            return await self._on_form(incoming, lang)
+        if incoming.action.action_id == FORWARD_ACTION:  # the form's how, if chosen
+            via = incoming.action.inputs.get(VIA_INPUT, "")
+        else:
+            via = incoming.action.action_id[len(FORWARD_PREFIX) :]
         code, _, button_lang = incoming.action.value.partition("|")
         lang = button_lang if button_lang in ("sv", "en") else lang
         return await self._forward(code, via if via in _VIA_WORDS else None, incoming, lang)
@@ -314,7 +320,8 @@ class DeskFeature:
         if request is None:
             return [Reply(text=t("desk.unknown_code", lang, code=code[:12]), private=True)]
         name = client.name if client is not None else request.client_id
-        decision = await self.allowed(incoming, client) if client is not None else None
+        registrant = await asyncio.to_thread(self._register.registrant, request.code)
+        decision = await self.allowed(incoming, client, registrant) if client else None
         if not decision:
             shared = refusal_text(decision, lang) if decision is not None else None
             text = shared or t("desk.refused", lang, client=name)
@@ -334,15 +341,20 @@ class DeskFeature:
         text = t(key, lang, code=current.code, client=name, via_text=via_text,
                  kind=t(f"desk.kind.{current.kind}", lang),
                  forward_by=current.forward_by.isoformat())  # fmt: skip
-        return [Reply(text=text, private=True)]
+        if _private(incoming):
+            return [Reply(text=text, private=True)]
+        card = incoming.action.message_id if incoming.action else None
+        return [Reply(text=text, replaces=card)]  # the buttons' card says it is done
 
     # --- authorisation ------------------------------------------------------------------
 
-    async def allowed(self, incoming: Incoming, client: Client) -> Decision:
-        """THE question this feature asks: may this person act on this client's requests?"""
-        decision = await self._policy.check(
-            "request.act", Subject.of(incoming), audience_of(client)
-        )
+    async def allowed(
+        self, incoming: Incoming, client: Client, registrant: tuple[str, str] | None = None
+    ) -> Decision:
+        """THE question: may this person act on this client's requests (or on one, by
+        `registrant`)?"""
+        audience = replace(audience_of(client), registrant=registrant)
+        decision = await self._policy.check("request.act", Subject.of(incoming), audience)
         if not decision:
             log.info("request action refused", extra={"platform": incoming.platform,
                                                       "reason": decision.reason})  # fmt: skip
@@ -351,6 +363,14 @@ class DeskFeature:
 
 def _actor(incoming: Incoming) -> Actor:
     return Actor(incoming.platform, incoming.user_id, incoming.display_name, incoming.email)
+
+
+def _private(incoming: Incoming) -> bool:
+    """Whether the desk's form and registration go to the agent only. Slack shows them to
+    the agent alone; Teams cannot (a private reply lands in the 1:1 chat, where a click no
+    longer proves membership of the client's channel: bot/authz/policy.py), so there they
+    stay in the channel's thread. They hold nothing about the caller either way."""
+    return incoming.platform not in CHANNEL_PROVES_MEMBERSHIP
 
 
 def _click_key(incoming: Incoming) -> str | None:

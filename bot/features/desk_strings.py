@@ -74,6 +74,22 @@ add_strings(
             "desk.client.off": "Ingen kund vald längre: kunden tas från frågan eller kanalen.",
             "desk.client.none": "Ingen kund vald. Välj med `klient <id>`: {known}.",
             "desk.client.unknown": "Jag känner ingen kund {given!r}. Kända: {known}.",
+            "desk.form.title": "*Registrera en begäran från den som ringer*",
+            "desk.form.client": "Kund",
+            "desk.form.kind": "Vad begär den som ringer?",
+            "desk.form.received": "Mottagen (den dag den som ringer bad om det)",
+            "desk.form.ref": "Kundens ärendenummer (valfritt)",
+            "desk.form.submit": "Registrera",
+            "desk.form.notice": "Boten sparar inget namn, inga kontaktuppgifter och inga "
+            "andra personuppgifter om den som ringer: bara kund, typ, datum och kundens "
+            "ärendenummer. Skriv därför inget sådant i ärendenumret.",
+            "desk.form.no_client": "välj en kund i listan",
+            "desk.form.no_kind": "välj vad den som ringer begär",
+            "desk.form.bad_date": "mottagningsdagen ska vara ett datum (ÅÅÅÅ-MM-DD)",
+            "desk.form.future": "mottagningsdagen kan inte vara senare än i dag ({today})",
+            "desk.form.long_ref": "ärendenumret får vara högst {limit} tecken",
+            "desk.form.via": "Hur den skickades (valfritt)",
+            "desk.form.forwarded": "Vidarebefordrad",
         },
         "en": {
             "desk.kind.access": "access (Art. 15)",
@@ -126,6 +142,22 @@ add_strings(
             "the channel.",
             "desk.client.none": "No client chosen. Choose with `client <id>`: {known}.",
             "desk.client.unknown": "I know no client {given!r}. Known: {known}.",
+            "desk.form.title": "*Register a request from the caller*",
+            "desk.form.client": "Client",
+            "desk.form.kind": "What is the caller asking for?",
+            "desk.form.received": "Received (the day the caller asked)",
+            "desk.form.ref": "The client's ticket number (optional)",
+            "desk.form.submit": "Register",
+            "desk.form.notice": "The bot stores no name, no contact details and no other "
+            "personal data of the caller: only the client, type, dates and the client's "
+            "ticket number. So type nothing of the kind into the ticket number.",
+            "desk.form.no_client": "choose a client from the list",
+            "desk.form.no_kind": "choose what the caller asks for",
+            "desk.form.bad_date": "the day received must be a date (YYYY-MM-DD)",
+            "desk.form.future": "the day received cannot be later than today ({today})",
+            "desk.form.long_ref": "the ticket number may be at most {limit} characters",
+            "desk.form.via": "How it was sent (optional)",
+            "desk.form.forwarded": "Forwarded",
         },
     }
 )

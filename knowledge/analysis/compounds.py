@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import Stemmer
 
@@ -125,6 +126,28 @@ class Analyzer:
                 for variant in _deletes(word):
                     self._edits.setdefault(variant, stem)
         for cache in (self.split_compound, self.query_term, self.expand_word):
+            cache.cache_clear()
+
+    def learned(self) -> dict[str, Any]:
+        """What `learn` found, as JSON-ready lists and dicts (the lexical index cache)."""
+        return {
+            "known_words": sorted(self._known_words),
+            "known_stems": sorted(self._known_stems),
+            "raw_known": sorted(self._raw_known),
+            "canon": self._canon,
+            "folded": self._folded,
+            "edits": self._edits,
+        }
+
+    def restore(self, learned: dict[str, Any]) -> None:
+        """Take over what an earlier `learn` on the same texts found (`learned`)."""
+        self._known_words = set(learned["known_words"])
+        self._known_stems = set(learned["known_stems"])
+        self._raw_known = set(learned["raw_known"])
+        self._canon = dict(learned["canon"])
+        self._folded = dict(learned["folded"])
+        self._edits = dict(learned["edits"])
+        for cache in (self.stem, self.split_compound, self.query_term, self.expand_word):
             cache.cache_clear()
 
     def is_corpus_word(self, word: str) -> bool:

@@ -46,7 +46,7 @@ from knowledge.retrieval.scoring import (
     Thresholds,
     load_models,
 )
-from knowledge.retrieval.semantic import PoolView, SemanticIndex
+from knowledge.retrieval.semantic import PoolView, Reading, SemanticIndex
 from knowledge.retrieval.vectors import VectorStore
 from knowledge.sections import split_body
 
@@ -97,6 +97,7 @@ class Answerer:
         thresholds: Thresholds | None = None,
         encoder: Encoder | None = None,
         vector_cache: Path | None = None,
+        index_cache: Path | None = None,
         confidence: ConfidenceModels | None = None,
         synonyms: Synonyms | None = None,
         placeholders: Mapping[str, str] | None = None,
@@ -115,7 +116,8 @@ class Answerer:
             own_ids = {a.id for a in own}
             other = [a for a in kb.in_language(_other(lang)) if a.id not in own_ids]
             articles = own + other
-            self._pools[lang] = _Pool(articles, LanguageIndex(lang, articles, synonyms))
+            index = LanguageIndex(lang, articles, synonyms, cache_dir=index_cache)
+            self._pools[lang] = _Pool(articles, index)
         self._vectors = VectorStore(encoder, vector_cache) if encoder is not None else None
         # An encoder the confidence model was never fitted for has its own similarity scale
         # (another model's cosines can sit anywhere in 0..1): its features would be read
@@ -131,9 +133,12 @@ class Answerer:
         self._semantic_lock = threading.Lock()
         self._encoder_failed_at: float | None = None
         # The index is many long-lived objects; without this every full garbage collection
-        # walks them all, a pause of several ms in the middle of a question.
-        gc.collect()
-        gc.freeze()
+        # walks them all, a pause of several ms in the middle of a question. A caller that
+        # has switched the collector off while starting freezes everything itself once
+        # built (bot/cli/startup.py): a full collection here would cost it ~0.1 s.
+        if gc.isenabled():
+            gc.collect()
+            gc.freeze()
 
     # --- models -------------------------------------------------------------------------
     def model(self, semantic: bool) -> ConfidenceModel:
@@ -183,15 +188,15 @@ class Answerer:
         log.warning("embeddings unavailable, answering on the lexical signal: %s", exc)
         self._encoder_failed_at = time.monotonic()
 
-    def _semantic_scores(self, question: str, pool: _Pool) -> dict[str, np.ndarray] | None:
-        """Per pool article, the similarities of `SemanticIndex.scores`."""
+    def _semantic_reading(self, question: str, pool: _Pool) -> Reading | None:
+        """Per pool article, the similarities of `SemanticIndex.read`."""
         assert self.encoder is not None and self._semantic is not None and pool.view is not None
         try:
             query = self.encoder.encode([question], "query")[0]
         except EncoderError as exc:
             self._encoder_failed(exc)
             return None
-        return self._semantic.scores(query, pool.view)
+        return self._semantic.read(query, pool.view)
 
     # --- ranking ------------------------------------------------------------------------
     def ranked(
@@ -211,22 +216,24 @@ class Answerer:
             return [], False
         lexical = pool.index.search(question)
         semantic_pool = self._semantic_pool(lang, force=model is not None) if semantic else None
-        scores = self._semantic_scores(question, pool) if semantic_pool is not None else None
+        reading = self._semantic_reading(question, pool) if semantic_pool is not None else None
         candidates = lexical.top(CANDIDATES)
-        if scores is not None:
+        scores = None
+        if reading is not None:
             for asked, answer in (("asked", "answer"), ("x_asked", "x_answer")):
-                best = np.maximum(scores[asked], scores[answer])
+                best = np.maximum(reading.scores[asked], reading.scores[answer])
                 k = min(CANDIDATES, len(best))
                 top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
                 candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
+            scores = reading.complete(candidates)  # features read the candidates only
         if not candidates:
             return [], scores is not None
         model = model or self.model(scores is not None)
         rows = feature_rows(
             candidates,
             lexical=lexical.scores,
-            coverage=[pool.index.coverage(lexical, i) for i in candidates],
-            head_coverage=[pool.index.coverage(lexical, i, head=True) for i in candidates],
+            coverage=pool.index.coverages(lexical, candidates),
+            head_coverage=pool.index.coverages(lexical, candidates, head=True),
             unknown=lexical.unknown_share,
             length=len(lexical.slots),
             semantic=scores,
@@ -234,8 +241,8 @@ class Answerer:
         )
         probabilities = model.probabilities(rows)
         scored = [
-            Scored(pool.articles[i], float(p), tuple(float(v) for v in row))
-            for i, p, row in zip(candidates, probabilities, rows, strict=True)
+            Scored(pool.articles[i], p, tuple(row))
+            for i, p, row in zip(candidates, probabilities.tolist(), rows.tolist(), strict=True)
         ]
         scored.sort(key=lambda s: s.probability, reverse=True)
         return scored, scores is not None

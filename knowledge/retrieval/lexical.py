@@ -17,18 +17,25 @@ covered). Coverage is one feature of the learned confidence (`retrieval/features
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import bm25s
 import numpy as np
 
 from knowledge.analysis.compounds import Analyzer
 from knowledge.analysis.synonyms import Synonyms
 from knowledge.analysis.tokens import words
 from knowledge.model import Article, Lang
+from knowledge.retrieval.lexical_cache import index_key, read_index, write_index
 from knowledge.sections import direct_answer
+
+if TYPE_CHECKING:
+    import bm25s
 
 # The head says what an article is about, the phrasings how people ask, the direct answer
 # holds the key fact. The head and phrasings count 1.5-2x the answer: an article's own
@@ -71,12 +78,34 @@ class LexicalResult:
 class LanguageIndex:
     """bm25s indices for one language's articles; built once, searched many times."""
 
-    def __init__(self, lang: Lang, articles: Sequence[Article], synonyms: Synonyms) -> None:
+    def __init__(
+        self,
+        lang: Lang,
+        articles: Sequence[Article],
+        synonyms: Synonyms,
+        cache_dir: Path | None = None,
+    ) -> None:
+        """`cache_dir`: load the index built for exactly these articles from there, else
+        build it and store it (knowledge/retrieval/lexical_cache.py)."""
         self.lang = lang
         self.articles = list(articles)
         self.synonyms = synonyms
         self.analyzer = Analyzer(lang)
         fields = [self._fields(a) for a in self.articles]
+        key = index_key(lang, fields) if cache_dir is not None else ""
+        state = read_index(cache_dir, lang, key) if cache_dir is not None else None
+        if state is not None:
+            try:
+                self._restore(state)
+                return
+            except (KeyError, TypeError, ValueError):  # a file from a broken write: rebuild
+                self.analyzer = Analyzer(lang)
+        self._build(fields)
+        if cache_dir is not None:
+            write_index(cache_dir, lang, key, self._state())
+
+    def _build(self, fields: list[dict[str, str]]) -> None:
+        library = _bm25s()
         self.analyzer.learn(text for f in fields for text in f.values())
         retrievers: list[tuple[float, bm25s.BM25]] = []
         doc_terms: list[set[str]] = [set() for _ in self.articles]
@@ -90,10 +119,13 @@ class LanguageIndex:
                 if name != "answer":
                     head_terms[i].update(terms)
             if any(tokens):  # bm25s cannot index a field no article has a word in
-                retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+                retriever = library.BM25(k1=BM25_K1, b=BM25_B)
                 retriever.index(tokens, show_progress=False)
                 retrievers.append((weight, retriever))
         self._postings = _merged_postings(retrievers, len(self.articles))
+        self._set_terms(doc_terms, head_terms)
+
+    def _set_terms(self, doc_terms: Sequence[set[str]], head_terms: Sequence[set[str]]) -> None:
         self._doc_terms = [frozenset(t) for t in doc_terms]
         self._head_terms = [frozenset(t) for t in head_terms]
         df: dict[str, int] = {}
@@ -104,6 +136,28 @@ class LanguageIndex:
         # BM25's idf, normalised so the rarest possible term (in one article) weighs 1
         top = math.log(1 + (n - 1 + 0.5) / 1.5)
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / top for t, c in df.items()}
+
+    def _state(self) -> dict[str, Any]:
+        """Everything a search reads, JSON-ready (float32 scores survive exactly)."""
+        return {
+            "analyzer": self.analyzer.learned(),
+            "postings": {
+                term: [docs.tolist(), values.tolist()]
+                for term, (docs, values) in self._postings.items()
+            },
+            "doc_terms": [sorted(t) for t in self._doc_terms],
+            "head_terms": [sorted(t) for t in self._head_terms],
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        if len(state["doc_terms"]) != len(self.articles):
+            raise ValueError("index of another article count")
+        self.analyzer.restore(state["analyzer"])
+        self._postings = {
+            term: (np.array(docs, dtype=np.int64), np.array(values, dtype=np.float32))
+            for term, (docs, values) in state["postings"].items()
+        }
+        self._set_terms([set(t) for t in state["doc_terms"]], [set(t) for t in state["head_terms"]])
 
     @staticmethod
     def _fields(article: Article) -> dict[str, str]:
@@ -154,6 +208,32 @@ class LanguageIndex:
         terms = (self._head_terms if head else self._doc_terms)[index]
         matched = sum(s.weight for s in result.slots if not terms.isdisjoint(s.terms))
         return matched / total
+
+    def coverages(
+        self, result: LexicalResult, indices: Sequence[int], head: bool = False
+    ) -> list[float]:
+        """`coverage` of several articles (the question's words are walked once each)."""
+        slots = [(s.weight, s.terms) for s in result.slots]
+        total = sum(weight for weight, _ in slots)
+        if total <= 0:
+            return [0.0] * len(indices)
+        doc_terms = self._head_terms if head else self._doc_terms
+        return [
+            sum(w for w, terms in slots if not doc_terms[i].isdisjoint(terms)) / total
+            for i in indices
+        ]
+
+
+def _bm25s() -> ModuleType:
+    """bm25s, imported at the first build (a start that loads the index never needs it).
+    Its import sets its logger to DEBUG; the level the application gave that logger before
+    (bot/logs.py keeps it at WARNING at least) is put back."""
+    logger = logging.getLogger("bm25s")
+    level = logger.level
+    import bm25s
+
+    logger.setLevel(level)
+    return bm25s
 
 
 def _merged_postings(

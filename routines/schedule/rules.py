@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from apscheduler.triggers.cron import CronTrigger
 
 EVERY_UNITS = ("quarter", "month", "year", "half-year")
@@ -147,6 +146,9 @@ def scheduled_dates(schedule: Schedule, start: date, end: date) -> Iterator[date
 
 @lru_cache(maxsize=64)
 def _swedish_holidays(year: int) -> frozenset[date]:
+    # Imported at the first working-day question, not with the catalogue: ~0.07 s of CPU.
+    import holidays
+
     # De facto holidays too: offices close on Midsummer Eve, Christmas Eve and New Year's Eve.
     found = holidays.country_holidays("SE", years=year, categories=("public", "de_facto"))
     return frozenset(found.keys())

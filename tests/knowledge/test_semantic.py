@@ -81,3 +81,30 @@ def test_the_neighbour_vote_shares_the_nearest_phrasings_among_the_articles(
     pool, _, scores = _scores(index, encoder, fixture_kb, fines.questions[0])
     assert scores["knn"].sum() == pytest.approx(1.0)
     assert scores["knn"][[a.id for a in pool].index("fines")] >= 1 / KNN
+
+
+def test_each_articles_nearest_text_is_the_maximum_over_its_own_and_both_languages_texts(
+    fixture_kb: KnowledgeBase, index: SemanticIndex, encoder: CountingEncoder
+) -> None:
+    question = "hur snabbt ska vi svara på ett registerutdrag"
+    pool, _, scores = _scores(index, encoder, fixture_kb, question)
+    sims = index.units @ encoder.encode([question], "query")[0]
+    for i, article in enumerate(pool):
+        rows = index.group == index.position[article.id]
+        own = rows & (index.langs == article.lang)
+        assert scores["asked"][i] == pytest.approx(sims[own & ~index.passage].max())
+        assert scores["x_asked"][i] == pytest.approx(sims[rows & ~index.passage].max())
+        if (rows & index.passage).any():
+            assert scores["x_answer"][i] == pytest.approx(sims[rows & index.passage].max())
+
+
+def test_the_nearest_three_read_for_some_articles_equal_the_full_reading_there(
+    fixture_kb: KnowledgeBase, index: SemanticIndex, encoder: CountingEncoder
+) -> None:
+    question = "kunden vill veta vilka uppgifter vi har om honom"
+    _, view, full = _scores(index, encoder, fixture_kb, question)
+    some = [0, 2]
+    partial = index.read(encoder.encode([question], "query")[0], view).complete(some)
+    for key in ("top3", "x_top3"):
+        assert partial[key][some].tolist() == full[key][some].tolist()
+        assert np.isnan(np.delete(partial[key], some)).all()

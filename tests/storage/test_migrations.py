@@ -9,9 +9,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from migrations.models import import_models
+from storage import migrate
 from storage.base import Base
 from storage.engines import make_engine
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import create_schema, current_revision, head_revision, script_head, upgrade
 
 
 @pytest.fixture
@@ -30,6 +31,37 @@ def test_migrated_schema_matches_the_models(migrated: Engine) -> None:
     with migrated.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_the_head_read_from_the_scripts_is_alembics_head() -> None:
+    assert script_head() == head_revision()
+
+
+def test_a_database_at_head_starts_without_running_alembic(
+    migrated: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(_: Engine) -> None:
+        raise AssertionError("alembic ran on a database at head")
+
+    monkeypatch.setattr(migrate, "upgrade", refuse)
+    create_schema(migrated)
+
+
+def test_a_database_behind_head_is_upgraded_by_alembic(
+    migrated: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with migrated.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    upgraded: list[Engine] = []
+    monkeypatch.setattr(migrate, "upgrade", upgraded.append)
+    create_schema(migrated)
+    assert upgraded == [migrated]
+
+
+def test_a_new_database_is_created_at_head(database_url: str) -> None:
+    engine = make_engine(database_url)
+    create_schema(engine)
+    assert current_revision(engine) == head_revision()
 
 
 def test_upgrade_twice_is_a_no_op(migrated: Engine) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.i18n import add_strings, t
-from bot.chat.messages import AnswerCard, Button, Prompt, Reply
+from bot.chat.messages import AnswerCard, Button, Form, FormField, Prompt, Reply
 from bot.platforms.teams.activities import ACTION_ID_KEY, VALUE_KEY
 from routines.ports import ACTION_NOT_APPLICABLE, ACTION_NOTE, Notice
 
@@ -161,6 +161,16 @@ def card_from_reply(reply: Reply, lang: str = "sv") -> dict[str, Any]:
                 "data": submit_data(reply.prompt.action_id, reply.prompt.value),
             }
         )
+    if reply.form is not None:  # the inputs, then the submit after any buttons
+        body.extend(_form_body(reply.form))
+        actions.append(
+            {
+                "type": "Action.Submit",
+                "title": reply.form.submit,
+                "style": "positive",
+                "data": submit_data(reply.form.action_id, reply.form.value),
+            }
+        )
     if reply.link:
         title = (reply.attachment.title or reply.attachment.filename) if reply.attachment else ""
         title = title or t("teams.open", lang)
@@ -187,6 +197,34 @@ def _prompt_input(prompt: Prompt) -> dict[str, Any]:
     }
 
 
+def _form_input(field: FormField) -> dict[str, Any]:
+    element: dict[str, Any] = {"id": field.input_id, "label": field.label,
+                               "isRequired": field.required}  # fmt: skip
+    if field.kind == "choice":
+        choices = [{"title": label, "value": value} for label, value in field.options]
+        element.update(type="Input.ChoiceSet", style="compact", choices=choices)
+    elif field.kind == "date":
+        element["type"] = "Input.Date"
+        if field.latest:
+            element["max"] = field.latest
+    else:
+        element["type"] = "Input.Text"
+        if field.max_length:
+            element["maxLength"] = field.max_length
+    if field.value:
+        element["value"] = field.value
+    if field.required:  # Teams shows it under an input left empty, before sending
+        element["errorMessage"] = field.label
+    return element
+
+
+def _form_body(form: Form) -> list[dict[str, Any]]:
+    body = [_form_input(field) for field in form.fields]
+    if form.notice:
+        body.append(_text_block(form.notice, spacing="Medium"))
+    return body
+
+
 def needs_card(reply: Reply) -> bool:
     """Cards for sources, buttons, links, files and prompts; and for a reply that replaces
     a message in place, which was a card (a routine post) and should stay one."""
@@ -196,6 +234,7 @@ def needs_card(reply: Reply) -> bool:
         or reply.link
         or reply.attachment
         or reply.prompt
+        or reply.form
         or reply.replaces
     )
 

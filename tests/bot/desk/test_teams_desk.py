@@ -51,7 +51,7 @@ async def test_teams_a_request_from_the_clients_channel_is_registered_and_forwar
     assert "radering (art. 17) för Solvinge Resor AB" in said
     assert "dataskydd@solvinge.example" in said
 
-    click = _button(registered, "e-post")
+    click = {**_button(registered, "Vidarebefordrad"), "via": "email"}
     forwarded = await teams.send(message_activity(
         teams.connector.url, id=teams.next_id(), text="", value=click,
         **{"from": AGENT, "conversation": CHANNEL},

@@ -89,6 +89,23 @@ async def test_late_it_goes_to_the_team_lead_and_then_the_officers(
     ]  # fmt: skip
 
 
+async def test_due_on_a_friday_the_team_lead_is_told_on_the_monday_not_at_the_weekend(
+    register: RequestRegister, reminders: RequestReminders, notifier: RecordingNotifier
+) -> None:
+    register.register(
+        client_id="acme", kind="access", received_on=date(2027, 3, 11), business_days=1,
+        now=datetime(2027, 3, 11, 9, 0, tzinfo=UTC), actor=AGENT,
+    )  # Thursday: due Friday 12 March  # fmt: skip
+
+    await reminders.run(datetime(2027, 3, 12, 7, 0, tzinfo=UTC))  # Friday: the agent
+    await reminders.run(datetime(2027, 3, 13, 7, 0, tzinfo=UTC))  # Saturday
+    await reminders.run(datetime(2027, 3, 14, 7, 0, tzinfo=UTC))  # Sunday
+    assert _told(notifier) == [("reminder", AGENT.user_id)]
+
+    await reminders.run(datetime(2027, 3, 15, 7, 0, tzinfo=UTC))  # Monday
+    assert _told(notifier)[1:] == [("escalation", "U0LEAD")]
+
+
 async def test_a_forwarded_request_is_left_alone(
     register: RequestRegister, reminders: RequestReminders, notifier: RecordingNotifier
 ) -> None:

@@ -161,6 +161,27 @@ def test_chat_refuses_a_broken_routine_catalogue(tmp_path: Path) -> None:
     assert "routine catalogue has problems" in result.output
 
 
+def test_chat_refuses_a_broken_client_directory_naming_file_and_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    directory = tmp_path / "clients.yaml"
+    directory.write_text("clients:\n  - id: Acme\n    name: Acme AB\n", encoding="utf-8")
+    env = {
+        "GDPRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "GDPRBOT_CLIENTS": str(directory),
+        "GDPRBOT_EMBEDDINGS": "off",
+    }
+
+    result = CliRunner().invoke(app, ["chat"], input="hjälp\n", env=env)
+
+    assert result.exit_code == 2
+    assert "client directory (GDPRBOT_CLIENTS) has problems" in result.output
+    assert f"{directory}:2: id:" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_did_you_mean_is_numbered_and_typing_the_number_answers(
     test_knowledge: KnowledgeBase,
 ) -> None:
