@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from bot.chat.i18n import t
 from bot.features.desk import DeskFeature
 from bot.features.desk_clients import DirectoryClients
 from clients import Directory, load_directory
@@ -53,6 +54,7 @@ def add_desk(services: Services) -> DeskFeature:
             officers=recipients(settings.compliance_officers),
             timezone=settings.timezone,
             language=settings.default_language,
+            kind_label=lambda kind, lang: t(f"desk.kind.{kind}", lang),
         )
         RequestReminderJob(reminders, seconds=settings.tick_seconds).add_jobs(services.scheduler)
 

@@ -109,6 +109,10 @@ class ClientAudience:
     client_id: str
     channels: tuple[str, ...] = ()
     team_leads: tuple[str, ...] = ()
+    # Acting on one request: (platform, user id) of whoever registered it. They may forward
+    # it from anywhere, e.g. from the 1:1 chat their reminder came to (on Teams a click
+    # there does not prove membership of the client's channel).
+    registrant: tuple[str, str] | None = None
 
     def leads(self, platform: str) -> frozenset[str]:
         """The lead ids that count on `platform` (a bare id counts on any)."""
@@ -300,20 +304,29 @@ async def _occurrence(policy: Policy, subject: Subject, audience: ChannelAudienc
 
 async def _client_desk(policy: Policy, subject: Subject, client: ClientAudience) -> Decision:
     """Register or forward a client's rights request: someone serving that client (a
-    member of one of its channels), its team lead, or an officer. A client with no
-    channels is served by everyone."""
+    member of one of its channels), its team lead, or an officer; a request's own
+    registrant may also forward it. A client with no channels is served by everyone."""
     if subject.platform in LOCAL_PLATFORMS:
         return Decision(True, "local")
     if policy.is_officer(subject):
         return Decision(True, "officer")
     if _norm(subject.user_id) in client.leads(subject.platform):
         return Decision(True, "lead")
+    if _is_registrant(subject, client.registrant):
+        return Decision(True, "registrant")
     if not client.channels:
         return Decision(True, "no_channels")
     for channel in client.channels:
         if await policy.is_member(subject, subject.platform, channel):
             return Decision(True, "member")
     return Decision(False, "not_member")
+
+
+def _is_registrant(subject: Subject, registrant: tuple[str, str] | None) -> bool:
+    if registrant is None:
+        return False
+    platform, user_id = registrant
+    return platform == subject.platform and _norm(user_id) == _norm(subject.user_id)
 
 
 async def _client_oversight(

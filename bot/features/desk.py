@@ -29,7 +29,7 @@ from bot.authz.policy import CHANNEL_PROVES_MEMBERSHIP
 from bot.chat.choices import Choice, ChoiceHandler, Picked, choice_reply
 from bot.chat.i18n import t
 from bot.chat.messages import Button, Incoming, Reply
-from bot.features.desk_clients import DirectoryClients, choices_of
+from bot.features.desk_clients import DirectoryClients, choices_of, client_command
 from bot.features.desk_form import (
     FORM_PLATFORMS,
     FORWARD_ACTION,
@@ -101,7 +101,7 @@ class DeskFeature:
         if command == "forwarded":
             return await self._forward_command(args, incoming, lang)
         if command == "client":
-            return self._client_command(args, incoming, lang)
+            return client_command(self._clients, args, incoming.conversation.conversation_id, lang)
         if command == "open_requests":
             return await self._open_command(args, incoming, lang)
         if len(self._clients.directory) == 0:
@@ -138,30 +138,6 @@ class DeskFeature:
             lines.append(f"- *{r.code}* {name}, {t(f'desk.kind.{r.kind}', lang)}, "
                          f"{r.forward_by.isoformat()}{late}")  # fmt: skip
         return [Reply(text="\n".join(lines), private=True)]
-
-    def _client_command(self, args: str, incoming: Incoming, lang: str) -> list[Reply]:
-        """`klient ID|namn` / `client ID|name`: questions here are about that client;
-        `klient av` / `client off` forgets it; `klient` alone says which it is."""
-        conversation = incoming.conversation.conversation_id
-        wanted = args.strip()
-        if not wanted:
-            chosen = self._clients.chosen(conversation)
-            known = ", ".join(self._clients.directory.ids) or "-"
-            if chosen is None:
-                return [Reply(text=t("desk.client.none", lang, known=known))]
-            return [Reply(text=t("desk.client.now", lang, client=chosen.name))]
-        if wanted.lower() in ("av", "off", "ingen", "none"):
-            self._clients.choose(conversation, None)
-            return [Reply(text=t("desk.client.off", lang))]
-        client = self._clients.get(wanted)
-        if client is None:
-            named = self._clients.directory.clients_named_in(wanted)
-            client = named[0] if len(named) == 1 else None
-        if client is None:
-            known = ", ".join(self._clients.directory.ids) or "-"
-            return [Reply(text=t("desk.client.unknown", lang, given=wanted[:40], known=known))]
-        self._clients.choose(conversation, client.id)
-        return [Reply(text=t("desk.client.now", lang, client=client.name))]
 
     async def _next(
         self,
@@ -203,7 +179,8 @@ class DeskFeature:
 
     async def _on_form(self, incoming: Incoming, lang: str) -> list[Reply]:
         """The form submitted: shown again with the problems, or the request recorded
-        once per card and person (a double submit answers "already registered")."""
+        once per card, whoever submits it (in a channel all see it; a double submit
+        answers "already registered")."""
         assert incoming.action is not None
         card = incoming.action.message_id
         today = self._register.today(self._clock())
@@ -212,7 +189,8 @@ class DeskFeature:
         if values.problems or client is None:
             return [self._form(values, incoming, lang, replaces=card)]
         draft = Draft(client.id, values.kind, values.ref, values.received)
-        return await self._record(client, draft, incoming, lang, _click_key(incoming), card)
+        key = dedupe_key(incoming.platform, "form", card) if card else None
+        return await self._record(client, draft, incoming, lang, key, card)
 
     async def _record(
         self,
@@ -342,7 +320,8 @@ class DeskFeature:
         if request is None:
             return [Reply(text=t("desk.unknown_code", lang, code=code[:12]), private=True)]
         name = client.name if client is not None else request.client_id
-        decision = await self.allowed(incoming, client) if client is not None else None
+        registrant = await asyncio.to_thread(self._register.registrant, request.code)
+        decision = await self.allowed(incoming, client, registrant) if client else None
         if not decision:
             shared = refusal_text(decision, lang) if decision is not None else None
             text = shared or t("desk.refused", lang, client=name)
@@ -369,11 +348,13 @@ class DeskFeature:
 
     # --- authorisation ------------------------------------------------------------------
 
-    async def allowed(self, incoming: Incoming, client: Client) -> Decision:
-        """THE question this feature asks: may this person act on this client's requests?"""
-        decision = await self._policy.check(
-            "request.act", Subject.of(incoming), audience_of(client)
-        )
+    async def allowed(
+        self, incoming: Incoming, client: Client, registrant: tuple[str, str] | None = None
+    ) -> Decision:
+        """THE question: may this person act on this client's requests (or on one, by
+        `registrant`)?"""
+        audience = replace(audience_of(client), registrant=registrant)
+        decision = await self._policy.check("request.act", Subject.of(incoming), audience)
         if not decision:
             log.info("request action refused", extra={"platform": incoming.platform,
                                                       "reason": decision.reason})  # fmt: skip

@@ -8,6 +8,8 @@ likely clients are offered as buttons. Pure look-ups, no I/O.
 from __future__ import annotations
 
 from bot.chat.choices import MAX_CHOICES
+from bot.chat.i18n import t
+from bot.chat.messages import Reply
 from bot.chat.ports import ClientLookup
 from clients import Client, Directory, Resolution, placeholder_values
 from clients.model import Lang
@@ -70,3 +72,28 @@ class DirectoryClients:
 def choices_of(clients: tuple[Client, ...]) -> tuple[tuple[str, str], ...]:
     """(label, client id) for the first clients that fit on buttons."""
     return tuple((client.name, client.id) for client in clients[:MAX_CHOICES])
+
+
+def client_command(
+    clients: DirectoryClients, args: str, conversation: str, lang: str
+) -> list[Reply]:
+    """`klient ID|namn` / `client ID|name`: questions here are about that client;
+    `klient av` / `client off` forgets it; `klient` alone says which it is."""
+    wanted = args.strip()
+    known = ", ".join(clients.directory.ids) or "-"
+    if not wanted:
+        chosen = clients.chosen(conversation)
+        if chosen is None:
+            return [Reply(text=t("desk.client.none", lang, known=known))]
+        return [Reply(text=t("desk.client.now", lang, client=chosen.name))]
+    if wanted.lower() in ("av", "off", "ingen", "none"):
+        clients.choose(conversation, None)
+        return [Reply(text=t("desk.client.off", lang))]
+    client = clients.get(wanted)
+    if client is None:
+        named = clients.directory.clients_named_in(wanted)
+        client = named[0] if len(named) == 1 else None
+    if client is None:
+        return [Reply(text=t("desk.client.unknown", lang, given=wanted[:40], known=known))]
+    clients.choose(conversation, client.id)
+    return [Reply(text=t("desk.client.now", lang, client=client.name))]

@@ -6,7 +6,33 @@ words that carry no topic in a GDPR question.
 
 from __future__ import annotations
 
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
+import importlib
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def _bm25s_stopwords() -> ModuleType:
+    """`bm25s.stopwords` (plain tuples of words) without running bm25s's package import
+    (its retrievers and accelerator probes, ~0.04 s of CPU): a start that loads the
+    lexical index from its cache (retrieval/lexical_cache.py) never needs the rest."""
+    if "bm25s" in sys.modules:
+        return importlib.import_module("bm25s.stopwords")
+    package = importlib.util.find_spec("bm25s")
+    folders = package.submodule_search_locations if package else None
+    spec = importlib.util.spec_from_file_location(
+        "bm25s.stopwords", f"{next(iter(folders or ()), '')}/stopwords.py"
+    )
+    if spec is None or spec.loader is None:  # not where a package keeps it: the usual way
+        return importlib.import_module("bm25s.stopwords")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # not registered: `import bm25s` later is untouched
+    return module
+
+
+_BM25S = _bm25s_stopwords()
+STOPWORDS_EN: tuple[str, ...] = _BM25S.STOPWORDS_EN
+STOPWORDS_SWEDISH: tuple[str, ...] = _BM25S.STOPWORDS_SWEDISH
 
 _EXTRA_SV = """
     annan annat andra någonting nånting grej grejer sak saker

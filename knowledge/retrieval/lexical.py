@@ -17,10 +17,12 @@ covered). Coverage is one feature of the learned confidence (`retrieval/features
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -103,8 +105,7 @@ class LanguageIndex:
             write_index(cache_dir, lang, key, self._state())
 
     def _build(self, fields: list[dict[str, str]]) -> None:
-        import bm25s  # only to build: a start that loads the index never imports it
-
+        library = _bm25s()
         self.analyzer.learn(text for f in fields for text in f.values())
         retrievers: list[tuple[float, bm25s.BM25]] = []
         doc_terms: list[set[str]] = [set() for _ in self.articles]
@@ -118,7 +119,7 @@ class LanguageIndex:
                 if name != "answer":
                     head_terms[i].update(terms)
             if any(tokens):  # bm25s cannot index a field no article has a word in
-                retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+                retriever = library.BM25(k1=BM25_K1, b=BM25_B)
                 retriever.index(tokens, show_progress=False)
                 retrievers.append((weight, retriever))
         self._postings = _merged_postings(retrievers, len(self.articles))
@@ -216,6 +217,18 @@ class LanguageIndex:
             sum(w for w, terms in slots if not doc_terms[i].isdisjoint(terms)) / total
             for i in indices
         ]
+
+
+def _bm25s() -> ModuleType:
+    """bm25s, imported at the first build (a start that loads the index never needs it).
+    Its import sets its logger to DEBUG; the level the application gave that logger before
+    (bot/logs.py keeps it at WARNING at least) is put back."""
+    logger = logging.getLogger("bm25s")
+    level = logger.level
+    import bm25s
+
+    logger.setLevel(level)
+    return bm25s
 
 
 def _merged_postings(

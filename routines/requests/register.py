@@ -29,7 +29,7 @@ from routines.requests.models import KINDS, VIAS, RightsRequest
 from routines.schedule.rules import local_date
 from storage.clock import as_utc
 from storage.inserts import insert_once
-from storage.people import person_key_for
+from storage.people import Person, person_key_for
 from storage.sessions import read_session, transaction
 
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed back
@@ -244,6 +244,19 @@ class RequestRegister:
                 select(RightsRequest).where(RightsRequest.code == code.strip().lower())
             )
             return view(row) if row else None
+
+    def registrant(self, code: str) -> tuple[str, str] | None:
+        """(platform, user id) of the person who registered the request; None when it came
+        from the command line or that person was erased."""
+        with read_session(self._sessions) as session:
+            person = session.scalar(
+                select(Person)
+                .join(RightsRequest, RightsRequest.registered_by == Person.person_key)
+                .where(RightsRequest.code == code.strip().lower())
+            )
+            if person is None or person.erased_at is not None or not person.platform_user_id:
+                return None
+            return person.platform, person.platform_user_id
 
     def received_between(
         self, start: date, end: date, client_ids: Iterable[str] | None = None

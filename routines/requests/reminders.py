@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 ROUTINE_ID: Final = "rights-request"  # what the notices carry in place of a routine id
 JOB_ID: Final = "rights-requests"
+KindLabel = Callable[[str, str], str]  # (request type, language) -> its words
 _TO: Final = {AGENT_REMINDED: "agent", LEAD_ESCALATED: "leads", OFFICERS_ESCALATED: "officers"}
 
 
@@ -115,11 +116,19 @@ _TEXT: Final = {
 }
 
 
-def notice_for(request: RequestView, stage: int, client: ClientContacts, lang: str) -> Notice:
+def notice_for(
+    request: RequestView,
+    stage: int,
+    client: ClientContacts,
+    lang: str,
+    kind_label: KindLabel | None = None,
+) -> Notice:
+    """The reminder or escalation; `kind_label(kind, lang)` words the request type (the
+    chat's "radering (art. 17)"), else the type's id."""
     texts = _TEXT["en" if lang == "en" else "sv"]
     text = texts[_TO[stage]].format(
         code=request.code,
-        kind=request.kind,
+        kind=kind_label(request.kind, lang) if kind_label else request.kind,
         client=client.name,
         controller=client.controller,
         contacts=client.contacts,
@@ -150,6 +159,7 @@ class RequestReminders:
         officers: tuple[Recipient, ...],
         timezone: str,
         language: str = "sv",
+        kind_label: KindLabel | None = None,
     ) -> None:
         self._sessions = sessions
         self._notifier = notifier
@@ -157,6 +167,7 @@ class RequestReminders:
         self._officers = officers
         self._timezone = timezone
         self._language = language
+        self._kind_label = kind_label
 
     def set_officers(self, officers: tuple[Recipient, ...]) -> None:
         """Who the last stage tells, from now on (officers named by e-mail address are known
@@ -231,7 +242,7 @@ class RequestReminders:
             client = self._clients.get(request.client_id) or ClientContacts(
                 request.client_id, request.client_id, "-"
             )
-            notice = notice_for(request, stage, client, self._language)
+            notice = notice_for(request, stage, client, self._language, self._kind_label)
             for recipient in recipients:
                 try:
                     await self._notifier.send(recipient, notice)

@@ -4,6 +4,9 @@ the index again and never stop answering."""
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +100,21 @@ def test_an_unwritable_cache_directory_only_costs_the_build(
     not_a_dir.write_text("", encoding="utf-8")
     index = _index(fixture_kb, not_a_dir / "cache")
     assert index.search(QUESTIONS[0]).scores.any()
+
+
+def test_building_the_index_in_a_fresh_process_keeps_bm25s_quiet(tmp_path: Path) -> None:
+    """bm25s sets its own logger to DEBUG when imported, which now happens at the first
+    build, after the bot has configured logging: the bot's level must stay."""
+    script = (
+        "import logging, pathlib\n"
+        "from bot.logs import configure_logging\n"
+        "from knowledge import Answerer, load_knowledge_base\n"
+        "configure_logging('WARNING')\n"
+        f"Answerer(load_knowledge_base(), 'dpo', index_cache=pathlib.Path({str(tmp_path)!r}))\n"
+        "print(logging.getLogger('bm25s').getEffectiveLevel())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == str(logging.WARNING)
+    assert "DEBUG" not in done.stderr

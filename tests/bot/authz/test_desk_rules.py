@@ -11,6 +11,7 @@ ACME = ClientAudience(
     "acme", ("C0ACME", "19:acme@thread.tacv2"), ("slack:U0LEAD", "teams:aad-lead")
 )
 OPEN = ClientAudience("open")  # a client with no channels of its own
+ONE = ClientAudience("acme", ACME.channels, ACME.team_leads, registrant=("teams", "aad-agent"))
 
 
 @pytest.fixture
@@ -33,6 +34,9 @@ def policy() -> Policy:
         (Subject("slack", "U0DPO", "D0DPO"), ACME, True, "officer"),
         (Subject("console", "local", "console"), ACME, True, "local"),
         (Subject("slack", "U0EVE", "D0EVE"), OPEN, True, "no_channels"),
+        (Subject("teams", "aad-agent", "a:agent"), ONE, True, "registrant"),  # its 1:1 chat
+        (Subject("teams", "aad-eve", "a:eve"), ONE, False, "not_member"),
+        (Subject("slack", "aad-agent", "D0X"), ONE, False, "not_member"),  # another platform
     ],
 )
 async def test_who_may_register_or_forward_a_clients_request(

@@ -105,7 +105,8 @@ async def test_a_late_request_is_reminded_escalated_forwarded_late_and_reported(
     assert await _reminder_pass(slack_bot, fake_slack, 1) == [USER]  # the agent
     assert (await _reminder_pass(slack_bot, fake_slack, 2))[1:] == [LEAD]
     assert (await _reminder_pass(slack_bot, fake_slack, 3))[2:] == [OFFICER]  # by e-mail
-    assert "eskalering" in fake_slack.calls_to("chat.postMessage")[2].params["text"].lower()
+    escalation = fake_slack.calls_to("chat.postMessage")[2].params["text"]
+    assert "Eskalering" in escalation and "radering (art. 17)" in escalation
 
     assert "försenad" in await _command(slack_bot, fake_slack, f"vidarebefordrad {code} e-post")
 

@@ -292,3 +292,52 @@ async def test_a_late_request_is_reminded_escalated_forwarded_late_and_reported(
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)["figures"]
     assert (figures["received"], figures["forwarded_late"]) == (1, 1)
+
+
+async def _registered_code(teams: TeamsBotServer) -> str:
+    card_id, _card = await _form(teams)
+    (registered,) = await _submit(teams, card_id, client="solvinge", kind="access",
+                                  received=_today(teams).isoformat())  # fmt: skip
+    match = re.search(r"Begäran \*\*(\w{6})\*\*", card_text(registered.card))
+    assert match is not None
+    return match.group(1)
+
+
+def _forwarded(teams: TeamsBotServer) -> bool:
+    with teams.services.engine.connect() as conn:
+        query = text("select forwarded_at is not null from rights_requests")
+        return bool(conn.execute(query).scalar_one())
+
+
+async def test_whoever_registered_it_may_forward_it_from_their_1to1_chat(
+    teams: TeamsBotServer,
+) -> None:
+    code = await _registered_code(teams)
+
+    calls = await teams.say(f"vidarebefordrad {code} e-post", **_personal("29:agent", "aad-agent"))
+
+    assert "vidarebefordrad via e-post" in str(calls[-1].activity.get("text"))
+    assert _forwarded(teams)
+
+
+async def test_someone_else_outside_the_clients_channel_may_not(teams: TeamsBotServer) -> None:
+    code = await _registered_code(teams)
+
+    calls = await teams.say(f"vidarebefordrad {code}", **_personal("29:other", "aad-other"))
+
+    assert "Du kan inte" in str(calls[-1].activity.get("text"))
+    assert not _forwarded(teams)
+
+
+async def test_one_form_registers_one_request_whoever_in_the_channel_submits_it(
+    teams: TeamsBotServer,
+) -> None:
+    card_id, _card = await _form(teams)
+    inputs = {"client": "solvinge", "kind": "objection", "received": _today(teams).isoformat()}
+    await _submit(teams, card_id, **inputs)
+    colleague = {"id": "29:colleague", "aadObjectId": "aad-colleague"}
+    value = {"action_id": "request.register", "value": "sv", **inputs}
+
+    await _in_channel(teams, text="", value=value, replyToId=card_id, **{"from": colleague})
+
+    assert len(_rows(teams)) == 1
