@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat import metrics
 from bot.chat.ports import InboxItem
-from bot.records.events import claim_event, event_key
+from bot.records.events import claim_events, event_key
 from storage.base import Base
 from storage.group_commit import GroupCommit
 from storage.sessions import transaction
@@ -82,13 +82,19 @@ class InboxStore:
         return await self._accepts.submit(_Accept(platform, key, kind, body, now))
 
     def _accept_all(self, batch: list[_Accept]) -> list[int | None]:
+        """One statement claims the whole batch, one inserts its rows."""
         with transaction(self._sessions) as session:
+            keys = [(one.platform, event_key(one.platform, one.key, self._secret)[:200])
+                    for one in batch]  # fmt: skip
+            fresh = claim_events(
+                session, [(p, k, one.now) for (p, k), one in zip(keys, batch, strict=True)]
+            )
             rows: list[InboxRow | None] = []
-            for one in batch:
-                stored = event_key(one.platform, one.key, self._secret)
-                if not claim_event(session, one.platform, stored, one.now):
+            for key, one in zip(keys, batch, strict=True):
+                if key not in fresh:  # claimed before, or by an earlier one of the batch
                     rows.append(None)
                     continue
+                fresh.discard(key)
                 row = InboxRow(
                     platform=one.platform, kind=one.kind, body=one.body, received_at=one.now,
                     taken_until=self._lease(one.now), attempts=1,
