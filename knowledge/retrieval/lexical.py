@@ -239,12 +239,7 @@ class LanguageIndex:
     def coverage(self, result: LexicalResult, index: int, head: bool = False) -> float:
         """Weighted share of the question's words that article `index` has, 0..1
         (`head`: only in its title, tags and phrasings: how people ask about it)."""
-        total = sum(s.weight for s in result.slots)
-        if total <= 0:
-            return 0.0
-        terms = (self._head_terms if head else self._doc_terms)[index]
-        matched = sum(s.weight for s in result.slots if not terms.isdisjoint(s.terms))
-        return matched / total
+        return self.coverages(result, [index], head)[0]
 
     def phrasing_fit(self, result: LexicalResult, candidates: Sequence[int]) -> list[float]:
         """Per candidate article, the best idf-weighted F1, over its title and phrasings,
