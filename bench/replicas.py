@@ -7,13 +7,19 @@ signed `routine.confirm` clicks (distinct people, distinct occurrences) are sent
 round-robin to the replicas, `--concurrency` at a time. Prints:
 
 - dispatch: occurrences created per second and posts per second (first post to last);
-- confirmations per second, and p50 / p99 click-to-reply latency of the burst: from sending the
-  click to the fake Slack API receiving the "✅ Confirmed" update, which is sent only
-  after the confirmation and its ledger entry committed (an upper bound on
-  click-to-commit). Slack gets its ack at once, so a burst of 1,000 queues inside the
-  replicas: its latency is mostly waiting behind the clicks ahead of it;
-- the same latency for `--paced` further clicks by `--paced-users` people who each wait
-  for their reply before clicking again (the load a real team produces).
+- confirmations per second, and p50 / p99 of two latencies of the burst: the HTTP ack
+  (sending the click to reading the bot's 200: what Slack's 3-second limit sees; the
+  click is stored in the durable inbox before it) and click-to-reply (sending the click to
+  the fake Slack API receiving the "✅ Confirmed" update, which is sent only after the
+  confirmation and its ledger entry committed: an upper bound on click-to-commit). A
+  burst of 1,000 queues inside the replicas: its click-to-reply is mostly waiting behind
+  the clicks ahead of it;
+- the same two latencies for `--paced` further clicks by `--paced-users` people who each
+  wait for their reply before clicking again (the load a real team produces);
+- the CPU seconds the three replicas used during the burst (from /proc; on a shared
+  machine a steadier figure than the wall clock), and the load average;
+- clicks never answered "✅" (a click answered "try again" instead, e.g. a statement
+  timeout under load) once no reply has come for `--settle` seconds.
 
     python bench/replicas.py [--routines 1000] [--clicks 1000] [--concurrency 50]
                              [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -32,6 +38,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +60,39 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes used so far (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def wait_for_replies(replies: Callable[[], dict[str, float]], wanted: int, settle: float) -> None:
+    """Until `wanted` replies, or none new for `settle` seconds (then some never came)."""
+    seen, last_change = 0, time.monotonic()
+    while seen < wanted and time.monotonic() - last_change < settle:
+        time.sleep(0.05)
+        now = len(replies())
+        if now != seen:
+            seen, last_change = now, time.monotonic()
+
+
+def print_problems(logs: list[Path]) -> None:
+    """Warnings and errors the replicas logged, counted by message (what slowed a run)."""
+    seen: Counter[str] = Counter()
+    for path in logs:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if " WARNING " in line or " ERROR " in line:
+                seen[line.split(" ", 2)[-1][:110]] += 1
+    for message, count in seen.most_common(8):
+        print(f"{count:>6} × {message}")
+
+
 def run(args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp, scale_stack(args.admin_url, Path(tmp)) as stack:
         started = time.monotonic()
@@ -66,6 +107,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         every_click = stack.admit(clicks_for(stack.db.posted_messages()))
         clicks, paced = every_click[: args.clicks], every_click[args.clicks :][: args.paced]
         targets = spread(clicks, cluster.replicas)
+        pids = [replica.process.pid for replica in cluster.replicas]
+        cpu_before, load_before = cpu_seconds(pids), os.getloadavg()[0]
         sent = asyncio.run(
             send_clicks(
                 targets, cluster.signer, stack.slack.response_url(), concurrency=args.concurrency
@@ -82,24 +125,27 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                 and CONFIRMED in str(call.params.get("text", "")) + call.blocks_text
             }
 
-        poll_until(lambda: len(replies()) >= len(clicks), 300, "a confirmed reply to every click")
+        wait_for_replies(replies, len(clicks), args.settle)
         replied = replies()
-        latencies = [(replied[s.click.message_ts] - s.at) * 1000 for s in sent]
+        burst_cpu = cpu_seconds(pids) - cpu_before
+        answered = [s for s in sent if s.click.message_ts in replied]
+        latencies = [(replied[s.click.message_ts] - s.at) * 1000 for s in answered]
+        acks = [(s.acked - s.at) * 1000 for s in sent]
         window = max(replied.values()) - min(s.at for s in sent)
-        paced_ms = [
-            seconds * 1000
-            for seconds in asyncio.run(
-                click_and_wait(
-                    spread(paced, cluster.replicas),
-                    cluster.signer,
-                    stack.slack.response_url(),
-                    stack.slack.updated.get,
-                    users=args.paced_users,
-                )
+        paced_timed = asyncio.run(
+            click_and_wait(
+                spread(paced, cluster.replicas),
+                cluster.signer,
+                stack.slack.response_url(),
+                stack.slack.updated.get,
+                users=args.paced_users,
             )
-        ]
+        )
+        paced_ms = [timed.reply * 1000 for timed in paced_timed]
+        paced_acks = [timed.ack * 1000 for timed in paced_timed]
         burst = {c.occurrence_id for c in clicks}
         confirmations = sum(n for o, n in stack.db.confirmations().items() if o in burst)
+        print_problems([replica.log_path for replica in cluster.replicas])
         return {
             "routines": args.routines,
             "clicks": len(clicks),
@@ -109,33 +155,50 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             "posts": len(posts),
             "posts_per_s": len(posts) / dispatch_seconds,
             "confirmations": confirmations,
-            "confirmations_per_s": len(clicks) / window,
+            "unanswered": len(clicks) - len(answered),
+            "confirmations_per_s": len(answered) / window,
+            "ack_p50_ms": statistics.median(acks),
+            "ack_p99_ms": percentile(acks, 0.99),
             "p50_ms": statistics.median(latencies),
             "p99_ms": percentile(latencies, 0.99),
             "max_ms": max(latencies),
+            "burst_cpu_s": burst_cpu,
+            "cpu_ms_per_click": burst_cpu * 1000 / len(clicks),
             "paced": len(paced_ms),
             "paced_users": args.paced_users,
+            "paced_ack_p50_ms": statistics.median(paced_acks) if paced_acks else 0.0,
+            "paced_ack_p99_ms": percentile(paced_acks, 0.99) if paced_acks else 0.0,
             "paced_p50_ms": statistics.median(paced_ms) if paced_ms else 0.0,
             "paced_p99_ms": percentile(paced_ms, 0.99) if paced_ms else 0.0,
+            "load_before": load_before,
             "load": os.getloadavg()[0],
         }
 
 
 def describe(result: dict[str, float]) -> str:
-    p99 = result["p99_ms"]
-    met = "met" if p99 <= TARGET_P99_MS else "**not met**"
+    def verdict(p99: float) -> str:
+        return "met" if p99 <= TARGET_P99_MS else "**not met**"
+
+    ack_p99, p99, paced_p99 = result["ack_p99_ms"], result["p99_ms"], result["paced_p99_ms"]
+    unanswered = int(result["unanswered"])
     return (
-        f"- {datetime.now(UTC).date().isoformat()} · CPython {platform.python_version()} · "
-        f"3 replicas, PostgreSQL, {os.cpu_count()} cores (load average "
-        f"{float(result['load']):.1f}): {result['posts']:.0f} occurrences due at once posted at "
-        f"{float(result['posts_per_s']):.0f} posts/s; {result['clicks']:.0f} clicks "
+        f"- {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC · CPython "
+        f"{platform.python_version()} · 3 replicas, PostgreSQL, {os.cpu_count()} cores (load "
+        f"average {float(result['load_before']):.1f} before the burst, "
+        f"{float(result['load']):.1f} after): {result['posts']:.0f} occurrences due at once "
+        f"posted at {float(result['posts_per_s']):.0f} posts/s; {result['clicks']:.0f} clicks "
         f"({result['concurrency']:.0f} at a time, round-robin) -> {result['confirmations']:.0f} "
-        f"confirmations at {float(result['confirmations_per_s']):.0f}/s, click-to-reply "
-        f"p50 {float(result['p50_ms']):.0f} ms, p99 {p99:.0f} ms, max "
-        f"{float(result['max_ms']):.0f} ms (target p99 ≤ {TARGET_P99_MS:.0f} ms: {met}); "
+        f"confirmations at {float(result['confirmations_per_s']):.0f}/s"
+        + (f' ({unanswered} answered "try again" instead)' if unanswered else "")
+        + f"; HTTP ack p50 {float(result['ack_p50_ms']):.0f} ms, p99 {ack_p99:.0f} ms "
+        f"(target p99 ≤ {TARGET_P99_MS:.0f} ms: {verdict(ack_p99)}); click-to-reply p50 "
+        f"{float(result['p50_ms']):.0f} ms, p99 {p99:.0f} ms, max {float(result['max_ms']):.0f} "
+        f"ms ({verdict(p99)}); replicas' CPU {float(result['burst_cpu_s']):.1f} s for the "
+        f"burst ({float(result['cpu_ms_per_click']):.0f} ms a click); "
         f"{result['paced']:.0f} more clicks by {result['paced_users']:.0f} people who each "
-        f"wait for their reply: p50 {result['paced_p50_ms']:.0f} ms, "
-        f"p99 {result['paced_p99_ms']:.0f} ms"
+        f"wait for their reply: ack p50 {result['paced_ack_p50_ms']:.0f} ms, p99 "
+        f"{result['paced_ack_p99_ms']:.0f} ms; click-to-reply p50 "
+        f"{result['paced_p50_ms']:.0f} ms, p99 {paced_p99:.0f} ms ({verdict(paced_p99)})"
     )
 
 
@@ -161,6 +224,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--paced", type=int, default=300, help="closed-loop clicks after")
     parser.add_argument("--paced-users", type=int, default=10)
+    parser.add_argument(
+        "--settle", type=float, default=60.0, help="give up on replies after this many quiet s"
+    )
     parser.add_argument(
         "--admin-url",
         default=os.environ.get(

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routines.catalog import PLATFORMS, Catalog, Routine, Target, contact_target
 from routines.catalog.training import Training
+from routines.clicks import Audience, Clicks, ConfirmRequest, confirm_in
 from routines.engine import acknowledgements as ack
 from routines.engine import problems
 from routines.engine.dispatch import Dispatcher
@@ -96,11 +97,13 @@ __all__ = [
     "Actor",
     "Answered",
     "Attempt",
+    "Audience",
     "CampaignRow",
     "Catalog",
     "ChatReport",
     "Checkpoint",
     "ClientContacts",
+    "ConfirmRequest",
     "EntryView",
     "EvidenceViews",
     "Format",
@@ -170,16 +173,6 @@ class OpenItem:
         return actions(self.routine.evidence, self.occurrence_id, lang, self.routine.kind)
 
 
-@dataclass(frozen=True)
-class Audience:
-    """Who may act on an occurrence: anyone in its channels, or only its named assignees."""
-
-    occurrence_id: int
-    routine_id: str
-    anyone_in_channel: bool
-    channels: tuple[tuple[str, str], ...]  # (platform, channel id) it is posted to
-
-
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -202,6 +195,7 @@ class RoutineService:
         self.factory = factory
         self.catalog = catalog
         self.quiz = QuizService(factory, catalog)  # training campaigns: start, answer
+        self.clicks = Clicks(factory, catalog)  # concurrent clicks, a group at a time
         self.providers = dict(providers or {})
         self.language = language
         self.dispatcher = Dispatcher(
@@ -287,20 +281,11 @@ class RoutineService:
         *,
         message_id: str | None = None,
     ) -> ack.Outcome:
-        """Record a confirmation; on closing, its posts are queued for an update."""
-        now = aware_utc(now)
+        """Record a confirmation; on closing, its posts are queued for an update. (Clicks
+        in the chat go through `clicks.confirm`, which groups concurrent ones.)"""
+        request = ConfirmRequest(occurrence_id, actor, aware_utc(now), note, message_id)
         with transaction(self.factory) as session:
-            routine = self._routine_of(session, occurrence_id)
-            if routine is not None and routine.kind == "training":
-                return ack.Outcome("needs_quiz", occurrence_id, routine.id)
-            outcome = ack.confirm(
-                session, occurrence_id, actor, now, note=note,
-                evidence=routine.evidence if routine else "none",
-                timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
-            )  # fmt: skip
-            if outcome.result == "completed":
-                enqueue_updates(session, occurrence_id, now, skip_message=message_id)
-            return outcome
+            return confirm_in(session, self.catalog, request)
 
     def not_applicable(
         self,
@@ -331,10 +316,13 @@ class RoutineService:
             return ack.add_note(session, occurrence_id, actor, text, now)
 
     def outcome_line(self, outcome: ack.Outcome, lang: str, now: datetime) -> str:
-        """ "✅ Bekräftad av Anna, 2027-01-05 10:12" for a recorded outcome."""
-        with transaction(self.factory) as session:
-            who = display_name_of(session, outcome.person_key) if outcome.person_key else None
-            routine = self._routine_of(session, outcome.occurrence_id)
+        """ "✅ Bekräftad av Anna, 2027-01-05 10:12" for a recorded outcome (a query only
+        when the outcome does not carry the name already)."""
+        who = outcome.who
+        if who is None and outcome.person_key:
+            with transaction(self.factory) as session:
+                who = display_name_of(session, outcome.person_key)
+        routine = self.catalog.get(outcome.routine_id)
         timezone = routine.timezone if routine else DEFAULT_TIMEZONE
         kind = (
             "not_applicable"
@@ -369,13 +357,7 @@ class RoutineService:
 
     def audience(self, occurrence_id: int) -> Audience | None:
         """Who an occurrence is for, for the policy (None: no such occurrence or routine)."""
-        with transaction(self.factory) as session:
-            occurrence = session.get(Occurrence, occurrence_id)
-            routine = self._routine_of(session, occurrence_id)
-        if occurrence is None or routine is None:
-            return None
-        channels = tuple((t.platform, t.address) for t in routine.post_to if t.kind == "channel")
-        return Audience(occurrence.id, routine.id, occurrence.anyone_in_channel, channels)
+        return self.clicks.audiences_of([occurrence_id])[0]
 
     def record_refused(
         self, occurrence_id: int, actor: ack.Actor, action: str, now: datetime

@@ -7,12 +7,16 @@ opaque `person_key`, so an identity can be erased without touching evidence.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, String, UniqueConstraint, select
+from sqlalchemy import DateTime, String, UniqueConstraint, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base
+from storage.clock import as_utc
 from storage.inserts import insert_once
 
 
@@ -78,6 +82,48 @@ def person_key_for(
         if email and person.email != email:
             person.email = email
     return person.person_key
+
+
+def person_keys_for(
+    session: Session, seen: Sequence[tuple[str, str, str | None, str | None]], now: datetime
+) -> dict[tuple[str, str], str]:
+    """`person_key_for` for many people at once: (platform, platform user id, display name,
+    e-mail) in, {(platform, platform user id): person key} out, in a fixed number of
+    statements (one read, and for new people one insert and one more read)."""
+    wanted = {(platform, user): (name, email) for platform, user, name, email in seen}
+    if not wanted:
+        return {}
+
+    def known() -> dict[tuple[str, str], Person]:
+        rows = session.scalars(
+            select(Person).where(
+                tuple_(Person.platform, Person.platform_user_id).in_(sorted(wanted))
+            )
+        )
+        return {(p.platform, str(p.platform_user_id)): p for p in rows}
+
+    found = known()
+    new = [key for key in sorted(wanted) if key not in found]
+    if new:
+        module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        values = [
+            {"person_key": new_person_key(), "platform": platform, "platform_user_id": user,
+             "display_name": wanted[(platform, user)][0], "email": wanted[(platform, user)][1],
+             "created_at": now, "last_seen_at": now}
+            for platform, user in new
+        ]  # fmt: skip
+        # ON CONFLICT DO NOTHING: a replica that won the race keeps its row; read it.
+        session.execute(module.insert(Person).values(values).on_conflict_do_nothing())
+        found = known()
+    for key, person in found.items():
+        name, email = wanted[key]
+        if person.last_seen_at is None or as_utc(person.last_seen_at) < now:
+            person.last_seen_at = now
+        if name and person.display_name != name:
+            person.display_name = name
+        if email and person.email != email:
+            person.email = email
+    return {key: person.person_key for key, person in found.items()}
 
 
 def display_name_of(session: Session, person_key: str) -> str | None:

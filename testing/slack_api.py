@@ -3,8 +3,9 @@
 Point the bot at it with `GDPRBOT_SLACK_API_URL=<fake.api_url>`. Every Web API call
 (`POST /api/<method>`), every file upload to the URL it hands out and every post to a
 `response_url` under it is recorded as a `Call`, in arrival order. `rate_limit(n)` makes
-the next n calls answer 429 with Retry-After. `socket_url` (set by the Socket Mode fake)
-is what `apps.connections.open` returns.
+the next n calls answer 429 with Retry-After. `hold(method, where)` leaves the next
+matching call unanswered (in `held`) until the fake closes: a caller stuck mid-work.
+`socket_url` (set by the Socket Mode fake) is what `apps.connections.open` returns.
 
 Channels: every channel exists with the bot as a member unless a test says otherwise with
 `channel_problem(channel, "not_in_channel" | "channel_not_found" | "is_archived")` (then
@@ -83,6 +84,9 @@ class FakeSlackApi:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self._holds: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
+        self._held_until: list[asyncio.Event] = []
+        self.held: list[Call] = []  # calls received and left unanswered (`hold`)
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -101,8 +105,14 @@ class FakeSlackApi:
         return self
 
     async def close(self) -> None:
+        self.release_held()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def release_held(self) -> None:
+        """Answer the held calls at last (at close: nobody waits for them any more)."""
+        for event in self._held_until:
+            event.set()
 
     @property
     def api_url(self) -> str:
@@ -118,6 +128,11 @@ class FakeSlackApi:
         """The next `calls` Web API calls answer 429 with `Retry-After: retry_after`."""
         self._rate_limited = calls
         self._retry_after = retry_after
+
+    def hold(self, method: str, where: Callable[[dict[str, Any]], bool] = lambda _: True) -> None:
+        """The next call to `method` whose params satisfy `where` is received (recorded in
+        `held`) but not answered until the fake closes, as if the network hung."""
+        self._holds.append((method, where))
 
     def channel_problem(self, channel: str, error: str) -> None:
         """Posts to `channel` fail with `error` (not_in_channel, channel_not_found, ...)."""
@@ -152,6 +167,16 @@ class FakeSlackApi:
         params = await _params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         token = token or str(params.get("token", ""))
+        for index, (held, where) in enumerate(self._holds):
+            if held == method and where(params):
+                del self._holds[index]
+                until = asyncio.Event()
+                self._held_until.append(until)
+                async with self._changed:
+                    self.held.append(Call(method, params, status=0, token=token))
+                    self._changed.notify_all()
+                await until.wait()
+                break
         if self._rate_limited > 0:
             self._rate_limited -= 1
             await self._record(Call(method, params, status=429, token=token))

@@ -2,7 +2,8 @@
 
 `FakeSocketMode(api).start()` registers its ws:// URL with the fake Web API, so the
 bot's `apps.connections.open` call returns it. `send_events_api(payload)` pushes an
-`events_api` envelope to the connected bot and returns the envelope id; `wait_for_ack`
+`events_api` envelope to the connected bot and returns the envelope id (`send(kind,
+payload)` any other kind: `interactive`, `slash_commands`); `wait_for_ack`
 waits for the bot to acknowledge that id.
 """
 
@@ -49,14 +50,18 @@ class FakeSocketMode:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
     async def send_events_api(self, payload: dict[str, Any], retry_attempt: int = 0) -> str:
+        return await self.send("events_api", payload, retry_attempt)
+
+    async def send(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
+        """Push an envelope of `kind` (events_api, interactive, slash_commands)."""
         await self.wait_connected()
         assert self._socket is not None
         envelope_id = str(uuid.uuid4())
         await self._socket.send_json(
             {
                 "envelope_id": envelope_id,
-                "type": "events_api",
-                "accepts_response_payload": False,
+                "type": kind,
+                "accepts_response_payload": kind != "events_api",
                 "retry_attempt": retry_attempt,
                 "retry_reason": "",
                 "payload": payload,

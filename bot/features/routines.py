@@ -27,7 +27,7 @@ from bot.chat import metrics
 from bot.chat.i18n import add_strings, t
 from bot.chat.messages import Button, Incoming, Prompt, Reply
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, ACTION_NOTE, NoticeAction
-from routines.service import Actor, OpenItem, Outcome, RoutineService
+from routines.service import Actor, ConfirmRequest, OpenItem, Outcome, RoutineService
 
 TEXT: Final[dict[str, dict[str, str]]] = {
     "sv": {
@@ -302,11 +302,10 @@ class RoutineFeature:
             prompt = prompt_for("note_how", occurrence_id, lang)
             code = await asyncio.to_thread(self.codes.code_of, occurrence_id)
             return [Reply(text=t("routines.note_how", lang, id=code), private=True, prompt=prompt)]
-        if command == "ack":
-            outcome = await asyncio.to_thread(
-                partial(self.service.confirm, message_id=message_id),
-                occurrence_id, actor, now, text or None,
-            )  # fmt: skip
+        if command == "ack":  # grouped with the clicks arriving meanwhile
+            outcome = await self.service.clicks.confirm(
+                ConfirmRequest(occurrence_id, actor, now, text or None, message_id)
+            )
         elif command == "na":
             outcome = await asyncio.to_thread(
                 partial(
@@ -327,7 +326,7 @@ class RoutineFeature:
     ) -> list[Reply]:
         """The policy's answer for a channel-assigned occurrence: [] when allowed (or no
         such occurrence: the service answers that), else a private refusal, in the ledger."""
-        audience = await asyncio.to_thread(self.service.audience, occurrence_id)
+        audience = await self.service.clicks.audience(occurrence_id)  # one query for many
         if audience is None:
             return []
         decision = await self.policy.check(
@@ -357,7 +356,11 @@ class RoutineFeature:
         if outcome.result == "noted":
             return [Reply(text=t("routines.noted", lang), private=True)]
         if outcome.result in {"completed", "confirmed", "not_applicable", "already"}:
-            line = await asyncio.to_thread(self.service.outcome_line, outcome, lang, now)
+            line = (
+                self.service.outcome_line(outcome, lang, now)  # the name is in the outcome
+                if outcome.who is not None
+                else await asyncio.to_thread(self.service.outcome_line, outcome, lang, now)
+            )
             lines = [f"*{self.service.title(outcome.routine_id, lang)}*", line]
             buttons: tuple[Button, ...] = ()
             if outcome.status == "open":  # confirm: all, others still to confirm

@@ -85,6 +85,36 @@ def claim_event(session: Session, platform: str, event_id: str, now: datetime) -
     return claimed
 
 
+def claim_events(
+    session: Session, events: Sequence[tuple[str, str, datetime]]
+) -> set[tuple[str, str]]:
+    """`claim_event` for many (platform, event id, now) at once, in one statement on
+    SQLite and PostgreSQL: the (platform, event id) claimed now. An id twice in `events`
+    is claimed once (the caller gives it to the first)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return {(p, e) for p, e, now in events if claim_event(session, p, e, now)}
+    values = list(
+        {
+            (p, e[:200]): {"platform": p, "event_id": e[:200], "handled_at": coarse_hour(now)}
+            for p, e, now in reversed(events)  # the first one's time wins
+        }.values()
+    )
+    if not values:
+        return set()
+    insert_ = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = (
+        insert_(HandledEvent)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(HandledEvent.platform, HandledEvent.event_id)
+    )
+    claimed = {(str(p), str(e)) for p, e in session.connection().execute(statement)}
+    if len(claimed) < len(events):
+        log.info("duplicate events ignored", extra={"count": len(events) - len(claimed)})
+    return claimed
+
+
 def _claim_portably(session: Session, values: dict[str, object]) -> bool:
     try:
         with session.begin_nested():

@@ -14,24 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
 
 from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat import metrics
 from bot.chat.ports import InboxItem
-from bot.records.events import claim_event, event_key
+from bot.records.events import claim_events, event_key
 from storage.base import Base
+from storage.group_commit import GroupCommit
 from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 MAX_ATTEMPTS = 5
 TAKE_AT_ONCE = 50
@@ -44,41 +40,6 @@ class _Accept:
     kind: str
     body: str
     now: datetime
-
-
-class GroupCommit(Generic[T, R]):
-    """Requests arriving while one transaction runs are done together in the next one
-    (no timer: the first request goes at once, alone). `run` gets a batch in a worker
-    thread and returns one result per request, in order; its exception fails the batch."""
-
-    MAX_BATCH = 200
-
-    def __init__(self, run: Callable[[list[T]], list[R]]) -> None:
-        self._run = run
-        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
-        self._worker: asyncio.Task[None] | None = None
-
-    async def submit(self, request: T) -> R:
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._waiting.append((request, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self.MAX_BATCH]
-            del self._waiting[: self.MAX_BATCH]
-            try:
-                results = await asyncio.to_thread(self._run, [request for request, _ in batch])
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
 
 
 class InboxRow(Base):
@@ -121,13 +82,19 @@ class InboxStore:
         return await self._accepts.submit(_Accept(platform, key, kind, body, now))
 
     def _accept_all(self, batch: list[_Accept]) -> list[int | None]:
+        """One statement claims the whole batch, one inserts its rows."""
         with transaction(self._sessions) as session:
+            keys = [(one.platform, event_key(one.platform, one.key, self._secret)[:200])
+                    for one in batch]  # fmt: skip
+            fresh = claim_events(
+                session, [(p, k, one.now) for (p, k), one in zip(keys, batch, strict=True)]
+            )
             rows: list[InboxRow | None] = []
-            for one in batch:
-                stored = event_key(one.platform, one.key, self._secret)
-                if not claim_event(session, one.platform, stored, one.now):
+            for key, one in zip(keys, batch, strict=True):
+                if key not in fresh:  # claimed before, or by an earlier one of the batch
                     rows.append(None)
                     continue
+                fresh.discard(key)
                 row = InboxRow(
                     platform=one.platform, kind=one.kind, body=one.body, received_at=one.now,
                     taken_until=self._lease(one.now), attempts=1,

@@ -80,6 +80,7 @@ class Outcome:
     remaining: int = 0  # assignees still to confirm
     reason: str = ""
     kind: str = CONFIRM  # what `already` refers to: confirm | not_applicable
+    who: str | None = None  # the recorder's name for the reply, when already read
 
     @property
     def recorded(self) -> bool:
@@ -94,8 +95,11 @@ def _clean(text: str | None) -> str:
     return (text or "").strip()[:MAX_NOTE_CHARS]
 
 
-def _load(session: Session, occurrence_id: int) -> Occurrence | None:
-    # Lock the occurrence so "all assignees confirmed" is decided by one transaction.
+def _load(session: Session, occurrence_id: int, locked: bool = False) -> Occurrence | None:
+    # Lock the occurrence so "all assignees confirmed" is decided by one transaction
+    # (`locked`: the caller locked it already, and it is in the session).
+    if locked:
+        return session.get(Occurrence, occurrence_id)
     return session.get(Occurrence, occurrence_id, with_for_update=True)
 
 
@@ -154,14 +158,21 @@ def _existing(session: Session, occurrence_id: int, key: str) -> Confirmation | 
 
 
 def _gate(
-    session: Session, occurrence_id: int, actor: Actor, now: datetime
+    session: Session,
+    occurrence_id: int,
+    actor: Actor,
+    now: datetime,
+    key: str | None = None,
+    locked: bool = False,
 ) -> Outcome | tuple[Occurrence, str]:
-    """Common checks: the occurrence exists and the actor is one of its assignees."""
+    """Common checks: the occurrence exists and the actor is one of its assignees.
+    `key`: the actor's person key, when the caller resolved it already; `locked`: the
+    caller locked the occurrence (SELECT ... FOR UPDATE) in this session already."""
     now = as_utc(now)
-    occurrence = _load(session, occurrence_id)
+    occurrence = _load(session, occurrence_id, locked)
     if occurrence is None:
         return Outcome("not_found", occurrence_id)
-    key = person_key_for(
+    key = key or person_key_for(
         session, actor.platform, actor.user_id, now,
         display_name=actor.display_name, email=actor.email,
     )  # fmt: skip
@@ -180,10 +191,15 @@ def has_answered(session: Session, occurrence_id: int, key: str) -> bool:
 
 
 def _decidable(
-    session: Session, occurrence_id: int, actor: Actor, now: datetime
+    session: Session,
+    occurrence_id: int,
+    actor: Actor,
+    now: datetime,
+    key: str | None = None,
+    locked: bool = False,
 ) -> Outcome | tuple[Occurrence, str]:
     """The gate, then: this person's earlier answer stands, and a closed occurrence takes none."""
-    gate = _gate(session, occurrence_id, actor, now)
+    gate = _gate(session, occurrence_id, actor, now, key, locked)
     if isinstance(gate, Outcome):
         return gate
     occurrence, key = gate
@@ -229,9 +245,16 @@ def confirm(
     note: str | None = None,
     evidence: str = "none",
     timezone: str = DEFAULT_TIMEZONE,
+    key: str | None = None,
+    locked: bool = False,
+    deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
 ) -> Outcome:
+    """Record the actor's confirmation. `key`: their person key, if resolved already;
+    `locked`: the occurrence is locked and loaded in `session` already; `deferred`:
+    collect the ledger entry there instead of appending it, for a caller that appends a
+    whole group's entries at the end of its transaction (one head lock)."""
     now = as_utc(now)
-    decidable = _decidable(session, occurrence_id, actor, now)
+    decidable = _decidable(session, occurrence_id, actor, now, key, locked)
     if isinstance(decidable, Outcome):
         return decidable
     occurrence, key = decidable
@@ -250,7 +273,10 @@ def confirm(
             "person_key": key}  # fmt: skip
     if text:
         data["note_sha256"] = _digest(text)
-    ledger.append_event(session, ledger.CONFIRMATION_RECORDED, data, now)
+    if deferred is None:
+        ledger.append_event(session, ledger.CONFIRMATION_RECORDED, data, now)
+    else:
+        deferred.append((ledger.CONFIRMATION_RECORDED, data, now))
     remaining = _remaining(session, occurrence)
     if remaining:
         return Outcome("confirmed", occurrence.id, occurrence.routine_id, occurrence.status,

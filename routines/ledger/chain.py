@@ -230,7 +230,7 @@ def append_event(
     when present in `data`, are also copied to indexed columns for reports. The entry is
     returned as a value (not attached to the session).
     """
-    return LedgerEntry(**_append(session, [(event, data)], now)[0])
+    return LedgerEntry(**_append(session, [(event, data, now)])[0])
 
 
 def append_events(
@@ -242,23 +242,31 @@ def append_events(
     and the entries are inserted in one statement (the dispatcher's group commit appends
     one entry per post). Returns the seq of the last entry (the head's if `events` is empty).
     """
+    return append_timed(session, [(event, data, now) for event, data in events])
+
+
+def append_timed(
+    session: Session, events: Sequence[tuple[str, Mapping[str, Any], datetime]]
+) -> int:
+    """`append_events` with each entry's own time (a group of confirmations: each entry
+    records the moment of its click). Returns the seq of the last entry."""
     if not events:
         return lock_head(session)[0]
-    return int(_append(session, events, now)[-1]["seq"])
+    return int(_append(session, events)[-1]["seq"])
 
 
 def _append(
-    session: Session, events: Sequence[tuple[str, Mapping[str, Any]]], now: datetime
+    session: Session, events: Sequence[tuple[str, Mapping[str, Any], datetime]]
 ) -> list[dict[str, Any]]:
-    for event_kind, data in events:
+    for event_kind, data, _ in events:
         _check_event(event_kind, data)
     seq, prev_hash = lock_head(session)
-    at = as_utc(now)
     keys = current_keys()
     key_id = keys.signing
     rows = []
-    for event_kind, data in events:
+    for event_kind, data, now in events:
         seq += 1
+        at = as_utc(now)
         payload = build_payload(seq, event_kind, data, at)
         entry_hash = keys.digest(key_id, prev_hash, payload)
         assert entry_hash is not None  # the signing key is always among the keys

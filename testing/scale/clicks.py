@@ -16,11 +16,20 @@ CONCURRENCY = 50
 
 
 @dataclass(frozen=True)
+class Timed:
+    """One closed-loop click: seconds from sending to the bot's HTTP answer and to the reply."""
+
+    ack: float
+    reply: float
+
+
+@dataclass(frozen=True)
 class Sent:
     click: Click
     replica: int
     status: int
     at: float  # time.monotonic() when the request left
+    acked: float = 0.0  # time.monotonic() when the bot's HTTP answer (Slack's ack) was read
 
 
 async def send_clicks(
@@ -44,7 +53,7 @@ async def send_clicks(
                     f"{replica.url}/slack/events", data=body, headers=signer.headers(body)
                 ) as response:
                     await response.read()
-                    return Sent(click, replica.index, response.status, started)
+                    return Sent(click, replica.index, response.status, started, time.monotonic())
 
         return list(await asyncio.gather(*(one(c, r) for c, r in targets)))
 
@@ -57,11 +66,12 @@ async def click_and_wait(
     *,
     users: int = 10,
     timeout: float = 30.0,
-) -> list[float]:
+) -> list[Timed]:
     """Closed loop: `users` people each click, wait for their reply, then click the next.
-    Returns each click's seconds from sending to `replied(message_ts)` (a monotonic time)."""
+    Returns each click's seconds from sending to its HTTP answer and to `replied(message_ts)`
+    (a monotonic time)."""
     queue = list(targets)
-    latencies: list[float] = []
+    latencies: list[Timed] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http:
 
         async def person() -> None:
@@ -73,10 +83,11 @@ async def click_and_wait(
                     f"{replica.url}/slack/events", data=body, headers=signer.headers(body)
                 ) as response:
                     await response.read()
+                acked = time.monotonic()
                 for _ in range(int(timeout / 0.002)):
                     at = replied(click.message_ts)
                     if at is not None and at >= started:
-                        latencies.append(at - started)
+                        latencies.append(Timed(acked - started, at - started))
                         break
                     await asyncio.sleep(0.002)
 

@@ -83,6 +83,7 @@ class ScaleSlackApi(FakeSlackApi):
         return self
 
     async def close(self) -> None:
+        self.release_held()  # before the replica routes wait for their handlers
         await self._replica_runner.cleanup()
         await super().close()
 

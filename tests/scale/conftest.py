@@ -17,6 +17,8 @@ import pytest
 from storage.engines import make_engine
 from storage.migrate import create_schema
 from testing.scale.cluster import ReplicaCluster, poll_until
+from testing.scale.database import ScaleDatabase
+from testing.scale.servers import BackgroundLoop, ScaleSlackApi
 from testing.scale.stack import ROUTINES, SPARE, Stack, scale_stack
 
 __all__ = ["ROUTINES", "SPARE", "Stack"]
@@ -51,3 +53,22 @@ def posted_stack(
 
 
 StartCluster = Callable[..., ReplicaCluster]
+
+
+@pytest.fixture
+def sqlite_stack(tmp_path: Path) -> Iterator[Stack]:
+    """The fake Slack API and a migrated SQLite file: for one process, killed and restarted."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    background = BackgroundLoop()
+    slack = background.run(ScaleSlackApi().start())
+    stack = Stack(background, slack, url, ScaleDatabase(engine), tmp_path)
+    try:
+        yield stack
+    finally:
+        for cluster in stack.clusters:
+            cluster.stop()
+        background.run(slack.close())
+        background.close()
+        engine.dispose()

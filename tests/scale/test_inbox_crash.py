@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from storage.engines import make_engine
-from storage.migrate import create_schema
 from testing.scale.cluster import (
     PATIENCE,
     Click,
@@ -28,7 +24,6 @@ from testing.scale.cluster import (
     poll_until,
 )
 from testing.scale.database import ScaleDatabase
-from testing.scale.servers import BackgroundLoop, ScaleSlackApi
 from tests.scale.conftest import Stack
 
 CLICKS = 150
@@ -82,24 +77,6 @@ def _assert_exactly_once(db: ScaleDatabase, acknowledged: set[int]) -> None:
     assert {o: confirmations[o] for o in acknowledged} == dict.fromkeys(acknowledged, 1)
     assert {o: entries[o] for o in acknowledged} == dict.fromkeys(acknowledged, 1)
     assert max(confirmations.values(), default=1) == 1  # unacknowledged: at most once too
-
-
-@pytest.fixture
-def sqlite_stack(tmp_path: Path) -> Iterator[Stack]:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    engine = make_engine(url)
-    create_schema(engine)
-    background = BackgroundLoop()
-    slack = background.run(ScaleSlackApi().start())
-    stack = Stack(background, slack, url, ScaleDatabase(engine), tmp_path)
-    try:
-        yield stack
-    finally:
-        for cluster in stack.clusters:
-            cluster.stop()
-        background.run(slack.close())
-        background.close()
-        engine.dispose()
 
 
 def _cluster(stack: Stack, count: int) -> ReplicaCluster:

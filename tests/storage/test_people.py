@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 
-from storage.people import Person, person_key_for
+from storage.people import Person, person_key_for, person_keys_for
 from storage.sessions import session_factory, transaction
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -46,3 +46,20 @@ def test_a_known_person_keeps_their_key_and_gets_a_new_name(engine: Engine) -> N
         person = session.get(Person, again)
         assert person is not None and person.display_name == "B"
     assert again == first
+
+
+def test_many_people_at_once_get_the_same_keys_as_one_by_one(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with transaction(sessions) as session:
+        anna = person_key_for(session, "slack", "UANNA", NOW, display_name="Anna")
+    with transaction(sessions) as session:
+        keys = person_keys_for(
+            session,
+            [("slack", "UANNA", "Anna A", None), ("slack", "UBO", "Bo", "bo@example.com")],
+            NOW,
+        )
+    with transaction(sessions) as session:
+        bo = person_key_for(session, "slack", "UBO", NOW)
+        renamed = session.get(Person, anna)
+        assert renamed is not None and renamed.display_name == "Anna A"
+    assert keys == {("slack", "UANNA"): anna, ("slack", "UBO"): bo}

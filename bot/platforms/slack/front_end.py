@@ -8,9 +8,10 @@ database before the reply is posted, so a retried event, or the same event at an
 replica, never produces a second reply.
 
 With a durable inbox (`FrontEndContext.inbox`), messages, button clicks, modal submits
-and `/gdpr` slash commands arriving over HTTP are not handed to bolt: their claim and raw
-payload are committed first, then Slack gets its 200, then they are worked on (`_work`)
-and the row deleted (bot/chat/inbox_worker.py). A process killed in between leaves the
+and `/gdpr` slash commands, over HTTP or Socket Mode (socket_mode.py), are not handed to
+bolt: their claim and raw payload are committed first, then Slack gets its 200 (or its
+envelope ack), then they are worked on (`_work`) and the row deleted
+(bot/chat/inbox_worker.py). A process killed in between leaves the
 row; after its lease any replica works on it. With storage down the event is worked on
 at once, unstored (answers need no database; clicks say "try again").
 """
@@ -28,7 +29,6 @@ from urllib.parse import parse_qs
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
@@ -44,6 +44,7 @@ from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
 from bot.platforms.slack.replies import SlackReplies
+from bot.platforms.slack.socket_mode import InboxSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class SlackFrontEnd:
         self.client = make_web_client(config)
         self.notifier = SlackNotifier(self.client)
         self.app = self._build_app()
-        self._socket: AsyncSocketModeHandler | None = None
+        self._socket: InboxSocketModeHandler | None = None
         self._people = SlackPeople(self.client)
         self.directory = SlackDirectory(self.client)  # the authorisation policy asks it
         self._replies = SlackReplies(self.client, lambda: self._session)
@@ -85,8 +86,8 @@ class SlackFrontEnd:
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
         if self._config.app_token:
-            self._socket = AsyncSocketModeHandler(
-                self.app, self._config.app_token, web_client=self.client
+            self._socket = InboxSocketModeHandler(
+                self.app, self._config.app_token, web_client=self.client, store=self._store
             )
             await self._socket.connect_async()
             log.info("slack socket mode connected")
@@ -141,16 +142,9 @@ class SlackFrontEnd:
             log.warning("slack request rejected: bad or stale signature")
             metrics.ERRORS.labels("bad_signature").inc()
             return web.Response(status=401, text="invalid signature")
-        wrong = shape.problem(body)
-        if wrong is not None:
-            # The field path and pydantic's message name no person and carry no text.
-            log.warning("malformed slack payload rejected", extra={"problem": wrong[:120]})
-            metrics.ERRORS.labels("malformed_payload").inc()
+        if _malformed(body):
             return web.Response(status=400, text="malformed payload")
-        if self._inbox is not None and (inboxed := _inbox_entry(body)) is not None:
-            # Store, then acknowledge, then work: nothing acknowledged is lost.
-            kind, key = inboxed
-            await self._inbox.accept(kind, key, body)
+        if await self._store(body, checked=True):
             return web.Response(status=200)
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
@@ -162,6 +156,22 @@ class SlackFrontEnd:
         return await to_aiohttp_response(bolt_response)
 
     # --- the durable inbox ---------------------------------------------------------------
+
+    async def _store(self, body: str, *, checked: bool = False) -> bool:
+        """Store an event the inbox keeps and start working on it; True when Slack may
+        now be acknowledged (stored, a repeat, or malformed: a redelivery would not help).
+        False: bolt handles it. Shared by HTTP (`checked`: its shape was) and Socket Mode."""
+        if self._inbox is None:
+            return False
+        if not checked and _malformed(body):
+            return True
+        inboxed = _inbox_entry(body)
+        if inboxed is None:
+            return False
+        # Store, then acknowledge, then work: nothing acknowledged is lost.
+        kind, key = inboxed
+        await self._inbox.accept(kind, key, body)
+        return True
 
     async def _work(self, kind: str, body: str, stored: bool) -> None:
         """Work on an event the inbox accepted (`stored`: it was claimed with it)."""
@@ -344,6 +354,15 @@ class SlackFrontEnd:
             await self.client.views_publish(user_id=incoming.user_id, view=view)
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
             log.warning("views.publish failed", exc_info=True)
+
+
+def _malformed(body: str) -> bool:
+    wrong = shape.problem(body)
+    if wrong is not None:
+        # The field path and pydantic's message name no person and carry no text.
+        log.warning("malformed slack payload rejected", extra={"problem": wrong[:120]})
+        metrics.ERRORS.labels("malformed_payload").inc()
+    return wrong is not None
 
 
 def _inbox_entry(body: str) -> tuple[str, str] | None:

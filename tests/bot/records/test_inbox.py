@@ -88,3 +88,17 @@ async def test_events_arriving_together_are_stored_together_each_once(
     assert rows(engine, InboxRow) == 40
     await asyncio.gather(*(inbox.done(item) for item in stored))
     assert rows(engine, InboxRow) == 0
+
+
+async def test_events_arriving_together_are_each_claimed_once(
+    inbox: InboxStore, engine: Engine
+) -> None:
+    assert await inbox.accept("slack", "Ev0", "action", "payload=0", NOW) is not None
+    stored = await asyncio.gather(
+        *(inbox.accept("slack", key, "action", f"payload={key}", NOW)
+          for key in ("Ev1", "Ev1", "Ev0", "Ev2"))
+    )  # fmt: skip
+
+    assert [item is not None for item in stored] == [True, False, False, True]
+    assert rows(engine, InboxRow) == 3
+    assert rows(engine, HandledEvent) == 3

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
 from bot.config import Settings
 from testing.slack_api import FakeSlackApi
-from testing.slack_payloads import DM_CHANNEL, dm
+from testing.slack_payloads import DM_CHANNEL, dm, slash_command
 from testing.socket_mode import FakeSocketMode
 from tests.bot.conftest import RunningBot
+from tests.bot.platforms.inbox_helpers import hold_work, stored_rows
 
 
 @pytest.fixture
@@ -73,3 +75,36 @@ async def test_redelivered_envelope_gets_one_reply(
     await socket_server.wait_for_ack(second)
     await fake_slack.wait_for("chat.postMessage")
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_socket_mode_message_is_stored_before_its_envelope_is_acknowledged(
+    socket_bot: RunningBot, socket_server: FakeSocketMode, fake_slack: FakeSlackApi
+) -> None:
+    slack = socket_bot.services.slack
+    assert slack is not None
+    release = hold_work(slack._inbox)
+
+    envelope_id = await socket_server.send_events_api(dm("help"))
+    await socket_server.wait_for_ack(envelope_id)
+
+    assert stored_rows(socket_bot.services.sessions) == [("slack", "message")]
+    release.set()
+    await fake_slack.wait_for("chat.postMessage")
+    await slack.settled()
+    assert stored_rows(socket_bot.services.sessions) == []
+
+
+async def test_a_socket_mode_slash_command_is_stored_before_its_envelope_is_acknowledged(
+    socket_bot: RunningBot, socket_server: FakeSocketMode, fake_slack: FakeSlackApi
+) -> None:
+    slack = socket_bot.services.slack
+    assert slack is not None
+    release = hold_work(slack._inbox)
+    command = dict(parse_qsl(slash_command("help", fake_slack.response_url())))
+
+    envelope_id = await socket_server.send("slash_commands", command)
+    await socket_server.wait_for_ack(envelope_id)
+
+    assert stored_rows(socket_bot.services.sessions) == [("slack", "command")]
+    release.set()
+    await fake_slack.wait_for("response_url")

@@ -1,0 +1,191 @@
+"""The click path, grouped: many concurrent confirmation clicks share their transactions.
+
+A burst of clicks used to cost one transaction each for "who may act on this
+occurrence" and one for "record the confirmation": a commit per click, and the ledger
+head (one row, locked by every append) held from each click's append to its commit. Here
+both go through a group commit (`storage.group_commit`): the clicks that arrive while one
+transaction runs are done together in the next, so a burst pays one commit and one head
+lock per group, and a lone click waits for nothing.
+
+Locks are taken in one order in every group: the people rows (sorted by platform id),
+then the occurrences (by id), then the ledger head, last, just before the commit. So two
+replicas' groups cannot deadlock each other, and the head is held for one insert. A group
+that fails anyway (a deadlock with other work, a bug in one click) is retried one click
+at a time, so one bad click never fails the others. Every confirmation is still recorded
+once: a double click in the same group finds the first one's row (same session), across
+groups or replicas the unique key decides, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from routines import ledger
+from routines.catalog import Catalog
+from routines.engine import acknowledgements as ack
+from routines.engine.models import Occurrence
+from routines.engine.planning import enqueue_updates
+from storage.clock import DEFAULT_TIMEZONE, aware_utc
+from storage.group_commit import GroupCommit
+from storage.people import display_name_of, person_keys_for
+from storage.sessions import transaction
+
+log = logging.getLogger(__name__)
+
+# Groups recorded at once per process: each holds its rows only until its commit and takes
+# the ledger head last, so they overlap their round trips to the database without
+# queueing on one lock; more would take the threads other work needs.
+CONFIRM_WORKERS = 3
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may act on an occurrence: anyone in its channels, or only its named assignees."""
+
+    occurrence_id: int
+    routine_id: str
+    anyone_in_channel: bool
+    channels: tuple[tuple[str, str], ...]  # (platform, channel id) it is posted to
+
+
+@dataclass(frozen=True)
+class ConfirmRequest:
+    """One confirmation click (or `ack <code>`): who, what, when, and the message it sat on."""
+
+    occurrence_id: int
+    actor: ack.Actor
+    now: datetime
+    note: str | None = None
+    message_id: str | None = None  # the clicked message: replaced, not queued for an update
+
+
+def confirm_in(
+    session: Session,
+    catalog: Catalog,
+    request: ConfirmRequest,
+    *,
+    key: str | None = None,
+    locked: bool = False,
+    deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
+) -> ack.Outcome:
+    """Record one confirmation in the caller's transaction; on closing, queue an update of
+    the occurrence's other posts. The outcome carries the recorder's name for the reply.
+    `key`, `locked`, `deferred`: see `acknowledgements.confirm` (a group's shortcuts)."""
+    now = aware_utc(request.now)
+    if locked:  # in the session already: no query
+        occurrence = session.get(Occurrence, request.occurrence_id)
+        routine_id = occurrence.routine_id if occurrence else None
+    else:
+        routine_id = session.scalar(
+            select(Occurrence.routine_id).where(Occurrence.id == request.occurrence_id)
+        )
+    routine = catalog.get(routine_id) if routine_id else None
+    if routine is not None and routine.kind == "training":
+        return ack.Outcome("needs_quiz", request.occurrence_id, routine.id)
+    outcome = ack.confirm(
+        session, request.occurrence_id, request.actor, now, note=request.note,
+        evidence=routine.evidence if routine else "none",
+        timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
+        key=key, locked=locked, deferred=deferred,
+    )  # fmt: skip
+    if outcome.result == "completed":
+        enqueue_updates(session, request.occurrence_id, now, skip_message=request.message_id)
+    if outcome.recorded and outcome.person_key:
+        # Usually the row person_key_for just read: no query.
+        outcome = replace(outcome, who=display_name_of(session, outcome.person_key))
+    return outcome
+
+
+class Clicks:
+    """Audiences read and confirmations recorded for concurrent clicks, a group at a time."""
+
+    def __init__(self, factory: sessionmaker[Session], catalog: Catalog) -> None:
+        self.factory = factory
+        self.catalog = catalog
+        self._confirms: GroupCommit[ConfirmRequest, ack.Outcome | Exception] = GroupCommit(
+            self._confirm_all, workers=CONFIRM_WORKERS
+        )
+        self._audiences: GroupCommit[int, Audience | None] = GroupCommit(self.audiences_of)
+
+    # --- who may act: one query for every click waiting --------------------------------
+
+    async def audience(self, occurrence_id: int) -> Audience | None:
+        """Who an occurrence is for, for the policy (None: no such occurrence or routine)."""
+        return await self._audiences.submit(occurrence_id)
+
+    def audiences_of(self, ids: list[int]) -> list[Audience | None]:
+        with transaction(self.factory) as session:
+            found = {
+                int(oid): (str(routine_id), bool(anyone))
+                for oid, routine_id, anyone in session.execute(
+                    select(Occurrence.id, Occurrence.routine_id, Occurrence.anyone_in_channel)
+                    .where(Occurrence.id.in_(set(ids)))
+                )
+            }  # fmt: skip
+        return [self._audience(oid, found.get(oid)) for oid in ids]
+
+    def _audience(self, occurrence_id: int, row: tuple[str, bool] | None) -> Audience | None:
+        routine = self.catalog.get(row[0]) if row else None
+        if row is None or routine is None:
+            return None
+        channels = tuple((t.platform, t.address) for t in routine.post_to if t.kind == "channel")
+        return Audience(occurrence_id, routine.id, row[1], channels)
+
+    # --- confirming: one transaction, one ledger-head lock per group --------------------
+
+    async def confirm(self, request: ConfirmRequest) -> ack.Outcome:
+        result = await self._confirms.submit(request)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _confirm_all(self, batch: list[ConfirmRequest]) -> list[ack.Outcome | Exception]:
+        try:
+            return list(self._together(batch))
+        except Exception as exc:
+            if len(batch) == 1:
+                return [exc]
+            log.warning("a group of confirmations failed; each is tried alone",
+                        extra={"count": len(batch), "error": type(exc).__name__})  # fmt: skip
+        results: list[ack.Outcome | Exception] = []
+        for one in batch:
+            try:
+                results.extend(self._together([one]))
+            except Exception as exc:
+                results.append(exc)
+        return results
+
+    def _together(self, batch: list[ConfirmRequest]) -> list[ack.Outcome]:
+        """One transaction for the group, in a fixed number of statements besides each
+        click's own few (its earlier answer, its insert, the posts to update)."""
+        with transaction(self.factory) as session:
+            latest = max(aware_utc(r.now) for r in batch)
+            keys = person_keys_for(
+                session,
+                [(r.actor.platform, r.actor.user_id, r.actor.display_name, r.actor.email)
+                 for r in batch],
+                latest,
+            )  # fmt: skip
+            session.flush()  # the people rows, locked in one order, before any occurrence
+            ids = sorted({r.occurrence_id for r in batch})
+            session.scalars(  # lock and load every occurrence of the group, in id order
+                select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)
+                .with_for_update()
+            ).all()  # fmt: skip
+            deferred: list[tuple[str, dict[str, Any], datetime]] = []
+            outcomes: dict[int, ack.Outcome] = {}
+            for index in sorted(range(len(batch)), key=lambda i: batch[i].occurrence_id):
+                request = batch[index]
+                outcomes[index] = confirm_in(
+                    session, self.catalog, request, deferred=deferred, locked=True,
+                    key=keys[(request.actor.platform, request.actor.user_id)],
+                )  # fmt: skip
+            if deferred:  # nothing recorded: the head stays unlocked
+                ledger.append_timed(session, sorted(deferred, key=lambda entry: entry[2]))
+            return [outcomes[index] for index in range(len(batch))]
