@@ -3,13 +3,15 @@
 Builds a synthetic knowledge base of 10,000 articles (5,000 Swedish + 5,000 English, with
 titles, alternative questions, tags and bodies), then asks 1,000 generated questions
 (half per language, colloquial: a few words of one article's questions and title mixed
-with filler and the odd misspelling). Each side runs in its own process so peaks do not
-mix; latency is per question, wall clock and CPU time of the whole process
-(`time.process_time`: the answering thread and any BLAS or OpenMP threads it wakes; on a
-shared machine the wall-clock tail is mostly waiting for a core, the CPU time is what the
-code costs). The hybrid run also reports the question's embedding alone (`embed`), which
-is part of every hybrid answer, and the rest of the answer (`search`: lexical and semantic
-retrieval, features, the model). The load average is printed before and after each run.
+with filler and the odd misspelling; both from `testing/synthetic_kb.py`). Each side runs
+in its own process so peaks do not mix; latency is per question, wall clock and CPU time
+of the whole process (`time.process_time`: the answering thread and any BLAS or OpenMP
+threads it wakes; on a shared machine the wall-clock tail is mostly waiting for a core,
+the CPU time is what the code costs). The hybrid run also reports the question's
+embedding alone (`embed`), which is part of every hybrid answer, and the rest of the
+answer (`search`: lexical and semantic retrieval, features, the model). The load average
+is printed before and after each run.
+
 
 - `lexical`: `Answerer.answer` with `GDPRBOT_EMBEDDINGS=off`: language, compound splitting
   and spelling fallbacks, merged BM25F postings, features, the fitted model, the answer.
@@ -33,158 +35,20 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import random
 import resource
 import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from knowledge import Answerer, Article, KnowledgeBase
-from knowledge.model import Lang
+from knowledge import Answerer, KnowledgeBase
 from knowledge.retrieval.encoder import BUILTIN_MODEL_ID, BuiltinEncoder, Kind
-
-SEED = 20261128
-SYLLABLES = {
-    "sv": "ka ri ne sto la på mer ung vin dal för tid ska ring upp gift lag svar kund rätt".split(),  # noqa: SIM905  (a word list, kept short)
-    "en": "ka ri ne sto la con ver ment tion pro cess data re quest ac cess ble ing ter".split(),  # noqa: SIM905  (a word list, kept short)
-}
-DOMAIN = {
-    "sv": [
-        "registerutdrag",
-        "personuppgifter",
-        "samtycke",
-        "radering",
-        "gallring",
-        "lagringstid",
-        "incident",
-        "personuppgiftsbiträde",
-        "sanktionsavgift",
-        "dataskyddsombud",
-        "rättelse",
-        "invändning",
-        "kryptering",
-        "inspelning",
-        "behörighet",
-        "utbildning",
-        "rutin",
-        "avtal",
-        "kund",
-        "ärende",
-    ],
-    "en": [
-        "access",
-        "personal",
-        "data",
-        "consent",
-        "erasure",
-        "retention",
-        "breach",
-        "processor",
-        "fine",
-        "officer",
-        "rectification",
-        "objection",
-        "encryption",
-        "recording",
-        "permission",
-        "training",
-        "routine",
-        "agreement",
-        "customer",
-        "case",
-        "request",
-    ],
-}
-FILLER = {
-    "sv": [
-        "hur",
-        "gör",
-        "jag",
-        "vad",
-        "gäller",
-        "för",
-        "kunden",
-        "vill",
-        "att",
-        "vi",
-        "ska",
-        "kan",
-        "man",
-        "undrar",
-    ],
-    "en": [
-        "how",
-        "do",
-        "i",
-        "what",
-        "about",
-        "the",
-        "customer",
-        "wants",
-        "we",
-        "should",
-        "can",
-        "you",
-        "tell",
-        "me",
-    ],
-}
-
-
-def _vocabulary(lang: Lang, rng: random.Random, size: int = 6000) -> list[str]:
-    words = set(DOMAIN[lang])
-    while len(words) < size:
-        words.add("".join(rng.choice(SYLLABLES[lang]) for _ in range(rng.randint(2, 4))))
-    return sorted(words)
-
-
-def build_corpus(n_articles: int) -> list[Article]:
-    rng = random.Random(SEED)
-    articles: list[Article] = []
-    for lang in ("sv", "en"):
-        vocab = _vocabulary(lang, rng)  # type: ignore[arg-type]
-        for i in range(n_articles // 2):
-
-            def phrase(n: int, vocab: list[str] = vocab) -> str:
-                return " ".join(rng.choice(vocab) for _ in range(n))
-
-            articles.append(
-                Article(
-                    id=f"article-{i}",
-                    lang=lang,  # type: ignore[arg-type]
-                    title=phrase(4).capitalize(),
-                    body="\n\n".join(phrase(25) + "." for _ in range(3)),
-                    owner="Dataskyddsombud" if lang == "sv" else "Data protection officer",
-                    reviewed=date(2026, 10, 1),
-                    questions=tuple(phrase(6) for _ in range(5)),
-                    tags=tuple(rng.choice(vocab) for _ in range(8)),
-                    gdpr=("15",),
-                )
-            )
-    return articles
-
-
-def build_queries(articles: list[Article], n_queries: int) -> list[tuple[Lang, str]]:
-    rng = random.Random(SEED + 1)
-    queries: list[tuple[Lang, str]] = []
-    for _ in range(n_queries):
-        article = rng.choice(articles)
-        words = rng.choice(article.questions).split()[:4] + article.title.lower().split()[:1]
-        if rng.random() < 0.2:  # a typo: drop one letter of one word
-            j = rng.randrange(len(words))
-            if len(words[j]) > 6:
-                k = rng.randrange(1, len(words[j]) - 1)
-                words[j] = words[j][:k] + words[j][k + 1 :]
-        question = " ".join(rng.sample(FILLER[article.lang], 3) + words) + "?"
-        queries.append((article.lang, question))
-    return queries
+from testing.synthetic_kb import SEED, build_corpus, build_queries
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -166,10 +166,11 @@ class Clicks:
         click's own few (its earlier answer, its insert, the posts to update)."""
         with transaction(self.factory) as session:
             latest = max(aware_utc(r.now) for r in batch)
+            decidable = self._decidable(session, batch)
             keys = person_keys_for(
                 session,
                 [(r.actor.platform, r.actor.user_id, r.actor.display_name, r.actor.email)
-                 for r in batch],
+                 for r in batch if r.occurrence_id in decidable],
                 latest,
             )  # fmt: skip
             session.flush()  # the people rows, locked in one order, before any occurrence
@@ -184,8 +185,22 @@ class Clicks:
                 request = batch[index]
                 outcomes[index] = confirm_in(
                     session, self.catalog, request, deferred=deferred, locked=True,
-                    key=keys[(request.actor.platform, request.actor.user_id)],
+                    key=keys.get((request.actor.platform, request.actor.user_id)),
                 )  # fmt: skip
             if deferred:  # nothing recorded: the head stays unlocked
                 ledger.append_timed(session, sorted(deferred, key=lambda entry: entry[2]))
             return [outcomes[index] for index in range(len(batch))]
+
+    def _decidable(self, session: Session, batch: list[ConfirmRequest]) -> set[int]:
+        """The group's occurrences that exist and take a click (not a training campaign's,
+        which takes a quiz): only their clickers get a person row, as on the one-click
+        path, so a click on nothing stores nothing about the clicker (minimal data)."""
+        rows = session.execute(
+            select(Occurrence.id, Occurrence.routine_id).where(
+                Occurrence.id.in_({r.occurrence_id for r in batch})
+            )
+        )
+        return {
+            int(oid) for oid, routine_id in rows
+            if (routine := self.catalog.get(routine_id)) is None or routine.kind != "training"
+        }  # fmt: skip

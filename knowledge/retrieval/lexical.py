@@ -40,6 +40,7 @@ from knowledge.analysis.synonyms import Synonyms
 from knowledge.analysis.tokens import words
 from knowledge.model import Article, Lang
 from knowledge.retrieval.lexical_cache import index_key, read_index, write_index
+from knowledge.retrieval.phrasings import PhrasingTable
 from knowledge.sections import direct_answer
 
 if TYPE_CHECKING:
@@ -61,15 +62,6 @@ class Slot:
     terms: tuple[str, ...]
     known: bool
     weight: float  # normalised idf of its most specific known term; 1.0 when unknown
-
-
-@dataclass(frozen=True)
-class Phrasing:
-    """One title or phrasing of an article, as index terms for the phrasing fit."""
-
-    terms: frozenset[str]  # every index term of the phrasing (stems and compound parts)
-    units: tuple[tuple[frozenset[str], float], ...]  # per content word: its terms, its idf
-    total: float  # sum of the words' idf
 
 
 @dataclass(frozen=True)
@@ -109,7 +101,8 @@ class LanguageIndex:
         self.synonyms = synonyms
         self.analyzer = Analyzer(lang)
         fields = [self._fields(a) for a in self.articles]
-        key = index_key(lang, fields) if cache_dir is not None else ""
+        texts = [(a.title, *a.questions) for a in self.articles]
+        key = index_key(lang, fields, texts) if cache_dir is not None else ""
         state = read_index(cache_dir, lang, key) if cache_dir is not None else None
         if state is not None:
             try:
@@ -117,11 +110,11 @@ class LanguageIndex:
                 return
             except (KeyError, TypeError, ValueError):  # a file from a broken write: rebuild
                 self.analyzer = Analyzer(lang)
-        self._build(fields)
+        self._build(fields, texts)
         if cache_dir is not None:
             write_index(cache_dir, lang, key, self._state())
 
-    def _build(self, fields: list[dict[str, str]]) -> None:
+    def _build(self, fields: list[dict[str, str]], texts: list[tuple[str, ...]]) -> None:
         library = _bm25s()
         self.analyzer.learn(text for f in fields for text in f.values())
         retrievers: list[tuple[float, bm25s.BM25]] = []
@@ -141,6 +134,11 @@ class LanguageIndex:
                 retrievers.append((weight, retriever))
         self._postings = _merged_postings(retrievers, len(self.articles))
         self._set_terms(doc_terms, head_terms)
+        # the titles and phrasings for `phrasing_fit`, analysed now and stored with the
+        # index, so no question pays for analysing an article (phrasings.py)
+        self._phrasings = PhrasingTable.build(
+            texts, self.analyzer.content_words, self.analyzer.expand_word, self._idf
+        )
 
     def _set_terms(self, doc_terms: Sequence[set[str]], head_terms: Sequence[set[str]]) -> None:
         self._doc_terms = [frozenset(t) for t in doc_terms]
@@ -153,26 +151,6 @@ class LanguageIndex:
         # BM25's idf, normalised so the rarest possible term (in one article) weighs 1
         top = math.log(1 + (n - 1 + 0.5) / 1.5)
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) / top for t, c in df.items()}
-        # an article's phrasings for `phrasing_fit`, analysed when it is first a candidate
-        # (a start builds or loads the index without them)
-        self._phrasings: dict[int, tuple[Phrasing, ...]] = {}
-
-    def _phrasing_terms(self, index: int) -> tuple[Phrasing, ...]:
-        found = self._phrasings.get(index)
-        if found is not None:
-            return found
-        article = self.articles[index]
-        out: list[Phrasing] = []
-        for text in (article.title, *article.questions):
-            units = []
-            for word in self.analyzer.content_words(text):
-                terms = frozenset(self.analyzer.expand_word(word))
-                units.append((terms, max(self._idf.get(t, 0.0) for t in terms)))
-            if units:
-                every = frozenset(t for terms, _ in units for t in terms)
-                out.append(Phrasing(every, tuple(units), sum(w for _, w in units)))
-        self._phrasings[index] = tuple(out)
-        return self._phrasings[index]
 
     def _state(self) -> dict[str, Any]:
         """Everything a search reads, JSON-ready (float32 scores survive exactly)."""
@@ -184,6 +162,7 @@ class LanguageIndex:
             },
             "doc_terms": [sorted(t) for t in self._doc_terms],
             "head_terms": [sorted(t) for t in self._head_terms],
+            "phrasings": self._phrasings.state(),
         }
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -195,6 +174,9 @@ class LanguageIndex:
             for term, (docs, values) in state["postings"].items()
         }
         self._set_terms([set(t) for t in state["doc_terms"]], [set(t) for t in state["head_terms"]])
+        self._phrasings = PhrasingTable.restore(state["phrasings"])
+        if len(self._phrasings.article_ptr) != len(self.articles) + 1:
+            raise ValueError("phrasings of another article count")
 
     @staticmethod
     def _fields(article: Article) -> dict[str, str]:
@@ -244,25 +226,7 @@ class LanguageIndex:
     def phrasing_fit(self, result: LexicalResult, candidates: Sequence[int]) -> list[float]:
         """Per candidate article, the best idf-weighted F1, over its title and phrasings,
         between the question's words and the phrasing's words, 0..1 (module docstring)."""
-        total = sum(s.weight for s in result.slots)
-        if total <= 0:
-            return [0.0] * len(candidates)
-        asked = frozenset(t for s in result.slots for t in s.terms)
-        fits: list[float] = []
-        for index in candidates:
-            best = 0.0
-            for phrasing in self._phrasing_terms(index):
-                if phrasing.terms.isdisjoint(asked):  # most phrasings: nothing in common
-                    continue
-                found = sum(
-                    s.weight for s in result.slots if not phrasing.terms.isdisjoint(s.terms)
-                )
-                used = sum(w for terms, w in phrasing.units if not terms.isdisjoint(asked))
-                if found > 0 and used > 0:
-                    recall, precision = found / total, used / phrasing.total
-                    best = max(best, 2 * recall * precision / (recall + precision))
-            fits.append(best)
-        return fits
+        return self._phrasings.fit([(s.weight, s.terms) for s in result.slots], candidates)
 
     def coverages(
         self, result: LexicalResult, indices: Sequence[int], head: bool = False

@@ -3,13 +3,15 @@ analysing every article again (compound splitting, spelling variants and the bm2
 fields cost about half a second of CPU for the shipped articles; loading, a few ms).
 
 A file holds one language's index and the key it was built for: a hash of the analysed
-article fields in order, the language, the source of the analysis and index code, and the
-bm25s and PyStemmer versions. Anything else gives another key, and a file with another
-key, or one that cannot be read, is rebuilt and overwritten: an edited article, a changed
-stop word list or a new stemmer never reads a stale index. The file is JSON (no pickle: a
-cache directory is no place to load code from), written atomically like the vectors
-(`vectors.write_vectors`), in the same directory (`GDPRBOT_VECTOR_CACHE`). A missing,
-unreadable or read-only directory only costs the build: it never stops the bot.
+article fields in order, each article's title and phrasings (one by one: the phrasing fit
+reads them apart, the questions field joins them), the language, the source of the
+analysis and index code, and the bm25s and PyStemmer versions. Anything else gives
+another key, and a file with another key, or one that cannot be read, is rebuilt and
+overwritten: an edited article, a changed stop word list or a new stemmer never reads a
+stale index. The file is JSON (no pickle: a cache directory is no place to load code
+from), written atomically like the vectors (`vectors.write_vectors`), in the same
+directory (`GDPRBOT_VECTOR_CACHE`). A missing, unreadable or read-only directory only
+costs the build: it never stops the bot.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 # Bump when the file layout changes (the code hash below covers what the index contains).
-FORMAT = 1
+FORMAT = 2  # 2: with the analysed titles and phrasings (phrasings.py)
 # Modules whose code decides what the index holds; their source is part of the key.
 _CODE = (
     "knowledge.analysis.compounds",
@@ -36,6 +38,7 @@ _CODE = (
     "knowledge.analysis.tokens",
     "knowledge.retrieval.lexical",
     "knowledge.retrieval.lexical_cache",
+    "knowledge.retrieval.phrasings",
 )
 _code_digest: str | None = None
 
@@ -57,10 +60,14 @@ def _code() -> str:
     return _code_digest
 
 
-def index_key(lang: str, fields: Sequence[Mapping[str, str]]) -> str:
-    """What an index is a function of: the language, its articles' fields in order, and
-    the code that analyses and indexes them."""
-    payload = json.dumps([FORMAT, lang, _code(), list(fields)], ensure_ascii=False)
+def index_key(
+    lang: str, fields: Sequence[Mapping[str, str]], phrasings: Sequence[Sequence[str]] = ()
+) -> str:
+    """What an index is a function of: the language, its articles' fields and phrasings
+    in order, and the code that analyses and indexes them."""
+    payload = json.dumps(
+        [FORMAT, lang, _code(), list(fields), [list(p) for p in phrasings]], ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

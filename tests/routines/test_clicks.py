@@ -16,6 +16,7 @@ from routines.engine.acknowledgements import Actor
 from routines.engine.models import DONE, Confirmation
 from routines.service import RoutineService
 from storage.clock import as_utc
+from storage.people import Person
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import RecordingNotifier, at, catalog_from, make_service
 
@@ -137,6 +138,22 @@ async def test_someone_not_assigned_is_refused_without_a_ledger_entry(
     )
     assert (eve.result, anna.result) == ("not_assignee", "completed")
     assert len(entries(engine, "confirmation.recorded")) == 1
+
+
+async def test_a_click_on_no_occurrence_stores_nothing_about_the_clicker(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """Minimal data: a person row is made only for a click that can be decided; a click
+    on an occurrence that does not exist (in a group with a real one) leaves none."""
+    service, [oid] = await service_with(tmp_path, engine, 1)
+    ghost, anna = await asyncio.gather(
+        service.clicks.confirm(ConfirmRequest(oid + 1000, EVE, at("2027-02-16 10:00"))),
+        service.clicks.confirm(ConfirmRequest(oid, ANNA, at("2027-02-16 10:00"))),
+    )
+    assert (ghost.result, anna.result) == ("not_found", "completed")
+    with transaction(session_factory(engine)) as session:
+        people = set(session.scalars(select(Person.platform_user_id)))
+    assert "UEVE" not in people and "UANNA" in people
 
 
 async def test_a_click_that_fails_does_not_fail_the_others_in_its_group(
