@@ -1,7 +1,8 @@
 """Per-language analysis for the lexical index: stop words, stems, Swedish compounds, typos.
 
 One `Analyzer` per language. Articles are analysed with `index_terms` (every word's stem,
-plus the stems of a Swedish compound's parts), questions with `query_terms`, which first
+plus the stems of a Swedish compound's parts; a Swedish verbal noun takes its verb's stem,
+"radering" -> "rader", and suffixes are never parts), questions with `query_terms`, which first
 tries the exact stem and, when the corpus has never seen it, falls back in order to:
 compound parts (split against the corpus vocabulary), the same word without diacritics
 ("boter" -> "böter"), and a single edit (insert, delete, substitute; "registerutrag").
@@ -40,11 +41,42 @@ VERBAL_NOUN_ENDINGS = ("ing", "ning")
 # compound parts: "radering" is "rader" + -ing, not "rad" + "ing"; "tydlighet" is not
 # "tydlig" + "het". Only suffixes of at least MIN_PART letters can be mistaken for parts.
 SUFFIXES = frozenset(
-    """
-    ing ings ingen ingar ning nings ningen ningar
-    het hets heten heter else elsen elser ande andet ende endet
-    are aren arna lig liga ligt isk iska iskt skap skaps itet itets tion tionen
-    """.split()
+    {
+        "ing",
+        "ings",
+        "ingen",
+        "ingar",
+        "ning",
+        "nings",
+        "ningen",
+        "ningar",
+        "het",
+        "hets",
+        "heten",
+        "heter",
+        "else",
+        "elsen",
+        "elser",
+        "ande",
+        "andet",
+        "ende",
+        "endet",
+        "are",
+        "aren",
+        "arna",
+        "lig",
+        "liga",
+        "ligt",
+        "isk",
+        "iska",
+        "iskt",
+        "skap",
+        "skaps",
+        "itet",
+        "itets",
+        "tion",
+        "tionen",
+    }
 )
 # Longer "words" are not split or spell-corrected: splitting cost grows with length and a
 # 40-letter token in a question is a pasted identifier, not a word.
@@ -197,10 +229,14 @@ class Analyzer:
         return word in self._known_words
 
     def _is_part(self, part: str) -> bool:
-        return len(part) >= MIN_PART and part not in SUFFIXES and (
-            part in self._known_words
-            or part in self._known_stems
-            or self.stem(part) in self._known_stems
+        return (
+            len(part) >= MIN_PART
+            and part not in SUFFIXES
+            and (
+                part in self._known_words
+                or part in self._known_stems
+                or self.stem(part) in self._known_stems
+            )
         )
 
     def _part_stem(self, part: str) -> str:
