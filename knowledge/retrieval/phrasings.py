@@ -54,9 +54,9 @@ class PhrasingTable:
     ) -> None:
         self.terms = list(terms)
         self.term_ids = {t: i for i, t in enumerate(self.terms)}
-        self.article_ptr = np.asarray(article_ptr, dtype=np.int64)
-        self.phrasing_ptr = np.asarray(phrasing_ptr, dtype=np.int64)
-        self.unit_ptr = np.asarray(unit_ptr, dtype=np.int64)
+        self.article_ptr = np.asarray(article_ptr, dtype=np.int32)
+        self.phrasing_ptr = np.asarray(phrasing_ptr, dtype=np.int32)
+        self.unit_ptr = np.asarray(unit_ptr, dtype=np.int32)
         self.unit_terms = np.asarray(unit_terms, dtype=np.int32)
         self.unit_weight = np.asarray(unit_weight, dtype=np.float64)
         self.total = np.asarray(total, dtype=np.float64)
