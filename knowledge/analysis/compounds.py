@@ -1,7 +1,8 @@
 """Per-language analysis for the lexical index: stop words, stems, Swedish compounds, typos.
 
 One `Analyzer` per language. Articles are analysed with `index_terms` (every word's stem,
-plus the stems of a Swedish compound's parts), questions with `query_terms`, which first
+plus the stems of a Swedish compound's parts; a Swedish verbal noun takes its verb's stem,
+"radering" -> "rader", and suffixes are never parts), questions with `query_terms`, which first
 tries the exact stem and, when the corpus has never seen it, falls back in order to:
 compound parts (split against the corpus vocabulary), the same word without diacritics
 ("boter" -> "böter"), and a single edit (insert, delete, substitute; "registerutrag").
@@ -29,6 +30,54 @@ MIN_PART = 3
 # stripped form is used only when the corpus has the base, never blindly.
 DEFINITE_ENDINGS = ("na", "et", "en", "t", "n")
 MIN_DEFINITE_BASE = 4
+# Swedish verbal nouns: Snowball strips inflection but keeps derivation in -ing/-ning, so
+# "radering" stays whole while "radera"/"raderad" become `rader`, and the noun never met
+# its verb. A noun's stem is mapped to its verb's when the corpus has the verb (and the
+# other way round when it has only the noun), like the definite endings: never blindly.
+# "ing" is tried first ("lagring" -> "lagr", not "lag"); the base needs MIN_DEFINITE_BASE
+# letters, so short accidental bases ("tidning" -> "tid", "mening" -> "men") never match.
+VERBAL_NOUN_ENDINGS = ("ing", "ning")
+# Derivational suffixes (with binding -s and common inflections) are morphology, not
+# compound parts: "radering" is "rader" + -ing, not "rad" + "ing"; "tydlighet" is not
+# "tydlig" + "het". Only suffixes of at least MIN_PART letters can be mistaken for parts.
+SUFFIXES = frozenset(
+    {
+        "ing",
+        "ings",
+        "ingen",
+        "ingar",
+        "ning",
+        "nings",
+        "ningen",
+        "ningar",
+        "het",
+        "hets",
+        "heten",
+        "heter",
+        "else",
+        "elsen",
+        "elser",
+        "ande",
+        "andet",
+        "ende",
+        "endet",
+        "are",
+        "aren",
+        "arna",
+        "lig",
+        "liga",
+        "ligt",
+        "isk",
+        "iska",
+        "iskt",
+        "skap",
+        "skaps",
+        "itet",
+        "itets",
+        "tion",
+        "tionen",
+    }
+)
 # Longer "words" are not split or spell-corrected: splitting cost grows with length and a
 # 40-letter token in a question is a pasted identifier, not a word.
 MAX_WORD = 40
@@ -75,6 +124,30 @@ class Analyzer:
         self.expand_word = lru_cache(maxsize=200_000)(self._expand_word)
 
     # --- stems -----------------------------------------------------------------------------
+    def _strip_derivation(self, stem: str) -> str | None:
+        """The corpus verb stem of a verbal noun's stem ("radering" -> "rader"), or None."""
+        for ending in VERBAL_NOUN_ENDINGS:
+            if stem.endswith(ending) and len(stem) - len(ending) >= MIN_DEFINITE_BASE:
+                base = stem[: -len(ending)]
+                if base in self._raw_known:
+                    return base
+        return None
+
+    def _noun_of(self, stem: str) -> str | None:
+        """The corpus stem of the verbal noun of a verb stem the corpus lacks, or None."""
+        if len(stem) < MIN_DEFINITE_BASE:
+            return None
+        for ending in VERBAL_NOUN_ENDINGS:
+            if stem + ending in self._raw_known:
+                return stem + ending
+        return None
+
+    def _base_form(self, word: str) -> str:
+        """The word's raw stem with a definite ending and a verbal noun's suffix reduced to
+        corpus stems where the corpus has them."""
+        base = self._strip_definite(word) or self._raw_stem(word)
+        return self._strip_derivation(base) or base
+
     def _strip_definite(self, word: str) -> str | None:
         for ending in DEFINITE_ENDINGS:
             if word.endswith(ending) and len(word) - len(ending) >= MIN_DEFINITE_BASE:
@@ -89,8 +162,8 @@ class Analyzer:
         self._raw_known = {self._raw_stem(w) for w in self._known_words}
         for word in self._known_words:
             raw = self._raw_stem(word)
-            base = self._strip_definite(word)
-            if base is not None and base != raw:
+            base = self._base_form(word)
+            if base != raw:
                 self._canon[raw] = base
         self.stem.cache_clear()
 
@@ -102,8 +175,10 @@ class Analyzer:
             return self._canon[raw]
         if raw in self._raw_known:
             return raw
-        base = self._strip_definite(word)
-        return self._canon.get(base, base) if base is not None else raw
+        base = self._base_form(word)
+        if base == raw:
+            base = self._noun_of(raw) or raw
+        return self._canon.get(base, base)
 
     # --- corpus side -----------------------------------------------------------------------
     def content_words(self, text: str) -> list[str]:
@@ -154,17 +229,33 @@ class Analyzer:
         return word in self._known_words
 
     def _is_part(self, part: str) -> bool:
-        return len(part) >= MIN_PART and (
-            part in self._known_words
-            or part in self._known_stems
-            or self.stem(part) in self._known_stems
+        return (
+            len(part) >= MIN_PART
+            and part not in SUFFIXES
+            and (
+                part in self._known_words
+                or part in self._known_stems
+                or self.stem(part) in self._known_stems
+            )
         )
+
+    def _part_stem(self, part: str) -> str:
+        """A part's index term: a part accepted as a corpus stem ("rader") is that stem, not
+        stemmed again (which would make it "rad", another word)."""
+        if part in self._known_stems and part not in self._known_words:
+            return part
+        return self.stem(part)
 
     def _split_compound(self, word: str) -> tuple[str, ...]:
         """Split a Swedish compound into known parts, longest head first: 'lagringstiden' ->
-        ('lagring', 'tiden'). Binding -s- and -e- are allowed. Returns () when no split."""
+        ('lagrings', 'tiden'). Binding -s- and -e- are allowed. Returns () when no split,
+        and for a derived word whose base the corpus has ("radering": verb + -ing)."""
         if self.lang != "sv" or not 2 * MIN_PART <= len(word) <= MAX_WORD:
             return ()
+        if self._raw_known:
+            base = self._strip_definite(word) or self._raw_stem(word)
+            if self._strip_derivation(base) is not None:
+                return ()
         for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head, tail = word[:cut], word[cut:]
             if not self._is_part(head):
@@ -188,7 +279,8 @@ class Analyzer:
 
     def _expand_word(self, word: str) -> tuple[str, ...]:
         parts = self.split_compound(word)
-        return (self.stem(word), *(self.stem(p) for p in parts if p not in self.stopwords))
+        part_stem = self._part_stem
+        return (self.stem(word), *(part_stem(p) for p in parts if p not in self.stopwords))
 
     # --- query side ------------------------------------------------------------------------
     def _query_term(self, word: str, hyphen_parts: tuple[str, ...] = ()) -> QueryWord:
@@ -197,7 +289,7 @@ class Analyzer:
         stem = self.stem(word)
         parts = hyphen_parts or self.split_compound(word)
         parts = tuple(p for p in parts if p not in self.stopwords and self._is_part(p))
-        part_stems = tuple(self.stem(p) for p in parts)
+        part_stems = tuple(self._part_stem(p) for p in parts)
         if stem in self._known_stems:
             also = tuple(t for t in part_stems if t != stem)
             return QueryWord(word, (stem,), True, also)
