@@ -102,6 +102,33 @@ def poll_until(
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def poll_progress(
+    count: Callable[[], int],
+    target: int,
+    stall: float,
+    what: str,
+    *,
+    interval: float = POLL_SECONDS,
+) -> None:
+    """Poll `count()` until it reaches `target`; fail naming `what` and how far it got
+    only when the count has not grown for `stall` × PATIENCE seconds.
+
+    For bulk work (a thousand clicks, a thousand posts) a fixed deadline measures the
+    machine, not the bot: on two busy cores the same run takes one minute or five. A
+    stall, work that stops moving, is what a lost event or a deadlock looks like."""
+    stall *= PATIENCE
+    best, moved = -1, time.monotonic()
+    while True:
+        now_count = count()
+        if now_count >= target:
+            return
+        if now_count > best:
+            best, moved = now_count, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            raise AssertionError(f"{what}: stuck at {best} of {target} for {stall:.0f} s")
+        time.sleep(interval)
+
+
 @dataclass
 class Replica:
     index: int

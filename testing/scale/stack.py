@@ -62,6 +62,10 @@ class Stack:
             self.slack.channel_members.setdefault(click.channel, []).append(click.user)
         return clicks
 
+    def posted_count(self) -> int:
+        """How many occurrences are posted and marked sent (progress, for waits)."""
+        return min(len(self.slack.posts_per_occurrence()), self.db.posts_marked_sent())
+
     def all_posted(self, expected: int) -> bool:
         return (
             len(self.slack.posts_per_occurrence()) >= expected

@@ -16,7 +16,7 @@ import pytest
 
 from storage.engines import make_engine
 from storage.migrate import create_schema
-from testing.scale.cluster import ReplicaCluster, poll_until
+from testing.scale.cluster import ReplicaCluster, poll_progress, poll_until
 from testing.scale.database import ScaleDatabase
 from testing.scale.servers import BackgroundLoop, ScaleSlackApi
 from testing.scale.stack import ROUTINES, SPARE, Stack, scale_stack
@@ -48,7 +48,8 @@ def posted_stack(
     """Three replicas that have posted 1,000 (+1 spare) occurrences due at once."""
     with scale_stack(postgres_admin_url, tmp_path_factory.mktemp("posted")) as built:
         built.start_cluster()
-        poll_until(lambda: built.all_posted(ROUTINES + 1), 120, "every due occurrence posted")
+        poll_progress(built.posted_count, ROUTINES + 1, 60, "every due occurrence posted")
+        poll_until(lambda: built.all_posted(ROUTINES + 1), 60, "every post answered")
         yield built
 
 

@@ -8,7 +8,14 @@ import os
 import subprocess
 
 from testing.scale.clicks import send_clicks_now
-from testing.scale.cluster import Click, clicks_for, gdpr_bot_command, poll_until, spread
+from testing.scale.cluster import (
+    Click,
+    clicks_for,
+    gdpr_bot_command,
+    poll_progress,
+    poll_until,
+    spread,
+)
 from tests.scale.conftest import ROUTINES, SCALE, SPARE, Stack
 
 pytestmark = SCALE
@@ -45,8 +52,8 @@ def test_a_thousand_concurrent_clicks_on_three_replicas_are_each_recorded_once(
     )
 
     assert {s.status for s in sent} == {200}  # every click acknowledged
-    poll_until(
-        lambda: confirmed_replies(posted_stack, clicks) == ROUTINES, 60, "1,000 confirmed replies"
+    poll_progress(
+        lambda: confirmed_replies(posted_stack, clicks), ROUTINES, 60, "1,000 confirmed replies"
     )
     clicked = {c.occurrence_id for c in clicks}
     confirmations = posted_stack.db.confirmations()
@@ -61,8 +68,8 @@ def test_the_ledger_verifies_after_concurrent_appends_from_three_replicas(
     cluster = posted_stack.clusters[0]
     clicks = routine_clicks(posted_stack)[:100]
     send_clicks_now(cluster, spread(clicks, cluster.replicas), posted_stack.slack.response_url())
-    poll_until(lambda: posted_stack.db.confirmations_of(c.occurrence_id for c in clicks) == 100,
-               60, "100 confirmations")  # fmt: skip
+    poll_progress(lambda: posted_stack.db.confirmations_of(c.occurrence_id for c in clicks),
+                  100, 60, "100 confirmations")  # fmt: skip
 
     env = {**os.environ, "GDPRBOT_DATABASE_URL": posted_stack.database_url}
     verify = subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from testing.scale.cluster import poll_until
+from testing.scale.cluster import poll_progress, poll_until
 from tests.scale.conftest import ROUTINES, SCALE, Stack
 
 pytestmark = SCALE
@@ -45,7 +45,8 @@ def test_a_replica_killed_mid_dispatch_loses_nothing_and_doubles_only_its_posts_
     in_flight_at_kill = slack.unanswered[victim.index]
     victim.kill()
 
-    poll_until(lambda: stack.all_posted(DUE), 60, "every occurrence posted after the takeover")
+    poll_progress(stack.posted_count, DUE, 60, "every occurrence posted after the takeover")
+    poll_until(lambda: stack.all_posted(DUE), 60, "every post answered after the takeover")
 
     owner = f"{socket.gethostname()}:{victim.process.pid}:"
     victim_posted = {p.occurrence_id for p in slack.routine_posts() if p.replica == victim.index}
