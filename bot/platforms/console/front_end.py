@@ -234,4 +234,7 @@ class ConsoleFrontEnd:
         console = Console(
             self._pipeline, stdin=stdin, write=self._config.write, user_id=self._config.user
         )
-        await console.run()
+        try:
+            await console.run()
+        finally:
+            self.notifier.end()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from routines.ports import Delivered, Notice, Recipient
+from routines.ports import Delivered, DeliveryError, Notice, Recipient
 
 
 def render_notice_text(notice: Notice) -> str:
@@ -27,10 +27,22 @@ class ConsoleNotifier:
     def __init__(self, write: Callable[[str], None] = print) -> None:
         self._write = write
         self._ids = itertools.count(1)
+        self._ended = False
+
+    def end(self) -> None:
+        """The chat session is over: from now on nobody reads what is printed, so a notice
+        is not delivered (it stays pending and goes out when a console is there again),
+        and nothing is printed after the goodbye."""
+        self._ended = True
 
     async def send(self, recipient: Recipient, notice: Notice) -> Delivered:
-        self._write(render_notice_text(notice))
+        self._print(notice)
         return Delivered(recipient=recipient, message_id=f"console-{next(self._ids)}")
 
     async def update(self, delivered: Delivered, notice: Notice) -> None:
+        self._print(notice)
+
+    def _print(self, notice: Notice) -> None:
+        if self._ended:
+            raise DeliveryError("the console session has ended")
         self._write(render_notice_text(notice))

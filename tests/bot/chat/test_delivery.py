@@ -134,6 +134,19 @@ async def test_console_notice_says_how_to_confirm() -> None:
     assert len(printed) == 2 and isinstance(delivered, Delivered)
 
 
+async def test_console_notice_after_the_session_ended_is_not_delivered_nor_printed() -> None:
+    """Nobody reads a console after the goodbye: the notice stays pending (retryable)."""
+    printed: list[str] = []
+    console = ConsoleNotifier(printed.append)
+    console.end()
+
+    with pytest.raises(DeliveryError) as failure:
+        await console.send(Recipient("console", "person", "anna"), NOTICE)
+
+    assert failure.value.retryable is True
+    assert printed == []
+
+
 async def test_router_counts_delivered_notices_by_kind_for_metrics() -> None:
     from bot.chat.metrics import REGISTRY
 
