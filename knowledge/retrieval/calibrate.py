@@ -2,11 +2,11 @@
 
 Input: labelled questions like the evaluation sets, each on-topic line naming its right
 article ids (`"articles"`), off-topic lines `"expect_fallback": true` (read from question
-files and from label files joined with the shared sets by `calibration_inputs`). For every question the
-answerer's own candidates and features are read (`Answerer.ranked`), once with the semantic
-signal and once without; each candidate is a training row labelled 1 when it is a right
-article. Two logistic regressions are fitted: `hybrid` (for the encoder in use) and
-`lexical` (for `GDPRBOT_EMBEDDINGS=off` and encoder outages).
+files and from label files joined with the shared sets by `calibration_inputs`). For every
+question the answerer's own candidates and features are read (`Answerer.ranked`), once
+with the semantic signal and once without; each candidate is a training row labelled 1
+when it is a right article. Two logistic regressions are fitted: `hybrid` (for the
+encoder in use) and `lexical` (for `GDPRBOT_EMBEDDINGS=off` and encoder outages).
 
 Thresholds: for each model, `answer_at` and `clarify_at` are the most helpful pair within
 the error budget below, judged on out-of-fold probabilities (k-fold by question). The
