@@ -145,3 +145,22 @@ def test_debug_shows_the_traceback(environment: Path) -> None:
     assert len(quiet.stderr.strip().splitlines()) == 1
     assert loud.returncode != 0 and "Traceback" in loud.stderr
     assert "DatabaseUrlError" in loud.stderr
+
+
+USAGE_ERRORS = {
+    "unknown command": (["nosuch"], "No such command"),
+    "unknown option": (["audit", "verify", "--bogus"], "--bogus"),
+    "bad option value": (["insights", "--format", "pdf"], "--format"),
+    "option without its value": (["report", "--period"], "--period"),
+    "missing argument": (["privacy", "erase"], "Missing argument"),
+}
+
+
+@pytest.mark.parametrize("args,expected", USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
+def test_a_usage_error_is_one_line_and_exit_2(
+    environment: Path, args: list[str], expected: str
+) -> None:
+    result = gdpr_bot(*args)
+
+    assert_one_line(result, expected)
+    assert "--help" in result.output  # where to read how it is used
