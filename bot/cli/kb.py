@@ -34,6 +34,9 @@ def check(
 ) -> None:
     """Validate every article and the synonym list; print `path:line: field: problem`
     lines, exit 1 if any."""
+    for missing in [d for d in dirs or [] if not d.exists()]:
+        typer.echo(f"error: {missing}: no such folder", err=True)  # as quiz/clients check
+        raise typer.Exit(2)
     extra = list(dirs) if dirs else Settings().knowledge_paths
     checked = ([SHIPPED_DIR] if shipped else []) + extra
     problems = check_knowledge(checked)
