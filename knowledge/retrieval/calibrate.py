@@ -11,6 +11,13 @@ Thresholds: for each model, `answer_at` and `clarify_at` are the most helpful pa
 the error budget below, judged on out-of-fold probabilities (k-fold by question). The
 figures reported are nested cross-validation: in each outer fold the model is fitted and
 its thresholds chosen on the other folds only, then scored on the held-out questions.
+
+The hybrid model's `domain` feature (`domain.py`) is itself fitted on labelled questions,
+so it is stacked: every question's value comes from a domain classifier fitted without
+it (k-fold), the confidence model is fitted on those out-of-fold values, and the
+classifier shipped with it is fitted on all questions. In the nested cross-validation the
+held-out fold's questions are in no classifier's training data, not even the ones that
+give the training questions their values (an inner k-fold within the other folds).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +37,7 @@ from knowledge.analysis.smalltalk import small_talk
 from knowledge.analysis.tokens import has_words
 from knowledge.evaluate import EvalCase
 from knowledge.retrieval.answerer import MAX_OPTIONS, OPTION_SHARE, Answerer
+from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
@@ -56,6 +64,9 @@ def _margin(rate: float, n: int) -> float:
 FOLDS = 5
 SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
+# A feature fitted on labelled questions: (training questions, target questions) -> one
+# value per target question, from a model that saw the training questions only.
+Stacked = Callable[[Sequence[int], Sequence[int]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,10 @@ def collect(
     semantic: bool,
     features: Sequence[str] | None = None,
 ) -> list[Question]:
-    """Each question's candidates with the named features (default: the model's)."""
+    """Each question's candidates with the named features (default: the model's), but
+    `domain`, which is stacked (`out_of_fold_values`, `with_column`)."""
     names = tuple(features or (HYBRID_FEATURES if semantic else LEXICAL_FEATURES))
+    names = tuple(n for n in names if n != DOMAIN_FEATURE)  # stacked: `with_column`
     width = len(names)
     neutral = ConfidenceModel(
         features=names,
@@ -183,7 +196,7 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
     return Thresholds(float(GRID[i]), float(GRID[clarifies[len(clarifies) // 2]]))
 
 
-def _folds(questions: Sequence[Question], k: int, seed: int) -> list[list[int]]:
+def _folds(questions: Sequence[object], k: int, seed: int) -> list[list[int]]:
     order = list(range(len(questions)))
     random.Random(seed).shuffle(order)
     return [order[i::k] for i in range(k)]
@@ -211,22 +224,56 @@ def _out_of_fold(
 
 
 def cross_validate(
-    questions: Sequence[Question], features: Sequence[str], k: int = FOLDS, seed: int = SEED
+    questions: Sequence[Question],
+    features: Sequence[str],
+    k: int = FOLDS,
+    seed: int = SEED,
+    stacked: Stacked | None = None,
 ) -> dict[str, Any]:
-    """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold."""
+    """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold. With
+    `stacked` (the `domain` feature), the held-out fold's values come from a model fitted
+    on the rest, and the rest's own from models fitted on the rest's other inner folds."""
     verdicts: list[tuple[str, str]] = []  # (lang, verdict)
     for fold in _folds(questions, k, seed):
         held = set(fold)
-        train = [q for i, q in enumerate(questions) if i not in held]
+        rest = [i for i in range(len(questions)) if i not in held]
+        train = [questions[i] for i in rest]
+        test = [questions[i] for i in fold]
+        if stacked is not None:
+            inner = out_of_fold_values(stacked, rest, k, seed + 2)
+            at = list(features).index(DOMAIN_FEATURE)
+            train = with_column(train, [inner[i] for i in rest], at)
+            test = with_column(test, list(stacked(rest, fold)), at)
         model = _fit(train, features)
         limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
-        for i in fold:
-            q = questions[i]
+        for q in test:
             verdicts.append((q.case.lang, outcome(_predict(model, q), limits)))
     return {
         lang: _rates([v for lg, v in verdicts if lang in ("all", lg)])
         for lang in ("all", *sorted({lg for lg, _ in verdicts}))
     }
+
+
+def out_of_fold_values(
+    stacked: Stacked, indices: Sequence[int], k: int, seed: int
+) -> dict[int, float]:
+    """Each question's stacked value from a model fitted on the other folds of `indices`."""
+    values: dict[int, float] = {}
+    for fold in _folds(indices, k, seed):
+        target = [indices[j] for j in fold]
+        held = set(target)
+        fitted = stacked([i for i in indices if i not in held], target)
+        values.update(zip(target, (float(v) for v in fitted), strict=True))
+    return values
+
+
+def with_column(questions: Sequence[Question], values: Sequence[float], at: int) -> list[Question]:
+    """The questions with one more feature at column `at`, one value per question (all its
+    candidates share it)."""
+    return [
+        Question(q.case, np.insert(q.rows, at, v, axis=1), q.labels, q.skipped)
+        for q, v in zip(questions, values, strict=True)
+    ]
 
 
 def _rates(verdicts: list[str]) -> dict[str, Any]:
@@ -270,11 +317,26 @@ def calibrate(answerer: Answerer, cases: Sequence[EvalCase], source: Path) -> Co
         if semantic and encoder_id is None:
             continue
         questions = collect(answerer, cases, semantic)
-        model = _fit(questions, features)
-        limits = choose_thresholds(_out_of_fold(questions, features, FOLDS, SEED))
+        stacked, domain, fitted = None, None, questions
+        if DOMAIN_FEATURE in features:
+            assert answerer.encoder is not None
+            stacked = DomainData(
+                answerer.text_vectors(),
+                answerer.encoder.encode([q.case.q for q in questions], "query"),
+                np.array([not q.off_topic for q in questions]),
+                np.array([not q.skipped for q in questions]),
+            )
+            everything = list(range(len(questions)))
+            values = out_of_fold_values(stacked, everything, FOLDS, SEED)
+            fitted = with_column(
+                questions, [values[i] for i in everything], at=features.index(DOMAIN_FEATURE)
+            )
+            domain = stacked.shipped(everything)
+        model = _fit(fitted, features)
+        limits = choose_thresholds(_out_of_fold(fitted, features, FOLDS, SEED))
         provenance = base | {
             "encoder": encoder_id if semantic else None,
-            "cross_validation": cross_validate(questions, features),
+            "cross_validation": cross_validate(questions, features, stacked=stacked),
         }
         models[name] = ConfidenceModel(
             model.features,
@@ -284,6 +346,7 @@ def calibrate(answerer: Answerer, cases: Sequence[EvalCase], source: Path) -> Co
             model.intercept,
             limits,
             provenance,
+            domain,
         )
     hybrid = dict(answerer.models.hybrid)
     if "hybrid" in models and encoder_id is not None:

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainModel
+
 CONFIDENCE_FILE = Path(__file__).resolve().parent / "confidence.json"
 # Ridge penalty on the standardised weights: the usual default of scikit-learn's
 # LogisticRegression (C = 1); with a few hundred questions and < 10 features it only
@@ -52,6 +54,15 @@ class ConfidenceModel:
     intercept: float
     thresholds: Thresholds = field(default_factory=Thresholds)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
+    domain: DomainModel | None = None  # the classifier behind the `domain` feature
+
+    def domain_logit(self, query: np.ndarray | None) -> float | None:
+        """The `domain` feature of a question vector, when this model reads it."""
+        if DOMAIN_FEATURE not in self.features or query is None:
+            return None
+        if self.domain is None:
+            raise ValueError("the model reads `domain` but has no domain classifier")
+        return self.domain.logit(query)
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         z = (matrix - np.array(self.mean)) / np.array(self.scale)
@@ -75,7 +86,7 @@ class ConfidenceModel:
                 "clarify_at": self.thresholds.clarify_at,
             },
             "provenance": self.provenance,
-        }
+        } | ({"domain": self.domain.as_json()} if self.domain is not None else {})
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ConfidenceModel:
@@ -90,6 +101,7 @@ class ConfidenceModel:
                 float(thresholds.get("answer_at", 0.5)), float(thresholds.get("clarify_at", 0.2))
             ),
             provenance=dict(raw.get("provenance", {})),
+            domain=DomainModel.from_json(raw["domain"]) if "domain" in raw else None,
         )
 
 
