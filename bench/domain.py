@@ -13,8 +13,10 @@ questions are never among the data of their own feature, nor of the training que
 
 Each is appended to the shipped round-4 features and scored with five fold seeds, next to
 the round-4 model (mean rates per language: answered right / wrong / right in answer or
-offer / off-topic refused; the standard deviation over the seeds for "all"). Only the
-calibration questions are read; the frozen split and the shared eval sets never.
+offer / off-topic refused; the standard deviation over the seeds for "all"; then "all"
+per input: the calibration file and each shared set). Only the
+calibration questions are read (`questions.jsonl` and the shared dev sets' labels, as
+`kb calibrate` reads them); the frozen split never.
 
 Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/domain.py [--seeds 5]`.
 """
@@ -32,12 +34,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from knowledge import Answerer, build_encoder, load_knowledge_base
-from knowledge.evaluate import read_cases
 from knowledge.retrieval.calibrate import SEED, Stacked, collect, cross_validate
+from knowledge.retrieval.calibration_inputs import read_inputs
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
 
-CALIBRATION = Path(__file__).resolve().parent.parent / "tests/knowledge/data/calibration"
+ROOT = Path(__file__).resolve().parent.parent
+CALIBRATION = ROOT / "tests/knowledge/data/calibration"
+FILES = [CALIBRATION / "questions.jsonl", CALIBRATION / "shared_labels.jsonl"]
 ROUND4 = tuple(n for n in HYBRID_FEATURES if n != DOMAIN_FEATURE)
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 
@@ -58,11 +62,13 @@ def nearest_negative_margin(data: DomainData) -> Stacked:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--file", type=Path, default=CALIBRATION / "questions.jsonl")
+    parser.add_argument("--file", type=Path, nargs="*", default=FILES)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--only", nargs="*", help="only these of: round4 margin domain")
     args = parser.parse_args()
     answerer = Answerer(load_knowledge_base(), "dpo@example.com", encoder=build_encoder("builtin"))
-    questions = collect(answerer, read_cases(args.file), True, ROUND4)
+    inputs = read_inputs(args.file, args.shared)
+    questions = collect(answerer, inputs.cases, True, ROUND4)
     assert answerer.encoder is not None
     data = DomainData(
         answerer.text_vectors().astype(np.float64),
@@ -82,7 +88,9 @@ def main() -> None:
         started = time.monotonic()
         names = ROUND4 if stacked is None else (*ROUND4, DOMAIN_FEATURE)
         runs = [
-            cross_validate(questions, names, seed=SEED + 10 * s, stacked=stacked)
+            cross_validate(
+                questions, names, seed=SEED + 10 * s, groups=inputs.groups, stacked=stacked
+            )
             for s in range(args.seeds)
         ]
         cells, spread = [], ""
@@ -93,6 +101,11 @@ def main() -> None:
                 spread = " / ".join(f"{v:.1f}" for v in table.std(axis=0))
         seconds = time.monotonic() - started
         print(f"{name:7s} " + " | ".join(cells) + f" (sd {spread}; {seconds:.0f} s)", flush=True)
+        for group in dict.fromkeys(inputs.groups):
+            table = np.array(
+                [[run["by_input"][group]["all"][r] * 100 for r in RATES] for run in runs]
+            )
+            print(f"  {group:10s} " + " / ".join(f"{v:.1f}" for v in table.mean(axis=0)))
 
 
 if __name__ == "__main__":
