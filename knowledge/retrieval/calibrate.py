@@ -14,12 +14,12 @@ figures reported are nested cross-validation: in each outer fold the model is fi
 its thresholds chosen on the other folds only, then scored on the held-out questions;
 per language and per input file, with the standard deviation over the outer folds.
 
-The hybrid model's `domain` feature (`domain.py`) is itself fitted on labelled questions,
-so it is stacked: every question's value comes from a domain classifier fitted without
-it (k-fold), the confidence model is fitted on those out-of-fold values, and the
-classifier shipped with it is fitted on all questions. In the nested cross-validation the
-held-out fold's questions are in no classifier's training data, not even the ones that
-give the training questions their values (an inner k-fold within the other folds).
+The hybrid model's `domain` feature (`domain.py`) reads labelled questions (the off-topic
+ones are its negatives), so it is stacked: every question's value comes from the
+negatives of the other folds (k-fold), the confidence model is fitted on those
+out-of-fold values, and the model ships with all off-topic questions as negatives. In the
+nested cross-validation the held-out fold's questions are never negatives, not even for
+the values of the training questions (an inner k-fold within the other folds).
 """
 
 from __future__ import annotations

@@ -1,183 +1,158 @@
-"""Is the question about this knowledge base at all? A linear domain classifier on the
-question's embedding, read by the hybrid confidence model as one more feature, `domain`.
+"""Is the question about this knowledge base at all? The nearest-negative margin, read by
+the hybrid confidence model as one more feature, `domain`.
 
 The other features compare a question with each candidate article; an off-topic question
 that uses the base's words ("radera dubbelbokningen i kalendern", "request access to the
 shared drive") can look like a fair match to some article by all of them. What tells it
-apart is where the question sits in the embedding space as a whole: near what the base is
-about, or near the general workplace questions people also send the bot. This module
-learns that boundary:
+apart is what else it is close to. So the question is compared with two sets of texts in
+the same embedding space:
 
-- positives: every embedded text of the knowledge base (titles and phrasings as
-  "query: ", direct answers as "passage: "; the vectors the semantic index holds anyway,
-  so the boundary follows a company's own articles after `kb calibrate`) and the on-topic
-  calibration questions;
-- negatives: the off-topic calibration questions (general workplace questions, many with
-  data-protection words);
-- L2-regularised logistic regression on the encoder's unit vectors, both classes weighted
-  to half the total (article texts outnumber the off-topic questions about 8 to 1), the
-  intercept not penalised, fitted by Newton's method (numpy only);
-- the regularisation strength C (inverse, as in scikit-learn) chosen from `C_GRID` by
-  `FOLDS`-fold cross-validated log loss on the calibration questions (the article texts
-  are in every fold's training set: they are no labelled questions).
+- the knowledge base: every embedded text (titles and phrasings as "query: ", direct
+  answers as "passage: "; the semantic index holds them anyway, so this side follows a
+  company's own articles);
+- the negatives: the off-topic calibration questions (general workplace questions, many
+  with data-protection words), their "query: " vectors kept with the fitted model;
 
-The feature is the logit `w · q + b`: one dot product per question. In calibration it is
-stacked (`calibrate.py`): a question's value always comes from a classifier fitted without
-it, so the confidence model learns how much to trust the logit on questions the
-classifier has not seen, as at inference.
+and `domain` = cosine to the nearest base text − cosine to the nearest negative. Positive:
+the question is closer to something the base says than to any known off-topic question;
+negative: it reads like one of those. The confidence model weighs it with the rest (one
+value per question, like `unknown` and `length`). Nothing here is a constant: the two
+sets are data, the weight is fitted.
+
+Negatives are labelled questions, so in calibration the feature is stacked
+(`calibrate.py`): a question's value always comes from negatives without it (k-fold);
+otherwise every off-topic question would find itself at cosine 1. Cost per question: the
+maximum over the similarities the semantic index computed anyway, and one product with
+the negatives (a few hundred x 384).
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 DOMAIN_FEATURE = "domain"
-# Decades around scikit-learn's default C = 1: 0.1 makes the weights about as long as the
-# vectors' own scale (a soft boundary), 100 lets them fit the calibration questions closely.
-C_GRID = (0.1, 1.0, 10.0, 100.0)
-FOLDS = 5  # the inner cross-validation that picks C, as the confidence model's own k-fold
-SEED = 20261130  # its fold split: fixed so a refit on the same data gives the same model
-NEWTON_STEPS = 50  # the fit converges in under ten steps; this only bounds a bad case
-TOLERANCE = 1e-8  # largest weight change at which Newton's method has converged
+
+
+def margin(nearest_text: np.ndarray | float, to_negatives: np.ndarray) -> np.ndarray:
+    """Cosine to the nearest base text minus cosine to the nearest negative, per question
+    (`to_negatives`: one row per question, one column per negative)."""
+    matrix = np.atleast_2d(to_negatives)
+    nearest_negative = matrix.max(axis=1) if matrix.shape[1] else np.full(len(matrix), -1.0)
+    return np.asarray(nearest_text - nearest_negative, dtype=np.float64)
+
+
+def digest(vectors: np.ndarray) -> str:
+    """Content address of a negatives matrix (as stored: float16)."""
+    return hashlib.sha256(np.ascontiguousarray(vectors, np.float16).tobytes()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class DomainModel:
-    """The fitted boundary: one weight per embedding dimension, a bias and the C used."""
+    """The negatives' vectors (unit length, float16 as stored) and where they came from."""
 
-    weights: tuple[float, ...]
-    bias: float
-    c: float
+    negatives: np.ndarray = field(compare=False)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def logits(self, vectors: np.ndarray) -> np.ndarray:
-        """log odds that each (unit) vector is a question this base is about."""
-        matrix = np.asarray(vectors, dtype=np.float64).reshape(-1, len(self.weights))
-        return np.asarray(matrix @ np.array(self.weights) + self.bias, dtype=np.float64)
+    @cached_property
+    def _matrix(self) -> np.ndarray:
+        return np.asarray(self.negatives, dtype=np.float32)
 
-    def logit(self, vector: np.ndarray) -> float:
-        return float(self.logits(vector)[0])
+    @property
+    def key(self) -> str:
+        return digest(self.negatives)
+
+    def value(self, query: np.ndarray, nearest_text: float) -> float:
+        """The `domain` feature of one question vector."""
+        similarities = self._matrix @ np.asarray(query, dtype=np.float32)
+        return float(margin(nearest_text, similarities[None, :])[0])
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "weights": [round(w, 6) for w in self.weights],
-            "bias": self.bias,
-            "c": self.c,
-            "provenance": self.provenance,
-        }
+        """What the JSON holds; the vectors go to the negatives file under `key`."""
+        count, dim = self.negatives.shape
+        return {"negatives": count, "dim": dim, "key": self.key, "provenance": self.provenance}
 
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> DomainModel:
-        return cls(
-            weights=tuple(float(w) for w in raw["weights"]),
-            bias=float(raw["bias"]),
-            c=float(raw["c"]),
-            provenance=dict(raw.get("provenance", {})),
-        )
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DomainModel) and self.key == other.key
 
 
-def _newton(
-    x: np.ndarray, y: np.ndarray, weight: np.ndarray, c: float, start: np.ndarray | None
-) -> np.ndarray:
-    """Weighted, L2-penalised logistic regression (bias last, not penalised)."""
-    xb = np.hstack([x, np.ones((len(x), 1))])
-    penalty = np.full(xb.shape[1], 1.0 / c)
-    penalty[-1] = 0.0
-    beta = np.zeros(xb.shape[1]) if start is None else start.copy()
-    for _ in range(NEWTON_STEPS):
-        p = 1.0 / (1.0 + np.exp(-(xb @ beta)))
-        gradient = xb.T @ (weight * (p - y)) + penalty * beta
-        hessian = (xb * (weight * p * (1.0 - p))[:, None]).T @ xb + np.diag(penalty)
-        step = np.linalg.solve(hessian + 1e-9 * np.eye(len(beta)), gradient)
-        beta -= step
-        if float(np.abs(step).max()) < TOLERANCE:
-            break
-    return beta
+def negatives_path(models_path: Path) -> Path:
+    """The vectors' file beside a confidence file: confidence.json -> confidence.negatives.npz."""
+    return models_path.with_name(f"{models_path.stem}.negatives.npz")
 
 
-def _data(
-    articles: np.ndarray, questions: np.ndarray, on_topic: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    x = np.vstack([articles, questions]).astype(np.float64)
-    y = np.concatenate([np.ones(len(articles)), on_topic.astype(np.float64)])
-    positives, negatives = float(y.sum()), float(len(y) - y.sum())
-    weight = np.where(y == 1, len(y) / (2 * max(positives, 1)), len(y) / (2 * max(negatives, 1)))
-    return x, y, weight
+def write_negatives(path: Path, models: Sequence[DomainModel]) -> None:
+    arrays = {m.key: np.asarray(m.negatives, np.float16) for m in models}
+    if not arrays:
+        path.unlink(missing_ok=True)
+        return
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
 
-def _log_loss(beta: np.ndarray, questions: np.ndarray, on_topic: np.ndarray) -> float:
-    z = questions @ beta[:-1] + beta[-1]
-    y = on_topic.astype(np.float64)
-    return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
+def read_domain(raw: dict[str, Any], vectors: dict[str, np.ndarray]) -> DomainModel:
+    key = str(raw["key"])
+    if key not in vectors:
+        raise ValueError(f"the negatives {key} are missing from the negatives file")
+    model = DomainModel(vectors[key], dict(raw.get("provenance", {})))
+    if model.key != key:
+        raise ValueError(f"the negatives {key} do not match their digest")
+    return model
 
 
-def choose_c(articles: np.ndarray, questions: np.ndarray, on_topic: np.ndarray) -> float:
-    """The C of `C_GRID` with the least cross-validated log loss on the questions."""
-    order = list(range(len(questions)))
-    random.Random(SEED).shuffle(order)
-    folds = [order[i::FOLDS] for i in range(FOLDS)]
-    losses = dict.fromkeys(C_GRID, 0.0)
-    for fold in folds:
-        held = np.zeros(len(questions), dtype=bool)
-        held[fold] = True
-        x, y, weight = _data(articles, questions[~held], on_topic[~held])
-        beta = None
-        for c in sorted(C_GRID):  # warm start: each fit starts at the softer one's weights
-            beta = _newton(x, y, weight, c, beta)
-            losses[c] += _log_loss(beta, questions[held], on_topic[held])
-    return min(C_GRID, key=lambda c: (losses[c], c))
-
-
-def fit_domain(
-    articles: np.ndarray,
-    questions: np.ndarray,
-    on_topic: Sequence[bool] | np.ndarray,
-    c: float | None = None,
-) -> DomainModel:
-    """Fit on the base's text vectors and labelled question vectors (`on_topic` per
-    question); C by inner cross-validation unless given."""
-    labels = np.asarray(on_topic, dtype=bool)
-    vectors = np.asarray(questions, dtype=np.float64).reshape(len(labels), -1)
-    chosen = c if c is not None else choose_c(articles, vectors, labels)
-    x, y, weight = _data(articles, vectors, labels)
-    beta = _newton(x, y, weight, chosen, None)
-    return DomainModel(tuple(float(b) for b in beta[:-1]), float(beta[-1]), chosen)
+def read_negatives(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
 
 
 @dataclass(frozen=True)
 class DomainData:
-    """What the classifier is fitted on, by question index: the base's text vectors
-    (positives) and the labelled questions' vectors. Called with (training questions,
-    target questions) it gives the targets' logits from a classifier fitted without them
+    """What the feature is computed from, by question index: the base's text vectors and
+    the labelled questions' vectors. Called with (training questions, target questions)
+    it gives the targets' values with the training questions' negatives only
     (`calibrate.Stacked`)."""
 
     articles: np.ndarray
     vectors: np.ndarray  # per question, its "query: " vector
     on_topic: np.ndarray
-    used: np.ndarray  # False for small talk: refused before any model, never training data
+    used: np.ndarray  # False for small talk: refused before any model, never a negative
 
-    def fit(self, train: Sequence[int]) -> DomainModel:
-        rows = [i for i in train if self.used[i]]
-        return fit_domain(self.articles, self.vectors[rows], self.on_topic[rows])
+    @cached_property
+    def _nearest_text(self) -> np.ndarray:
+        return np.asarray(
+            (np.asarray(self.vectors, np.float32) @ np.asarray(self.articles, np.float32).T).max(
+                axis=1
+            ),
+            dtype=np.float64,
+        )
+
+    @cached_property
+    def _between(self) -> np.ndarray:
+        stored = np.asarray(self.vectors, np.float16).astype(np.float32)  # as shipped
+        return np.asarray(np.asarray(self.vectors, np.float32) @ stored.T, dtype=np.float64)
+
+    def negatives(self, train: Sequence[int]) -> list[int]:
+        return [i for i in train if self.used[i] and not self.on_topic[i]]
 
     def __call__(self, train: Sequence[int], target: Sequence[int]) -> np.ndarray:
-        return self.fit(train).logits(self.vectors[list(target)])
+        rows = list(target)
+        to_negatives = self._between[np.ix_(rows, self.negatives(train))]
+        return margin(self._nearest_text[rows], to_negatives)
 
     def shipped(self, train: Sequence[int]) -> DomainModel:
-        """The classifier fitted on `train`, saying what on and how C was chosen."""
-        fitted = self.fit(train)
-        rows = [i for i in train if self.used[i]]
-        on = int(self.on_topic[rows].sum())
+        """The negatives of `train`, saying what they are."""
+        chosen = self.negatives(train)
         provenance = {
-            "positives": {"article_texts": len(self.articles), "on_topic_questions": on},
-            "negatives": {"off_topic_questions": len(rows) - on},
-            "c_grid": list(C_GRID),
-            "c_chosen_by": f"{FOLDS}-fold cross-validated log loss, seed {SEED}",
+            "negatives": "the off-topic calibration questions' query vectors",
+            "texts": "the knowledge base's embedded texts (the semantic index)",
             "how": "knowledge/retrieval/domain.py, stacked in retrieval/calibrate.py",
         }
-        return DomainModel(fitted.weights, fitted.bias, fitted.c, provenance)
+        return DomainModel(np.asarray(self.vectors[chosen], np.float16), provenance)

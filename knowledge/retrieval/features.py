@@ -34,13 +34,12 @@ words and one of the article's title or phrasings. Coverage only asks whether th
 has the question's words; phrase_fit also asks whether the question has the phrasing's,
 so a short general question prefers the article whose phrasings are as general over one
 whose phrasings all add a qualifier ("... but has invoices with us").
-Round 5 adds `domain` to the hybrid model (`domain.py`): the logit of a linear classifier on
-the question's embedding, trained to tell the base's texts and on-topic questions from
-off-topic workplace questions; one value per question, like `unknown` and `length`. It is
-fitted on labelled questions, so calibration computes it out of fold (stacked,
-`calibrate.py`) rather than through `feature_rows`' callers' neutral models.
+Round 6 adds `domain` to the hybrid model (`domain.py`): the question's cosine to the
+nearest text of the base minus its cosine to the nearest off-topic calibration question;
+one value per question, like `unknown` and `length`. Its negatives are labelled
+questions, so calibration computes it out of fold (stacked, `calibrate.py`).
 A fitted model names the features it reads; `ALL_HYBRID_FEATURES` is what can be computed
-from a question and the index alone (`domain` also needs the fitted classifier).
+from a question and the index alone (`domain` also needs the fitted model's negatives).
 """
 
 from __future__ import annotations
@@ -81,7 +80,8 @@ ALL_HYBRID_FEATURES = (
 # docs/performance.md): the similarities over both languages, plus the mean over
 # phrasings, the neighbour vote and reciprocal rank fusion. Round 3 tried `phrase_fit`
 # here too: level on cross-validation and on the held-out sets, so it was left out.
-# Round 5 adds the domain classifier's logit (repeated nested, stacked cross-validation).
+# Round 6 adds the nearest-negative margin `domain` (repeated nested, stacked
+# cross-validation, bench/domain.py; a linear domain classifier was the other candidate).
 HYBRID_FEATURES = (
     "xsem",
     "xsem_z",
@@ -171,7 +171,7 @@ def feature_rows(
 ) -> np.ndarray:
     """One row per candidate, one column per name in `names` (default: HYBRID_FEATURES
     with `semantic`, the per-article scores of `SemanticIndex.scores`, else
-    LEXICAL_FEATURES); `domain`, the domain classifier's logit, when the model reads it."""
+    LEXICAL_FEATURES); `domain`, the nearest-negative margin, when the model reads it."""
     names = names or (HYBRID_FEATURES if semantic is not None else LEXICAL_FEATURES)
     best_lex = float(lexical.max()) if len(lexical) else 0.0
     lex_order = _top2(lexical)
