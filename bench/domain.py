@@ -37,10 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from knowledge import Answerer, build_encoder, load_knowledge_base
-from knowledge.retrieval.calibrate import SEED, Stacked, collect, cross_validate
+from knowledge.retrieval.calibrate import SEED, collect, cross_validate
 from knowledge.retrieval.calibration_inputs import read_inputs
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
+from knowledge.retrieval.folds import Stacked
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"

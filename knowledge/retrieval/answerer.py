@@ -162,8 +162,7 @@ class Answerer:
         return all(self._semantic_pool(lang, force=True) is not None for lang in LANGS)
 
     def text_vectors(self) -> np.ndarray:
-        """Every embedded text of the base, both languages (the `domain` feature's
-        nearest text); loads the vectors like `prepare`."""
+        """Every embedded text of the base, both languages; loads them like `prepare`."""
         if not self.prepare() or self._semantic is None:
             raise EncoderError("the encoder is not available: no article vectors")
         return self._semantic.units
@@ -250,11 +249,9 @@ class Answerer:
                 if "phrase_fit" in model.features
                 else None
             ),
-            domain=(
-                model.domain_value(reading.query, float(reading.sims.max()))
-                if reading is not None
-                else None
-            ),
+            domain=model.domain_value(reading.query, float(reading.sims.max()))
+            if reading
+            else None,
         )
         probabilities = model.probabilities(rows)
         scored = [

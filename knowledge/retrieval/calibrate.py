@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ from knowledge.evaluate import EvalCase
 from knowledge.retrieval.answerer import MAX_OPTIONS, OPTION_SHARE, Answerer
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
+from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
     ConfidenceModels,
@@ -66,9 +66,6 @@ def _margin(rate: float, n: int) -> float:
 FOLDS = 5
 SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
-# A feature fitted on labelled questions: (training questions, target questions) -> one
-# value per target question, from a model that saw the training questions only.
-Stacked = Callable[[Sequence[int], Sequence[int]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ def collect(
     features: Sequence[str] | None = None,
 ) -> list[Question]:
     """Each question's candidates with the named features (default: the model's), but
-    `domain`, which is stacked (`out_of_fold_values`, `with_column`)."""
+    `domain`, which is stacked (`folds.out_of_fold_values`, `with_column`)."""
     names = tuple(features or (HYBRID_FEATURES if semantic else LEXICAL_FEATURES))
     names = tuple(n for n in names if n != DOMAIN_FEATURE)  # stacked: `with_column`
     width = len(names)
@@ -198,12 +195,6 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
     return Thresholds(float(GRID[i]), float(GRID[clarifies[len(clarifies) // 2]]))
 
 
-def _folds(questions: Sequence[object], k: int, seed: int) -> list[list[int]]:
-    order = list(range(len(questions)))
-    random.Random(seed).shuffle(order)
-    return [order[i::k] for i in range(k)]
-
-
 def _fit(questions: Sequence[Question], features: Sequence[str]) -> ConfidenceModel:
     used = [(q.rows, q.labels) for q in questions if not q.skipped and len(q.rows)]
     return fit_conditional_logit(used, features)
@@ -217,7 +208,7 @@ def _out_of_fold(
     questions: Sequence[Question], features: Sequence[str], k: int, seed: int
 ) -> list[_Summary]:
     predictions: list[_Summary | None] = [None] * len(questions)
-    for fold in _folds(questions, k, seed):
+    for fold in folds(questions, k, seed):
         held = set(fold)
         model = _fit([q for i, q in enumerate(questions) if i not in held], features)
         for i in fold:
@@ -240,7 +231,7 @@ def cross_validate(
     With `stacked` (the `domain` feature), the held-out fold's values come from a model
     fitted on the rest, and the rest's own from models fitted on the rest's inner folds."""
     verdicts: list[tuple[str, str, int, str]] = []  # (lang, group, fold, verdict)
-    for number, fold in enumerate(_folds(questions, k, seed)):
+    for number, fold in enumerate(folds(questions, k, seed)):
         held = set(fold)
         rest = [i for i in range(len(questions)) if i not in held]
         train = [questions[i] for i in rest]
@@ -298,19 +289,6 @@ RATE_NAMES = (
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def out_of_fold_values(
-    stacked: Stacked, indices: Sequence[int], k: int, seed: int
-) -> dict[int, float]:
-    """Each question's stacked value from a model fitted on the other folds of `indices`."""
-    values: dict[int, float] = {}
-    for fold in _folds(indices, k, seed):
-        target = [indices[j] for j in fold]
-        held = set(target)
-        fitted = stacked([i for i in indices if i not in held], target)
-        values.update(zip(target, (float(v) for v in fitted), strict=True))
-    return values
 
 
 def with_column(questions: Sequence[Question], values: Sequence[float], at: int) -> list[Question]:

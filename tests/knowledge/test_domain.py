@@ -12,12 +12,7 @@ import pytest
 
 from knowledge import Answerer, KnowledgeBase
 from knowledge.evaluate import EvalCase
-from knowledge.retrieval.calibrate import (
-    Question,
-    cross_validate,
-    out_of_fold_values,
-    with_column,
-)
+from knowledge.retrieval.calibrate import Question, cross_validate, with_column
 from knowledge.retrieval.domain import (
     DOMAIN_FEATURE,
     DomainData,
@@ -25,6 +20,7 @@ from knowledge.retrieval.domain import (
     margin,
     negatives_path,
 )
+from knowledge.retrieval.folds import out_of_fold_values
 from knowledge.retrieval.scoring import (
     CONFIDENCE_FILE,
     ConfidenceModel,
