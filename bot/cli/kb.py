@@ -125,6 +125,7 @@ def calibrate_(
     cross-validation) and write them (default: the shipped knowledge/retrieval/confidence.json)."""
     from knowledge.retrieval.calibrate import calibrate
     from knowledge.retrieval.calibration_inputs import InputError, read_inputs
+    from knowledge.retrieval.domain import negatives_path
     from knowledge.retrieval.scoring import CONFIDENCE_FILE, save_models
 
     try:
@@ -166,6 +167,8 @@ def calibrate_(
             )
         )
     typer.echo(f"written: {target}")
+    if negatives_path(target).is_file():
+        typer.echo(f"written: {negatives_path(target)} (the off-topic questions' vectors)")
 
 
 @app.command("embed")
