@@ -142,7 +142,8 @@ def main() -> None:
         if entry.get("event") == "occurrence.created"
     }
     local_day = day_in(manifest.get("timezone") or "UTC")
-    outcome_of, late_of = {}, {}
+    outcome_of: dict[int, str] = {}
+    late_of: dict[int, bool] = {}
     for row in rows:
         occurrence, answer, ledger_hash = int(row[0]), row[11], row[15]
         outcome_of[occurrence] = OUTCOMES.get(row[7], row[7])
