@@ -45,6 +45,8 @@ def check_report_out(fmt: str, out: Path | None) -> None:
         raise usage_error("a zip package is binary: give --out FILE")
     if out is not None and not out.parent.is_dir():
         raise usage_error(f"--out: the folder {out.parent} does not exist")
+    if out is not None and out.is_dir():  # checked before anything is recorded as exported
+        raise usage_error(f"--out: {out} is a folder; give a file name")
 
 
 def set_debug(on: bool) -> None:
