@@ -120,4 +120,4 @@ def test_a_ticket_number_that_looks_like_a_formula_is_text_in_the_csv(
 
     assert result.exit_code == 0, result.output
     assert "'=HYPERLINK" in result.stdout
-    assert ',=HYPERLINK' not in result.stdout and ',"=HYPERLINK' not in result.stdout
+    assert ",=HYPERLINK" not in result.stdout and ',"=HYPERLINK' not in result.stdout
