@@ -33,7 +33,7 @@ from routines.engine.models import Occurrence
 from routines.engine.planning import enqueue_updates
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.group_commit import GroupCommit
-from storage.people import display_name_of, person_keys_for
+from storage.people import display_name_of, people_for
 from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
@@ -167,15 +167,18 @@ class Clicks:
         with transaction(self.factory) as session:
             latest = max(aware_utc(r.now) for r in batch)
             decidable = self._decidable(session, batch)
-            keys = person_keys_for(
+            # The rows are held (people, occurrences) until the commit: the session keeps
+            # only what is referenced, and each click reads them again by key.
+            people = people_for(
                 session,
                 [(r.actor.platform, r.actor.user_id, r.actor.display_name, r.actor.email)
                  for r in batch if r.occurrence_id in decidable],
                 latest,
             )  # fmt: skip
+            keys = {key: person.person_key for key, person in people.items()}
             session.flush()  # the people rows, locked in one order, before any occurrence
             ids = sorted({r.occurrence_id for r in batch})
-            session.scalars(  # lock and load every occurrence of the group, in id order
+            occurrences = session.scalars(  # lock and load the group's, in id order
                 select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)
                 .with_for_update()
             ).all()  # fmt: skip
@@ -189,6 +192,7 @@ class Clicks:
                 )  # fmt: skip
             if deferred:  # nothing recorded: the head stays unlocked
                 ledger.append_timed(session, sorted(deferred, key=lambda entry: entry[2]))
+            del people, occurrences  # held until here
             return [outcomes[index] for index in range(len(batch))]
 
     def _decidable(self, session: Session, batch: list[ConfirmRequest]) -> set[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -23,13 +24,24 @@ class GroupCommit(Generic[T, R]):
     `workers` transactions may run at once (default one): a request arriving while all
     are busy waits for the next free one, which takes its share of what is waiting (so
     a burst is spread over the workers instead of queueing behind one). More than one
-    only where `run`'s transactions cannot deadlock each other (locks in one order)."""
+    only where `run`'s transactions cannot deadlock each other (locks in one order).
+
+    `executor`: the threads `run` goes to (default: the loop's shared pool). A path that
+    must not wait behind other work for a free thread (the inbox's store, which the
+    HTTP acknowledgement waits for) gets threads of its own."""
 
     MAX_BATCH = 200
 
-    def __init__(self, run: Callable[[list[T]], list[R]], *, workers: int = 1) -> None:
+    def __init__(
+        self,
+        run: Callable[[list[T]], list[R]],
+        *,
+        workers: int = 1,
+        executor: Executor | None = None,
+    ) -> None:
         self._run = run
         self._max_workers = workers
+        self._executor = executor
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._workers: set[asyncio.Task[None]] = set()
 
@@ -50,7 +62,10 @@ class GroupCommit(Generic[T, R]):
             batch = self._waiting[:share]
             del self._waiting[:share]
             try:
-                results = await asyncio.to_thread(self._run, [request for request, _ in batch])
+                requests = [request for request, _ in batch]
+                results = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self._run, requests
+                )
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():

@@ -11,6 +11,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,17 +34,28 @@ from routines.engine.models import (
 )
 from routines.engine.occurrences import (
     KindProvider,
+    Slot,
     create_occurrence,
-    due_slots,
     enqueue,
     first_seen,
     latest_scheduled,
     recipient_rows,
+    slots_until,
 )
 from routines.engine.training import enroll_newcomers
 from routines.schedule.rules import local_date, moment
 from storage.clock import aware_utc
 from storage.sessions import transaction
+
+
+class _Dated(Protocol):
+    """What `follow_up_steps` reads of an occurrence (a row or a few of its columns)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def due_date(self) -> date: ...
 
 
 @dataclass(frozen=True)
@@ -82,21 +94,53 @@ class TickReport:
         return out
 
 
+class PlanMemo:
+    """What one process's ticks need not work out again: when each routine was first seen
+    (stored once, never changed) and each routine's due slots for a given first sighting,
+    latest occurrence and day. A tick every second over a thousand routines otherwise
+    spends most of its time reading the same sightings and walking the same calendars."""
+
+    def __init__(self) -> None:
+        self.first_seen: dict[str, datetime] = {}
+        self._due: dict[str, tuple[Routine, tuple[datetime, date | None, date], list[Slot]]] = {}
+
+    def seen(self, session: Session, routine_ids: list[str], now: datetime) -> dict[str, datetime]:
+        missing = [rid for rid in routine_ids if rid not in self.first_seen]
+        if missing:
+            self.first_seen.update(first_seen(session, missing, now))
+        return {rid: self.first_seen[rid] for rid in routine_ids}
+
+    def due_slots(
+        self, routine: Routine, seen_at: datetime, latest: date | None, now: datetime
+    ) -> list[Slot]:
+        """`due_slots`, with the day's candidates (`slots_until`) worked out once per
+        routine, sighting, latest occurrence and day."""
+        key = (seen_at, latest, local_date(now, routine.timezone))
+        cached = self._due.get(routine.id)
+        if cached is None or cached[0] is not routine or cached[1] != key:
+            cached = (routine, key, slots_until(routine, seen_at, latest, key[2]))
+            self._due[routine.id] = cached
+        return [slot for slot in cached[2] if slot.post_at <= now]
+
+
 def plan(
     factory: sessionmaker[Session],
     catalog: Catalog,
     providers: Mapping[str, KindProvider],
     now: datetime,
+    memo: PlanMemo | None = None,
 ) -> TickReport:
-    """Create due occurrences and enqueue due follow-ups (no sending)."""
+    """Create due occurrences and enqueue due follow-ups (no sending). `memo`: kept
+    between one process's ticks (see `PlanMemo`)."""
     now = aware_utc(now)
+    memo = memo or PlanMemo()
     report = TickReport()
     routines = _rotated(catalog.enabled)
     with transaction(factory) as session:
-        seen = first_seen(session, [r.id for r in routines], now)
+        seen = memo.seen(session, [r.id for r in routines], now)
         latest = latest_scheduled(session)
     for routine in routines:
-        for slot in due_slots(routine, seen[routine.id], latest.get(routine.id), now):
+        for slot in memo.due_slots(routine, seen[routine.id], latest.get(routine.id), now):
             with transaction(factory) as session:
                 occurrence = create_occurrence(session, routine, slot, now, providers)
             if occurrence is not None:
@@ -120,26 +164,40 @@ def plan(
 
 
 def follow_ups(session: Session, catalog: Catalog, now: datetime) -> dict[str, int]:
-    """Enqueue the reminders, re-reminders and escalations due at `now`; counts by kind."""
-    occurrences = session.scalars(select(Occurrence).where(Occurrence.status == OPEN)).all()
-    if not occurrences:
+    """Enqueue the reminders, re-reminders and escalations due at `now`; counts by kind.
+
+    The open occurrences are read as a few columns (a tick reads them all, often with
+    nothing to do); the full row only for one that has something due or a campaign."""
+    open_rows = session.execute(
+        select(Occurrence.id, Occurrence.routine_id, Occurrence.created_at, Occurrence.due_date)
+        .where(Occurrence.status == OPEN)
+    ).all()  # fmt: skip
+    if not open_rows:
         return {}
     planned = (
         select(Notification.occurrence_id, Notification.kind, func.max(Notification.sequence))
-        .where(Notification.occurrence_id.in_([o.id for o in occurrences]))
+        .where(Notification.occurrence_id.in_([row.id for row in open_rows]))
         .group_by(Notification.occurrence_id, Notification.kind)
     )
     highest = {(oid, kind): seq for oid, kind, seq in session.execute(planned).all()}
     counts: dict[str, int] = {}
-    for occurrence in occurrences:
-        routine = catalog.get(occurrence.routine_id)
+    for row in open_rows:
+        routine = catalog.get(row.routine_id)
         if routine is None or not routine.enabled:
+            continue
+        steps = [
+            (kind, seq)
+            for kind, seq in follow_up_steps(routine, row, now)
+            if highest.get((row.id, kind), -1) < seq
+        ]
+        if routine.kind != "training" and not steps:
+            continue
+        occurrence = session.get(Occurrence, row.id)
+        if occurrence is None:
             continue
         if routine.kind == "training" and enroll_newcomers(session, routine, occurrence, now):
             counts["onboarded"] = counts.get("onboarded", 0) + 1
-        for kind, seq in follow_up_steps(routine, occurrence, now):
-            if highest.get((occurrence.id, kind), -1) >= seq:
-                continue
+        for kind, seq in steps:
             recipients = (
                 recipient_rows(session, routine.escalate.to, now)
                 if kind == ESCALATION and routine.escalate
@@ -150,9 +208,7 @@ def follow_ups(session: Session, catalog: Catalog, now: datetime) -> dict[str, i
     return counts
 
 
-def follow_up_steps(
-    routine: Routine, occurrence: Occurrence, now: datetime
-) -> list[tuple[str, int]]:
+def follow_up_steps(routine: Routine, occurrence: _Dated, now: datetime) -> list[tuple[str, int]]:
     """The latest reminder, re-reminder and escalation step due at `now`, as (kind, seq).
 
     Only the latest step of each series: a bot that was down does not fire a burst of
