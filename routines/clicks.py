@@ -19,6 +19,7 @@ groups or replicas the unique key decides, as before.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,8 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines import ledger
 from routines.catalog import Catalog
 from routines.engine import acknowledgements as ack
-from routines.engine.models import Occurrence
-from routines.engine.planning import enqueue_updates
+from routines.engine.models import Confirmation, Occurrence
+from routines.engine.planning import Post, enqueue_updates, posts_of
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.group_commit import GroupCommit
 from storage.people import display_name_of, people_for
@@ -73,10 +74,13 @@ def confirm_in(
     key: str | None = None,
     locked: bool = False,
     deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
+    answers: ack.Answers | None = None,
+    posts: Mapping[int, Sequence[Post]] | None = None,
 ) -> ack.Outcome:
     """Record one confirmation in the caller's transaction; on closing, queue an update of
     the occurrence's other posts. The outcome carries the recorder's name for the reply.
-    `key`, `locked`, `deferred`: see `acknowledgements.confirm` (a group's shortcuts)."""
+    `key`, `locked`, `deferred`, `answers`: see `acknowledgements.confirm`; `posts`: the
+    occurrences' posts, read already (`posts_of`): a group's shortcuts."""
     now = aware_utc(request.now)
     if locked:  # in the session already: no query
         occurrence = session.get(Occurrence, request.occurrence_id)
@@ -92,10 +96,13 @@ def confirm_in(
         session, request.occurrence_id, request.actor, now, note=request.note,
         evidence=routine.evidence if routine else "none",
         timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
-        key=key, locked=locked, deferred=deferred,
+        key=key, locked=locked, deferred=deferred, answers=answers,
     )  # fmt: skip
     if outcome.result == "completed":
-        enqueue_updates(session, request.occurrence_id, now, skip_message=request.message_id)
+        enqueue_updates(
+            session, request.occurrence_id, now, skip_message=request.message_id,
+            posts=None if posts is None else posts.get(request.occurrence_id, ()),
+        )  # fmt: skip
     if outcome.recorded and outcome.person_key:
         # Usually the row person_key_for just read: no query.
         outcome = replace(outcome, who=display_name_of(session, outcome.person_key))
@@ -182,6 +189,15 @@ class Clicks:
                 select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)
                 .with_for_update()
             ).all()  # fmt: skip
+            # Once they are locked: their answers so far and their posts, one query each
+            # instead of one each per click.
+            answers = {
+                (a.occurrence_id, a.person_key): a
+                for a in session.scalars(
+                    select(Confirmation).where(Confirmation.occurrence_id.in_(ids))
+                )
+            }
+            posts = posts_of(session, ids)
             deferred: list[tuple[str, dict[str, Any], datetime]] = []
             outcomes: dict[int, ack.Outcome] = {}
             for index in sorted(range(len(batch)), key=lambda i: batch[i].occurrence_id):
@@ -189,6 +205,7 @@ class Clicks:
                 outcomes[index] = confirm_in(
                     session, self.catalog, request, deferred=deferred, locked=True,
                     key=keys.get((request.actor.platform, request.actor.user_id)),
+                    answers=answers, posts=posts,
                 )  # fmt: skip
             if deferred:  # nothing recorded: the head stays unlocked
                 ledger.append_timed(session, sorted(deferred, key=lambda entry: entry[2]))

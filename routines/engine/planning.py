@@ -261,21 +261,42 @@ def _reminder_recipients(
     return [(platform, "person", key) for platform, key in rows]
 
 
+# (posted message id, platform, conversation id, message id) of an occurrence's posts
+Post = tuple[int, str, str, str]
+
+
+def posts_of(session: Session, occurrence_ids: Sequence[int]) -> dict[int, list[Post]]:
+    """Every message posted for these occurrences, by occurrence (one query for a group)."""
+    found: dict[int, list[Post]] = {oid: [] for oid in occurrence_ids}
+    rows = session.execute(
+        select(PostedMessage.occurrence_id, PostedMessage.id, PostedMessage.platform,
+               PostedMessage.conversation_id, PostedMessage.message_id)
+        .where(PostedMessage.occurrence_id.in_(occurrence_ids))
+        .order_by(PostedMessage.id)
+    )  # fmt: skip
+    for oid, pid, platform, conversation, message in rows:
+        found.setdefault(int(oid), []).append((int(pid), platform, conversation, message))
+    return found
+
+
 def enqueue_updates(
-    session: Session, occurrence_id: int, now: datetime, *, skip_message: str | None = None
+    session: Session,
+    occurrence_id: int,
+    now: datetime,
+    *,
+    skip_message: str | None = None,
+    posts: Sequence[Post] | None = None,
 ) -> int:
-    """Queue an in-place edit of every message posted for the occurrence (no more buttons)."""
-    posted = session.execute(
-        select(PostedMessage.id, PostedMessage.platform, PostedMessage.conversation_id).where(
-            PostedMessage.occurrence_id == occurrence_id,
-            PostedMessage.message_id != (skip_message or ""),
-        )
-    ).all()
+    """Queue an in-place edit of every message posted for the occurrence (no more buttons).
+    `posts`: the occurrence's, when the caller read them already (`posts_of`)."""
+    if posts is None:
+        posts = posts_of(session, [occurrence_id]).get(occurrence_id, [])
     return sum(
         enqueue(
             session, occurrence_id, UPDATE, [(platform, "channel", conversation)], pid, now, now
         )
-        for pid, platform, conversation in posted
+        for pid, platform, conversation, message in posts
+        if message != (skip_message or "")
     )
 
 
