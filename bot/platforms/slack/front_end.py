@@ -39,7 +39,7 @@ from bot.chat.i18n import t
 from bot.chat.inbox_worker import InboxWorker
 from bot.platforms.front_end import FrontEndContext
 from bot.platforms.slack import shape, translate
-from bot.platforms.slack.client import SlackConfig, make_web_client
+from bot.platforms.slack.client import SlackConfig, bolt_app, make_web_client
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
@@ -192,8 +192,8 @@ class SlackFrontEnd:
     # --- listeners --------------------------------------------------------------------
 
     def _build_app(self) -> AsyncApp:
-        app = AsyncApp(
-            client=self.client,
+        app = bolt_app(
+            self.client,
             signing_secret=self._config.signing_secret or None,
             request_verification_enabled=bool(self._config.signing_secret),
             process_before_response=False,
