@@ -174,9 +174,10 @@ def follow_ups(session: Session, catalog: Catalog, now: datetime) -> dict[str, i
     ).all()  # fmt: skip
     if not open_rows:
         return {}
+    open_ids = select(Occurrence.id).where(Occurrence.status == OPEN)  # not a list of 1,000
     planned = (
         select(Notification.occurrence_id, Notification.kind, func.max(Notification.sequence))
-        .where(Notification.occurrence_id.in_([row.id for row in open_rows]))
+        .where(Notification.occurrence_id.in_(open_ids))
         .group_by(Notification.occurrence_id, Notification.kind)
     )
     highest = {(oid, kind): seq for oid, kind, seq in session.execute(planned).all()}
