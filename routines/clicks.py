@@ -116,9 +116,11 @@ class Clicks:
         self.factory = factory
         self.catalog = catalog
         self._confirms: GroupCommit[ConfirmRequest, ack.Outcome | Exception] = GroupCommit(
-            self._confirm_all, workers=CONFIRM_WORKERS
+            self._confirm_all, workers=CONFIRM_WORKERS, name="confirm"
         )
-        self._audiences: GroupCommit[int, Audience | None] = GroupCommit(self.audiences_of)
+        self._audiences: GroupCommit[int, Audience | None] = GroupCommit(
+            self.audiences_of, name="audience"
+        )
 
     # --- who may act: one query for every click waiting --------------------------------
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,14 +69,11 @@ class InboxStore:
         self._sessions = sessions
         self._secret = secret
         self.lease_seconds = lease_seconds
-        # Group commit: what arrives while a transaction runs goes into the next one.
-        # Stores get a thread of their own: the acknowledgement waits for them, and must
-        # not wait for a free thread of the shared pool behind the work on earlier events.
-        self._accepts = GroupCommit(
-            self._accept_all,
-            executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-accept"),
-        )
-        self._dones = GroupCommit(self._forget_all)
+        # Group commit: what arrives while a transaction runs goes into the next one (on
+        # a thread of its own: the acknowledgement waits for the stores, and must never
+        # wait for a free thread behind the work on earlier events).
+        self._accepts = GroupCommit(self._accept_all, name="inbox-accept")
+        self._dones = GroupCommit(self._forget_all, name="inbox-done")
 
     def _lease(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.lease_seconds)
