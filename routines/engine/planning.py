@@ -8,6 +8,7 @@ fire a burst of stale reminders.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -96,12 +97,19 @@ class TickReport:
 
 class PlanMemo:
     """What one process's ticks need not work out again: when each routine was first seen
-    (stored once, never changed) and each routine's due slots for a given first sighting,
-    latest occurrence and day. A tick every second over a thousand routines otherwise
-    spends most of its time reading the same sightings and walking the same calendars."""
+    (stored once, never changed), each routine's latest occurrence (read again once a
+    minute; in between only this process's creations move it, and a slot another replica
+    created meanwhile is found by its insert, once) and each routine's due slots for a
+    given first sighting, latest occurrence and day. A tick every second over a thousand
+    routines otherwise spends most of its time reading the same rows and walking the same
+    calendars."""
+
+    LATEST_READ_EVERY_SECONDS = 60.0
 
     def __init__(self) -> None:
         self.first_seen: dict[str, datetime] = {}
+        self._latest: dict[str, date] = {}
+        self._latest_read_at: float | None = None
         self._due: dict[str, tuple[Routine, tuple[datetime, date | None, date], list[Slot]]] = {}
 
     def seen(self, session: Session, routine_ids: list[str], now: datetime) -> dict[str, datetime]:
@@ -109,6 +117,20 @@ class PlanMemo:
         if missing:
             self.first_seen.update(first_seen(session, missing, now))
         return {rid: self.first_seen[rid] for rid in routine_ids}
+
+    def latest(self, session: Session) -> dict[str, date]:
+        """Each routine's latest occurrence (`latest_scheduled`), read at most once a minute."""
+        read_at = self._latest_read_at
+        if read_at is None or time.monotonic() - read_at >= self.LATEST_READ_EVERY_SECONDS:
+            self._latest = latest_scheduled(session)
+            self._latest_read_at = time.monotonic()
+        return self._latest
+
+    def exists(self, routine_id: str, scheduled: date) -> None:
+        """The occurrence of `routine_id` for `scheduled` exists now (created here, or
+        found created by another replica)."""
+        if scheduled > self._latest.get(routine_id, scheduled - timedelta(days=1)):
+            self._latest[routine_id] = scheduled
 
     def due_slots(
         self, routine: Routine, seen_at: datetime, latest: date | None, now: datetime
@@ -138,11 +160,12 @@ def plan(
     routines = _rotated(catalog.enabled)
     with transaction(factory) as session:
         seen = memo.seen(session, [r.id for r in routines], now)
-        latest = latest_scheduled(session)
+        latest = dict(memo.latest(session))
     for routine in routines:
         for slot in memo.due_slots(routine, seen[routine.id], latest.get(routine.id), now):
             with transaction(factory) as session:
                 occurrence = create_occurrence(session, routine, slot, now, providers)
+            memo.exists(routine.id, slot.scheduled)  # None: another replica created it
             if occurrence is not None:
                 report.created.append(
                     Created(
