@@ -102,30 +102,45 @@ def eval_(
 
 @app.command("calibrate")
 def calibrate_(
-    file: Annotated[
-        Path, typer.Argument(help="Labelled JSONL questions (articles / expect_fallback).")
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Labelled JSONL questions (articles / expect_fallback), or label files "
+            '({"set", "id", "articles"}) joined with the shared sets.'
+        ),
     ],
+    shared: Annotated[
+        Path,
+        typer.Option("--shared", help="Where label files find eval/<set>.jsonl."),
+    ] = Path("../shared"),
     output: Annotated[
         Path | None,
         typer.Option("--output", help="Where to write the fitted parameters (JSON)."),
     ] = None,
 ) -> None:
-    """Fit the confidence models and their thresholds on FILE (with k-fold cross-validation)
-    and write them (default: the shipped knowledge/retrieval/confidence.json)."""
+    """Fit the confidence models and their thresholds on FILES (with k-fold
+    cross-validation) and write them (default: the shipped knowledge/retrieval/confidence.json)."""
     from knowledge.retrieval.calibrate import calibrate
+    from knowledge.retrieval.calibration_inputs import InputError, read_inputs
     from knowledge.retrieval.scoring import CONFIDENCE_FILE, save_models
 
-    cases = _read(file)
+    try:
+        inputs = read_inputs(files, shared)
+    except (OSError, InputError) as exc:
+        print(exc, file=sys.stderr)
+        raise typer.Exit(2) from None
+    cases = inputs.cases
     on_topic = [c for c in cases if not c.expect_fallback]
     if not on_topic or any(not c.articles for c in on_topic):
-        print(f'{file}: every on-topic line needs "articles": [ids] to calibrate', file=sys.stderr)
+        names = ", ".join(str(f) for f in files)
+        print(f'{names}: every on-topic line needs "articles": [ids] to calibrate', file=sys.stderr)
         raise typer.Exit(2)
     settings = Settings()
     try:
         answerer = answerer_for(
             settings, load_knowledge_base(settings.knowledge_paths), encoder_for(settings)
         )
-        models = calibrate(answerer, cases, file)
+        models = calibrate(answerer, cases, inputs.files, inputs.groups)
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         raise typer.Exit(2) from None

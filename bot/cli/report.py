@@ -6,7 +6,8 @@
 
 Exit codes: 0 written, 2 bad input such as an unknown --routine (nothing written, nothing
 recorded), 3 the database could not be read. `--now` moves only "as of" (lateness); the
-export is recorded at the real time.
+export is recorded at the real time, except for a `--now` in the future (a rehearsal:
+nothing is written to the database).
 Every export appends a `report.exported` entry ("cli" as the exporter) to the ledger.
 `--client ID` reports that client's rights requests instead (bot/cli/report_requests.py);
 `--training` the training campaigns (bot/cli/report_training.py).
@@ -26,6 +27,7 @@ from sqlalchemy import Engine
 
 from bot.cli.errors import check_report_out, require_database
 from bot.cli.keys import use_ledger_keys
+from bot.cli.pretend import CLOCK_SLACK
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
 from routines.reports.adherence import (
@@ -37,7 +39,7 @@ from routines.reports.adherence import (
     routine_infos,
 )
 from routines.reports.formats import FORMATS, Format
-from storage.clock import utc_now
+from storage.clock import as_utc, utc_now
 from storage.engines import make_engine as engine_from_url
 from storage.sessions import session_factory
 
@@ -92,6 +94,8 @@ def report_command(
     if language not in ("sv", "en"):
         _fail("--lang must be sv or en")
     produced = utc_now()  # --now only moves "as of": the export is recorded when it happens
+    # ... unless "as of" is in the future: a rehearsal, which writes nothing (bot/cli/pretend.py)
+    record = not now or as_utc(moment) <= produced + CLOCK_SLACK
     scope = Scope(
         period=chosen,
         now=moment,
@@ -113,16 +117,18 @@ def report_command(
         if out is None:
             export_report(
                 session_factory(engine), scope, cast(Format, fmt), sys.stdout.buffer,
-                who="cli", now=produced,
+                who="cli", now=produced, record=record,
             )  # fmt: skip
             sys.stdout.buffer.flush()
         else:
-            _write_file(engine, scope, cast(Format, fmt), out, produced)
+            _write_file(engine, scope, cast(Format, fmt), out, produced, record)
     finally:  # a database or file error is one line and exit 2 (bot/cli/errors.py)
         engine.dispose()
 
 
-def _write_file(engine: object, scope: Scope, fmt: Format, out: Path, now: datetime) -> None:
+def _write_file(
+    engine: object, scope: Scope, fmt: Format, out: Path, now: datetime, record: bool
+) -> None:
     # Write beside the target and rename: a failed export never leaves half a file.
     from routines.reports.export import export_report
 
@@ -131,16 +137,20 @@ def _write_file(engine: object, scope: Scope, fmt: Format, out: Path, now: datet
         with partial.open("wb") as handle:
             exported = export_report(
                 session_factory(engine),  # type: ignore[arg-type]
-                scope, fmt, handle, who="cli", now=now,
+                scope, fmt, handle, who="cli", now=now, record=record,
             )  # fmt: skip
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
     total = exported.summary.total
     rate = "–" if total.rate is None else f"{total.rate:.0%}"
+    recorded = (
+        "not recorded (--now in the future)" if exported.ledger_seq is None
+        else f"ledger entry {exported.ledger_seq}"
+    )  # fmt: skip
     typer.echo(
         f"{out}: {exported.bytes} bytes, sha256 {exported.sha256}; "
-        f"{total.occurrences} occurrences, adherence {rate}; ledger entry {exported.ledger_seq}",
+        f"{total.occurrences} occurrences, adherence {rate}; {recorded}",
         err=True,
     )
 

@@ -203,8 +203,7 @@ class DeskFeature:
     ) -> list[Reply]:
         decision = await self.allowed(incoming, client)
         if not decision:
-            text = refusal_text(decision, lang) or t("desk.refused", lang, client=client.name)
-            return [Reply(text=text, private=True)]
+            return [Reply(text=_refused(decision, incoming, client.name, lang), private=True)]
         now = self._clock()
         received = self._register.today(now)
         if draft.received:
@@ -323,9 +322,7 @@ class DeskFeature:
         registrant = await asyncio.to_thread(self._register.registrant, request.code)
         decision = await self.allowed(incoming, client, registrant) if client else None
         if not decision:
-            shared = refusal_text(decision, lang) if decision is not None else None
-            text = shared or t("desk.refused", lang, client=name)
-            return [Reply(text=text, private=True)]
+            return [Reply(text=_refused(decision, incoming, name, lang), private=True)]
         done: Forwarded = await asyncio.to_thread(
             lambda: self._register.forward(
                 request.code, now=self._clock(), actor=_actor(incoming), via=via
@@ -359,6 +356,21 @@ class DeskFeature:
             log.info("request action refused", extra={"platform": incoming.platform,
                                                       "reason": decision.reason})  # fmt: skip
         return decision
+
+
+def _refused(decision: Decision | None, incoming: Incoming, client: str, lang: str) -> str:
+    """Why not, and where it works: on Teams membership shows only inside the channel, so
+    an agent of the client asking from the 1:1 chat is told to do it there."""
+    shared = refusal_text(decision, lang) if decision is not None else None
+    if shared:
+        return shared
+    if (
+        decision is not None
+        and decision.reason == "not_member"
+        and incoming.platform in CHANNEL_PROVES_MEMBERSHIP
+    ):
+        return t("desk.refused.outside_channel", lang, client=client)
+    return t("desk.refused", lang, client=client)
 
 
 def _actor(incoming: Incoming) -> Actor:

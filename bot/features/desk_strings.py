@@ -64,6 +64,9 @@ add_strings(
             "desk.forward_usage": "Skriv `vidarebefordrad <kod> [e-post|webbformulär|telefon]`.",
             "desk.refused": "Du kan inte registrera eller vidarebefordra begäranden för "
             "{client}: det gör de som arbetar i kundens kanal, teamledaren eller compliance.",
+            "desk.refused.outside_channel": "Här kan jag inte se att du arbetar med {client}: "
+            "i Teams syns det bara i kundens kanal. Gör det där (det stannar i kanalens tråd), "
+            "eller be kundens teamledare eller compliance.",
             "desk.bad_input": "Det gick inte: {problem}.",
             "desk.open.title": "*Öppna begäranden ({count})*, vidarebefordras senast:",
             "desk.open.late": " – *försenad*",
@@ -130,6 +133,9 @@ add_strings(
             "desk.forward_usage": "Type `forwarded <code> [email|portal|phone]`.",
             "desk.refused": "You cannot register or forward requests for {client}: the "
             "people working in the client's channel, its team lead or compliance can.",
+            "desk.refused.outside_channel": "I cannot see here that you work for {client}: on "
+            "Teams that shows only in the client's channel. Do it there (it stays in the "
+            "channel's thread), or ask the client's team lead or compliance.",
             "desk.bad_input": "That did not work: {problem}.",
             "desk.open.title": "*Open requests ({count})*, to be forwarded by:",
             "desk.open.late": " – *late*",

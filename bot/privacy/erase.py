@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy.lookup import require_people
@@ -17,7 +17,9 @@ from bot.records.web_access import forget_web_access
 from routines.engine.models import (
     CANCELLED,
     PENDING,
+    UPDATE,
     Notification,
+    PostedMessage,
 )
 from routines.engine.training import forget_attempts
 from routines.ledger import PERSON_ERASED, append_event
@@ -55,6 +57,7 @@ def erase_identity(
     questions = unlink_person(session, key)
     forget_web_access(session, key)  # signed out of the web pages, links void
     forget_attempts(session, key)  # quiz attempts; their results stay in the ledger
+    forget_direct_messages(session, key)
     cancelled = session.execute(
         update(Notification)
         .where(
@@ -67,6 +70,31 @@ def erase_identity(
     append_event(session, PERSON_ERASED, {"person_key": key, "reason": reason}, now)
     log.info("person erased", extra={"person_key": key, "reason": reason})
     return refs, questions, int(cancelled or 0)
+
+
+def forget_direct_messages(session: Session, person_key: str) -> int:
+    """Where the bot's messages to the person landed (their 1:1 chat's id: Slack `D…`,
+    Teams `a:…`, the console name) and the edits queued into it: gone, so those messages
+    are no longer updated in place. The notifications themselves name only the key."""
+    posted = (
+        select(PostedMessage.id)
+        .join(Notification, Notification.id == PostedMessage.notification_id)
+        .where(
+            Notification.recipient_kind == "person", Notification.recipient_address == person_key
+        )
+    )
+    ids = list(session.scalars(posted))
+    if not ids:
+        return 0
+    session.execute(
+        delete(Notification).where(
+            Notification.kind == UPDATE,
+            Notification.recipient_kind == "channel",
+            Notification.sequence.in_(ids),
+        )
+    )
+    session.execute(delete(PostedMessage).where(PostedMessage.id.in_(ids)))
+    return len(ids)
 
 
 def erase_person(session: Session, who: str, *, now: datetime) -> Erasure:

@@ -1,16 +1,18 @@
 """Fit the confidence models and their thresholds on labelled questions (`kb calibrate`).
 
-Input: a JSONL file like the evaluation sets, each on-topic line naming its right article
-ids (`"articles"`), off-topic lines `"expect_fallback": true`. For every question the
-answerer's own candidates and features are read (`Answerer.ranked`), once with the semantic
-signal and once without; each candidate is a training row labelled 1 when it is a right
-article. Two logistic regressions are fitted: `hybrid` (for the encoder in use) and
-`lexical` (for `GDPRBOT_EMBEDDINGS=off` and encoder outages).
+Input: labelled questions like the evaluation sets, each on-topic line naming its right
+article ids (`"articles"`), off-topic lines `"expect_fallback": true` (read from question
+files and from label files joined with the shared sets by `calibration_inputs`). For every
+question the answerer's own candidates and features are read (`Answerer.ranked`), once
+with the semantic signal and once without; each candidate is a training row labelled 1
+when it is a right article. Two logistic regressions are fitted: `hybrid` (for the
+encoder in use) and `lexical` (for `GDPRBOT_EMBEDDINGS=off` and encoder outages).
 
 Thresholds: for each model, `answer_at` and `clarify_at` are the most helpful pair within
 the error budget below, judged on out-of-fold probabilities (k-fold by question). The
 figures reported are nested cross-validation: in each outer fold the model is fitted and
-its thresholds chosen on the other folds only, then scored on the held-out questions.
+its thresholds chosen on the other folds only, then scored on the held-out questions;
+per language and per input file, with the standard deviation over the outer folds.
 """
 
 from __future__ import annotations
@@ -211,22 +213,69 @@ def _out_of_fold(
 
 
 def cross_validate(
-    questions: Sequence[Question], features: Sequence[str], k: int = FOLDS, seed: int = SEED
+    questions: Sequence[Question],
+    features: Sequence[str],
+    k: int = FOLDS,
+    seed: int = SEED,
+    groups: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold."""
-    verdicts: list[tuple[str, str]] = []  # (lang, verdict)
-    for fold in _folds(questions, k, seed):
+    """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold.
+
+    Rates per language (`all`, `en`, `sv`), each with `std`, the standard deviation of the
+    rates over the outer folds; with `groups` (each question's input) also `by_input`."""
+    verdicts: list[tuple[str, str, int, str]] = []  # (lang, group, fold, verdict)
+    for number, fold in enumerate(_folds(questions, k, seed)):
         held = set(fold)
         train = [q for i, q in enumerate(questions) if i not in held]
         model = _fit(train, features)
         limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
         for i in fold:
             q = questions[i]
-            verdicts.append((q.case.lang, outcome(_predict(model, q), limits)))
-    return {
-        lang: _rates([v for lg, v in verdicts if lang in ("all", lg)])
-        for lang in ("all", *sorted({lg for lg, _ in verdicts}))
+            group = groups[i] if groups is not None else ""
+            verdicts.append((q.case.lang, group, number, outcome(_predict(model, q), limits)))
+    langs = ("all", *sorted({lg for lg, _, _, _ in verdicts}))
+    result: dict[str, Any] = {
+        lang: _rates_with_std([(f, v) for lg, _, f, v in verdicts if lang in ("all", lg)], k)
+        for lang in langs
     }
+    if groups is not None and len(set(groups)) > 1:
+        result["by_input"] = {
+            group: {
+                lang: _rates_with_std(
+                    [(f, v) for lg, g, f, v in verdicts if g == group and lang in ("all", lg)], k
+                )
+                for lang in langs
+            }
+            for group in dict.fromkeys(groups)
+        }
+    return result
+
+
+def _rates_with_std(verdicts: list[tuple[int, str]], k: int) -> dict[str, Any]:
+    """The rates, and their standard deviation over the folds that have questions of the
+    kind (on- or off-topic) each rate is about (None with fewer than two such folds)."""
+    rates = _rates([v for _, v in verdicts])
+    per_fold = [_rates([v for f, v in verdicts if f == fold]) for fold in range(k)]
+    std: dict[str, float | None] = {}
+    for name in RATE_NAMES:
+        count = "off_topic" if name.startswith("off_topic") else "on_topic"
+        values = [r[name] for r in per_fold if r[count]]
+        std[name] = round(float(np.std(values, ddof=1)), 4) if len(values) > 1 else None
+    rates["std"] = std
+    return rates
+
+
+RATE_NAMES = (
+    "answered_right",
+    "answered_wrong",
+    "right_in_answer_or_clarify",
+    "refused",
+    "off_topic_refused",
+)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _rates(verdicts: list[str]) -> dict[str, Any]:
@@ -247,12 +296,22 @@ def _rates(verdicts: list[str]) -> dict[str, Any]:
     }
 
 
-def calibrate(answerer: Answerer, cases: Sequence[EvalCase], source: Path) -> ConfidenceModels:
-    """Both models with thresholds, cross-validated figures and provenance."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+def calibrate(
+    answerer: Answerer,
+    cases: Sequence[EvalCase],
+    sources: Path | Sequence[Path] | Sequence[dict[str, str]],
+    groups: Sequence[str] | None = None,
+) -> ConfidenceModels:
+    """Both models with thresholds, cross-validated figures and provenance.
+
+    `sources`: the input files (paths, or `{"file", "sha256"}` records as
+    `calibration_inputs.Inputs.files`); `groups`: each case's input, for per-input figures."""
+    if isinstance(sources, Path):
+        sources = [sources]
+    inputs = [s if isinstance(s, dict) else {"file": s.name, "sha256": _sha256(s)} for s in sources]
     base = {
-        "fitted_on": str(source.name),
-        "sha256": digest,
+        "fitted_on": [i["file"] for i in inputs],
+        "inputs": inputs,
         "questions": len(cases),
         "off_topic": sum(c.expect_fallback for c in cases),
         "date": datetime.now(UTC).date().isoformat(),
@@ -274,7 +333,7 @@ def calibrate(answerer: Answerer, cases: Sequence[EvalCase], source: Path) -> Co
         limits = choose_thresholds(_out_of_fold(questions, features, FOLDS, SEED))
         provenance = base | {
             "encoder": encoder_id if semantic else None,
-            "cross_validation": cross_validate(questions, features),
+            "cross_validation": cross_validate(questions, features, groups=groups),
         }
         models[name] = ConfidenceModel(
             model.features,

@@ -204,7 +204,9 @@ def _check(occurrence_id: int, groups: list[list[Any]], tz: ZoneInfo) -> list[Mi
             miss("confirmation_changed", f"{key[1]} by {key[0]}: its time differs from the ledger")
     for key in answers.keys() - rows.keys():
         miss("event_without_confirmation", f"the ledger records {key[1]} by {key[0]}; no row")
-    _check_status(status, closed_by, date.fromisoformat(due_text), answers, tz, miss)
+    # a kind with nothing to do closes its occurrence as not applicable when creating it
+    skipped = bool(created) and '"skipped":true' in created[0]
+    _check_status(status, closed_by, date.fromisoformat(due_text), answers, tz, miss, skipped)
     if not note_rows and len(events) == len(created) + sum(map(len, answers.values())):
         return out  # no note and no note.added entry: nothing more to compare
     notes = {row[1]: row[2] for row in note_rows}
@@ -230,6 +232,7 @@ def _check_status(
     answers: dict[tuple[str, str], list[datetime]],
     tz: ZoneInfo,
     miss: Any,
+    skipped: bool = False,
 ) -> None:
     confirmed = [t for (person, kind), times in answers.items() if kind == m.CONFIRM
                  and (closed_by is None or person == closed_by) for t in times]  # fmt: skip
@@ -242,7 +245,7 @@ def _check_status(
             miss("status_contradicts_ledger",
                  f"status {status}, but the ledger's confirmation was "
                  f"{'after' if late else 'on or before'} the due date {due}")  # fmt: skip
-    elif status == m.NOT_APPLICABLE and not any(k == m.NA for _, k in answers):
+    elif status == m.NOT_APPLICABLE and not skipped and not any(k == m.NA for _, k in answers):
         miss("status_without_evidence", "status not_applicable, but no such entry in the ledger")
 
 

@@ -179,7 +179,18 @@ def verify_chain(
         if bindings is not None:
             bindings.cancel()
         raise
-    if result.ok and stored_head is not None and stored_head != (result.head_seq, result.head_hash):
+    if result.ok and stored_head is None and result.head_seq > 0:
+        # the schema makes the head row with the table and appends only update it
+        problem = Problem(
+            result.head_seq + 1,
+            "head_mismatch",
+            f"the head row is gone; the ledger ends at entry {result.head_seq}: entries may "
+            "have been removed from its end (compare with a witness: `audit verify --witness`)",
+        )
+        result = replace(result, problem=problem)
+    elif result.ok and stored_head is not None and stored_head != (
+        result.head_seq, result.head_hash
+    ):  # fmt: skip
         problem = Problem(
             result.head_seq + 1 if stored_head[0] > result.head_seq else stored_head[0],
             "head_mismatch",

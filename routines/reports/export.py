@@ -32,7 +32,7 @@ class Exported:
     format: Format
     sha256: str
     bytes: int
-    ledger_seq: int
+    ledger_seq: int | None  # None: not recorded (a pretend time in the future)
     summary: Summary
 
 
@@ -81,8 +81,10 @@ def export_report(
     who: str,
     now: datetime,
     observe: Callable[[DetailRow], object] | None = None,
+    record: bool = True,
 ) -> Exported:
-    """Write the report to `out`, then append `report.exported` (after a complete write)."""
+    """Write the report to `out`, then append `report.exported` (after a complete write);
+    `record=False` (a rehearsal as of a pretend time) writes nothing to the database."""
     sink = HashingWriter(out)
     with read_session(factory) as session:
         summary = summarise(session, scope)
@@ -102,6 +104,8 @@ def export_report(
             excerpt=ledger_excerpt(session, scope) if fmt == "zip" else None,
         )
     digest = sink.sha256.hexdigest()
+    if not record:
+        return Exported(fmt, digest, sink.size, None, summary)
     with transaction(factory) as session:
         entry = ledger.append_event(
             session,

@@ -32,7 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines.ledger.chain import REQUEST_REMINDED, append_event
-from routines.ports import Notice, Notifier, Recipient
+from routines.ports import DeliveryError, Notice, Notifier, Recipient
 from routines.requests.deadlines import business_days_between
 from routines.requests.models import (
     AGENT_REMINDED,
@@ -246,6 +246,12 @@ class RequestReminders:
             for recipient in recipients:
                 try:
                     await self._notifier.send(recipient, notice)
+                except DeliveryError as exc:  # expected (platform off, not installed): one line
+                    log.warning(
+                        "request reminder not delivered",
+                        extra={"platform": recipient.platform, "stage": stage,
+                               "error": type(exc).__name__, "retryable": exc.retryable},
+                    )  # fmt: skip
                 except Exception:
                     log.warning(
                         "request reminder not delivered",

@@ -18,6 +18,7 @@ DATA = Path(__file__).parent / "data"
 FIXTURE_KB = DATA / "kb"
 CALIBRATION = DATA / "calibration" / "questions.jsonl"
 FROZEN = DATA / "frozen" / "frozen_test.jsonl"
+SHARED_LABELS = DATA / "calibration" / "shared_labels.jsonl"
 DPO = "Dana Dataskydd (dpo@example.test)"
 
 VALID_FRONT_MATTER = """\

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -244,9 +245,57 @@ def test_kb_calibrate_writes_fitted_parameters_with_provenance(tmp_path: Path) -
     result = gdpr_bot("kb", "calibrate", str(questions), "--output", str(output))
     assert result.exit_code == 0, result.output
     fitted = json.loads(output.read_text(encoding="utf-8"))
-    assert fitted["lexical"]["provenance"]["fitted_on"] == "labelled.jsonl"
+    assert fitted["lexical"]["provenance"]["fitted_on"] == ["labelled.jsonl"]
     assert "cross_validation" in fitted["lexical"]["provenance"]
     assert "lexical: answer at" in result.stdout
+
+
+def test_kb_calibrate_joins_label_files_with_the_shared_sets(tmp_path: Path) -> None:
+    """Labels by id in the repository, question text in `--shared DIR/eval/<set>.jsonl`."""
+    (tmp_path / "shared" / "eval").mkdir(parents=True)
+    shared_set = tmp_path / "shared" / "eval" / "devx.jsonl"
+    shared_set.write_text(
+        '{"id": "x1", "lang": "sv", "q": "gdpr böter", "expect_any": ["böter"]}\n'
+        '{"id": "x2", "lang": "en", "q": "what is for lunch", "expect_fallback": true}\n'
+        '{"id": "x3", "lang": "en", "q": "what makes consent valid", "expect_any": ["x"]}\n',
+        encoding="utf-8",
+    )
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        '{"id": "a", "lang": "en", "q": "how big are the fines", "articles": ["fines"]}\n'
+        '{"id": "b", "lang": "sv", "q": "vad kostar registerutdrag", '
+        '"articles": ["right-of-access"]}\n'
+        '{"id": "c", "lang": "sv", "q": "var får jag parkera", "expect_fallback": true}\n'
+        '{"id": "d", "lang": "sv", "q": "jag mejlade fel kund", '
+        '"articles": ["personal-data-breach"]}\n',
+        encoding="utf-8",
+    )
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        '{"set": "devx", "id": "x1", "articles": ["fines"]}\n'
+        '{"set": "devx", "id": "x2", "expect_fallback": true}\n'
+        '{"set": "devx", "id": "x3", "articles": ["consent"], "near_frozen": "f-en-016"}\n',
+        encoding="utf-8",
+    )
+    output = tmp_path / "confidence.json"
+    args = [str(questions), str(labels), "--shared", str(tmp_path / "shared")]
+    result = gdpr_bot("kb", "calibrate", *args, "--output", str(output))
+    assert result.exit_code == 0, result.output
+    provenance = json.loads(output.read_text(encoding="utf-8"))["lexical"]["provenance"]
+    assert provenance["fitted_on"] == ["questions.jsonl", "labels.jsonl", "devx.jsonl"]
+    digest = hashlib.sha256(shared_set.read_bytes()).hexdigest()
+    assert provenance["inputs"][2] == {"file": "devx.jsonl", "sha256": digest}
+    assert provenance["questions"] == 6  # x3 is near the frozen split: not fitted on
+
+
+def test_kb_calibrate_without_the_shared_set_a_label_file_names_says_so(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"set": "dev2", "id": "d2-001", "articles": ["fines"]}\n', "utf-8")
+    result = gdpr_bot(
+        "kb", "calibrate", str(labels), "--shared", str(tmp_path / "none"), "--output", "c.json"
+    )
+    assert result.exit_code == 2 and "dev2.jsonl is missing" in result.stderr
+    assert not (tmp_path / "c.json").exists()
 
 
 def test_kb_calibrate_needs_article_ids(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from knowledge.retrieval.scoring import (
     load_models,
     save_models,
 )
-from tests.knowledge.conftest import CALIBRATION, DPO
+from tests.knowledge.conftest import CALIBRATION, DPO, SHARED_LABELS
 
 
 def _questions(rng: np.random.Generator, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -124,21 +124,70 @@ def test_calibration_fits_the_lexical_model_with_cross_validation_and_provenance
     lexical = models.lexical
     assert lexical.features == LEXICAL_FEATURES
     provenance = lexical.provenance
-    assert provenance["fitted_on"] == "labelled.jsonl" and provenance["questions"] == 10
-    assert provenance["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    assert set(provenance["cross_validation"]["all"]) >= {"answered_right", "off_topic_refused"}
+    assert provenance["fitted_on"] == ["labelled.jsonl"] and provenance["questions"] == 10
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert provenance["inputs"] == [{"file": "labelled.jsonl", "sha256": digest}]
+    figures = provenance["cross_validation"]["all"]
+    assert set(figures) >= {"answered_right", "off_topic_refused", "std"}
+    assert set(figures["std"]) >= {"answered_right", "answered_wrong", "off_topic_refused"}
     assert 0.0 < lexical.thresholds.answer_at < 1.0
 
 
-def test_the_committed_parameters_were_fitted_on_the_committed_calibration_file() -> None:
-    """Edit the calibration questions, then refit: `gdpr-bot kb calibrate FILE`."""
+def test_calibration_reports_figures_per_input_when_fitted_on_several(
+    answerer: Answerer, tmp_path: Path
+) -> None:
+    cases = [
+        EvalCase(
+            str(i), "sv" if i % 2 else "en", q, articles=(a,) if a else (), expect_fallback=not a
+        )
+        for i, (q, a) in enumerate(
+            [
+                ("gdpr böter", "fines"),
+                ("how big are the fines", "fines"),
+                ("vad kostar registerutdrag", "right-of-access"),
+                ("jag mejlade fel kund", "personal-data-breach"),
+                ("lost my laptop with customer data", "personal-data-breach"),
+                ("vad blir det till lunch", ""),
+                ("when is payday", ""),
+                ("var får jag parkera", ""),
+                ("maximum gdpr fine", "fines"),
+                ("book a meeting room", ""),
+            ]
+        )
+    ]
+    groups = ["questions"] * 6 + ["dev2"] * 4
+    inputs = [
+        {"file": "questions.jsonl", "sha256": "a" * 64},
+        {"file": "dev2.jsonl", "sha256": "b" * 64},
+    ]
+    provenance = calibrate(answerer, cases, inputs, groups).lexical.provenance
+    assert provenance["fitted_on"] == ["questions.jsonl", "dev2.jsonl"]
+    by_input = provenance["cross_validation"]["by_input"]
+    assert set(by_input) == {"questions", "dev2"}
+    assert by_input["dev2"]["all"]["on_topic"] + by_input["dev2"]["all"]["off_topic"] == 4
+
+
+def test_the_committed_parameters_were_fitted_on_the_committed_calibration_files() -> None:
+    """Edit the calibration questions or labels, then refit (see the calibration README)."""
     raw = json.loads(CONFIDENCE_FILE.read_text(encoding="utf-8"))
-    digest = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:16]
+    committed = {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in (CALIBRATION, SHARED_LABELS)
+    }
     for model in (raw["lexical"], *raw["hybrid"].values()):
-        assert model["provenance"]["sha256"] == digest
-        assert model["provenance"]["fitted_on"] == CALIBRATION.name
+        recorded = {i["file"]: i["sha256"] for i in model["provenance"]["inputs"]}
+        assert {name: recorded.get(name) for name in committed} == committed
     assert tuple(raw["lexical"]["features"]) == LEXICAL_FEATURES
     assert all(tuple(m["features"]) == HYBRID_FEATURES for m in raw["hybrid"].values())
+
+
+def test_the_committed_parameters_were_fitted_on_these_shared_sets(shared_dir: Path) -> None:
+    raw = json.loads(CONFIDENCE_FILE.read_text(encoding="utf-8"))
+    for name in ("dev.jsonl", "dev2.jsonl"):
+        digest = hashlib.sha256((shared_dir / "eval" / name).read_bytes()).hexdigest()
+        for model in (raw["lexical"], *raw["hybrid"].values()):
+            recorded = {i["file"]: i["sha256"] for i in model["provenance"]["inputs"]}
+            assert recorded.get(name) == digest
 
 
 @pytest.mark.parametrize("semantic", [False, True])

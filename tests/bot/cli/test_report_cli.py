@@ -66,15 +66,40 @@ def test_report_to_stdout_is_csv_by_default(db: Engine) -> None:
     assert result.stdout_bytes.count(b"\r\n") == 3  # header + two rows
 
 
-def test_report_as_of_a_pretend_time_records_the_export_at_the_real_time(db: Engine) -> None:
-    result = run("report", "--period", "2027-Q1", "--routine", "training", "--now", NOW)
+def test_report_as_of_a_past_time_records_the_export_at_the_real_time(db: Engine) -> None:
+    result = run(
+        "report", "--period", "2027-Q1", "--routine", "training", "--now", "2021-04-10T09:00"
+    )
     assert result.exit_code == 0
     with db.connect() as conn:
         entry = conn.execute(
             ledger.LedgerEntry.__table__.select().order_by(ledger.LedgerEntry.seq.desc()).limit(1)
         ).one()
     assert entry.event == ledger.REPORT_EXPORTED
-    assert not entry.payload.count('"at":"2027-04-10')
+    assert not entry.payload.count('"at":"2021-04-10')
+
+
+@pytest.mark.parametrize("fmt", ["csv", "zip"])
+def test_report_as_of_a_future_time_writes_nothing_to_the_database(
+    db: Engine, tmp_path: Path, fmt: str
+) -> None:
+    before = dump(db)
+    out = tmp_path / f"rehearsal.{fmt}"
+    result = run("report", "--period", "2027-Q1", "--format", fmt, "--out", str(out),
+                 "--now", "2099-01-01T09:00")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+    assert "not recorded" in result.output
+    assert dump(db) == before
+
+
+def dump(engine: Engine) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """Every row of every table."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        return [(table, [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table}"))])
+                for table in sorted(inspect(conn).get_table_names())]  # fmt: skip
 
 
 def test_report_zip_package(db: Engine, tmp_path: Path) -> None:

@@ -3,10 +3,14 @@ article (`needs_client`), built by `build_services` on a real SQLite file."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.app import Services, build_services
@@ -14,6 +18,9 @@ from bot.chat.messages import Action, ConversationRef, Incoming, Reply
 from bot.config import Settings
 from clients import EXAMPLE_DIR
 from knowledge import KnowledgeBase, load_knowledge_base
+from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import CHANNEL, USER, SlackSigner, slash_command
+from tests.bot.conftest import SIGNING_SECRET, RunningBot
 
 SOLVINGE_SLACK = "C05SOLVINGE"
 SOLVINGE_TEAMS = "19:3f1c2a0b9d8e4f7a6b5c@thread.tacv2"
@@ -136,3 +143,72 @@ def clicked(
 
 
 Ask = Callable[[Incoming], object]
+
+
+def acme_directory(*, team_leads: list[str] | None = None) -> str:
+    """A client directory with one client, Acme AB, whose channel is the fake Slack's CHANNEL."""
+    leads = f"    team_leads: {json.dumps(team_leads)}\n" if team_leads else ""
+    return (
+        dedent(f"""\
+        clients:
+          - id: acme
+            name: Acme AB
+            controller: Acme AB (556000-0000)
+            rights_requests:
+              email: dataskydd@acme.example
+              forward_within_business_days: 1
+              script:
+                sv: Acme AB är personuppgiftsansvarigt; skriv till {{{{client.rights_email}}}}.
+                en: Acme AB is the controller; write to {{{{client.rights_email}}}}.
+            channels: [{CHANNEL}]
+        """)
+        + leads
+    )
+
+
+StartSlackDesk = Callable[..., AbstractAsyncContextManager[RunningBot]]
+
+
+@pytest.fixture
+def start_slack_desk(
+    bot_settings: Settings, fake_slack: FakeSlackApi, desk_knowledge: KnowledgeBase,
+    tmp_path: Path,
+) -> StartSlackDesk:  # fmt: skip
+    """Starts the bot's real Slack endpoint with a client directory, the desk's knowledge
+    base and `USER` in the client's channel; `settings` overrides the bot's settings."""
+
+    @asynccontextmanager
+    async def start(directory: str, **settings: object) -> AsyncIterator[RunningBot]:
+        from bot.web import start_server
+
+        path = tmp_path / "clients.yaml"
+        path.write_text(directory, encoding="utf-8")
+        fake_slack.channel_members[CHANNEL] = [USER]
+        update = {"clients_files": [str(path)], "embeddings": "off", **settings}
+        services = build_services(bot_settings.model_copy(update=update),
+                                  knowledge_base=desk_knowledge)  # fmt: skip
+        runner, port = await start_server(services, "127.0.0.1", 0)
+        await services.start()
+        http = aiohttp.ClientSession()
+        try:
+            yield RunningBot(
+                services, f"http://127.0.0.1:{port}", http, SlackSigner(SIGNING_SECRET)
+            )
+        finally:
+            await http.close()
+            await runner.cleanup()
+            await services.close()
+
+    return start
+
+
+async def slack_command_reply(
+    bot: RunningBot, slack: FakeSlackApi, text: str, user: str = USER
+) -> str:
+    """Sends a signed `/gdpr <text>` and returns what the bot answered at the response_url."""
+    before = len(slack.calls_to("response_url"))
+    response = await bot.post_slack(slash_command(text, slack.response_url(), user=user))
+    assert response.status == 200
+    calls = await slack.wait_for("response_url", before + 1)
+    params: dict[str, Any] = calls[-1].params
+    return str(params.get("text", "")) + " " + str(params.get("blocks", ""))

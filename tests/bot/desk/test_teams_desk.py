@@ -61,3 +61,21 @@ async def test_teams_a_request_from_the_clients_channel_is_registered_and_forwar
     with teams.services.engine.connect() as conn:
         row = conn.execute(text("select platform, forwarded_via from rights_requests")).one()
     assert tuple(row) == ("teams", "email")
+
+
+async def test_teams_an_agent_in_the_1_to_1_chat_is_told_to_register_in_the_clients_channel(
+    start_teams_bot: StartTeamsBot,
+) -> None:
+    """Teams shows who serves a client only inside its channel: from the 1:1 chat the
+    request is not registered, and the refusal says where it works."""
+    teams: TeamsBotServer = await start_teams_bot(signed=True, clients_files=[str(EXAMPLE_DIR)])
+    personal = {"id": "a:agent-personal", "conversationType": "personal"}
+
+    refused = await teams.send(message_activity(
+        teams.connector.url, id=teams.next_id(), text="begäran solvinge radering #SV-6",
+        **{"from": AGENT, "conversation": personal},
+    ))  # fmt: skip
+
+    assert "i Teams syns det bara i kundens kanal" in _said(refused)
+    with teams.services.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from rights_requests")).scalar() == 0

@@ -325,7 +325,7 @@ async def test_someone_else_outside_the_clients_channel_may_not(teams: TeamsBotS
 
     calls = await teams.say(f"vidarebefordrad {code}", **_personal("29:other", "aad-other"))
 
-    assert "Du kan inte" in str(calls[-1].activity.get("text"))
+    assert "i Teams syns det bara i kundens kanal" in str(calls[-1].activity.get("text"))
     assert not _forwarded(teams)
 
 

@@ -3,6 +3,7 @@ PostgreSQL database holds the person's name, e-mail address, or any platform id.
 
 The person leaves traces the way the running bot leaves them (the same record functions):
 identities on Slack and Teams, Teams references from a 1:1 chat and from a channel post,
+a reminder delivered into their 1:1 chat (where it landed, and an edit queued into it),
 claimed event keys that contain their ids, a question naming their e-mail, a report file
 waiting for download that names them, a confirmation and its ledger entry, a reminder
 waiting for them. Then every column of every table is read back and searched.
@@ -27,7 +28,13 @@ from bot.records.events import claim_event, event_key
 from bot.records.questions import record_question
 from bot.records.references import save_references
 from bot.records.report_links import store_report
-from routines.engine.models import PENDING, Confirmation, Notification, Occurrence
+from routines.engine.models import (
+    PENDING,
+    Confirmation,
+    Notification,
+    Occurrence,
+    PostedMessage,
+)
 from routines.ledger import CONFIRMATION_RECORDED, append_event
 from storage.base import Base
 from storage.people import person_key_for
@@ -97,6 +104,27 @@ def leave_traces(session: Session) -> None:
             occurrence_id=occurrence.id, kind="reminder", recipient_platform="teams",
             recipient_kind="person", recipient_address=teams_key, status=PENDING,
             not_before=NOW, created_at=NOW,
+        )
+    )  # fmt: skip
+    # A reminder delivered into their 1:1 chat, and the edit queued into it on closing.
+    delivered = Notification(
+        occurrence_id=occurrence.id, kind="reminder", recipient_platform="teams",
+        recipient_kind="person", recipient_address=teams_key, sequence=1, status="sent",
+        not_before=NOW, created_at=NOW,
+    )  # fmt: skip
+    session.add(delivered)
+    session.flush()
+    posted = PostedMessage(
+        notification_id=delivered.id, occurrence_id=occurrence.id, platform="teams",
+        conversation_id=ONE_ON_ONE, message_id="1700000000009", created_at=NOW,
+    )  # fmt: skip
+    session.add(posted)
+    session.flush()
+    session.add(
+        Notification(
+            occurrence_id=occurrence.id, kind="update", recipient_platform="teams",
+            recipient_kind="channel", recipient_address=ONE_ON_ONE, sequence=posted.id,
+            status=PENDING, not_before=NOW, created_at=NOW,
         )
     )  # fmt: skip
 

@@ -124,3 +124,25 @@ def test_the_evidence_package_marks_rows_that_disagree_with_the_ledger(evidence:
     verify_txt = zipfile.ZipFile(out).read("verify.txt").decode("utf-8")
     assert f"occurrence {late}: status_contradicts_ledger" in verify_txt
     assert "result: BROKEN" in verify_txt
+
+
+def test_an_occurrence_its_kind_skipped_agrees_with_the_ledger(engine: Engine) -> None:
+    """A kind with nothing to do (no knowledge gaps, no article due) closes the occurrence
+    as not applicable when it creates it; its `occurrence.created` entry says so."""
+    from datetime import UTC, date, datetime
+
+    from routines.catalog import load_catalog
+    from routines.engine.occurrences import KindContent, create_occurrence, slot_for
+    from storage.sessions import transaction
+
+    routine = load_catalog([]).get("knowledge-gaps")
+    assert routine is not None
+    with transaction(session_factory(engine)) as session:
+        created = create_occurrence(
+            session, routine, slot_for(routine, date(2027, 1, 4)),
+            datetime(2027, 1, 4, 8, 0, tzinfo=UTC),
+            {routine.kind: lambda *_: KindContent(skip=True)},
+        )  # fmt: skip
+        assert created is not None and created.status == "not_applicable"
+    result = ledger.verify(engine, timezone=TZ)
+    assert result.ok, result.lines()

@@ -188,6 +188,11 @@ def test_an_emptied_table_with_the_head_row_reset_is_named_by_a_witness(filled: 
     assert problem(filled, witnesses=[witness]) == (1, "truncated")
 
 
+def test_a_deleted_tail_with_the_head_row_deleted_too_is_named(filled: Engine) -> None:
+    tamper(filled, "DELETE FROM ledger_entries WHERE seq > 7", "DELETE FROM ledger_head")
+    assert problem(filled) == (8, "head_mismatch")
+
+
 def test_a_head_row_that_does_not_name_the_last_entry_is_named(filled: Engine) -> None:
     tamper(filled, "UPDATE ledger_head SET seq = 12")
     assert problem(filled)[1] == "head_mismatch"

@@ -151,3 +151,29 @@ async def test_each_stage_is_a_ledger_entry_even_with_nobody_to_tell(
     assert ['"to":"officers"' in p for p in payloads] == [False, False, True]
     assert _told(notifier) == [("escalation", "U0LEAD"), ("escalation", "U0DPO")]
     assert ledger.verify(engine).ok
+
+
+async def test_a_notice_not_delivered_is_one_log_line_without_the_recipient(
+    register: RequestRegister,
+    reminders: RequestReminders,
+    notifier: RecordingNotifier,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A team lead on a platform that is not running: one warning line, no traceback, no id."""
+    from bot.logs import TextFormatter
+    from routines.ports import DeliveryError, Notice
+
+    async def refuse(recipient: Recipient, notice: Notice) -> object:
+        raise DeliveryError(f"no notifier for {recipient.platform} ({recipient.address})",
+                            retryable=False)  # fmt: skip
+
+    _register(register)
+    await reminders.run(DUE_DAY)
+    notifier.send = refuse  # type: ignore[method-assign,assignment]
+    with caplog.at_level("WARNING", logger="routines.requests.reminders"):
+        await reminders.run(LATE_DAY)
+
+    (record,) = [r for r in caplog.records if r.name == "routines.requests.reminders"]
+    line = TextFormatter().format(record)
+    assert record.exc_info is None and "\n" not in line
+    assert "DeliveryError" in line and "U0LEAD" not in line
