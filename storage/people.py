@@ -122,7 +122,8 @@ def people_for(
             for platform, user in new
         ]  # fmt: skip
         # ON CONFLICT DO NOTHING: a replica that won the race keeps its row; read it.
-        session.execute(module.insert(Person).values(values).on_conflict_do_nothing())
+        # The rows as parameters of one statement (compiled once, not once per group size).
+        session.execute(module.insert(Person.__table__).on_conflict_do_nothing(), values)
         found = known()
     for key, person in found.items():
         name, email = wanted[key]
