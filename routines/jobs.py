@@ -55,6 +55,7 @@ class RoutineRunner:
         self._lock = asyncio.Lock()
         self._again = False  # a tick was asked for while one ran: one more after it
         self._stopping = False
+        self._catching_up = False  # the tick at start runs (stop may cancel it)
         self._first: asyncio.Task[None] | None = None
 
     def add_jobs(self, scheduler: BaseScheduler) -> list[str]:
@@ -85,29 +86,33 @@ class RoutineRunner:
 
     async def start(self) -> None:
         """Catch up right away (the scheduler's jobs keep it up afterwards)."""
-        self._first = asyncio.create_task(self.tick())
+        self._first = asyncio.create_task(self.tick(catch_up=True))
 
     async def stop(self) -> None:
         """Cancel the catch-up tick if it still runs; let a scheduled tick finish its step.
         (Stop the scheduler first, so no new tick starts meanwhile.)"""
         self._stopping = True  # no further tick after the running one
-        if self._first is not None and not self._first.done():
+        if self._first is not None and self._catching_up and not self._first.done():
             self._first.cancel()
         async with self._lock:  # let a tick in progress finish its current step
             pass
 
-    async def tick(self) -> None:
-        """A tick now; while one runs in this process, one more right after it instead
-        (coalesced: however many ask meanwhile, one), and this call returns at once."""
+    async def tick(self, *, catch_up: bool = False) -> None:
+        """A tick now, then one more if any was asked for meanwhile (however many: one).
+        While a tick runs, a call only asks for that one more and returns at once.
+        `catch_up`: the tick at start, the only one `stop` cancels (not the ones after it)."""
         if self._lock.locked():
             self._again = True
             log.debug("tick asked for while one runs; one more follows it")
             return
         async with self._lock:
-            self._again = True
+            self._again, self._catching_up = True, catch_up
             while self._again and not self._stopping:
                 self._again = False
-                await self._tick_once()
+                try:
+                    await self._tick_once()
+                finally:
+                    self._catching_up = False
 
     async def safety_tick(self) -> None:
         """The periodic catch-up: a tick, unless one is running (it is the catch-up)."""
