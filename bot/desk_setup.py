@@ -40,7 +40,9 @@ def add_desk(services: Services) -> DeskFeature:
     settings = services.settings
     directory = load_directory(settings.clients_paths)
     clients = DirectoryClients(directory)
-    register = RequestRegister(services.sessions, timezone=settings.timezone)
+    register = RequestRegister(
+        services.sessions, timezone=settings.timezone, keep_years=settings.requests_years
+    )
     desk = DeskFeature(register, clients, policy=services.policy, clock=services.now)
     services.add_feature(desk)
     for kind, handler in desk.choice_handlers().items():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ def check_report_out(fmt: str, out: Path | None) -> None:
         raise usage_error("a zip package is binary: give --out FILE")
     if out is not None and not out.parent.is_dir():
         raise usage_error(f"--out: the folder {out.parent} does not exist")
+    if out is not None and out.is_dir():  # checked before anything is recorded as exported
+        raise usage_error(f"--out: {out} is a folder; give a file name")
 
 
 def set_debug(on: bool) -> None:
@@ -59,7 +62,44 @@ class EnvironmentProblem(RuntimeError):
 
 
 class OneLineErrors(TyperGroup):
-    """The root group: a command's unexpected exception becomes one line and exit 2."""
+    """The root group: a command's unexpected exception becomes one line and exit 2, and
+    so does a usage error (an unknown command or option, a bad option value)."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+        from typer.exceptions import Abort
+
+        extra.update(args=args, prog_name=prog_name, complete_var=complete_var,
+                     windows_expand_args=windows_expand_args)  # fmt: skip
+        if not standalone_mode:
+            return super().main(standalone_mode=False, **extra)
+        try:
+            result = super().main(standalone_mode=False, **extra)
+        except UsageError as exc:
+            if isinstance(exc, NoArgsIsHelpError):  # `gdpr-bot audit`: the help
+                exc.show()
+                sys.exit(exc.exit_code)
+            where = exc.ctx.command_path if exc.ctx is not None else "gdpr-bot"
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"error: {message} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        # without standalone mode an exit's code comes back as the result; a command's own
+        # return value is ignored, as in standalone mode
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:

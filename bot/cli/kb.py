@@ -34,6 +34,9 @@ def check(
 ) -> None:
     """Validate every article and the synonym list; print `path:line: field: problem`
     lines, exit 1 if any."""
+    for missing in [d for d in dirs or [] if not d.exists()]:
+        typer.echo(f"error: {missing}: no such folder", err=True)  # as quiz/clients check
+        raise typer.Exit(2)
     extra = list(dirs) if dirs else Settings().knowledge_paths
     checked = ([SHIPPED_DIR] if shipped else []) + extra
     problems = check_knowledge(checked)
@@ -122,6 +125,7 @@ def calibrate_(
     cross-validation) and write them (default: the shipped knowledge/retrieval/confidence.json)."""
     from knowledge.retrieval.calibrate import calibrate
     from knowledge.retrieval.calibration_inputs import InputError, read_inputs
+    from knowledge.retrieval.domain import negatives_path
     from knowledge.retrieval.scoring import CONFIDENCE_FILE, save_models
 
     try:
@@ -163,6 +167,8 @@ def calibrate_(
             )
         )
     typer.echo(f"written: {target}")
+    if negatives_path(target).is_file():
+        typer.echo(f"written: {negatives_path(target)} (the off-topic questions' vectors)")
 
 
 @app.command("embed")

@@ -5,7 +5,7 @@
     gdpr-bot report --client solvinge --period 2027-Q1 --format zip --out solvinge-Q1.zip
 
 Exit codes: 0 written, 2 bad input such as an unknown --routine (nothing written, nothing
-recorded), 3 the database could not be read. `--now` moves only "as of" (lateness); the
+recorded), also the database could not be read. `--now` moves only "as of" (lateness); the
 export is recorded at the real time, except for a `--now` in the future (a rehearsal:
 nothing is written to the database).
 Every export appends a `report.exported` entry ("cli" as the exporter) to the ledger.

@@ -75,7 +75,9 @@ def _register(settings: Settings) -> Iterator[RequestRegister]:
     engine = engine_from_url(settings.database_url)
     try:
         create_schema(engine)
-        yield RequestRegister(session_factory(engine), timezone=settings.timezone)
+        yield RequestRegister(
+            session_factory(engine), timezone=settings.timezone, keep_years=settings.requests_years
+        )
     finally:
         engine.dispose()
 

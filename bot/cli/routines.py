@@ -148,7 +148,7 @@ def _every_text(months: int, days: int) -> str:
 
 @app.command("upcoming")
 def upcoming(
-    days: Annotated[int, typer.Option(help="How many days ahead.")] = 120,
+    days: Annotated[int, typer.Option(help="How many days ahead.", min=0)] = 120,
     start: Annotated[str, typer.Option("--from", help="First day (default: today).")] = "",
     lang: Annotated[str, typer.Option(help="sv or en")] = "",
 ) -> None:

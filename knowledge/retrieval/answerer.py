@@ -161,6 +161,12 @@ class Answerer:
         True when the vectors are there."""
         return all(self._semantic_pool(lang, force=True) is not None for lang in LANGS)
 
+    def text_vectors(self) -> np.ndarray:
+        """Every embedded text of the base, both languages; loads them like `prepare`."""
+        if not self.prepare() or self._semantic is None:
+            raise EncoderError("the encoder is not available: no article vectors")
+        return self._semantic.units
+
     def _semantic_pool(self, lang: Lang, force: bool = False) -> _Pool | None:
         """The pool with its view of the vectors, or None without a (calibrated, working)
         encoder; `force` skips the calibration check (calibration itself needs vectors)."""
@@ -243,6 +249,9 @@ class Answerer:
                 if "phrase_fit" in model.features
                 else None
             ),
+            domain=model.domain_value(reading.query, float(reading.sims.max()))
+            if reading
+            else None,
         )
         probabilities = model.probabilities(rows)
         scored = [

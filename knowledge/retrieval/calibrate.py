@@ -13,13 +13,19 @@ the error budget below, judged on out-of-fold probabilities (k-fold by question)
 figures reported are nested cross-validation: in each outer fold the model is fitted and
 its thresholds chosen on the other folds only, then scored on the held-out questions;
 per language and per input file, with the standard deviation over the outer folds.
+
+The hybrid model's `domain` feature (`domain.py`) reads labelled questions (the off-topic
+ones are its negatives), so it is stacked: every question's value comes from the
+negatives of the other folds (k-fold), the confidence model is fitted on those
+out-of-fold values, and the model ships with all off-topic questions as negatives. In the
+nested cross-validation the held-out fold's questions are never negatives, not even for
+the values of the training questions (an inner k-fold within the other folds).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +38,9 @@ from knowledge.analysis.smalltalk import small_talk
 from knowledge.analysis.tokens import has_words
 from knowledge.evaluate import EvalCase
 from knowledge.retrieval.answerer import MAX_OPTIONS, OPTION_SHARE, Answerer
+from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
+from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
     ConfidenceModels,
@@ -80,8 +88,10 @@ def collect(
     semantic: bool,
     features: Sequence[str] | None = None,
 ) -> list[Question]:
-    """Each question's candidates with the named features (default: the model's)."""
+    """Each question's candidates with the named features (default: the model's), but
+    `domain`, which is stacked (`folds.out_of_fold_values`, `with_column`)."""
     names = tuple(features or (HYBRID_FEATURES if semantic else LEXICAL_FEATURES))
+    names = tuple(n for n in names if n != DOMAIN_FEATURE)  # stacked: `with_column`
     width = len(names)
     neutral = ConfidenceModel(
         features=names,
@@ -185,12 +195,6 @@ def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
     return Thresholds(float(GRID[i]), float(GRID[clarifies[len(clarifies) // 2]]))
 
 
-def _folds(questions: Sequence[Question], k: int, seed: int) -> list[list[int]]:
-    order = list(range(len(questions)))
-    random.Random(seed).shuffle(order)
-    return [order[i::k] for i in range(k)]
-
-
 def _fit(questions: Sequence[Question], features: Sequence[str]) -> ConfidenceModel:
     used = [(q.rows, q.labels) for q in questions if not q.skipped and len(q.rows)]
     return fit_conditional_logit(used, features)
@@ -204,7 +208,7 @@ def _out_of_fold(
     questions: Sequence[Question], features: Sequence[str], k: int, seed: int
 ) -> list[_Summary]:
     predictions: list[_Summary | None] = [None] * len(questions)
-    for fold in _folds(questions, k, seed):
+    for fold in folds(questions, k, seed):
         held = set(fold)
         model = _fit([q for i, q in enumerate(questions) if i not in held], features)
         for i in fold:
@@ -218,19 +222,28 @@ def cross_validate(
     k: int = FOLDS,
     seed: int = SEED,
     groups: Sequence[str] | None = None,
+    stacked: Stacked | None = None,
 ) -> dict[str, Any]:
     """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold.
 
     Rates per language (`all`, `en`, `sv`), each with `std`, the standard deviation of the
-    rates over the outer folds; with `groups` (each question's input) also `by_input`."""
+    rates over the outer folds; with `groups` (each question's input) also `by_input`.
+    With `stacked` (the `domain` feature), the held-out fold's values come from a model
+    fitted on the rest, and the rest's own from models fitted on the rest's inner folds."""
     verdicts: list[tuple[str, str, int, str]] = []  # (lang, group, fold, verdict)
-    for number, fold in enumerate(_folds(questions, k, seed)):
+    for number, fold in enumerate(folds(questions, k, seed)):
         held = set(fold)
-        train = [q for i, q in enumerate(questions) if i not in held]
+        rest = [i for i in range(len(questions)) if i not in held]
+        train = [questions[i] for i in rest]
+        test = [questions[i] for i in fold]
+        if stacked is not None:
+            inner = out_of_fold_values(stacked, rest, k, seed + 2)
+            at = list(features).index(DOMAIN_FEATURE)
+            train = with_column(train, [inner[i] for i in rest], at)
+            test = with_column(test, list(stacked(rest, fold)), at)
         model = _fit(train, features)
         limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
-        for i in fold:
-            q = questions[i]
+        for i, q in zip(fold, test, strict=True):
             group = groups[i] if groups is not None else ""
             verdicts.append((q.case.lang, group, number, outcome(_predict(model, q), limits)))
     langs = ("all", *sorted({lg for lg, _, _, _ in verdicts}))
@@ -276,6 +289,15 @@ RATE_NAMES = (
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def with_column(questions: Sequence[Question], values: Sequence[float], at: int) -> list[Question]:
+    """The questions with one more feature at column `at`, one value per question (all its
+    candidates share it)."""
+    return [
+        Question(q.case, np.insert(q.rows, at, v, axis=1), q.labels, q.skipped)
+        for q, v in zip(questions, values, strict=True)
+    ]
 
 
 def _rates(verdicts: list[str]) -> dict[str, Any]:
@@ -329,11 +351,26 @@ def calibrate(
         if semantic and encoder_id is None:
             continue
         questions = collect(answerer, cases, semantic)
-        model = _fit(questions, features)
-        limits = choose_thresholds(_out_of_fold(questions, features, FOLDS, SEED))
+        stacked, domain, fitted = None, None, questions
+        if DOMAIN_FEATURE in features:
+            assert answerer.encoder is not None
+            stacked = DomainData(
+                answerer.text_vectors(),
+                answerer.encoder.encode([q.case.q for q in questions], "query"),
+                np.array([not q.off_topic for q in questions]),
+                np.array([not q.skipped for q in questions]),
+            )
+            everything = list(range(len(questions)))
+            values = out_of_fold_values(stacked, everything, FOLDS, SEED)
+            fitted = with_column(
+                questions, [values[i] for i in everything], at=features.index(DOMAIN_FEATURE)
+            )
+            domain = stacked.shipped(everything)
+        model = _fit(fitted, features)
+        limits = choose_thresholds(_out_of_fold(fitted, features, FOLDS, SEED))
         provenance = base | {
             "encoder": encoder_id if semantic else None,
-            "cross_validation": cross_validate(questions, features, groups=groups),
+            "cross_validation": cross_validate(questions, features, groups=groups, stacked=stacked),
         }
         models[name] = ConfidenceModel(
             model.features,
@@ -343,6 +380,7 @@ def calibrate(
             model.intercept,
             limits,
             provenance,
+            domain,
         )
     hybrid = dict(answerer.models.hybrid)
     if "hybrid" in models and encoder_id is not None:

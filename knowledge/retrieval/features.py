@@ -34,7 +34,12 @@ words and one of the article's title or phrasings. Coverage only asks whether th
 has the question's words; phrase_fit also asks whether the question has the phrasing's,
 so a short general question prefers the article whose phrasings are as general over one
 whose phrasings all add a qualifier ("... but has invoices with us").
-A fitted model names the features it reads; `ALL_HYBRID_FEATURES` is what can be computed.
+Round 6 adds `domain` to the hybrid model (`domain.py`): the question's cosine to the
+nearest text of the base minus its cosine to the nearest off-topic calibration question;
+one value per question, like `unknown` and `length`. Its negatives are labelled
+questions, so calibration computes it out of fold (stacked, `calibrate.py`).
+A fitted model names the features it reads; `ALL_HYBRID_FEATURES` is what can be computed
+from a question and the index alone (`domain` also needs the fitted model's negatives).
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from knowledge.retrieval.domain import DOMAIN_FEATURE
 
 ALL_HYBRID_FEATURES = (
     "sem",
@@ -73,6 +80,8 @@ ALL_HYBRID_FEATURES = (
 # docs/performance.md): the similarities over both languages, plus the mean over
 # phrasings, the neighbour vote and reciprocal rank fusion. Round 3 tried `phrase_fit`
 # here too: level on cross-validation and on the held-out sets, so it was left out.
+# Round 6 adds the nearest-negative margin `domain` (repeated nested, stacked
+# cross-validation, bench/domain.py; a linear domain classifier was the other candidate).
 HYBRID_FEATURES = (
     "xsem",
     "xsem_z",
@@ -90,6 +99,7 @@ HYBRID_FEATURES = (
     "knn",
     "xsem_mean",
     "rrf",
+    DOMAIN_FEATURE,
 )
 # Round 3 adds `phrase_fit` to the lexical model (repeated nested cross-validation, see
 # docs/performance.md: about 3 points more right answers without the semantic signal).
@@ -157,10 +167,11 @@ def feature_rows(
     semantic: dict[str, np.ndarray] | None,
     names: tuple[str, ...] | None = None,
     phrase_fit: list[float] | None = None,
+    domain: float | None = None,
 ) -> np.ndarray:
     """One row per candidate, one column per name in `names` (default: HYBRID_FEATURES
     with `semantic`, the per-article scores of `SemanticIndex.scores`, else
-    LEXICAL_FEATURES)."""
+    LEXICAL_FEATURES); `domain`, the nearest-negative margin, when the model reads it."""
     names = names or (HYBRID_FEATURES if semantic is not None else LEXICAL_FEATURES)
     best_lex = float(lexical.max()) if len(lexical) else 0.0
     lex_order = _top2(lexical)
@@ -179,6 +190,8 @@ def feature_rows(
     }
     if phrase_fit is not None:
         columns["phrase_fit"] = list(phrase_fit)
+    if domain is not None:
+        columns[DOMAIN_FEATURE] = [domain] * n
     if semantic is not None:
         own, _ = _similarity_columns(
             "sem", candidates, semantic["asked"], semantic["answer"], semantic["top3"]

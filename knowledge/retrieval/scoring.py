@@ -26,6 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.retrieval.domain import (
+    DOMAIN_FEATURE,
+    DomainModel,
+    negatives_path,
+    read_domain,
+    read_negatives,
+    write_negatives,
+)
+
 CONFIDENCE_FILE = Path(__file__).resolve().parent / "confidence.json"
 # Ridge penalty on the standardised weights: the usual default of scikit-learn's
 # LogisticRegression (C = 1); with a few hundred questions and < 10 features it only
@@ -52,6 +61,16 @@ class ConfidenceModel:
     intercept: float
     thresholds: Thresholds = field(default_factory=Thresholds)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
+    domain: DomainModel | None = None  # the negatives behind the `domain` feature
+
+    def domain_value(self, query: np.ndarray | None, nearest_text: float) -> float | None:
+        """The `domain` feature of a question vector, when this model reads it
+        (`nearest_text`: the question's cosine to the nearest text of the base)."""
+        if DOMAIN_FEATURE not in self.features or query is None:
+            return None
+        if self.domain is None:
+            raise ValueError("the model reads `domain` but has no negatives")
+        return self.domain.value(query, nearest_text)
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         z = (matrix - np.array(self.mean)) / np.array(self.scale)
@@ -75,10 +94,12 @@ class ConfidenceModel:
                 "clarify_at": self.thresholds.clarify_at,
             },
             "provenance": self.provenance,
-        }
+        } | ({"domain": self.domain.as_json()} if self.domain is not None else {})
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> ConfidenceModel:
+    def from_json(
+        cls, raw: dict[str, Any], negatives: dict[str, np.ndarray] | None = None
+    ) -> ConfidenceModel:
         thresholds = raw.get("thresholds", {})
         return cls(
             features=tuple(raw["features"]),
@@ -90,6 +111,7 @@ class ConfidenceModel:
                 float(thresholds.get("answer_at", 0.5)), float(thresholds.get("clarify_at", 0.2))
             ),
             provenance=dict(raw.get("provenance", {})),
+            domain=read_domain(raw["domain"], negatives or {}) if "domain" in raw else None,
         )
 
 
@@ -184,12 +206,19 @@ class ConfidenceModels:
 
 
 def load_models(path: Path = CONFIDENCE_FILE) -> ConfidenceModels:
+    """The models of a confidence file, with the negatives' vectors of the file beside it
+    (`domain.negatives_path`)."""
     raw = json.loads(path.read_text(encoding="utf-8"))
+    every = [raw["lexical"], *raw.get("hybrid", {}).values()]
+    vectors = read_negatives(negatives_path(path)) if any("domain" in m for m in every) else {}
     return ConfidenceModels(
-        lexical=ConfidenceModel.from_json(raw["lexical"]),
-        hybrid={k: ConfidenceModel.from_json(v) for k, v in raw.get("hybrid", {}).items()},
+        lexical=ConfidenceModel.from_json(raw["lexical"], vectors),
+        hybrid={k: ConfidenceModel.from_json(v, vectors) for k, v in raw.get("hybrid", {}).items()},
     )
 
 
 def save_models(models: ConfidenceModels, path: Path = CONFIDENCE_FILE) -> None:
+    """The JSON, and the negatives' vectors (if a model has them) in the file beside it."""
     path.write_text(json.dumps(models.as_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    every = [models.lexical, *models.hybrid.values()]
+    write_negatives(negatives_path(path), [m.domain for m in every if m.domain is not None])

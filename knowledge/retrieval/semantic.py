@@ -64,6 +64,7 @@ class Reading:
     sims: np.ndarray  # per index row: cosine similarity to the question
     view: PoolView
     asked_rows: np.ndarray  # per id: both languages' title/phrasing rows (`SemanticIndex`)
+    query: np.ndarray  # the question's vector (the domain classifier reads it too)
 
     def complete(self, articles: Sequence[int] | None = None) -> dict[str, np.ndarray]:
         """All of `SEMANTIC_SCORES`; with `articles` (pool positions), `top3` and `x_top3`
@@ -172,7 +173,7 @@ class SemanticIndex:
             "x_mean": x_mean[g],
             "knn": knn[g],
         }
-        return Reading(scores, sims, view, self.asked_rows)
+        return Reading(scores, sims, view, self.asked_rows, query)
 
 
 def _similarities(units: np.ndarray, query: np.ndarray) -> np.ndarray:

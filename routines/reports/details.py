@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from routines.engine import models as m
 from routines.ledger import CONFIRMATION_RECORDED, OCCURRENCE_NOT_APPLICABLE, LedgerEntry
-from routines.ledger.verification import read_ahead
+from routines.ledger.chain_stream import read_ahead
 from routines.reports.adherence import ERASED, Outcome, Scope, in_scope, outcome_of
 from storage.people import Person
 

@@ -119,9 +119,14 @@ def _new_code() -> str:
 class RequestRegister:
     """The register over a session factory; `timezone` says what "today" is."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, timezone: str) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, timezone: str, keep_years: int | None = None
+    ) -> None:
+        """`keep_years` (GDPRBOT_REQUESTS_YEARS): a request received before that is refused,
+        since the daily purge would delete its row at once."""
         self._sessions = sessions
         self.timezone = timezone
+        self.keep_years = keep_years
 
     def today(self, now: datetime) -> date:
         return local_date(now, self.timezone)
@@ -147,6 +152,13 @@ class RequestRegister:
             raise RequestError(f"unknown request type {kind!r} (one of {', '.join(KINDS)})")
         if received_on > self.today(now):
             raise RequestError(f"received date {received_on.isoformat()} is in the future")
+        if self.keep_years is not None and received_on < purge_cutoff(
+            self.today(now), self.keep_years
+        ):
+            raise RequestError(
+                f"received date {received_on.isoformat()} is more than {self.keep_years} "
+                "years ago (GDPRBOT_REQUESTS_YEARS): the register keeps no request that old"
+            )
         ref = (client_ref or "").strip() or None
         if ref is not None and len(ref) > REF_MAX:
             raise RequestError(f"reference longer than {REF_MAX} characters")
@@ -317,6 +329,14 @@ def _person(session: Session, actor: Actor | None, now: datetime) -> str | None:
     )
 
 
+def purge_cutoff(today: date, years: int) -> date:
+    """Requests received before this day are purged (and not registered)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
 def purge_requests(session: Session, *, now: datetime, years: int, timezone: str) -> int:
     """Delete register rows received more than `years` years ago (GDPRBOT_REQUESTS_YEARS).
 
@@ -324,11 +344,7 @@ def purge_requests(session: Session, *, now: datetime, years: int, timezone: str
     its entries (they name no one but opaque keys); one `requests.purged` entry says how
     many rows went and up to which receipt date.
     """
-    today = local_date(now, timezone)
-    try:
-        cutoff = today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        cutoff = today.replace(year=today.year - years, day=28)
+    cutoff = purge_cutoff(local_date(now, timezone), years)
     count = session.scalar(
         select(func.count()).select_from(RightsRequest).where(RightsRequest.received_on < cutoff)
     )

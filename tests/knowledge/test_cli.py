@@ -179,6 +179,12 @@ def test_kb_check_prints_one_line_per_problem_and_exits_non_zero(
     assert result.stdout.splitlines() == [f"{path}:14: body: is empty"]
 
 
+def test_kb_check_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    result = gdpr_bot("kb", "check", str(tmp_path / "no-such-dir"))
+    assert result.exit_code == 2  # like `quiz check` and `clients check`: not a finding
+    assert result.stdout == "" and "no-such-dir" in result.stderr
+
+
 def test_kb_eval_json_summary(tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(

@@ -172,7 +172,12 @@ def _occ(
     ledger.append_event(
         s,
         ledger.OCCURRENCE_CREATED,
-        {"occurrence_id": occ.id, "routine_id": routine_id},
+        {
+            "occurrence_id": occ.id,
+            "routine_id": routine_id,
+            "scheduled_date": scheduled,
+            "due_date": due,
+        },  # as routines/engine/occurrences.py records it
         _at(scheduled),
     )
     return occ

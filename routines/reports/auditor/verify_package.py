@@ -10,7 +10,9 @@ Python 3.9+ standard library only. Checks, and exits 1 on the first failure:
    unkeyed entry after a keyed one, and the last entry equal to the manifest's head;
 3. every witnessed head in witnesses.txt that falls inside the excerpt;
 4. every confirmed detail row (details.csv) names a ledger entry of the excerpt for the
-   same occurrence, and the figures in summary.json recomputed from the detail rows.
+   same occurrence; each row's due date is the one its occurrence.created entry recorded,
+   and an occurrence on time or late agrees with its confirmations' times in the ledger;
+   the figures in summary.json recomputed from the detail rows.
 """
 
 import argparse
@@ -43,6 +45,21 @@ ANSWERS = ("confirmation.recorded", "occurrence.not_applicable")
 def fail(message: str) -> NoReturn:
     print("FAILED: " + message)
     sys.exit(1)
+
+
+def day_in(timezone: str) -> Any:
+    """`at` (an ISO time) -> its ISO date in the report's time zone; None where this
+    Python has no time zone data (then lateness is not checked; a note says so)."""
+    from datetime import datetime
+
+    try:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(timezone)
+    except Exception:  # no zoneinfo (Python < 3.9) or no tz data (Windows without tzdata)
+        print("  (no time zone data for %s: confirmations' lateness not checked)" % timezone)
+        return None
+    return lambda at: datetime.fromisoformat(at).astimezone(zone).date().isoformat()
 
 
 def main() -> None:
@@ -119,16 +136,39 @@ def main() -> None:
     print("witnesses: consistent with the ledger")
 
     rows = list(csv.reader(io.StringIO(package.read("details.csv").decode("utf-8-sig"))))[1:]
-    outcome_of = {}
+    due_of = {  # what the ledger recorded when each occurrence was created
+        entry["data"].get("occurrence_id"): entry["data"].get("due_date")
+        for entry in by_hash.values()
+        if entry.get("event") == "occurrence.created"
+    }
+    local_day = day_in(manifest.get("timezone") or "UTC")
+    outcome_of: dict[int, str] = {}
+    late_of: dict[int, bool] = {}
     for row in rows:
         occurrence, answer, ledger_hash = int(row[0]), row[11], row[15]
         outcome_of[occurrence] = OUTCOMES.get(row[7], row[7])
+        due = due_of.get(occurrence)
+        if due is not None and row[5] != due:
+            fail(
+                "occurrence %d: due %s in details.csv, the ledger says %s"
+                % (occurrence, row[5], due)
+            )
         if answer:
             entry = by_hash.get(ledger_hash)
             if entry is None or entry["event"] not in ANSWERS:
                 fail("occurrence %d: its confirmation names no ledger entry" % occurrence)
             if entry["data"].get("occurrence_id") != occurrence:
                 fail("occurrence %d: its ledger entry is for another occurrence" % occurrence)
+            if entry["event"] == "confirmation.recorded" and due is not None and local_day:
+                late = local_day(entry["at"]) > due
+                late_of[occurrence] = late_of.get(occurrence, False) or late
+    for occurrence, late in late_of.items():
+        if outcome_of[occurrence] == "on_time" and late:
+            fail("occurrence %d is on time in details.csv, but the ledger's confirmation is after "
+                 "its due date" % occurrence)  # fmt: skip
+        if outcome_of[occurrence] == "late" and not late:
+            fail("occurrence %d is late in details.csv, but the ledger's confirmations are on or "
+                 "before its due date" % occurrence)  # fmt: skip
     total = json.loads(package.read("summary.json"))["total"]
     for name in ("on_time", "late", "missing", "not_applicable", "pending"):
         counted = sum(1 for outcome in outcome_of.values() if outcome == name)

@@ -125,6 +125,33 @@ def test_report_into_a_folder_that_does_not_exist_is_one_line(
     assert_one_line(result, "/no/such/dir")
 
 
+@pytest.mark.parametrize(
+    "report",
+    [["--period", "2027-Q1"], ["--training", "--period", "2027-Q1"],
+     ["--client", "solvinge", "--period", "2027-Q1"]],
+    ids=["adherence", "training", "client"],
+)  # fmt: skip
+def test_report_out_a_folder_is_one_line_and_records_no_export(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, report: list[str]
+) -> None:
+    from clients import EXAMPLE_DIR
+    from routines import ledger
+    from storage.engines import make_engine
+
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    monkeypatch.setenv("GDPRBOT_CLIENTS", str(EXAMPLE_DIR))
+    assert gdpr_bot("db", "upgrade").exit_code == 0
+    engine = make_engine(f"sqlite:///{environment / 'bot.db'}")
+    before = ledger.head(engine)
+    (environment / "reports").mkdir()
+
+    result = gdpr_bot("report", *report, "--out", str(environment / "reports"))
+
+    assert_one_line(result, "is a folder")
+    assert ledger.head(engine) == before  # no report.exported for a file nobody got
+    engine.dispose()
+
+
 def test_a_setting_of_the_wrong_type_is_one_line(
     environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,3 +172,22 @@ def test_debug_shows_the_traceback(environment: Path) -> None:
     assert len(quiet.stderr.strip().splitlines()) == 1
     assert loud.returncode != 0 and "Traceback" in loud.stderr
     assert "DatabaseUrlError" in loud.stderr
+
+
+USAGE_ERRORS = {
+    "unknown command": (["nosuch"], "No such command"),
+    "unknown option": (["audit", "verify", "--bogus"], "--bogus"),
+    "bad option value": (["insights", "--format", "pdf"], "--format"),
+    "option without its value": (["report", "--period"], "--period"),
+    "missing argument": (["privacy", "erase"], "Missing argument"),
+}
+
+
+@pytest.mark.parametrize("args,expected", USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
+def test_a_usage_error_is_one_line_and_exit_2(
+    environment: Path, args: list[str], expected: str
+) -> None:
+    result = gdpr_bot(*args)
+
+    assert_one_line(result, expected)
+    assert "--help" in result.output  # where to read how it is used

@@ -80,6 +80,10 @@ def test_an_unknown_client_is_one_line_naming_the_known_ones_and_exit_2() -> Non
             ("--type", "access", "--received", (TODAY + timedelta(days=2)).isoformat()),
             "in the future",
         ),
+        (  # older than GDPRBOT_REQUESTS_YEARS (3): the daily purge would delete it at once
+            ("--type", "access", "--received", (TODAY - timedelta(days=4 * 366)).isoformat()),
+            "GDPRBOT_REQUESTS_YEARS",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: tuple[str, ...], message: str) -> None:

@@ -88,6 +88,12 @@ def test_list_shows_every_shipped_routine_with_its_gdpr_article(cli: CliRunner) 
     assert retention.split("\t")[1:3] == ["every quarter", "5(1)(e)"]
 
 
+def test_upcoming_a_negative_number_of_days_is_a_usage_error(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["routines", "upcoming", "--days", "-5"])
+    assert result.exit_code == 2
+    assert "--days" in result.output and len(result.output.strip().splitlines()) == 1
+
+
 def test_upcoming_lists_dates_after_business_day_shifting(
     cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@ project's virtualenv (standard library only), passes a real package and fails ta
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -127,3 +128,37 @@ def test_figures_that_disagree_with_the_rows_fail(package: Path) -> None:
     result = verify(rewritten(package, "summary.json", inflate))
     assert result.returncode == 1
     assert "summary.json says on_time" in result.stdout
+
+
+def test_a_late_confirmation_rewritten_as_on_time_in_the_rows_fails(package: Path) -> None:
+    """B1 was confirmed 01-14, due 01-11: the ledger's confirmation and occurrence entries
+    say late, whatever details.csv and summary.json (rewritten to agree) claim."""
+
+    def on_time(data: bytes) -> bytes:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        for row in rows[1:]:
+            if row[1] == "dsr-queue" and row[4] == "2027-01-04":
+                row[6], row[7] = "klar", "i tid"
+        text = io.StringIO()
+        csv.writer(text, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n").writerows(rows)
+        return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+    def agree(data: bytes) -> bytes:
+        summary = json.loads(data)
+        summary["total"]["late"] -= 1
+        summary["total"]["on_time"] += 1
+        return json.dumps(summary).encode()
+
+    forged = rewritten(rewritten(package, "details.csv", on_time), "summary.json", agree)
+    result = verify(forged)
+    assert result.returncode == 1, result.stdout
+    assert "on time in details.csv" in result.stdout
+
+
+def test_a_due_date_moved_in_the_rows_fails(package: Path) -> None:
+    def later(data: bytes) -> bytes:
+        return data.replace(b'"2027-01-11"', b'"2027-01-31"')
+
+    result = verify(rewritten(package, "details.csv", later))
+    assert result.returncode == 1, result.stdout
+    assert "the ledger says 2027-01-11" in result.stdout

@@ -1,0 +1,158 @@
+"""Is the question about this knowledge base at all? The nearest-negative margin, read by
+the hybrid confidence model as one more feature, `domain`.
+
+The other features compare a question with each candidate article; an off-topic question
+that uses the base's words ("radera dubbelbokningen i kalendern", "request access to the
+shared drive") can look like a fair match to some article by all of them. What tells it
+apart is what else it is close to. So the question is compared with two sets of texts in
+the same embedding space:
+
+- the knowledge base: every embedded text (titles and phrasings as "query: ", direct
+  answers as "passage: "; the semantic index holds them anyway, so this side follows a
+  company's own articles);
+- the negatives: the off-topic calibration questions (general workplace questions, many
+  with data-protection words), their "query: " vectors kept with the fitted model;
+
+and `domain` = cosine to the nearest base text − cosine to the nearest negative. Positive:
+the question is closer to something the base says than to any known off-topic question;
+negative: it reads like one of those. The confidence model weighs it with the rest (one
+value per question, like `unknown` and `length`). Nothing here is a constant: the two
+sets are data, the weight is fitted.
+
+Negatives are labelled questions, so in calibration the feature is stacked
+(`calibrate.py`): a question's value always comes from negatives without it (k-fold);
+otherwise every off-topic question would find itself at cosine 1. Cost per question: the
+maximum over the similarities the semantic index computed anyway, and one product with
+the negatives (a few hundred x 384).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DOMAIN_FEATURE = "domain"
+
+
+def margin(nearest_text: np.ndarray | float, to_negatives: np.ndarray) -> np.ndarray:
+    """Cosine to the nearest base text minus cosine to the nearest negative, per question
+    (`to_negatives`: one row per question, one column per negative)."""
+    matrix = np.atleast_2d(to_negatives)
+    nearest_negative = matrix.max(axis=1) if matrix.shape[1] else np.full(len(matrix), -1.0)
+    return np.asarray(nearest_text - nearest_negative, dtype=np.float64)
+
+
+def digest(vectors: np.ndarray) -> str:
+    """Content address of a negatives matrix (as stored: float16)."""
+    return hashlib.sha256(np.ascontiguousarray(vectors, np.float16).tobytes()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class DomainModel:
+    """The negatives' vectors (unit length, float16 as stored) and where they came from."""
+
+    negatives: np.ndarray = field(compare=False)
+    provenance: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def _matrix(self) -> np.ndarray:
+        return np.asarray(self.negatives, dtype=np.float32)
+
+    @property
+    def key(self) -> str:
+        return digest(self.negatives)
+
+    def value(self, query: np.ndarray, nearest_text: float) -> float:
+        """The `domain` feature of one question vector."""
+        similarities = self._matrix @ np.asarray(query, dtype=np.float32)
+        return float(margin(nearest_text, similarities[None, :])[0])
+
+    def as_json(self) -> dict[str, Any]:
+        """What the JSON holds; the vectors go to the negatives file under `key`."""
+        count, dim = self.negatives.shape
+        return {"negatives": count, "dim": dim, "key": self.key, "provenance": self.provenance}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DomainModel) and self.key == other.key
+
+
+def negatives_path(models_path: Path) -> Path:
+    """The vectors' file beside a confidence file: confidence.json -> confidence.negatives.npz."""
+    return models_path.with_name(f"{models_path.stem}.negatives.npz")
+
+
+def write_negatives(path: Path, models: Sequence[DomainModel]) -> None:
+    arrays = {m.key: np.asarray(m.negatives, np.float16) for m in models}
+    if not arrays:
+        path.unlink(missing_ok=True)
+        return
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+
+
+def read_domain(raw: dict[str, Any], vectors: dict[str, np.ndarray]) -> DomainModel:
+    key = str(raw["key"])
+    if key not in vectors:
+        raise ValueError(f"the negatives {key} are missing from the negatives file")
+    model = DomainModel(vectors[key], dict(raw.get("provenance", {})))
+    if model.key != key:
+        raise ValueError(f"the negatives {key} do not match their digest")
+    return model
+
+
+def read_negatives(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+@dataclass(frozen=True)
+class DomainData:
+    """What the feature is computed from, by question index: the base's text vectors and
+    the labelled questions' vectors. Called with (training questions, target questions)
+    it gives the targets' values with the training questions' negatives only
+    (`calibrate.Stacked`)."""
+
+    articles: np.ndarray
+    vectors: np.ndarray  # per question, its "query: " vector
+    on_topic: np.ndarray
+    used: np.ndarray  # False for small talk: refused before any model, never a negative
+
+    @cached_property
+    def _nearest_text(self) -> np.ndarray:
+        return np.asarray(
+            (np.asarray(self.vectors, np.float32) @ np.asarray(self.articles, np.float32).T).max(
+                axis=1
+            ),
+            dtype=np.float64,
+        )
+
+    @cached_property
+    def _between(self) -> np.ndarray:
+        stored = np.asarray(self.vectors, np.float16).astype(np.float32)  # as shipped
+        return np.asarray(np.asarray(self.vectors, np.float32) @ stored.T, dtype=np.float64)
+
+    def negatives(self, train: Sequence[int]) -> list[int]:
+        return [i for i in train if self.used[i] and not self.on_topic[i]]
+
+    def __call__(self, train: Sequence[int], target: Sequence[int]) -> np.ndarray:
+        rows = list(target)
+        to_negatives = self._between[np.ix_(rows, self.negatives(train))]
+        return margin(self._nearest_text[rows], to_negatives)
+
+    def shipped(self, train: Sequence[int]) -> DomainModel:
+        """The negatives of `train`, saying what they are."""
+        chosen = self.negatives(train)
+        provenance = {
+            "negatives": "the off-topic calibration questions' query vectors",
+            "texts": "the knowledge base's embedded texts (the semantic index)",
+            "how": "knowledge/retrieval/domain.py, stacked in retrieval/calibrate.py",
+        }
+        return DomainModel(np.asarray(self.vectors[chosen], np.float16), provenance)

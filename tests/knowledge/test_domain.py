@@ -1,0 +1,161 @@
+"""The off-topic signal: the nearest-negative margin (`domain`), read by the hybrid
+confidence model, its negatives shipped beside the fitted parameters, and always computed
+out of fold in calibration (a question is never a negative for its own value)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import Answerer, KnowledgeBase
+from knowledge.evaluate import EvalCase
+from knowledge.retrieval.calibrate import Question, cross_validate, with_column
+from knowledge.retrieval.domain import (
+    DOMAIN_FEATURE,
+    DomainData,
+    DomainModel,
+    margin,
+    negatives_path,
+)
+from knowledge.retrieval.folds import out_of_fold_values
+from knowledge.retrieval.scoring import (
+    CONFIDENCE_FILE,
+    ConfidenceModel,
+    ConfidenceModels,
+    load_models,
+    save_models,
+)
+from tests.knowledge.conftest import DPO, CountingEncoder
+
+WORKPLACE = (
+    "book the big meeting room for friday",
+    "when is payday this month",
+    "who approves my travel expenses",
+    "the coffee machine on floor three is broken",
+)
+
+
+def test_the_margin_is_the_nearest_text_minus_the_nearest_negative() -> None:
+    values = margin(np.array([0.9, 0.5]), np.array([[0.2, 0.4], [0.8, 0.1]]))
+    assert np.allclose(values, [0.5, -0.3])
+
+
+def test_without_negatives_the_margin_is_measured_from_the_lowest_cosine() -> None:
+    assert margin(np.array([0.5]), np.zeros((1, 0)))[0] == pytest.approx(1.5)
+
+
+def test_a_question_near_a_known_negative_gets_less_confidence_than_one_near_an_article(
+    fixture_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    encoder = CountingEncoder()
+    negatives = encoder.encode(list(WORKPLACE), "query")
+    reads_domain = ConfidenceModel(
+        (DOMAIN_FEATURE,), (0.0,), (1.0,), (4.0,), -2.0, domain=DomainModel(negatives)
+    )
+    models = ConfidenceModels(load_models().lexical, {encoder.model_id: reads_domain})
+    answerer = Answerer(fixture_kb, DPO, encoder=encoder, vector_cache=tmp_path, confidence=models)
+    off_topic = answerer.ranked("when is payday this month", "en")[0]
+    on_topic = answerer.ranked("how big can the fines be", "en")[0]
+    assert len(off_topic) == len(on_topic)  # the same candidates compete in both
+    assert off_topic[0].probability < on_topic[0].probability
+
+
+def _questions(n: int) -> list[Question]:
+    rng = np.random.default_rng(3)
+    out = []
+    for i in range(n):
+        off = i % 3 == 0
+        case = EvalCase(
+            f"q{i}", "sv", f"fråga {i}", expect_fallback=off, articles=(("a",), ())[off]
+        )
+        rows = rng.normal(0, 1, (3, 1))
+        labels = np.zeros(3)
+        if not off:
+            rows[0, 0] += 3
+            labels[0] = 1
+        out.append(Question(case, rows, labels, False))
+    return out
+
+
+def test_no_question_is_ever_among_the_data_of_its_own_value() -> None:
+    def leak(train: Sequence[int], target: Sequence[int]) -> np.ndarray:
+        return np.array([float(t in set(train)) for t in target])
+
+    values = out_of_fold_values(leak, list(range(30)), 5, seed=1)
+    assert sorted(values) == list(range(30)) and set(values.values()) == {0.0}
+
+
+def test_in_cross_validation_the_held_out_fold_is_no_negative_for_any_value() -> None:
+    """Per outer fold: five inner calls give the training questions their values, then one
+    on all of them gives the held-out fold its own; none reads the held-out fold."""
+    calls: list[tuple[set[int], list[int]]] = []
+
+    def record(train: Sequence[int], target: Sequence[int]) -> np.ndarray:
+        calls.append((set(train), list(target)))
+        return np.zeros(len(target))
+
+    cross_validate(_questions(40), ("signal", DOMAIN_FEATURE), k=5, seed=2, stacked=record)
+    assert len(calls) == 5 * 6
+    for outer in range(5):
+        group = calls[outer * 6 : outer * 6 + 6]
+        held = set(group[-1][1])
+        assert all(held.isdisjoint(train) for train, _ in group)
+        assert all(held.isdisjoint(target) for _, target in group[:-1])
+
+
+def test_an_off_topic_question_is_never_its_own_nearest_negative() -> None:
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((6, 8))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    data = DomainData(vectors[:2], vectors, np.array([False] * 6), np.array([True] * 6))
+    alone = data([1, 2, 3, 4, 5], [0])[0]
+    assert alone > data([0, 1, 2], [0])[0]  # with itself as a negative it would be ≈ -1
+    assert data.negatives([0, 1, 2]) == [0, 1, 2]
+
+
+def test_small_talk_is_never_a_negative() -> None:
+    vectors = np.eye(4)
+    data = DomainData(vectors[:1], vectors, np.array([False] * 4), np.array([1, 1, 0, 1], bool))
+    assert data.negatives(range(4)) == [0, 1, 3]
+    assert len(data.shipped(range(4)).negatives) == 3
+
+
+def test_the_value_is_one_more_column_that_all_candidates_of_a_question_share() -> None:
+    questions = _questions(2)
+    widened = with_column(questions, [0.5, -1.0], at=0)
+    assert widened[0].rows.shape == (3, 2) and set(widened[0].rows[:, 0]) == {0.5}
+    assert np.array_equal(widened[1].rows[:, 1], questions[1].rows[:, 0])
+
+
+def test_a_model_and_its_negatives_survive_a_round_trip(tmp_path: Path) -> None:
+    negatives = np.eye(3, dtype=np.float16)[:2]
+    model = ConfidenceModel(
+        (DOMAIN_FEATURE,), (0.0,), (1.0,), (1.0,), 0.0, domain=DomainModel(negatives)
+    )
+    path = tmp_path / "confidence.json"
+    save_models(ConfidenceModels(model, {"enc": model}), path)
+    assert negatives_path(path).is_file()
+    again = load_models(path).hybrid["enc"]
+    assert again.domain == model.domain
+    assert again.domain_value(np.array([0.0, 0.0, 1.0]), 0.75) == pytest.approx(0.75)
+
+
+def test_a_confidence_file_whose_negatives_are_missing_does_not_load(tmp_path: Path) -> None:
+    model = ConfidenceModel(
+        (DOMAIN_FEATURE,), (0.0,), (1.0,), (1.0,), 0.0, domain=DomainModel(np.eye(2))
+    )
+    path = tmp_path / "confidence.json"
+    save_models(ConfidenceModels(model, {"enc": model}), path)
+    negatives_path(path).unlink()
+    with pytest.raises(ValueError, match="missing"):
+        load_models(path)
+
+
+def test_the_shipped_hybrid_model_keeps_its_negatives_beside_it() -> None:
+    assert negatives_path(CONFIDENCE_FILE).is_file()
+    for model in load_models().hybrid.values():
+        assert model.domain is not None and model.domain.negatives.shape[1] == 384
+        assert len(model.domain.negatives) == model.provenance["off_topic"]
