@@ -19,6 +19,7 @@ groups or replicas the unique key decides, as before.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,11 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from routines import ledger
 from routines.catalog import Catalog
 from routines.engine import acknowledgements as ack
-from routines.engine.models import Occurrence
-from routines.engine.planning import enqueue_updates
+from routines.engine.models import Confirmation, Occurrence
+from routines.engine.planning import Post, enqueue_updates, posts_of
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.group_commit import GroupCommit
-from storage.people import display_name_of, person_keys_for
+from storage.people import display_name_of, people_for
 from storage.sessions import transaction
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,13 @@ def confirm_in(
     key: str | None = None,
     locked: bool = False,
     deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
+    answers: ack.Answers | None = None,
+    posts: Mapping[int, Sequence[Post]] | None = None,
 ) -> ack.Outcome:
     """Record one confirmation in the caller's transaction; on closing, queue an update of
     the occurrence's other posts. The outcome carries the recorder's name for the reply.
-    `key`, `locked`, `deferred`: see `acknowledgements.confirm` (a group's shortcuts)."""
+    `key`, `locked`, `deferred`, `answers`: see `acknowledgements.confirm`; `posts`: the
+    occurrences' posts, read already (`posts_of`): a group's shortcuts."""
     now = aware_utc(request.now)
     if locked:  # in the session already: no query
         occurrence = session.get(Occurrence, request.occurrence_id)
@@ -92,10 +96,13 @@ def confirm_in(
         session, request.occurrence_id, request.actor, now, note=request.note,
         evidence=routine.evidence if routine else "none",
         timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
-        key=key, locked=locked, deferred=deferred,
+        key=key, locked=locked, deferred=deferred, answers=answers,
     )  # fmt: skip
     if outcome.result == "completed":
-        enqueue_updates(session, request.occurrence_id, now, skip_message=request.message_id)
+        enqueue_updates(
+            session, request.occurrence_id, now, skip_message=request.message_id,
+            posts=None if posts is None else posts.get(request.occurrence_id, ()),
+        )  # fmt: skip
     if outcome.recorded and outcome.person_key:
         # Usually the row person_key_for just read: no query.
         outcome = replace(outcome, who=display_name_of(session, outcome.person_key))
@@ -109,9 +116,11 @@ class Clicks:
         self.factory = factory
         self.catalog = catalog
         self._confirms: GroupCommit[ConfirmRequest, ack.Outcome | Exception] = GroupCommit(
-            self._confirm_all, workers=CONFIRM_WORKERS
+            self._confirm_all, workers=CONFIRM_WORKERS, name="confirm"
         )
-        self._audiences: GroupCommit[int, Audience | None] = GroupCommit(self.audiences_of)
+        self._audiences: GroupCommit[int, Audience | None] = GroupCommit(
+            self.audiences_of, name="audience"
+        )
 
     # --- who may act: one query for every click waiting --------------------------------
 
@@ -167,18 +176,30 @@ class Clicks:
         with transaction(self.factory) as session:
             latest = max(aware_utc(r.now) for r in batch)
             decidable = self._decidable(session, batch)
-            keys = person_keys_for(
+            # The rows are held (people, occurrences) until the commit: the session keeps
+            # only what is referenced, and each click reads them again by key.
+            people = people_for(
                 session,
                 [(r.actor.platform, r.actor.user_id, r.actor.display_name, r.actor.email)
                  for r in batch if r.occurrence_id in decidable],
                 latest,
             )  # fmt: skip
+            keys = {key: person.person_key for key, person in people.items()}
             session.flush()  # the people rows, locked in one order, before any occurrence
             ids = sorted({r.occurrence_id for r in batch})
-            session.scalars(  # lock and load every occurrence of the group, in id order
+            occurrences = session.scalars(  # lock and load the group's, in id order
                 select(Occurrence).where(Occurrence.id.in_(ids)).order_by(Occurrence.id)
                 .with_for_update()
             ).all()  # fmt: skip
+            # Once they are locked: their answers so far and their posts, one query each
+            # instead of one each per click.
+            answers = {
+                (a.occurrence_id, a.person_key): a
+                for a in session.scalars(
+                    select(Confirmation).where(Confirmation.occurrence_id.in_(ids))
+                )
+            }
+            posts = posts_of(session, ids)
             deferred: list[tuple[str, dict[str, Any], datetime]] = []
             outcomes: dict[int, ack.Outcome] = {}
             for index in sorted(range(len(batch)), key=lambda i: batch[i].occurrence_id):
@@ -186,9 +207,11 @@ class Clicks:
                 outcomes[index] = confirm_in(
                     session, self.catalog, request, deferred=deferred, locked=True,
                     key=keys.get((request.actor.platform, request.actor.user_id)),
+                    answers=answers, posts=posts,
                 )  # fmt: skip
             if deferred:  # nothing recorded: the head stays unlocked
                 ledger.append_timed(session, sorted(deferred, key=lambda entry: entry[2]))
+            del people, occurrences  # held until here
             return [outcomes[index] for index in range(len(batch))]
 
     def _decidable(self, session: Session, batch: list[ConfirmRequest]) -> set[int]:

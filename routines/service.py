@@ -39,7 +39,7 @@ from routines.engine.models import (
 )
 from routines.engine.notices import actions, gdpr_refs, outcome_line
 from routines.engine.occurrences import KindContent, KindProvider
-from routines.engine.planning import TickReport, enqueue_updates, plan
+from routines.engine.planning import PlanMemo, TickReport, enqueue_updates, plan
 from routines.engine.training import Answered, Attempt, Started
 from routines.ledger.chain import CONFIRMATION_REFUSED, append_event
 from routines.ledger.status import Checkpoint, LedgerStatus
@@ -197,6 +197,7 @@ class RoutineService:
         self.quiz = QuizService(factory, catalog)  # training campaigns: start, answer
         self.clicks = Clicks(factory, catalog)  # concurrent clicks, a group at a time
         self.providers = dict(providers or {})
+        self._plan_memo = PlanMemo()  # between this process's ticks
         self.language = language
         self.dispatcher = Dispatcher(
             factory, notifier, catalog,
@@ -218,7 +219,7 @@ class RoutineService:
 
     def plan(self, now: datetime) -> TickReport:
         """Create due occurrences and enqueue due follow-ups (no sending)."""
-        return plan(self.factory, self.catalog, self.providers, now)
+        return plan(self.factory, self.catalog, self.providers, now, self._plan_memo)
 
     async def channel_joined(self, platform: str, channel: str, now: datetime) -> int:
         """The bot was added to a channel: post what could not be delivered there, now."""

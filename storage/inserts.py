@@ -8,11 +8,20 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+# One statement per (dialect, model), built once: the values go in as parameters, so a
+# click's insert costs no statement construction nor cache-key work (a burst does
+# thousands).
+_STATEMENTS: dict[tuple[str, Any], Any] = {}
+
 
 def insert_once(session: Session, model: Any, values: Mapping[str, Any]) -> Any | None:
     """INSERT ... ON CONFLICT DO NOTHING; the new primary key, or None if the row existed."""
     dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    pk = model.__table__.primary_key.columns.values()[0]
-    stmt = module.insert(model).values(**values).on_conflict_do_nothing().returning(pk)
-    return session.execute(stmt).scalar()
+    statement = _STATEMENTS.get((dialect, model))
+    if statement is None:
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        table = model.__table__
+        pk = table.primary_key.columns.values()[0]
+        statement = module.insert(table).on_conflict_do_nothing().returning(pk)
+        _STATEMENTS[(dialect, model)] = statement
+    return session.execute(statement, dict(values)).scalar()

@@ -90,6 +90,15 @@ def person_keys_for(
     """`person_key_for` for many people at once: (platform, platform user id, display name,
     e-mail) in, {(platform, platform user id): person key} out, in a fixed number of
     statements (one read, and for new people one insert and one more read)."""
+    return {key: person.person_key for key, person in people_for(session, seen, now).items()}
+
+
+def people_for(
+    session: Session, seen: Sequence[tuple[str, str, str | None, str | None]], now: datetime
+) -> dict[tuple[str, str], Person]:
+    """`person_keys_for`, answering with the rows: while the caller holds them, they stay in
+    the session (its identity map keeps only what someone references), so reading them
+    again by key (`display_name_of`) costs no query."""
     wanted = {(platform, user): (name, email) for platform, user, name, email in seen}
     if not wanted:
         return {}
@@ -113,7 +122,8 @@ def person_keys_for(
             for platform, user in new
         ]  # fmt: skip
         # ON CONFLICT DO NOTHING: a replica that won the race keeps its row; read it.
-        session.execute(module.insert(Person).values(values).on_conflict_do_nothing())
+        # The rows as parameters of one statement (compiled once, not once per group size).
+        session.execute(module.insert(Person.__table__).on_conflict_do_nothing(), values)
         found = known()
     for key, person in found.items():
         name, email = wanted[key]
@@ -123,7 +133,7 @@ def person_keys_for(
             person.display_name = name
         if email and person.email != email:
             person.email = email
-    return {key: person.person_key for key, person in found.items()}
+    return found
 
 
 def display_name_of(session: Session, person_key: str) -> str | None:

@@ -5,7 +5,8 @@ The append-only triggers on `ledger_entries` stop UPDATE, DELETE and TRUNCATE, b
 that owns the table can simply disable them (`ALTER TABLE ... DISABLE TRIGGER`). So the
 tables are owned by an owner role that only migrations use (`gdpr-bot db upgrade`, run
 with the owner in GDPRBOT_DATABASE_URL), and the bot connects as an application role
-granted only what it needs: on `ledger_entries` INSERT and SELECT and nothing else;
+granted only what it needs: on `ledger_entries` INSERT and SELECT and nothing else; on
+`ledger_head` SELECT and UPDATE (its one row is never removed or added after the migration);
 on every other table of the schema SELECT, INSERT, UPDATE, DELETE; its sequences.
 `grant_app_role` (`gdpr-bot db upgrade --app-role ROLE`, or `gdpr-bot db grant ROLE`)
 makes these grants; `ledger_owned_by_current_user` lets `db status` warn.
@@ -18,6 +19,7 @@ import re
 from sqlalchemy import Engine, text
 
 LEDGER_TABLE = "ledger_entries"
+HEAD_TABLE = "ledger_head"
 _ROLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -46,7 +48,10 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
         for table in tables:
             name = f'"{schema}"."{table}"'
             statements.append(f"REVOKE ALL ON {name} FROM {quoted}")
-            rights = "SELECT, INSERT" if table == LEDGER_TABLE else "SELECT, INSERT, UPDATE, DELETE"
+            rights = {
+                LEDGER_TABLE: "SELECT, INSERT",
+                HEAD_TABLE: "SELECT, UPDATE",  # the one row migrations made, moved by appends
+            }.get(table, "SELECT, INSERT, UPDATE, DELETE")
             statements.append(f"GRANT {rights} ON {name} TO {quoted}")
         statements.append(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {quoted}')
         for statement in statements:

@@ -235,7 +235,7 @@ def render_csv(insights: Insights) -> str:
         )
     )
     for g in insights.unanswered:
-        writer.writerow(("unanswered", g.text, g.lang, g.count, 0, "", "", ""))
+        writer.writerow(("unanswered", _text(g.text), g.lang, g.count, 0, "", "", ""))
     for v in insights.most_downvoted:
         writer.writerow(("most_downvoted", v.article_id, "", "", "", "", v.down, v.up))
     for c in insights.most_asked:
@@ -247,6 +247,14 @@ def render_csv(insights: Insights) -> str:
                 (section, r.key, lang, r.asked, r.answered, _rate(r.answered, r.asked), "", "")
             )
     return "\ufeff" + out.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """A question as someone typed it: a leading =, +, -, @ would run as a formula in Excel."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _rate(part: int, whole: int) -> str:

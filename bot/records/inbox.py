@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
+from sqlalchemy import DateTime, Integer, String, Text, delete, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat import metrics
@@ -69,9 +69,11 @@ class InboxStore:
         self._sessions = sessions
         self._secret = secret
         self.lease_seconds = lease_seconds
-        # Group commit: what arrives while a transaction runs goes into the next one.
-        self._accepts = GroupCommit(self._accept_all)
-        self._dones = GroupCommit(self._forget_all)
+        # Group commit: what arrives while a transaction runs goes into the next one (on
+        # a thread of its own: the acknowledgement waits for the stores, and must never
+        # wait for a free thread behind the work on earlier events).
+        self._accepts = GroupCommit(self._accept_all, name="inbox-accept")
+        self._dones = GroupCommit(self._forget_all, name="inbox-done")
 
     def _lease(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.lease_seconds)
@@ -89,20 +91,27 @@ class InboxStore:
             fresh = claim_events(
                 session, [(p, k, one.now) for (p, k), one in zip(keys, batch, strict=True)]
             )
-            rows: list[InboxRow | None] = []
-            for key, one in zip(keys, batch, strict=True):
-                if key not in fresh:  # claimed before, or by an earlier one of the batch
-                    rows.append(None)
-                    continue
-                fresh.discard(key)
-                row = InboxRow(
-                    platform=one.platform, kind=one.kind, body=one.body, received_at=one.now,
-                    taken_until=self._lease(one.now), attempts=1,
-                )  # fmt: skip
-                session.add(row)
-                rows.append(row)
-            session.flush()
-            return [None if row is None else int(row.id) for row in rows]
+            stored: list[int] = []  # the batch's places whose key is fresh (first of each)
+            for place, key in enumerate(keys):
+                if key in fresh:  # else claimed before, or by an earlier one of the batch
+                    fresh.discard(key)
+                    stored.append(place)
+            ids: list[int | None] = [None] * len(batch)
+            if not stored:
+                return ids
+            # A bulk INSERT ... RETURNING (no unit of work), ids in the rows' order.
+            new = session.scalars(
+                insert(InboxRow).returning(InboxRow.id, sort_by_parameter_order=True),
+                [self._row(batch[place]) for place in stored],
+            ).all()
+            for place, row_id in zip(stored, new, strict=True):
+                ids[place] = int(row_id)
+            return ids
+
+    def _row(self, one: _Accept) -> dict[str, object]:
+        return {"platform": one.platform, "kind": one.kind, "body": one.body,
+                "received_at": one.now, "taken_until": self._lease(one.now),
+                "attempts": 1}  # fmt: skip
 
     async def done(self, item_id: int) -> None:
         await self._dones.submit(item_id)

@@ -8,6 +8,7 @@ at another replica) hits the unique key on (occurrence, person) and is recorded 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -149,7 +150,16 @@ def _remaining(session: Session, occurrence: Occurrence) -> int:
     )
 
 
-def _existing(session: Session, occurrence_id: int, key: str) -> Confirmation | None:
+# Every answer to some occurrences, read at once by a caller deciding many clicks (a group):
+# (occurrence id, person key) -> the answer. An occurrence of theirs with no entry has none.
+Answers = Mapping[tuple[int, str], Confirmation]
+
+
+def _existing(
+    session: Session, occurrence_id: int, key: str, answers: Answers | None = None
+) -> Confirmation | None:
+    if answers is not None:
+        return answers.get((occurrence_id, key))
     return session.scalar(
         select(Confirmation).where(
             Confirmation.occurrence_id == occurrence_id, Confirmation.person_key == key
@@ -197,13 +207,14 @@ def _decidable(
     now: datetime,
     key: str | None = None,
     locked: bool = False,
+    answers: Answers | None = None,
 ) -> Outcome | tuple[Occurrence, str]:
     """The gate, then: this person's earlier answer stands, and a closed occurrence takes none."""
     gate = _gate(session, occurrence_id, actor, now, key, locked)
     if isinstance(gate, Outcome):
         return gate
     occurrence, key = gate
-    existing = _existing(session, occurrence.id, key)
+    existing = _existing(session, occurrence.id, key, answers)
     if existing is not None:
         return _answered(occurrence, existing)
     if occurrence.status not in (OPEN, MISSED):
@@ -248,13 +259,16 @@ def confirm(
     key: str | None = None,
     locked: bool = False,
     deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
+    answers: Answers | None = None,
 ) -> Outcome:
     """Record the actor's confirmation. `key`: their person key, if resolved already;
     `locked`: the occurrence is locked and loaded in `session` already; `deferred`:
     collect the ledger entry there instead of appending it, for a caller that appends a
-    whole group's entries at the end of its transaction (one head lock)."""
+    whole group's entries at the end of its transaction (one head lock); `answers`: every
+    answer to the occurrence, read by the caller in this transaction after locking it
+    (a double click in the same group still finds the first one: its insert conflicts)."""
     now = as_utc(now)
-    decidable = _decidable(session, occurrence_id, actor, now, key, locked)
+    decidable = _decidable(session, occurrence_id, actor, now, key, locked, answers)
     if isinstance(decidable, Outcome):
         return decidable
     occurrence, key = decidable

@@ -108,6 +108,15 @@ def due_slots(
     review scheduled on a holiday and shifted to the first sighting's working day is due
     that day, and so is a slot whose posting hour came earlier on the day of first sighting.
     """
+    today = local_date(now, routine.timezone)
+    return [s for s in slots_until(routine, seen_at, latest, today) if s.post_at <= now]
+
+
+def slots_until(
+    routine: Routine, seen_at: datetime, latest: date | None, today: date
+) -> list[Slot]:
+    """`due_slots` before the posting moment is looked at: every such slot up to `today`
+    (the same all day long, so a caller may keep it for the day)."""
     if routine.start is not None:
         start, first_post_day = routine.start, None
     else:
@@ -115,12 +124,10 @@ def due_slots(
         start = first_post_day - SHIFT_MARGIN  # business-day shifting only moves forward
     if latest is not None:
         start = max(start, latest)
-    today = local_date(now, routine.timezone)
     return [
         s
         for s in slots(routine, start, today)
-        if s.post_at <= now
-        and (first_post_day is None or s.post_date >= first_post_day)
+        if (first_post_day is None or s.post_date >= first_post_day)
         and (latest is None or s.scheduled > latest)
     ]
 

@@ -8,9 +8,11 @@ fire a burst of stale reminders.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,17 +35,28 @@ from routines.engine.models import (
 )
 from routines.engine.occurrences import (
     KindProvider,
+    Slot,
     create_occurrence,
-    due_slots,
     enqueue,
     first_seen,
     latest_scheduled,
     recipient_rows,
+    slots_until,
 )
 from routines.engine.training import enroll_newcomers
 from routines.schedule.rules import local_date, moment
 from storage.clock import aware_utc
 from storage.sessions import transaction
+
+
+class _Dated(Protocol):
+    """What `follow_up_steps` reads of an occurrence (a row or a few of its columns)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def due_date(self) -> date: ...
 
 
 @dataclass(frozen=True)
@@ -82,23 +95,77 @@ class TickReport:
         return out
 
 
+class PlanMemo:
+    """What one process's ticks need not work out again: when each routine was first seen
+    (stored once, never changed), each routine's latest occurrence (read again once a
+    minute; in between only this process's creations move it, and a slot another replica
+    created meanwhile is found by its insert, once) and each routine's due slots for a
+    given first sighting, latest occurrence and day. A tick every second over a thousand
+    routines otherwise spends most of its time reading the same rows and walking the same
+    calendars."""
+
+    LATEST_READ_EVERY_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self.first_seen: dict[str, datetime] = {}
+        self._latest: dict[str, date] = {}
+        self._latest_read_at: float | None = None
+        self._due: dict[str, tuple[Routine, tuple[datetime, date | None, date], list[Slot]]] = {}
+
+    def seen(self, session: Session, routine_ids: list[str], now: datetime) -> dict[str, datetime]:
+        missing = [rid for rid in routine_ids if rid not in self.first_seen]
+        if missing:
+            self.first_seen.update(first_seen(session, missing, now))
+        return {rid: self.first_seen[rid] for rid in routine_ids}
+
+    def latest(self, session: Session) -> dict[str, date]:
+        """Each routine's latest occurrence (`latest_scheduled`), read at most once a minute."""
+        read_at = self._latest_read_at
+        if read_at is None or time.monotonic() - read_at >= self.LATEST_READ_EVERY_SECONDS:
+            self._latest = latest_scheduled(session)
+            self._latest_read_at = time.monotonic()
+        return self._latest
+
+    def exists(self, routine_id: str, scheduled: date) -> None:
+        """The occurrence of `routine_id` for `scheduled` exists now (created here, or
+        found created by another replica)."""
+        if scheduled > self._latest.get(routine_id, scheduled - timedelta(days=1)):
+            self._latest[routine_id] = scheduled
+
+    def due_slots(
+        self, routine: Routine, seen_at: datetime, latest: date | None, now: datetime
+    ) -> list[Slot]:
+        """`due_slots`, with the day's candidates (`slots_until`) worked out once per
+        routine, sighting, latest occurrence and day."""
+        key = (seen_at, latest, local_date(now, routine.timezone))
+        cached = self._due.get(routine.id)
+        if cached is None or cached[0] is not routine or cached[1] != key:
+            cached = (routine, key, slots_until(routine, seen_at, latest, key[2]))
+            self._due[routine.id] = cached
+        return [slot for slot in cached[2] if slot.post_at <= now]
+
+
 def plan(
     factory: sessionmaker[Session],
     catalog: Catalog,
     providers: Mapping[str, KindProvider],
     now: datetime,
+    memo: PlanMemo | None = None,
 ) -> TickReport:
-    """Create due occurrences and enqueue due follow-ups (no sending)."""
+    """Create due occurrences and enqueue due follow-ups (no sending). `memo`: kept
+    between one process's ticks (see `PlanMemo`)."""
     now = aware_utc(now)
+    memo = memo or PlanMemo()
     report = TickReport()
     routines = _rotated(catalog.enabled)
     with transaction(factory) as session:
-        seen = first_seen(session, [r.id for r in routines], now)
-        latest = latest_scheduled(session)
+        seen = memo.seen(session, [r.id for r in routines], now)
+        latest = dict(memo.latest(session))
     for routine in routines:
-        for slot in due_slots(routine, seen[routine.id], latest.get(routine.id), now):
+        for slot in memo.due_slots(routine, seen[routine.id], latest.get(routine.id), now):
             with transaction(factory) as session:
                 occurrence = create_occurrence(session, routine, slot, now, providers)
+            memo.exists(routine.id, slot.scheduled)  # None: another replica created it
             if occurrence is not None:
                 report.created.append(
                     Created(
@@ -120,26 +187,41 @@ def plan(
 
 
 def follow_ups(session: Session, catalog: Catalog, now: datetime) -> dict[str, int]:
-    """Enqueue the reminders, re-reminders and escalations due at `now`; counts by kind."""
-    occurrences = session.scalars(select(Occurrence).where(Occurrence.status == OPEN)).all()
-    if not occurrences:
+    """Enqueue the reminders, re-reminders and escalations due at `now`; counts by kind.
+
+    The open occurrences are read as a few columns (a tick reads them all, often with
+    nothing to do); the full row only for one that has something due or a campaign."""
+    open_rows = session.execute(
+        select(Occurrence.id, Occurrence.routine_id, Occurrence.created_at, Occurrence.due_date)
+        .where(Occurrence.status == OPEN)
+    ).all()  # fmt: skip
+    if not open_rows:
         return {}
+    open_ids = select(Occurrence.id).where(Occurrence.status == OPEN)  # not a list of 1,000
     planned = (
         select(Notification.occurrence_id, Notification.kind, func.max(Notification.sequence))
-        .where(Notification.occurrence_id.in_([o.id for o in occurrences]))
+        .where(Notification.occurrence_id.in_(open_ids))
         .group_by(Notification.occurrence_id, Notification.kind)
     )
     highest = {(oid, kind): seq for oid, kind, seq in session.execute(planned).all()}
     counts: dict[str, int] = {}
-    for occurrence in occurrences:
-        routine = catalog.get(occurrence.routine_id)
+    for row in open_rows:
+        routine = catalog.get(row.routine_id)
         if routine is None or not routine.enabled:
+            continue
+        steps = [
+            (kind, seq)
+            for kind, seq in follow_up_steps(routine, row, now)
+            if highest.get((row.id, kind), -1) < seq
+        ]
+        if routine.kind != "training" and not steps:
+            continue
+        occurrence = session.get(Occurrence, row.id)
+        if occurrence is None:
             continue
         if routine.kind == "training" and enroll_newcomers(session, routine, occurrence, now):
             counts["onboarded"] = counts.get("onboarded", 0) + 1
-        for kind, seq in follow_up_steps(routine, occurrence, now):
-            if highest.get((occurrence.id, kind), -1) >= seq:
-                continue
+        for kind, seq in steps:
             recipients = (
                 recipient_rows(session, routine.escalate.to, now)
                 if kind == ESCALATION and routine.escalate
@@ -150,9 +232,7 @@ def follow_ups(session: Session, catalog: Catalog, now: datetime) -> dict[str, i
     return counts
 
 
-def follow_up_steps(
-    routine: Routine, occurrence: Occurrence, now: datetime
-) -> list[tuple[str, int]]:
+def follow_up_steps(routine: Routine, occurrence: _Dated, now: datetime) -> list[tuple[str, int]]:
     """The latest reminder, re-reminder and escalation step due at `now`, as (kind, seq).
 
     Only the latest step of each series: a bot that was down does not fire a burst of
@@ -205,21 +285,42 @@ def _reminder_recipients(
     return [(platform, "person", key) for platform, key in rows]
 
 
+# (posted message id, platform, conversation id, message id) of an occurrence's posts
+Post = tuple[int, str, str, str]
+
+
+def posts_of(session: Session, occurrence_ids: Sequence[int]) -> dict[int, list[Post]]:
+    """Every message posted for these occurrences, by occurrence (one query for a group)."""
+    found: dict[int, list[Post]] = {oid: [] for oid in occurrence_ids}
+    rows = session.execute(
+        select(PostedMessage.occurrence_id, PostedMessage.id, PostedMessage.platform,
+               PostedMessage.conversation_id, PostedMessage.message_id)
+        .where(PostedMessage.occurrence_id.in_(occurrence_ids))
+        .order_by(PostedMessage.id)
+    )  # fmt: skip
+    for oid, pid, platform, conversation, message in rows:
+        found.setdefault(int(oid), []).append((int(pid), platform, conversation, message))
+    return found
+
+
 def enqueue_updates(
-    session: Session, occurrence_id: int, now: datetime, *, skip_message: str | None = None
+    session: Session,
+    occurrence_id: int,
+    now: datetime,
+    *,
+    skip_message: str | None = None,
+    posts: Sequence[Post] | None = None,
 ) -> int:
-    """Queue an in-place edit of every message posted for the occurrence (no more buttons)."""
-    posted = session.execute(
-        select(PostedMessage.id, PostedMessage.platform, PostedMessage.conversation_id).where(
-            PostedMessage.occurrence_id == occurrence_id,
-            PostedMessage.message_id != (skip_message or ""),
-        )
-    ).all()
+    """Queue an in-place edit of every message posted for the occurrence (no more buttons).
+    `posts`: the occurrence's, when the caller read them already (`posts_of`)."""
+    if posts is None:
+        posts = posts_of(session, [occurrence_id]).get(occurrence_id, [])
     return sum(
         enqueue(
             session, occurrence_id, UPDATE, [(platform, "channel", conversation)], pid, now, now
         )
-        for pid, platform, conversation in posted
+        for pid, platform, conversation, message in posts
+        if message != (skip_message or "")
     )
 
 

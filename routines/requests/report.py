@@ -123,8 +123,18 @@ def to_csv(report: ClientReport) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in report.rows:
-        writer.writerow(_cells(row))
+        cells = _cells(row)
+        cells[3] = _text(cells[3])  # the client's ticket number, as the agent typed it
+        writer.writerow(cells)
     return buffer.getvalue().encode("utf-8")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """Free text: a leading =, +, -, @ would run as a formula in Excel."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def to_json(report: ClientReport) -> bytes:

@@ -2,8 +2,9 @@
 
 A question carrying a recognisable marker goes through Slack (HTTP events, slash command,
 mention), Teams and the console, with feedback clicks, while every logger runs at DEBUG
-in JSON and in text format. The marker, the Teams display name and an e-mail address in
-the question must appear in no log line, although the bot's own DEBUG lines do.
+in JSON and in text format. The marker, the Teams display name, an e-mail address in
+the question and the platform ids (Slack member and DM channel, Teams user and AAD object)
+must appear in no log line, although the bot's own DEBUG lines do.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from bot.logs import configure_logging
 from bot.platforms.console.front_end import Console
 from bot.records.questions import QuestionRecord
 from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import DM_CHANNEL as SLACK_DM
+from testing.slack_payloads import USER as SLACK_USER
 from testing.slack_payloads import block_action, dm, mention, slash_command
 from tests.bot.conftest import RunningBot
 from tests.bot.platforms.teams.fixtures import TeamsBotServer
@@ -29,7 +32,7 @@ MARKER = "ZEBRA-7741"
 EMAIL = "zebra.7741@example.se"
 QUESTION = f"Får vi spara samtalsinspelningar {MARKER}? Fråga {EMAIL}"
 TEAMS_NAME = "Anna Andersson"  # the display name the Teams fixture's activities carry
-SECRETS = (MARKER, "zebra", "7741", EMAIL, TEAMS_NAME)
+SECRETS = (MARKER, "zebra", "7741", EMAIL, TEAMS_NAME, "29:anna", "aad-anna", SLACK_USER, SLACK_DM)
 
 
 @pytest.fixture(params=["json", "text"])

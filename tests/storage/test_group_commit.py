@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from storage.group_commit import GroupCommit
 
@@ -33,3 +34,27 @@ async def test_requests_arriving_while_one_runs_share_the_next_transaction() -> 
     release.set()
     assert await asyncio.wait_for(asyncio.gather(first, *rest), 30) == [0, 1, 2, 3]
     assert batches == [[0], [1, 2, 3]]
+
+
+async def test_a_group_commit_does_not_wait_for_the_shared_threads() -> None:
+    """Its batches run on threads of its own, even while every thread of the loop's
+    shared pool is busy (the inbox's stores, which the HTTP acknowledgement waits for)."""
+    loop = asyncio.get_running_loop()
+    shared = ThreadPoolExecutor(max_workers=1)
+    loop.set_default_executor(shared)
+    busy, release = asyncio.Event(), threading.Event()
+
+    def occupy() -> None:
+        loop.call_soon_threadsafe(busy.set)
+        release.wait(30)
+
+    blocked = loop.run_in_executor(None, occupy)
+    try:
+        await busy.wait()
+        group: GroupCommit[int, int] = GroupCommit(lambda batch: [n + 1 for n in batch])
+        async with asyncio.timeout(30):
+            assert await group.submit(1) == 2
+    finally:
+        release.set()
+        await blocked
+        shared.shutdown()

@@ -100,6 +100,26 @@ def test_the_application_role_cannot_rewrite_the_ledger(granted: Engine, stateme
     assert ledger.head(granted)[0] == 1
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM ledger_head",
+        "TRUNCATE ledger_head",
+        "INSERT INTO ledger_head VALUES (2, 0, 'x')",
+    ],
+)
+def test_the_application_role_cannot_remove_or_add_the_ledger_head_row(
+    granted: Engine, statement: str
+) -> None:
+    """Appends only move the one head row; without it no append can be made again."""
+    with transaction(session_factory(granted)) as session:
+        ledger.append_event(session, ledger.NOTE_ADDED, {"occurrence_id": 1}, NOW)
+    assert refused(granted, statement)
+    with transaction(session_factory(granted)) as session:
+        ledger.append_event(session, ledger.NOTE_ADDED, {"occurrence_id": 2}, NOW)
+    assert ledger.verify(granted).ok and ledger.head(granted)[0] == 2
+
+
 def test_db_status_warns_when_the_bot_s_role_owns_the_ledger(
     granted: Engine, roles: Roles, monkeypatch: pytest.MonkeyPatch
 ) -> None:

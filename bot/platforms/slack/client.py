@@ -1,10 +1,14 @@
-"""The Slack front end's configuration and its Web API client (one per process)."""
+"""The Slack front end's configuration, its Web API client (one per process) and the
+bolt App around that client."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
+from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -40,3 +44,17 @@ def make_web_client(
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def bolt_app(client: AsyncWebClient, **options: Any) -> AsyncApp:
+    """bolt's App on our client, with one token source: the client's (the bot token setting).
+
+    Given no `token`, bolt reads SLACK_BOT_TOKEN from the environment itself and, as a
+    client is given too, warned at every start that it ignores that one. The variable is
+    hidden while the App is built (at start-up, before other threads run), then restored."""
+    hidden = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        return AsyncApp(client=client, **options)
+    finally:
+        if hidden is not None:
+            os.environ["SLACK_BOT_TOKEN"] = hidden

@@ -1,13 +1,16 @@
 """Slack's own answers about people and channels, for the authorisation policy.
 
 `members(channel)` is `conversations.members` (every page), cached for a few minutes so a
-burst of clicks costs one call; `user_by_email` is `users.lookupByEmail` (an address the
-workspace verified). A failure (missing scope, Slack down) answers None: "cannot tell",
-which the policy treats as "not a member".
+burst of clicks costs one call (clicks arriving while it is being read wait for that
+read instead of each reading the roster again: a burst's first clicks all miss the cache
+together, and a big channel is many pages against Slack's rate limit); `user_by_email`
+is `users.lookupByEmail` (an address the workspace verified). A failure (missing scope,
+Slack down) answers None: "cannot tell", which the policy treats as "not a member".
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -28,12 +31,22 @@ class SlackDirectory:
         self._client = client
         self._ttl = ttl
         self._rosters: dict[str, tuple[float, frozenset[str]]] = {}
+        self._reading: dict[str, asyncio.Future[frozenset[str] | None]] = {}
 
     async def members(self, channel_id: str) -> frozenset[str] | None:
         now = time.monotonic()
         cached = self._rosters.get(channel_id)
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
+        reading = self._reading.get(channel_id)
+        if reading is not None:  # being read for another click: share its answer
+            return await asyncio.shield(reading)
+        read = asyncio.ensure_future(self._read(channel_id, now))
+        self._reading[channel_id] = read
+        read.add_done_callback(lambda _: self._reading.pop(channel_id, None))
+        return await asyncio.shield(read)  # a caller cancelled: the read goes on for others
+
+    async def _read(self, channel_id: str, now: float) -> frozenset[str] | None:
         found: set[str] = set()
         cursor: str | None = None
         try:

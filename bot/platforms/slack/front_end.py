@@ -19,12 +19,10 @@ at once, unstored (answers need no database; clicks say "try again").
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
@@ -39,7 +37,7 @@ from bot.chat.i18n import t
 from bot.chat.inbox_worker import InboxWorker
 from bot.platforms.front_end import FrontEndContext
 from bot.platforms.slack import shape, translate
-from bot.platforms.slack.client import SlackConfig, make_web_client
+from bot.platforms.slack.client import SlackConfig, bolt_app, make_web_client
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
@@ -175,15 +173,16 @@ class SlackFrontEnd:
 
     async def _work(self, kind: str, body: str, stored: bool) -> None:
         """Work on an event the inbox accepted (`stored`: it was claimed with it)."""
+        decoded = shape.decode(body)  # parsed when it was stored, unless recovered
         if kind == "message":
-            envelope = json.loads(body)
+            envelope = decoded.json
             await self._on_message(envelope, envelope["event"], stored=stored)
         elif kind == "command":
-            form = {key: values[0] for key, values in parse_qs(body).items()}
+            form = decoded.fields()
             url = form.get("response_url", "")
             await self._on_command(form, self._replies.responder(url), stored=stored)
         else:
-            payload = json.loads(parse_qs(body)["payload"][0])
+            payload = decoded.payload
             if kind == "action":
                 await self._on_action(payload, stored=stored)
             else:
@@ -192,8 +191,8 @@ class SlackFrontEnd:
     # --- listeners --------------------------------------------------------------------
 
     def _build_app(self) -> AsyncApp:
-        app = AsyncApp(
-            client=self.client,
+        app = bolt_app(
+            self.client,
             signing_secret=self._config.signing_secret or None,
             request_verification_enabled=bool(self._config.signing_secret),
             process_before_response=False,
@@ -368,23 +367,23 @@ def _malformed(body: str) -> bool:
 def _inbox_entry(body: str) -> tuple[str, str] | None:
     """(kind, dedupe key) of a request the inbox keeps: a message or mention the bot
     answers, a button click, a prompt submitted with words. None: bolt handles it."""
-    if body.lstrip().startswith("{"):
-        envelope = json.loads(body)
+    decoded = shape.decode(body)  # checked already: parsed then
+    if decoded.json is not None:
+        envelope = decoded.json
         event, event_id = envelope.get("event"), envelope.get("event_id")
         if envelope.get("type") != "event_callback" or not isinstance(event_id, str):
             return None
         incoming = translate.message_to_incoming(event, event_id=event_id)
         return ("message", event_id) if incoming is not None else None
-    form = parse_qs(body)
-    payload_field = form.get("payload")
-    if not payload_field:
-        command = {key: values[0] for key, values in form.items()}
+    fields = decoded.fields()
+    if not fields.get("payload"):
+        command = fields
         if command.get("command") != COMMAND or not command.get("response_url"):
             return None  # bolt answers it (or not: a command this bot does not own)
         incoming = translate.command_to_incoming(command)
         key = incoming.event_id if incoming is not None else None
         return ("command", key) if key else None
-    payload = json.loads(payload_field[0])
+    payload = decoded.payload
     if payload.get("type") == "block_actions":
         incoming = translate.action_to_incoming(payload)
         key = incoming.event_id if incoming is not None else None

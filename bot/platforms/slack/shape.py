@@ -9,6 +9,8 @@ error: `problem(...)` names the first bad field, and the front end answers 400.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -135,16 +137,43 @@ _BY_TYPE: dict[str, type[_Interaction]] = {
 }
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A request body parsed once: checked here, then read by the front end (to store it,
+    then to work on it) without parsing its form and JSON again. Read-only."""
+
+    json: Any  # a JSON body (Events API, Socket Mode): its value; None for a form
+    form: dict[str, list[str]]  # a form body's fields, blank values kept; {} for JSON
+    payload: Any  # the JSON of the form's `payload` (clicks, submits); None without one
+
+    def fields(self) -> dict[str, str]:
+        """The form's fields with a value (the first), as `parse_qs` reads them."""
+        return {
+            key: filled[0]
+            for key, values in self.form.items()
+            if (filled := [v for v in values if v])
+        }
+
+
+@lru_cache(maxsize=128)  # the same body is checked, stored and worked on within moments
+def decode(body: str) -> Decoded:
+    if body.lstrip().startswith("{"):
+        return Decoded(_json(body), {}, None)
+    form = parse_qs(body, keep_blank_values=True)
+    payload = _json(form["payload"][0]) if "payload" in form else None
+    return Decoded(None, form, payload)
+
+
 def problem(body: str) -> str | None:
     """None when `body` has the shape the bot reads, else the first bad field."""
-    if body.lstrip().startswith("{"):
-        envelope = _json(body)
+    decoded = decode(body)
+    if decoded.json is not None:
+        envelope = decoded.json
         callback = isinstance(envelope, dict) and envelope.get("type") == "event_callback"
         return _check(_Callback if callback else _Envelope, envelope)
-    form = parse_qs(body, keep_blank_values=True)
-    if "payload" not in form:
+    if "payload" not in decoded.form:
         return None  # a slash command: form fields are strings by construction
-    payload = _json(form["payload"][0])
+    payload = decoded.payload
     kind = payload.get("type") if isinstance(payload, dict) else None
     model = _BY_TYPE.get(kind, _Interaction) if isinstance(kind, str) else _Interaction
     return _check(model, payload)

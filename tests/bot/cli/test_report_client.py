@@ -104,3 +104,20 @@ def test_an_unknown_client_is_one_line_and_exit_2(seeded: Engine) -> None:
 
     assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown client 'nobody'")
+
+
+def test_a_ticket_number_that_looks_like_a_formula_is_text_in_the_csv(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ticket number is typed by an agent; the controller opens the CSV in Excel."""
+    register = RequestRegister(session_factory(seeded), timezone="Europe/Stockholm")
+    register.register(
+        client_id="solvinge", kind="other", received_on=date(2027, 3, 2), business_days=1,
+        now=datetime(2027, 3, 20, tzinfo=UTC), actor=None, client_ref='=HYPERLINK("http://x")',
+    )  # fmt: skip
+
+    result = gdpr_bot("solvinge", "--period", "2027-03", "--now", "2027-03-20T10:00")
+
+    assert result.exit_code == 0, result.output
+    assert "'=HYPERLINK" in result.stdout
+    assert ",=HYPERLINK" not in result.stdout and ',"=HYPERLINK' not in result.stdout

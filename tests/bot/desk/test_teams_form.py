@@ -341,3 +341,17 @@ async def test_one_form_registers_one_request_whoever_in_the_channel_submits_it(
     await _in_channel(teams, text="", value=value, replyToId=card_id, **{"from": colleague})
 
     assert len(_rows(teams)) == 1
+
+
+async def test_the_form_submitted_for_another_client_from_this_clients_channel_is_refused(
+    teams: TeamsBotServer,
+) -> None:
+    """Acting inside Solvinge's channel shows the agent serves Solvinge, not Hemlådan."""
+    card_id, _card = await _form(teams)
+
+    calls = await _submit(teams, card_id, client="hemladan", kind="erasure",
+                          received=_today(teams).isoformat())  # fmt: skip
+
+    assert _rows(teams) == []
+    said = " ".join(card_text(c.card) if c.card else str(c.activity.get("text")) for c in calls)
+    assert "Hemlådan Nordic AB" in said  # the refusal names the client asked for

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import logging
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -43,3 +45,18 @@ def test_the_composition_root_runs_each_platform_as_one_front_end(services: Serv
         assert front_end.platform == platform
         assert platform in services.notifier.platforms
         assert front_end.start in services.startup and front_end.close in services.shutdown
+
+
+def test_slack_is_built_without_bolt_warning_of_a_second_token(
+    bot_settings: Settings,
+    test_knowledge: KnowledgeBase,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")  # as deployed
+    with caplog.at_level(logging.WARNING, logger="slack_bolt"):
+        built = build_services(bot_settings, knowledge_base=test_knowledge)
+    built.engine.dispose()
+    assert "slack" in built.front_ends
+    assert not [r for r in caplog.records if r.name.startswith("slack_bolt")]
+    assert os.environ["SLACK_BOT_TOKEN"] == "xoxb-from-the-environment"

@@ -161,6 +161,18 @@ def test_csv_has_a_bom_one_header_and_a_section_column(insights: Insights) -> No
     assert (week["count"], week["answered"], week["answer_rate"]) == ("3", "2", "0.6667")
 
 
+def test_a_question_that_starts_like_a_formula_is_text_in_the_csv(session: Session) -> None:
+    """Questions are typed by anyone; the CSV is opened in Excel by the article owners."""
+    q(session, '=HYPERLINK("http://evil","klick")', W10)
+    q(session, "-1 poäng på quizet, varför?", W10)
+
+    text = render_csv(compute_insights(session, now=NOW, since=W09))
+
+    keys = [r["key"] for r in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))]
+    assert '\'=HYPERLINK("http://evil","klick")' in keys
+    assert "'-1 poäng på quizet, varför?" in keys
+
+
 def test_chat_text_in_swedish_and_english(insights: Insights) -> None:
     sv = render_text(insights, "sv")
     en = render_text(insights, "en")

@@ -157,6 +157,23 @@ async def test_two_replicas_ticking_at_once_create_and_post_each_occurrence_once
     assert count(engine, Notification) == 1
 
 
+async def test_a_replica_that_ticked_before_another_created_the_next_one_does_not_double_it(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """Each replica remembers the latest occurrences between ticks (read again once a
+    minute): one that ticked before another replica created the next occurrence finds it
+    by its insert and neither creates nor posts it again."""
+    notifiers = [RecordingNotifier(), RecordingNotifier()]
+    daily = catalog_from(tmp_path, DAILY_0230)
+    first, second = (make_service(engine, daily, n, owner=f"r{i}") for i, n in enumerate(notifiers))
+    await first.tick(at("2027-01-04 02:35"))  # remembers the 4 January one as the latest
+    await second.tick(at("2027-01-05 02:35"))  # creates the 5 January one
+    report = await first.tick(at("2027-01-05 02:40"))
+    assert report.created == []
+    assert [o.scheduled_date for o in occurrences(engine)] == [date(2027, 1, 4), date(2027, 1, 5)]
+    assert [len(n.sent) for n in notifiers] == [1, 1]
+
+
 async def test_creation_is_a_ledger_event_in_the_same_transaction(
     engine: Engine, quarterly: Catalog
 ) -> None:
