@@ -13,6 +13,10 @@ from knowledge.evaluate import EvalReport, evaluate, read_cases
 from knowledge.sections import direct_answer
 from tests.knowledge.conftest import CALIBRATION
 
+# One worker runs the module: the evaluation fixtures below (the calibration questions
+# through the real model, ~15 s) are then built once, not once per worker.
+pytestmark = pytest.mark.xdist_group("shipped")
+
 NEW_TOPICS = (
     "camera-surveillance",
     "employee-data",

@@ -16,16 +16,18 @@ from testing.scale.cluster import (
     poll_until,
     spread,
 )
-from tests.scale.conftest import ROUTINES, SCALE, SPARE, Stack
+from tests.scale.conftest import ROUTINES, SCALE, SPARE, Stack, posted_channels
 
 pytestmark = SCALE
 
 CONFIRMED = "✅"
 
 
-def routine_clicks(stack: Stack) -> list[Click]:
-    posted = [p for p in stack.db.posted_messages() if p[1] != f"C{SPARE.upper()}"]
-    return stack.admit(clicks_for(posted))
+def routine_clicks(stack: Stack, purpose: str) -> list[Click]:
+    """One click by a different person on each posted routine set aside for `purpose`."""
+    channels = posted_channels(purpose)
+    posted = [p for p in stack.db.posted_messages() if p[1] in channels]
+    return stack.admit(clicks_for(posted, user_prefix=f"U{purpose.upper()}"))
 
 
 def confirmed_replies(stack: Stack, clicks: list[Click]) -> int:
@@ -44,7 +46,7 @@ def test_a_thousand_concurrent_clicks_on_three_replicas_are_each_recorded_once(
     posted_stack: Stack,
 ) -> None:
     cluster = posted_stack.clusters[0]
-    clicks = routine_clicks(posted_stack)
+    clicks = routine_clicks(posted_stack, "thousand")
     assert len(clicks) == ROUTINES
 
     sent = send_clicks_now(
@@ -66,7 +68,8 @@ def test_the_ledger_verifies_after_concurrent_appends_from_three_replicas(
     posted_stack: Stack,
 ) -> None:
     cluster = posted_stack.clusters[0]
-    clicks = routine_clicks(posted_stack)[:100]
+    clicks = routine_clicks(posted_stack, "ledger")
+    assert len(clicks) == 100
     send_clicks_now(cluster, spread(clicks, cluster.replicas), posted_stack.slack.response_url())
     poll_progress(lambda: posted_stack.db.confirmations_of(c.occurrence_id for c in clicks),
                   100, 60, "100 confirmations")  # fmt: skip
