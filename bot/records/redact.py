@@ -22,8 +22,13 @@ from typing import Final
 
 # Bounded parts (RFC 5321: local part at most 64, a label at most 63 characters), and only
 # tried where an `@` is: linear in the text, whatever it holds.
+_LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}"
+_DOMAIN = r"[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
+# Addresses run together ("anna@x.se/bo@y.se", Slack's "<mailto:a@b|a@b>") are one match:
+# a second address right after the first cannot start a match of its own (the character
+# before it belongs to an address), so it would be left behind.
 EMAIL: Final = re.compile(
-    r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
+    rf"(?<![\w.!#$%&'*+/=?^`{{|}}~-]){_LOCAL}@{_DOMAIN}(?:{_LOCAL}@{_DOMAIN})*"
 )
 PERSONNUMMER: Final = re.compile(r"(?<![\d+])(?:19|20)?\d{6}[-+ ]?\d{4}(?!\d)")
 CARD: Final = re.compile(r"(?<![\d+])\d(?:[ -]?\d){12,18}(?!\d)")
