@@ -10,6 +10,7 @@ knowledge base lacks, so these are replaced by a marker before the text is writt
 - payment card numbers (13-19 digits, spaces or dashes between groups) -> `[card]`
 - phone numbers: Swedish (`07x…`, `08-…`, `+46…`, `0046…`) and international (`+CC…`,
   `00CC…`), 7-15 digits with spaces, dashes, dots, slashes or brackets -> `[phone]`
+  (two numbers written together, "070-123 45 67/08-765 43 21", each on its own)
 
 Names are not detected (no reliable rule without a name list); docs/privacy.md says so.
 Over-redaction of a number that only looks like one of these is accepted.
@@ -32,12 +33,38 @@ EMAIL: Final = re.compile(
 )
 PERSONNUMMER: Final = re.compile(r"(?<![\d+])(?:19|20)?\d{6}[-+ ]?\d{4}(?!\d)")
 CARD: Final = re.compile(r"(?<![\d+])\d(?:[ -]?\d){12,18}(?!\d)")
-PHONE: Final = re.compile(r"(?<![\w+\-./])(?:\+|00|0)\d[\d \-./()]{5,22}\d(?!\d)")
+# Long enough for two numbers run together, which `_phone` takes apart again.
+PHONE: Final = re.compile(r"(?<![\w+\-./])(?:\+|00|0)\d[\d \-./()]{5,46}\d(?!\d)")
+
+
+# Where a second number may start inside a run of digits: a separator before + or 0.
+_NEXT_NUMBER: Final = re.compile(r"(?<=\d)([ \-./]+)(?=[+0]\d)")
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
 
 
 def _phone(match: re.Match[str]) -> str:
-    digits = sum(c.isdigit() for c in match.group(0))
-    return "[phone]" if 7 <= digits <= 15 else match.group(0)
+    found = match.group(0)
+    if 7 <= _digits(found) <= 15:
+        return "[phone]"
+    if _digits(found) < 7:
+        return found
+    # Two numbers run together ("070-123 45 67/070-765 43 21"): each on its own.
+    pieces = _NEXT_NUMBER.split(found)  # number, separator, number, …
+    out, number = [], pieces[0]
+    for separator, piece in zip(pieces[1::2], pieces[2::2], strict=True):
+        if _digits(number) < 7:  # too short for a number: part of the one being read
+            number += separator + piece
+            continue
+        out += [_one_number(number), separator]
+        number = piece
+    return "".join([*out, _one_number(number)])
+
+
+def _one_number(text: str) -> str:
+    return "[phone]" if 7 <= _digits(text) <= 15 else text
 
 
 def redact(text: str) -> str:
