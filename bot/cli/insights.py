@@ -74,8 +74,8 @@ def insights_command(
         text = render.render_json(figures)
     else:
         text = render.render_text(figures, (lang.value if lang else settings.default_language))
-    if out is None:
-        typer.echo(text)
+    if out is None:  # a CSV ends in its own CRLF: no extra line after it
+        typer.echo(text, nl=fmt is not Format.csv)
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}", err=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import Engine
@@ -31,6 +32,21 @@ WRITE_HELP = (
     "With --now: really write (only for a time that is not in the future). "
     "Without it a --now run is a dry run that writes nothing."
 )
+
+
+def parse_now(text: str, timezone: str) -> datetime:
+    """`--now` of every command that takes one: an ISO date or date-time. Without a zone
+    it is local time in `timezone` (GDPRBOT_TIMEZONE, the zone routines are due in), a bare
+    date its midnight; "Z" or "+01:00" say otherwise. Empty: the current time. Exit 2 on
+    anything else."""
+    if not text:
+        return utc_now()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"error: --now must be an ISO date or date-time, not {text!r}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
 def check_write(moment: datetime, pretend: bool, write: bool) -> bool:

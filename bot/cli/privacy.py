@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -55,18 +54,6 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
-
-
-def parse_now(value: str) -> datetime:
-    """An ISO date or date-time; naive values are UTC. Empty means the current time."""
-    if not value:
-        return utc_now()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        typer.echo(f"--now must be an ISO date or date-time, not {value!r}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command("export")
@@ -114,7 +101,8 @@ def purge_command(
         str,
         typer.Option(
             "--now",
-            help="As if it were this ISO date-time: a dry run that only counts what would go.",
+            help="As if it were this ISO date-time (without a zone: GDPRBOT_TIMEZONE): a dry "
+            "run that only counts what would go.",
         ),
     ] = "",
     write: Annotated[bool, typer.Option("--write", help=pretend.WRITE_HELP)] = False,
@@ -122,9 +110,9 @@ def purge_command(
     """Apply every retention limit once (the daily privacy job does the same).
 
     With --now it is a dry run: it counts what would be purged and deletes nothing."""
-    moment = parse_now(now)
-    dry_run = pretend.check_write(moment, bool(now), write)
     settings = Settings()
+    moment = pretend.parse_now(now, settings.timezone)
+    dry_run = pretend.check_write(moment, bool(now), write)
     use_ledger_keys(settings)
     if dry_run:
         typer.echo(pretend.dry_run_banner(moment))

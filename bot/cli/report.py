@@ -18,13 +18,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, cast
 
 import typer
 from sqlalchemy import Engine
 
+from bot.cli import pretend
 from bot.cli.errors import check_report_out, require_database
 from bot.cli.keys import use_ledger_keys
 from bot.cli.pretend import CLOCK_SLACK
@@ -61,7 +62,9 @@ def report_command(
     fmt: Annotated[str, typer.Option("--format", help="csv | json | html | zip")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="File (default: stdout).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="sv | en (default: settings).")] = "",
-    now: Annotated[str, typer.Option("--now", help="Judge lateness as of this ISO time.")] = "",
+    now: Annotated[
+        str, typer.Option("--now", help="Judge lateness as of this ISO time (no zone: local).")
+    ] = "",
     client: Annotated[
         str, typer.Option("--client", help="A client's rights requests (GDPRBOT_CLIENTS id).")
     ] = "",
@@ -73,7 +76,7 @@ def report_command(
     settings = Settings()
     try:
         chosen = _period(period, start, end)
-        moment = _moment(now)
+        moment = pretend.parse_now(now, settings.timezone)
     except ValueError as exc:
         _fail(str(exc))
     if client:
@@ -176,13 +179,6 @@ def _period(period: str, start: str, end: str) -> Period:
         return between(date.fromisoformat(start), date.fromisoformat(end))
     except ValueError as exc:
         raise ValueError(f"--from/--to: {exc}") from exc
-
-
-def _moment(now: str) -> datetime:
-    if not now:
-        return utc_now()
-    moment = datetime.fromisoformat(now)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _routine_infos(settings: Settings, lang: str) -> dict[str, RoutineInfo]:

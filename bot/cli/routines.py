@@ -17,7 +17,6 @@ from bot.config import Settings
 from routines.catalog import Catalog, CatalogError, Routine, Target, check_files, load_catalog
 from routines.engine.occurrences import SHIFT_MARGIN, slots
 from routines.ports import Delivered, Notice, Notifier, Recipient
-from storage.clock import utc_now
 
 app = typer.Typer(help="The routine catalogue and schedule.", no_args_is_help=True)
 
@@ -185,23 +184,13 @@ class ConsoleForEveryone:
         typer.echo(f"--> update {delivered.message_id}")
 
 
-def _moment(text: str) -> datetime:
-    if not text:
-        return utc_now()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        typer.echo(f"error: --now: not an ISO date-time: {text!r}", err=True)
-        raise typer.Exit(2) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(Settings().timezone))
-
-
 @app.command("run-due")
 def run_due(
     now: Annotated[
         str,
         typer.Option(
-            help="Pretend it is this local time, e.g. 2027-01-04T09:00: a dry run that "
+            help="Pretend it is this time (ISO; without a zone GDPRBOT_TIMEZONE), e.g. "
+            "2027-01-04T09:00: a dry run that "
             "prints what would happen and writes nothing."
         ),
     ] = "",
@@ -212,7 +201,7 @@ def run_due(
     With --now it is a dry run (notices are printed, never sent; nothing is written)."""
     settings = Settings()
     catalog = _catalog(settings)
-    moment = _moment(now)
+    moment = pretend.parse_now(now, settings.timezone)
     dry_run = pretend.check_write(moment, bool(now), write)
     use_ledger_keys(settings)
     if dry_run:

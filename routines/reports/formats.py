@@ -7,7 +7,6 @@ arrive, so memory stays flat however long the report is.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -19,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal
 
+from routines.reports import spreadsheet
 from routines.reports.adherence import OUTCOMES, Summary
 from routines.reports.details import DETAIL_FIELDS, DetailRow
 from routines.reports.labels import labels
@@ -40,12 +40,7 @@ _TEMPLATES = Path(__file__).with_name("templates")
 
 # --- CSV -----------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    """Free text from users: a leading =, +, -, @ would run as a formula in Excel."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+_text = spreadsheet.as_text
 
 
 def local_time(summary: Summary, moment: datetime | None) -> str:
@@ -95,9 +90,9 @@ def write_csv(summary: Summary, rows: Iterable[DetailRow], out: IO[bytes]) -> No
     # thousand at a time (one encode and one write per chunk instead of per row).
     lines: list[str] = []
     sink = _Lines(lines)
-    writer = csv.writer(sink, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    writer = csv.writer(sink, quoting=csv.QUOTE_NONNUMERIC, lineterminator=spreadsheet.LINE_END)
     names = labels(summary.scope.lang)
-    out.write(codecs.BOM_UTF8)
+    out.write(spreadsheet.BOM)
     writer.writerow([names[f] for f in DETAIL_FIELDS])
     for row in rows:
         writer.writerow(csv_cells(row, names))

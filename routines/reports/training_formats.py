@@ -5,7 +5,6 @@ naming the file's hash (access to evidence is evidence), as every other report i
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
 import io
@@ -19,6 +18,7 @@ from typing import Final, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines import ledger
+from routines.reports import spreadsheet
 from routines.reports.training import CampaignRow, PersonRow, TeamRow, TrainingReport
 from storage.sessions import transaction
 
@@ -50,12 +50,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "not_finished": "not finished", "overdue": "overdue",
     },
 }  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    """A display name comes from a platform profile: never let it run as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+_text = spreadsheet.as_text  # a display name comes from a platform profile
 
 
 def _rate(value: float | None) -> object:
@@ -80,11 +75,7 @@ def _person_cells(r: PersonRow) -> list[object]:
 
 
 def _csv(columns: Sequence[str], rows: Sequence[list[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return spreadsheet.table(columns, rows)
 
 
 def to_csv(report: TrainingReport) -> bytes:

@@ -8,7 +8,6 @@ ledger entry naming the file's hash.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
 import io
@@ -22,6 +21,7 @@ from typing import Final, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines.ledger.chain import REPORT_EXPORTED, append_event
+from routines.reports import spreadsheet
 from routines.requests.deadlines import business_days_between
 from routines.requests.register import RequestRegister, RequestView
 from storage.sessions import transaction
@@ -119,22 +119,12 @@ def _cells(row: Row) -> list[str]:
 
 
 def to_csv(report: ClientReport) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    rows = []
     for row in report.rows:
         cells = _cells(row)
-        cells[3] = _text(cells[3])  # the client's ticket number, as the agent typed it
-        writer.writerow(cells)
-    return buffer.getvalue().encode("utf-8")
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    """Free text: a leading =, +, -, @ would run as a formula in Excel."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+        cells[3] = spreadsheet.as_text(cells[3])  # the client's ticket number, as typed
+        rows.append(cells)
+    return spreadsheet.table(COLUMNS, rows)
 
 
 def to_json(report: ClientReport) -> bytes:

@@ -142,6 +142,10 @@ class SlackFrontEnd:
             return web.Response(status=401, text="invalid signature")
         if _malformed(body):
             return web.Response(status=400, text="malformed payload")
+        if shape.rate_limit_notice(body):  # bolt has no listener for it: it would say 404
+            log.warning("slack app_rate_limited: Slack is dropping this app's events a while")
+            metrics.ERRORS.labels("slack_rate_limited").inc()
+            return web.Response(status=200)
         if await self._store(body, checked=True):
             return web.Response(status=200)
         try:

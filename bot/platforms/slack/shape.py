@@ -179,6 +179,12 @@ def problem(body: str) -> str | None:
     return _check(model, payload)
 
 
+def rate_limit_notice(body: str) -> bool:
+    """Slack's `app_rate_limited`: it is dropping this app's events (over its hourly limit)."""
+    envelope = decode(body).json
+    return isinstance(envelope, dict) and envelope.get("type") == "app_rate_limited"
+
+
 def _json(text: str) -> Any:
     try:
         return json.loads(text)

@@ -128,7 +128,7 @@ def incoming_from_activity(activity: Mapping[str, Any]) -> Incoming | None:
     A card submit (`value` holding our `action_id`) becomes an `Action` whose
     `message_id` is the card's activity id, so the reply can update that card in place.
     """
-    if activity.get("type") != "message":
+    if activity.get("type") != "message" or is_from_a_bot(activity):
         return None
     sender = _mapping(activity.get("from"))
     conversation = _mapping(activity.get("conversation"))
@@ -161,6 +161,14 @@ def incoming_from_activity(activity: Mapping[str, Any]) -> Incoming | None:
         event_id=f"{conversation_id}|{activity_id}" if activity_id else None,
         raw=activity,
     )
+
+
+def is_from_a_bot(activity: Mapping[str, Any]) -> bool:
+    """Sent by this bot (its own account is the recipient) or by any other bot: never a
+    question, and answering it could start two bots talking to each other."""
+    sender = _mapping(activity.get("from"))
+    own = _mapping(activity.get("recipient")).get("id")
+    return sender.get("role") == "bot" or (bool(own) and sender.get("id") == own)
 
 
 def bot_was_added(activity: Mapping[str, Any]) -> bool:

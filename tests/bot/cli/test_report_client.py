@@ -70,7 +70,7 @@ def test_an_export_is_a_ledger_entry_with_the_files_hash(seeded: Engine, tmp_pat
     result = gdpr_bot("solvinge", "--period", "2027-03", "--out", str(out))
 
     assert result.exit_code == 0, result.output
-    assert out.read_text(encoding="utf-8").startswith("code,client,type,")
+    assert out.read_text(encoding="utf-8-sig").startswith("code,client,type,")
     with seeded.connect() as conn:
         payload = conn.execute(
             text("select payload from ledger_entries where event = 'report.exported'")

@@ -75,7 +75,7 @@ def test_json_counts_passed_failed_and_names_who_is_overdue(db: Engine) -> None:
 def test_before_the_due_date_nobody_is_overdue(db: Engine) -> None:
     result = run("--period", "2027-Q1", "--format", "csv", "--now", "2027-02-20T09:00")
     assert result.exit_code == 0, result.output
-    header, row = result.stdout.splitlines()
+    header, row = result.stdout_bytes.decode("utf-8-sig").splitlines()
     assert header.startswith("occurrence_id,routine_id,due_date,status,audience,passed")
     assert row.endswith(",2,1,1,0,0.5,,")  # nobody overdue; the campaign posts to no channel
 

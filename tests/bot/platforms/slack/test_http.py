@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.chat.commands import Command
@@ -15,7 +17,7 @@ from bot.chat.messages import ConversationRef, Incoming, Reply
 from bot.records.events import HandledEvent
 from bot.records.inbox import InboxRow
 from bot.records.questions import QuestionRecord
-from testing.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
+from testing.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlackApi
 from testing.slack_payloads import (
     CHANNEL,
     DM_CHANNEL,
@@ -253,6 +255,22 @@ async def test_unknown_event_type_is_acknowledged_and_ignored(
     assert response.status == 200
     [post] = await fake_slack.wait_for("chat.postMessage")
     assert "What I can do" in post.blocks_text
+
+
+async def test_slack_saying_it_drops_our_events_is_acknowledged_and_logged(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Sent to the events URL when the app gets more than Slack's hourly event limit.
+    notice = {"token": "unused", "type": "app_rate_limited", "team_id": TEAM_ID,
+              "minute_rate_limited": 1518467820, "api_app_id": "A0000APP"}  # fmt: skip
+
+    with caplog.at_level(logging.WARNING):
+        response = await running_bot.post_slack(notice)
+
+    assert response.status == 200
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "app_rate_limited" in warning.getMessage()
+    assert TEAM_ID not in warning.getMessage() and "\n" not in warning.getMessage()
 
 
 async def test_a_40000_character_message_is_answered_without_crashing(

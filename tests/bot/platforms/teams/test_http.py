@@ -251,6 +251,21 @@ async def test_unknown_activity_types_are_ignored(teams_bot: TeamsBotServer) -> 
         assert await teams_bot.send(activity) == []
 
 
+@pytest.mark.parametrize(
+    "sender",
+    [
+        {"id": "28:gdpr-bot", "name": "GDPR-boten"},  # the bot's own account (recipient)
+        {"id": "28:another-bot", "name": "Flow", "role": "bot"},  # any bot
+    ],
+)
+async def test_a_message_from_a_bot_is_not_answered(
+    teams_bot: TeamsBotServer, sender: dict[str, str]
+) -> None:
+    activity = message_activity(teams_bot.connector.url, id=teams_bot.next_id(), **{"from": sender})
+    assert await teams_bot.send(activity) == []
+    assert await teams_bot.say("help")  # the person is still answered
+
+
 async def test_a_message_without_sender_or_conversation_is_ignored(
     teams_bot: TeamsBotServer,
 ) -> None:
