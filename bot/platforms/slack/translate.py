@@ -32,6 +32,12 @@ PROMPT_EMPTY = "Skriv några ord. / Please write a few words."
 METADATA_LIMIT = 3000  # Slack's cap on a view's private_metadata
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Slack's markup for what it links (https://api.slack.com/reference/surfaces/formatting):
+# <#C123|name> a channel, <!here> / <!subteam^S1|@team> / <!date^…|fallback> specials,
+# <https://…|label>, <mailto:a@b|a@b>, <tel:…|…> links: the person sees the label.
+_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^<>]*))?>")
+_SPECIAL = re.compile(r"<!([^<>|^]*)(?:\^[^<>|]*)?(?:\|([^<>]*))?>")
+_LINK = re.compile(r"<([^<>|@#!][^<>|]*)(?:\|([^<>]*))?>")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -40,8 +46,13 @@ _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def clean_text(text: str) -> str:
-    """Message text without @mentions of the bot and with Slack's HTML escapes undone."""
+    """The words as the person sees them: @mentions removed, Slack's link markup replaced
+    by its label (an auto-linked e-mail address becomes the plain address, which the
+    question log then redacts), its HTML escapes undone."""
     text = _MENTION.sub("", text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(1) or "channel"), text)
+    text = _SPECIAL.sub(lambda m: m.group(2) or "@" + m.group(1), text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 

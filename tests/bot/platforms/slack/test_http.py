@@ -171,6 +171,22 @@ async def test_votes_count_once_per_person_per_answer_and_who_voted_is_not_kept(
     assert not any(user in stored for user in ("UANNA", "UEVE", "UBO")), stored
 
 
+async def test_an_e_mail_address_slack_auto_linked_is_not_kept_in_the_question_log(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    # Slack sends a typed address as <mailto:…|…>; the question log keeps questions only.
+    typed = "<mailto:anna.svensson@example.se|anna.svensson@example.se> vill bli raderad, hur?"
+
+    await running_bot.post_slack(dm(typed))
+    await fake_slack.wait_for("chat.postMessage")
+    await until_inbox_is_empty(running_bot)
+
+    with running_bot.services.sessions() as session:
+        [logged] = session.scalars(select(QuestionRecord.text)).all()
+    assert "anna.svensson" not in logged
+    assert logged.startswith("[e-mail] vill bli raderad")
+
+
 async def test_retried_event_gets_exactly_one_reply(
     running_bot: RunningBot, fake_slack: FakeSlackApi
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.chat.messages import AnswerCard, Attachment, Button, Reply
 from bot.platforms.slack import translate
 from routines.ports import ACTION_CONFIRM, ACTION_NOT_APPLICABLE, Notice, NoticeAction
@@ -42,6 +44,28 @@ def test_mention_loses_the_bot_mention_and_threads_under_the_message() -> None:
     assert incoming.is_direct is False
     assert incoming.conversation.conversation_id == CHANNEL
     assert incoming.thread == "1700000009.000100"
+
+
+@pytest.mark.parametrize(
+    ("sent", "seen"),
+    [  # Slack wraps what it auto-links; the person typed (and sees) the label
+        (
+            "<mailto:anna@example.se|anna@example.se> vill bli raderad",
+            "anna@example.se vill bli raderad",
+        ),
+        ("ring <tel:+46701234567|070-123 45 67>", "ring 070-123 45 67"),
+        ("se <https://intra.example/policy|policyn>", "se policyn"),
+        ("se <https://intra.example/policy>", "se https://intra.example/policy"),
+        ("fråga i <#C0123|kundtjanst>", "fråga i #kundtjanst"),
+        ("<!here> hur länge?", "@here hur länge?"),
+        ("a &lt; b &amp;&amp; c &gt; d", "a < b && c > d"),
+    ],
+)
+def test_slack_link_markup_becomes_the_words_the_person_sees(sent: str, seen: str) -> None:
+    incoming = translate.message_to_incoming(dm(sent)["event"])
+
+    assert incoming is not None
+    assert incoming.text == seen
 
 
 def test_mention_inside_a_thread_replies_in_that_thread() -> None:
