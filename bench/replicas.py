@@ -46,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from testing.bench_docs import append_to_section  # noqa: E402
 from testing.scale.clicks import click_and_wait, send_clicks  # noqa: E402
 from testing.scale.cluster import clicks_for, poll_until, spread  # noqa: E402
 from testing.scale.stack import scale_stack  # noqa: E402
@@ -203,18 +204,14 @@ def describe(result: dict[str, float]) -> str:
 
 
 def record(line: str) -> None:
-    """Append a line under "## Replicas on PostgreSQL" in docs/performance.md."""
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if SECTION not in text:
-        text = text.rstrip("\n") + (
-            f"\n\n{SECTION}\n\n`python bench/replicas.py`: three `gdpr-bot run` processes "
-            "(Slack HTTP mode) on one PostgreSQL schema and the fake Slack Web API; "
-            "dispatch throughput of occurrences due at once, and click-to-reply latency of "
-            "concurrent signed `routine.confirm` clicks (the reply is sent after the "
-            "confirmation and its ledger entry committed).\n"
-        )
-    path.write_text(text.rstrip("\n") + "\n" + line + "\n", encoding="utf-8")
+    """Append a line at the end of "## Replicas on PostgreSQL" in docs/performance.md."""
+    intro = (
+        "`python bench/replicas.py`: three `gdpr-bot run` processes (Slack HTTP mode) on one "
+        "PostgreSQL schema and the fake Slack Web API; dispatch throughput of occurrences due "
+        "at once, and click-to-reply latency of concurrent signed `routine.confirm` clicks "
+        "(the reply is sent after the confirmation and its ledger entry committed)."
+    )
+    append_to_section(ROOT / "docs" / "performance.md", SECTION, intro, line + "\n")
 
 
 def main() -> None:

@@ -84,22 +84,30 @@ SELECT 'schema ' || pg_get_userbyid(n.nspowner) || ' ' || coalesce(n.nspacl::tex
 """
 
 
-# Per catalogue: the schema's rows, and those written after transaction :marker (a test's
-# DDL: ALTER, GRANT, DISABLE TRIGGER, CREATE ... all write catalogue rows; DML never does).
+# Per catalogue: the rows of the schema's relations (by oid, noted when it was migrated)
+# and of its members (pg_depend), and those written after transaction :marker. A test's
+# DDL (ALTER, GRANT, DISABLE TRIGGER, CREATE, DROP ...) writes or removes such rows; DML
+# never does. Index lookups only: the shared server's pg_class is too big to scan per test.
 _STRUCTURE = """
-WITH rel AS MATERIALIZED (SELECT oid, xmin FROM pg_class WHERE relnamespace = :oid),
+WITH rel AS MATERIALIZED (
+    SELECT oid, xmin, reltype FROM pg_class WHERE oid = ANY(CAST(:relations AS oid[]))),
+member AS MATERIALIZED (
+    SELECT classid, objid, xmin FROM pg_depend
+     WHERE refclassid = 'pg_namespace'::regclass AND refobjid = :oid),
 rows(catalogue, written) AS (
           SELECT 'class', xmin FROM rel
+UNION ALL SELECT 'member', xmin FROM member
+UNION ALL SELECT 'type', y.xmin FROM pg_type y JOIN rel ON y.oid = rel.reltype
 UNION ALL SELECT 'attribute', a.xmin FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid
 UNION ALL SELECT 'attrdef', d.xmin FROM pg_attrdef d JOIN rel ON rel.oid = d.adrelid
-UNION ALL SELECT 'constraint', k.xmin FROM pg_constraint k WHERE k.connamespace = :oid
+UNION ALL SELECT 'constraint', k.xmin FROM pg_constraint k JOIN rel ON rel.oid = k.conrelid
 UNION ALL SELECT 'index', i.xmin FROM pg_index i JOIN rel ON rel.oid = i.indrelid
 UNION ALL SELECT 'trigger', t.xmin FROM pg_trigger t JOIN rel ON rel.oid = t.tgrelid
 UNION ALL SELECT 'sequence', q.xmin FROM pg_sequence q JOIN rel ON rel.oid = q.seqrelid
 UNION ALL SELECT 'policy', p.xmin FROM pg_policy p JOIN rel ON rel.oid = p.polrelid
 UNION ALL SELECT 'rule', r.xmin FROM pg_rewrite r JOIN rel ON rel.oid = r.ev_class
-UNION ALL SELECT 'proc', f.xmin FROM pg_proc f WHERE f.pronamespace = :oid
-UNION ALL SELECT 'type', y.xmin FROM pg_type y WHERE y.typnamespace = :oid
+UNION ALL SELECT 'proc', f.xmin FROM pg_proc f
+            JOIN member ON member.classid = 'pg_proc'::regclass AND member.objid = f.oid
 )
 SELECT catalogue, count(*), count(*) FILTER (WHERE age(written) < age(CAST(:marker AS xid)))
   FROM rows GROUP BY catalogue
@@ -127,13 +135,20 @@ def _marker(conn: Connection) -> str:
     return str(conn.execute(text("SELECT txid_current() % 4294967296")).scalar_one())
 
 
-def _structure(conn: Connection, schema: str, marker: str) -> tuple[dict[str, int], int]:
+def _relations(conn: Connection, schema: str) -> list[int]:
+    query = "SELECT oid FROM pg_class WHERE relnamespace = CAST(:name AS regnamespace)"
+    return [int(oid) for oid in conn.execute(text(query), {"name": schema}).scalars()]
+
+
+def _structure(
+    conn: Connection, schema: str, relations: list[int], marker: str
+) -> tuple[dict[str, int], int]:
     """Rows per catalogue (and the schema's owner and grants), and how many were written
     after `marker`."""
-    # A few hundred catalogue rows: parallel workers would only add their start-up.
-    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     oid = conn.execute(text("SELECT CAST(:name AS regnamespace)::oid"), {"name": schema})
-    rows = conn.execute(text(_STRUCTURE), {"oid": oid.scalar_one(), "marker": marker}).all()
+    rows = conn.execute(
+        text(_STRUCTURE), {"oid": oid.scalar_one(), "relations": relations, "marker": marker}
+    ).all()
     return {str(name): int(count) for name, count, _ in rows}, sum(int(n) for *_, n in rows)
 
 
@@ -156,10 +171,27 @@ class SchemaPool:
         self.lent: set[str] = set()
         self.left_behind: list[str] = []
         self.markers: dict[str, str] = {}  # schema -> transaction it was (re)lent after
+        self.relations: dict[str, list[int]] = {}  # schema -> its relations' oids
         self.template = self._migrated()  # never lent: the rows and sequences to go back to
         with self.admin.connect() as conn:
-            self.expected, _ = _structure(conn, self.template, self.markers[self.template])
-            self.seeded = self._tables_with_rows(conn, self.template)
+            self.expected, _ = _structure(
+                conn,
+                self.template,
+                self.relations[self.template],
+                self.markers[self.template],
+            )
+            self.tables = list(  # the same in every lent schema: its structure is checked
+                conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY 1"),
+                    {"s": self.template},
+                ).scalars()
+            )
+            t = _quote(self.template)
+            self.seeded = [  # the rows the migrations wrote (the ledger's genesis head, ...)
+                table
+                for table in self.tables
+                if conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {t}.{_quote(table)})")).scalar()
+            ]
             self.sequences = [
                 (str(name), int(start if last is None else last), last is not None)
                 for name, start, last in conn.execute(
@@ -182,22 +214,9 @@ class SchemaPool:
         finally:
             engine.dispose()
         with self.admin.begin() as conn:
+            self.relations[schema] = _relations(conn, schema)
             self.markers[schema] = _marker(conn)
         return schema
-
-    @staticmethod
-    def _tables_with_rows(conn: Connection, schema: str) -> list[str]:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"),
-            {"s": schema},
-        ).scalars()
-        return [
-            table
-            for table in tables
-            if conn.execute(
-                text(f"SELECT EXISTS (SELECT 1 FROM {_quote(schema)}.{_quote(table)})")
-            ).scalar_one()
-        ]
 
     def lend(self) -> str:
         """A schema at head holding only what the migrations wrote; its name is new."""
@@ -209,9 +228,9 @@ class SchemaPool:
         """Empty the schema and keep it for the next test, or drop it if the test changed
         its structure (or a lock held by a leftover connection stops the emptying)."""
         self.lent.discard(schema)
-        marker = self.markers.pop(schema)
+        marker, relations = self.markers.pop(schema), self.relations.pop(schema)
         try:
-            kept = self._reset(schema, marker)
+            kept = self._reset(schema, relations, marker)
         except Exception:
             self.left_behind.append(schema)  # dropped at the end, when its holders are gone
             return
@@ -220,22 +239,20 @@ class SchemaPool:
         else:
             self._drop(schema)
 
-    def _reset(self, schema: str, marker: str) -> str | None:
+    def _reset(self, schema: str, relations: list[int], marker: str) -> str | None:
         """If its structure is as lent, in one transaction: delete every row, copy the
         template's back, set the sequences back, rename. The new name, else None."""
         renamed = _fresh_name()
         q, t = _quote(schema), _quote(self.template)
         with self.admin.begin() as conn:
-            counts, written = _structure(conn, schema, marker)
+            counts, written = _structure(conn, schema, relations, marker)
             if counts != self.expected or written:
                 return None
-            tables = conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
-            ).scalars()
             statements = [
                 "SET LOCAL lock_timeout = '20s'",
+                "SET LOCAL synchronous_commit = off",  # test data: no need to wait for the disk
                 "SET LOCAL session_replication_role = replica",
-                *(f"DELETE FROM {q}.{_quote(table)}" for table in tables),
+                *(f"DELETE FROM {q}.{_quote(table)}" for table in self.tables),
                 *(
                     f"INSERT INTO {q}.{_quote(table)} OVERRIDING SYSTEM VALUE "
                     f"SELECT * FROM {t}.{_quote(table)}"
@@ -249,6 +266,7 @@ class SchemaPool:
             ]
             conn.exec_driver_sql(";\n".join(statements))
             self.markers[renamed] = _marker(conn)
+        self.relations[renamed] = relations
         return renamed
 
     def _drop(self, schema: str) -> None:

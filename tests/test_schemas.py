@@ -75,12 +75,23 @@ def test_a_schema_given_back_is_lent_again_as_freshly_migrated(
         schema_pool.take_back(again)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "ALTER TABLE {s}.ledger_entries DISABLE TRIGGER USER",
+        "GRANT SELECT ON {s}.ledger_entries TO PUBLIC",
+        "ALTER TABLE {s}.ledger_entries ADD COLUMN extra integer",
+        "CREATE TABLE {s}.extra (id integer)",
+        "CREATE FUNCTION {s}.extra() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+    ],
+    ids=["trigger disabled", "grant", "column added", "table added", "function added"],
+)
 def test_a_schema_whose_structure_a_test_changed_is_dropped_not_lent_again(
-    schema_pool: SchemaPool, admin: Engine
+    schema_pool: SchemaPool, admin: Engine, change: str
 ) -> None:
     used = schema_pool.lend()
     with admin.begin() as conn:
-        conn.execute(text(f'ALTER TABLE "{used}".ledger_entries DISABLE TRIGGER USER'))
+        conn.execute(text(change.format(s=f'"{used}"')))
         table = conn.execute(text(f"SELECT '\"{used}\".ledger_entries'::regclass::oid")).scalar()
     free = list(schema_pool.free)
 
