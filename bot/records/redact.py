@@ -12,6 +12,7 @@ knowledge base lacks, so these are replaced by a marker before the text is writt
   `00CC…`), 7-15 digits with spaces, dashes, dots, slashes or brackets -> `[phone]`
   (two numbers written together, "070-123 45 67/08-765 43 21", each on its own)
 
+No-break and thin spaces and typographic dashes (pasted text) count as a space and "-".
 Names are not detected (no reliable rule without a name list); docs/privacy.md says so.
 Over-redaction of a number that only looks like one of these is accepted.
 """
@@ -67,8 +68,17 @@ def _one_number(text: str) -> str:
     return "[phone]" if 7 <= _digits(text) <= 15 else text
 
 
+# Pasted numbers often hold no-break, thin or figure spaces and typographic dashes
+# ("070\u00a0123\u00a045\u00a067", "850312\u20131234"): read as a plain space and "-".
+_SEPARATORS: Final = str.maketrans(
+    dict.fromkeys([*"\u00a0\u2007\u202f\u205f\u3000", *map(chr, range(0x2000, 0x200B))], " ")
+    | dict.fromkeys([*map(chr, range(0x2010, 0x2016)), "\u2212", "\ufe63", "\uff0d"], "-")
+)
+
+
 def redact(text: str) -> str:
     """`text` with e-mail addresses, personnummer, card and phone numbers replaced."""
+    text = text.translate(_SEPARATORS)
     if "@" in text:
         text = EMAIL.sub("[e-mail]", text)
     text = PERSONNUMMER.sub("[personnummer]", text)

@@ -87,6 +87,11 @@ def test_a_vote_keeps_only_its_day(session: Session) -> None:
         ("call +44 20 7946 0958 or 0044 20 7946 0958", "call [phone] or [phone]"),
         ("mobil/hem 070-123 45 67/08-765 43 21", "mobil/hem [phone]/[phone]"),
         ("ring 070 123 45 67 070 765 43 21", "ring [phone] [phone]"),
+        # pasted from a signature or a web page: no-break and thin spaces, typographic dashes
+        ("ring 070\u00a0123\u00a045\u00a067", "ring [phone]"),
+        ("+46\u202f70\u2011123\u200945\u202f67", "[phone]"),
+        ("kund 850312\u20131234", "kund [personnummer]"),
+        ("kort 4111\u00a01111\u00a01111\u00a01111", "kort [card]"),
         ("kortet 4111 1111 1111 1111 spärrat", "kortet [card] spärrat"),
         ("card 5500-0000-0000-0004", "card [card]"),
         ("Hur länge sparar vi samtal, 2 år enligt artikel 17?", None),
