@@ -254,7 +254,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
 def _policy(services: Services, catalog: Catalog) -> Policy:
     """Roles from settings, catalogue and knowledge base, and the platforms' directories;
     e-mail addresses in the roles are resolved to platform ids once, at start."""
-    from bot.authz.build import build_policy
+    from bot.authz.build import build_policy, gate
     from bot.features.insights import owner_addresses
 
     policy = build_policy(
@@ -271,6 +271,7 @@ def _policy(services: Services, catalog: Catalog) -> Policy:
             log.warning("authorisation: resolving e-mail addresses failed", exc_info=True)
 
     services.startup.append(resolve)
+    services.pipeline.gate = gate(policy)  # external people: refused every message, click
     return policy
 
 

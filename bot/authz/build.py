@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.authz.policy import Policy
+from bot.authz.policy import Policy, Subject, refusal_text
+from bot.chat.messages import Incoming, Reply
+from bot.chat.pipeline import Gate
 from bot.chat.ports import Directory
 from routines.service import Routine
 
@@ -56,3 +58,18 @@ def build_policy(
         officers=officers, owners=owners, leads=leads_of(routines), directories=directories,
         training_leads=training_leads_of(routines),
     )  # fmt: skip
+
+
+def gate(policy: Policy) -> Gate:
+    """The pipeline's gate: the policy's `chat.use` for every message and click. Refused
+    (an external person): one private reply with the shared refusal, and nothing else is
+    done (no answer, nothing logged, nothing recorded)."""
+
+    async def admit(incoming: Incoming) -> list[Reply] | None:
+        decision = await policy.check("chat.use", Subject.of(incoming))
+        if decision:
+            return None
+        text = refusal_text(decision, "sv") or ""
+        return [Reply(text=text, private=True)]
+
+    return admit

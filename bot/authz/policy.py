@@ -26,6 +26,14 @@ can post an unsigned activity naming any user) are a development mode: `check` r
 every action in `RULES` for them (reason `unauthenticated`) before any rule runs, so
 questions and answers work but routine actions, reports, insights, web links and desk
 requests are never served. `refusal_text` is the words every feature shows for that.
+
+External people (`Subject.member` False: a Slack guest or Slack Connect member of another
+organisation, a Teams guest or a member of another tenant, as the platform's own directory
+says) are refused every action (reason `external`), `chat.use` included: the pipeline asks
+that for every message and click, so they get no answers from the internal knowledge base
+and write no evidence; `refusal_text` says, in Swedish then English, that the bot serves the
+company's own staff. Where the platform did not say (`member` None: the lookup failed),
+today's behaviour stands: the person is treated as the organisation's.
 """
 
 from __future__ import annotations
@@ -46,6 +54,10 @@ log = logging.getLogger(__name__)
 CHANNEL_PROVES_MEMBERSHIP: Final = frozenset({"teams"})
 LOCAL_PLATFORMS: Final = frozenset({"console"})
 UNAUTHENTICATED: Final = "unauthenticated"
+EXTERNAL: Final = "external"
+# Actions an unauthenticated request may still take (the insecure development mode answers
+# questions); an external person may take none.
+OPEN_WHEN_UNAUTHENTICATED: Final = frozenset({"chat.use"})
 
 add_strings(
     {
@@ -53,11 +65,15 @@ add_strings(
             "authz.unauthenticated": "Boten körs i utvecklingsläge utan inloggning "
             "(GDPRBOT_TEAMS_INSECURE_DEV). Då svarar den bara på frågor: rutiner, "
             "rapporter, insikter, webblänkar och begäranden hanteras inte.",
+            "authz.external": "Den här boten är till för företagets egna medarbetare. "
+            "Gäster och personer från andra organisationer kan inte använda den.",
         },
         "en": {
             "authz.unauthenticated": "The bot runs in development mode without sign-in "
             "(GDPRBOT_TEAMS_INSECURE_DEV). It only answers questions: routines, reports, "
             "insights, web links and requests are not served.",
+            "authz.external": "This bot is for the company's own staff. Guests and people "
+            "from other organisations cannot use it.",
         },
     }
 )
@@ -71,6 +87,9 @@ class Subject:
     user_id: str
     conversation_id: str | None = None
     authenticated: bool = True  # the platform proved who sent the request
+    # Of the organisation (True), external: a guest or another organisation's (False), or
+    # the platform did not say (None: treated as today, as the organisation's).
+    member: bool | None = None
 
     @classmethod
     def of(cls, incoming: Incoming) -> Subject:
@@ -80,6 +99,7 @@ class Subject:
             incoming.user_id,
             incoming.conversation.conversation_id,
             authenticated=incoming.authenticated,
+            member=incoming.member,
         )
 
 
@@ -243,17 +263,22 @@ class Policy:
         rule = RULES.get(action)
         if rule is None:
             return Decision(False, "unknown_action")
-        if not subject.authenticated:
+        if subject.member is False:
+            return Decision(False, EXTERNAL)
+        if not subject.authenticated and action not in OPEN_WHEN_UNAUTHENTICATED:
             return Decision(False, UNAUTHENTICATED)
         return await rule(self, subject, resource)
 
 
 def refusal_text(decision: Decision, lang: str) -> str | None:
-    """The refusal every feature shares (an unauthenticated request), else None: the
-    feature words its own. A feature records nothing for an unauthenticated request (the
-    identity it names is not proven)."""
+    """The refusal every feature shares (an unauthenticated request, an external person),
+    else None: the feature words its own. A feature records nothing for either (the
+    identity is not proven, or not the organisation's). The external refusal is in both
+    languages, Swedish first, whatever `lang` is."""
     if decision.reason == UNAUTHENTICATED:
         return t("authz.unauthenticated", lang)
+    if decision.reason == EXTERNAL:
+        return f"{t('authz.external', 'sv')}\n{t('authz.external', 'en')}"
     return None
 
 
@@ -368,6 +393,7 @@ async def _training_take(policy: Policy, subject: Subject, audience: ChannelAudi
 
 # action -> rule. Add a row (and its rule above) for every new action a feature offers.
 RULES: Final[dict[str, Rule]] = {
+    "chat.use": _authenticated,  # every message and click (the pipeline asks, once)
     "occurrence.act": _occurrence,  # ack / na / note and their buttons (resource: audience)
     "occurrence.list": _authenticated,  # `routines`: the service lists the person's own
     "overdue.view": _authenticated,  # `overdue`: the service decides officer / lead / none

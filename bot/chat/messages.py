@@ -44,6 +44,11 @@ class Incoming:
     # False when the platform did not prove who sent it (Teams in its insecure development
     # mode: unsigned activities); the authorisation policy then refuses privileged actions.
     authenticated: bool = True
+    # Whether the sender belongs to the organisation, as the platform's directory says:
+    # False for a guest or another organisation's person (Slack Connect, another Teams
+    # tenant), None when the platform did not say. The authorisation policy refuses
+    # external people everything.
+    member: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,15 @@ Slack, Teams and the console each turn their payload into an `Incoming` and call
    whichever replica claimed it first, and by nobody else), storing any conversation
    references the platform wants kept, in the same transaction;
 2. identify the sender (a platform-specific lookup of name and e-mail, passed in);
-3. count and time the request (Prometheus, no people or text in the labels);
-4. hand it to the conversation, which never raises.
+3. ask the gate whether the sender may use the bot at all (`Gate`: the authorisation
+   policy's `chat.use`, wired in by the composition root; refused: its reply, nothing
+   else happens);
+4. count and time the request (Prometheus, no people or text in the labels);
+5. hand it to the conversation, which never raises.
 
 A database failure while claiming a click is answered with a private apology (nothing
 was recorded, so trying again is safe) instead of an error the platform would retry; a
 message is answered anyway (degrade, don't fail: the articles are in memory).
-Authorisation, when it comes, is one more step here, written once.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from bot.chat.ports import EventClaims, Reference
 log = logging.getLogger(__name__)
 
 Identify = Callable[[Incoming], Awaitable[Incoming]]
+# None: admitted; else the replies that refuse the sender (bot.authz.gate).
+Gate = Callable[[Incoming], Awaitable[list[Reply] | None]]
 
 
 class Converses(Protocol):
@@ -58,6 +62,7 @@ class Pipeline:
         self._claims = claims
         self._clock = clock
         self.default_language = default_language
+        self.gate: Gate | None = None  # set once the authorisation policy is built
 
     def now(self) -> datetime:
         """The bot's clock (front ends stamp references and identities with it)."""
@@ -95,6 +100,8 @@ class Pipeline:
                 return None
         if identify is not None:
             incoming = await identify(incoming)
+        if self.gate is not None and (refused := await self.gate(incoming)) is not None:
+            return refused
         metrics.REQUESTS.labels(incoming.platform, kind).inc()
         with metrics.REQUEST_SECONDS.labels(incoming.platform).time():
             return await self.conversation.handle(incoming)

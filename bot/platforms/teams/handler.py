@@ -24,6 +24,7 @@ from botbuilder.core import ActivityHandler, TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.chat import metrics
 from bot.chat.limits import MAX_TEAMS_ACTIVITY_BYTES
@@ -103,7 +104,8 @@ class TeamsBot(ActivityHandler):
 
         async def identify(incoming: Incoming) -> Incoming:
             email = await self._learn_email(turn_context, incoming.user_id)
-            return replace(incoming, email=email) if email else incoming
+            member = self._emails.member(turn_context)
+            return replace(incoming, email=email or incoming.email, member=member)
 
         stored = bool(turn_context.turn_state.get(STORED_KEY))  # claimed when it was stored
         replies = await self._pipeline.run(
@@ -203,7 +205,14 @@ class MemberEmails:
 
     def __init__(self, limit: int = 10_000) -> None:
         self._known: dict[str, str | None] = {}
+        # user id -> the organisation's (True), a guest or another tenant's (False)
+        self._members: dict[str, bool] = {}
         self._limit = limit
+
+    def member(self, turn_context: TurnContext) -> bool | None:
+        """Whether the sender is the organisation's, from the lookup `lookup` made (None:
+        it failed or was not made; the policy then treats them as before, as a member)."""
+        return self._members.get(getattr(turn_context.activity.from_property, "id", None) or "")
 
     def knows(self, user_id: str | None) -> bool:
         return user_id in self._known
@@ -223,9 +232,22 @@ class MemberEmails:
         email = member.email or member.user_principal_name or None
         email = email if email and "@" in email else None
         if len(self._known) >= self._limit:
-            self._known.pop(next(iter(self._known)))
+            oldest = next(iter(self._known))
+            self._known.pop(oldest)
+            self._members.pop(oldest, None)
         self._known[user_id] = email
+        self._members[user_id] = is_member(member, tenant_id_of(turn_context.activity.serialize()))
         return email
+
+
+def is_member(account: TeamsChannelAccount, tenant: str | None) -> bool:
+    """A member lookup's person is the organisation's: not a guest (`userRole` "guest",
+    or "anonymous" in a meeting) and, where both are known, of the activity's tenant (a
+    shared channel's people from another organisation are of theirs)."""
+    if (account.user_role or "").lower() in ("guest", "anonymous"):
+        return False
+    theirs = (account.tenant_id or "").lower()
+    return not (theirs and tenant and theirs != tenant.lower())
 
 
 def _bad_request(reason: str, status: int = 400) -> web.Response:

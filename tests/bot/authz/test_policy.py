@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.authz import RULES, ChannelAudience, ClientAudience, Policy, Subject
+from bot.authz import (
+    RULES,
+    ChannelAudience,
+    ClientAudience,
+    Decision,
+    Policy,
+    Subject,
+    refusal_text,
+)
 from testing.directory import StaticDirectory
 
 CHANNEL = ChannelAudience("retention", True, (("slack", "C0TEAMB"), ("teams", "19:b@thread.tacv2")))
@@ -73,6 +81,9 @@ CASES = [
     ("training.take", Subject("slack", "UEVE", "D0EVE"), CHANNEL, False, "not_member"),
     ("training.take", Subject("slack", "U0LEAD", "D0LEAD"), CHANNEL, False, "not_member"),
     ("training.take", Subject("console", "local"), CHANNEL, True, "local"),
+    ("chat.use", Subject("slack", "UEVE"), None, True, "authenticated"),
+    ("chat.use", Subject("slack", "UEVE", member=None), None, True, "authenticated"),  # unknown
+    ("chat.use", Subject("teams", "aad-eve", authenticated=False), None, True, "authenticated"),
     ("something.new", Subject("slack", "U0OFFICER"), None, False, "unknown_action"),
 ]  # fmt: skip
 
@@ -87,13 +98,30 @@ async def test_the_policy_decides(
     assert (decision.allowed, decision.reason) == (allowed, reason)
 
 
-@pytest.mark.parametrize("action", sorted(RULES))
+@pytest.mark.parametrize("action", sorted(set(RULES) - {"chat.use"}))
 async def test_an_unauthenticated_subject_is_refused_every_action_even_an_officer(
     policy: Policy, action: str
 ) -> None:
     resource = CHANNEL if action == "occurrence.act" else ClientAudience("open")
     decision = await policy.check(action, UNSIGNED_OFFICER, resource)
     assert (decision.allowed, decision.reason) == (False, "unauthenticated")
+
+
+EXTERNAL_OFFICER = Subject("slack", "U0OFFICER", "C0TEAMB", member=False)
+
+
+@pytest.mark.parametrize("action", sorted(RULES))
+async def test_an_external_person_is_refused_every_action_even_one_named_as_officer(
+    policy: Policy, action: str
+) -> None:
+    resource = CHANNEL if action == "occurrence.act" else ClientAudience("open")
+    decision = await policy.check(action, EXTERNAL_OFFICER, resource)
+    assert (decision.allowed, decision.reason) == (False, "external")
+
+
+def test_the_external_refusal_is_swedish_then_english() -> None:
+    text = refusal_text(Decision(False, "external"), "en") or ""
+    assert text.index("egna medarbetare") < text.index("own staff")
 
 
 def test_every_rule_has_a_case() -> None:

@@ -131,3 +131,24 @@ async def test_every_request_is_counted_by_platform_and_kind() -> None:
     await pipeline(MemoryClaims()).run(said("hej", "console"), "message")
 
     assert REGISTRY.get_sample_value("gdprbot_requests_total", labels) == before + 1
+
+
+async def test_a_sender_the_gate_refuses_gets_its_replies_and_the_conversation_is_not_asked() -> (
+    None
+):
+    conversation = Echo()
+    gated = pipeline(MemoryClaims(), conversation)
+    run = gated.run
+
+    async def refuse_outsiders(incoming: Incoming) -> list[Reply] | None:
+        return None if incoming.member is not False else [Reply(text="no", private=True)]
+
+    async def identify(incoming: Incoming) -> Incoming:
+        return dataclasses.replace(incoming, member=incoming.user_id != "UEXT")
+
+    gated.gate = refuse_outsiders
+    outsider = dataclasses.replace(said("hej"), user_id="UEXT")
+
+    assert await run(outsider, "message", identify=identify) == [Reply(text="no", private=True)]
+    assert await run(said("hej"), "message", identify=identify) == [Reply(text="None:hej")]
+    assert [incoming.user_id for incoming in conversation.handled] == ["U1"]
