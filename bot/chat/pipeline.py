@@ -100,11 +100,16 @@ class Pipeline:
                 return None
         if identify is not None:
             incoming = await identify(incoming)
-        if self.gate is not None and (refused := await self.gate(incoming)) is not None:
+        if (refused := await self.refusal(incoming)) is not None:
             return refused
         metrics.REQUESTS.labels(incoming.platform, kind).inc()
         with metrics.REQUEST_SECONDS.labels(incoming.platform).time():
             return await self.conversation.handle(incoming)
+
+    async def refusal(self, incoming: Incoming) -> list[Reply] | None:
+        """The gate's replies when it refuses the (identified) sender, else None; for
+        front ends that show something outside `run` (Slack's App Home)."""
+        return None if self.gate is None else await self.gate(incoming)
 
 
 class NoClaims:

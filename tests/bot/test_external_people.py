@@ -5,6 +5,7 @@ people are served as before."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from routines.ledger.chain import LedgerEntry
 from routines.ports import ACTION_CONFIRM
 from storage.sessions import transaction
 from testing.slack_api import TEAM_ID, FakeSlackApi
-from testing.slack_payloads import DM_CHANNEL, USER, dm
+from testing.slack_payloads import DM_CHANNEL, USER, dm, home_opened
 from tests.bot.conftest import RunningBot
 from tests.bot.platforms.teams.fixtures import TENANT, StartTeamsBot, card_text, only
 from tests.bot.test_platform_authz import CHANNEL_CATALOGUE
@@ -107,6 +108,19 @@ async def test_slack_membership_costs_no_call_per_click_beyond_the_cached_users_
 
     assert len(fake_slack.calls_to("users.info")) == 1
     assert len(fake_slack.calls_to("auth.test")) <= 1  # the installation's team, once
+
+
+async def test_slack_a_guests_app_home_shows_only_the_refusal(
+    running_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    fake_slack.users[USER] = {"id": USER, "name": "gus", "is_restricted": True}
+
+    await running_bot.post_slack(home_opened(USER))
+
+    [publish] = await fake_slack.wait_for("views.publish")
+    view = json.dumps(publish.params["view"], ensure_ascii=False)
+    assert STAFF_ONLY_SV in view
+    assert "Det här kan jag" not in view
 
 
 @pytest.fixture

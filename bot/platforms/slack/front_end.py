@@ -351,7 +351,9 @@ class SlackFrontEnd:
             return
         lang = self._pipeline.default_language
         identified = await self._people.identify(incoming)
-        replies = await self._pipeline.conversation.home(identified, lang)
+        replies = await self._pipeline.refusal(identified)  # an external person: only that
+        if replies is None:
+            replies = await self._pipeline.conversation.home(identified, lang)
         view = translate.home_view(replies, title=t("home.title", lang))
         try:
             await self.client.views_publish(user_id=incoming.user_id, view=view)
