@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.authz.policy import Policy, Subject, refusal_text
+from bot.authz.decisions import refusal_text
+from bot.authz.policy import Policy, Subject
 from bot.chat.messages import Incoming, Reply
 from bot.chat.pipeline import Gate
 from bot.chat.ports import Directory

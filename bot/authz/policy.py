@@ -43,7 +43,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bot.chat.i18n import add_strings, t
+from bot.authz.decisions import EXTERNAL, UNAUTHENTICATED, Decision
 from bot.chat.messages import Incoming
 from bot.chat.ports import Directory
 
@@ -53,30 +53,9 @@ log = logging.getLogger(__name__)
 # delivers channel activities from its members), and the trusted local console.
 CHANNEL_PROVES_MEMBERSHIP: Final = frozenset({"teams"})
 LOCAL_PLATFORMS: Final = frozenset({"console"})
-UNAUTHENTICATED: Final = "unauthenticated"
-EXTERNAL: Final = "external"
 # Actions an unauthenticated request may still take (the insecure development mode answers
 # questions); an external person may take none.
 OPEN_WHEN_UNAUTHENTICATED: Final = frozenset({"chat.use"})
-
-add_strings(
-    {
-        "sv": {
-            "authz.unauthenticated": "Boten körs i utvecklingsläge utan inloggning "
-            "(GDPRBOT_TEAMS_INSECURE_DEV). Då svarar den bara på frågor: rutiner, "
-            "rapporter, insikter, webblänkar och begäranden hanteras inte.",
-            "authz.external": "Den här boten är till för företagets egna medarbetare. "
-            "Gäster och personer från andra organisationer kan inte använda den.",
-        },
-        "en": {
-            "authz.unauthenticated": "The bot runs in development mode without sign-in "
-            "(GDPRBOT_TEAMS_INSECURE_DEV). It only answers questions: routines, reports, "
-            "insights, web links and requests are not served.",
-            "authz.external": "This bot is for the company's own staff. Guests and people "
-            "from other organisations cannot use it.",
-        },
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -101,15 +80,6 @@ class Subject:
             authenticated=incoming.authenticated,
             member=incoming.member,
         )
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str = ""  # why, for logs and the refusal text: officer, member, not_member, ...
-
-    def __bool__(self) -> bool:
-        return self.allowed
 
 
 @dataclass(frozen=True)
@@ -268,18 +238,6 @@ class Policy:
         if not subject.authenticated and action not in OPEN_WHEN_UNAUTHENTICATED:
             return Decision(False, UNAUTHENTICATED)
         return await rule(self, subject, resource)
-
-
-def refusal_text(decision: Decision, lang: str) -> str | None:
-    """The refusal every feature shares (an unauthenticated request, an external person),
-    else None: the feature words its own. A feature records nothing for either (the
-    identity is not proven, or not the organisation's). The external refusal is in both
-    languages, Swedish first, whatever `lang` is."""
-    if decision.reason == UNAUTHENTICATED:
-        return t("authz.unauthenticated", lang)
-    if decision.reason == EXTERNAL:
-        return f"{t('authz.external', 'sv')}\n{t('authz.external', 'en')}"
-    return None
 
 
 def _same_channel(conversation_id: str | None, channel_id: str) -> bool:

@@ -39,14 +39,13 @@ from bot.platforms.front_end import FrontEndContext
 from bot.platforms.slack import shape, translate
 from bot.platforms.slack.client import SlackConfig, bolt_app, make_web_client
 from bot.platforms.slack.directory import SlackDirectory
+from bot.platforms.slack.entries import inbox_entry
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
 from bot.platforms.slack.replies import SlackReplies
 from bot.platforms.slack.socket_mode import InboxSocketModeHandler
 
 log = logging.getLogger(__name__)
-
-COMMAND = "/gdpr"
 
 
 class SlackFrontEnd:
@@ -167,7 +166,7 @@ class SlackFrontEnd:
             return False
         if not checked and _malformed(body):
             return True
-        inboxed = _inbox_entry(body)
+        inboxed = inbox_entry(body)
         if inboxed is None:
             return False
         # Store, then acknowledge, then work: nothing acknowledged is lost.
@@ -368,34 +367,3 @@ def _malformed(body: str) -> bool:
         log.warning("malformed slack payload rejected", extra={"problem": wrong[:120]})
         metrics.ERRORS.labels("malformed_payload").inc()
     return wrong is not None
-
-
-def _inbox_entry(body: str) -> tuple[str, str] | None:
-    """(kind, dedupe key) of a request the inbox keeps: a message or mention the bot
-    answers, a button click, a prompt submitted with words. None: bolt handles it."""
-    decoded = shape.decode(body)  # checked already: parsed then
-    if decoded.json is not None:
-        envelope = decoded.json
-        event, event_id = envelope.get("event"), envelope.get("event_id")
-        if envelope.get("type") != "event_callback" or not isinstance(event_id, str):
-            return None
-        incoming = translate.message_to_incoming(event, event_id=event_id)
-        return ("message", event_id) if incoming is not None else None
-    fields = decoded.fields()
-    if not fields.get("payload"):
-        command = fields
-        if command.get("command") != COMMAND or not command.get("response_url"):
-            return None  # bolt answers it (or not: a command this bot does not own)
-        incoming = translate.command_to_incoming(command)
-        key = incoming.event_id if incoming is not None else None
-        return ("command", key) if key else None
-    payload = decoded.payload
-    if payload.get("type") == "block_actions":
-        incoming = translate.action_to_incoming(payload)
-        key = incoming.event_id if incoming is not None else None
-        return ("action", key) if key else None
-    if payload.get("type") == "view_submission" and translate.submission_words(payload):
-        incoming = translate.submission_to_incoming(payload)
-        key = incoming.event_id if incoming is not None else None
-        return ("submission", key) if key else None
-    return None
