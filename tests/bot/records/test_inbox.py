@@ -102,3 +102,19 @@ async def test_events_arriving_together_are_each_claimed_once(
     assert [item is not None for item in stored] == [True, False, False, True]
     assert rows(engine, InboxRow) == 3
     assert rows(engine, HandledEvent) == 3
+
+
+async def test_events_stored_together_each_get_the_id_of_their_own_payload(
+    inbox: InboxStore,
+) -> None:
+    assert await inbox.accept("slack", "Ev3", "action", "payload=Ev3", NOW) is not None
+    keys = ["Ev1", "Ev2", "Ev1", "Ev3", "Ev4", "Ev2", "Ev5"]
+
+    items = await asyncio.gather(
+        *(inbox.accept("slack", key, "action", f"payload={key}", NOW) for key in keys)
+    )
+
+    due = {item.id: item.body for item in await inbox.take_due("slack", later(LEASE + 1))}
+    mine = {item: f"payload={key}" for key, item in zip(keys, items, strict=True) if item}
+    assert [item is not None for item in items] == [True, True, False, False, True, False, True]
+    assert mine == {item: body for item, body in due.items() if item in mine}
