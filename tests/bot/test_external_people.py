@@ -6,7 +6,6 @@ people are served as before."""
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,16 +24,14 @@ from testing.slack_api import TEAM_ID, FakeSlackApi
 from testing.slack_payloads import DM_CHANNEL, USER, dm, home_opened
 from tests.bot.conftest import RunningBot
 from tests.bot.platforms.teams.fixtures import TENANT, StartTeamsBot, card_text, only
-from tests.bot.test_platform_authz import CHANNEL_CATALOGUE
+from tests.bot.test_platform_authz import start_channel_routine
 from tests.bot.test_platform_routines import (
     ANNA,
     ANNA_AAD,
-    CHANNEL,
     CLICKED,
     SlackRoutine,
     count,
     occurrence,
-    people,
     post_due_routine,
     posted_message_id,
     write_catalogue,
@@ -130,17 +127,9 @@ async def channel_routine(
     fake_slack: FakeSlackApi,
     tmp_path: Path,
 ) -> SlackRoutine:
-    catalogue = tmp_path / "routines.yaml"
-    catalogue.write_text(textwrap.dedent(CHANNEL_CATALOGUE), encoding="utf-8")
-    people(fake_slack)
-    fake_slack.channel_members[CHANNEL] = [ANNA, GUEST]  # the guest is in the channel
     fake_slack.users[GUEST] = {"id": GUEST, "name": "gus", "is_restricted": True}
-    settings = bot_settings.model_copy(update={"routines_files": [str(catalogue)]})
-    bot: RunningBot = await start_bot(settings)
-    bot.services.clock = lambda: CLICKED
-    occurrence_id = await post_due_routine(bot.services, catalogue)
-    message_ts = posted_message_id(bot.services.sessions, occurrence_id)
-    return SlackRoutine(bot, fake_slack, occurrence_id, message_ts)
+    members = [ANNA, GUEST]  # the guest is in the channel
+    return await start_channel_routine(start_bot, bot_settings, fake_slack, tmp_path, members)
 
 
 GUEST = "UGUEST"

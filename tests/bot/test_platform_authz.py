@@ -53,6 +53,27 @@ routines:
 """
 
 
+async def start_channel_routine(
+    start_bot: Callable[[Settings], Any],
+    bot_settings: Settings,
+    fake_slack: FakeSlackApi,
+    tmp_path: Path,
+    members: list[str],
+) -> SlackRoutine:
+    """A bot whose channel routine (`CHANNEL_CATALOGUE`) is posted to CHANNEL, whose roster
+    is `members`."""
+    catalogue = tmp_path / "routines.yaml"
+    catalogue.write_text(textwrap.dedent(CHANNEL_CATALOGUE), encoding="utf-8")
+    people(fake_slack)
+    fake_slack.channel_members[CHANNEL] = members
+    settings = bot_settings.model_copy(update={"routines_files": [str(catalogue)]})
+    bot: RunningBot = await start_bot(settings)
+    bot.services.clock = lambda: CLICKED
+    occurrence_id = await post_due_routine(bot.services, catalogue)
+    message_ts = posted_message_id(bot.services.sessions, occurrence_id)
+    return SlackRoutine(bot, fake_slack, occurrence_id, message_ts)
+
+
 @pytest.fixture
 async def channel_routine(
     start_bot: Callable[[Settings], Any],
@@ -60,16 +81,8 @@ async def channel_routine(
     fake_slack: FakeSlackApi,
     tmp_path: Path,
 ) -> SlackRoutine:
-    catalogue = tmp_path / "routines.yaml"
-    catalogue.write_text(textwrap.dedent(CHANNEL_CATALOGUE), encoding="utf-8")
-    people(fake_slack)
-    fake_slack.channel_members[CHANNEL] = [ANNA]  # Eve is in another team
-    settings = bot_settings.model_copy(update={"routines_files": [str(catalogue)]})
-    bot: RunningBot = await start_bot(settings)
-    bot.services.clock = lambda: CLICKED
-    occurrence_id = await post_due_routine(bot.services, catalogue)
-    message_ts = posted_message_id(bot.services.sessions, occurrence_id)
-    return SlackRoutine(bot, fake_slack, occurrence_id, message_ts)
+    # Eve is in another team
+    return await start_channel_routine(start_bot, bot_settings, fake_slack, tmp_path, [ANNA])
 
 
 async def test_slack_a_channel_member_confirms_a_channel_routine(
