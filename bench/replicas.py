@@ -112,7 +112,11 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         cpu_before, load_before = cpu_seconds(pids), os.getloadavg()[0]
         sent = asyncio.run(
             send_clicks(
-                targets, cluster.signer, stack.slack.response_url(), concurrency=args.concurrency
+                targets,
+                cluster.signer,
+                stack.slack.response_url(),
+                concurrency=args.concurrency,
+                rate=args.rate,
             )
         )
         wanted = {c.message_ts for c in clicks}
@@ -151,6 +155,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             "routines": args.routines,
             "clicks": len(clicks),
             "concurrency": args.concurrency,
+            "rate": args.rate or 0.0,
             "startup_s": ready - started,
             "created": created,
             "posts": len(posts),
@@ -188,14 +193,19 @@ def describe(result: dict[str, float]) -> str:
         f"average {float(result['load_before']):.1f} before the burst, "
         f"{float(result['load']):.1f} after): {result['posts']:.0f} occurrences due at once "
         f"posted at {float(result['posts_per_s']):.0f} posts/s; {result['clicks']:.0f} clicks "
-        f"({result['concurrency']:.0f} at a time, round-robin) -> {result['confirmations']:.0f} "
+        + (
+            f"(sent at {result['rate']:.0f}/s without waiting, round-robin)"
+            if result["rate"]
+            else f"({result['concurrency']:.0f} at a time, round-robin)"
+        )
+        + f" -> {result['confirmations']:.0f} "
         f"confirmations at {float(result['confirmations_per_s']):.0f}/s"
         + (f' ({unanswered} answered "try again" instead)' if unanswered else "")
         + f"; HTTP ack p50 {float(result['ack_p50_ms']):.0f} ms, p99 {ack_p99:.0f} ms "
         f"(target p99 ≤ {TARGET_P99_MS:.0f} ms: {verdict(ack_p99)}); click-to-reply p50 "
         f"{float(result['p50_ms']):.0f} ms, p99 {p99:.0f} ms, max {float(result['max_ms']):.0f} "
         f"ms ({verdict(p99)}); replicas' CPU {float(result['burst_cpu_s']):.1f} s for the "
-        f"burst ({float(result['cpu_ms_per_click']):.0f} ms a click); "
+        f"burst ({float(result['cpu_ms_per_click']):.1f} ms a click); "
         f"{result['paced']:.0f} more clicks by {result['paced_users']:.0f} people who each "
         f"wait for their reply: ack p50 {result['paced_ack_p50_ms']:.0f} ms, p99 "
         f"{result['paced_ack_p99_ms']:.0f} ms; click-to-reply p50 "
@@ -219,6 +229,13 @@ def main() -> None:
     parser.add_argument("--routines", type=int, default=1000)
     parser.add_argument("--clicks", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="open loop: send the burst at this many clicks/s without waiting for acks "
+        "(latency from each click's due time); default: closed loop, --concurrency at a time",
+    )
     parser.add_argument("--paced", type=int, default=300, help="closed-loop clicks after")
     parser.add_argument("--paced-users", type=int, default=10)
     parser.add_argument(

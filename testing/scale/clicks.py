@@ -38,24 +38,34 @@ async def send_clicks(
     response_url: str,
     *,
     concurrency: int = CONCURRENCY,
+    rate: float | None = None,
 ) -> list[Sent]:
-    """POST every click to its replica's /slack/events, `concurrency` at a time."""
-    gate = asyncio.Semaphore(concurrency)
+    """POST every click to its replica's /slack/events, `concurrency` at a time (closed
+    loop: a click waits for an earlier one's answer). With `rate` (clicks a second) the
+    loop is open instead, as when many people click at once: the i-th click is due at
+    i / rate seconds whatever the answers so far, and its `at` is that due time, so a
+    server that falls behind shows its queue in the latencies (no coordinated omission)."""
+    limit = len(targets) if rate else concurrency
+    gate = asyncio.Semaphore(max(limit, 1))
     timeout = aiohttp.ClientTimeout(total=30 * PATIENCE)
-    connector = aiohttp.TCPConnector(limit=concurrency)
+    connector = aiohttp.TCPConnector(limit=max(limit, 1))
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+        start = time.monotonic()
 
-        async def one(click: Click, replica: Replica) -> Sent:
+        async def one(i: int, click: Click, replica: Replica) -> Sent:
+            due = start + i / rate if rate else None
+            if due is not None:
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
             async with gate:
                 body = click.body(response_url)
-                started = time.monotonic()
+                started = due if due is not None else time.monotonic()
                 async with http.post(
                     f"{replica.url}/slack/events", data=body, headers=signer.headers(body)
                 ) as response:
                     await response.read()
                     return Sent(click, replica.index, response.status, started, time.monotonic())
 
-        return list(await asyncio.gather(*(one(c, r) for c, r in targets)))
+        return list(await asyncio.gather(*(one(i, c, r) for i, (c, r) in enumerate(targets))))
 
 
 async def click_and_wait(
