@@ -87,7 +87,7 @@ def _join(path: Path, shared: Path, inputs: Inputs) -> None:
         try:
             sets[name] = {case.id: case for case in read_cases(source)}
         except (OSError, EvalFileError) as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(_problem(source, exc)) from None
         inputs.add_file(source, f"{name}.jsonl")
     for label in labels:
         name, key = str(label["set"]), str(label["id"])
@@ -115,8 +115,15 @@ def read_inputs(paths: Sequence[Path], shared: Path) -> Inputs:
                 continue
             cases = read_cases(path)
         except (OSError, EvalFileError) as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(_problem(path, exc)) from None
         inputs.add_file(path)
         inputs.cases.extend(cases)
         inputs.groups.extend([path.stem] * len(cases))
     return inputs
+
+
+def _problem(path: Path, exc: OSError | EvalFileError) -> str:
+    """One line: a file that cannot be read names itself and why (not Python's errno text)."""
+    if isinstance(exc, OSError):
+        return f"{path}: cannot read it ({exc.strerror or exc}); give a labelled JSONL file"
+    return str(exc)

@@ -304,6 +304,15 @@ def test_kb_calibrate_without_the_shared_set_a_label_file_names_says_so(tmp_path
     assert not (tmp_path / "c.json").exists()
 
 
+def test_kb_calibrate_on_a_missing_file_names_it_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.jsonl"
+    result = gdpr_bot("kb", "calibrate", str(missing), "--output", str(tmp_path / "c.json"))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"{missing}: cannot read it (No such file or directory); give a labelled JSONL file"
+    ]
+
+
 def test_kb_calibrate_needs_article_ids(tmp_path: Path) -> None:
     questions = tmp_path / "phrases.jsonl"
     questions.write_text('{"id": "a", "q": "gdpr böter", "expect_any": ["x"]}\n', "utf-8")
