@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             if args.mode == "reply":
                 wait_for_replies(replies, len(clicks), 30.0)
             cpu = cpu_seconds(pids) - cpu_before
-            own = time.process_time() - own_before
+            own = time.process_time() - own_before  # the sender and the fake Slack API
             replied = replies()
         finally:
             for server in servers:
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             "reply_p50_ms": statistics.median(latencies) if latencies else 0.0,
             "reply_p99_ms": percentile(latencies, 0.99) if latencies else 0.0,
             "cpu_ms_per_click": cpu * 1000 / len(clicks),
-            "generator_cpu_ms_per_click": own * 1000 / len(clicks),
+            "sender_cpu_ms_per_click": own * 1000 / len(clicks),
             "load_before": load_before,
             "load": os.getloadavg()[0],
         }
