@@ -17,7 +17,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-
 # slack_sdk decides whether to build its DEBUG lines (each request's parameters, each
 # response's headers and body: message text and platform ids) from its logger's own
 # level, not the effective one, so with the level left unset (NOTSET, below DEBUG) it
