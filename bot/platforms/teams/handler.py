@@ -16,11 +16,12 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from botbuilder.core import ActivityHandler, TurnContext, serializer_helper
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
 
@@ -165,6 +166,17 @@ class TeamsBot(ActivityHandler):
         # Teams sends this beside conversationUpdate; saving twice is an upsert.
         raw = self._raw(turn_context)
         await self._references.remember(references_from_activity(raw), self._pipeline.now())
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """An invoke the bot does not implement (its cards use Action.Submit: no
+        `adaptiveCard/action`, task modules or message extensions) is answered 200 and
+        ignored; botbuilder's default would be a 501, a server error for a valid request."""
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
+            name = str(turn_context.activity.name or "")[:60]
+            log.info("teams invoke ignored: not implemented", extra={"invoke": name})
+            return InvokeResponse(status=HTTPStatus.OK)
+        return response
 
     async def on_unrecognized_activity_type(self, turn_context: TurnContext) -> None:
         log.info(
