@@ -79,9 +79,7 @@ def test_check_of_a_good_file_says_ok(cli: CliRunner, tmp_path: Path) -> None:
     assert result.stdout.startswith("ok: ")
 
 
-def test_check_of_a_file_that_is_not_there_is_a_usage_error(
-    cli: CliRunner, tmp_path: Path
-) -> None:
+def test_check_of_a_file_that_is_not_there_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.yaml"
     result = cli.invoke(app, ["routines", "check", str(missing)])
     assert result.exit_code == 2
