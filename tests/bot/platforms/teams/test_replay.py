@@ -11,19 +11,16 @@ with a traceback, and no log line carries a platform id, a name or the message's
 
 from __future__ import annotations
 
-import json
-import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.logs import NOISY_LOGGERS
 from bot.records.questions import QuestionRecord
-from tests.bot.platforms.teams.fixtures import TeamsBotServer
+from tests.bot.platforms.replay import assert_logs_clean, fixture_files, load
+from tests.bot.platforms.teams.fixtures import StartTeamsBot
 
-FIXTURES = sorted((Path(__file__).parent / "payloads" / "teams").glob("*.json"))
+FIXTURES = fixture_files("teams")
 SECRETS = (
     "1fake-anna-user-id",
     "0000000a77a0",
@@ -36,34 +33,19 @@ SECRETS = (
 POSTED = ("send", "reply", "update", "create")  # the connector calls that show something
 
 
-def _activity(path: Path, service_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    fixture: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    body = json.loads(json.dumps(fixture["body"]).replace("{service_url}", service_url))
-    return fixture, body
-
-
-def _logged(record: logging.LogRecord) -> str:
-    extras = {k: v for k, v in vars(record).items() if k not in _PLAIN_RECORD}
-    return f"{record.getMessage()} {extras!r}"
-
-
-_PLAIN_RECORD = frozenset(vars(logging.makeLogRecord({})))
-
-
-@pytest.fixture
-def bot_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """The bot's own records at DEBUG, third-party ones at WARNING, as `gdpr-bot run`."""
-    caplog.set_level(logging.DEBUG)
-    for noisy in NOISY_LOGGERS:
-        caplog.set_level(logging.WARNING, logger=noisy)
-    return caplog
-
-
+@pytest.mark.parametrize("signed", [True, False], ids=["signed", "development"])
 @pytest.mark.parametrize("path", FIXTURES, ids=[path.stem for path in FIXTURES])
 async def test_a_real_teams_activity_is_handled_as_teams_means_it(
-    path: Path, teams_bot: TeamsBotServer, bot_logs: pytest.LogCaptureFixture
+    path: Path,
+    signed: bool,
+    start_teams_bot: StartTeamsBot,
+    bot_logs: pytest.LogCaptureFixture,
 ) -> None:
-    fixture, activity = _activity(path, teams_bot.connector.url)
+    """`signed`: authentication on and the activity signed, as Teams sends it; else the
+    loopback development mode."""
+    teams_bot = await start_teams_bot(signed=signed)
+    fixture = load(path, service_url=teams_bot.connector.url)
+    activity = fixture["body"]
     expect = fixture["expect"]
 
     status, _ = await teams_bot.post(activity)
@@ -84,11 +66,4 @@ async def test_a_real_teams_activity_is_handled_as_teams_means_it(
     elif expect in ("silent", "invoke_ok"):
         assert shown == [], (fixture["about"], shown)
 
-    tracebacks = [r.getMessage() for r in bot_logs.records if r.exc_info]
-    assert not tracebacks, tracebacks
-    leaks = [
-        line
-        for line in map(_logged, bot_logs.records)
-        if any(secret.lower() in line.lower() for secret in SECRETS)
-    ]
-    assert not leaks, leaks[:3]
+    assert_logs_clean(bot_logs.records, SECRETS)
