@@ -32,6 +32,12 @@ NEW_TOPICS = (
     "processor-obligations",
     "ai-chatbot-disclosure",
     "identity-fraud",
+    "employee-monitoring",
+    "hr-records",
+    "private-devices",
+    "access-logging",
+    "backups",
+    "test-data",
 )
 
 
