@@ -4,8 +4,9 @@ Point the bot at it with `GDPRBOT_SLACK_API_URL=<fake.api_url>`. Every Web API c
 (`POST /api/<method>`), every file upload to the URL it hands out and every post to a
 `response_url` under it is recorded as a `Call`, in arrival order. `rate_limit(n)` makes
 the next n calls answer 429 with Retry-After; `answer_raw(method, ...)` gives the next call
-to `method` any status and body (a 500 page, JSON that does not parse). `hold(method, where)` leaves the next
-matching call unanswered (in `held`) until the fake closes: a caller stuck mid-work.
+to `method` any status and body (a 500 page, JSON that does not parse). `hold(method,
+where)` leaves the next matching call unanswered (in `held`) until the fake closes: a
+caller stuck mid-work.
 `socket_url` (set by the Socket Mode fake) is what `apps.connections.open` returns.
 
 Channels: every channel exists with the bot as a member unless a test says otherwise with
