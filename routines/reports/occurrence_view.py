@@ -27,8 +27,8 @@ from routines.ledger.chain import (
     NOTE_ADDED,
     OCCURRENCE_NOT_APPLICABLE,
     LedgerEntry,
-    chain_hash,
 )
+from routines.ledger.keys import current_keys
 from routines.reports.adherence import (
     ERASED,
     Outcome,
@@ -320,11 +320,20 @@ def ledger_entry(session: Session, seq: int, clock: Clock) -> EntryView | None:
         payload=pretty,
         prev_hash=entry.prev_hash,
         hash=entry.hash,
-        hash_ok=chain_hash(entry.prev_hash, entry.payload) == entry.hash,
+        hash_ok=_hash_ok(entry),
         links_ok=None if seq == 1 or previous is None else previous == entry.prev_hash,
         occurrence_id=entry.occurrence_id,
         person_key=entry.person_key,
     )
+
+
+def _hash_ok(entry: LedgerEntry) -> bool:
+    """The entry's hash recomputed as `audit verify` does: HMAC with the ledger key that
+    made it (SHA-256 for an entry made without one); a key the bot lacks fails, as there."""
+    prev, payload = entry.prev_hash, entry.payload
+    if not (isinstance(prev, str) and isinstance(payload, str)):
+        return False  # a NULL or a BLOB stored in its place (SQLite keeps any type)
+    return current_keys().digest(entry.key_id, prev, payload) == entry.hash
 
 
 def _info(infos: Mapping[str, RoutineInfo], routine_id: str) -> RoutineInfo:
