@@ -142,6 +142,7 @@ def purge_command(
     )
     typer.echo(f"rights requests {verb}purged (received over {settings.requests_years} "
                f"years ago): {result.requests_purged}")  # fmt: skip
+    typer.echo(f"unprocessed inbox events {verb}purged: {result.inbox_purged}")
     if dry_run:
         typer.echo("dry run: nothing was written")
 

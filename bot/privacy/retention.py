@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.privacy.erase import erase_identity
 from bot.records.events import DEFAULT_KEEP, purge_events
+from bot.records.inbox import purge_inbox
 from bot.records.questions import purge_questions
 from bot.records.report_links import purge_report_downloads
 from bot.records.web_access import purge_web_access
@@ -43,6 +44,7 @@ class DailyResult:
     web_access_purged: int = 0  # spent sign-in links and expired web sessions
     reports_purged: int = 0  # report files whose download link expired
     requests_purged: int = 0  # rights-request register rows past GDPRBOT_REQUESTS_YEARS
+    inbox_purged: int = 0  # raw payloads no worker finished (poison rows, older than a week)
 
 
 def years_before(now: datetime, years: int) -> datetime:
@@ -121,6 +123,7 @@ def run_daily(
             if requests_years is not None
             else 0
         ),
+        inbox_purged=purge_inbox(session, now),
     )
     log.info(
         "privacy job done",
@@ -131,6 +134,7 @@ def run_daily(
             "web_access_purged": result.web_access_purged,
             "reports_purged": result.reports_purged,
             "requests_purged": result.requests_purged,
+            "inbox_purged": result.inbox_purged,
         },
     )
     return result

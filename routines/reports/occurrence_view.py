@@ -344,9 +344,9 @@ def _matches(text: str | None, data: Any, kind: str = "note") -> bool | None:
     """Whether the table's text is what the ledger entry recorded (its SHA-256 or reason)."""
     if data is None or not text:
         return None
-    if kind == m.NA:
+    if kind == m.NA and "reason" in data:  # entries before the reason became a digest
         return bool(data.get("reason") == text)
-    recorded = data.get("note_sha256")
+    recorded = data.get("reason_sha256" if kind == m.NA else "note_sha256")
     if recorded is None:
         return False  # text in the table, none in the evidence: added afterwards
     return bool(hashlib.sha256(text.encode("utf-8")).hexdigest() == recorded)
