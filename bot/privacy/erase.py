@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy.lookup import require_people
+from bot.privacy.scrub import scrub_identity
 from bot.records.inbox import forget_sender
 from bot.records.questions import unlink_person
 from bot.records.references import ConversationRefRow, forget_person
@@ -48,6 +49,7 @@ def erase_identity(
     """
     key, platform, user_id = person.person_key, person.platform, person.platform_user_id or ""
     needles = _ids_of(session, person)  # read before the row is blanked
+    name = person.display_name or ""
     claimed = session.execute(
         update(Person)
         .where(Person.person_key == key, Person.erased_at.is_(None))
@@ -57,6 +59,7 @@ def erase_identity(
         return None
     refs = forget_person(session, platform, user_id)
     forget_sender(session, needles)  # raw payloads still waiting in the inbox
+    scrub_identity(session, needles | {name}, now)  # out of notes, reasons, questions
     questions = unlink_person(session, key)
     forget_web_access(session, key)  # signed out of the web pages, links void
     forget_attempts(session, key)  # quiz attempts; their results stay in the ledger
