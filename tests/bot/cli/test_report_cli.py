@@ -200,6 +200,18 @@ def test_an_evidence_package_of_a_blob_payload_says_broken(db: Engine, tmp_path:
     assert result.exit_code == 0, result.output
     verify_txt = zipfile.ZipFile(out).read("verify.txt").decode()
     assert "result: BROKEN at entry 5 (changed)" in verify_txt
+    assert "warning: the evidence in it does not verify: result: BROKEN at entry 5" in (
+        result.stderr
+    )
+
+
+def test_an_evidence_package_of_an_intact_ledger_carries_no_warning(
+    db: Engine, tmp_path: Path
+) -> None:
+    out = tmp_path / "q1.zip"
+    result = run("report", "--period", "2027-Q1", "--format", "zip", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
 
 
 def test_audit_verify_names_a_truncated_tail_by_the_head_row(db: Engine) -> None:
