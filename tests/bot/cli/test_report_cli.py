@@ -166,6 +166,13 @@ def test_audit_verify_clean_exits_zero(db: Engine) -> None:
     assert "result: OK" in result.output
 
 
+def test_audit_verify_without_a_witness_says_what_it_cannot_see(db: Engine) -> None:
+    result = run("audit", "verify")
+    assert result.stderr.startswith("note: no witness checked: entries cut from the end")
+    witnessed = run("audit", "verify", "--head", ledger.head(db)[1])
+    assert witnessed.exit_code == 0 and witnessed.stderr == ""
+
+
 def test_audit_verify_tampered_exits_one_naming_the_entry(db: Engine) -> None:
     with db.begin() as conn:
         for ddl in ledger.drop_append_only_ddl("sqlite"):
