@@ -388,6 +388,7 @@ def _add_privacy(services: Services) -> None:
         evidence_years=settings.evidence_years,
         timezone=settings.timezone,
         requests_years=settings.requests_years,
+        identity_idle_days=settings.identity_idle_days,
     ).add_jobs(services.scheduler)
 
 

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     requests_years: int = Field(
         3, ge=1, validation_alias=_alias("GDPRBOT_REQUESTS_YEARS", "requests_years")
     )
+    identity_idle_days: int = Field(
+        365, ge=1, validation_alias=_alias("GDPRBOT_IDENTITY_IDLE_DAYS", "identity_idle_days")
+    )
 
     # --- HTTP server ---------------------------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_alias("GDPRBOT_HOST", "host"))
