@@ -73,6 +73,16 @@ def erase_identity(
         )
         .values(status=CANCELLED, last_error="person erased")
     ).rowcount  # type: ignore[attr-defined]
+    # A delivery error's text may quote their chat or ids (`Exception: …` as raised).
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_kind == "person",
+            Notification.recipient_address == key,
+            Notification.last_error.is_not(None),
+        )
+        .values(last_error="person erased")
+    )
     append_event(session, PERSON_ERASED, {"person_key": key, "reason": reason}, now)
     log.info("person erased", extra={"person_key": key, "reason": reason})
     return refs, questions, int(cancelled or 0)
