@@ -72,8 +72,11 @@ def verify_command(
         files.append(path)
     try:
         witnesses = [w for path in files for w in read_witnesses(path)]
-    except (WitnessFileError, OSError) as exc:
+    except WitnessFileError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    except OSError as exc:  # GDPRBOT_LEDGER_WITNESS_FILE a folder, unreadable, ...
+        typer.echo(f"error: witness file {exc.filename}: {exc.strerror}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     engine = engine_from_url(require_database(settings.database_url))
     try:  # an unreadable database is one line and exit 2 (bot/cli/errors.py), never 1
@@ -89,6 +92,13 @@ def verify_command(
                          f"{max(w.seq for w in witnesses)})")  # fmt: skip
     for line in lines:
         typer.echo(line, err=not result.ok and line.startswith("result:"))
+    if result.ok and not witnesses and witnessed is None:
+        typer.echo(
+            "note: no witness checked: entries cut from the end together with the head row, "
+            "or an older copy of the database put back, verify as intact without one "
+            "(see `audit witness`)",
+            err=True,
+        )
     if recorded is False:
         typer.echo("note: this verification could not be recorded (read-only access)", err=True)
     if not result.ok:
