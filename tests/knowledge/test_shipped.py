@@ -24,6 +24,20 @@ NEW_TOPICS = (
     "ai-training-customer-data",
     "police-and-authorities",
     "request-about-someone-else",
+    "cookies",
+    "b2b-marketing",
+    "anonymisation",
+    "client-audits",
+    "public-sector-secrecy",
+    "processor-obligations",
+    "ai-chatbot-disclosure",
+    "identity-fraud",
+    "employee-monitoring",
+    "hr-records",
+    "private-devices",
+    "access-logging",
+    "backups",
+    "test-data",
 )
 
 
