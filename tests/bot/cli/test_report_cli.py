@@ -265,6 +265,18 @@ def test_audit_witness_then_verify_checks_the_witness_file(
     assert "truncated" in broken.output
 
 
+def test_audit_verify_with_a_witness_file_that_is_not_text_exits_two(
+    db: Engine, tmp_path: Path
+) -> None:
+    binary = tmp_path / "heads.bin"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = run("audit", "verify", "--witness", str(binary))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {binary}: not UTF-8 text (a witness file holds `seq hash` lines)"
+    )
+
+
 def test_audit_verify_with_a_witness_file_that_has_a_bad_line_exits_two(
     db: Engine, tmp_path: Path
 ) -> None:
