@@ -273,6 +273,16 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
 
+    def configure_ledger_keys(self) -> None:
+        """Make GDPRBOT_LEDGER_KEY / _FILE the process's ledger keys (the bot at start),
+        logging the loud warning when there is none; a bad key raises SettingsError."""
+        from routines.ledger.keys import LedgerKeyError, configure_keys
+
+        try:
+            configure_keys(self.ledger_key, self.ledger_key_file, warn=True)
+        except LedgerKeyError as exc:
+            raise SettingsError(str(exc)) from None
+
     @property
     def vector_cache_dir(self) -> Path | None:
         """Where article vectors are cached: None when `GDPRBOT_VECTOR_CACHE=off`."""

@@ -110,6 +110,8 @@ class Console:
                 self._write_prompt()
             line = await lines.get()
             if line is None:
+                if interactive:  # Ctrl-D at the prompt: end its line and say goodbye
+                    self._write("\n" + t("bye", "sv"))
                 return
             text = line.strip()
             quit_word = SHIPPED.find(text, "console")
