@@ -40,7 +40,10 @@ def usage_error(message: str) -> typer.Exit:
 
 
 def check_report_out(fmt: str, out: Path | None) -> None:
-    """A report's --out: a zip is not written to a terminal, and the folder must exist."""
+    """A report's --out: a zip is not written to a terminal, and the folder must exist;
+    without --out, standard output must be open (checked before anything is recorded)."""
+    if out is None and sys.stdout is None:  # `gdpr-bot report ... >&-`
+        raise usage_error("standard output is closed: give --out FILE")
     if out is None and fmt == "zip" and sys.stdout.isatty():
         raise usage_error("a zip package is binary: give --out FILE")
     if out is not None and not out.parent.is_dir():

@@ -7,6 +7,7 @@ that only work on existing records) a SQLite file that does not exist.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -194,6 +195,30 @@ def test_debug_in_the_env_file_shows_the_traceback(environment: Path) -> None:
 
     assert loud.returncode != 0 and "DatabaseUrlError" in loud.stderr
     assert "Traceback" in loud.stderr
+
+
+@pytest.mark.parametrize("extra", [[], ["--training"], ["--format", "zip"]], ids=str)
+def test_a_report_to_a_closed_stdout_is_one_line_and_records_nothing(
+    environment: Path, extra: list[str]
+) -> None:
+    from routines import ledger
+    from storage.engines import make_engine
+    from storage.migrate import create_schema
+
+    url = f"sqlite:///{environment / 'bot.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    before = ledger.head(engine)
+    env = {"GDPRBOT_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": str(environment)}
+    command = [sys.executable, "-m", "bot.cli", "report", "--period", "2027-Q1", *extra]
+
+    done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          preexec_fn=lambda: os.close(1), text=True, check=False)  # fmt: skip
+
+    assert done.returncode == 2
+    assert done.stderr == "error: standard output is closed: give --out FILE\n"
+    assert ledger.head(engine) == before
+    engine.dispose()
 
 
 def test_debug_shows_the_traceback(environment: Path) -> None:
