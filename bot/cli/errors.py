@@ -57,7 +57,14 @@ def set_debug(on: bool) -> None:
 
 
 def debugging() -> bool:
-    return _debug[0] or os.environ.get("GDPRBOT_LOG_LEVEL", "").upper() == "DEBUG"
+    """`--debug`, or GDPRBOT_LOG_LEVEL=DEBUG in the environment or `.env` (read here as
+    text: the settings themselves may be what failed)."""
+    level = os.environ.get("GDPRBOT_LOG_LEVEL")
+    if level is None and Path(".env").is_file():
+        from dotenv import dotenv_values
+
+        level = dotenv_values(".env", encoding="utf-8").get("GDPRBOT_LOG_LEVEL")
+    return _debug[0] or (level or "").strip().upper() == "DEBUG"
 
 
 class EnvironmentProblem(RuntimeError):

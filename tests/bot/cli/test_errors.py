@@ -178,6 +178,25 @@ def test_a_witness_file_setting_naming_a_folder_is_one_line(
     assert_one_line(gdpr_bot("audit", "verify"), f"witness file {environment}: Is a directory")
 
 
+def test_a_log_level_that_does_not_exist_is_one_line_naming_the_setting(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_LOG_LEVEL", "LOUD")
+
+    assert_one_line(gdpr_bot("chat"), "GDPRBOT_LOG_LEVEL")
+
+
+def test_debug_in_the_env_file_shows_the_traceback(environment: Path) -> None:
+    (environment / ".env").write_text("GDPRBOT_LOG_LEVEL=debug\n", encoding="utf-8")
+    env = {"GDPRBOT_DATABASE_URL": "notaurl", "PATH": "/usr/bin:/bin", "HOME": str(environment)}
+    command = [sys.executable, "-m", "bot.cli", "audit", "verify"]
+
+    loud = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+    assert loud.returncode != 0 and "DatabaseUrlError" in loud.stderr
+    assert "Traceback" in loud.stderr
+
+
 @pytest.mark.parametrize("extra", [[], ["--training"], ["--format", "zip"]], ids=str)
 def test_a_report_to_a_closed_stdout_is_one_line_and_records_nothing(
     environment: Path, extra: list[str]
