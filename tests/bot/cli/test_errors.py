@@ -221,6 +221,19 @@ def test_a_report_to_a_closed_stdout_is_one_line_and_records_nothing(
     engine.dispose()
 
 
+def test_a_register_extract_to_a_closed_stdout_is_one_line(environment: Path) -> None:
+    url = f"sqlite:///{environment / 'bot.db'}"
+    env = {"GDPRBOT_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": str(environment)}
+    command = [sys.executable, "-m", "bot.cli", "privacy", "export", "U0000USER"]
+
+    done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          preexec_fn=lambda: os.close(1), text=True, check=False)  # fmt: skip
+
+    assert (done.returncode, done.stderr) == (
+        2, "error: standard output is closed: give --out FILE\n"
+    )  # fmt: skip
+
+
 def test_debug_shows_the_traceback(environment: Path) -> None:
     env = {"GDPRBOT_DATABASE_URL": "notaurl", "PATH": "/usr/bin:/bin", "HOME": str(environment)}
     command = [sys.executable, "-m", "bot.cli", "audit", "verify"]
