@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from knowledge import Encoder
 
 CommaList = Annotated[list[str], NoDecode]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def _alias(*names: str) -> AliasChoices:
@@ -231,6 +232,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{value!r} is not a time zone (an IANA name such as Europe/Stockholm)"
             ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        if isinstance(value, str):
+            level = value.strip().upper()
+            if level not in LOG_LEVELS:
+                raise ValueError(f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+            return level
         return value
 
     @property
