@@ -54,6 +54,7 @@ NOISY_LOGGERS = (
     "aiohttp.access",
     "apscheduler",
     "bm25s",
+    "urllib3",  # a line per request, whose URL carries Teams conversation and user ids
 )
 
 

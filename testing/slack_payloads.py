@@ -97,8 +97,10 @@ def block_action(
 ) -> str:
     payload = {
         "type": "block_actions",
-        "team": {"id": TEAM_ID},
-        "user": {"id": user},
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "enterprise": None,  # as Slack sends it outside Enterprise Grid
+        "is_enterprise_install": False,
+        "user": {"id": user, "username": "someone", "team_id": TEAM_ID},
         "api_app_id": "A0000APP",
         "container": {
             "type": "message",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Platform = Literal["slack", "teams", "console"]
@@ -49,6 +49,21 @@ class Incoming:
     # tenant), None when the platform did not say. The authorisation policy refuses
     # external people everything.
     member: bool | None = None
+
+
+def storable(text: str) -> str:
+    """`text` as every store takes it: a platform's JSON may carry NUL (PostgreSQL's text
+    type refuses it: dropped) and lone surrogates (UTF-8 cannot encode them: "?")."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def with_storable_text(incoming: Incoming) -> Incoming:
+    """`incoming` with what the person typed (text, action value and inputs) storable."""
+    action = incoming.action
+    if action is not None:
+        inputs = {key: storable(value) for key, value in action.inputs.items()}
+        action = replace(action, value=storable(action.value), inputs=inputs)
+    return replace(incoming, text=storable(incoming.text), action=action)
 
 
 @dataclass(frozen=True)

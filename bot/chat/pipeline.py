@@ -1,7 +1,9 @@
 """What every front end does between translating a payload and rendering the replies.
 
 Slack, Teams and the console each turn their payload into an `Incoming` and call
-`Pipeline.run`, which does the same steps for all of them, in order:
+`Pipeline.run`, which does the same steps for all of them, in order (what the person
+typed is first made storable: no NUL, no lone surrogates, which JSON allows and
+databases refuse):
 
 1. claim the event once (`EventClaims`: a retried or duplicated delivery is answered by
    whichever replica claimed it first, and by nobody else), storing any conversation
@@ -27,7 +29,7 @@ from typing import Protocol
 
 from bot.chat import metrics
 from bot.chat.i18n import t
-from bot.chat.messages import Incoming, Reply
+from bot.chat.messages import Incoming, Reply, with_storable_text
 from bot.chat.ports import EventClaims, Reference
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ class Pipeline:
     ) -> list[Reply] | None:
         """The replies for one message or click; None when `claim` was claimed before (a
         repeat: another delivery is answering it). `kind` labels the request metric."""
+        incoming = with_storable_text(incoming)  # whatever is stored of it, stores
         if claim or remember:
             try:
                 first = await self._claims.claim(

@@ -7,6 +7,9 @@
 - `head`: print `<seq> <hash>`.
 - `witness [--file FILE]`: append the head (`seq hash time`) to the witness file and record
   a `ledger.witnessed` entry. Keep that file where the bot's database users cannot write.
+- `exported FILE`: the `report.exported` entry that recorded FILE's SHA-256 (exit 0), or
+  exit 1: the file (a CSV, the HTML, an evidence package with a recomputed manifest) was
+  changed after it was handed out, or the chain that holds the entry is broken.
 
 Exit codes of `verify`: 0 the chain is intact, 1 it is broken (the first tampered entry is
 named), 2 the database could not be read or an argument is wrong.
@@ -29,7 +32,8 @@ from storage.clock import utc_now
 from storage.engines import make_engine as engine_from_url
 
 app = typer.Typer(
-    help="The evidence ledger: verify the hash chain, print its head, witness it.",
+    help="The evidence ledger: verify the hash chain, print its head, witness it, check "
+    "an exported file.",
     no_args_is_help=True,
 )
 
@@ -146,6 +150,44 @@ def witness_command(
     finally:
         engine.dispose()
     typer.echo(f"{seq} {digest}")
+
+
+@app.command("exported")
+def exported_command(
+    file: Path = typer.Argument(..., help="A report or evidence package handed out earlier."),  # noqa: B008
+) -> None:
+    """Find the ledger entry that recorded FILE's export; exit 1 if none (changed after export)."""
+    from routines.ledger.exports import file_sha256, recorded_exports
+
+    if not file.is_file():
+        typer.echo(f"error: {file}: not a file", err=True)
+        raise typer.Exit(EXIT_UNREADABLE)
+    digest = file_sha256(file)  # an unreadable file is one line and exit 2 (errors.py)
+    settings = Settings()
+    use_ledger_keys(settings)
+    engine = engine_from_url(require_database(settings.database_url))
+    try:  # the entry is evidence only if the chain that holds it is intact
+        result = ledger.verify(engine)
+        found = recorded_exports(engine, digest) if result.ok else []
+    finally:
+        engine.dispose()
+    if not result.ok:
+        typer.echo(result.lines()[-1], err=True)
+        raise typer.Exit(EXIT_BROKEN)
+    if not found:
+        typer.echo(
+            f"{file}: no ledger entry records sha256 {digest}: the file was changed after "
+            "export, or it was not exported from this database",
+            err=True,
+        )
+        raise typer.Exit(EXIT_BROKEN)
+    for entry in found:
+        data = entry.data
+        what = " ".join(str(data[k]) for k in ("format", "period") if data.get(k))
+        typer.echo(
+            f"{file}: sha256 {digest} recorded by ledger entry {entry.seq} "
+            f"({what}, exported {entry.at} by {data.get('who', '?')})"
+        )
 
 
 def _is_sha256(value: str) -> bool:

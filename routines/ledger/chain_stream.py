@@ -4,7 +4,7 @@ with the next batch fetched while this one is checked (`verify_chain`, evidence 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,7 +18,9 @@ _SELECT_CHAIN = (
 _BATCH = 10_000
 
 
-def stream_chain(bind: Session | Engine | Connection) -> Iterator[tuple[Any, ...]]:
+def stream_chain(
+    bind: Session | Engine | Connection,
+) -> Generator[tuple[Any, ...], None, None]:
     """Rows in seq order through the driver's own cursor, a batch at a time.
 
     The DBAPI cursor skips SQLAlchemy's per-row objects (verify reads every entry, so

@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from routines.ledger.chain import GENESIS_HASH, LedgerHead, int_or_none, str_or_none
+from routines.ledger.chain import GENESIS_HASH, int_or_none, str_or_none
 from routines.ledger.chain_stream import stream_chain
+from routines.ledger.head_row import head_problem, read_head_row
 from routines.ledger.keys import LedgerKeys, current_keys, hmac_sha256_states
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ class Problem:
     """The first entry where the chain is broken, and how."""
 
     seq: int
-    kind: str  # changed | removed | inserted | reordered | truncated | head_mismatch |
-    # unkeyed | unknown_key | witness_mismatch
+    kind: str  # changed | removed | inserted | duplicate | reordered | truncated |
+    # head_mismatch | unkeyed | unknown_key | witness_mismatch
     detail: str
 
 
@@ -111,48 +112,24 @@ def verify_chain(
 
         bindings = Bindings(bind, timezone)
     try:
-        stored_head = _head_row(bind)
-        result = check_chain(
-            stream_chain(bind), head=head, witnesses=witnesses, keys=keys or current_keys()
-        )
+        stored_head = read_head_row(bind)
+        rows = stream_chain(bind)
+        try:
+            result = check_chain(rows, head=head, witnesses=witnesses, keys=keys or current_keys())
+        finally:  # the cursor and its transaction end now, not when the generator is collected
+            rows.close()
     except BaseException:
         if bindings is not None:
             bindings.cancel()
         raise
-    if result.ok and stored_head is None and result.head_seq > 0:
-        # the schema makes the head row with the table and appends only update it
-        problem = Problem(
-            result.head_seq + 1,
-            "head_mismatch",
-            f"the head row is gone; the ledger ends at entry {result.head_seq}: entries may "
-            "have been removed from its end (compare with a witness: `audit verify --witness`)",
-        )
-        result = replace(result, problem=problem)
-    elif result.ok and stored_head is not None and stored_head != (
-        result.head_seq, result.head_hash
-    ):  # fmt: skip
-        problem = Problem(
-            result.head_seq + 1 if stored_head[0] > result.head_seq else stored_head[0],
-            "head_mismatch",
-            f"the head row names entry {stored_head[0]} ({stored_head[1][:12]}…) but the "
-            f"ledger ends at entry {result.head_seq}: entries were removed or the head moved",
-        )
-        result = replace(result, problem=problem)
+    found = head_problem(stored_head, result.head_seq, result.head_hash) if result.ok else None
+    if found is not None:
+        result = replace(result, problem=Problem(found[0], "head_mismatch", found[1]))
     if bindings is not None and result.problem is None:
         return replace(result, mismatches=tuple(bindings.result()), bindings_checked=True)
     if bindings is not None:
         bindings.cancel()  # the chain is broken: that is the finding
     return result
-
-
-def _head_row(bind: Session | Engine | Connection) -> tuple[int, str] | None:
-    stmt = select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            row = conn.execute(stmt).first()
-    else:
-        row = bind.execute(stmt).first()
-    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def check_chain(
@@ -163,7 +140,9 @@ def check_chain(
     keys: LedgerKeys | None = None,
 ) -> VerifyResult:
     """Check `(seq, payload, prev_hash, hash, event, occurrence_id, person_key, key_id,
-    created_at)` rows in order (`key_id` None: unkeyed; `created_at` None: time unchecked).
+    created_at)` rows in order (`key_id` None: unkeyed). Values are taken as the database
+    returns them: a NULL or a value of the wrong type (SQLite stores any type in any
+    column) is a changed entry, never a crash.
 
     The checks run in the order that lets each kind of tampering be named correctly:
     a gap means removal; a hash that does not match the payload means a changed entry;
@@ -185,7 +164,11 @@ def check_chain(
     for row in rows:
         seq, payload, stored_prev, stored_hash, event_kind, occurrence_id, person_key, \
             key_id, created = row  # fmt: skip
-        message = (stored_prev + payload).encode()
+        try:
+            message = (stored_prev + payload).encode()
+        except (TypeError, AttributeError):  # a NULL, or a BLOB in SQLite's text column
+            unreadable = Problem(expected, "changed", _not_text(seq, stored_prev, payload))
+            return VerifyResult(count, expected - 1, prev_hash, unreadable, head)
         if key_id is None:
             computed: str | None = sha256(message).hexdigest()
         elif (state := states.get(key_id)) is None:
@@ -213,7 +196,7 @@ def check_chain(
             else:
                 problem = _check_row(
                     expected, prev_hash, prev_prev_hash,
-                    int(seq), str(payload), str(stored_prev), str(stored_hash),
+                    seq, str(payload), str(stored_prev), str(stored_hash),
                     (event_kind, occurrence_id, person_key), computed,
                 )  # fmt: skip
             if problem is not None:
@@ -227,7 +210,7 @@ def check_chain(
                 "appended or rewritten by someone without the key",
             )  # fmt: skip
             return VerifyResult(count, expected - 1, prev_hash, problem, head)
-        if created is not None and not _same_moment(payload, created):
+        if not _same_moment(payload, created):
             problem = Problem(seq, "changed", "its created_at differs from the time it records")
             return VerifyResult(count, expected - 1, prev_hash, problem, head)
         if witnessed and witnessed.get(seq, stored_hash) != stored_hash:
@@ -259,6 +242,14 @@ def check_chain(
         )
         return VerifyResult(count, expected - 1, prev_hash, problem, head)
     return VerifyResult(count, expected - 1, prev_hash, None, head)
+
+
+def _not_text(seq: Any, stored_prev: Any, payload: Any) -> str:
+    column, value = ("prev_hash", stored_prev) if type(stored_prev) is not str else (
+        "payload", payload
+    )  # fmt: skip
+    held = "NULL" if value is None else f"a {type(value).__name__} value, not text"
+    return f"entry {seq!r:.20}: its {column} is {held}"
 
 
 def _same_moment(payload: str, created: Any) -> bool:
@@ -301,13 +292,25 @@ def _check_row(
     expected: int,
     prev_hash: str,
     prev_prev_hash: str | None,
-    seq: int,
+    seq: Any,
     payload: str,
     stored_prev: str,
     stored_hash: str,
     columns: tuple[Any, Any, Any],
     computed: str | None,
 ) -> Problem | None:
+    if type(seq) is not int:  # SQLite keeps 4.5 or '4x' in an integer column as given
+        return Problem(
+            expected, "changed",
+            f"the entry after entry {expected - 1} is numbered "
+            f"{'NULL' if seq is None else repr(seq)[:20]}, not an integer",
+        )  # fmt: skip
+    if seq < expected:  # rows come in seq order: a number seen already, or below 1
+        if seq == expected - 1 and seq >= 1:
+            return Problem(seq, "duplicate", f"two entries are numbered {seq}")
+        return Problem(
+            seq, "inserted", f"an entry numbered {seq} precedes entry 1 (numbers start at 1)"
+        )
     if seq != expected:
         return Problem(
             expected,

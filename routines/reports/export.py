@@ -58,8 +58,8 @@ def ledger_excerpt(session: Session, scope: Scope) -> LedgerExcerpt:
             execution_options={"yield_per": 5000},
         )
         for seq, payload, prev_hash, digest, key_id in rows:
-            yield {"seq": seq, "payload": payload, "prev_hash": prev_hash, "hash": digest,
-                   "key_id": key_id}  # fmt: skip
+            yield {"seq": seq, "payload": _stored(payload), "prev_hash": _stored(prev_hash),
+                   "hash": _stored(digest), "key_id": _stored(key_id)}  # fmt: skip
 
     witnessed = session.execute(
         select(e.payload).where(e.event.in_((ledger.LEDGER_SEALED, ledger.LEDGER_WITNESSED)))
@@ -70,6 +70,15 @@ def ledger_excerpt(session: Session, scope: Scope) -> LedgerExcerpt:
         if isinstance(data.get("seq"), int) and data["seq"] > 0:
             lines.append(f"{data['seq']} {data.get('hash', '')}")
     return LedgerExcerpt(entries, sorted(set(lines), key=lambda line: int(line.split()[0])))
+
+
+def _stored(value: object) -> object:
+    """A text column's value for the excerpt: a BLOB or number an insider stored in its
+    place (SQLite's type affinity) is named, so the auditor's check fails on it as
+    `audit verify` does, instead of the package failing to build."""
+    if value is None or isinstance(value, str):
+        return value
+    return f"<{type(value).__name__} stored in place of text>"
 
 
 def export_report(

@@ -24,6 +24,12 @@ NEW_TOPICS = (
     "ai-training-customer-data",
     "police-and-authorities",
     "request-about-someone-else",
+    "employee-monitoring",
+    "hr-records",
+    "private-devices",
+    "access-logging",
+    "backups",
+    "test-data",
 )
 
 

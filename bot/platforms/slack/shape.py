@@ -90,7 +90,10 @@ class _View(_Loose):
     state: _State | None = None
 
 
-_OBJECTS = ("user", "team", "enterprise", "channel", "container", "message", "view", "actions")
+# Objects that, when present, must not be null. Not `team` and `enterprise`: Slack sends
+# `"enterprise": null` on every interaction outside Enterprise Grid (and `"team": null`
+# for an organisation-wide install), and bolt reads both null-safely.
+_OBJECTS = ("user", "channel", "container", "message", "view", "actions")
 
 
 class _Interaction(_Loose):

@@ -66,10 +66,14 @@ def message_to_incoming(event: Payload, *, event_id: str | None = None) -> Incom
     """A direct message (`message` with channel_type im) or an `app_mention`.
 
     Edits, deletions, joins and bot messages (our own included) carry a subtype or a
-    bot id and are not questions: they translate to None.
+    bot id and are not questions: they translate to None. So does a mention Slack sends
+    again, under a new event id, because its message was edited (it has `edited`): the
+    original was answered (a message edited only to add the mention goes unanswered).
     """
     event_type = event.get("type")
     if event_type not in ("message", "app_mention") or is_from_a_bot(event):
+        return None
+    if event.get("edited"):
         return None
     if event.get("subtype") not in (None, "file_share", "thread_broadcast"):
         return None

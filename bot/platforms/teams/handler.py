@@ -16,15 +16,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from botbuilder.core import ActivityHandler, TurnContext, serializer_helper
-from botbuilder.core.teams import TeamsInfo
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ChannelAccount
-from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.chat import metrics
 from bot.chat.limits import MAX_TEAMS_ACTIVITY_BYTES
@@ -42,6 +41,7 @@ from bot.platforms.teams.activities import (
 )
 from bot.platforms.teams.auth import authenticate
 from bot.platforms.teams.cards import activity_from_reply, private_reply_failed
+from bot.platforms.teams.members import MemberEmails
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,17 @@ class TeamsBot(ActivityHandler):
         raw = self._raw(turn_context)
         await self._references.remember(references_from_activity(raw), self._pipeline.now())
 
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """An invoke the bot does not implement (its cards use Action.Submit: no
+        `adaptiveCard/action`, task modules or message extensions) is answered 200 and
+        ignored; botbuilder's default would be a 501, a server error for a valid request."""
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
+            name = str(turn_context.activity.name or "")[:60]
+            log.info("teams invoke ignored: not implemented", extra={"invoke": name})
+            return InvokeResponse(status=HTTPStatus.OK)
+        return response
+
     async def on_unrecognized_activity_type(self, turn_context: TurnContext) -> None:
         log.info(
             "teams activity type ignored", extra={"type": str(turn_context.activity.type)[:40]}
@@ -191,63 +202,6 @@ class TeamsBot(ActivityHandler):
                 await turn_context.update_activity(activity)
             else:
                 await turn_context.send_activity(activity)
-
-
-class MemberEmails:
-    """The sender's e-mail address, asked of Teams once per user and kept in memory.
-
-    Activities carry no e-mail address, but the routine catalogue may name people by
-    one, and confirming a routine must match them; Teams' member lookup
-    (GET /v3/conversations/{id}/members/{user}) knows it. Failures (the Emulator, a
-    missing permission) mean "unknown", never an error. The bot records a found
-    address in the people table (the one place for identities), nowhere else.
-    """
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self._known: dict[str, str | None] = {}
-        # user id -> the organisation's (True), a guest or another tenant's (False)
-        self._members: dict[str, bool] = {}
-        self._limit = limit
-
-    def member(self, turn_context: TurnContext) -> bool | None:
-        """Whether the sender is the organisation's, from the lookup `lookup` made (None:
-        it failed or was not made; the policy then treats them as before, as a member)."""
-        return self._members.get(getattr(turn_context.activity.from_property, "id", None) or "")
-
-    def knows(self, user_id: str | None) -> bool:
-        return user_id in self._known
-
-    async def lookup(self, turn_context: TurnContext) -> str | None:
-        sender = turn_context.activity.from_property
-        user_id = getattr(sender, "id", None)
-        if not user_id:
-            return None
-        if user_id in self._known:
-            return self._known[user_id]
-        try:
-            member = await TeamsInfo.get_member(turn_context, user_id)
-        except Exception as error:
-            log.info("teams member lookup failed", extra={"error": type(error).__name__})
-            return None
-        email = member.email or member.user_principal_name or None
-        email = email if email and "@" in email else None
-        if len(self._known) >= self._limit:
-            oldest = next(iter(self._known))
-            self._known.pop(oldest)
-            self._members.pop(oldest, None)
-        self._known[user_id] = email
-        self._members[user_id] = is_member(member, tenant_id_of(turn_context.activity.serialize()))
-        return email
-
-
-def is_member(account: TeamsChannelAccount, tenant: str | None) -> bool:
-    """A member lookup's person is the organisation's: not a guest (`userRole` "guest",
-    or "anonymous" in a meeting) and, where both are known, of the activity's tenant (a
-    shared channel's people from another organisation are of theirs)."""
-    if (account.user_role or "").lower() in ("guest", "anonymous"):
-        return False
-    theirs = (account.tenant_id or "").lower()
-    return not (theirs and tenant and theirs != tenant.lower())
 
 
 def _bad_request(reason: str, status: int = 400) -> web.Response:

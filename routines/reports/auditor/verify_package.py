@@ -78,6 +78,8 @@ def main() -> None:
                     "k" + hashlib.sha256(b"gdpr-bot ledger key id\x00" + secret).hexdigest()[:12]
                 )
                 keys[key_id] = secret
+    with open(args.package, "rb") as handle:
+        whole = hashlib.sha256(handle.read()).hexdigest()
     package = zipfile.ZipFile(args.package)
     manifest = json.loads(package.read("manifest.json"))
     for item in manifest["files"]:
@@ -175,8 +177,19 @@ def main() -> None:
         if counted != total[name]:
             fail("summary.json says %s %d, the detail rows %d" % (name, total[name], counted))
     print("figures: summary.json agrees with %d occurrences in details.csv" % len(outcome_of))
+    # The manifest is not signed: whoever edits a file can recompute it. The ledger
+    # recorded the SHA-256 of the package as exported (its report.exported entry).
+    print("package sha256: %s (`gdpr-bot audit exported FILE` finds the ledger entry that "
+          "recorded it; a package changed after export has none)" % whole)  # fmt: skip
     print("result: OK")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (OSError, zipfile.BadZipFile) as exc:
+        print("FAILED: cannot read the package: %s" % exc)
+        sys.exit(2)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        # a member missing or of the wrong shape: a package edited by hand, never verified
+        fail("the package is malformed (%s: %s)" % (type(exc).__name__, str(exc)[:200]))

@@ -176,6 +176,32 @@ def test_audit_verify_tampered_exits_one_naming_the_entry(db: Engine) -> None:
     assert "BROKEN at entry 5 (removed)" in result.output
 
 
+def test_audit_verify_of_a_blob_payload_exits_one_naming_the_entry(db: Engine) -> None:
+    with db.begin() as conn:  # SQLite keeps a BLOB in a TEXT column (type affinity)
+        for ddl in ledger.drop_append_only_ddl("sqlite"):
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql("UPDATE ledger_entries SET payload = CAST(payload AS BLOB) "
+                             "WHERE seq = 5")  # fmt: skip
+    result = run("audit", "verify")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        "result: BROKEN at entry 5 (changed): entry 5: its payload is a bytes value, not text"
+    )
+
+
+def test_an_evidence_package_of_a_blob_payload_says_broken(db: Engine, tmp_path: Path) -> None:
+    with db.begin() as conn:
+        for ddl in ledger.drop_append_only_ddl("sqlite"):
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql("UPDATE ledger_entries SET payload = CAST(payload AS BLOB) "
+                             "WHERE seq = 5")  # fmt: skip
+    out = tmp_path / "q1.zip"
+    result = run("report", "--period", "2027-Q1", "--format", "zip", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    verify_txt = zipfile.ZipFile(out).read("verify.txt").decode()
+    assert "result: BROKEN at entry 5 (changed)" in verify_txt
+
+
 def test_audit_verify_names_a_truncated_tail_by_the_head_row(db: Engine) -> None:
     with db.begin() as conn:
         for ddl in ledger.drop_append_only_ddl("sqlite"):

@@ -162,3 +162,34 @@ def test_a_due_date_moved_in_the_rows_fails(package: Path) -> None:
     result = verify(rewritten(package, "details.csv", later))
     assert result.returncode == 1, result.stdout
     assert "the ledger says 2027-01-11" in result.stdout
+
+
+def test_a_null_payload_in_the_excerpt_fails_in_one_line(package: Path) -> None:
+    def null_first(data: bytes) -> bytes:
+        lines = data.decode().splitlines()
+        entry = json.loads(lines[0])
+        entry["payload"] = None
+        return ("\n".join([json.dumps(entry), *lines[1:]]) + "\n").encode()
+
+    result = verify(rewritten(package, "ledger.jsonl", null_first))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[-1].startswith("FAILED: the package is malformed (TypeError")
+
+
+def test_a_file_that_is_not_a_package_fails_in_one_line(package: Path) -> None:
+    broken = package.with_name("broken.zip")
+    broken.write_bytes(package.read_bytes()[:200])
+    script = package.with_name("verify_package.py")
+    script.write_bytes(zipfile.ZipFile(package).read("verify_package.py"))
+    assert BARE_PYTHON is not None
+    result = subprocess.run(
+        [BARE_PYTHON, "-I", str(script), str(broken)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stderr) == (2, "")
+    assert result.stdout.startswith("FAILED: cannot read the package")
+
+
+def test_the_verifier_prints_the_package_sha256_to_find_in_the_ledger(package: Path) -> None:
+    result = verify(package)
+    assert f"package sha256: {hashlib.sha256(package.read_bytes()).hexdigest()}" in result.stdout

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any
 from urllib.parse import parse_qsl
 
-import pytest
-
-from bot.config import Settings
 from testing.slack_api import FakeSlackApi
 from testing.slack_payloads import DM_CHANNEL, dm, slash_command
 from testing.socket_mode import FakeSocketMode
 from tests.bot.conftest import RunningBot
 from tests.bot.platforms.inbox_helpers import hold_work, stored_rows
-
-
-@pytest.fixture
-async def socket_server(fake_slack: FakeSlackApi) -> AsyncIterator[FakeSocketMode]:
-    server = await FakeSocketMode(fake_slack).start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def socket_bot(
-    start_bot: Callable[[Settings], Any], bot_settings: Settings, socket_server: FakeSocketMode
-) -> RunningBot:
-    settings = bot_settings.model_copy(
-        update={"slack_app_token": "xapp-test", "slack_signing_secret": ""}
-    )
-    bot: RunningBot = await start_bot(settings)
-    return bot
 
 
 async def test_socket_mode_acknowledges_the_envelope(

@@ -88,6 +88,14 @@ def test_edited_messages_are_not_incoming() -> None:
     assert translate.message_to_incoming(event) is None
 
 
+def test_an_edited_mention_is_not_asked_again() -> None:
+    """Slack sends a mention again, with a new event id and an `edited` field, when its
+    message is edited: the first one was answered already."""
+    edited = {**mention("hjälp")["event"], "edited": {"user": USER, "ts": "1700000100.000000"}}
+
+    assert translate.message_to_incoming(edited) is None
+
+
 def test_channel_chatter_without_a_mention_is_not_incoming() -> None:
     event = {**dm("x")["event"], "channel_type": "channel", "channel": CHANNEL}
 

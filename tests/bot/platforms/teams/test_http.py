@@ -282,22 +282,6 @@ async def test_a_40000_character_message_is_answered_not_crashed_on(
 
 
 @pytest.mark.parametrize(
-    ("value", "status"),
-    [({"action": {"type": "Action.Execute", "verb": "x", "data": {}}}, 501), (None, 400)],
-    ids=["execute", "no-value"],
-)
-async def test_an_invoke_the_bot_does_not_handle_is_refused_without_a_crash(
-    teams_bot: TeamsBotServer, value: dict[str, Any] | None, status: int
-) -> None:
-    invoke = message_activity(
-        teams_bot.connector.url, id="invoke-1", type="invoke", name="adaptiveCard/action", text=None
-    )
-    invoke["value"] = value
-    assert (await teams_bot.post(invoke))[0] == status
-    assert teams_bot.connector.calls == []
-
-
-@pytest.mark.parametrize(
     "fields",
     [
         {"type": "conversationUpdate"},
