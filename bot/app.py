@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from bot.web.room import WebRoom
 
 log = logging.getLogger(__name__)
+# /readyz: how long the heartbeat write waits for a lock held elsewhere before "not ready"
+READY_WAIT_SECONDS = 2.0
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -146,7 +148,7 @@ class Services:
         if len(self.knowledge) == 0:
             return False
         try:
-            await asyncio.to_thread(beat, self.engine, utc_now())
+            await asyncio.to_thread(beat, self.engine, utc_now(), wait=READY_WAIT_SECONDS)
         except Exception as exc:
             log.warning("readiness: database write failed", extra={"error": type(exc).__name__})
             return False
@@ -386,6 +388,7 @@ def _add_privacy(services: Services) -> None:
         evidence_years=settings.evidence_years,
         timezone=settings.timezone,
         requests_years=settings.requests_years,
+        identity_idle_days=settings.identity_idle_days,
     ).add_jobs(services.scheduler)
 
 

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     requests_years: int = Field(
         3, ge=1, validation_alias=_alias("GDPRBOT_REQUESTS_YEARS", "requests_years")
     )
+    identity_idle_days: int = Field(
+        365, ge=1, validation_alias=_alias("GDPRBOT_IDENTITY_IDLE_DAYS", "identity_idle_days")
+    )
 
     # --- HTTP server ---------------------------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_alias("GDPRBOT_HOST", "host"))
@@ -214,6 +217,20 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        # checked here so every command says which setting is wrong, not ZoneInfoNotFoundError
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone (an IANA name such as Europe/Stockholm)"
+            ) from None
         return value
 
     @property

@@ -98,6 +98,9 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int | Non
     return engine
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another's lock
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy control transactions (pysqlite's own BEGIN handling is off).
     dbapi_connection.isolation_level = None
@@ -105,7 +108,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Engine, String, delete
+from sqlalchemy import Connection, DateTime, Engine, String, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
+from storage.engines import SQLITE_BUSY_TIMEOUT_MS
 
 KEEP = timedelta(days=1)
 
@@ -26,12 +27,37 @@ class Heartbeat(Base):
     beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-def beat(engine: Engine, now: datetime, *, host: str | None = None) -> None:
-    """Write (upsert) this host's heartbeat and commit; raises what the database raises."""
+def beat(
+    engine: Engine, now: datetime, *, host: str | None = None, wait: float | None = None
+) -> None:
+    """Write (upsert) this host's heartbeat and commit; raises what the database raises.
+
+    `wait` (seconds) bounds how long the write waits for a lock another process holds
+    (`/readyz`: a locked database is "not ready" at once, not after SQLite's 30 s busy
+    timeout, and a probe every few seconds does not pile up worker threads)."""
     name = (host or socket.gethostname() or "unknown")[:64]
     module = postgresql if engine.dialect.name == "postgresql" else sqlite
     upsert = module.insert(Heartbeat).values(host=name, beat_at=now)
     upsert = upsert.on_conflict_do_update(index_elements=["host"], set_={"beat_at": now})
-    with engine.begin() as conn:
-        conn.execute(upsert)
-        conn.execute(delete(Heartbeat).where(Heartbeat.beat_at < now - KEEP))
+    wait_ms = None if wait is None else int(wait * 1000)
+    sqlite_wait = wait_ms is not None and engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite_wait:  # per connection; BEGIN IMMEDIATE is where SQLite waits
+            _busy_timeout(conn, wait_ms)
+        try:
+            with conn.begin():
+                if wait_ms is not None and engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+                conn.execute(upsert)
+                conn.execute(delete(Heartbeat).where(Heartbeat.beat_at < now - KEEP))
+        finally:
+            if sqlite_wait:  # the pooled connection goes back with the usual wait
+                _busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS)
+
+
+def _busy_timeout(conn: Connection, ms: int | None) -> None:
+    cursor = conn.connection.cursor()  # the DBAPI connection: no SQLAlchemy transaction
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={int(ms or 0)}")
+    finally:
+        cursor.close()

@@ -30,12 +30,20 @@ def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     lock), which is right for use cases but would stop every confirmation for as long
     as a large report streams. On SQLite the report therefore reads through its own
     connection with a plain (deferred) BEGIN: in WAL mode that is a snapshot that
-    writers do not wait for. PostgreSQL reads never block writers anyway.
+    writers do not wait for. PostgreSQL reads never block writers anyway; there the
+    session is REPEATABLE READ, READ ONLY, so every statement sees the same snapshot
+    (under READ COMMITTED the ledger's head row, its chain and a report's figures and rows
+    could each see a different moment, and a verify racing an append cry tampering).
     """
     engine = factory.kw.get("bind")
     if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
-        with factory() as session:
+        if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
+            engine = engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with factory(bind=engine) as session:
             yield session
+            session.rollback()
         return
     reader = create_engine(
         engine.url, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": 30}

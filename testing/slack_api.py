@@ -3,8 +3,10 @@
 Point the bot at it with `GDPRBOT_SLACK_API_URL=<fake.api_url>`. Every Web API call
 (`POST /api/<method>`), every file upload to the URL it hands out and every post to a
 `response_url` under it is recorded as a `Call`, in arrival order. `rate_limit(n)` makes
-the next n calls answer 429 with Retry-After. `hold(method, where)` leaves the next
-matching call unanswered (in `held`) until the fake closes: a caller stuck mid-work.
+the next n calls answer 429 with Retry-After; `answer_raw(method, ...)` gives the next call
+to `method` any status and body (a 500 page, JSON that does not parse). `hold(method,
+where)` leaves the next matching call unanswered (in `held`) until the fake closes: a
+caller stuck mid-work.
 `socket_url` (set by the Socket Mode fake) is what `apps.connections.open` returns.
 
 Channels: every channel exists with the bot as a member unless a test says otherwise with
@@ -87,6 +89,7 @@ class FakeSlackApi:
         self._holds: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
         self._held_until: list[asyncio.Event] = []
         self.held: list[Call] = []  # calls received and left unanswered (`hold`)
+        self._raw: dict[str, tuple[int, str, str]] = {}  # method -> the next answer (`answer_raw`)
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -128,6 +131,11 @@ class FakeSlackApi:
         """The next `calls` Web API calls answer 429 with `Retry-After: retry_after`."""
         self._rate_limited = calls
         self._retry_after = retry_after
+
+    def answer_raw(self, method: str, status: int, body: str, content_type: str) -> None:
+        """The next call to `method` gets exactly this answer: a 500 page, a body that is
+        not JSON, an `ok:false` with any error code (Slack's own failures, as it sends them)."""
+        self._raw[method] = (status, body, content_type)
 
     def hold(self, method: str, where: Callable[[dict[str, Any]], bool] = lambda _: True) -> None:
         """The next call to `method` whose params satisfy `where` is received (recorded in
@@ -185,6 +193,10 @@ class FakeSlackApi:
                 status=429,
                 headers={"Retry-After": str(self._retry_after)},
             )
+        if method in self._raw:
+            status, raw, content_type = self._raw.pop(method)
+            await self._record(Call(method, params, status=status, token=token))
+            return web.Response(status=status, text=raw, content_type=content_type)
         body = self._answer(method, params)
         await self._record(Call(method, params, token=token))
         headers = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}

@@ -72,8 +72,11 @@ def verify_command(
         files.append(path)
     try:
         witnesses = [w for path in files for w in read_witnesses(path)]
-    except (WitnessFileError, OSError) as exc:
+    except WitnessFileError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    except OSError as exc:  # GDPRBOT_LEDGER_WITNESS_FILE a folder, unreadable, ...
+        typer.echo(f"error: witness file {exc.filename}: {exc.strerror}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     engine = engine_from_url(require_database(settings.database_url))
     try:  # an unreadable database is one line and exit 2 (bot/cli/errors.py), never 1

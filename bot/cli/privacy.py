@@ -128,6 +128,7 @@ def purge_command(
                 evidence_years=settings.evidence_years,
                 requests_years=settings.requests_years,
                 timezone=settings.timezone,
+                identity_idle_days=settings.identity_idle_days,
             )
     finally:
         engine.dispose()
@@ -142,6 +143,10 @@ def purge_command(
     )
     typer.echo(f"rights requests {verb}purged (received over {settings.requests_years} "
                f"years ago): {result.requests_purged}")  # fmt: skip
+    typer.echo(f"unprocessed inbox events {verb}purged: {result.inbox_purged}")
+    idle = settings.identity_idle_days
+    typer.echo(f"identities without evidence {verb}forgotten (not seen for {idle} days): "
+               f"{result.idle_identities_forgotten}")  # fmt: skip
     if dry_run:
         typer.echo("dry run: nothing was written")
 

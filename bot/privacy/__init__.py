@@ -13,7 +13,10 @@ Everything else, including the hash-chained ledger, refers to an opaque person k
   `audit verify` stays clean; reports show the person as "erased person".
 - `pseudonymise_old_identities`: the same for everyone whose newest evidence is older
   than `GDPRBOT_EVIDENCE_YEARS` years (and who has no open routine waiting for them).
-- `run_daily`: the daily privacy job: that, plus the question-log and event-dedupe purges.
+- `forget_idle_identities`: the identity of everyone with no evidence and no routine ever
+  assigned, not seen for `GDPRBOT_IDENTITY_IDLE_DAYS` days.
+- `run_daily`: the daily privacy job: those, plus every purge (question log, event
+  dedupe, inbox, report files, web access, the rights-request register).
 """
 
 from bot.privacy.erase import Erasure, erase_person
@@ -22,6 +25,7 @@ from bot.privacy.lookup import PersonNotFound, find_people
 from bot.privacy.retention import (
     DailyPrivacyJob,
     DailyResult,
+    forget_idle_identities,
     pseudonymise_old_identities,
     run_daily,
     years_before,
@@ -36,6 +40,7 @@ __all__ = [
     "erase_person",
     "export_person",
     "find_people",
+    "forget_idle_identities",
     "pseudonymise_old_identities",
     "run_daily",
     "years_before",

@@ -6,12 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy.lookup import require_people
+from bot.privacy.scrub import scrub_identity
+from bot.records.inbox import forget_sender
 from bot.records.questions import unlink_person
-from bot.records.references import forget_person
+from bot.records.references import ConversationRefRow, forget_person
 from bot.records.report_links import forget_report_downloads
 from bot.records.web_access import forget_web_access
 from routines.engine.models import (
@@ -46,6 +48,8 @@ def erase_identity(
     deletes the rest and appends the ledger entry, so the erasure is recorded once.
     """
     key, platform, user_id = person.person_key, person.platform, person.platform_user_id or ""
+    needles = _ids_of(session, person)  # read before the row is blanked
+    name = person.display_name or ""
     claimed = session.execute(
         update(Person)
         .where(Person.person_key == key, Person.erased_at.is_(None))
@@ -54,6 +58,8 @@ def erase_identity(
     if not claimed:
         return None
     refs = forget_person(session, platform, user_id)
+    forget_sender(session, needles)  # raw payloads still waiting in the inbox
+    scrub_identity(session, needles | {name}, now)  # out of notes, reasons, questions
     questions = unlink_person(session, key)
     forget_web_access(session, key)  # signed out of the web pages, links void
     forget_attempts(session, key)  # quiz attempts; their results stay in the ledger
@@ -70,6 +76,24 @@ def erase_identity(
     append_event(session, PERSON_ERASED, {"person_key": key, "reason": reason}, now)
     log.info("person erased", extra={"person_key": key, "reason": reason})
     return refs, questions, int(cancelled or 0)
+
+
+def _ids_of(session: Session, person: Person) -> set[str]:
+    """The person's platform ids (Teams: the Entra object id and the `29:` id its
+    references hold) and e-mail address: what a raw platform payload names them by."""
+    user_id = person.platform_user_id or ""
+    ids = {user_id, person.email or ""}
+    ids |= set(
+        session.scalars(
+            select(ConversationRefRow.user_id).where(
+                ConversationRefRow.platform == person.platform,
+                ConversationRefRow.kind == "person",
+                func.lower(ConversationRefRow.ref_key) == user_id.lower(),
+                ConversationRefRow.user_id.is_not(None),
+            )
+        )
+    )
+    return {i for i in ids if i}
 
 
 def forget_direct_messages(session: Session, person_key: str) -> int:

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.privacy.erase import erase_identity
 from bot.records.events import DEFAULT_KEEP, purge_events
+from bot.records.inbox import purge_inbox
 from bot.records.questions import purge_questions
+from bot.records.references import ConversationRefRow
 from bot.records.report_links import purge_report_downloads
 from bot.records.web_access import purge_web_access
 from routines.engine.models import (
@@ -43,6 +45,8 @@ class DailyResult:
     web_access_purged: int = 0  # spent sign-in links and expired web sessions
     reports_purged: int = 0  # report files whose download link expired
     requests_purged: int = 0  # rights-request register rows past GDPRBOT_REQUESTS_YEARS
+    inbox_purged: int = 0  # raw payloads no worker finished (poison rows, older than a week)
+    idle_identities_forgotten: int = 0  # no evidence, no duty, not seen for the idle days
 
 
 def years_before(now: datetime, years: int) -> datetime:
@@ -97,6 +101,38 @@ def pseudonymise_old_identities(session: Session, *, now: datetime, years: int) 
     ]
 
 
+def forget_idle_identities(session: Session, *, now: datetime, days: int) -> list[str]:
+    """Remove the identity of everyone the bot holds nothing for but the identity: no
+    evidence naming them (at any time), never assigned a routine, and not seen for `days`
+    days (strictly). Someone who only asked questions or clicked 👍 is such a person; if
+    they come back they are a new, unrelated key. Recorded as `reason: "idle"`.
+    (GDPRBOT_IDENTITY_IDLE_DAYS)"""
+    cutoff = as_utc(now) - timedelta(days=days)
+    evidence = _evidence_times()
+    assigned = select(OccurrenceAssignee.person_key)
+    # Teams refreshes a person's reference on every message they send; the people row
+    # only when the bot learns their e-mail: either is "seen".
+    refreshed = select(func.lower(ConversationRefRow.ref_key)).where(
+        ConversationRefRow.kind == "person", ConversationRefRow.updated_at >= cutoff
+    )
+    people = session.scalars(
+        select(Person)
+        .where(
+            Person.erased_at.is_(None),
+            Person.last_seen_at < cutoff,
+            func.lower(Person.platform_user_id).not_in(refreshed),
+            Person.person_key.not_in(select(evidence.c.k).where(evidence.c.k.is_not(None))),
+            Person.person_key.not_in(assigned),
+        )
+        .order_by(Person.person_key)
+    ).all()
+    return [
+        person.person_key
+        for person in people
+        if erase_identity(session, person, now, "idle") is not None
+    ]
+
+
 def run_daily(
     session: Session,
     *,
@@ -106,6 +142,7 @@ def run_daily(
     event_keep: timedelta = DEFAULT_KEEP,
     requests_years: int | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    identity_idle_days: int | None = None,
 ) -> DailyResult:
     """The daily privacy job: every retention limit the bot applies to its own tables."""
     result = DailyResult(
@@ -121,6 +158,12 @@ def run_daily(
             if requests_years is not None
             else 0
         ),
+        inbox_purged=purge_inbox(session, now),
+        idle_identities_forgotten=(
+            len(forget_idle_identities(session, now=now, days=identity_idle_days))
+            if identity_idle_days is not None
+            else 0
+        ),
     )
     log.info(
         "privacy job done",
@@ -131,6 +174,8 @@ def run_daily(
             "web_access_purged": result.web_access_purged,
             "reports_purged": result.reports_purged,
             "requests_purged": result.requests_purged,
+            "inbox_purged": result.inbox_purged,
+            "idle_identities_forgotten": result.idle_identities_forgotten,
         },
     )
     return result
@@ -155,8 +200,10 @@ class DailyPrivacyJob:
         evidence_years: int,
         timezone: str,
         requests_years: int | None = None,
+        identity_idle_days: int | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self._identity_idle_days = identity_idle_days
         self._sessions = sessions
         self._requests_years = requests_years
         self._question_log_days = question_log_days
@@ -176,6 +223,7 @@ class DailyPrivacyJob:
                     evidence_years=self._evidence_years,
                     requests_years=self._requests_years,
                     timezone=self._timezone,
+                    identity_idle_days=self._identity_idle_days,
                 )
 
         return await asyncio.to_thread(work)

@@ -7,17 +7,35 @@ payload here. The receiving process works on it right away and deletes the row w
 (`take_due`) and processes it again. The work itself is idempotent (a confirmation is
 recorded once however often it is applied), so "at least once" here is "exactly once"
 in the evidence. Payloads hold platform ids and text: they live only until processed,
-and a payload that failed `MAX_ATTEMPTS` times is dropped with a warning.
+and a payload that failed `MAX_ATTEMPTS` times is dropped with a warning. The daily
+privacy job (`purge_inbox`) drops what no worker ever came back for (a platform switched
+off, a poison row nobody took again): nothing stays longer than `KEEP`. An erasure deletes
+the unprocessed payloads that carry the person's ids or e-mail (`forget_sender`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote, quote_plus
 
-from sqlalchemy import DateTime, Integer, String, Text, delete, insert, select, text, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.chat import metrics
@@ -31,6 +49,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 TAKE_AT_ONCE = 50
+# The longest a raw payload may wait: far beyond any outage the bot catches up after
+# (a row is worked on within a lease of a replica starting), and then it is only text.
+KEEP = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -209,3 +230,37 @@ class InboxStore:
                 return taken
 
         return await asyncio.to_thread(take)
+
+
+def purge_inbox(session: Session, now: datetime, keep: timedelta = KEEP) -> int:
+    """Delete the rows no worker will finish: poison rows (`MAX_ATTEMPTS` failures) whose
+    lease ran out, whatever the platform (its worker may be off), and every row received
+    more than `keep` ago. Returns how many."""
+    result = session.execute(
+        delete(InboxRow).where(
+            or_(
+                InboxRow.received_at < now - keep,
+                and_(InboxRow.attempts >= MAX_ATTEMPTS, InboxRow.taken_until < now),
+            )
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def forget_sender(session: Session, needles: Iterable[str]) -> int:
+    """Erasure: delete the unprocessed payloads that carry any of `needles`
+    (the person's ids, e-mail), as JSON or form-encoded (Slack clicks and commands), in
+    any case (Entra object ids and e-mail addresses are case-insensitive)."""
+    forms = {
+        form.lower()
+        for needle in needles
+        if len(needle) >= 3
+        for form in (needle, quote(needle, safe=""), quote_plus(needle, safe=""))
+    }
+    if not forms:
+        return 0
+    body = func.lower(InboxRow.body)
+    result = session.execute(
+        delete(InboxRow).where(or_(*(body.contains(f, autoescape=True) for f in forms)))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -150,7 +150,8 @@ SV = {
     "web.entry.hash": "Hash",
     "web.entry.prev_hash": "Föregående hash",
     "web.entry.hash_check": "Hashkontroll",
-    "web.entry.hash_ok": "SHA-256(föregående hash + innehåll) stämmer",
+    "web.entry.hash_ok": "hashen (HMAC med liggarnyckeln, eller SHA-256) av föregående hash + "
+    "innehåll stämmer",
     "web.entry.hash_bad": "hashen stämmer inte med innehållet: posten är ändrad",
     "web.entry.link_check": "Länk bakåt",
     "web.entry.link_ok": "pekar på föregående post",
@@ -319,7 +320,8 @@ EN = {
     "web.entry.hash": "Hash",
     "web.entry.prev_hash": "Previous hash",
     "web.entry.hash_check": "Hash check",
-    "web.entry.hash_ok": "SHA-256(previous hash + payload) matches",
+    "web.entry.hash_ok": "the hash (HMAC with the ledger key, or SHA-256) of previous hash + "
+    "payload matches",
     "web.entry.hash_bad": "the hash does not match the payload: the entry was changed",
     "web.entry.link_check": "Link back",
     "web.entry.link_ok": "points to the previous entry",

@@ -53,8 +53,9 @@ Result = Literal[
     "needs_officer",  # not applicable after the due date: only a compliance officer
 ]
 
-# Stored with the reason (occurrence, ledger entry, every report) when a compliance officer
-# marks an occurrence not applicable after its due date, so no report shows it as routine.
+# Stored with the reason (occurrence, the ledger entry's digest, every report) when a
+# compliance officer marks an occurrence not applicable after its due date, so no report
+# shows it as routine.
 AFTER_DUE_MARK = (
     "[efter förfallodagen, av compliance officer / after the due date, by a compliance officer] "
 )
@@ -337,7 +338,7 @@ def not_applicable(
         session,
         ledger.OCCURRENCE_NOT_APPLICABLE,
         {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
-         "person_key": key, "reason": text},
+         "person_key": key, "reason_sha256": _digest(text)},
         now,
     )  # fmt: skip
     occurrence.reason = text

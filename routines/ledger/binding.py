@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from routines.engine import models as m
 from routines.ledger.chain import (
     CONFIRMATION_RECORDED,
+    EVIDENCE_REDACTED,
     NOTE_ADDED,
     OCCURRENCE_CREATED,
     OCCURRENCE_NOT_APPLICABLE,
@@ -98,6 +99,7 @@ def check_bindings(
                         CONFIRMATION_RECORDED,
                         OCCURRENCE_NOT_APPLICABLE,
                         NOTE_ADDED,
+                        EVIDENCE_REDACTED,
                     )
                 ),
             )
@@ -211,10 +213,14 @@ def _check(occurrence_id: int, groups: list[list[Any]], tz: ZoneInfo) -> list[Mi
         return out  # no note and no note.added entry: nothing more to compare
     notes = {row[1]: row[2] for row in note_rows}
     noted = {}
-    for kind, _, payload in events:
+    for kind, _, payload in events:  # in ledger order: a redaction's digest replaces
         if kind == NOTE_ADDED:
             data = json.loads(payload).get("data", {})
             noted[data.get("note_id")] = data.get("note_sha256")
+        elif kind == EVIDENCE_REDACTED:  # an erasure took an identity out of the text
+            data = json.loads(payload).get("data", {})
+            if data.get("what") == "note" and data.get("row") in noted:
+                noted[data.get("row")] = data.get("sha256")
     for note_id, text in notes.items():
         if note_id not in noted:
             miss("note_without_event", f"note {note_id} has no ledger entry")

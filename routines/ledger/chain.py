@@ -69,6 +69,7 @@ OCCURRENCE_NOT_APPLICABLE: Final = "occurrence.not_applicable"
 NOTE_ADDED: Final = "note.added"
 REPORT_EXPORTED: Final = "report.exported"
 PERSON_ERASED: Final = "person.erased"
+EVIDENCE_REDACTED: Final = "evidence.redacted"  # an erasure took an identity out of a text
 LEDGER_SEALED: Final = "ledger.sealed"
 REPORT_REFUSED: Final = "report.refused"
 WEB_SIGNED_IN: Final = "web.signed_in"  # an officer or team lead signed in to the web pages
@@ -95,6 +96,7 @@ EVENT_KINDS: Final = frozenset(
         NOTE_ADDED,
         REPORT_EXPORTED,
         PERSON_ERASED,
+        EVIDENCE_REDACTED,
         LEDGER_SEALED,
         REPORT_REFUSED,
         WEB_SIGNED_IN,

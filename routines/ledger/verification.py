@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -112,12 +113,17 @@ def verify_chain(
 
         bindings = Bindings(bind, timezone)
     try:
-        stored_head = read_head_row(bind)
-        rows = stream_chain(bind)
-        try:
-            result = check_chain(rows, head=head, witnesses=witnesses, keys=keys or current_keys())
-        finally:  # the cursor and its transaction end now, not when the generator is collected
-            rows.close()
+        # the head row and the chain from one snapshot: an append between the two reads
+        # is not a tampered head (storage.sessions.read_session: writers are not blocked)
+        with _snapshot(bind) as reader:
+            stored_head = read_head_row(reader)
+            rows = stream_chain(reader)
+            try:
+                result = check_chain(
+                    rows, head=head, witnesses=witnesses, keys=keys or current_keys()
+                )
+            finally:  # the cursor ends now, not when the generator is collected
+                rows.close()
     except BaseException:
         if bindings is not None:
             bindings.cancel()
@@ -130,6 +136,16 @@ def verify_chain(
     if bindings is not None:
         bindings.cancel()  # the chain is broken: that is the finding
     return result
+
+
+def _snapshot(
+    bind: Session | Engine | Connection,
+) -> AbstractContextManager[Session | Connection]:
+    if isinstance(bind, Engine):
+        from storage.sessions import read_session, session_factory
+
+        return read_session(session_factory(bind))
+    return nullcontext(bind)  # the caller's transaction is the snapshot
 
 
 def check_chain(

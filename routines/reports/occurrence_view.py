@@ -10,7 +10,6 @@ the table is checked against the SHA-256 the entry recorded, so a changed row sh
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,11 +23,12 @@ from sqlalchemy.orm import Session
 from routines.engine import models as m
 from routines.ledger.chain import (
     CONFIRMATION_RECORDED,
+    EVIDENCE_REDACTED,
     NOTE_ADDED,
     OCCURRENCE_NOT_APPLICABLE,
     LedgerEntry,
-    chain_hash,
 )
+from routines.ledger.keys import current_keys
 from routines.reports.adherence import (
     ERASED,
     Outcome,
@@ -37,6 +37,7 @@ from routines.reports.adherence import (
     outcome_of,
     outcome_sql,
 )
+from routines.reports.evidence_match import matches_ledger
 from storage.clock import as_utc
 from storage.people import Person
 
@@ -242,6 +243,9 @@ def occurrence_detail(
     if occurrence.closed_by:
         keys.add(occurrence.closed_by)
     names = _names(session, keys, lang)
+    # An erasure that took an identity out of a text recorded the new text's digest.
+    redacted = {(d.get("what"), d.get("row")): d.get("sha256") for seq, kind, *_ in entries
+                if kind == EVIDENCE_REDACTED and (d := data[seq])}  # fmt: skip
 
     def entry_of(event: str, key: str, note_id: int | None = None) -> tuple[EntryRef, Any] | None:
         for seq, kind, _, person_key, digest, _ in entries:
@@ -257,7 +261,8 @@ def occurrence_detail(
             Evidence(
                 answer.kind, names.get(answer.person_key, ""), clock.local(answer.created_at),
                 answer.note or "", found[0] if found else None,
-                _matches(answer.note, found[1] if found else None, answer.kind),
+                matches_ledger(answer.note, found[1] if found else None, answer.kind,
+                               redacted.get(("confirmation", answer.id))),
             )
         )  # fmt: skip
     for note in notes:
@@ -265,7 +270,9 @@ def occurrence_detail(
         evidence.append(
             Evidence(
                 "note", names.get(note.person_key, ""), clock.local(note.created_at), note.text,
-                found[0] if found else None, _matches(note.text, found[1] if found else None),
+                found[0] if found else None,
+                matches_ledger(note.text, found[1] if found else None, "note",
+                               redacted.get(("note", note.id))),
             )
         )  # fmt: skip
     answered = {a.person_key: a.kind for a in answers}
@@ -320,27 +327,24 @@ def ledger_entry(session: Session, seq: int, clock: Clock) -> EntryView | None:
         payload=pretty,
         prev_hash=entry.prev_hash,
         hash=entry.hash,
-        hash_ok=chain_hash(entry.prev_hash, entry.payload) == entry.hash,
+        hash_ok=_hash_ok(entry),
         links_ok=None if seq == 1 or previous is None else previous == entry.prev_hash,
         occurrence_id=entry.occurrence_id,
         person_key=entry.person_key,
     )
 
 
+def _hash_ok(entry: LedgerEntry) -> bool:
+    """The entry's hash recomputed as `audit verify` does: HMAC with the ledger key that
+    made it (SHA-256 for an entry made without one); a key the bot lacks fails, as there."""
+    prev, payload = entry.prev_hash, entry.payload
+    if not (isinstance(prev, str) and isinstance(payload, str)):
+        return False  # a NULL or a BLOB stored in its place (SQLite keeps any type)
+    return current_keys().digest(entry.key_id, prev, payload) == entry.hash
+
+
 def _info(infos: Mapping[str, RoutineInfo], routine_id: str) -> RoutineInfo:
     return infos.get(routine_id) or RoutineInfo(routine_id)
-
-
-def _matches(text: str | None, data: Any, kind: str = "note") -> bool | None:
-    """Whether the table's text is what the ledger entry recorded (its SHA-256 or reason)."""
-    if data is None or not text:
-        return None
-    if kind == m.NA:
-        return bool(data.get("reason") == text)
-    recorded = data.get("note_sha256")
-    if recorded is None:
-        return False  # text in the table, none in the evidence: added afterwards
-    return bool(hashlib.sha256(text.encode("utf-8")).hexdigest() == recorded)
 
 
 def _detail(data: Mapping[str, Any]) -> str:

@@ -7,6 +7,7 @@ reads "now" from `services.clock`, which each test pins to a click time. Nothing
 
 from __future__ import annotations
 
+import hashlib
 import json
 import textwrap
 import time
@@ -91,6 +92,10 @@ async def post_due_routine(services: Any, catalogue: Path, *, posted: bool = Tru
 def count(sessions: sessionmaker[Session], model: Any, *where: Any) -> int:
     with transaction(sessions) as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def ledger_payloads(sessions: sessionmaker[Session], event: str) -> list[dict[str, Any]]:
@@ -339,7 +344,9 @@ async def test_slack_a_submitted_reason_closes_the_occurrence_as_not_applicable(
     status, reason = occurrence(slack_routine.sessions, slack_routine.occurrence_id)
     assert (status, reason) == ("not_applicable", "Ingen kunddata detta kvartal")
     [entry] = ledger_payloads(slack_routine.sessions, ledger.OCCURRENCE_NOT_APPLICABLE)
-    assert entry["reason"] == "Ingen kunddata detta kvartal"
+    # the ledger (immutable, kept) holds the reason's digest, never the free text
+    assert entry["reason_sha256"] == sha256_hex("Ingen kunddata detta kvartal")
+    assert "reason" not in entry
     assert entry["occurrence_id"] == slack_routine.occurrence_id
 
 
@@ -654,7 +661,9 @@ async def test_teams_not_applicable_with_the_card_reason_closes_the_occurrence(
         "Ingen kunddata detta kvartal",
     )
     [entry] = ledger_payloads(teams_routine.sessions, ledger.OCCURRENCE_NOT_APPLICABLE)
-    assert entry["reason"] == "Ingen kunddata detta kvartal"
+    # the ledger (immutable, kept) holds the reason's digest, never the free text
+    assert entry["reason_sha256"] == sha256_hex("Ingen kunddata detta kvartal")
+    assert "reason" not in entry
 
 
 async def test_teams_not_applicable_without_a_reason_asks_for_it_on_a_card(

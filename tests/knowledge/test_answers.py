@@ -17,7 +17,7 @@ from tests.knowledge.conftest import DPO
     [
         ("hur lång tid har vi på oss med registerutdraget", "right-of-access"),
         ("kostar registerutdrag något för kunden", "right-of-access"),
-        ("gdpr boter", "fines"),
+        ("gdpr böter", "fines"),
         ("jag mejlade fel kund", "personal-data-breach"),
         ("how big are the fines", "fines"),
         ("I sent the wrong customer an email with someone else's data", "personal-data-breach"),

@@ -69,9 +69,13 @@ class SlackNotifier:
 
 
 def _delivery_error(exc: SlackApiError) -> DeliveryError:
-    status = getattr(exc.response, "status_code", 0) or 0
-    code = str(exc.response.get("error", "")) if exc.response is not None else ""
-    retryable = status == 429 or status >= 500 or code in _TRANSIENT
+    response = exc.response
+    # A body that is not JSON comes with aiohttp's own response (`status`, no `.get`)
+    status = getattr(response, "status_code", None) or getattr(response, "status", 0) or 0
+    getter = getattr(response, "get", None)
+    code = str(getter("error", "") or "") if callable(getter) else ""
+    # No error code: not Slack's answer (a proxy's page, a cut-off body): try again later
+    retryable = status == 429 or status >= 500 or code in _TRANSIENT or not code
     problem = code if code in UNDELIVERABLE else ""
     log.warning("slack delivery failed", extra={"status": status, "error": code})
     return DeliveryError(

@@ -160,6 +160,23 @@ def test_a_setting_of_the_wrong_type_is_one_line(
     assert_one_line(gdpr_bot("audit", "verify"), "GDPRBOT_DB_POOL_SIZE")
 
 
+@pytest.mark.parametrize("command", ["report", "routines run-due", "audit verify"])
+def test_a_time_zone_that_does_not_exist_is_one_line_naming_the_setting(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setenv("GDPRBOT_TIMEZONE", "Mars/Olympus")
+
+    assert_one_line(gdpr_bot(*COMMANDS[command]), "GDPRBOT_TIMEZONE")
+
+
+def test_a_witness_file_setting_naming_a_folder_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_LEDGER_WITNESS_FILE", str(environment))
+
+    assert_one_line(gdpr_bot("audit", "verify"), f"witness file {environment}: Is a directory")
+
+
 def test_debug_shows_the_traceback(environment: Path) -> None:
     env = {"GDPRBOT_DATABASE_URL": "notaurl", "PATH": "/usr/bin:/bin", "HOME": str(environment)}
     command = [sys.executable, "-m", "bot.cli", "audit", "verify"]

@@ -296,3 +296,24 @@ def test_concurrent_appends_on_sqlite_form_one_chain(sqlite_url: str) -> None:
     result = ledger.verify(engine)
     engine.dispose()
     assert result.ok and result.entries == 40
+
+
+def test_an_append_while_verify_reads_is_no_tamper_alarm(
+    filled: Engine, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot appends between verify reading the head row and the chain (audit verify
+    from cron on a live ledger): both reads come from one snapshot, so no head_mismatch."""
+    from routines.ledger import verification
+
+    read_head_row = verification.read_head_row
+
+    def head_then_append(bind: object) -> object:
+        found = read_head_row(bind)  # type: ignore[arg-type]
+        with transaction(factory) as session:  # another connection, committed meanwhile
+            ledger.append_event(session, ledger.LEDGER_SEALED, {"seq": 1}, T0)
+        return found
+
+    monkeypatch.setattr(verification, "read_head_row", head_then_append)
+    result = ledger.verify(filled)
+    assert result.ok, result.lines()
+    assert result.head_seq == ENTRIES  # the snapshot's ledger; the append is for the next run

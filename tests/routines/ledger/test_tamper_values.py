@@ -134,3 +134,24 @@ def test_text_in_the_head_rows_number_is_a_head_mismatch(sqlite_filled: Engine) 
     loosen(sqlite_filled, "ledger_head", "UPDATE ledger_head SET seq = 'eight'")
     seq, kind, detail = problem(sqlite_filled)
     assert (seq, kind) == (ENTRIES + 1, "head_mismatch") and "'eight' (str)" in detail
+
+
+def test_the_overviews_ledger_state_survives_a_head_row_of_the_wrong_type(
+    sqlite_filled: Engine,
+) -> None:
+    from routines.ledger.status import ledger_status
+
+    loosen(sqlite_filled, "ledger_head", "UPDATE ledger_head SET seq = 'eight'")
+    with session_factory(sqlite_filled)() as session:
+        assert ledger_status(session).head.seq == ENTRIES  # the last entry, not a crash
+
+
+def test_the_overviews_last_verify_skips_a_payload_that_is_not_json(filled: Engine) -> None:
+    from routines.ledger.status import ledger_status
+
+    with transaction(session_factory(filled)) as session:
+        ledger.append_event(session, ledger.LEDGER_VERIFIED, {"seq": 8, "hash": "h"}, T0)
+    loosen(filled, "ledger_entries",
+           f"UPDATE ledger_entries SET payload = 'not json' WHERE seq = {ENTRIES + 1}")  # fmt: skip
+    with session_factory(filled)() as session:
+        assert ledger_status(session).last_verify is None

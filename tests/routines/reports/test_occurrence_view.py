@@ -12,6 +12,7 @@ from routines import ledger
 from routines.catalog import Catalog
 from routines.engine import models as m
 from routines.engine.acknowledgements import Actor
+from routines.ledger.keys import LedgerKeys, current_keys, use_keys
 from routines.reports.views import EvidenceViews
 from storage.sessions import session_factory, transaction
 from tests.routines.routine_env import RecordingNotifier, at, catalog_from, make_service
@@ -129,3 +130,23 @@ def test_a_ledger_entry_shows_its_checks_and_a_changed_one_fails_them(
     changed = [views.ledger_entry(seq) for seq in range(1, 8)]
     assert any(e is not None and not e.hash_ok for e in changed)
     assert views.ledger_entry(10_000) is None
+
+
+def test_an_entry_made_with_the_ledger_key_passes_its_hash_check(
+    lived: tuple[EvidenceViews, int], engine: Engine
+) -> None:
+    views, _ = lived
+    keys = current_keys()
+    use_keys(LedgerKeys.of(["web-page-test-key-0123456789abcdef0123456789"]))
+    try:
+        with transaction(session_factory(engine)) as session:
+            seq = ledger.append_event(
+                session, ledger.LEDGER_SEALED, {"seq": 1}, at("2027-01-21 09:00")
+            ).seq
+        entry = views.ledger_entry(seq)
+        assert entry is not None and entry.hash_ok and entry.links_ok
+        use_keys(LedgerKeys.of(["another-key-the-entry-was-not-made-with-0123456"]))
+        entry = views.ledger_entry(seq)
+        assert entry is not None and not entry.hash_ok  # as `audit verify`: unknown_key
+    finally:
+        use_keys(keys)

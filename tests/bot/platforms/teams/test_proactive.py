@@ -118,6 +118,21 @@ async def test_a_notice_refused_as_forbidden_is_a_permanent_delivery_error(
     assert not raised.value.retryable
 
 
+@pytest.mark.parametrize(
+    ("status", "retryable"), [(401, False), (403, False), (404, False), (429, True), (500, True)]
+)
+async def test_a_notice_the_connector_refuses_is_retried_only_when_it_may_heal(
+    teams_bot: TeamsBotServer, status: int, retryable: bool
+) -> None:
+    await teams_bot.send(install_activity(teams_bot.connector.url, id="install-6"))
+    teams_bot.connector.fail_with = status
+    channel = Recipient("teams", "channel", "19:kundservice@thread.tacv2")
+    with pytest.raises(DeliveryError) as raised:
+        await teams_bot.front_end.notifier.send(channel, NOTICE)
+    assert raised.value.retryable is retryable
+    assert f"HTTP {status}" in str(raised.value)
+
+
 ANNA_MEMBER = {"id": "29:anna", "aadObjectId": "aad-anna", "email": "Anna@Example.se"}
 
 
