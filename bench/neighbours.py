@@ -15,7 +15,7 @@ questions are known questions for nobody). Only the calibration questions are re
 (`questions.jsonl` and the shared dev sets' labels, as `kb calibrate` reads them); the
 frozen split never. `--together T` keeps near-duplicate questions (cosine >= T: one
 writer's variants, translations) in one fold, so that none votes for another out of fold;
-`--repeats`, `--option-share`, `--max-options` try the decision rule's settings.
+`--option-share`, `--max-options` try the decision rule's presentation settings.
 `--analyse` prints, for the shipped set, where the right article stood
 among the out-of-fold candidates of the on-topic questions that were not answered right.
 
@@ -159,7 +159,7 @@ def _gather(args: argparse.Namespace) -> tuple[list[Question], list[str], dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
-    default = [CALIBRATION / "questions.jsonl", CALIBRATION / "shared_labels.jsonl"]
+    default = sorted(CALIBRATION.glob("*.jsonl"))  # every calibration input, as kb calibrate
     parser.add_argument("--file", type=Path, nargs="*", default=default)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--only", nargs="*", help="only these variants")
@@ -168,13 +168,10 @@ def main() -> None:
     parser.add_argument(
         "--together", type=float, help="near-duplicates (cosine >= this) share every fold"
     )
-    parser.add_argument("--repeats", type=int, help="calibrate.THRESHOLD_REPEATS")
     parser.add_argument("--option-share", type=float, help="decision.OPTION_SHARE")
     parser.add_argument("--max-options", type=int, help="decision.MAX_OPTIONS")
     args = parser.parse_args()
     questions, groups, extra = _gather(args)
-    if args.repeats:
-        calibrate.THRESHOLD_REPEATS = args.repeats
     if args.option_share is not None:
         decision.OPTION_SHARE = args.option_share
     if args.max_options:

@@ -60,7 +60,6 @@ __all__ = ["MAX_WRONG", "MIN_OFF_TOPIC_REFUSED", "choose_thresholds", "outcome",
 
 FOLDS = 5
 SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
-THRESHOLD_REPEATS = 1  # k-fold splits whose out-of-fold predictions choose the thresholds
 
 
 @dataclass(frozen=True)
@@ -124,23 +123,13 @@ def _predict(model: ConfidenceModel, q: Question) -> Summary:
 def _out_of_fold(
     questions: Sequence[Question], features: Sequence[str], k: int, seed: int
 ) -> list[Summary]:
-    """Each question's summary from a model fitted without its fold, once per split of
-    `THRESHOLD_REPEATS` (question by question, split after split)."""
-    predictions: list[Summary] = []
-    for repeat in range(THRESHOLD_REPEATS):
-        split: list[Summary | None] = [None] * len(questions)
-        for fold in folds(questions, k, seed + 1000 * repeat):
-            held = set(fold)
-            model = _fit([q for i, q in enumerate(questions) if i not in held], features)
-            for i in fold:
-                split[i] = _predict(model, questions[i])
-        predictions.extend(p for p in split if p is not None)
-    return predictions
-
-
-def _thresholds(questions: Sequence[Question], features: Sequence[str], seed: int) -> Thresholds:
-    summaries = _out_of_fold(questions, features, FOLDS, seed)
-    return choose_thresholds(summaries, repeats=THRESHOLD_REPEATS)
+    predictions: list[Summary | None] = [None] * len(questions)
+    for fold in folds(questions, k, seed):
+        held = set(fold)
+        model = _fit([q for i, q in enumerate(questions) if i not in held], features)
+        for i in fold:
+            predictions[i] = _predict(model, questions[i])
+    return [p for p in predictions if p is not None]
 
 
 def cross_validate(
@@ -172,7 +161,7 @@ def cross_validate(
             train = with_column(train, [inner[i] for i in rest], at)
             test = with_column(test, list(feature(rest, fold)), at)
         model = _fit(train, features)
-        limits = _thresholds(train, features, seed + 1)
+        limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
         for i, q in zip(fold, test, strict=True):
             group = groups[i] if groups is not None else ""
             verdicts.append((q.case.lang, group, number, outcome(_predict(model, q), limits)))
@@ -333,7 +322,7 @@ def calibrate(
             values = out_of_fold_values(feature, everything, FOLDS, SEED)
             fitted = with_column(fitted, [values[i] for i in everything], at)
         model = _fit(fitted, features)
-        limits = _thresholds(fitted, features, SEED)
+        limits = choose_thresholds(_out_of_fold(fitted, features, FOLDS, SEED))
         provenance = base | {
             "encoder": encoder_id if semantic else None,
             "cross_validation": cross_validate(questions, features, groups=groups, stacked=stacked),

@@ -84,7 +84,7 @@ def outcome(summary: Summary, limits: Thresholds) -> str:
     return "off_topic_refused" if summary.off_topic else "refused"
 
 
-def choose_thresholds(summaries: Sequence[Summary], repeats: int = 1) -> Thresholds:
+def choose_thresholds(summaries: Sequence[Summary]) -> Thresholds:
     """The most helpful (answer_at, clarify_at) within the error budget on these questions.
 
     Helpful: most on-topic questions answered right, then most with the right article among
@@ -92,8 +92,7 @@ def choose_thresholds(summaries: Sequence[Summary], repeats: int = 1) -> Thresho
     off-topic refusals at `MIN_OFF_TOPIC_REFUSED`, each with a standard error's margin;
     when no cell can, the ones with the
     fewest wrong answers and then the most off-topic refusals compete. Among equally good
-    cells: the centre. `repeats`: how often each question is among the summaries (several
-    k-fold splits pooled); the margins are those of the distinct questions."""
+    cells: the centre."""
     best = np.array([s.best for s in summaries])
     offered = np.array([s.offered for s in summaries])
     off = np.array([s.off_topic for s in summaries])
@@ -111,10 +110,8 @@ def choose_thresholds(summaries: Sequence[Summary], repeats: int = 1) -> Thresho
         helpful[i] = right[i] + np.sum(clarified & (on & offered_right)[None, :], axis=1) / n_on
         wrong[i] = np.sum(answered & on & ~best_right) / n_on
         refused[i] = np.sum(~answered[None, :] & ~clarified & off[None, :], axis=1) / n_off
-    max_wrong = MAX_WRONG - _margin(MAX_WRONG, max(n_on // repeats, 1))
-    min_refused = MIN_OFF_TOPIC_REFUSED + _margin(
-        1 - MIN_OFF_TOPIC_REFUSED, max(n_off // repeats, 1)
-    )
+    max_wrong = MAX_WRONG - _margin(MAX_WRONG, n_on)
+    min_refused = MIN_OFF_TOPIC_REFUSED + _margin(1 - MIN_OFF_TOPIC_REFUSED, n_off)
     feasible = (wrong <= max_wrong + 1e-9) & (refused >= min_refused - 1e-9)
     if not feasible.any():  # the budget cannot be met: fewest wrong, then most refused
         within = wrong <= max(max_wrong, float(wrong.min())) + 1e-9
