@@ -1,25 +1,28 @@
-"""Round 7: per-candidate features from the labelled questions, and the "did you mean"
+"""Round 8: per-candidate features from the labelled questions, and the "did you mean"
 policy, by repeated nested, stacked cross-validation on the calibration questions
-(docs/performance.md, "Round 7").
+(docs/performance.md, "Round 8"). Nothing here is shipped: neither variant beat round 6.
 
 Variants (each on top of round 6's features, `domain` stacked as shipped):
 
-- `neighbour` (shipped: `retrieval/neighbours.py`): the candidate's share of the
-  question's 10 nearest among all titles, phrasings and the training folds' labelled
-  on-topic questions;
-- `nb_nearest` (here only): per candidate, the question's cosine to the nearest known way
-  of asking for the article: its titles and phrasings or a labelled question of it.
+- `neighbour`: `knn` (`semantic.py`) with labelled questions among the voters: the
+  candidate's share of the question's 10 nearest among all titles, phrasings and the
+  training folds' labelled on-topic questions (a question labelled with two articles
+  votes for both);
+- `nb_nearest`: per candidate, the question's cosine to the nearest known way of asking
+  for the article: its titles and phrasings or a labelled question of it.
 
-Every one reads labelled questions, so each is stacked like `domain` (the held-out fold's
-questions are known questions for nobody). Only the calibration questions are read
-(`questions.jsonl` and the shared dev sets' labels, as `kb calibrate` reads them); the
-frozen split never. `--together T` keeps near-duplicate questions (cosine >= T: one
+Each reads labelled questions, so each is stacked like `domain` (`calibrate.py`: the
+held-out fold's questions vote for nobody, not even for the training questions' values).
+Only the calibration questions are read (every file in `tests/knowledge/data/calibration`,
+label files joined with `--shared DIR`, as `kb calibrate` reads them); the frozen split and
+the hold-out never. `--together T` keeps near-duplicate questions (cosine >= T: one
 writer's variants, translations) in one fold, so that none votes for another out of fold;
 `--option-share`, `--max-options` try the decision rule's presentation settings.
-`--analyse` prints, for the shipped set, where the right article stood
-among the out-of-fold candidates of the on-topic questions that were not answered right.
+`--analyse` prints where the right article stood among the out-of-fold candidates of the
+on-topic questions, by verdict, and the article pairs most often confused.
 
-Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/neighbours.py [--seeds 5]`.
+Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/neighbours.py --shared DIR
+[--seeds 5] [--only round6 neighbour] [--analyse]`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,13 +51,72 @@ from knowledge.retrieval.decision import outcome, summarise
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
 from knowledge.retrieval.folds import Stacked
-from knowledge.retrieval.neighbours import NEIGHBOUR_FEATURE, NeighbourData
+from knowledge.retrieval.semantic import KNN
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
-ROUND6 = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)
+ROUND6 = HYBRID_FEATURES
 BASE = tuple(n for n in ROUND6 if n != DOMAIN_FEATURE)
+NEIGHBOUR_FEATURE = "neighbour"
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
+
+
+def vote(
+    near: np.ndarray,
+    near_ids: Sequence[str],
+    to_known: np.ndarray,
+    known_ids: Sequence[str],
+    ids: Sequence[str],
+) -> np.ndarray:
+    """Per candidate (`ids`), its share of the `KNN` nearest of the question's nearest
+    titles and phrasings (`near`: cosines, `near_ids`: their articles; at least the
+    `KNN` nearest of them) and the labelled questions (`to_known`, `known_ids`)."""
+    sims = np.concatenate([np.asarray(near, np.float64), np.asarray(to_known, np.float64)])
+    owners = [*near_ids, *known_ids]
+    k = min(KNN, len(sims))
+    top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else range(len(sims))
+    votes = Counter(owners[j] for j in top)
+    return np.array([votes.get(a, 0) / KNN for a in ids], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class NeighbourData:
+    """What the feature is computed from, by question index (`calibrate.Stacked`): each
+    question's vector, its right articles (empty: off-topic or small talk) and its
+    candidates' ids; the base's titles and phrasings (vectors, article id per row)."""
+
+    vectors: np.ndarray
+    articles: Sequence[tuple[str, ...]]
+    ids: Sequence[tuple[str, ...]]
+    texts: np.ndarray
+    text_ids: Sequence[str]
+
+    @cached_property
+    def _near(self) -> list[tuple[np.ndarray, list[str]]]:
+        """Per question, its `KNN` nearest titles and phrasings: cosines and articles."""
+        to_texts = np.asarray(self.vectors, np.float32) @ np.asarray(self.texts, np.float32).T
+        k = min(KNN, to_texts.shape[1])
+        out = []
+        for row in to_texts.astype(np.float64):
+            top = np.argpartition(-row, k - 1)[:k] if k < len(row) else np.arange(len(row))
+            out.append((row[top], [self.text_ids[j] for j in top]))
+        return out
+
+    @cached_property
+    def _between(self) -> np.ndarray:
+        stored = np.asarray(self.vectors, np.float16).astype(np.float32)  # as shipped
+        return np.asarray(np.asarray(self.vectors, np.float32) @ stored.T, dtype=np.float64)
+
+    def known(self, train: Sequence[int]) -> tuple[list[int], list[str]]:
+        """(question, article) rows of the labelled questions among `train`."""
+        pairs = [(i, a) for i in train for a in self.articles[i]]
+        return [i for i, _ in pairs], [a for _, a in pairs]
+
+    def __call__(self, train: Sequence[int], target: Sequence[int]) -> list[np.ndarray]:
+        rows, known_ids = self.known(train)
+        return [
+            vote(*self._near[t], self._between[t, rows], known_ids, self.ids[t]) for t in target
+        ]
 
 
 def nearest(data: NeighbourData) -> Stacked:

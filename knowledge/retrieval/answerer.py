@@ -160,13 +160,9 @@ class Answerer:
 
     def text_vectors(self) -> np.ndarray:
         """Every embedded text of the base, both languages; loads them like `prepare`."""
-        return self.semantic_index().units
-
-    def semantic_index(self) -> SemanticIndex:
-        """The semantic index over every text of the base; loads it like `prepare`."""
         if not self.prepare() or self._semantic is None:
             raise EncoderError("the encoder is not available: no article vectors")
-        return self._semantic
+        return self._semantic.units
 
     def _semantic_pool(self, lang: Lang, force: bool = False) -> _Pool | None:
         """The pool with its view of the vectors, or None without a (calibrated, working)
@@ -251,14 +247,6 @@ class Answerer:
                 else None
             ),
             domain=model.domain_value(reading.query, float(reading.sims.max()))
-            if reading
-            else None,
-            neighbour=model.neighbour_values(
-                reading.query,
-                reading.near,
-                reading.near_ids,
-                [pool.articles[i].id for i in candidates],
-            )
             if reading
             else None,
         )

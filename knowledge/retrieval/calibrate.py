@@ -46,9 +46,8 @@ from knowledge.retrieval.decision import (
     summarise,
 )
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
-from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES, STACKED_FEATURES
+from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
 from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
-from knowledge.retrieval.neighbours import NEIGHBOUR_FEATURE, NeighbourData
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
     ConfidenceModels,
@@ -84,9 +83,9 @@ def collect(
     features: Sequence[str] | None = None,
 ) -> list[Question]:
     """Each question's candidates with the named features (default: the model's), but
-    the stacked ones (`STACKED_FEATURES`: `folds.out_of_fold_values`, `with_column`)."""
+    `domain`, which is stacked (`folds.out_of_fold_values`, `with_column`)."""
     names = tuple(features or (HYBRID_FEATURES if semantic else LEXICAL_FEATURES))
-    names = tuple(n for n in names if n not in STACKED_FEATURES)
+    names = tuple(n for n in names if n != DOMAIN_FEATURE)  # stacked: `with_column`
     width = len(names)
     neutral = ConfidenceModel(
         features=names,
@@ -188,29 +187,17 @@ def cross_validate(
 def _stacked(
     answerer: Answerer, questions: Sequence[Question], features: Sequence[str]
 ) -> dict[str, Stacked]:
-    """The stacked features the model reads, over these questions' vectors."""
-    if not any(n in STACKED_FEATURES for n in features):
+    """The stacked features the model reads (`domain`), over these questions' vectors."""
+    if DOMAIN_FEATURE not in features:
         return {}
     assert answerer.encoder is not None
-    vectors = answerer.encoder.encode([q.case.q for q in questions], "query")
-    stacked: dict[str, Stacked] = {}
-    if DOMAIN_FEATURE in features:
-        stacked[DOMAIN_FEATURE] = DomainData(
-            answerer.text_vectors(),
-            vectors,
-            np.array([not q.off_topic for q in questions]),
-            np.array([not q.skipped for q in questions]),
-        )
-    if NEIGHBOUR_FEATURE in features:
-        texts, text_ids = answerer.semantic_index().asked()
-        stacked[NEIGHBOUR_FEATURE] = NeighbourData(
-            vectors,
-            [() if q.off_topic or q.skipped else tuple(q.case.articles) for q in questions],
-            [q.ids for q in questions],
-            texts,
-            text_ids,
-        )
-    return stacked
+    domain = DomainData(
+        answerer.text_vectors(),
+        answerer.encoder.encode([q.case.q for q in questions], "query"),
+        np.array([not q.off_topic for q in questions]),
+        np.array([not q.skipped for q in questions]),
+    )
+    return {DOMAIN_FEATURE: domain}
 
 
 def _stacked_columns(
@@ -328,7 +315,6 @@ def calibrate(
             "cross_validation": cross_validate(questions, features, groups=groups, stacked=stacked),
         }
         domain = stacked.get(DOMAIN_FEATURE)
-        neighbours = stacked.get(NEIGHBOUR_FEATURE)
         models[name] = ConfidenceModel(
             model.features,
             model.mean,
@@ -338,7 +324,6 @@ def calibrate(
             limits,
             provenance,
             domain.shipped(everything) if isinstance(domain, DomainData) else None,
-            neighbours.shipped(everything) if isinstance(neighbours, NeighbourData) else None,
         )
     hybrid = dict(answerer.models.hybrid)
     if "hybrid" in models and encoder_id is not None:

@@ -87,10 +87,8 @@ def negatives_path(models_path: Path) -> Path:
     return models_path.with_name(f"{models_path.stem}.negatives.npz")
 
 
-def write_negatives(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """The vectors file beside a confidence file: the negatives under their key (float16)
-    and anything else a model keeps by key (the labelled questions of `neighbours.py`)."""
-    arrays = {k: v.astype(np.float16) if v.dtype.kind == "f" else v for k, v in arrays.items()}
+def write_negatives(path: Path, models: Sequence[DomainModel]) -> None:
+    arrays = {m.key: np.asarray(m.negatives, np.float16) for m in models}
     if not arrays:
         path.unlink(missing_ok=True)
         return

@@ -38,9 +38,6 @@ Round 6 adds `domain` to the hybrid model (`domain.py`): the question's cosine t
 nearest text of the base minus its cosine to the nearest off-topic calibration question;
 one value per question, like `unknown` and `length`. Its negatives are labelled
 questions, so calibration computes it out of fold (stacked, `calibrate.py`).
-Round 7 adds `neighbour` (`neighbours.py`): `knn` with the labelled on-topic calibration
-questions among the voters (the candidate's share of the question's 10 nearest titles,
-phrasings and labelled questions); stacked the same way.
 A fitted model names the features it reads; `ALL_HYBRID_FEATURES` is what can be computed
 from a question and the index alone (`domain` also needs the fitted model's negatives).
 """
@@ -52,7 +49,6 @@ import math
 import numpy as np
 
 from knowledge.retrieval.domain import DOMAIN_FEATURE
-from knowledge.retrieval.neighbours import NEIGHBOUR_FEATURE
 
 ALL_HYBRID_FEATURES = (
     "sem",
@@ -86,7 +82,6 @@ ALL_HYBRID_FEATURES = (
 # here too: level on cross-validation and on the held-out sets, so it was left out.
 # Round 6 adds the nearest-negative margin `domain` (repeated nested, stacked
 # cross-validation, bench/domain.py; a linear domain classifier was the other candidate).
-# Round 7 adds the labelled-neighbour vote `neighbour` (bench/neighbours.py).
 HYBRID_FEATURES = (
     "xsem",
     "xsem_z",
@@ -105,10 +100,7 @@ HYBRID_FEATURES = (
     "xsem_mean",
     "rrf",
     DOMAIN_FEATURE,
-    NEIGHBOUR_FEATURE,
 )
-# Features fitted on labelled questions themselves: calibration computes them out of fold.
-STACKED_FEATURES = (DOMAIN_FEATURE, NEIGHBOUR_FEATURE)
 # Round 3 adds `phrase_fit` to the lexical model (repeated nested cross-validation, see
 # docs/performance.md: about 3 points more right answers without the semantic signal).
 LEXICAL_FEATURES = (
@@ -176,12 +168,10 @@ def feature_rows(
     names: tuple[str, ...] | None = None,
     phrase_fit: list[float] | None = None,
     domain: float | None = None,
-    neighbour: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row per candidate, one column per name in `names` (default: HYBRID_FEATURES
     with `semantic`, the per-article scores of `SemanticIndex.scores`, else
-    LEXICAL_FEATURES); `domain`, the nearest-negative margin, and `neighbour`, per
-    candidate its nearest known way of asking, when the model reads them."""
+    LEXICAL_FEATURES); `domain`, the nearest-negative margin, when the model reads it."""
     names = names or (HYBRID_FEATURES if semantic is not None else LEXICAL_FEATURES)
     best_lex = float(lexical.max()) if len(lexical) else 0.0
     lex_order = _top2(lexical)
@@ -202,8 +192,6 @@ def feature_rows(
         columns["phrase_fit"] = list(phrase_fit)
     if domain is not None:
         columns[DOMAIN_FEATURE] = [domain] * n
-    if neighbour is not None:
-        columns[NEIGHBOUR_FEATURE] = [float(v) for v in neighbour]
     if semantic is not None:
         own, _ = _similarity_columns(
             "sem", candidates, semantic["asked"], semantic["answer"], semantic["top3"]

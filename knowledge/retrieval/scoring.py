@@ -34,12 +34,6 @@ from knowledge.retrieval.domain import (
     read_negatives,
     write_negatives,
 )
-from knowledge.retrieval.neighbours import (
-    NEIGHBOUR_FEATURE,
-    NeighbourModel,
-    neighbour_arrays,
-    read_neighbours,
-)
 
 CONFIDENCE_FILE = Path(__file__).resolve().parent / "confidence.json"
 # Ridge penalty on the standardised weights: the usual default of scikit-learn's
@@ -68,7 +62,6 @@ class ConfidenceModel:
     thresholds: Thresholds = field(default_factory=Thresholds)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
     domain: DomainModel | None = None  # the negatives behind the `domain` feature
-    neighbours: NeighbourModel | None = None  # the labelled questions behind `neighbour`
 
     def domain_value(self, query: np.ndarray | None, nearest_text: float) -> float | None:
         """The `domain` feature of a question vector, when this model reads it
@@ -78,17 +71,6 @@ class ConfidenceModel:
         if self.domain is None:
             raise ValueError("the model reads `domain` but has no negatives")
         return self.domain.value(query, nearest_text)
-
-    def neighbour_values(
-        self, query: np.ndarray | None, near: np.ndarray, near_ids: list[str], ids: list[str]
-    ) -> np.ndarray | None:
-        """The `neighbour` feature of each candidate (`ids`), given the question's nearest
-        titles and phrasings (`near`, `near_ids`), when this model reads it."""
-        if NEIGHBOUR_FEATURE not in self.features or query is None:
-            return None
-        if self.neighbours is None:
-            raise ValueError("the model reads `neighbour` but has no labelled questions")
-        return self.neighbours.values(query, near, near_ids, ids)
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         z = (matrix - np.array(self.mean)) / np.array(self.scale)
@@ -112,10 +94,7 @@ class ConfidenceModel:
                 "clarify_at": self.thresholds.clarify_at,
             },
             "provenance": self.provenance,
-        } | (
-            ({"domain": self.domain.as_json()} if self.domain is not None else {})
-            | ({"neighbours": self.neighbours.as_json()} if self.neighbours is not None else {})
-        )
+        } | ({"domain": self.domain.as_json()} if self.domain is not None else {})
 
     @classmethod
     def from_json(
@@ -133,9 +112,6 @@ class ConfidenceModel:
             ),
             provenance=dict(raw.get("provenance", {})),
             domain=read_domain(raw["domain"], negatives or {}) if "domain" in raw else None,
-            neighbours=(
-                read_neighbours(raw["neighbours"], negatives or {}) if "neighbours" in raw else None
-            ),
         )
 
 
@@ -234,8 +210,7 @@ def load_models(path: Path = CONFIDENCE_FILE) -> ConfidenceModels:
     (`domain.negatives_path`)."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     every = [raw["lexical"], *raw.get("hybrid", {}).values()]
-    stored = any("domain" in m or "neighbours" in m for m in every)
-    vectors = read_negatives(negatives_path(path)) if stored else {}
+    vectors = read_negatives(negatives_path(path)) if any("domain" in m for m in every) else {}
     return ConfidenceModels(
         lexical=ConfidenceModel.from_json(raw["lexical"], vectors),
         hybrid={k: ConfidenceModel.from_json(v, vectors) for k, v in raw.get("hybrid", {}).items()},
@@ -246,8 +221,4 @@ def save_models(models: ConfidenceModels, path: Path = CONFIDENCE_FILE) -> None:
     """The JSON, and the negatives' vectors (if a model has them) in the file beside it."""
     path.write_text(json.dumps(models.as_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
     every = [models.lexical, *models.hybrid.values()]
-    arrays = {m.domain.key: m.domain.negatives for m in every if m.domain is not None}
-    for m in every:
-        if m.neighbours is not None:
-            arrays |= neighbour_arrays(m.neighbours)
-    write_negatives(negatives_path(path), arrays)
+    write_negatives(negatives_path(path), [m.domain for m in every if m.domain is not None])

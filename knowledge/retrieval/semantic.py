@@ -65,8 +65,6 @@ class Reading:
     view: PoolView
     asked_rows: np.ndarray  # per id: both languages' title/phrasing rows (`SemanticIndex`)
     query: np.ndarray  # the question's vector (the domain classifier reads it too)
-    near: np.ndarray  # cosines of the `KNN` nearest titles and phrasings (the `knn` vote)
-    near_ids: list[str]  # and their articles' ids
 
     def complete(self, articles: Sequence[int] | None = None) -> dict[str, np.ndarray]:
         """All of `SEMANTIC_SCORES`; with `articles` (pool positions), `top3` and `x_top3`
@@ -130,10 +128,6 @@ class SemanticIndex:
         self.run_passage = self.passage[self.run_starts]
         self.run_group_starts = np.searchsorted(self.run_group, np.arange(len(self.ids)))
 
-    def asked(self) -> tuple[np.ndarray, list[str]]:
-        """Every title and phrasing vector (both languages) and each one's article id."""
-        return self.units[self.asked_index], [self.ids[g] for g in self.group[self.asked_index]]
-
     def view(self, articles: Sequence[Article]) -> PoolView:
         """The reading of a pool (its articles in order, one version per id)."""
         group = np.array([self.position[a.id] for a in articles], dtype=np.int64)
@@ -179,8 +173,7 @@ class SemanticIndex:
             "x_mean": x_mean[g],
             "knn": knn[g],
         }
-        near_ids = [self.ids[i] for i in self.group[nearest]]
-        return Reading(scores, sims, view, self.asked_rows, query, sims[nearest], near_ids)
+        return Reading(scores, sims, view, self.asked_rows, query)
 
 
 def _similarities(units: np.ndarray, query: np.ndarray) -> np.ndarray:
