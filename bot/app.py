@@ -193,6 +193,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
     )
     create_schema(engine)
     beat(engine, utc_now())  # a database that cannot be written fails here, before serving
+    settings.configure_ledger_keys()  # after the schema: a database error stays one line
     sessions = session_factory(engine)
     events_secret = _events_secret(settings)  # keys the event and vote dedupe HMACs
     services = Services(

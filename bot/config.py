@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from knowledge import Encoder
 
 CommaList = Annotated[list[str], NoDecode]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def _alias(*names: str) -> AliasChoices:
@@ -233,6 +234,16 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        if isinstance(value, str):
+            level = value.strip().upper()
+            if level not in LOG_LEVELS:
+                raise ValueError(f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+            return level
+        return value
+
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
@@ -271,6 +282,16 @@ class Settings(BaseSettings):
                 api_key=self.embeddings_api_key or None,
             )
         except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+
+    def configure_ledger_keys(self) -> None:
+        """Make GDPRBOT_LEDGER_KEY / _FILE the process's ledger keys (the bot at start),
+        logging the loud warning when there is none; a bad key raises SettingsError."""
+        from routines.ledger.keys import LedgerKeyError, configure_keys
+
+        try:
+            configure_keys(self.ledger_key, self.ledger_key_file, warn=True)
+        except LedgerKeyError as exc:
             raise SettingsError(str(exc)) from None
 
     @property

@@ -12,8 +12,8 @@ Outcome = Literal["answer", "clarify", "refuse"]
 # Why a question was refused (None when answered or clarified):
 #   "no_match": nothing in the knowledge base is likely enough: refer to the DPO
 #   "empty": no words to search (empty, only emoji or signs)
-#   "greeting" / "thanks": small talk: reply with what the bot can do
-Reason = Literal["no_match", "empty", "greeting", "thanks"]
+#   "greeting" / "thanks" / "farewell": small talk: reply with what the bot can do
+Reason = Literal["no_match", "empty", "greeting", "thanks", "farewell"]
 
 
 @dataclass(frozen=True)

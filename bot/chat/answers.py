@@ -88,7 +88,7 @@ def _clarify(answer: Answer, question_id: int | None, dpo_contact: str) -> Reply
 def _refusal(answer: Answer, dpo_contact: str) -> Reply:
     lang = answer.lang
     parts = [answer.text.strip()]
-    if answer.reason in ("greeting", "thanks"):
+    if answer.reason in ("greeting", "thanks", "farewell"):
         parts.append(t("answers.smalltalk_help", lang))
     elif answer.reason != "empty" and dpo_contact and dpo_contact not in answer.text:
         parts.append(t("fallback.contact", lang, dpo=dpo_contact))

@@ -390,7 +390,7 @@ class Conversation:
         return [render_answer(answer, question_id=None, dpo_contact=self._dpo_contact)]
 
 
-SMALL_TALK = ("greeting", "thanks", "empty")
+SMALL_TALK = ("greeting", "thanks", "farewell", "empty")
 
 
 def _is_console(incoming: Incoming) -> bool:

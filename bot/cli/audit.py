@@ -92,6 +92,13 @@ def verify_command(
                          f"{max(w.seq for w in witnesses)})")  # fmt: skip
     for line in lines:
         typer.echo(line, err=not result.ok and line.startswith("result:"))
+    if result.ok and not witnesses and witnessed is None:
+        typer.echo(
+            "note: no witness checked: entries cut from the end together with the head row, "
+            "or an older copy of the database put back, verify as intact without one "
+            "(see `audit witness`)",
+            err=True,
+        )
     if recorded is False:
         typer.echo("note: this verification could not be recorded (read-only access)", err=True)
     if not result.ok:

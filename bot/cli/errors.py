@@ -40,7 +40,10 @@ def usage_error(message: str) -> typer.Exit:
 
 
 def check_report_out(fmt: str, out: Path | None) -> None:
-    """A report's --out: a zip is not written to a terminal, and the folder must exist."""
+    """A report's --out: a zip is not written to a terminal, and the folder must exist;
+    without --out, standard output must be open (checked before anything is recorded)."""
+    if out is None and sys.stdout is None:  # `gdpr-bot report ... >&-`
+        raise usage_error("standard output is closed: give --out FILE")
     if out is None and fmt == "zip" and sys.stdout.isatty():
         raise usage_error("a zip package is binary: give --out FILE")
     if out is not None and not out.parent.is_dir():
@@ -54,7 +57,14 @@ def set_debug(on: bool) -> None:
 
 
 def debugging() -> bool:
-    return _debug[0] or os.environ.get("GDPRBOT_LOG_LEVEL", "").upper() == "DEBUG"
+    """`--debug`, or GDPRBOT_LOG_LEVEL=DEBUG in the environment or `.env` (read here as
+    text: the settings themselves may be what failed)."""
+    level = os.environ.get("GDPRBOT_LOG_LEVEL")
+    if level is None and Path(".env").is_file():
+        from dotenv import dotenv_values
+
+        level = dotenv_values(".env", encoding="utf-8").get("GDPRBOT_LOG_LEVEL")
+    return _debug[0] or (level or "").strip().upper() == "DEBUG"
 
 
 class EnvironmentProblem(RuntimeError):

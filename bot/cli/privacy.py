@@ -14,6 +14,7 @@ Exit codes: 0 done, 1 no such person, 2 bad input.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import privacy
 from bot.cli import pretend
-from bot.cli.errors import require_database
+from bot.cli.errors import require_database, usage_error
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from storage.clock import utc_now
@@ -64,6 +65,8 @@ def export_command(
     ] = None,
 ) -> None:
     """Everything the bot holds about one person, as JSON (registerutdrag, Art. 15)."""
+    if out is None and sys.stdout is None:  # `>&-`: the extract would vanish, exit 0
+        raise usage_error("standard output is closed: give --out FILE")
     try:
         with unit_of_work(Settings()) as session:
             extract = privacy.export_person(session, person, now=utc_now())

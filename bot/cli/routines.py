@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli import pretend
+from bot.cli.errors import usage_error
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import Catalog, CatalogError, Routine, Target, check_files, load_catalog
@@ -43,6 +44,12 @@ def check(
     """Validate catalogue files over the shipped one: `path:line: field: problem`, exit 1."""
     settings = Settings()
     paths = list(files) if files else settings.routines_paths
+    # a path that is not there is a usage error (2), as for kb, quiz and clients check,
+    # not a problem found in a catalogue (1)
+    for path in paths:
+        if not path.is_file():
+            where = "" if files else " (GDPRBOT_ROUTINES_FILE)"
+            raise usage_error(f"{path}{where}: no such file")
     problems = check_files(paths, default_timezone=settings.timezone)
     for problem in problems:
         typer.echo(problem)

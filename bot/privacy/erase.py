@@ -25,6 +25,7 @@ from routines.engine.models import (
 )
 from routines.engine.training import forget_attempts
 from routines.ledger import PERSON_ERASED, append_event
+from routines.requests.models import RightsRequest
 from storage.clock import as_utc
 from storage.people import Person
 
@@ -73,6 +74,23 @@ def erase_identity(
         )
         .values(status=CANCELLED, last_error="person erased")
     ).rowcount  # type: ignore[attr-defined]
+    # A request's dedupe key is an unkeyed SHA-256 of what its repeats share, which for a
+    # chat registration holds their user id (a click's key, a Slack click's event id).
+    session.execute(
+        update(RightsRequest)
+        .where(RightsRequest.registered_by == key, RightsRequest.platform != "cli")
+        .values(dedupe_key=None)
+    )
+    # A delivery error's text may quote their chat or ids (`Exception: …` as raised).
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_kind == "person",
+            Notification.recipient_address == key,
+            Notification.last_error.is_not(None),
+        )
+        .values(last_error="person erased")
+    )
     append_event(session, PERSON_ERASED, {"person_key": key, "reason": reason}, now)
     log.info("person erased", extra={"person_key": key, "reason": reason})
     return refs, questions, int(cancelled or 0)

@@ -59,9 +59,15 @@ def years_before(now: datetime, years: int) -> datetime:
 
 
 def _evidence_times() -> Any:
-    """(person_key, at) for every piece of evidence that names a person."""
+    """(person_key, at) for every piece of evidence that names a person. Being assigned
+    counts from when the occurrence closed (or was created): a missed duty names them in
+    the adherence reports as much as a confirmation does."""
     return union_all(
         select(Confirmation.person_key.label("k"), Confirmation.created_at.label("at")),
+        select(
+            OccurrenceAssignee.person_key,
+            func.coalesce(Occurrence.closed_at, Occurrence.created_at),
+        ).join(Occurrence, Occurrence.id == OccurrenceAssignee.occurrence_id),
         select(OccurrenceNote.person_key, OccurrenceNote.created_at),
         select(Occurrence.closed_by, Occurrence.closed_at).where(Occurrence.closed_by.is_not(None)),
         select(LedgerEntry.person_key, LedgerEntry.created_at).where(

@@ -25,6 +25,7 @@ _EVENTS = {
         "request.forwarded": "Begäran vidarebefordrad",
         "request.reminded": "Begäran påmind / eskalerad",
         "requests.purged": "Begäranden gallrade",
+        "evidence.redacted": "Raderad persons uppgifter borttagna ur text",
     },
     "en": {
         "occurrence.created": "Created", "reminder.posted": "Posted / reminded",
@@ -38,6 +39,7 @@ _EVENTS = {
         "request.forwarded": "Request forwarded",
         "request.reminded": "Request reminded / escalated",
         "requests.purged": "Requests purged",
+        "evidence.redacted": "Erased person taken out of a text",
     },
 }  # fmt: skip
 

@@ -29,6 +29,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Hi! I answer questions about GDPR and data protection from the company's own "
         "routines, e.g. “a customer wants to be deleted” or “I emailed the wrong customer”.",
     },
+    "farewell": {
+        "sv": "Hej då! Fråga gärna igen om det dyker upp något mer om GDPR.",
+        "en": "Goodbye! Ask again whenever something about GDPR comes up.",
+    },
     "thanks": {
         "sv": "Varsågod! Fråga gärna igen om det dyker upp något mer om GDPR.",
         "en": "You're welcome! Ask again whenever something about GDPR comes up.",

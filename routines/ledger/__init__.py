@@ -3,6 +3,7 @@
 `from routines import ledger` gives the chain's public names (`ledger.append_event`, ...).
 """
 
+from routines.ledger.append_only import append_only_ddl, drop_append_only_ddl
 from routines.ledger.chain import (
     CONFIRMATION_RECORDED,
     ESCALATION_POSTED,
@@ -26,12 +27,10 @@ from routines.ledger.chain import (
     LedgerHead,
     append_event,
     append_events,
-    append_only_ddl,
     append_timed,
     build_payload,
     canonical_json,
     chain_hash,
-    drop_append_only_ddl,
     head,
     install_append_only,
     int_or_none,

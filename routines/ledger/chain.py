@@ -22,7 +22,7 @@ Appends are serialised through the single-row `ledger_head` table (locked with
 SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so
 concurrent replicas produce one chain: no forks, no gaps. `unique(seq)` is the backstop.
 The database itself rejects UPDATE and DELETE on `ledger_entries` (triggers, see
-`append_only_ddl`), created by `create_schema` and by the alembic migration.
+`routines.ledger.append_only`), created by `create_schema` and by the alembic migration.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from routines.ledger.keys import current_keys
+from routines.ledger.append_only import append_only_ddl
+from routines.ledger.keys import LedgerKeyError, current_keys
 from storage.base import Base
 from storage.clock import as_utc
 
@@ -265,6 +266,8 @@ def _append(
     seq, prev_hash = lock_head(session)
     keys = current_keys()
     key_id = keys.signing
+    if key_id is None and seq:
+        _refuse_unkeyed_after_keyed(session.connection(), seq)
     rows = []
     for event_kind, data, now in events:
         seq += 1
@@ -292,6 +295,20 @@ def _append(
     return rows
 
 
+def _refuse_unkeyed_after_keyed(connection: Connection, last: int) -> None:
+    """No key configured, but the ledger's entries are keyed (a key setting lost on a
+    restart, a command run without it): an entry made now would verify as forged for ever."""
+    key_id = connection.execute(
+        select(_ENTRY_TABLE.c.key_id).where(_ENTRY_TABLE.c.seq == last)
+    ).scalar()
+    if key_id is not None:
+        raise LedgerKeyError(
+            f"the evidence ledger is signed with ledger key {key_id} and none is configured: "
+            "set GDPRBOT_LEDGER_KEY or GDPRBOT_LEDGER_KEY_FILE (an entry made without it would "
+            "read as forged)"
+        )
+
+
 def int_or_none(value: object) -> int | None:
     return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -314,52 +331,6 @@ def head(bind: Session | Engine | Connection) -> tuple[int, str]:
 
 
 # --- database-enforced append-only ---------------------------------------------------------
-
-_REJECT = "ledger_entries is append-only"
-
-
-def append_only_ddl(dialect: str) -> list[str]:
-    """Statements that make the database reject UPDATE and DELETE on `ledger_entries`.
-
-    Used by `create_schema` (after_create listener) and by the alembic migration.
-    """
-    if dialect == "sqlite":
-        return [
-            "CREATE TRIGGER IF NOT EXISTS ledger_entries_no_update BEFORE UPDATE "
-            f"ON ledger_entries BEGIN SELECT RAISE(ABORT, '{_REJECT}'); END",
-            "CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete BEFORE DELETE "
-            f"ON ledger_entries BEGIN SELECT RAISE(ABORT, '{_REJECT}'); END",
-        ]
-    if dialect == "postgresql":
-        return [
-            "CREATE OR REPLACE FUNCTION ledger_entries_reject() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN "
-            f"RAISE EXCEPTION USING MESSAGE = '{_REJECT}: ' || TG_OP || ' rejected', "
-            "ERRCODE = 'insufficient_privilege'; END; $$",
-            "DROP TRIGGER IF EXISTS ledger_entries_no_update_delete ON ledger_entries",
-            "CREATE TRIGGER ledger_entries_no_update_delete BEFORE UPDATE OR DELETE "
-            "ON ledger_entries FOR EACH ROW EXECUTE FUNCTION ledger_entries_reject()",
-            "DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries",
-            "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE "
-            "ON ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_reject()",
-        ]
-    raise ValueError(f"no append-only triggers for dialect {dialect!r}")
-
-
-def drop_append_only_ddl(dialect: str) -> list[str]:
-    """The inverse of `append_only_ddl` (alembic downgrade; tamper tests)."""
-    if dialect == "sqlite":
-        return [
-            "DROP TRIGGER IF EXISTS ledger_entries_no_update",
-            "DROP TRIGGER IF EXISTS ledger_entries_no_delete",
-        ]
-    if dialect == "postgresql":
-        return [
-            "DROP TRIGGER IF EXISTS ledger_entries_no_update_delete ON ledger_entries",
-            "DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries",
-            "DROP FUNCTION IF EXISTS ledger_entries_reject()",
-        ]
-    raise ValueError(f"no append-only triggers for dialect {dialect!r}")
 
 
 def install_append_only(connection: Connection) -> None:

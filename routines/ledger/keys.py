@@ -96,8 +96,19 @@ def read_keys(key: str = "", key_file: str = "") -> LedgerKeys:
         try:
             lines = Path(key_file).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise LedgerKeyError(f"GDPRBOT_LEDGER_KEY_FILE: cannot read {key_file}: {exc}") from exc
-        texts.extend(line for line in lines if line.strip() and not line.startswith("#"))
+            reason = exc.strerror or type(exc).__name__
+            raise LedgerKeyError(
+                f"GDPRBOT_LEDGER_KEY_FILE: cannot read {key_file}: {reason}"
+            ) from exc
+        except UnicodeDecodeError:
+            raise LedgerKeyError(f"GDPRBOT_LEDGER_KEY_FILE: {key_file} is not UTF-8 text") from None
+        found = [line for line in lines if line.strip() and not line.startswith("#")]
+        if not found:  # a secret mount not filled in: running on without a key would
+            # append unkeyed entries after keyed ones, which verify as forged for ever
+            raise LedgerKeyError(
+                f"GDPRBOT_LEDGER_KEY_FILE: {key_file} holds no key (one a line, the first signs)"
+            )
+        texts.extend(found)
     return LedgerKeys.of(texts)
 
 

@@ -47,7 +47,13 @@ def read_witnesses(path: str | Path) -> list[Witness]:
     file = Path(path)
     if not file.exists():
         return []
-    return parse_witnesses(file.read_text(encoding="utf-8"), str(file))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise WitnessFileError(
+            f"{file}: not UTF-8 text (a witness file holds `seq hash` lines)"
+        ) from None
+    return parse_witnesses(text, str(file))
 
 
 def witness_line(seq: int, digest: str, at: datetime) -> str:

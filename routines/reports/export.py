@@ -34,11 +34,18 @@ class Exported:
     bytes: int
     ledger_seq: int | None  # None: not recorded (a pretend time in the future)
     summary: Summary
+    # The package's own ledger check (verify.txt): None for formats that carry none
+    broken: str | None = None  # its result line when the chain or the tables disagree
 
 
-def _verify_lines(session: Session, timezone: str) -> tuple[Sequence[str], tuple[int, str]]:
+def _verify_lines(
+    session: Session, timezone: str, broken: list[str]
+) -> tuple[Sequence[str], tuple[int, str]]:
     result = ledger.verify(session, timezone=timezone)
-    return result.lines(), (result.head_seq, result.head_hash)
+    lines = result.lines()
+    if not result.ok:
+        broken.append(lines[-1])
+    return lines, (result.head_seq, result.head_hash)
 
 
 def ledger_excerpt(session: Session, scope: Scope) -> LedgerExcerpt:
@@ -95,6 +102,7 @@ def export_report(
     """Write the report to `out`, then append `report.exported` (after a complete write);
     `record=False` (a rehearsal as of a pretend time) writes nothing to the database."""
     sink = HashingWriter(out)
+    broken: list[str] = []
     with read_session(factory) as session:
         summary = summarise(session, scope)
         passes = [0]
@@ -109,12 +117,12 @@ def export_report(
             summary,
             rows,
             sink,  # type: ignore[arg-type]
-            verify=lambda: _verify_lines(session, scope.timezone),
+            verify=lambda: _verify_lines(session, scope.timezone, broken),
             excerpt=ledger_excerpt(session, scope) if fmt == "zip" else None,
         )
     digest = sink.sha256.hexdigest()
     if not record:
-        return Exported(fmt, digest, sink.size, None, summary)
+        return Exported(fmt, digest, sink.size, None, summary, broken[0] if broken else None)
     with transaction(factory) as session:
         entry = ledger.append_event(
             session,
@@ -132,7 +140,7 @@ def export_report(
             now,
         )
         seq = entry.seq
-    return Exported(fmt, digest, sink.size, seq, summary)
+    return Exported(fmt, digest, sink.size, seq, summary, broken[0] if broken else None)
 
 
 def _observed(

@@ -149,3 +149,30 @@ def test_libraries_that_log_bodies_are_capped_at_warning(
     logger.info("request body: %s", MARKER)
     assert MARKER not in logs.getvalue()
     assert not logger.isEnabledFor(logging.INFO)
+
+
+@pytest.mark.parametrize("chained", [False, True])
+def test_a_logged_exception_shows_where_and_what_kind_but_never_its_message(
+    logs: io.StringIO, chained: bool
+) -> None:
+    """An exception's message may quote a payload (`KeyError('U0123')`, a parser's excerpt
+    of the text): a traceback keeps its frames and types and withholds every message."""
+
+    def fails_on_the_payload() -> None:
+        raise KeyError(f"{SLACK_USER} {MARKER}")
+
+    try:
+        try:
+            fails_on_the_payload()
+        except KeyError as exc:
+            if not chained:
+                raise
+            raise ValueError(f"while reading {EMAIL}") from exc
+    except (KeyError, ValueError):
+        logging.getLogger("bot.chat.conversation").exception("conversation failed")
+
+    output = logs.getvalue()
+    assert "fails_on_the_payload" in output and "KeyError" in output
+    assert ("ValueError" in output) == chained
+    for secret in (MARKER, SLACK_USER, EMAIL):
+        assert secret not in output

@@ -37,6 +37,30 @@ def test_piped_console_input_ends_without_a_traceback(tmp_path: Path, command: s
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("command", ["chat", "run"])
+def test_a_closed_stdin_ends_the_console_without_a_traceback(tmp_path: Path, command: str) -> None:
+    """File descriptor 0 closed (`gdpr-bot chat <&-`): no input, as at its end."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
+    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_PORT="0",
+               GDPRBOT_TEAMS="false")  # fmt: skip
+
+    done = subprocess.run(
+        [*gdpr_bot_command(), command],
+        stdin=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(0),  # the child's fd 0 only
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60 * PATIENCE,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
+
+
+@pytest.mark.slow
 def test_ctrl_c_in_the_console_ends_without_a_traceback(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
     env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_TEAMS="false")

@@ -120,6 +120,11 @@ def test_loading_a_broken_synonym_file_raises(tmp_path: Path) -> None:
         ("tusen tack!", "thanks"),
         ("thanks", "thanks"),
         ("thank you so much", "thanks"),
+        ("hej då!", "farewell"),
+        ("ha det bra", "farewell"),
+        ("vi ses", "farewell"),
+        ("bye for now", "farewell"),
+        ("goodbye", "farewell"),
     ],
 )
 def test_greetings_and_thanks_are_small_talk(text: str, kind: str) -> None:
@@ -127,7 +132,16 @@ def test_greetings_and_thanks_are_small_talk(text: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["hej, vad är en personuppgift?", "thanks, but what about erasure", "good", "", "🙂"]
+    "text",
+    [
+        "hej, vad är en personuppgift?",
+        "thanks, but what about erasure",
+        "good",
+        "",
+        "🙂",
+        "hej då, hur raderar jag?",
+        "for now",
+    ],
 )
 def test_anything_more_is_not_small_talk(text: str) -> None:
     assert small_talk(text) is None
@@ -144,6 +158,13 @@ def test_small_talk_says_its_language(text: str, lang: str) -> None:
 @pytest.mark.parametrize("text", ["ok bot", "hur länge sparar vi samtal?"])
 def test_words_both_languages_use_leave_the_language_open(text: str) -> None:
     assert small_talk_language(text) is None
+
+
+def test_a_goodbye_is_answered_as_a_goodbye_in_its_language(answerer: Answerer) -> None:
+    answer = answerer.answer("hej då")
+    assert (answer.outcome, answer.reason, answer.lang) == ("refuse", "farewell", "sv")
+    assert answer.text.startswith("Hej då!")
+    assert answerer.answer("bye").text.startswith("Goodbye!")
 
 
 def test_a_greeting_is_answered_in_its_language(answerer: Answerer) -> None:

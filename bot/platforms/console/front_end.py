@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import io
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -85,7 +86,9 @@ class Console:
         user_id: str | None = None,
     ) -> None:
         self._pipeline = pipeline
-        self._stdin = stdin or sys.stdin
+        # sys.stdin is None when file descriptor 0 was closed (`gdpr-bot chat <&-`, some
+        # service managers): that is no input at all, so the console ends as at end of input
+        self._stdin = stdin or sys.stdin or io.StringIO()
         self._write = write
         self._user_id = user_id or console_user()
         self._buttons: dict[int, Button] = {}  # number -> button, for the whole session
@@ -107,6 +110,8 @@ class Console:
                 self._write_prompt()
             line = await lines.get()
             if line is None:
+                if interactive:  # Ctrl-D at the prompt: end its line and say goodbye
+                    self._write("\n" + t("bye", "sv"))
                 return
             text = line.strip()
             quit_word = SHIPPED.find(text, "console")

@@ -42,7 +42,7 @@ from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.entries import inbox_entry
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackPeople
-from bot.platforms.slack.replies import SlackReplies
+from bot.platforms.slack.replies import SlackReplies, failure
 from bot.platforms.slack.socket_mode import InboxSocketModeHandler
 
 log = logging.getLogger(__name__)
@@ -258,8 +258,8 @@ class SlackFrontEnd:
         if self._bot_user_id is None:
             try:
                 self._bot_user_id = str((await self.client.auth_test()).get("user_id", ""))
-            except Exception:  # Slack unreachable: the next tick's probe covers it
-                log.warning("slack auth.test failed on a join event", exc_info=True)
+            except Exception as exc:  # Slack unreachable: the next tick's probe covers it
+                log.warning("slack auth.test failed on a join event", extra=failure(exc))
                 return
         channel = str(event.get("channel", ""))
         if channel and event.get("user") == self._bot_user_id:
@@ -305,8 +305,8 @@ class SlackFrontEnd:
                     response_type="ephemeral",
                     replace_original=False,
                 )
-            except Exception:
-                log.warning("slash command response failed", exc_info=True)
+            except Exception as exc:
+                log.warning("slash command response failed", extra=failure(exc))
 
     async def _on_action(self, body: Mapping[str, Any], *, stored: bool = False) -> None:
         incoming = translate.action_to_incoming(body)
@@ -356,8 +356,8 @@ class SlackFrontEnd:
         view = translate.home_view(replies, title=t("home.title", lang))
         try:
             await self.client.views_publish(user_id=incoming.user_id, view=view)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError):
-            log.warning("views.publish failed", exc_info=True)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("views.publish failed", extra=failure(exc))
 
 
 def _malformed(body: str) -> bool:

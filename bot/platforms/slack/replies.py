@@ -35,12 +35,11 @@ class SlackReplies:
                 continue
             try:
                 await self._post_one(incoming, channel, reply)
-            except (SlackApiError, aiohttp.ClientError, TimeoutError):
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 log.warning(
-                    "slack post failed",
-                    extra={"event": log_pseudonym(incoming.event_id)},
-                    exc_info=True,
-                )
+                    "slack post failed", extra={"event": log_pseudonym(incoming.event_id),
+                                                **failure(exc)},
+                )  # fmt: skip
                 metrics.ERRORS.labels("delivery").inc()
 
     async def _post_one(self, incoming: Incoming, channel: str, reply: Reply) -> None:
@@ -87,8 +86,8 @@ class SlackReplies:
                 filename=attachment.filename,
                 title=attachment.title or attachment.filename,
             )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError, KeyError, TypeError):
-            log.warning("slack file upload failed", exc_info=True)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, KeyError, TypeError) as exc:
+            log.warning("slack file upload failed", extra=failure(exc))
 
     def responder(self, response_url: str) -> Callable[..., Awaitable[object]]:
         """Answers through a slash command's response_url, as bolt's `respond` does
@@ -105,8 +104,8 @@ class SlackReplies:
         try:
             view = translate.prompt_view(reply.prompt, incoming)
             await self.client.views_open(trigger_id=trigger_id, view=view)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError):
-            log.warning("views.open failed; asking in a message instead", exc_info=True)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("views.open failed; asking in a message instead", extra=failure(exc))
             return False
         return True
 
@@ -119,3 +118,14 @@ def _ephemeral_response_url(incoming: Incoming) -> str | None:
     if incoming.action is not None and container.get("is_ephemeral") and isinstance(url, str):
         return url
     return None
+
+
+def failure(exc: BaseException) -> dict[str, object]:
+    """A failed Slack call as one log line's fields: the error's class and Slack's error
+    code or HTTP status. No traceback: its text can carry a response_url (a token) and it
+    turns one failure into many lines."""
+    response = getattr(exc, "response", None)
+    getter = getattr(response, "get", None)
+    code = getter("error", "") if callable(getter) else ""
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return {"error": type(exc).__name__, "status": code or status or ""}

@@ -192,6 +192,8 @@ async def test_a_refusal_is_honest_and_names_the_dpo(conversation: Conversation)
         ("Hi!", "Hi! I answer questions about GDPR"),
         ("tack!", "Varsågod"),
         ("thanks a lot", "You're welcome"),
+        ("hej då!", "Hej då!"),
+        ("bye", "Goodbye!"),
     ],
 )
 async def test_greetings_and_thanks_get_a_friendly_reply_without_the_dpo(

@@ -93,3 +93,18 @@ def test_a_folder_is_a_usage_error(db: Engine, tmp_path: Path) -> None:
     result = run("audit", "exported", str(tmp_path))
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {tmp_path}: not a file"
+
+
+def test_a_report_without_the_key_of_a_keyed_ledger_records_nothing(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GDPRBOT_LEDGER_KEY forgotten on one run: one line, exit 2, no entry that would
+    read as forged (the ledger stays verifiable with the key)."""
+    monkeypatch.setenv("GDPRBOT_LEDGER_KEY", "a-ledger-key-for-this-test-0123456789abcdef")
+    exported(tmp_path, "csv")  # keyed from here on
+    before = ledger.head(db)
+    monkeypatch.delenv("GDPRBOT_LEDGER_KEY")
+    result = run("report", "--period", "2027-Q1", "--format", "csv", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "none is configured" in result.stderr
+    assert ledger.head(db) == before

@@ -7,6 +7,7 @@ that only work on existing records) a SQLite file that does not exist.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -175,6 +176,62 @@ def test_a_witness_file_setting_naming_a_folder_is_one_line(
     monkeypatch.setenv("GDPRBOT_LEDGER_WITNESS_FILE", str(environment))
 
     assert_one_line(gdpr_bot("audit", "verify"), f"witness file {environment}: Is a directory")
+
+
+def test_a_log_level_that_does_not_exist_is_one_line_naming_the_setting(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_LOG_LEVEL", "LOUD")
+
+    assert_one_line(gdpr_bot("chat"), "GDPRBOT_LOG_LEVEL")
+
+
+def test_debug_in_the_env_file_shows_the_traceback(environment: Path) -> None:
+    (environment / ".env").write_text("GDPRBOT_LOG_LEVEL=debug\n", encoding="utf-8")
+    env = {"GDPRBOT_DATABASE_URL": "notaurl", "PATH": "/usr/bin:/bin", "HOME": str(environment)}
+    command = [sys.executable, "-m", "bot.cli", "audit", "verify"]
+
+    loud = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+    assert loud.returncode != 0 and "DatabaseUrlError" in loud.stderr
+    assert "Traceback" in loud.stderr
+
+
+@pytest.mark.parametrize("extra", [[], ["--training"], ["--format", "zip"]], ids=str)
+def test_a_report_to_a_closed_stdout_is_one_line_and_records_nothing(
+    environment: Path, extra: list[str]
+) -> None:
+    from routines import ledger
+    from storage.engines import make_engine
+    from storage.migrate import create_schema
+
+    url = f"sqlite:///{environment / 'bot.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    before = ledger.head(engine)
+    env = {"GDPRBOT_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": str(environment)}
+    command = [sys.executable, "-m", "bot.cli", "report", "--period", "2027-Q1", *extra]
+
+    done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          preexec_fn=lambda: os.close(1), text=True, check=False)  # fmt: skip
+
+    assert done.returncode == 2
+    assert done.stderr == "error: standard output is closed: give --out FILE\n"
+    assert ledger.head(engine) == before
+    engine.dispose()
+
+
+def test_a_register_extract_to_a_closed_stdout_is_one_line(environment: Path) -> None:
+    url = f"sqlite:///{environment / 'bot.db'}"
+    env = {"GDPRBOT_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": str(environment)}
+    command = [sys.executable, "-m", "bot.cli", "privacy", "export", "U0000USER"]
+
+    done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          preexec_fn=lambda: os.close(1), text=True, check=False)  # fmt: skip
+
+    assert (done.returncode, done.stderr) == (
+        2, "error: standard output is closed: give --out FILE\n"
+    )  # fmt: skip
 
 
 def test_debug_shows_the_traceback(environment: Path) -> None:

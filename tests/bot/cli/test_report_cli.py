@@ -166,6 +166,13 @@ def test_audit_verify_clean_exits_zero(db: Engine) -> None:
     assert "result: OK" in result.output
 
 
+def test_audit_verify_without_a_witness_says_what_it_cannot_see(db: Engine) -> None:
+    result = run("audit", "verify")
+    assert result.stderr.startswith("note: no witness checked: entries cut from the end")
+    witnessed = run("audit", "verify", "--head", ledger.head(db)[1])
+    assert witnessed.exit_code == 0 and witnessed.stderr == ""
+
+
 def test_audit_verify_tampered_exits_one_naming_the_entry(db: Engine) -> None:
     with db.begin() as conn:
         for ddl in ledger.drop_append_only_ddl("sqlite"):
@@ -200,6 +207,18 @@ def test_an_evidence_package_of_a_blob_payload_says_broken(db: Engine, tmp_path:
     assert result.exit_code == 0, result.output
     verify_txt = zipfile.ZipFile(out).read("verify.txt").decode()
     assert "result: BROKEN at entry 5 (changed)" in verify_txt
+    assert "warning: the evidence in it does not verify: result: BROKEN at entry 5" in (
+        result.stderr
+    )
+
+
+def test_an_evidence_package_of_an_intact_ledger_carries_no_warning(
+    db: Engine, tmp_path: Path
+) -> None:
+    out = tmp_path / "q1.zip"
+    result = run("report", "--period", "2027-Q1", "--format", "zip", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
 
 
 def test_audit_verify_names_a_truncated_tail_by_the_head_row(db: Engine) -> None:
@@ -244,6 +263,18 @@ def test_audit_witness_then_verify_checks_the_witness_file(
     broken = run("audit", "verify")
     assert broken.exit_code == 1
     assert "truncated" in broken.output
+
+
+def test_audit_verify_with_a_witness_file_that_is_not_text_exits_two(
+    db: Engine, tmp_path: Path
+) -> None:
+    binary = tmp_path / "heads.bin"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = run("audit", "verify", "--witness", str(binary))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {binary}: not UTF-8 text (a witness file holds `seq hash` lines)"
+    )
 
 
 def test_audit_verify_with_a_witness_file_that_has_a_bad_line_exits_two(

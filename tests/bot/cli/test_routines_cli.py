@@ -79,6 +79,23 @@ def test_check_of_a_good_file_says_ok(cli: CliRunner, tmp_path: Path) -> None:
     assert result.stdout.startswith("ok: ")
 
 
+def test_check_of_a_file_that_is_not_there_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    result = cli.invoke(app, ["routines", "check", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {missing}: no such file"
+    assert result.stdout == ""
+
+
+def test_check_names_the_setting_of_a_configured_file_that_is_not_there(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(tmp_path / "gone.yaml"))
+    result = cli.invoke(app, ["routines", "check"])
+    assert result.exit_code == 2
+    assert "GDPRBOT_ROUTINES_FILE" in result.stderr
+
+
 def test_list_shows_every_shipped_routine_with_its_gdpr_article(cli: CliRunner) -> None:
     result = cli.invoke(app, ["routines", "list", "--lang", "en"])
     assert result.exit_code == 0, result.output

@@ -6,7 +6,9 @@ identities on Slack and Teams, Teams references from a 1:1 chat and from a chann
 a reminder delivered into their 1:1 chat (where it landed, and an edit queued into it),
 claimed event keys that contain their ids, a question naming their e-mail, a report file
 waiting for download that names them, a confirmation and its ledger entry, a reminder
-waiting for them. Then every column of every table is read back and searched.
+waiting for them, a failed one whose error quotes their chat, a note and a question naming
+them, and a raw Teams activity still waiting in the inbox. Then every column of every
+table is read back and searched.
 
 What is kept on purpose (docs/privacy.md): the opaque person key in evidence and the
 ledger, and the erased identity row with `erased_at` (no id, name or e-mail).
@@ -14,6 +16,7 @@ ledger, and the erased identity row with `erased_at` (no id, name or e-mail).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -25,6 +28,7 @@ from bot.platforms.teams.activities import references_from_activity
 from bot.platforms.teams.handler import dedupe_key
 from bot.privacy.erase import erase_person
 from bot.records.events import claim_event, event_key
+from bot.records.inbox import InboxRow
 from bot.records.questions import record_question
 from bot.records.references import save_references
 from bot.records.report_links import store_report
@@ -33,6 +37,7 @@ from routines.engine.models import (
     Confirmation,
     Notification,
     Occurrence,
+    OccurrenceNote,
     PostedMessage,
 )
 from routines.ledger import CONFIRMATION_RECORDED, append_event
@@ -81,8 +86,12 @@ def leave_traces(session: Session) -> None:
     ):
         claim_event(session, platform, event_key(platform, key, None), NOW)
     record_question(
-        session, text=f"Får vi spara {EMAIL}?", lang="sv", answered=False, article_id=None,
-        score=0.1, now=NOW,
+        session, text=f"Får {NAME} spara {EMAIL}?", lang="sv", answered=False,
+        article_id=None, score=0.1, now=NOW,
+    )  # fmt: skip
+    session.add(
+        InboxRow(platform="teams", kind="message", body=json.dumps(personal), received_at=NOW,
+                 taken_until=NOW, attempts=1)
     )  # fmt: skip
     store_report(
         session, person_key=officer, filename="report.csv", mime_type="text/csv",
@@ -95,6 +104,8 @@ def leave_traces(session: Session) -> None:
     session.add(occurrence)
     session.flush()
     session.add(Confirmation(occurrence_id=occurrence.id, person_key=slack_key, created_at=NOW))
+    session.add(OccurrenceNote(occurrence_id=occurrence.id, person_key=slack_key,
+                               text=f"Kontrollerat, {NAME}", created_at=NOW))  # fmt: skip
     append_event(
         session, CONFIRMATION_RECORDED,
         {"occurrence_id": occurrence.id, "person_key": slack_key}, NOW,
@@ -104,6 +115,15 @@ def leave_traces(session: Session) -> None:
             occurrence_id=occurrence.id, kind="reminder", recipient_platform="teams",
             recipient_kind="person", recipient_address=teams_key, status=PENDING,
             not_before=NOW, created_at=NOW,
+        )
+    )  # fmt: skip
+    # A reminder that failed, its error quoting their chat as the platform client raised it.
+    session.add(
+        Notification(
+            occurrence_id=occurrence.id, kind="reminder", recipient_platform="teams",
+            recipient_kind="person", recipient_address=teams_key, sequence=2, status="failed",
+            not_before=NOW, created_at=NOW,
+            last_error=f"HTTPError: 403 for /v3/conversations/{ONE_ON_ONE}/activities",
         )
     )  # fmt: skip
     # A reminder delivered into their 1:1 chat, and the edit queued into it on closing.

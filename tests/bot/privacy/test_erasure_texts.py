@@ -23,6 +23,8 @@ from routines.engine import acknowledgements as ack
 from routines.engine.models import Confirmation, Occurrence, OccurrenceAssignee, OccurrenceNote
 from routines.ledger.binding import check_bindings
 from routines.reports.occurrence_view import Clock, occurrence_detail
+from routines.requests.models import RightsRequest
+from routines.requests.register import RequestRegister, dedupe_key
 from storage.people import person_key_for
 from storage.sessions import session_factory, transaction
 
@@ -128,3 +130,18 @@ def test_the_ledger_records_which_texts_changed_but_not_what_they_said(
     everything = " ".join(session.scalars(select(ledger.LedgerEntry.payload))).lower()
     for needle in (NAME, EMAIL, SLACK_ID, PHRASE, "slutat"):
         assert needle.lower() not in everything
+
+
+def test_a_chat_registrations_dedupe_key_holding_their_id_goes(engine: Engine) -> None:
+    """The desk dedupes a click by SHA-256(platform, "click", message, user id): after the
+    erasure no row keeps a hash anyone could recompute from their id."""
+    sessions = session_factory(engine)
+    register = RequestRegister(sessions, timezone="Europe/Stockholm")
+    key = dedupe_key("slack", "click", "1700000000.000100", SLACK_ID)
+    register.register(client_id="acme", kind="access", received_on=NOW.date(),
+                      business_days=5, now=NOW, actor=ack.Actor("slack", SLACK_ID),
+                      dedupe=key)  # fmt: skip
+
+    with transaction(sessions) as session:
+        erase_person(session, SLACK_ID, now=NOW)
+        assert session.scalars(select(RightsRequest.dedupe_key)).all() == [None]

@@ -108,3 +108,30 @@ def test_the_ledger_records_the_idle_erasure_under_the_key_only(session: Session
         select(ledger.LedgerEntry.payload).where(ledger.LedgerEntry.event == ledger.PERSON_ERASED)
     ).all()
     assert key in payload and '"reason":"idle"' in payload and "aad-idle" not in payload
+
+
+def missed(session: Session, key: str, closed_at: datetime) -> None:
+    occurrence = Occurrence(
+        routine_id=f"r-{key[:6]}", scheduled_date=closed_at.date(), post_date=closed_at.date(),
+        due_date=closed_at.date(), status="missed", created_at=closed_at - timedelta(days=14),
+        closed_at=closed_at,
+    )  # fmt: skip
+    session.add(occurrence)
+    session.flush()
+    session.add(OccurrenceAssignee(occurrence_id=occurrence.id, person_key=key, platform="teams"))
+
+
+def test_someone_who_only_ever_missed_a_duty_goes_with_the_evidence_years(
+    session: Session,
+) -> None:
+    """A missed duty names its assignee in the reports: it is evidence, kept (with the
+    identity) for GDPRBOT_EVIDENCE_YEARS after it closed, and then not a day longer."""
+    old = asker(session, "aad-missed-long-ago", LONG_AGO)
+    missed(session, old, NOW - timedelta(days=5 * 366))
+    recent = asker(session, "aad-missed-lately", LONG_AGO)
+    missed(session, recent, NOW - timedelta(days=400))
+
+    run_daily(session, now=NOW, question_log_days=90, evidence_years=5)
+
+    assert identity(session, old) is None
+    assert identity(session, recent) == "aad-missed-lately"

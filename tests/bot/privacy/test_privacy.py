@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -71,7 +71,7 @@ def occurrence(session: Session, routine_id: str, due: date, status: str = DONE)
         post_date=due - timedelta(days=7),
         due_date=due,
         status=status,
-        created_at=NOW - timedelta(days=30),
+        created_at=datetime.combine(due - timedelta(days=7), time(9), UTC),  # when posted
     )
     session.add(occ)
     session.flush()

@@ -8,12 +8,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
 from routines import ledger
-from routines.ledger.keys import LedgerKeys, current_keys, key_id_for, use_keys
+from routines.ledger.keys import (
+    LedgerKeyError,
+    LedgerKeys,
+    current_keys,
+    key_id_for,
+    read_keys,
+    use_keys,
+)
 from routines.ledger.verification import Witness
 from storage.sessions import session_factory, transaction
 
@@ -202,3 +210,33 @@ def test_an_edited_created_at_is_named(filled: Engine) -> None:
     tamper(filled, "UPDATE ledger_entries SET created_at = '2026-12-24 09:00:00+00:00' "
            "WHERE seq = 6")  # fmt: skip
     assert problem(filled) == (6, "changed")
+
+
+# --- the key lost on a restart -------------------------------------------------------------
+
+
+def test_without_the_key_nothing_is_appended_to_a_keyed_ledger(filled: Engine) -> None:
+    """A key setting lost on a restart must not add entries that verify as forged."""
+    use_keys(LedgerKeys())
+    try:
+        with pytest.raises(LedgerKeyError, match="none is configured"):
+            append(filled, 1, start=ENTRIES)
+    finally:
+        use_keys(LedgerKeys.of([KEY]))
+    assert ledger.head(filled)[0] == ENTRIES
+    assert ledger.verify(filled).ok
+
+
+@pytest.mark.parametrize("content", ["", "# only a comment\n\n"], ids=["empty", "comment"])
+def test_a_key_file_without_a_key_is_refused(tmp_path: Path, content: str) -> None:
+    key_file = tmp_path / "ledger-key"
+    key_file.write_text(content, encoding="utf-8")
+    with pytest.raises(LedgerKeyError, match="holds no key"):
+        read_keys(key_file=str(key_file))
+
+
+def test_a_key_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
+    key_file = tmp_path / "ledger-key"
+    key_file.write_bytes(b"\xff\xfe" + b"\x00" * 40)
+    with pytest.raises(LedgerKeyError, match="is not UTF-8 text"):
+        read_keys(key_file=str(key_file))

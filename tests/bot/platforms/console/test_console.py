@@ -74,6 +74,27 @@ def test_console_stops_at_avsluta(conversation: Conversation) -> None:
     assert output.count("Det här kan jag") == 1  # the greeting's help only
 
 
+class Terminal(io.StringIO):
+    """Typed input: a terminal, so the console prompts."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ctrl_d_at_the_prompt_ends_the_line_and_says_goodbye(
+    conversation: Conversation, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    out: list[str] = []
+    pipeline = Pipeline(conversation, NoClaims(), clock=utc_now)
+    console = Console(pipeline, stdin=Terminal(""), write=out.append, user_id="anna")
+    asyncio.run(console.run())
+
+    assert capsys.readouterr().out.endswith("> ")  # the prompt Ctrl-D was typed at
+    assert out[-1] == "\nHej då!"
+
+
 def test_typing_a_button_number_clicks_it(test_knowledge: KnowledgeBase) -> None:
     log = FeedbackLog()
     conversation = Conversation(Answerer(test_knowledge, DPO), question_log=log, clock=utc_now)
