@@ -17,7 +17,9 @@ round-robin to the replicas, `--concurrency` at a time. Prints:
 - the same two latencies for `--paced` further clicks by `--paced-users` people who each
   wait for their reply before clicking again (the load a real team produces);
 - the CPU seconds the three replicas used during the burst (from /proc; on a shared
-  machine a steadier figure than the wall clock), and the load average;
+  machine a steadier figure than the wall clock), the CPU this process used meanwhile
+  (the clicks' sender and the fake Slack API: on the same cores, unlike Slack), and the
+  load average;
 - clicks never answered "✅" (a click answered "try again" instead, e.g. a statement
   timeout under load) once no reply has come for `--settle` seconds.
 
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         targets = spread(clicks, cluster.replicas)
         pids = [replica.process.pid for replica in cluster.replicas]
         cpu_before, load_before = cpu_seconds(pids), os.getloadavg()[0]
+        own_before = time.process_time()  # this process: the clicks' sender and fake Slack
         sent = asyncio.run(
             send_clicks(
                 targets,
@@ -133,6 +136,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         wait_for_replies(replies, len(clicks), args.settle)
         replied = replies()
         burst_cpu = cpu_seconds(pids) - cpu_before
+        own_cpu = time.process_time() - own_before
         answered = [s for s in sent if s.click.message_ts in replied]
         latencies = [(replied[s.click.message_ts] - s.at) * 1000 for s in answered]
         acks = [(s.acked - s.at) * 1000 for s in sent]
@@ -170,6 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             "max_ms": max(latencies),
             "burst_cpu_s": burst_cpu,
             "cpu_ms_per_click": burst_cpu * 1000 / len(clicks),
+            "sender_cpu_ms_per_click": own_cpu * 1000 / len(clicks),
             "paced": len(paced_ms),
             "paced_users": args.paced_users,
             "paced_ack_p50_ms": statistics.median(paced_acks) if paced_acks else 0.0,
@@ -205,7 +210,9 @@ def describe(result: dict[str, float]) -> str:
         f"(target p99 ≤ {TARGET_P99_MS:.0f} ms: {verdict(ack_p99)}); click-to-reply p50 "
         f"{float(result['p50_ms']):.0f} ms, p99 {p99:.0f} ms, max {float(result['max_ms']):.0f} "
         f"ms ({verdict(p99)}); replicas' CPU {float(result['burst_cpu_s']):.1f} s for the "
-        f"burst ({float(result['cpu_ms_per_click']):.1f} ms a click); "
+        f"burst ({float(result['cpu_ms_per_click']):.2f} ms a click; the sender and the fake "
+        f"Slack API {float(result['sender_cpu_ms_per_click']):.2f} ms a click on the same "
+        "cores); "
         f"{result['paced']:.0f} more clicks by {result['paced_users']:.0f} people who each "
         f"wait for their reply: ack p50 {result['paced_ack_p50_ms']:.0f} ms, p99 "
         f"{result['paced_ack_p99_ms']:.0f} ms; click-to-reply p50 "
@@ -251,7 +258,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args)
     for key, value in result.items():
-        print(f"{key:>20}: {value:.1f}" if isinstance(value, float) else f"{key:>20}: {value}")
+        print(f"{key:>23}: {value:.2f}" if isinstance(value, float) else f"{key:>23}: {value}")
     line = describe(result)
     print(line)
     if not args.no_record:

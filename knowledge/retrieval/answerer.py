@@ -34,12 +34,13 @@ from knowledge.analysis.synonyms import Synonyms, load_synonyms
 from knowledge.analysis.tokens import has_words
 from knowledge.base import KnowledgeBase
 from knowledge.loader import LANGS
-from knowledge.model import Answer, Article, ArticleRef, Lang, Reason, Suggestion
+from knowledge.model import Answer, Article, Lang, Reason, Suggestion
 from knowledge.placeholders import render
+from knowledge.retrieval.decision import MAX_OPTIONS, shown
 from knowledge.retrieval.encoder import Encoder, EncoderError
 from knowledge.retrieval.features import feature_rows
 from knowledge.retrieval.lexical import LanguageIndex
-from knowledge.retrieval.replies import NOTICE, TEXTS
+from knowledge.retrieval.replies import NOTICE, TEXTS, article_ref
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
     ConfidenceModels,
@@ -58,10 +59,6 @@ MAX_QUESTION_CHARS = 2000
 # Candidates taken from each signal: the right article is in the lexical or semantic top 10
 # for every on-topic calibration question that has it anywhere (docs/performance.md).
 CANDIDATES = 10
-# "Did you mean" shows at most three articles (issue 11: "the top 2-3") and none that is
-# less than a tenth as likely as the best: a button nobody could mean is noise.
-MAX_OPTIONS = 3
-OPTION_SHARE = 0.1
 # After the encoder fails (an endpoint down), questions use the lexical model for this
 # long before the encoder is tried again, so no question waits for a timeout each time.
 ENCODER_RETRY_SECONDS = 60.0
@@ -293,7 +290,7 @@ class Answerer:
         best = scored[0] if scored else None
         if best is not None and best.probability >= limits.answer_at:
             return self._answered(best.article, lang, best.probability, values)
-        options = _options(scored)
+        options = scored[: shown([s.probability for s in scored[:MAX_OPTIONS]])]
         if options and sum(s.probability for s in options) >= limits.clarify_at:
             return self._clarify(options, lang, values)
         return self._refusal(lang, "no_match", best.probability if best else 0.0)
@@ -331,7 +328,7 @@ class Answerer:
             answered=True,
             lang=lang,
             text=short,
-            article=_ref(article, self._fill(article.title, lang, values)),
+            article=article_ref(article, self._fill(article.title, lang, values)),
             score=round(probability, 4),
             notice=NOTICE[lang] if article.lang != lang else None,
             details=details,
@@ -377,24 +374,5 @@ class Answerer:
         )
 
 
-def _options(scored: list[Scored]) -> list[Scored]:
-    """The "did you mean" candidates: the best few, none far less likely than the best."""
-    if not scored or scored[0].probability <= 0:
-        return []
-    floor = OPTION_SHARE * scored[0].probability
-    return [s for s in scored[:MAX_OPTIONS] if s.probability >= floor]
-
-
 def _other(lang: Lang) -> Lang:
     return "en" if lang == "sv" else "sv"
-
-
-def _ref(article: Article, title: str) -> ArticleRef:
-    return ArticleRef(
-        id=article.id,
-        title=title,
-        owner=article.owner,
-        reviewed=article.reviewed.isoformat(),
-        gdpr=article.gdpr,
-        lang=article.lang,
-    )

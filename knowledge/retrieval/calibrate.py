@@ -25,8 +25,7 @@ the values of the training questions (an inner k-fold within the other folds).
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +36,15 @@ import numpy as np
 from knowledge.analysis.smalltalk import small_talk
 from knowledge.analysis.tokens import has_words
 from knowledge.evaluate import EvalCase
-from knowledge.retrieval.answerer import MAX_OPTIONS, OPTION_SHARE, Answerer
+from knowledge.retrieval.answerer import Answerer
+from knowledge.retrieval.decision import (
+    MAX_WRONG,
+    MIN_OFF_TOPIC_REFUSED,
+    Summary,
+    choose_thresholds,
+    outcome,
+    summarise,
+)
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
 from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
@@ -48,24 +55,10 @@ from knowledge.retrieval.scoring import (
     fit_conditional_logit,
 )
 
-# The error budget, from issue 11's bars: of on-topic questions at most 3 % answered with a
-# wrong article; of off-topic questions at least 95 % refused (so at most 5 % answered or
-# met with a "did you mean"). Within the budget the thresholds give the most right answers,
-# then the most right articles among answers and "did you mean" offers. A rate measured on
-# n questions is uncertain by one standard error, sqrt(p(1-p)/n) (about 1 point here), so
-# the thresholds are chosen to meet each bar with that margin: on new questions they then
-# stay within the bar about five times in six, not one time in two.
-MAX_WRONG = 0.03
-MIN_OFF_TOPIC_REFUSED = 0.95
-
-
-def _margin(rate: float, n: int) -> float:
-    return math.sqrt(rate * (1 - rate) / n) if n else 0.0
-
+__all__ = ["MAX_WRONG", "MIN_OFF_TOPIC_REFUSED", "choose_thresholds", "outcome", "summarise"]
 
 FOLDS = 5
 SEED = 20261129  # the fold split; fixed so a refit on the same file gives the same model
-GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
 
 
 @dataclass(frozen=True)
@@ -76,6 +69,7 @@ class Question:
     rows: np.ndarray
     labels: np.ndarray
     skipped: bool  # small talk or no words: refused before any model is asked
+    ids: tuple[str, ...] = ()  # the candidates' article ids, one per row
 
     @property
     def off_topic(self) -> bool:
@@ -112,87 +106,8 @@ def collect(
         rows = np.array([s.features for s in scored]).reshape(len(scored), width)
         right = set(case.articles)
         labels = np.array([float(s.article.id in right) for s in scored])
-        out.append(Question(case, rows, labels, False))
+        out.append(Question(case, rows, labels, False, tuple(s.article.id for s in scored)))
     return out
-
-
-@dataclass(frozen=True)
-class _Summary:
-    """What the decision needs of one question's probabilities."""
-
-    best: float  # P(best candidate)
-    offered: float  # P(one of the "did you mean" options)
-    best_right: bool
-    offered_right: bool
-    off_topic: bool
-
-
-def summarise(probabilities: np.ndarray, labels: np.ndarray, off_topic: bool) -> _Summary:
-    if len(probabilities) == 0:
-        return _Summary(0.0, 0.0, False, False, off_topic)
-    order = np.argsort(-probabilities, kind="stable")
-    best = float(probabilities[order[0]])
-    shown = [i for i in order[:MAX_OPTIONS] if probabilities[i] >= OPTION_SHARE * best]
-    return _Summary(
-        best,
-        float(sum(probabilities[i] for i in shown)),
-        bool(labels[order[0]]),
-        any(bool(labels[i]) for i in shown),
-        off_topic,
-    )
-
-
-def outcome(summary: _Summary, limits: Thresholds) -> str:
-    """The verdict (as `knowledge.evaluate`) of one question under these thresholds."""
-    if summary.best >= limits.answer_at and summary.best > 0:
-        if summary.off_topic:
-            return "off_topic_answered"
-        return "answered_right" if summary.best_right else "answered_wrong"
-    if summary.offered >= limits.clarify_at and summary.offered > 0:
-        if summary.off_topic:
-            return "off_topic_clarified"
-        return "clarified_right" if summary.offered_right else "clarified_wrong"
-    return "off_topic_refused" if summary.off_topic else "refused"
-
-
-def choose_thresholds(summaries: Sequence[_Summary]) -> Thresholds:
-    """The most helpful (answer_at, clarify_at) within the error budget on these questions.
-
-    Helpful: most on-topic questions answered right, then most with the right article among
-    the answer or the offers. A cell must keep answered-wrong within `MAX_WRONG` and
-    off-topic refusals at `MIN_OFF_TOPIC_REFUSED`, each with a standard error's margin;
-    when no cell can, the ones with the
-    fewest wrong answers and then the most off-topic refusals compete. Among equally good
-    cells: the centre."""
-    best = np.array([s.best for s in summaries])
-    offered = np.array([s.offered for s in summaries])
-    off = np.array([s.off_topic for s in summaries])
-    on = ~off
-    best_right = np.array([s.best_right for s in summaries])
-    offered_right = np.array([s.offered_right for s in summaries])
-    n_on, n_off = max(int(on.sum()), 1), max(int(off.sum()), 1)
-    shape = (len(GRID), len(GRID))
-    right, helpful, wrong, refused = (np.zeros(shape) for _ in range(4))
-    clarifiable = (offered[None, :] >= GRID[:, None]) & (offered[None, :] > 0)  # clarify x q
-    for i, answer_at in enumerate(GRID):
-        answered = (best >= answer_at) & (best > 0)
-        clarified = ~answered[None, :] & clarifiable
-        right[i] = np.sum(answered & on & best_right) / n_on
-        helpful[i] = right[i] + np.sum(clarified & (on & offered_right)[None, :], axis=1) / n_on
-        wrong[i] = np.sum(answered & on & ~best_right) / n_on
-        refused[i] = np.sum(~answered[None, :] & ~clarified & off[None, :], axis=1) / n_off
-    max_wrong = MAX_WRONG - _margin(MAX_WRONG, n_on)
-    min_refused = MIN_OFF_TOPIC_REFUSED + _margin(1 - MIN_OFF_TOPIC_REFUSED, n_off)
-    feasible = (wrong <= max_wrong + 1e-9) & (refused >= min_refused - 1e-9)
-    if not feasible.any():  # the budget cannot be met: fewest wrong, then most refused
-        within = wrong <= max(max_wrong, float(wrong.min())) + 1e-9
-        feasible = within & (refused >= refused[within].max() - 1e-9)
-    score = np.where(feasible, right * 1000 + helpful, -np.inf)
-    cells = np.argwhere(score >= score.max() - 1e-9)
-    answers = sorted({int(i) for i, _ in cells})
-    i = answers[len(answers) // 2]
-    clarifies = sorted(int(j) for a, j in cells if a == i)
-    return Thresholds(float(GRID[i]), float(GRID[clarifies[len(clarifies) // 2]]))
 
 
 def _fit(questions: Sequence[Question], features: Sequence[str]) -> ConfidenceModel:
@@ -200,14 +115,14 @@ def _fit(questions: Sequence[Question], features: Sequence[str]) -> ConfidenceMo
     return fit_conditional_logit(used, features)
 
 
-def _predict(model: ConfidenceModel, q: Question) -> _Summary:
+def _predict(model: ConfidenceModel, q: Question) -> Summary:
     return summarise(model.probabilities(q.rows), q.labels, q.off_topic)
 
 
 def _out_of_fold(
     questions: Sequence[Question], features: Sequence[str], k: int, seed: int
-) -> list[_Summary]:
-    predictions: list[_Summary | None] = [None] * len(questions)
+) -> list[Summary]:
+    predictions: list[Summary | None] = [None] * len(questions)
     for fold in folds(questions, k, seed):
         held = set(fold)
         model = _fit([q for i, q in enumerate(questions) if i not in held], features)
@@ -222,30 +137,35 @@ def cross_validate(
     k: int = FOLDS,
     seed: int = SEED,
     groups: Sequence[str] | None = None,
-    stacked: Stacked | None = None,
+    stacked: Stacked | Mapping[str, Stacked] | None = None,
+    trace: list[tuple[int, np.ndarray, Thresholds]] | None = None,
 ) -> dict[str, Any]:
     """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold.
 
     Rates per language (`all`, `en`, `sv`), each with `std`, the standard deviation of the
     rates over the outer folds; with `groups` (each question's input) also `by_input`.
-    With `stacked` (the `domain` feature), the held-out fold's values come from a model
-    fitted on the rest, and the rest's own from models fitted on the rest's inner folds."""
+    With `stacked` (by feature name; a bare one is `domain`), the held-out fold's values
+    come from a model fitted on the rest, and the rest's own from models fitted on the
+    rest's inner folds. `trace` receives each question's out-of-fold probabilities and
+    the thresholds its fold chose (for error analysis)."""
+    columns = _stacked_columns(stacked, features)
     verdicts: list[tuple[str, str, int, str]] = []  # (lang, group, fold, verdict)
     for number, fold in enumerate(folds(questions, k, seed)):
         held = set(fold)
         rest = [i for i in range(len(questions)) if i not in held]
         train = [questions[i] for i in rest]
         test = [questions[i] for i in fold]
-        if stacked is not None:
-            inner = out_of_fold_values(stacked, rest, k, seed + 2)
-            at = list(features).index(DOMAIN_FEATURE)
+        for at, feature in columns:  # in column order, so each lands at its place
+            inner = out_of_fold_values(feature, rest, k, seed + 2)
             train = with_column(train, [inner[i] for i in rest], at)
-            test = with_column(test, list(stacked(rest, fold)), at)
+            test = with_column(test, list(feature(rest, fold)), at)
         model = _fit(train, features)
         limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
         for i, q in zip(fold, test, strict=True):
             group = groups[i] if groups is not None else ""
             verdicts.append((q.case.lang, group, number, outcome(_predict(model, q), limits)))
+            if trace is not None:
+                trace.append((i, model.probabilities(q.rows), limits))
     langs = ("all", *sorted({lg for lg, _, _, _ in verdicts}))
     result: dict[str, Any] = {
         lang: _rates_with_std([(f, v) for lg, _, f, v in verdicts if lang in ("all", lg)], k)
@@ -262,6 +182,35 @@ def cross_validate(
             for group in dict.fromkeys(groups)
         }
     return result
+
+
+def _stacked(
+    answerer: Answerer, questions: Sequence[Question], features: Sequence[str]
+) -> dict[str, Stacked]:
+    """The stacked features the model reads (`domain`), over these questions' vectors."""
+    if DOMAIN_FEATURE not in features:
+        return {}
+    assert answerer.encoder is not None
+    domain = DomainData(
+        answerer.text_vectors(),
+        answerer.encoder.encode([q.case.q for q in questions], "query"),
+        np.array([not q.off_topic for q in questions]),
+        np.array([not q.skipped for q in questions]),
+    )
+    return {DOMAIN_FEATURE: domain}
+
+
+def _stacked_columns(
+    stacked: Stacked | Mapping[str, Stacked] | None, features: Sequence[str]
+) -> list[tuple[int, Stacked]]:
+    """(column, stacked feature) in column order."""
+    if stacked is None:
+        return []
+    named = stacked if isinstance(stacked, Mapping) else {DOMAIN_FEATURE: stacked}
+    return sorted(
+        ((list(features).index(n), f) for n, f in named.items() if n in features),
+        key=lambda pair: pair[0],
+    )
 
 
 def _rates_with_std(verdicts: list[tuple[int, str]], k: int) -> dict[str, Any]:
@@ -291,11 +240,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def with_column(questions: Sequence[Question], values: Sequence[float], at: int) -> list[Question]:
-    """The questions with one more feature at column `at`, one value per question (all its
-    candidates share it)."""
+def with_column(
+    questions: Sequence[Question], values: Sequence[float | np.ndarray], at: int
+) -> list[Question]:
+    """The questions with one more feature at column `at`: per question one value (all its
+    candidates share it) or one per candidate."""
     return [
-        Question(q.case, np.insert(q.rows, at, v, axis=1), q.labels, q.skipped)
+        Question(q.case, np.insert(q.rows, at, v, axis=1), q.labels, q.skipped, q.ids)
         for q, v in zip(questions, values, strict=True)
     ]
 
@@ -351,27 +302,19 @@ def calibrate(
         if semantic and encoder_id is None:
             continue
         questions = collect(answerer, cases, semantic)
-        stacked, domain, fitted = None, None, questions
-        if DOMAIN_FEATURE in features:
-            assert answerer.encoder is not None
-            stacked = DomainData(
-                answerer.text_vectors(),
-                answerer.encoder.encode([q.case.q for q in questions], "query"),
-                np.array([not q.off_topic for q in questions]),
-                np.array([not q.skipped for q in questions]),
-            )
-            everything = list(range(len(questions)))
-            values = out_of_fold_values(stacked, everything, FOLDS, SEED)
-            fitted = with_column(
-                questions, [values[i] for i in everything], at=features.index(DOMAIN_FEATURE)
-            )
-            domain = stacked.shipped(everything)
+        stacked = _stacked(answerer, questions, features)
+        fitted = questions
+        everything = list(range(len(questions)))
+        for at, feature in _stacked_columns(stacked, features):
+            values = out_of_fold_values(feature, everything, FOLDS, SEED)
+            fitted = with_column(fitted, [values[i] for i in everything], at)
         model = _fit(fitted, features)
         limits = choose_thresholds(_out_of_fold(fitted, features, FOLDS, SEED))
         provenance = base | {
             "encoder": encoder_id if semantic else None,
             "cross_validation": cross_validate(questions, features, groups=groups, stacked=stacked),
         }
+        domain = stacked.get(DOMAIN_FEATURE)
         models[name] = ConfidenceModel(
             model.features,
             model.mean,
@@ -380,7 +323,7 @@ def calibrate(
             model.intercept,
             limits,
             provenance,
-            domain,
+            domain.shipped(everything) if isinstance(domain, DomainData) else None,
         )
     hybrid = dict(answerer.models.hybrid)
     if "hybrid" in models and encoder_id is not None:

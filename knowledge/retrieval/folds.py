@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-# (training questions, target questions) -> one value per target question, from a model
-# that saw the training questions only (indices into the calibration questions).
-Stacked = Callable[[Sequence[int], Sequence[int]], np.ndarray]
+# (training questions, target questions) -> per target question its value (one for all
+# its candidates) or an array of one value per candidate, from a model that saw the
+# training questions only (indices into the calibration questions).
+Stacked = Callable[[Sequence[int], Sequence[int]], Sequence[float | np.ndarray] | np.ndarray]
 
 
 def folds(items: Sequence[object], k: int, seed: int) -> list[list[int]]:
@@ -27,12 +28,12 @@ def folds(items: Sequence[object], k: int, seed: int) -> list[list[int]]:
 
 def out_of_fold_values(
     stacked: Stacked, indices: Sequence[int], k: int, seed: int
-) -> dict[int, float]:
+) -> dict[int, float | np.ndarray]:
     """Each question's stacked value from a model fitted on the other folds of `indices`."""
-    values: dict[int, float] = {}
+    values: dict[int, float | np.ndarray] = {}
     for fold in folds(indices, k, seed):
         target = [indices[j] for j in fold]
         held = set(target)
         fitted = stacked([i for i in indices if i not in held], target)
-        values.update(zip(target, (float(v) for v in fitted), strict=True))
+        values.update(zip(target, list(fitted), strict=True))
     return values

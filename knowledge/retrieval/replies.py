@@ -3,6 +3,8 @@ honest refusal, the replies to greetings, thanks and empty messages (sv and en).
 
 from __future__ import annotations
 
+from knowledge.model import Article, ArticleRef
+
 NOTICE = {
     "sv": "Artikeln finns bara på engelska.",
     "en": "This article is only available in Swedish.",
@@ -36,3 +38,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You're welcome! Ask again whenever something about GDPR comes up.",
     },
 }
+
+
+def article_ref(article: Article, title: str) -> ArticleRef:
+    """How an answer names its article (`title` with placeholders filled in)."""
+    return ArticleRef(
+        id=article.id,
+        title=title,
+        owner=article.owner,
+        reviewed=article.reviewed.isoformat(),
+        gdpr=article.gdpr,
+        lang=article.lang,
+    )

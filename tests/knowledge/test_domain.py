@@ -20,7 +20,7 @@ from knowledge.retrieval.domain import (
     margin,
     negatives_path,
 )
-from knowledge.retrieval.folds import out_of_fold_values
+from knowledge.retrieval.folds import Stacked, out_of_fold_values
 from knowledge.retrieval.scoring import (
     CONFIDENCE_FILE,
     ConfidenceModel,
@@ -159,3 +159,29 @@ def test_the_shipped_hybrid_model_keeps_its_negatives_beside_it() -> None:
     for model in load_models().hybrid.values():
         assert model.domain is not None and model.domain.negatives.shape[1] == 384
         assert len(model.domain.negatives) == model.provenance["off_topic"]
+
+
+def test_a_stacked_value_may_be_one_per_candidate() -> None:
+    questions = _questions(2)
+    widened = with_column(questions, [np.array([1.0, 2.0, 3.0]), 0.5], at=1)
+    assert np.array_equal(widened[0].rows[:, 1], [1.0, 2.0, 3.0])
+    assert set(widened[1].rows[:, 1]) == {0.5}
+
+
+def test_several_stacked_features_each_land_in_their_own_column() -> None:
+    """By name: each held-out question gets its values in the column its feature has."""
+    seen: dict[str, list[int]] = {"first": [], "second": []}
+
+    def constant(name: str, value: float) -> Stacked:
+        def values(train: Sequence[int], target: Sequence[int]) -> np.ndarray:
+            seen[name].extend(target)
+            return np.full(len(target), value)
+
+        return values
+
+    trace: list[tuple[int, np.ndarray, object]] = []
+    names = ("second", "signal", "first")
+    stacked = {"first": constant("first", 1.0), "second": constant("second", -1.0)}
+    cross_validate(_questions(40), names, k=5, seed=2, stacked=stacked, trace=trace)
+    assert sorted(set(seen["first"])) == sorted(set(seen["second"])) == list(range(40))
+    assert sorted(i for i, _, _ in trace) == list(range(40))  # each question once, out of fold

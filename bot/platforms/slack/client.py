@@ -3,6 +3,7 @@ bolt App around that client."""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+
+# slack_sdk decides whether to build its DEBUG lines (each request's parameters, each
+# response's headers and body: message text and platform ids) from its logger's own
+# level, not the effective one, so with the level left unset (NOTSET, below DEBUG) it
+# built them for every call and dropped them (bot/logs.py quiets "slack_sdk" itself): a
+# few percent of a replica's CPU in a burst of clicks. Its own logger, its own level, never
+# DEBUG: those lines must not reach the logs anyway.
+_QUIET = logging.getLogger("slack_sdk.web.gdprbot")
+_QUIET.setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ def make_web_client(
         token=config.bot_token or None,
         base_url=base_url,
         session=session,
+        logger=_QUIET,
         timeout=10,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
