@@ -7,7 +7,8 @@
   events, pseudonymisation of identities behind evidence older than GDPRBOT_EVIDENCE_YEARS);
   with `--now` a dry run that counts and deletes nothing (see bot/cli/pretend.py).
 
-PERSON is a platform user id (Slack `U…`, Teams AAD object id) or an e-mail address.
+PERSON is a platform user id (Slack `U…`, Teams AAD object id; `slack:U…` for one platform) or
+an e-mail address.
 Exit codes: 0 done, 1 no such person, 2 bad input.
 """
 

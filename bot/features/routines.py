@@ -64,9 +64,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         ),
         "routines.note_how": "Skriv `anteckning {id} <text eller länk>`.",
         "routines.noted": "📎 Anteckningen är sparad.",
-        "routines.bad_id": (
-            "Ange rutinens kod, som den står i `rutiner`, t.ex. `kvittera k7m2qp`."
-        ),
+        "routines.bad_id": "Ange rutinens kod, som den står i `rutiner`, t.ex. `{example}`.",
+        "routines.example.ack": "kvittera k7m2qp",
+        "routines.example.na": "ejtillämplig k7m2qp <anledning>",
+        "routines.example.note": "anteckning k7m2qp <text eller länk>",
         "routines.prompt.reason.title": "Ej tillämplig",
         "routines.prompt.reason.label": "Varför är rutinen inte tillämplig?",
         "routines.prompt.note.title": "Lägg till anteckning",
@@ -112,7 +113,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         ),
         "routines.note_how": "Type `note {id} <text or link>`.",
         "routines.noted": "📎 The note is saved.",
-        "routines.bad_id": "Give the routine's code as `routines` shows it, e.g. `ack k7m2qp`.",
+        "routines.bad_id": "Give the routine's code as `routines` shows it, e.g. `{example}`.",
+        "routines.example.ack": "ack k7m2qp",
+        "routines.example.na": "na k7m2qp <reason>",
+        "routines.example.note": "note k7m2qp <text or link>",
         "routines.prompt.reason.title": "Not applicable",
         "routines.prompt.reason.label": "Why does the routine not apply?",
         "routines.prompt.note.title": "Add note",
@@ -216,7 +220,7 @@ class RoutineFeature:
         raw_id, _, rest = args.strip().partition(" ")
         raw_id = raw_id.strip().lstrip("#").lower()
         if not raw_id or (raw_id.isdigit() and incoming.platform not in LOCAL_PLATFORMS):
-            return [Reply(text=t("routines.bad_id", lang), private=True)]
+            return [Reply(text=_bad_id(command, lang), private=True)]
         occurrence_id = await asyncio.to_thread(self._resolve, raw_id, incoming.platform)
         if occurrence_id is None:
             return [Reply(text=t("routines.not_found", lang, id=raw_id), private=True)]
@@ -233,7 +237,7 @@ class RoutineFeature:
         if action is None or action.action_id not in ACTIONS:
             return []
         if not action.value.strip().isdigit():
-            return [Reply(text=t("routines.bad_id", lang), private=True)]
+            return [Reply(text=_bad_id(ACTIONS[action.action_id], lang), private=True)]
         text = action.inputs.get("reason") or action.inputs.get("note") or ""
         return await self._act(
             ACTIONS[action.action_id], int(action.value), text.strip(), incoming, lang,
@@ -384,3 +388,8 @@ def _buttons(actions: tuple[NoticeAction, ...]) -> tuple[Button, ...]:
         Button(a.action_id, a.label, a.value, style="primary" if a.kind == "confirm" else None)
         for a in actions
     )
+
+
+def _bad_id(command: str, lang: str) -> str:
+    """ "Give the code", with an example of the command the person typed (ack, na, note)."""
+    return t("routines.bad_id", lang, example=t(f"routines.example.{command}", lang))

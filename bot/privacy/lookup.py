@@ -12,12 +12,20 @@ class PersonNotFound(LookupError):
     """No (non-erased) person has that platform user id or e-mail address."""
 
 
+# `slack:U0123` names one platform's id, as `gdpr-bot web link` and routine files write it
+PLATFORM_PREFIXES = ("slack", "teams", "console")
+
+
 def find_people(session: Session, who: str) -> list[Person]:
-    """Every identity row for a platform user id (exact) or an e-mail address (any case).
+    """Every identity row for a platform user id (exact; `slack:U0123` on that platform
+    only) or an e-mail address (any case).
 
     One human may have a row per platform (Slack and Teams, same e-mail): all are returned.
     """
     who = who.strip()
+    platform, colon, user_id = who.partition(":")
+    if colon and platform.lower() in PLATFORM_PREFIXES and user_id.strip():
+        return [p for p in find_people(session, user_id) if p.platform == platform.lower()]
     if not who:
         return []
     condition = Person.platform_user_id == who

@@ -54,6 +54,16 @@ def test_export_to_a_file(seeded: Engine, tmp_path: Path) -> None:
     )
 
 
+def test_export_takes_the_platform_prefixed_id_web_link_and_routine_files_use(
+    seeded: Engine,
+) -> None:
+    result = gdpr_bot("privacy", "export", "slack:U0CLI2")
+    assert result.exit_code == 0, result.output
+    (identity,) = json.loads(result.stdout)["identities"]
+    assert identity["person"]["display_name"] == "David Ek"
+    assert gdpr_bot("privacy", "export", "teams:U0CLI2").exit_code == 1  # another platform
+
+
 def test_an_unknown_person_exits_1_with_a_clear_message(seeded: Engine) -> None:
     for command in ("export", "erase"):
         result = gdpr_bot("privacy", command, "nobody@example.se")

@@ -214,5 +214,15 @@ def test_run_due_refuses_a_broken_catalogue(
 ) -> None:
     monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, "routines:\n  - id: x\n")))
     result = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "title: missing" in result.output
+
+
+@pytest.mark.parametrize("command", [["list"], ["upcoming"], ["show", "x"]])
+def test_a_configured_catalogue_that_is_not_there_is_an_environment_error(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(tmp_path / "gone.yaml"))
+    result = cli.invoke(app, ["routines", *command])
+    assert result.exit_code == 2
+    assert "gone.yaml" in result.stderr

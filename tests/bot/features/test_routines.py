@@ -242,6 +242,23 @@ async def test_a_code_that_names_no_open_occurrence_is_explained(
     assert bad.private and "zzzzzz" in bad.text
 
 
+@pytest.mark.parametrize(
+    ("command", "typed", "lang", "example"),
+    [
+        ("na", "ejtillämplig", "sv", "`ejtillämplig k7m2qp <anledning>`"),
+        ("note", "anteckning", "sv", "`anteckning k7m2qp <text eller länk>`"),
+        ("ack", "kvittera", "sv", "`kvittera k7m2qp`"),
+        ("na", "na", "en", "`na k7m2qp <reason>`"),
+    ],
+)
+async def test_a_command_without_a_code_shows_how_to_type_that_command(
+    feature: tuple[RoutineFeature, int], command: str, typed: str, lang: str, example: str
+) -> None:
+    chat, _ = feature
+    [bad] = await chat.on_command(command, "", message("UANNA", typed), lang)
+    assert bad.private and example in bad.text
+
+
 def test_codes_are_six_characters_without_look_alikes_and_differ_per_occurrence(
     feature: tuple[RoutineFeature, int],
 ) -> None:
