@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.ask import answerer_for, build_answerer, encoder_for
+from bot.cli.errors import usage_error
 from bot.config import Settings
 from knowledge import SHIPPED_DIR, KnowledgeError, check_knowledge, load_knowledge_base
 from knowledge.analysis.synonyms import check_synonyms
@@ -51,6 +52,8 @@ def check(
 
 
 def _read(file: Path) -> list[Any]:
+    if not file.is_file():  # one line in the CLI's own words, not "[Errno 2] …"
+        raise usage_error(f"{file}: no such file")
     try:
         return read_cases(file)
     except (OSError, EvalFileError) as exc:

@@ -101,14 +101,24 @@ async def serve(services: Services, *, console: bool) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     console_task: asyncio.Task[None] | None = None
+    starting = asyncio.create_task(services.start())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await services.start()
-        if console:
-            console_task = asyncio.create_task(services.console.run())
-            console_task.add_done_callback(lambda _: stop.set())
-        await stop.wait()
+        # a signal also stops a start that waits (Socket Mode retrying a connection)
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # a start that failed raises here
+            if console:
+                console_task = asyncio.create_task(services.console.run())
+                console_task.add_done_callback(lambda _: stop.set())
+            await stopping
         log.info("shutting down")
     finally:
+        for task in (starting, stopping):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if console_task is not None and not console_task.done():
             console_task.cancel()
         await runner.cleanup()

@@ -89,3 +89,35 @@ def test_ctrl_c_in_the_console_ends_without_a_traceback(tmp_path: Path) -> None:
     # seen to stop cleanly with 0. Either way: no crash, no traceback.
     assert console.returncode in (0, 130), stderr
     assert "Traceback" not in stderr, stderr
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_start_still_waiting_for_socket_mode(tmp_path: Path) -> None:
+    """Socket Mode that cannot connect retries for ever inside the start: SIGTERM (systemd,
+    Docker) must still stop the bot, not wait to be killed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
+    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_PORT="0",
+               GDPRBOT_TEAMS="false", GDPRBOT_CONSOLE="off", GDPRBOT_EMBEDDINGS="off",
+               SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test",
+               GDPRBOT_SLACK_API_URL="http://127.0.0.1:1/api/")  # fmt: skip  # refused
+    bot = subprocess.Popen(
+        [*gdpr_bot_command(), "run"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert bot.stderr is not None
+    try:
+        for line in bot.stderr:  # the event: Socket Mode failed once and retries
+            if "Retrying" in line:
+                break
+        bot.send_signal(signal.SIGTERM)
+        _, stderr = bot.communicate(timeout=60 * PATIENCE)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+
+    assert "shutting down" in stderr

@@ -220,6 +220,13 @@ def test_kb_eval_text_lists_failures_and_a_summary(tmp_path: Path) -> None:
     assert "0/1 correct" in result.stdout
 
 
+def test_kb_eval_of_a_file_that_is_not_there_is_one_error_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.jsonl"
+    result = gdpr_bot("kb", "eval", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {missing}: no such file\n"
+
+
 def test_kb_eval_rejects_a_malformed_line(tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"id": "x", "q": "no expectation"}\n', encoding="utf-8")
