@@ -13,12 +13,18 @@ import pytest
 from testing.scale.cluster import PATIENCE, gdpr_bot_command
 
 
+def bot_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """This environment without our settings, a SQLite file in tmp_path, Teams off."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
+    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_TEAMS="false")
+    env.update(settings)
+    return env
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["chat", "run"])
 def test_piped_console_input_ends_without_a_traceback(tmp_path: Path, command: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
-    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_PORT="0",
-               GDPRBOT_TEAMS="false")  # fmt: skip
+    env = bot_env(tmp_path, GDPRBOT_PORT="0")
 
     done = subprocess.run(
         [*gdpr_bot_command(), command],
@@ -40,9 +46,7 @@ def test_piped_console_input_ends_without_a_traceback(tmp_path: Path, command: s
 @pytest.mark.parametrize("command", ["chat", "run"])
 def test_a_closed_stdin_ends_the_console_without_a_traceback(tmp_path: Path, command: str) -> None:
     """File descriptor 0 closed (`gdpr-bot chat <&-`): no input, as at its end."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
-    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_PORT="0",
-               GDPRBOT_TEAMS="false")  # fmt: skip
+    env = bot_env(tmp_path, GDPRBOT_PORT="0")
 
     done = subprocess.run(
         [*gdpr_bot_command(), command],
@@ -62,8 +66,7 @@ def test_a_closed_stdin_ends_the_console_without_a_traceback(tmp_path: Path, com
 
 @pytest.mark.slow
 def test_ctrl_c_in_the_console_ends_without_a_traceback(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
-    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_TEAMS="false")
+    env = bot_env(tmp_path)
     console = subprocess.Popen(
         [*gdpr_bot_command(), "chat"],
         stdin=subprocess.PIPE,
@@ -95,11 +98,15 @@ def test_ctrl_c_in_the_console_ends_without_a_traceback(tmp_path: Path) -> None:
 def test_sigterm_stops_a_start_still_waiting_for_socket_mode(tmp_path: Path) -> None:
     """Socket Mode that cannot connect retries for ever inside the start: SIGTERM (systemd,
     Docker) must still stop the bot, not wait to be killed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDPRBOT_", "SLACK_"))}
-    env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_PORT="0",
-               GDPRBOT_TEAMS="false", GDPRBOT_CONSOLE="off", GDPRBOT_EMBEDDINGS="off",
-               SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test",
-               GDPRBOT_SLACK_API_URL="http://127.0.0.1:1/api/")  # fmt: skip  # refused
+    env = bot_env(
+        tmp_path,
+        GDPRBOT_PORT="0",
+        GDPRBOT_CONSOLE="off",
+        GDPRBOT_EMBEDDINGS="off",
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_APP_TOKEN="xapp-test",
+        GDPRBOT_SLACK_API_URL="http://127.0.0.1:1/api/",  # nothing listens: refused
+    )
     bot = subprocess.Popen(
         [*gdpr_bot_command(), "run"],
         stdin=subprocess.DEVNULL,
