@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -19,6 +20,33 @@ def bot_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     env.update(GDPRBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", GDPRBOT_TEAMS="false")
     env.update(settings)
     return env
+
+
+def start(tmp_path: Path, command: str, env: dict[str, str], watch: str) -> subprocess.Popen[str]:
+    """`gdpr-bot COMMAND` with `watch` ("stdout" or "stderr") piped for its lines."""
+    return subprocess.Popen(
+        [*gdpr_bot_command(), command],
+        stdin=subprocess.PIPE if watch == "stdout" else subprocess.DEVNULL,
+        stdout=subprocess.PIPE if watch == "stdout" else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+def signal_after(process: subprocess.Popen[str], lines: IO[str], seen: str, sig: int) -> str:
+    """Wait for the event (a line containing `seen`), not for a fixed time; then send
+    `sig` and return what the process wrote to stderr until it ended."""
+    try:
+        for line in lines:
+            if seen in line:
+                break
+        process.send_signal(sig)
+        return process.communicate(timeout=60 * PATIENCE)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 @pytest.mark.slow
@@ -66,27 +94,9 @@ def test_a_closed_stdin_ends_the_console_without_a_traceback(tmp_path: Path, com
 
 @pytest.mark.slow
 def test_ctrl_c_in_the_console_ends_without_a_traceback(tmp_path: Path) -> None:
-    env = bot_env(tmp_path)
-    console = subprocess.Popen(
-        [*gdpr_bot_command(), "chat"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-    )
+    console = start(tmp_path, "chat", bot_env(tmp_path), watch="stdout")
     assert console.stdout is not None
-    try:
-        # Wait for the event (the greeting's last line), not for a fixed time.
-        for line in console.stdout:
-            if "help" in line and "English" in line:
-                break
-        console.send_signal(signal.SIGINT)
-        _, stderr = console.communicate(timeout=60 * PATIENCE)
-    finally:
-        if console.poll() is None:
-            console.kill()
+    stderr = signal_after(console, console.stdout, "in English", signal.SIGINT)  # greeted
 
     # 130 (the shell's code for "ended by Ctrl-C") is usual; on a loaded machine it was also
     # seen to stop cleanly with 0. Either way: no crash, no traceback.
@@ -107,24 +117,8 @@ def test_sigterm_stops_a_start_still_waiting_for_socket_mode(tmp_path: Path) -> 
         SLACK_APP_TOKEN="xapp-test",
         GDPRBOT_SLACK_API_URL="http://127.0.0.1:1/api/",  # nothing listens: refused
     )
-    bot = subprocess.Popen(
-        [*gdpr_bot_command(), "run"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-    )
+    bot = start(tmp_path, "run", env, watch="stderr")
     assert bot.stderr is not None
-    try:
-        for line in bot.stderr:  # the event: Socket Mode failed once and retries
-            if "Retrying" in line:
-                break
-        bot.send_signal(signal.SIGTERM)
-        _, stderr = bot.communicate(timeout=60 * PATIENCE)
-    finally:
-        if bot.poll() is None:
-            bot.kill()
+    stderr = signal_after(bot, bot.stderr, "Retrying", signal.SIGTERM)  # Socket Mode retries
 
     assert "shutting down" in stderr
