@@ -127,16 +127,21 @@ add_strings(
 )
 
 
+LETTERS = "ABCDEFGH"  # the quiz files allow 3-4 options
+
+
 def question_reply(
     question: Question, n: int, total: int, context: str, lang: str, private: bool
 ) -> Reply:
-    """The question and its options as numbered lines, one button per number. The order
-    is shuffled per question and context (the right answer is not always the first)."""
+    """The question and its options as lettered lines, one button per letter. The order
+    is shuffled per question and context (the right answer is not always the first).
+    Letters, not numbers: in the console buttons are clicked by typing their number, and
+    an option "2" shown as button [5] invited typing 2 and clicking an older button."""
     order = list(range(len(question.options)))
     random.Random(f"{question.id}|{context}").shuffle(order)
     lines = [t("training.question", lang, n=n, total=total, question=question.question)]
-    lines += [f"{shown}. {question.options[index]}" for shown, index in enumerate(order, 1)]
-    choices = [Choice(str(shown), str(index)) for shown, index in enumerate(order, 1)]
+    lines += [f"{letter}. {question.options[index]}" for letter, index in zip(LETTERS, order, strict=False)]
+    choices = [Choice(letter, str(index)) for letter, index in zip(LETTERS, order, strict=False)]
     return choice_reply("\n".join(lines), KIND, choices, context=context, lang=lang,
                         private=private)  # fmt: skip
 

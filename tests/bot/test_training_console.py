@@ -113,6 +113,18 @@ async def test_passing_by_typing_numbers_is_recorded_as_evidence(
     assert status(services, occurrence_id) == "done"
 
 
+async def test_quiz_options_are_lettered_so_they_never_read_as_button_numbers(
+    bot: tuple[Services, list[str], Path],
+) -> None:
+    services, _, catalogue = bot
+    occurrence_id = await post_campaign(services, catalogue)
+    question = quiz_reply(await console(services).say(f"utbildning {occurrence_id}"))
+    labels = [b.label for b in question.buttons]
+    assert labels == ["A", "B", "C", "D"][: len(labels)]
+    options = question.text.split("\n")[-len(labels) :]
+    assert [line[:3] for line in options] == [f"{x}. " for x in labels]
+
+
 async def test_a_wrong_answer_shows_the_explanation_and_the_article(
     bot: tuple[Services, list[str], Path],
 ) -> None:
