@@ -140,8 +140,9 @@ def question_reply(
     order = list(range(len(question.options)))
     random.Random(f"{question.id}|{context}").shuffle(order)
     lines = [t("training.question", lang, n=n, total=total, question=question.question)]
-    lines += [f"{letter}. {question.options[index]}" for letter, index in zip(LETTERS, order, strict=False)]
-    choices = [Choice(letter, str(index)) for letter, index in zip(LETTERS, order, strict=False)]
+    lettered = list(zip(LETTERS, order, strict=False))
+    lines += [f"{letter}. {question.options[index]}" for letter, index in lettered]
+    choices = [Choice(letter, str(index)) for letter, index in lettered]
     return choice_reply("\n".join(lines), KIND, choices, context=context, lang=lang,
                         private=private)  # fmt: skip
 
