@@ -136,19 +136,22 @@ def main() -> None:
             )
             for s in range(args.seeds)
         ]
-        cells, spread = [], ""
-        for lang in ("all", "sv", "en"):
-            table = np.array([[run[lang][r] * 100 for r in RATES] for run in runs])
-            cells.append(f"{lang} " + " / ".join(f"{v:.1f}" for v in table.mean(axis=0)))
-            if lang == "all":
-                spread = " / ".join(f"{v:.1f}" for v in table.std(axis=0))
-        seconds = time.monotonic() - started
-        print(f"{name:10s} " + " | ".join(cells) + f" (sd {spread}; {seconds:.0f} s)", flush=True)
-        for group in dict.fromkeys(inputs.groups):
-            table = np.array(
-                [[run["by_input"][group]["all"][r] * 100 for r in RATES] for run in runs]
-            )
-            print(f"  {group:10s} " + " / ".join(f"{v:.1f}" for v in table.mean(axis=0)))
+        print_runs(name, runs, inputs.groups, time.monotonic() - started)
+
+
+def print_runs(name: str, runs: Sequence[dict], groups: Sequence[str], seconds: float) -> None:
+    """One line of rates (mean over the seeds, per language; sd for "all"), then one per
+    input file or shared set."""
+    cells, spread = [], ""
+    for lang in ("all", "sv", "en"):
+        table = np.array([[run[lang][r] * 100 for r in RATES] for run in runs])
+        cells.append(f"{lang} " + " / ".join(f"{v:.1f}" for v in table.mean(axis=0)))
+        if lang == "all":
+            spread = " / ".join(f"{v:.1f}" for v in table.std(axis=0))
+    print(f"{name:16s} " + " | ".join(cells) + f" (sd {spread}; {seconds:.0f} s)", flush=True)
+    for group in dict.fromkeys(groups):
+        table = np.array([[run["by_input"][group]["all"][r] * 100 for r in RATES] for run in runs])
+        print(f"  {group:10s} " + " / ".join(f"{v:.1f}" for v in table.mean(axis=0)))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
+from bench.domain import print_runs
 from knowledge import Answerer, build_encoder, load_knowledge_base
 from knowledge.retrieval import calibrate, decision
 from knowledge.retrieval import folds as folds_module
@@ -58,7 +59,6 @@ CALIBRATION = ROOT / "tests/knowledge/data/calibration"
 ROUND6 = HYBRID_FEATURES
 BASE = tuple(n for n in ROUND6 if n != DOMAIN_FEATURE)
 NEIGHBOUR_FEATURE = "neighbour"
-RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 
 
 def vote(
@@ -288,19 +288,7 @@ def main() -> None:
                 )
             )
             traces.append(trace)
-        cells, spread = [], ""
-        for lang in ("all", "sv", "en"):
-            table = np.array([[run[lang][r] * 100 for r in RATES] for run in runs])
-            cells.append(f"{lang} " + " / ".join(f"{v:.1f}" for v in table.mean(axis=0)))
-            if lang == "all":
-                spread = " / ".join(f"{v:.1f}" for v in table.std(axis=0))
-        seconds = time.monotonic() - started
-        print(f"{name:16s} " + " | ".join(cells) + f" (sd {spread}; {seconds:.0f} s)", flush=True)
-        for group in dict.fromkeys(groups):
-            table = np.array(
-                [[run["by_input"][group]["all"][r] * 100 for r in RATES] for run in runs]
-            )
-            print(f"  {group:10s} " + " / ".join(f"{v:.1f}" for v in table.mean(axis=0)))
+        print_runs(name, runs, groups, time.monotonic() - started)
         if args.analyse:
             analyse(questions, traces, name)
 
