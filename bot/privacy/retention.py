@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,11 +100,7 @@ def pseudonymise_old_identities(session: Session, *, now: datetime, years: int) 
         )
         .order_by(Person.person_key)
     ).all()
-    return [
-        person.person_key
-        for person in people
-        if erase_identity(session, person, now, "retention") is not None
-    ]
+    return _erase_all(session, people, now, "retention")
 
 
 def forget_idle_identities(session: Session, *, now: datetime, days: int) -> list[str]:
@@ -132,11 +128,7 @@ def forget_idle_identities(session: Session, *, now: datetime, days: int) -> lis
         )
         .order_by(Person.person_key)
     ).all()
-    return [
-        person.person_key
-        for person in people
-        if erase_identity(session, person, now, "idle") is not None
-    ]
+    return _erase_all(session, people, now, "idle")
 
 
 def run_daily(
@@ -254,3 +246,8 @@ class DailyPrivacyJob:
             misfire_grace_time=3600,
         )
         return list(self.JOB_IDS)
+
+
+def _erase_all(session: Session, people: Sequence[Person], now: datetime, reason: str) -> list[str]:
+    """Erase each identity; the keys of those actually erased."""
+    return [p.person_key for p in people if erase_identity(session, p, now, reason) is not None]
