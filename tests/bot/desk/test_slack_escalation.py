@@ -104,7 +104,8 @@ async def _pass(bot: RunningBot) -> None:
 
 def _posted_to(slack: FakeSlackApi) -> list[str]:
     """The channel of every chat.postMessage, answered well or not, in order."""
-    return [str(call.params["channel"]) for call in slack.calls if call.method == "chat.postMessage"]
+    posts = [call for call in slack.calls if call.method == "chat.postMessage"]
+    return [str(call.params["channel"]) for call in posts]
 
 
 @pytest.mark.parametrize(
