@@ -33,7 +33,10 @@ FIXTURES = fixture_files("slack")
 IDS = [path.stem for path in FIXTURES]
 # What the bot posts or shows somewhere: a silent request makes none of these calls.
 POSTING = ("chat.postMessage", "chat.postEphemeral", "chat.update", "views.open", "views.publish")
-SECRETS = ("U0000ANNA", "D0000ANNA", "C0000KUND", "W0000GRID", "samtalsinspelningar", "anna")
+SECRETS = (
+    "U0000ANNA", "D0000ANNA", "C0000KUND", "C0000PRIV", "C0000MPIM", "W0000GRID", "E0000GRID",
+    "F0000FILE", "skarmbild", "samtalsinspelningar", "anna",
+)  # fmt: skip
 # Requests Slack sends over HTTP only (the Request URL's check, its rate-limit notice,
 # its SSL certificate check).
 HTTP_ONLY = ("url_verification", "app_rate_limited", "ssl_check")

@@ -28,6 +28,9 @@ SECRETS = (
     "1fake-personal-conversation-id",
     "fake-channel-id",
     "fake-group-chat",
+    "fake-new-channel",
+    "Nya kanalen",
+    "Kundtjänst",
     "samtalsinspelningar",
 )
 POSTED = ("send", "reply", "update", "create")  # the connector calls that show something
