@@ -42,6 +42,7 @@ from botframework.connector.auth import (
 from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
 
+from bot.chat.pseudonyms import log_pseudonym
 from bot.platforms.teams.config import BotFrameworkConfig
 
 log = logging.getLogger(__name__)
@@ -195,5 +196,5 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     log.error(
         "teams turn failed",
         exc_info=error,
-        extra={"activity_id": getattr(context.activity, "id", None)},
+        extra={"activity": log_pseudonym(getattr(context.activity, "id", None))},
     )
