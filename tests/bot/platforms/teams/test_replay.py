@@ -29,6 +29,7 @@ SECRETS = (
     "fake-channel-id",
     "fake-group-chat",
     "fake-new-channel",
+    "fake-meeting-chat",
     "Nya kanalen",
     "Kundtjänst",
     "samtalsinspelningar",
