@@ -32,6 +32,7 @@ SECRETS = (
     "fake-meeting-chat",
     "Nya kanalen",
     "Kundtjänst",
+    "Bergström",
     "samtalsinspelningar",
 )
 POSTED = ("send", "reply", "update", "create")  # the connector calls that show something
@@ -63,6 +64,8 @@ async def test_a_real_teams_activity_is_handled_as_teams_means_it(
         with teams_bot.sessions() as session:
             asked = session.scalars(select(QuestionRecord.text)).all()
         assert asked and not [text for text in asked if "<" in text or "&nbsp" in text], asked
+        if "asked" in fixture:  # exactly the person's new words were taken as the question
+            assert asked == [fixture["asked"]]
     elif expect == "greeting":  # the welcome, in the new 1:1 chat
         assert shown and {call.conversation_id for call in shown} == {
             activity["conversation"]["id"]
