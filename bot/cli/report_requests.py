@@ -8,7 +8,6 @@ ledger entry with the file's SHA-256, except with `--now` (pretend time writes n
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import cast
 
 import typer
 
-from bot.cli.errors import check_report_out, require_database, usage_error
+from bot.cli.errors import check_report_out, out_file, require_database, usage_error
 from bot.config import Settings
 from clients import ClientsError, UnknownClient, load_directory
 from routines.reports.adherence import Period
@@ -64,12 +63,8 @@ def client_report_command(
             sys.stdout.buffer.write(content)
             sys.stdout.buffer.flush()
         else:
-            partial = out.with_name(f".{out.name}.partial")
-            try:
-                partial.write_bytes(content)
-                os.replace(partial, out)
-            finally:
-                partial.unlink(missing_ok=True)
+            with out_file(out) as handle:
+                handle.write(content)
         seq = None if pretend else record_export(sessions, report, cast(ReportFormat, fmt),
                                                  content, now=utc_now())  # fmt: skip
     finally:

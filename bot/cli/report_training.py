@@ -8,7 +8,6 @@ SHA-256, except with `--now` (pretend time writes nothing).
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import cast
 
 import typer
 
-from bot.cli.errors import check_report_out, require_database, usage_error
+from bot.cli.errors import check_report_out, out_file, require_database, usage_error
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
@@ -72,12 +71,8 @@ def training_report_command(
         sys.stdout.buffer.write(exported.content)
         sys.stdout.buffer.flush()
     else:
-        partial = out.with_name(f".{out.name}.partial")
-        try:
-            partial.write_bytes(exported.content)
-            os.replace(partial, out)
-        finally:
-            partial.unlink(missing_ok=True)
+        with out_file(out) as handle:
+            handle.write(exported.content)
     recorded = (
         "not recorded (--now)" if exported.ledger_seq is None
         else f"ledger entry {exported.ledger_seq}"

@@ -8,6 +8,7 @@ that only work on existing records) a SQLite file that does not exist.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -265,3 +266,61 @@ def test_a_usage_error_is_one_line_and_exit_2(
 
     assert_one_line(result, expected)
     assert "--help" in result.output  # where to read how it is used
+
+
+REPORTS = {
+    "adherence": ["--period", "2027-Q1"],
+    "training": ["--training", "--period", "2027-Q1"],
+    "client": ["--client", "solvinge", "--period", "2027-Q1"],
+}
+
+
+@pytest.fixture
+def report_db(environment: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from clients import EXAMPLE_DIR
+
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    monkeypatch.setenv("GDPRBOT_CLIENTS", str(EXAMPLE_DIR))
+    assert gdpr_bot("db", "upgrade").exit_code == 0
+    return environment
+
+
+@pytest.mark.parametrize("report", REPORTS.values(), ids=REPORTS.keys())
+def test_report_out_a_named_pipe_writes_into_it_and_leaves_it_a_pipe(
+    report_db: Path, report: list[str]
+) -> None:
+    # the same path as `--out /dev/null` or `/dev/stdout`: renaming a finished file over
+    # it would replace the device with a plain file (as root: the machine's /dev/null)
+    pipe = report_db / "pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        result = gdpr_bot("report", *report, "--out", str(pipe))
+        written = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert written
+
+
+@pytest.mark.parametrize("report", REPORTS.values(), ids=REPORTS.keys())
+def test_report_out_a_symlink_writes_the_file_it_names(report_db: Path, report: list[str]) -> None:
+    target = report_db / "reports" / "latest.csv"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = report_db / "latest.csv"
+    link.symlink_to(target)
+
+    result = gdpr_bot("report", *report, "--out", str(link))
+
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert target.read_bytes() != b"old"
+
+
+def test_report_out_a_file_that_cannot_be_written_names_it(report_db: Path) -> None:
+    result = gdpr_bot("report", "--period", "2027-Q1", "--out", "/proc/report.csv")
+
+    assert_one_line(result, "--out: cannot write /proc/report.csv")
