@@ -7,11 +7,12 @@ checks rely on `GDPRBOT_DATABASE_URL`, `SLACK_*`, `GDPRBOT_SLACK_API_URL`, `GDPR
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.env_file import EnvFileError, check_env_file
 from storage.clock import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
         extra="ignore",
         populate_by_name=True,
     )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            check_env_file()  # dotenv would skip a broken line and keep the default
+        except EnvFileError as exc:
+            raise SettingsError(str(exc)) from None
+        super().__init__(**values)
 
     # --- storage -------------------------------------------------------------------------
     database_url: str = Field(

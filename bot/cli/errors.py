@@ -92,11 +92,11 @@ def set_debug(on: bool) -> None:
 def debugging() -> bool:
     """`--debug`, or GDPRBOT_LOG_LEVEL=DEBUG in the environment or `.env` (read here as
     text: the settings themselves may be what failed)."""
-    level = os.environ.get("GDPRBOT_LOG_LEVEL")
-    if level is None and Path(".env").is_file():
-        from dotenv import dotenv_values
+    from bot.env_file import env_file_value
 
-        level = dotenv_values(".env", encoding="utf-8").get("GDPRBOT_LOG_LEVEL")
+    level = os.environ.get("GDPRBOT_LOG_LEVEL")
+    if level is None:  # quietly: a broken .env may be the error being described
+        level = env_file_value("GDPRBOT_LOG_LEVEL")
     return _debug[0] or (level or "").strip().upper() == "DEBUG"
 
 

@@ -324,3 +324,36 @@ def test_report_out_a_file_that_cannot_be_written_names_it(report_db: Path) -> N
     result = gdpr_bot("report", "--period", "2027-Q1", "--out", "/proc/report.csv")
 
     assert_one_line(result, "--out: cannot write /proc/report.csv")
+
+
+BROKEN_ENV_FILES = {
+    "a line that is not NAME=value": (b"GDPRBOT_PORT=0\nnot it\n", ".env:2: not a NAME=value"),
+    "an unclosed quote": (b'GDPRBOT_TIMEZONE="Europe/Stockholm\n', ".env:1: not a NAME=value line"),
+    "not UTF-8": (b"GDPRBOT_PORT=0\nGDPRBOT_ORGANISATION=Caf\xe9 AB\n", ".env:2: not UTF-8 text"),
+    "a value of the wrong type": (b"GDPRBOT_DB_POOL_SIZE=many\n", "GDPRBOT_DB_POOL_SIZE"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("content,expected", BROKEN_ENV_FILES.values(), ids=BROKEN_ENV_FILES.keys())
+@pytest.mark.parametrize("command", ["routines list", "audit verify", "chat"])
+def test_a_broken_env_file_is_one_line_naming_file_and_line(
+    environment: Path, content: bytes, expected: str, command: str
+) -> None:
+    # a line dotenv cannot parse used to be skipped (its setting silently the default),
+    # and a file that is not UTF-8 crashed the error path itself with a traceback
+    (environment / ".env").write_bytes(content)
+    args = {"routines list": ["routines", "list"], "audit verify": ["audit", "verify"],
+            "chat": ["chat"]}[command]  # fmt: skip
+
+    assert_one_line(gdpr_bot(*args), expected)
+
+
+def test_doctor_names_the_broken_env_file_line_in_one_line(environment: Path) -> None:
+    (environment / ".env").write_bytes(b"GDPRBOT_PORT=0\n'unclosed\n")
+
+    result = gdpr_bot("doctor")
+
+    assert result.exit_code == 2
+    assert result.stdout.strip() == (
+        "fail  settings: .env:2: not a NAME=value line (an unclosed quote?); fix or remove it"
+    )
