@@ -357,3 +357,44 @@ def test_doctor_names_the_broken_env_file_line_in_one_line(environment: Path) ->
     assert result.stdout.strip() == (
         "fail  settings: .env:2: not a NAME=value line (an unclosed quote?); fix or remove it"
     )
+
+
+BROKEN_CONFIGURATION = {
+    "routines list": ("GDPRBOT_ROUTINES_FILE", ["routines", "list"], "routine catalogue"),
+    "routines show": ("GDPRBOT_ROUTINES_FILE", ["routines", "show", "x"], "routine catalogue"),
+    "routines run-due": ("GDPRBOT_ROUTINES_FILE", ["routines", "run-due"], "routine catalogue"),
+    "report --training": ("GDPRBOT_ROUTINES_FILE", ["report", "--training", "--period", "2027-Q1"],
+                          "routine catalogue"),
+    "chat (routines)": ("GDPRBOT_ROUTINES_FILE", ["chat"], "routine catalogue"),
+    "clients list": ("GDPRBOT_CLIENTS", ["clients", "list"], "client directory"),
+    "ask (clients)": ("GDPRBOT_CLIENTS", ["ask", "hej"], "client directory"),
+    "chat (clients)": ("GDPRBOT_CLIENTS", ["chat"], "client directory"),
+    "ask (knowledge)": ("GDPRBOT_KNOWLEDGE_DIR", ["ask", "hej"], "knowledge base"),
+    "chat (knowledge)": ("GDPRBOT_KNOWLEDGE_DIR", ["chat"], "knowledge base"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "setting,args,what", BROKEN_CONFIGURATION.values(), ids=BROKEN_CONFIGURATION.keys()
+)
+def test_a_broken_configured_file_is_one_line_naming_its_first_problem(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, setting: str, args: list[str], what: str
+) -> None:
+    # two problems in one file: the first is named, the check command lists them all
+    broken = environment / "broken"
+    (broken / "sv").mkdir(parents=True)
+    text = "routines:\n  - id: a\n    due_days: x\n  - id: a\n" if "routine" in what else (
+        "clients:\n  - id: Acme\n  - id: Acme\n"
+    )  # fmt: skip
+    (broken / "sv" / "a.md").write_text("---\nid: a\n---\n", encoding="utf-8")
+    (broken / "f.yaml").write_text(text, encoding="utf-8")
+    target = broken if setting == "GDPRBOT_KNOWLEDGE_DIR" else broken / "f.yaml"
+    monkeypatch.setenv(setting, str(target))
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    monkeypatch.setenv("GDPRBOT_LEDGER_KEY", "k" * 32)  # no "no ledger key" warning line
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+
+    result = gdpr_bot(*args)
+
+    assert_one_line(result, f"error: the {what} is broken")
+    assert f"{broken}" in result.output and "more: gdpr-bot " in result.output
