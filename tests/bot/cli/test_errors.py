@@ -398,3 +398,28 @@ def test_a_broken_configured_file_is_one_line_naming_its_first_problem(
 
     assert_one_line(result, f"error: the {what} is broken")
     assert f"{broken}" in result.output and "more: gdpr-bot " in result.output
+
+
+OUT_OF_RANGE_SETTINGS = {
+    "GDPRBOT_PORT": ["70000", "-1"],
+    "GDPRBOT_TICK_SECONDS": ["0", "-5"],
+    "GDPRBOT_CLAIM_LEASE_SECONDS": ["0"],
+    "GDPRBOT_DB_POOL_SIZE": ["0"],
+    "GDPRBOT_DB_STATEMENT_TIMEOUT_MS": ["-1"],
+    "GDPRBOT_EMBEDDINGS_TIMEOUT": ["0", "-1"],
+    "GDPRBOT_EMBEDDINGS_THREADS": ["0"],
+    "GDPRBOT_QUESTION_LOG_DAYS": ["0", "-1"],  # would purge every question at once
+    "GDPRBOT_EVIDENCE_YEARS": ["0"],  # would pseudonymise every identity behind evidence
+}
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [(name, value) for name, values in OUT_OF_RANGE_SETTINGS.items() for value in values],
+)
+def test_a_setting_out_of_range_is_one_line_naming_it(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+
+    assert_one_line(gdpr_bot("routines", "list"), f"setting {name}: Input should be")
