@@ -77,7 +77,10 @@ class SlackReplies:
         assert attachment is not None
         try:
             channel = incoming.conversation.conversation_id
-            if not incoming.is_direct:
+            # Only a message.im event is surely the person's DM with the bot: a /gdpr
+            # typed in a DM between two people is `directmessage` too, and the bot may
+            # not post there.
+            if (incoming.raw or {}).get("channel_type") != "im":
                 opened = await self.client.conversations_open(users=incoming.user_id)
                 channel = opened["channel"]["id"]
             await self.client.files_upload_v2(
