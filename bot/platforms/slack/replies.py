@@ -45,12 +45,16 @@ class SlackReplies:
     async def _post_one(self, incoming: Incoming, channel: str, reply: Reply) -> None:
         text, blocks = translate.fallback_text(reply), translate.reply_to_blocks(reply)
         ephemeral_url = _ephemeral_response_url(incoming)
-        if reply.replaces and ephemeral_url:
+        if ephemeral_url and (reply.replaces or reply.private):
             # An ephemeral message (e.g. under /gdpr) cannot be chat.update'd; its
-            # response_url can replace it.
+            # response_url can replace it, or answer beside it privately: /gdpr works where
+            # the bot is not a member (a channel, two people's DM), chat.postEphemeral not.
             webhook = AsyncWebhookClient(ephemeral_url, session=self._http(), timeout=10)
             await webhook.send(
-                text=text, blocks=blocks, replace_original=True, response_type="ephemeral"
+                text=text,
+                blocks=blocks,
+                replace_original=bool(reply.replaces),
+                response_type="ephemeral",
             )
         elif reply.replaces:
             await self.client.chat_update(
