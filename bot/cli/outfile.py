@@ -1,4 +1,5 @@
-"""A report's `--out`: never half a file under its name, never a device replaced.
+"""`--out` of a report or a register extract: never half a file under its name, never a
+device replaced.
 
 A regular file (or a new one) is written beside its name, flushed to disk and renamed into
 place when the writing succeeded, so a failure (a full disk, a kill) leaves at most a
