@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
@@ -62,38 +61,6 @@ def check_report_out(fmt: str, out: Path | None) -> None:
         raise usage_error(f"--out: the folder {out.parent} does not exist")
     if out is not None and out.is_dir():  # checked before anything is recorded as exported
         raise usage_error(f"--out: {out} is a folder; give a file name")
-
-
-@contextmanager
-def out_file(out: Path) -> Iterator[IO[bytes]]:
-    """Open a command's --out FILE for writing; a file that cannot be written is one line
-    naming it. A regular (or new) file is written beside and renamed into place, so a
-    failed export never leaves half a file. Anything else that exists (/dev/null,
-    /dev/stdout, a named pipe) is written in place: renaming over it would replace the
-    device or pipe with a plain file, and `--out /dev/null` run as root would break the
-    machine's /dev/null."""
-    target = out.resolve() if out.exists() else out  # a symlink: write where it points
-    if target.exists() and not target.is_file():
-        with _opened(target, out) as handle:
-            yield handle
-        return
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with _opened(partial, out) as handle:
-            yield handle
-        try:
-            os.replace(partial, target)
-        except OSError as exc:
-            raise EnvironmentProblem(f"--out: cannot write {out}: {exc.strerror}") from None
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _opened(path: Path, out: Path) -> IO[bytes]:
-    try:
-        return path.open("wb")
-    except OSError as exc:
-        raise EnvironmentProblem(f"--out: cannot write {out}: {exc.strerror}") from None
 
 
 def set_debug(on: bool) -> None:

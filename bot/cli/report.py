@@ -25,8 +25,9 @@ import typer
 from sqlalchemy import Engine
 
 from bot.cli import pretend
-from bot.cli.errors import check_report_out, out_file, require_database
+from bot.cli.errors import check_report_out, require_database
 from bot.cli.keys import use_ledger_keys
+from bot.cli.outfile import output_file
 from bot.cli.pretend import CLOCK_SLACK
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
@@ -133,7 +134,7 @@ def _write_file(
 ) -> None:
     from routines.reports.export import export_report
 
-    with out_file(out) as handle:  # a failed export never leaves half a file
+    with output_file(out) as handle:  # a failed export never leaves half a file
         exported = export_report(
             session_factory(engine),  # type: ignore[arg-type]
             scope, fmt, handle, who="cli", now=now, record=record,
