@@ -1,24 +1,17 @@
-"""Round 9: what decides "did you mean" — an offer model, by repeated nested, stacked
-cross-validation on the calibration questions (docs/performance.md, "Round 9").
+"""Round 9: what decides "did you mean", by repeated nested, stacked cross-validation on
+the calibration questions (docs/performance.md, "Round 9"; the frozen split and the
+hold-out are never read).
 
-The shipped rule (round 6 features, `decision.py`): answer when P(best) >= answer_at, else
-offer the top 2-3 when their summed probability >= clarify_at, else refuse. The summed
-probability comes from the conditional logit, which is fitted to say *which* article;
-whether a question is about data protection at all enters it only through one weight.
+Every variant keeps the first model (the conditional logit, round 6 features, `domain`
+stacked) and its answer rule, and replaces what `clarify_at` is compared with (the
+options' summed probability) by an *offer model*: a logistic regression, one row per
+question, "right article among the options" (1) against "off-topic" (0), over
+question-level features of the first model's out-of-fold probabilities; thresholds by the
+same budget (`decision.choose_thresholds`) on cross-fitted scores. Per outer fold
+everything sees the training folds only. `--shipped` runs the shipped code instead
+(`calibrate.cross_validate(labelled=...)`); `--together T` keeps near-duplicates in one fold.
 
-Variants here keep the answer rule and replace the offer score (`Summary.offered`) by an
-*offer model*: a logistic regression, one row per question, fitted on "the right article
-is among the options shown" (1) against "off-topic" (0), on question-level features read
-from the first model's out-of-fold probabilities and the question's features (below). The
-pair (answer_at, offer_at) is then chosen by the same budget (`decision.choose_thresholds`)
-on cross-fitted offer scores. Everything is nested: per outer fold the first model, its
-inner out-of-fold probabilities, the offer model and both thresholds see the training
-folds only; `domain` is stacked as in `calibrate.cross_validate`.
-
-Only the calibration questions are read (as `kb calibrate` reads them, via
-`bench/neighbours.py`'s cache); the frozen split and the hold-out never.
-
-Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/offers.py [--seeds 5]`.
+Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/offers.py [--seeds 5] [--only ...]`.
 """
 
 from __future__ import annotations
@@ -35,16 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from bench.domain import print_runs
-from bench.neighbours import BASE, CALIBRATION, _gather
+from bench.neighbours import CALIBRATION, _gather
 from knowledge.retrieval import calibrate
 from knowledge.retrieval.calibrate import SEED, Question, _rates_with_std, with_column
-from knowledge.retrieval.scoring import ConfidenceModel, fit_conditional_logit
 from knowledge.retrieval.decision import (
     MAX_OPTIONS,
     MAX_WRONG,
     MIN_OFF_TOPIC_REFUSED,
-    _margin,
     Summary,
+    _margin,
     choose_thresholds,
     outcome,
     shown,
@@ -52,8 +44,9 @@ from knowledge.retrieval.decision import (
 )
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
-from knowledge.retrieval.scoring import Thresholds
 from knowledge.retrieval.folds import folds, out_of_fold_values
+from knowledge.retrieval.offer import fit_offer, offer_target
+from knowledge.retrieval.scoring import ConfidenceModel, Thresholds, fit_conditional_logit
 
 NAMES = HYBRID_FEATURES
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
@@ -88,20 +81,18 @@ def stage_one(questions: Sequence[Question], domain: DomainData, seed: int) -> l
             m = _fit([q for j, q in enumerate(train) if j not in h], NAMES)
             for j in inner_fold:
                 oof[j] = m.probabilities(train[j].rows)
-        out.append(
-            {
-                "test": list(fold),
-                "test_p": [model.probabilities(q.rows) for q in test],
-                "test_rows": [q.rows for q in test],
-                "train": rest,
-                "train_p": oof,
-                "train_rows": [q.rows for q in train],
-            }
-        )
+        test_p = [model.probabilities(q.rows) for q in test]
+        test_rows, train_rows = [q.rows for q in test], [q.rows for q in train]
+        out.append(dict(test=list(fold), test_p=test_p, test_rows=test_rows, train=rest))
+        out[-1] |= dict(train_p=oof, train_rows=train_rows)
     return out
 
 
 # ---- question-level offer features -------------------------------------------------------
+def _logit(p: float) -> float:
+    return float(np.log((p + 1e-6) / (1 - p + 1e-6)))
+
+
 def offer_features(p: np.ndarray, rows: np.ndarray, nearest_text: float) -> dict[str, float]:
     if len(p) == 0:
         return {}
@@ -109,14 +100,13 @@ def offer_features(p: np.ndarray, rows: np.ndarray, nearest_text: float) -> dict
     k = shown([float(p[i]) for i in order[:MAX_OPTIONS]])
     top = order[:MAX_OPTIONS]
     offered = float(p[order[:k]].sum())
-    eps = 1e-6
     lex_top = rows[:, COL["lex_rr"]] >= 1 / 3
     sem_top = rows[:, COL["xsem_rr"]] >= 1 / 3
     first = rows[order[0]]
     dom = float(first[COL[DOMAIN_FEATURE]])
     return {
-        "offered_logit": float(np.log((offered + eps) / (1 - offered + eps))),
-        "best_logit": float(np.log((p[order[0]] + eps) / (1 - p[order[0]] + eps))),
+        "offered_logit": _logit(offered),
+        "best_logit": _logit(float(p[order[0]])),
         "domain": dom,
         "nearest_text": nearest_text,
         "nearest_negative": nearest_text - dom,
@@ -144,115 +134,86 @@ def labelled_features(i: int, train: Sequence[int]) -> dict[str, float]:
     others = np.array([j for j in train if j != i and used[j]])
     row = sims[i, others]
     top = others[np.argsort(-row)[:10]]
-    on_best = row[~off[others]].max()
-    off_best = row[off[others]].max()
-    return {"lab_off_share": float(off[top].mean()), "lab_margin": float(on_best - off_best)}
-
-
-def newton(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """L2 logistic regression on standardised x (bias not penalised): (mean, scale, beta)."""
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale = np.where(scale > 1e-9, scale, 1.0)
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    penalty = np.full(z.shape[1], 1.0 / c)
-    penalty[-1] = 0.0
-    beta = np.zeros(z.shape[1])
-    for _ in range(100):
-        q = 1.0 / (1.0 + np.exp(-(z @ beta)))
-        grad = z.T @ (q - y) + penalty * beta
-        hess = (z * (q * (1 - q))[:, None]).T @ z + np.diag(penalty)
-        step = np.linalg.solve(hess + 1e-9 * np.eye(len(beta)), grad)
-        beta -= step
-        if float(np.abs(step).max()) < 1e-9:
-            break
-    return mean, scale, beta
-
-
-def apply(fit: tuple[np.ndarray, np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
-    mean, scale, beta = fit
-    z = (x - mean) / scale
-    return np.asarray(1.0 / (1.0 + np.exp(-(z @ beta[:-1] + beta[-1]))))
+    margin = row[~off[others]].max() - row[off[others]].max()
+    return {"lab_off_share": float(off[top].mean()), "lab_margin": float(margin)}
 
 
 Target = Callable[[Summary], float | None]  # 1, 0 or None (not a training row)
 
 
 def target_strict(s: Summary) -> float | None:
-    if s.off_topic:
-        return 0.0
-    return 1.0 if s.offered_right else None
+    return offer_target(s.off_topic, s.offered_right)  # as shipped
 
 
-def target_all(s: Summary) -> float | None:
-    if s.off_topic:
-        return 0.0
-    return 1.0 if s.offered_right else 0.0
+def _rows(
+    questions: Sequence[Question],
+    idx: Sequence[int],
+    probs: Sequence[np.ndarray],
+    rows: Sequence[np.ndarray],
+    nearest: np.ndarray,
+    names: Sequence[str] | None,
+    train: Sequence[int],
+) -> tuple[list[Summary], np.ndarray, np.ndarray]:
+    """Per question its summary, its offer features (`names`) and whether it has any."""
+    summaries, x, used = [], [], []
+    for i, p, r in zip(idx, probs, rows, strict=True):
+        q = questions[i]
+        summaries.append(summarise(p, q.labels, q.off_topic))
+        used.append(len(p) > 0)
+        if names is None or not len(p):
+            x.append([0.0] * len(names or ()))
+            continue
+        f = offer_features(p, r, float(nearest[i]))
+        if any(n.startswith("lab_") for n in names):
+            f |= labelled_features(i, train)
+        x.append([f[n] for n in names])
+    return summaries, np.array(x), np.array(used)
 
 
 def evaluate(
     questions: Sequence[Question],
     runs: list[dict],
     nearest: np.ndarray,
-    names: Sequence[str] | None,
-    target: Target,
-    c: float,
-    gate: bool = False,
-    band: bool = False,
-) -> list:
-    """Nested CV rates of one offer variant (None: the shipped summed probability)."""
+    variant: Variant,
+) -> list[tuple[str, int, str, int]]:
+    """(language, outer fold, verdict, question) of every question under one variant."""
+    names, target, c, gate, band = variant
     verdicts = []
     for number, run in enumerate(runs):
-
-        def rows_of(idx: Sequence[int], probs: Sequence[np.ndarray], rows: Sequence[np.ndarray]):
-            summaries, x, used = [], [], []
-            for i, p, r in zip(idx, probs, rows, strict=True):
-                q = questions[i]
-                s = summarise(p, q.labels, q.off_topic)
-                summaries.append(s)
-                if names is not None and len(p):
-                    f = offer_features(p, r, float(nearest[i]))
-                    if LABELLED is not None and any(n.startswith("lab_") for n in names):
-                        f |= labelled_features(i, run["train"])
-                    x.append([f[n] for n in names])
-                    used.append(True)
-                else:
-                    x.append([0.0] * len(names or ()))
-                    used.append(len(p) > 0)
-            return summaries, np.array(x), np.array(used)
-
-        train_s, train_x, train_used = rows_of(run["train"], run["train_p"], run["train_rows"])
-        test_s, test_x, test_used = rows_of(run["test"], run["test_p"], run["test_rows"])
+        train = run["train"]
+        train_s, train_x, train_used = _rows(
+            questions, train, run["train_p"], run["train_rows"], nearest, names, train
+        )
+        test_s, test_x, test_used = _rows(
+            questions, run["test"], run["test_p"], run["test_rows"], nearest, names, train
+        )
         if names is None:
-            limits = choose_thresholds(train_s)
-            final = test_s
+            limits, final = choose_thresholds(train_s), test_s
         else:
-            y = np.array(
-                [target(s) if u else None for s, u in zip(train_s, train_used)], dtype=object
-            )
+            y = [target(s) if u else None for s, u in zip(train_s, train_used, strict=True)]
             fit_rows = np.array([v is not None for v in y])
+            labels = np.array([v or 0.0 for v in y])
             if band:  # fit where the offer decides: below the shipped rule's answer_at
                 below = choose_thresholds(train_s).answer_at
                 fit_rows &= np.array([s.best < below for s in train_s])
-            # cross-fitted offer scores for the training questions -> thresholds
-            scores = np.zeros(len(train_s))
-            for f in folds(train_s, K, SEED + 7 + number):
+            scores = np.zeros(len(train_s))  # cross-fitted, for the thresholds
+            for f in folds(train, K, SEED + 7 + number):
                 mask = np.zeros(len(train_s), dtype=bool)
                 mask[f] = True
-                m = fit_rows & ~mask
-                fit = newton(train_x[m], y[m].astype(np.float64), c)
-                scores[mask] = apply(fit, train_x[mask])
+                fit = fit_offer(train_x[fit_rows & ~mask], labels[fit_rows & ~mask], 1.0 / c)
+                scores[mask] = fit.score(train_x[mask])
             scores = np.where(train_used, scores, 0.0)
-            fit = newton(train_x[fit_rows], y[fit_rows].astype(np.float64), c)
-            test_scores = np.where(test_used, apply(fit, test_x), 0.0)
+            fit = fit_offer(train_x[fit_rows], labels[fit_rows], 1.0 / c)  # the shipped fit
+            test_scores = np.where(test_used, fit.score(test_x), 0.0)
             if gate:
                 limits, g = choose_gated(train_s, scores)
-                final = [_gated(s, v, g) for s, v in zip(test_s, test_scores)]
+                final = [_gated(s, v, g) for s, v in zip(test_s, test_scores, strict=True)]
             else:
-                limits = choose_thresholds([_with(s, v) for s, v in zip(train_s, scores)])
-                final = [_with(s, v) for s, v in zip(test_s, test_scores)]
+                pairs = zip(train_s, scores, strict=True)
+                limits = choose_thresholds([_with(s, v) for s, v in pairs])
+                final = [_with(s, v) for s, v in zip(test_s, test_scores, strict=True)]
         for i, s in zip(run["test"], final, strict=True):
-            q = questions[i]
-            verdicts.append((q.case.lang, number, outcome(s, limits), i))
+            verdicts.append((questions[i].case.lang, number, outcome(s, limits), i))
     return verdicts
 
 
@@ -270,7 +231,7 @@ def choose_gated(summaries: Sequence[Summary], scores: np.ndarray) -> tuple[Thre
     `choose_thresholds`, the gate from `GATES`."""
     best_key, choice = None, None
     for gate in GATES:
-        gated = [_gated(s, v, gate) for s, v in zip(summaries, scores)]
+        gated = [_gated(s, v, gate) for s, v in zip(summaries, scores, strict=True)]
         limits = choose_thresholds(gated)
         verdicts = [outcome(s, limits) for s in gated]
         r = calibrate._rates(verdicts)
@@ -294,7 +255,7 @@ def _with(s: Summary, offered: float) -> Summary:
     return Summary(s.best, float(offered), s.best_right, s.offered_right, s.off_topic)
 
 
-def rates(verdicts: list, groups: Sequence[str], questions) -> dict:
+def rates(verdicts: list[tuple[str, int, str, int]], groups: Sequence[str]) -> dict:
     langs = ("all", "sv", "en")
     result = {
         lang: _rates_with_std([(f, v) for lg, f, v, _ in verdicts if lang in ("all", lg)], K)
@@ -308,85 +269,48 @@ def rates(verdicts: list, groups: Sequence[str], questions) -> dict:
 
 
 MIN = ("offered_logit", "domain")
+MID = (*MIN, "best_logit", "nearest_text", "length")
 FULL = (
-    "offered_logit",
-    "best_logit",
-    "nearest_text",
-    "nearest_negative",
-    "top3_xsem",
-    "top3_xsem_top3",
-    "top3_coverage",
-    "top3_head_coverage",
-    "unknown",
-    "length",
-    "agree",
-    "top3_knn",
-    "xsem_z",
-    "lex_rel2",
+    *MIN[:1],
+    *[
+        "best_logit",
+        "nearest_text",
+        "nearest_negative",
+        "top3_xsem",
+        "top3_xsem_top3",
+        "top3_coverage",
+    ],
+    *["top3_head_coverage", "unknown", "length", "agree", "top3_knn", "xsem_z", "lex_rel2"],
 )
-VARIANTS: dict[str, tuple] = {
-    "shipped": (None, target_strict, 1.0),
-    "offer_min": (("offered_logit", "domain"), target_strict, 1.0),
-    "offer_dom2": (
-        ("offered_logit", "best_logit", "nearest_text", "nearest_negative"),
-        target_strict,
-        1.0,
-    ),
-    "offer_full": (
-        (
-            "offered_logit",
-            "best_logit",
-            "nearest_text",
-            "nearest_negative",
-            "top3_xsem",
-            "top3_xsem_top3",
-            "top3_coverage",
-            "top3_head_coverage",
-            "unknown",
-            "length",
-            "agree",
-            "top3_knn",
-            "xsem_z",
-            "lex_rel2",
-        ),
-        target_strict,
-        1.0,
-    ),
-    "offer_min_all": (MIN, target_all, 1.0),
-    "offer_mid": ((*MIN, "best_logit", "nearest_text", "length"), target_strict, 1.0),
-    "offer_mid_c01": ((*MIN, "best_logit", "nearest_text", "length"), target_strict, 0.1),
-    "offer_full_c01": (FULL, target_strict, 0.1),
-    "band_min": (MIN, target_strict, 1.0, False, True),
-    "band_mid": ((*MIN, "best_logit", "nearest_text", "length"), target_strict, 1.0, False, True),
-    "band_full": (FULL, target_strict, 1.0, False, True),
-    "band_full_c01": (FULL, target_strict, 0.1, False, True),
-    "lab_min": ((*MIN, "lab_off_share", "lab_margin"), target_strict, 1.0),
-    "lab_mid_c01": (
-        (*MIN, "best_logit", "nearest_text", "length", "lab_off_share", "lab_margin"),
-        target_strict,
-        0.1,
-    ),
-    "lab_margin": ((*MIN, "lab_margin"), target_strict, 1.0),
-    "lab_share": ((*MIN, "lab_off_share"), target_strict, 1.0),
-    "lab_gate": ((*FULL, "lab_off_share", "lab_margin"), target_strict, 1.0, True),
-    "gate_mid": ((*MIN, "best_logit", "nearest_text", "length"), target_strict, 1.0, True),
-    "gate_min": (MIN, target_strict, 1.0, True),
-    "gate_full": (FULL, target_strict, 1.0, True),
-    "gate_dom": (("domain", "nearest_text", "length"), target_strict, 1.0, True),
+LAB = ("lab_off_share", "lab_margin")
+# (offer features or None: the shipped summed probability; target; C; gate answers too;
+# fit the offer model only below the shipped rule's answer_at)
+Variant = tuple[tuple[str, ...] | None, Target, float, bool, bool]
+S = target_strict
+PLAIN = (1.0, False, False)  # C = 1, no gate, fitted on every question
+VARIANTS: dict[str, Variant] = {
+    "shipped": (None, S, 1.0, False, False),
+    "offer_min": (MIN, S, 1.0, False, False),
+    "offer_dom2": ((*MIN[:1], *["best_logit", "nearest_text", "nearest_negative"]), S, *PLAIN),
+    "offer_full": (FULL, S, 1.0, False, False),
+    "offer_min_all": (MIN, lambda s: 0.0 if s.off_topic else float(s.offered_right), *PLAIN),
+    "offer_mid": (MID, S, 1.0, False, False),
+    "offer_mid_c01": (MID, S, 0.1, False, False),
+    "offer_full_c01": (FULL, S, 0.1, False, False),
+    "band_min": (MIN, S, 1.0, False, True),
+    "band_mid": (MID, S, 1.0, False, True),
+    "band_full": (FULL, S, 1.0, False, True),
+    "band_full_c01": (FULL, S, 0.1, False, True),
+    "lab_min": ((*MIN, *LAB), S, 1.0, False, False),  # round 9, shipped (k-fold, not LOO)
+    "lab_mid_c01": ((*MID, *LAB), S, 0.1, False, False),
+    "lab_margin": ((*MIN, "lab_margin"), S, 1.0, False, False),
+    "lab_share": ((*MIN, "lab_off_share"), S, 1.0, False, False),
+    "lab_gate": ((*FULL, *LAB), S, 1.0, True, False),
+    "gate_mid": (MID, S, 1.0, True, False),
+    "gate_min": (MIN, S, 1.0, True, False),
+    "gate_full": (FULL, S, 1.0, True, False),
+    "gate_dom": (("domain", "nearest_text", "length"), S, 1.0, True, False),
 }
-
-
-def weighted(weight: float) -> Callable[[Sequence[Summary]], Thresholds]:
-    """`choose_thresholds` with `right * weight + helpful` as the objective (shipped: 1000,
-    i.e. right answers first)."""
-    import inspect
-
-    import knowledge.retrieval.decision as d
-
-    source = inspect.getsource(d.choose_thresholds).replace("right * 1000", f"right * {weight}")
-    space: dict = dict(vars(d))
-    exec(source, space)
-    return space["choose_thresholds"]
 
 
 def main() -> None:
@@ -403,14 +327,10 @@ def main() -> None:
     parser.add_argument(
         "--shipped", action="store_true", help="the shipped code: calibrate.cross_validate"
     )
-    parser.add_argument("--weight", type=float, help="objective: right * weight + helpful")
     args = parser.parse_args()
     args.file = sorted(CALIBRATION.glob("*.jsonl"))
     global L2
     L2 = args.l2
-    if args.weight is not None:
-        global choose_thresholds
-        choose_thresholds = weighted(args.weight)
     questions, groups, extra = _gather(args)
     vectors = np.asarray(extra["vectors"], np.float64)
     texts = np.asarray(extra["texts"], np.float64)
@@ -441,9 +361,10 @@ def main() -> None:
             for s in range(args.seeds)
         ]
         print_runs("round9", runs, groups, time.monotonic() - t)
-        print("  per seed: " + "  ".join(
-            "/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs
-        ))
+        print(
+            "  per seed: "
+            + "  ".join("/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs)
+        )
         return
     nearest = (vectors @ texts.T).max(axis=1)
     global LABELLED
@@ -453,36 +374,21 @@ def main() -> None:
         "used": np.array([not q.skipped for q in questions]),
     }
     stage = Path(args.stage_cache)
-    if stage.is_file():
-        seeds = pickle.loads(stage.read_bytes())
-    else:
-        seeds = []
+    seeds = pickle.loads(stage.read_bytes()) if stage.is_file() else []
     started = time.monotonic()
     while len(seeds) < args.seeds:
         seeds.append(stage_one(questions, domain, SEED + 10 * len(seeds)))
         stage.write_bytes(pickle.dumps(seeds))
     print(f"stage 1: {len(seeds)} seeds ({time.monotonic() - started:.0f} s)", flush=True)
-    for name, (names, target, c, *gate) in VARIANTS.items():
+    for name, variant in VARIANTS.items():
         if args.only and name not in args.only:
             continue
         t = time.monotonic()
         runs = [
-            rates(evaluate(questions, s, nearest, names, target, c, *gate), groups, questions)
-            for s in seeds[: args.seeds]
+            rates(evaluate(questions, s, nearest, variant), groups) for s in seeds[: args.seeds]
         ]
         print_runs(name, runs, groups, time.monotonic() - t)
-        per_seed = [
-            "/".join(
-                f"{run['all'][r] * 100:.1f}"
-                for r in (
-                    "answered_right",
-                    "answered_wrong",
-                    "right_in_answer_or_clarify",
-                    "off_topic_refused",
-                )
-            )
-            for run in runs
-        ]
+        per_seed = ["/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs]
         print("  per seed: " + "  ".join(per_seed), flush=True)
 
 
