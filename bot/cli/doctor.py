@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
+from bot.cli.errors import describe
 from bot.config import Settings, SettingsError
 
 Level = Literal["ok", "warn", "fail"]
@@ -46,8 +47,7 @@ def doctor() -> None:
     try:
         settings = Settings()
     except (ValidationError, SettingsError) as exc:
-        first = str(exc).strip().splitlines()
-        typer.echo(f"fail  settings: {' '.join(first[:3])}")
+        typer.echo(f"fail  settings: {describe(exc)}")
         raise typer.Exit(2) from None
     checks = asyncio.run(diagnose(settings))
     for check in checks:
