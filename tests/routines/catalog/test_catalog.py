@@ -177,3 +177,13 @@ def test_yaml_syntax_errors_carry_their_line(tmp_path: Path) -> None:
 
 def test_checking_the_shipped_file_itself_is_clean() -> None:
     assert check_files([DEFAULT_FILE]) == []
+
+
+def test_a_defaults_key_that_cannot_have_a_default_is_one_problem_in_its_own_file(
+    tmp_path: Path,
+) -> None:
+    # it was also "unknown field" once per routine it reached, on the shipped file's lines
+    path = write(
+        tmp_path, "defaults:\n  post_too: [{platform: slack, channel: C1}]\nroutines: []\n"
+    )
+    assert check_files([path]) == [f"{path}:2: defaults.post_too: cannot have a default"]
