@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PROJECT = ("bot", "knowledge", "routines", "storage", "testing", "migrations", "tests")
-SHIPPED = ("bot", "knowledge", "routines", "storage")  # what the wheel runs
+PROJECT = ("bot", "knowledge", "routines", "storage", "clients", "testing", "migrations", "tests")
+SHIPPED = ("bot", "knowledge", "routines", "storage", "clients")  # what the wheel runs
 FRAMEWORKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp")
 SCHEDULERS = frozenset(
     {"AsyncIOScheduler", "BackgroundScheduler", "BlockingScheduler", "GeventScheduler"}

@@ -253,11 +253,6 @@ class Answerer:
             lexical=lexical.scores,
             coverage=pool.index.coverages(lexical, candidates),
             head_coverage=pool.index.coverages(lexical, candidates, head=True),
-            plain_coverage=(
-                pool.index.coverages(lexical, candidates, weighted=False)
-                if "plain_coverage" in model.features
-                else None
-            ),
             unknown=lexical.unknown_share,
             length=len(lexical.slots),
             semantic=scores,

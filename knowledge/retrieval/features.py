@@ -74,7 +74,6 @@ ALL_HYBRID_FEATURES = (
     "knn",
     "rrf",
     "phrase_fit",
-    "plain_coverage",
 )
 # Round 1's model read the first 13 with `sem*` over the asker's language only. Round 2
 # (chosen by repeated nested cross-validation on the calibration questions, see
@@ -169,7 +168,6 @@ def feature_rows(
     names: tuple[str, ...] | None = None,
     phrase_fit: list[float] | None = None,
     domain: float | None = None,
-    plain_coverage: list[float] | None = None,
 ) -> np.ndarray:
     """One row per candidate, one column per name in `names` (default: HYBRID_FEATURES
     with `semantic`, the per-article scores of `SemanticIndex.scores`, else
@@ -192,8 +190,6 @@ def feature_rows(
     }
     if phrase_fit is not None:
         columns["phrase_fit"] = list(phrase_fit)
-    if plain_coverage is not None:
-        columns["plain_coverage"] = list(plain_coverage)
     if domain is not None:
         columns[DOMAIN_FEATURE] = [domain] * n
     if semantic is not None:

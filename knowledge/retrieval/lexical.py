@@ -229,15 +229,10 @@ class LanguageIndex:
         return self._phrasings.fit([(s.weight, s.terms) for s in result.slots], candidates)
 
     def coverages(
-        self,
-        result: LexicalResult,
-        indices: Sequence[int],
-        head: bool = False,
-        weighted: bool = True,
+        self, result: LexicalResult, indices: Sequence[int], head: bool = False
     ) -> list[float]:
-        """`coverage` of several articles (the question's words are walked once each);
-        with `weighted=False` every meaningful word counts the same."""
-        slots = [(s.weight if weighted else 1.0, s.terms) for s in result.slots]
+        """`coverage` of several articles (the question's words are walked once each)."""
+        slots = [(s.weight, s.terms) for s in result.slots]
         total = sum(weight for weight, _ in slots)
         if total <= 0:
             return [0.0] * len(indices)

@@ -97,17 +97,3 @@ def test_the_answerer_prefers_the_general_article_for_a_general_question(
     assert [s.article.id for s in ranked[:2]] == ["cancel-order", "cancel-order-refund"]
     ranked, _ = answerer.ranked("customer wants to cancel, what about his voucher", "en")
     assert ranked[0].article.id == "cancel-order-refund"
-
-
-def test_plain_coverage_counts_every_word_the_same_where_coverage_weighs_rare_words_more(
-    index: LanguageIndex,
-) -> None:
-    # "voucher" is in one article only: it weighs most in `coverage`, as much as any other
-    # word in `plain_coverage` (bench/coverage.py compares the two; no model reads the latter)
-    result = index.search("customer wants to cancel the voucher")
-    general = 0
-    weighted = index.coverages(result, [general])[0]
-    plain = index.coverages(result, [general], weighted=False)[0]
-    meaningful = len(result.slots)
-    assert plain == pytest.approx((meaningful - 1) / meaningful)
-    assert weighted < plain
