@@ -63,6 +63,9 @@ def _read(path: Path, problems: Problems) -> tuple[list[LineMap], LineMap]:
     except OSError as exc:
         problems.add(0, "file", f"cannot read: {exc.strerror or exc}")
         return [], LineMap()
+    except UnicodeDecodeError:  # a problem in the file, named like any other
+        problems.add(1, "file", "is not UTF-8 text")
+        return [], LineMap()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.add((mark.line + 1) if mark else 0, "yaml", str(getattr(exc, "problem", exc)))
