@@ -63,7 +63,10 @@ def debugging() -> bool:
     if level is None and Path(".env").is_file():
         from dotenv import dotenv_values
 
-        level = dotenv_values(".env", encoding="utf-8").get("GDPRBOT_LOG_LEVEL")
+        try:
+            level = dotenv_values(".env", encoding="utf-8").get("GDPRBOT_LOG_LEVEL")
+        except (UnicodeError, OSError):  # the error being described may be this very file
+            level = None
     return _debug[0] or (level or "").strip().upper() == "DEBUG"
 
 
@@ -147,7 +150,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, SQLAlchemyError):
         return f"database error ({type(exc).__name__}); check GDPRBOT_DATABASE_URL"
     if isinstance(exc, UnicodeError):
-        return "the input is not UTF-8 text"
+        return _unicode_problem()
     if isinstance(exc, OSError):
         return _os_problem(exc)
     if isinstance(exc, ValueError) and _ours(exc) and str(exc):
@@ -178,6 +181,17 @@ def _database_problem(exc: Any) -> str:
     if "readonly" in lowered or "read-only" in lowered:
         return f"the database cannot be written ({reason}); check the data folder's permissions"
     return f"database unavailable ({reason}); check GDPRBOT_DATABASE_URL and the server"
+
+
+def _unicode_problem() -> str:
+    """The settings file is the one text every command reads; say so when it is the one."""
+    try:
+        Path(".env").read_bytes().decode("utf-8")
+    except UnicodeError:
+        return ".env: is not UTF-8 text; save it as UTF-8"
+    except OSError:
+        pass
+    return "the input is not UTF-8 text"
 
 
 def _os_problem(exc: OSError) -> str:

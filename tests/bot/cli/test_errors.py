@@ -153,6 +153,16 @@ def test_report_out_a_folder_is_one_line_and_records_no_export(
     engine.dispose()
 
 
+@pytest.mark.parametrize("command", ["audit verify", "report", "routines run-due", "run"])
+def test_a_dot_env_that_is_not_utf8_text_is_one_line_naming_it(
+    environment: Path, command: str
+) -> None:
+    # e.g. saved as Latin-1 / Windows-1252 by an editor: the organisation's name with Å
+    (environment / ".env").write_bytes("GDPRBOT_ORGANISATION=Åkerö AB\n".encode("latin-1"))
+
+    assert_one_line(gdpr_bot(*COMMANDS[command]), ".env")
+
+
 def test_a_setting_of_the_wrong_type_is_one_line(
     environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
