@@ -171,6 +171,24 @@ def test_a_setting_of_the_wrong_type_is_one_line(
     assert_one_line(gdpr_bot("audit", "verify"), "GDPRBOT_DB_POOL_SIZE")
 
 
+@pytest.mark.parametrize(
+    "setting",
+    ["GDPRBOT_TICK_SECONDS=0", "GDPRBOT_TICK_SECONDS=-5", "GDPRBOT_CLAIM_LEASE_SECONDS=0",
+     "GDPRBOT_DB_POOL_SIZE=0", "GDPRBOT_DB_STATEMENT_TIMEOUT_MS=-1", "GDPRBOT_PORT=70000",
+     "GDPRBOT_PORT=-1", "GDPRBOT_QUESTION_LOG_DAYS=-1", "GDPRBOT_EVIDENCE_YEARS=-1",
+     "GDPRBOT_EMBEDDINGS_TIMEOUT=0", "GDPRBOT_EMBEDDINGS_THREADS=0"],
+)  # fmt: skip
+def test_a_number_setting_out_of_its_range_is_one_line_naming_it(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    # A tick or lease of 0 ran without complaint: nothing was ever sent (a notice is sent
+    # only while half its lease is left), a port past 65535 was an "unexpected error".
+    name, value = setting.split("=")
+    monkeypatch.setenv(name, value)
+
+    assert_one_line(gdpr_bot(*COMMANDS["audit verify"]), name)
+
+
 @pytest.mark.parametrize("command", ["report", "routines run-due", "audit verify"])
 def test_a_time_zone_that_does_not_exist_is_one_line_naming_the_setting(
     environment: Path, monkeypatch: pytest.MonkeyPatch, command: str
