@@ -257,6 +257,16 @@ class Settings(BaseSettings):
             return level
         return value
 
+    @classmethod
+    def names(cls) -> set[str]:
+        """Every GDPRBOT_ variable that is a setting."""
+        return {
+            choice
+            for field in cls.model_fields.values()
+            for choice in getattr(field.validation_alias, "choices", ())
+            if isinstance(choice, str) and choice.startswith("GDPRBOT_")
+        }
+
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))

@@ -56,3 +56,32 @@ def env_file_value(name: str, path: Path = ENV_FILE) -> str | None:
         if not binding.error and binding.key == name:
             found = binding.value  # the last one wins, as in dotenv
     return found
+
+
+# GDPRBOT_ names that are not settings of the bot: the test suite's and the screenshots'
+NOT_SETTINGS_PREFIXES = ("GDPRBOT_TEST_", "GDPRBOT_SCREENSHOTS")
+
+
+def unknown_names(known: set[str], environ: dict[str, str], path: Path = ENV_FILE) -> list[str]:
+    """A warning for each GDPRBOT_ variable (environment or `path`) that is no setting,
+    with the setting it is likely a typo of: pydantic-settings ignores it without a word,
+    so `GDPRBOT_DATABASE_UR=…` would leave the database at its default."""
+    from difflib import get_close_matches
+
+    from dotenv.parser import parse_stream
+
+    names = {name for name in environ if name.startswith("GDPRBOT_")}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):  # no .env, or a broken one the settings report
+        text = ""
+    names |= {b.key for b in parse_stream(io.StringIO(text)) if b.key and not b.error
+              and b.key.upper().startswith("GDPRBOT_")}  # fmt: skip
+    warnings = []
+    for name in sorted(names):
+        if name.upper() in known or name.upper().startswith(NOT_SETTINGS_PREFIXES):
+            continue
+        close = get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else " (see README, Settings)"
+        warnings.append(f"{name} is not a setting{hint}; it is ignored")
+    return warnings

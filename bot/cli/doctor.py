@@ -9,6 +9,7 @@ Nothing is written: the database write probe is rolled back, Slack is only asked
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.cli.errors import describe
 from bot.config import Settings, SettingsError
+from bot.env_file import unknown_names
 
 Level = Literal["ok", "warn", "fail"]
 SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{4,}$")  # ids are upper case; names lower
@@ -74,6 +76,8 @@ async def diagnose(settings: Settings) -> list[Check]:
 
 def check_settings(settings: Settings) -> Iterator[Check]:
     yield Check("ok", "settings", "parsed (environment and .env)")
+    for warning in unknown_names(Settings.names(), dict(os.environ)):
+        yield Check("warn", "settings", warning)
     if not settings.slack_configured and not settings.teams_configured:
         yield Check("warn", "platforms", "neither Slack nor Teams is set up: console only")
     if settings.slack_bot_token and not (settings.slack_signing_secret or settings.slack_app_token):

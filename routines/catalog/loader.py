@@ -175,7 +175,9 @@ def load_catalog(
             combined.line = entry.line
             combined.key_lines = {**getattr(previous, "key_lines", {}), **entry.key_lines}
             merged[routine_id] = (path, combined)
-        all_defaults.update(defaults)
+        # a key that cannot have a default is that file's problem (said above), not one
+        # "unknown field" per routine it would reach, shipped ones included
+        all_defaults.update({k: v for k, v in defaults.items() if k in DEFAULTABLE})
         problems.extend(file_problems.items)
     fallback = {**BUILTIN_DEFAULTS, **all_defaults}
     routines: list[Routine] = []

@@ -423,3 +423,41 @@ def test_a_setting_out_of_range_is_one_line_naming_it(
     monkeypatch.setenv(name, value)
 
     assert_one_line(gdpr_bot("routines", "list"), f"setting {name}: Input should be")
+
+
+TYPOS = {
+    "GDPRBOT_DATABASE_UR": "did you mean GDPRBOT_DATABASE_URL?",
+    "GDPRBOT_ROUTINE_FILE": "did you mean GDPRBOT_ROUTINES_FILE?",
+    "GDPRBOT_NOTHING_LIKE_IT": "see README, Settings",
+}
+
+
+@pytest.mark.parametrize("name,hint", TYPOS.items())
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_a_gdprbot_variable_that_is_no_setting_is_a_warning_naming_the_likely_one(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, name: str, hint: str, where: str
+) -> None:
+    # pydantic-settings ignores it without a word: the database, say, stays the default
+    if where == ".env":
+        (environment / ".env").write_text(f"{name}=x\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv(name, "x")
+
+    result = gdpr_bot("routines", "list")
+
+    assert result.exit_code == 0
+    assert result.stderr == f"warning: {name} is not a setting ({hint}); it is ignored\n"
+
+
+def test_doctor_warns_of_a_gdprbot_variable_that_is_no_setting(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_TIMEZON", "UTC")
+    monkeypatch.setenv("GDPRBOT_TEST_PATIENCE", "8")  # the test suite's own, not a typo
+
+    lines = gdpr_bot("doctor").stdout.splitlines()
+
+    assert [line for line in lines if "is not a setting" in line] == [
+        "warn  settings: GDPRBOT_TIMEZON is not a setting (did you mean GDPRBOT_TIMEZONE?); "
+        "it is ignored"
+    ]
