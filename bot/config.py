@@ -7,11 +7,12 @@ checks rely on `GDPRBOT_DATABASE_URL`, `SLACK_*`, `GDPRBOT_SLACK_API_URL`, `GDPR
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.env_file import EnvFileError, check_env_file
 from storage.clock import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
         extra="ignore",
         populate_by_name=True,
     )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            check_env_file()  # dotenv would skip a broken line and keep the default
+        except EnvFileError as exc:
+            raise SettingsError(str(exc)) from None
+        super().__init__(**values)
 
     # --- storage -------------------------------------------------------------------------
     database_url: str = Field(
@@ -114,9 +122,7 @@ class Settings(BaseSettings):
         60, ge=1, validation_alias=_alias("GDPRBOT_TICK_SECONDS", "tick_seconds")
     )
     claim_lease_seconds: int = Field(
-        120,
-        ge=1,  # a notice is sent only while half its lease is left: 0 would send none
-        validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds"),
+        120, ge=1, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
     )
     inbox_lease_seconds: float = Field(
         30.0,
@@ -134,11 +140,11 @@ class Settings(BaseSettings):
     question_log: Literal["anonymous", "off"] = Field(
         "anonymous", validation_alias=_alias("GDPRBOT_QUESTION_LOG", "question_log")
     )
-    question_log_days: int = Field(
-        90, ge=0, validation_alias=_alias("GDPRBOT_QUESTION_LOG_DAYS", "question_log_days")
+    question_log_days: int = Field(  # 0 or less would purge every question at once
+        90, ge=1, validation_alias=_alias("GDPRBOT_QUESTION_LOG_DAYS", "question_log_days")
     )
-    evidence_years: int = Field(
-        5, ge=0, validation_alias=_alias("GDPRBOT_EVIDENCE_YEARS", "evidence_years")
+    evidence_years: int = Field(  # 0 would pseudonymise every identity behind evidence
+        5, ge=1, validation_alias=_alias("GDPRBOT_EVIDENCE_YEARS", "evidence_years")
     )
     requests_years: int = Field(
         3, ge=1, validation_alias=_alias("GDPRBOT_REQUESTS_YEARS", "requests_years")
@@ -250,6 +256,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
             return level
         return value
+
+    @classmethod
+    def names(cls) -> set[str]:
+        """Every GDPRBOT_ variable that is a setting."""
+        return {
+            choice
+            for field in cls.model_fields.values()
+            for choice in getattr(field.validation_alias, "choices", ())
+            if isinstance(choice, str) and choice.startswith("GDPRBOT_")
+        }
 
     @property
     def slack_configured(self) -> bool:
