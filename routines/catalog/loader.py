@@ -87,9 +87,6 @@ def _read(path: Path, problems: Problems) -> tuple[list[LineMap], LineMap]:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
         problems.add(line, exc.key, str(exc.problem))
         return [], LineMap()
-    except UnicodeDecodeError:  # a problem in the file, named like any other
-        problems.add(1, "file", "is not UTF-8 text")
-        return [], LineMap()
     except yaml.YAMLError as exc:
         problems.add(*_yaml_problem(exc, text))
         return [], LineMap()

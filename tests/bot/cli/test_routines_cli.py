@@ -95,7 +95,7 @@ def test_check_of_a_file_that_is_not_utf8_text_names_it_as_a_problem(
     path.write_bytes(latin1)
     result = cli.invoke(app, ["routines", "check", str(path)])
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == [f"{path}:1: file: is not UTF-8 text"]
+    assert result.stdout.splitlines() == [f"{path}:3: file: is not UTF-8 text"]  # the Å
 
 
 def test_run_due_names_a_configured_catalogue_that_is_not_utf8_text(
