@@ -488,3 +488,11 @@ def test_kb_eval_on_a_broken_knowledge_base_is_one_line(
     )
 
     assert_one_line(gdpr_bot("kb", "eval", str(questions)), "the knowledge base is broken: ")
+
+
+@pytest.mark.parametrize(
+    "args", [["routines", "check"], ["kb", "eval"]], ids=["routines check", "kb eval"]
+)
+def test_a_folder_given_as_the_file_says_so(environment: Path, args: list[str]) -> None:
+    # it said "no such file" of a folder that is there
+    assert_one_line(gdpr_bot(*args, str(environment)), f"{environment}: a folder")
