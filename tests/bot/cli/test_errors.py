@@ -489,3 +489,38 @@ def test_doctor_warns_of_a_gdprbot_variable_that_is_no_setting(
         "warn  settings: GDPRBOT_TIMEZON is not a setting (did you mean GDPRBOT_TIMEZONE?); "
         "it is ignored"
     ]
+
+
+def test_kb_calibrate_into_a_folder_that_does_not_exist_stops_before_the_fit(
+    environment: Path,
+) -> None:
+    # the fit takes minutes; the missing folder was found only when writing the result
+    labels = environment / "labels.jsonl"
+    labels.write_text('{"id": "a", "lang": "sv", "q": "hej", "articles": ["x"]}\n', "utf-8")
+
+    result = gdpr_bot("kb", "calibrate", str(labels), "--output", "/no/such/dir/c.json")
+
+    assert_one_line(result, "--output: no folder /no/such/dir")
+
+
+def test_kb_eval_on_a_broken_knowledge_base_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (environment / "kb" / "sv").mkdir(parents=True)
+    (environment / "kb" / "sv" / "a.md").write_text("---\nid: a\n---\n", encoding="utf-8")
+    monkeypatch.setenv("GDPRBOT_KNOWLEDGE_DIR", str(environment / "kb"))
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    questions = environment / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "lang": "sv", "q": "hej", "expect_fallback": true}\n', "utf-8"
+    )
+
+    assert_one_line(gdpr_bot("kb", "eval", str(questions)), "the knowledge base is broken: ")
+
+
+@pytest.mark.parametrize(
+    "args", [["routines", "check"], ["kb", "eval"]], ids=["routines check", "kb eval"]
+)
+def test_a_folder_given_as_the_file_says_so(environment: Path, args: list[str]) -> None:
+    # it said "no such file" of a folder that is there
+    assert_one_line(gdpr_bot(*args, str(environment)), f"{environment}: a folder")
