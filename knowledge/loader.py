@@ -22,7 +22,7 @@ import yaml
 
 from knowledge.model import Article, Lang
 from knowledge.placeholders import KNOWN as KNOWN_PLACEHOLDERS
-from knowledge.placeholders import unknown_in
+from knowledge.placeholders import malformed_in, unknown_in
 from knowledge.problems import KnowledgeError, Problem, repeated_keys, yaml_error
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "content"
@@ -187,6 +187,16 @@ def parse_article(path: Path, today: date | None = None) -> tuple[_Parsed | None
                     name,
                     f"unknown placeholder '{{{{{unknown}}}}}' "
                     f"(known: {', '.join(sorted(KNOWN_PLACEHOLDERS))})",
+                )
+            )
+        for at in malformed_in(text):
+            shown = text[at : at + 40].split("\n")[0]
+            problems.append(
+                Problem(
+                    path,
+                    line + (text[:at].count("\n") if name == "body" else 0),
+                    name,
+                    f"'{shown}' is not a placeholder: write {{{{name}}}} with a known name",
                 )
             )
 

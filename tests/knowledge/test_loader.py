@@ -188,6 +188,19 @@ def test_an_unknown_placeholder_names_its_line(write_article: WriteArticle) -> N
     assert problem.line == 16  # the body's third line, counting the front matter
 
 
+@pytest.mark.parametrize(
+    "typed", ["{{client.controller", "{{ Client.Controller }}", "{{dpo contact}}"]
+)
+def test_a_placeholder_that_is_not_one_names_its_line(
+    write_article: WriteArticle, typed: str
+) -> None:
+    # it matched no placeholder, so it was neither checked nor filled: readers saw the braces
+    path = write_article(body=f"Första raden.\n\nSkriv till {typed} direkt.\n")
+    [problem] = check_knowledge([path.parent.parent])
+    assert (problem.field, problem.line) == ("body", 16)
+    assert problem.message.startswith(f"'{typed}") and "is not a placeholder" in problem.message
+
+
 def test_known_placeholders_render_with_a_generic_fallback() -> None:
     from knowledge.placeholders import render
 
