@@ -43,6 +43,10 @@ def gdpr_bot_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "bot.cli"]
 
 
+PORT_ATTEMPTS = 3
+PORT_TAKEN = "address already in use"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -195,21 +199,40 @@ class ReplicaCluster:
         return env
 
     def start(self, timeout: float = 60.0) -> ReplicaCluster:
-        for index in range(1, self.count + 1):
-            port = free_port()
-            log_path = self.workdir / f"replica-{index}.log"
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(
-                    [*gdpr_bot_command(), "run"],
-                    env=self.replica_env(index, port),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=self.workdir,
-                )
-            self.replicas.append(Replica(index, port, process, log_path))
-        for replica in self.replicas:
+        self.replicas.extend(self._launch(index) for index in range(1, self.count + 1))
+        for position, replica in enumerate(self.replicas):
+            for _ in range(PORT_ATTEMPTS - 1):
+                if not self._lost_its_port(replica, timeout):
+                    break
+                replica = self.replicas[position] = self._launch(replica.index)
             self.wait_ready(replica, timeout)
         return self
+
+    def _launch(self, index: int) -> Replica:
+        port = free_port()
+        log_path = self.workdir / f"replica-{index}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [*gdpr_bot_command(), "run"],
+                env=self.replica_env(index, port),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.workdir,
+            )
+        return Replica(index, port, process, log_path)
+
+    def _lost_its_port(self, replica: Replica, timeout: float) -> bool:
+        """Whether the replica exited because its port was taken before it could bind.
+
+        `free_port` releases the port it found; a replica binds it seconds later (imports,
+        migrations), and on a busy machine any client socket may draw it as its ephemeral
+        port meanwhile. Such a replica is started again on another port."""
+
+        def settled() -> bool:
+            return replica.process.poll() is not None or replica.status("/readyz") == 200
+
+        poll_until(settled, timeout, f"replica {replica.index} to start or exit")
+        return replica.process.poll() is not None and PORT_TAKEN in replica.log_tail()
 
     def wait_ready(self, replica: Replica, timeout: float) -> None:
         def ready() -> bool:
