@@ -50,6 +50,19 @@ def commits_during(engine: Engine) -> list[int]:
     return seen
 
 
+def statements_during(engine: Engine, start: str) -> list[str]:
+    """The statements beginning with `start` sent on `engine` from now on (an executemany
+    counts once: one round trip for all its rows)."""
+    seen: list[str] = []
+
+    def sent(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().startswith(start):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", sent)
+    return seen
+
+
 def confirmations(engine: Engine) -> list[tuple[int, str]]:
     with transaction(session_factory(engine)) as session:
         rows = session.execute(select(Confirmation.occurrence_id, Confirmation.kind))
@@ -82,6 +95,20 @@ async def test_clicks_arriving_together_are_recorded_in_one_transaction(
         sorted(ids)
     )
     assert ledger.verify(engine).ok
+
+
+async def test_the_occurrences_a_group_closes_are_written_in_one_statement(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clicks, "CONFIRM_WORKERS", 1)  # one group
+    service, ids = await service_with(tmp_path, engine, 5)
+    updates = statements_during(engine, "UPDATE occurrences")
+    outcomes = await asyncio.gather(
+        *(service.clicks.confirm(ConfirmRequest(oid, ANNA, at("2027-02-16 10:00"))) for oid in ids)
+    )
+    assert [o.result for o in outcomes] == ["completed"] * 5
+    assert len(updates) == 1
+    assert service.open_ids() == []
 
 
 async def test_a_double_click_in_one_group_is_recorded_once(tmp_path: Path, engine: Engine) -> None:
