@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from routines.catalog import PLATFORMS, Catalog, Routine, Target, contact_target
@@ -83,9 +85,13 @@ log = logging.getLogger(__name__)
 
 Actor = ack.Actor
 Outcome = ack.Outcome
+# What a database that is away raises (unreachable, connection lost, locked, read-only,
+# full, a statement timeout, no pooled connection free), for callers without sqlalchemy.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, PoolTimeout)
 
 # What chat features use, from here only (they import nothing deeper in routines).
 __all__ = [
+    "DATABASE_UNAVAILABLE",
     "FORMATS",
     # the rights-request desk (routines/requests)
     "FORWARD_VIAS",

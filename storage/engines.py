@@ -6,6 +6,7 @@ scheduler) run use cases in a worker thread.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,12 @@ CONNECT_TIMEOUT_SECONDS = 5
 class DatabaseUrlError(ValueError):
     """The database URL cannot be used; the message says why and never repeats the URL
     (it may hold a password)."""
+
+
+class DatabaseFileMoved(OSError):
+    """The SQLite file a connection writes to is no longer at its path (deleted, or another
+    file moved there): SQLite goes on writing into the file it holds open, so every write
+    succeeds and is lost at the next start."""
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -101,7 +108,7 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int | Non
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another's lock
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
     # Let SQLAlchemy control transactions (pysqlite's own BEGIN handling is off).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -109,7 +116,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    files = {name: path for _, name, path in cursor.execute("PRAGMA database_list")}
     cursor.close()
+    if files.get("main"):  # not an in-memory database
+        found = os.stat(files["main"])
+        record.info[_SQLITE_FILE] = (files["main"], found.st_dev, found.st_ino)
+
+
+_SQLITE_FILE = "gdprbot_sqlite_file"  # the connection record's: (path, device, inode) opened
+
+
+def check_sqlite_file(connection_info: dict[Any, Any]) -> None:
+    """Raise DatabaseFileMoved when the file this connection opened is no longer at its
+    path (`connection_info`: a pooled connection's `.info`; other databases pass)."""
+    opened = connection_info.get(_SQLITE_FILE)
+    if opened is None:
+        return
+    path, device, inode = opened
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        raise DatabaseFileMoved("the SQLite database file is no longer at its path") from None
+    if (found.st_dev, found.st_ino) != (device, inode):
+        raise DatabaseFileMoved("the SQLite database file is no longer the one opened")
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:

@@ -2,7 +2,9 @@
 
 `gdpr-bot run` beats once at start (a read-only database or a full disk is an error
 before serving) and `/readyz` beats on every probe, so a replica whose writes fail is
-taken out of the load balancer. Rows older than a day are deleted by the next beat.
+taken out of the load balancer. A SQLite file deleted or replaced under the running
+process fails it too (the writes would go to a file nobody opens again). Rows older
+than a day are deleted by the next beat.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
-from storage.engines import SQLITE_BUSY_TIMEOUT_MS
+from storage.engines import SQLITE_BUSY_TIMEOUT_MS, check_sqlite_file
 
 KEEP = timedelta(days=1)
 
@@ -50,6 +52,7 @@ def beat(
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
                 conn.execute(upsert)
                 conn.execute(delete(Heartbeat).where(Heartbeat.beat_at < now - KEEP))
+            check_sqlite_file(conn.connection.info)  # deleted or replaced: writes vanish
         finally:
             if sqlite_wait:  # the pooled connection goes back with the usual wait
                 _busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS)

@@ -146,12 +146,14 @@ class FakeBotConnector:
 
     def app(self) -> web.Application:
         app = web.Application()
-        base = "/v3/conversations"
-        app.router.add_post(base, self.create)
-        app.router.add_post(base + "/{conversation_id}/activities", self.send)
-        app.router.add_post(base + "/{conversation_id}/activities/{activity_id}", self.reply)
-        app.router.add_put(base + "/{conversation_id}/activities/{activity_id}", self.update)
-        app.router.add_get(base + "/{conversation_id}/members/{user_id}", self.member)
+        # Teams' service URLs carry a region path (smba.trafficmanager.net/emea/, /amer/,
+        # /teams/): the same API is served under one such prefix too.
+        for base in ("/v3/conversations", "/{region}/v3/conversations"):
+            app.router.add_post(base, self.create)
+            app.router.add_post(base + "/{conversation_id}/activities", self.send)
+            app.router.add_post(base + "/{conversation_id}/activities/{activity_id}", self.reply)
+            app.router.add_put(base + "/{conversation_id}/activities/{activity_id}", self.update)
+            app.router.add_get(base + "/{conversation_id}/members/{user_id}", self.member)
         return app
 
 

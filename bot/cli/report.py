@@ -16,7 +16,6 @@ Every export appends a `report.exported` entry ("cli" as the exporter) to the le
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from sqlalchemy import Engine
 from bot.cli import pretend
 from bot.cli.errors import check_report_out, require_database
 from bot.cli.keys import use_ledger_keys
+from bot.cli.outfile import output_file
 from bot.cli.pretend import CLOCK_SLACK
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
@@ -132,19 +132,13 @@ def report_command(
 def _write_file(
     engine: object, scope: Scope, fmt: Format, out: Path, now: datetime, record: bool
 ) -> None:
-    # Write beside the target and rename: a failed export never leaves half a file.
     from routines.reports.export import export_report
 
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        with partial.open("wb") as handle:
-            exported = export_report(
-                session_factory(engine),  # type: ignore[arg-type]
-                scope, fmt, handle, who="cli", now=now, record=record,
-            )  # fmt: skip
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
+    with output_file(out) as handle:  # a failed export never leaves half a file
+        exported = export_report(
+            session_factory(engine),  # type: ignore[arg-type]
+            scope, fmt, handle, who="cli", now=now, record=record,
+        )  # fmt: skip
     total = exported.summary.total
     rate = "–" if total.rate is None else f"{total.rate:.0%}"
     recorded = (

@@ -8,7 +8,6 @@ ledger entry with the file's SHA-256, except with `--now` (pretend time writes n
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import cast
 import typer
 
 from bot.cli.errors import check_report_out, require_database, usage_error
+from bot.cli.outfile import output_file
 from bot.config import Settings
 from clients import ClientsError, UnknownClient, load_directory
 from routines.reports.adherence import Period
@@ -60,18 +60,20 @@ def client_report_command(
         register = RequestRegister(sessions, timezone=settings.timezone)
         report = client_report(register, client.id, client.name, period.start, period.end, now)
         content = render(report, cast(ReportFormat, fmt))
+
+        def recorded() -> int | None:  # once the bytes are out (a file: before its rename):
+            if pretend:  # an export that could not be written is not evidence of one
+                return None
+            return record_export(sessions, report, cast(ReportFormat, fmt), content, now=utc_now())
+
         if out is None:
             sys.stdout.buffer.write(content)
             sys.stdout.buffer.flush()
+            seq = recorded()
         else:
-            partial = out.with_name(f".{out.name}.partial")
-            try:
-                partial.write_bytes(content)
-                os.replace(partial, out)
-            finally:
-                partial.unlink(missing_ok=True)
-        seq = None if pretend else record_export(sessions, report, cast(ReportFormat, fmt),
-                                                 content, now=utc_now())  # fmt: skip
+            with output_file(out) as handle:
+                handle.write(content)
+                seq = recorded()
     finally:
         engine.dispose()
     figures = report.figures()

@@ -8,21 +8,28 @@ SHA-256, except with `--now` (pretend time writes nothing).
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import cast
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.errors import check_report_out, require_database, usage_error
 from bot.cli.keys import use_ledger_keys
+from bot.cli.outfile import output_file
 from bot.config import Settings
 from routines.catalog import CatalogError, load_catalog
 from routines.reports.adherence import Period
 from routines.reports.training import training_report
-from routines.reports.training_formats import TRAINING_FORMATS, TrainingFormat, export_training
+from routines.reports.training_formats import (
+    TRAINING_FORMATS,
+    TrainingExport,
+    TrainingFormat,
+    export_training,
+    record_training_export,
+)
 from routines.schedule.rules import local_date
 from storage.clock import utc_now
 from storage.engines import make_engine
@@ -62,22 +69,20 @@ def training_report_command(
         with read_session(factory) as session:
             today = local_date(now, settings.timezone)
             report = training_report(session, catalog, period, today, only)
-        exported = export_training(
-            factory, report, cast(TrainingFormat, fmt), language, who="cli", now=utc_now(),
-            routine_ids=only, record=not pretend,
-        )  # fmt: skip
+        exported = export_training(factory, report, cast(TrainingFormat, fmt), language,
+                                   who="cli", now=utc_now(), record=False)  # fmt: skip
+        # Recorded once the bytes are out (a file before its rename into place): an
+        # export that could not be written is not evidence that someone has it.
+        if out is None:
+            sys.stdout.buffer.write(exported.content)
+            sys.stdout.buffer.flush()
+            exported = _recorded(factory, exported, only, pretend)
+        else:
+            with output_file(out) as handle:
+                handle.write(exported.content)
+                exported = _recorded(factory, exported, only, pretend)
     finally:
         engine.dispose()
-    if out is None:
-        sys.stdout.buffer.write(exported.content)
-        sys.stdout.buffer.flush()
-    else:
-        partial = out.with_name(f".{out.name}.partial")
-        try:
-            partial.write_bytes(exported.content)
-            os.replace(partial, out)
-        finally:
-            partial.unlink(missing_ok=True)
     recorded = (
         "not recorded (--now)" if exported.ledger_seq is None
         else f"ledger entry {exported.ledger_seq}"
@@ -87,3 +92,14 @@ def training_report_command(
         f"{len(report.teams)} team(s); {recorded}",
         err=True,
     )
+
+
+def _recorded(
+    factory: sessionmaker[Session],
+    exported: TrainingExport,
+    only: list[str] | None,
+    pretend: bool,
+) -> TrainingExport:
+    if pretend:  # pretend time writes nothing
+        return exported
+    return record_training_export(factory, exported, who="cli", now=utc_now(), routine_ids=only)

@@ -6,6 +6,8 @@
   `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (a sign-in link never
   leaks through a Referer), `Cache-Control: no-store` on pages, and `Server-Timing` with
   the time the server spent (bench/web.py reads it).
+- **The database away** (`unavailable`): a 503 page saying to try again, with
+  `Retry-After` and the same headers, and one log line; not a bare 500 and a traceback.
 - **Language**: `?lang=sv|en` (remembered in a cookie), else the cookie, else the
   browser's Accept-Language, else `GDPRBOT_DEFAULT_LANGUAGE`. Strings come from the one
   translation function (`t`, bot/chat/i18n.py), keys `web.*` (bot/web/strings.py).
@@ -36,6 +38,7 @@ from bot.web import strings  # noqa: F401  (registers the web.* strings)
 from bot.web.access import Access, Identity
 from bot.web.keys import new_id
 from bot.web.room import WebRoom
+from routines.service import DATABASE_UNAVAILABLE
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -52,6 +55,7 @@ CSP: Final = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RETRY_AFTER_SECONDS: Final = 30  # a database that is away: a replica reconnects by itself
 
 
 @web.middleware
@@ -63,7 +67,24 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         response = exc
         _harden(response, started)
         raise
+    except DATABASE_UNAVAILABLE as exc:  # expected while it is away: no traceback, no 500
+        log.warning("database unavailable; answered 503", extra={"error": type(exc).__name__})
+        response = unavailable(request)
     _harden(response, started)
+    return response
+
+
+def unavailable(request: web.Request) -> web.Response:
+    """503 and when to try again; a page in the reader's language where the pages are on.
+    Built without the database (no session lookup: nobody is shown as signed in)."""
+    room = request.app.get(ROOM)
+    if room is None:
+        response = web.Response(status=503, text="database unavailable; try again in a moment")
+    else:
+        lang, _ = choose_lang(request, room.config.default_lang)
+        page = Page(request, room, lang, False, None, "", False, room.clock())
+        response = message(page, 503, "web.unavailable_title", "web.unavailable")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

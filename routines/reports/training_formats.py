@@ -11,7 +11,7 @@ import io
 import json
 import zipfile
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Final, Literal
 
@@ -188,28 +188,42 @@ def export_training(
     routine_ids: Collection[str] | None = None,
     record: bool = True,
 ) -> TrainingExport:
-    """Render the report; unless `record` is false (`--now`), append `report.exported`
-    naming the exporter (person key, or "cli"), the routines it covered and the hash."""
+    """Render the report; unless `record` is false (`--now`, or a caller that records
+    once the file is written), append `report.exported` (record_training_export)."""
     content = render_training(report, fmt, lang)
-    digest = hashlib.sha256(content).hexdigest()
-    seq = None
-    if record:
-        with transaction(factory) as session:
-            entry = ledger.append_event(
-                session,
-                ledger.REPORT_EXPORTED,
-                {
-                    "report": "training",
-                    "who": who,
-                    "format": fmt,
-                    "period": report.period.label,
-                    "from": report.period.start,
-                    "to": report.period.end,
-                    "routines": None if routine_ids is None else sorted(routine_ids),
-                    "sha256": digest,
-                    "bytes": len(content),
-                },
-                now,
-            )
-            seq = entry.seq
-    return TrainingExport(report, fmt, content, digest, seq)
+    exported = TrainingExport(report, fmt, content, hashlib.sha256(content).hexdigest(), None)
+    if not record:
+        return exported
+    return record_training_export(factory, exported, who=who, now=now, routine_ids=routine_ids)
+
+
+def record_training_export(
+    factory: sessionmaker[Session],
+    exported: TrainingExport,
+    *,
+    who: str,
+    now: datetime,
+    routine_ids: Collection[str] | None = None,
+) -> TrainingExport:
+    """Append `report.exported` naming the exporter (person key, or "cli"), the routines it
+    covered and the file's hash; the export with its entry's number."""
+    report = exported.report
+    with transaction(factory) as session:
+        entry = ledger.append_event(
+            session,
+            ledger.REPORT_EXPORTED,
+            {
+                "report": "training",
+                "who": who,
+                "format": exported.format,
+                "period": report.period.label,
+                "from": report.period.start,
+                "to": report.period.end,
+                "routines": None if routine_ids is None else sorted(routine_ids),
+                "sha256": exported.sha256,
+                "bytes": len(exported.content),
+            },
+            now,
+        )
+        seq = entry.seq
+    return replace(exported, ledger_seq=seq)

@@ -11,7 +11,10 @@ with it):
 A stage with nobody to tell (registered from the command line, a client without team
 leads) is recorded all the same and the next stage follows on its day. A notice is sent
 after its stage commits: a crash in between loses that one notice (the ledger shows the
-stage; the next stage still comes), it never sends one twice.
+stage; the next stage still comes), it never sends one twice. A notice the platform
+failed for now (rate limit, server error, timeout, an answer that is not JSON: a
+retryable `DeliveryError`) is sent again at each following pass of this process, up to
+RETRY_PASSES times; one it refused for good (an inactive account) is not.
 
 `RequestReminders.run(now)` is one pass (time passed in); `RequestReminderJob` runs it
 on the bot's scheduler and is the only part of the register that reads the clock.
@@ -52,6 +55,7 @@ ROUTINE_ID: Final = "rights-request"  # what the notices carry in place of a rou
 JOB_ID: Final = "rights-requests"
 KindLabel = Callable[[str, str], str]  # (request type, language) -> its words
 _TO: Final = {AGENT_REMINDED: "agent", LEAD_ESCALATED: "leads", OFFICERS_ESCALATED: "officers"}
+RETRY_PASSES: Final = 60  # an hour at the default tick: a platform outage, not a broken address
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,7 @@ class RequestReminders:
         self._timezone = timezone
         self._language = language
         self._kind_label = kind_label
+        self._undelivered: list[_Undelivered] = []  # failed for now: sent again next pass
 
     def set_officers(self, officers: tuple[Recipient, ...]) -> None:
         """Who the last stage tells, from now on (officers named by e-mail address are known
@@ -235,7 +240,11 @@ class RequestReminders:
         return self._officers
 
     async def run(self, now: datetime) -> list[Step]:
-        """One pass: claim (in a worker thread), then send each notice."""
+        """One pass: what failed for now at the last pass again, then claim (in a worker
+        thread) and send each notice."""
+        retries, self._undelivered = self._undelivered, []
+        for retry in retries:
+            await self._send(retry.recipient, retry.notice, retry.stage, retry.passes + 1)
         claimed = await asyncio.to_thread(self.claim, now)
         steps = []
         for request, stage, recipients in claimed:
@@ -244,22 +253,35 @@ class RequestReminders:
             )
             notice = notice_for(request, stage, client, self._language, self._kind_label)
             for recipient in recipients:
-                try:
-                    await self._notifier.send(recipient, notice)
-                except DeliveryError as exc:  # expected (platform off, not installed): one line
-                    log.warning(
-                        "request reminder not delivered",
-                        extra={"platform": recipient.platform, "stage": stage,
-                               "error": type(exc).__name__, "retryable": exc.retryable},
-                    )  # fmt: skip
-                except Exception:
-                    log.warning(
-                        "request reminder not delivered",
-                        extra={"platform": recipient.platform, "stage": stage},
-                        exc_info=True,
-                    )
+                await self._send(recipient, notice, stage, 1)
             steps.append(Step(request.code, stage, recipients))
         return steps
+
+    async def _send(self, recipient: Recipient, notice: Notice, stage: int, passes: int) -> None:
+        try:
+            await self._notifier.send(recipient, notice)
+        except DeliveryError as exc:  # expected (platform off, not installed): one line
+            log.warning(
+                "request reminder not delivered",
+                extra={"platform": recipient.platform, "stage": stage,
+                       "error": type(exc).__name__, "retryable": exc.retryable},
+            )  # fmt: skip
+            if exc.retryable and passes < RETRY_PASSES:
+                self._undelivered.append(_Undelivered(recipient, notice, stage, passes))
+        except Exception:
+            log.warning(
+                "request reminder not delivered",
+                extra={"platform": recipient.platform, "stage": stage},
+                exc_info=True,
+            )
+
+
+@dataclass(frozen=True)
+class _Undelivered:
+    recipient: Recipient
+    notice: Notice
+    stage: int
+    passes: int  # how many passes have tried it
 
 
 class RequestReminderJob:

@@ -38,6 +38,17 @@ NEW_TOPICS = (
     "access-logging",
     "backups",
     "test-data",
+    "photos-and-video",
+    "employee-data-disclosure",
+    "staff-messaging-apps",
+    "logs-personal-data",
+    "soft-delete",
+    "hashing-and-encryption",
+    "supplier-support",
+    "dpa-signing",
+    "suppliers-without-dpa",
+    "assignment-end",
+    "candidate-sourcing",
 )
 
 

@@ -3,15 +3,18 @@ so a locked database is "not ready" at once (SQLite's usual wait is 30 s)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
-from storage.engines import SQLITE_BUSY_TIMEOUT_MS, sqlite_file
+from storage.engines import SQLITE_BUSY_TIMEOUT_MS, DatabaseFileMoved, sqlite_file
 from storage.heartbeat import beat
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -67,3 +70,32 @@ def test_a_database_locked_by_another_process_fails_the_bounded_beat(engine: Eng
         holder.execute("ROLLBACK")
         holder.close()
     beat(engine, NOW, host="probe", wait=0.05)  # and writes again once it is released
+
+
+def sqlite_path_of(engine: Engine) -> Path:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite file")
+    path = sqlite_file(str(engine.url))
+    assert path is not None
+    return Path(path)
+
+
+def test_a_database_file_deleted_under_the_running_bot_fails_the_beat(engine: Engine) -> None:
+    # SQLite keeps writing into the unlinked file: every write "succeeds" and is gone at
+    # the next start, so the write check has to look at the path, not only the write.
+    path = sqlite_path_of(engine)
+    beat(engine, NOW, host="probe")
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        file.unlink(missing_ok=True)
+    with pytest.raises(DatabaseFileMoved, match="no longer"):
+        beat(engine, NOW, host="probe")
+
+
+def test_a_database_file_replaced_under_the_running_bot_fails_the_beat(engine: Engine) -> None:
+    path = sqlite_path_of(engine)
+    beat(engine, NOW, host="probe")
+    copy = path.with_name("copy.db")
+    shutil.copyfile(path, copy)
+    os.replace(copy, path)  # e.g. a restore moved into place while the bot runs
+    with pytest.raises(DatabaseFileMoved, match="no longer"):
+        beat(engine, NOW, host="probe")

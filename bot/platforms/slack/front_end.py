@@ -251,6 +251,18 @@ class SlackFrontEnd:
             self._track()
             await self._on_prompt_submitted(body)
 
+        # Whatever else this app's signed URL receives (a shortcut or command added to the
+        # app by hand, a modal of an older version, view_closed) is Slack's and valid:
+        # acknowledged and ignored. bolt's default, 404, shows the person an error.
+        @app.shortcut(re.compile(".*"))
+        @app.view_submission(re.compile(".*"))  # after the prompt's: the first match runs
+        @app.view_closed(re.compile(".*"))
+        @app.command(re.compile(".*"))
+        async def on_unowned(ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
+            await ack()
+            kind = str(body.get("type") or "command")[:40]
+            log.info("slack request ignored", extra={"type": kind})
+
         return app
 
     async def _on_joined(self, event: Mapping[str, Any]) -> None:

@@ -25,6 +25,11 @@ VALUE_KEY = "value"
 
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+# A message that quotes another (Teams' Reply) starts with the quoted one's author and
+# words in this blockquote: not the question, and a colleague's name and words besides.
+_QUOTE = re.compile(
+    r"<blockquote[^>]*schema\.skype\.com/Reply[^>]*>.*?</blockquote>", re.IGNORECASE | re.DOTALL
+)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -40,12 +45,14 @@ def _text(value: Any) -> str:
 
 
 def clean_text(text: str) -> str:
-    """The words a person typed: @mentions, HTML tags and entities removed, space trimmed.
+    """The words a person typed: a quoted message, @mentions, HTML tags and entities
+    removed, space trimmed.
 
-    Teams puts `<at>Bot name</at>` in the text of a channel mention and may wrap text in
-    light HTML; the conversation wants plain words.
+    Teams puts `<at>Bot name</at>` in the text of a channel mention, the message replied
+    to in a Reply blockquote, and may wrap text in light HTML; the conversation wants
+    plain words.
     """
-    without_mentions = _MENTION.sub(" ", text)
+    without_mentions = _MENTION.sub(" ", _QUOTE.sub(" ", text))
     plain = html.unescape(_TAG.sub(" ", without_mentions)).replace("\xa0", " ")
     return " ".join(plain.split())
 

@@ -22,6 +22,7 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -41,7 +42,10 @@ from botframework.connector.auth import (
 )
 from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
+from msrest.exceptions import ClientException
 
+from bot.chat import metrics
+from bot.chat.pseudonyms import log_pseudonym
 from bot.platforms.teams.config import BotFrameworkConfig
 
 log = logging.getLogger(__name__)
@@ -192,8 +196,16 @@ async def authenticate(
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
-    log.error(
-        "teams turn failed",
-        exc_info=error,
-        extra={"activity_id": getattr(context.activity, "id", None)},
-    )
+    activity = log_pseudonym(getattr(context.activity, "id", None))
+    if isinstance(error, ClientException | aiohttp.ClientError | TimeoutError):
+        # The connector refused a reply or could not be reached (the bot removed from the
+        # chat, throttling, an outage): one line with the status, as Slack's failed posts.
+        # No traceback: the connector's message in it can name conversations.
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        log.warning(
+            "teams reply failed",
+            extra={"activity": activity, "error": type(error).__name__, "status": status or ""},
+        )
+        metrics.ERRORS.labels("delivery").inc()
+        return
+    log.error("teams turn failed", exc_info=error, extra={"activity": activity})

@@ -28,6 +28,7 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot.chat import metrics
 from bot.chat.limits import MAX_TEAMS_ACTIVITY_BYTES
 from bot.chat.messages import Incoming, Reply
+from bot.chat.pseudonyms import log_pseudonym
 from bot.platforms.front_end import FrontEndContext
 from bot.platforms.teams.activities import (
     PLATFORM,
@@ -94,9 +95,8 @@ class TeamsBot(ActivityHandler):
         raw = self._raw(turn_context)
         incoming = incoming_from_activity(raw)
         if incoming is None:
-            log.info(
-                "teams message ignored: nothing to act on", extra={"activity_id": raw.get("id")}
-            )
+            activity = log_pseudonym(str(raw.get("id") or ""))  # an id is the platform's
+            log.info("teams message ignored: nothing to act on", extra={"activity": activity})
             return
         if not self._authenticated:
             incoming = replace(incoming, authenticated=False)

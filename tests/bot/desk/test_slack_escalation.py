@@ -88,3 +88,56 @@ async def test_an_officer_address_slack_does_not_know_is_counted_in_a_warning_at
     assert "are not told of late requests" in warning.getMessage()
     assert warning.unresolved == 1  # type: ignore[attr-defined]
     assert "ghost" not in warning.getMessage()
+
+
+async def _register_late(bot: RunningBot, slack: FakeSlackApi) -> None:
+    today = datetime.now(ZoneInfo(bot.services.settings.timezone)).date()
+    said = await slack_command_reply(bot, slack, f"begäran radering #AC-8 {today - timedelta(21)}")
+    assert "är registrerad" in said, said
+
+
+async def _pass(bot: RunningBot) -> None:
+    job = bot.services.scheduler.get_job("rights-requests")
+    assert job is not None
+    await job.func()  # returns once its posts were answered
+
+
+def _posted_to(slack: FakeSlackApi) -> list[str]:
+    """The channel of every chat.postMessage, answered well or not, in order."""
+    posts = [call for call in slack.calls if call.method == "chat.postMessage"]
+    return [str(call.params["channel"]) for call in posts]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(500, "<html>bad gateway</html>", "text/html"),
+     (200, '{"ok": false, "error": "internal_error"}', "application/json"),
+     (200, '{"ok": tru', "application/json")],
+    ids=["500", "internal_error", "not json"],
+)  # fmt: skip
+async def test_a_reminder_slack_failed_for_now_is_sent_at_the_next_pass(
+    slack_bot: RunningBot, fake_slack: FakeSlackApi, answer: tuple[int, str, str]
+) -> None:
+    await _register_late(slack_bot, fake_slack)
+    fake_slack.answer_raw("chat.postMessage", *answer)
+
+    await _pass(slack_bot)  # the agent's reminder: Slack fails it
+    await _pass(slack_bot)  # sent again, and the next stage (the team lead) on its own
+
+    failed, *delivered = _posted_to(fake_slack)
+    assert failed == USER
+    assert sorted(delivered) == sorted([USER, LEAD])
+
+
+async def test_a_reminder_slack_refuses_for_good_is_not_sent_again(
+    slack_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    await _register_late(slack_bot, fake_slack)
+    fake_slack.answer_raw(
+        "chat.postMessage", 200, '{"ok": false, "error": "account_inactive"}', "application/json"
+    )
+
+    await _pass(slack_bot)
+    await _pass(slack_bot)
+
+    assert _posted_to(fake_slack) == [USER, LEAD]  # the agent's once, then the lead's

@@ -67,6 +67,15 @@ def test_html_and_entities_are_reduced_to_plain_words() -> None:
     assert clean_text("<p>Vad&nbsp;är <b>GDPR</b>?</p>") == "Vad är GDPR ?"
 
 
+def test_a_quoted_message_is_not_part_of_the_words() -> None:
+    quote = (
+        '<blockquote itemscope="" itemtype="http://schema.skype.com/Reply" itemid="17">'
+        '<strong itemprop="mri" itemid="8:orgid:bo">Bo</strong><span itemprop="time"></span>'
+        '<p itemprop="preview">Kalle vill bli raderad</p></blockquote>\r\n'
+    )
+    assert clean_text(quote + "<p>Hur gör vi?</p>") == "Hur gör vi?"
+
+
 def test_card_submit_becomes_an_action_on_the_card_it_came_from() -> None:
     submit = message(
         text=None,
