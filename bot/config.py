@@ -7,11 +7,12 @@ checks rely on `GDPRBOT_DATABASE_URL`, `SLACK_*`, `GDPRBOT_SLACK_API_URL`, `GDPR
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.env_file import EnvFileError, check_env_file
 from storage.clock import DEFAULT_TIMEZONE
 
 if TYPE_CHECKING:
@@ -44,13 +45,23 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            check_env_file()  # dotenv would skip a broken line and keep the default
+        except EnvFileError as exc:
+            raise SettingsError(str(exc)) from None
+        super().__init__(**values)
+
     # --- storage -------------------------------------------------------------------------
     database_url: str = Field(
         "sqlite:///gdpr-bot.db", validation_alias=_alias("GDPRBOT_DATABASE_URL", "database_url")
     )
-    db_pool_size: int = Field(5, validation_alias=_alias("GDPRBOT_DB_POOL_SIZE", "db_pool_size"))
+    db_pool_size: int = Field(
+        5, ge=1, validation_alias=_alias("GDPRBOT_DB_POOL_SIZE", "db_pool_size")
+    )
     db_statement_timeout_ms: int = Field(
         5000,
+        ge=0,  # 0: no timeout
         validation_alias=_alias("GDPRBOT_DB_STATEMENT_TIMEOUT_MS", "db_statement_timeout_ms"),
     )
 
@@ -84,13 +95,13 @@ class Settings(BaseSettings):
         True, validation_alias=_alias("GDPRBOT_EMBEDDINGS_PREFIXES", "embeddings_prefixes")
     )
     embeddings_timeout: float = Field(
-        10.0, validation_alias=_alias("GDPRBOT_EMBEDDINGS_TIMEOUT", "embeddings_timeout")
+        10.0, gt=0, validation_alias=_alias("GDPRBOT_EMBEDDINGS_TIMEOUT", "embeddings_timeout")
     )
     embeddings_api_key: str = Field(
         "", validation_alias=_alias("GDPRBOT_EMBEDDINGS_API_KEY", "embeddings_api_key")
     )
     embeddings_threads: int = Field(
-        1, validation_alias=_alias("GDPRBOT_EMBEDDINGS_THREADS", "embeddings_threads")
+        1, ge=1, validation_alias=_alias("GDPRBOT_EMBEDDINGS_THREADS", "embeddings_threads")
     )
     vector_cache: str = Field("", validation_alias=_alias("GDPRBOT_VECTOR_CACHE", "vector_cache"))
 
@@ -107,9 +118,11 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = Field(
         True, validation_alias=_alias("GDPRBOT_SCHEDULER", "scheduler_enabled")
     )
-    tick_seconds: int = Field(60, validation_alias=_alias("GDPRBOT_TICK_SECONDS", "tick_seconds"))
+    tick_seconds: int = Field(
+        60, ge=1, validation_alias=_alias("GDPRBOT_TICK_SECONDS", "tick_seconds")
+    )
     claim_lease_seconds: int = Field(
-        120, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
+        120, ge=1, validation_alias=_alias("GDPRBOT_CLAIM_LEASE_SECONDS", "claim_lease_seconds")
     )
     inbox_lease_seconds: float = Field(
         30.0,
@@ -127,11 +140,11 @@ class Settings(BaseSettings):
     question_log: Literal["anonymous", "off"] = Field(
         "anonymous", validation_alias=_alias("GDPRBOT_QUESTION_LOG", "question_log")
     )
-    question_log_days: int = Field(
-        90, validation_alias=_alias("GDPRBOT_QUESTION_LOG_DAYS", "question_log_days")
+    question_log_days: int = Field(  # 0 or less would purge every question at once
+        90, ge=1, validation_alias=_alias("GDPRBOT_QUESTION_LOG_DAYS", "question_log_days")
     )
-    evidence_years: int = Field(
-        5, validation_alias=_alias("GDPRBOT_EVIDENCE_YEARS", "evidence_years")
+    evidence_years: int = Field(  # 0 would pseudonymise every identity behind evidence
+        5, ge=1, validation_alias=_alias("GDPRBOT_EVIDENCE_YEARS", "evidence_years")
     )
     requests_years: int = Field(
         3, ge=1, validation_alias=_alias("GDPRBOT_REQUESTS_YEARS", "requests_years")
@@ -142,7 +155,7 @@ class Settings(BaseSettings):
 
     # --- HTTP server ---------------------------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_alias("GDPRBOT_HOST", "host"))
-    port: int = Field(3978, validation_alias=_alias("GDPRBOT_PORT", "port"))
+    port: int = Field(3978, ge=0, le=65535, validation_alias=_alias("GDPRBOT_PORT", "port"))
     public_url: str = Field("", validation_alias=_alias("GDPRBOT_PUBLIC_URL", "public_url"))
     console: Literal["auto", "on", "off"] = Field(
         "auto", validation_alias=_alias("GDPRBOT_CONSOLE", "console")
@@ -243,6 +256,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
             return level
         return value
+
+    @classmethod
+    def names(cls) -> set[str]:
+        """Every GDPRBOT_ variable that is a setting."""
+        return {
+            choice
+            for field in cls.model_fields.values()
+            for choice in getattr(field.validation_alias, "choices", ())
+            if isinstance(choice, str) and choice.startswith("GDPRBOT_")
+        }
 
     @property
     def slack_configured(self) -> bool:

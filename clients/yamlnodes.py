@@ -70,10 +70,12 @@ def compose_file(path: Path, problems: FileProblems) -> yaml.Node | None:
         return yaml.compose(source, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.add(
-            int(mark.line) + 1 if mark is not None else 1, "yaml", f"syntax error: {reason}"
-        )
+        position = getattr(exc, "position", None)  # a reader error (control character)
+        line = int(mark.line) if mark is not None else (
+            source[:position].count("\n") if isinstance(position, int) else 0
+        )  # fmt: skip
+        reason = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+        problems.add(line + 1, "yaml", f"syntax error: {reason}")
         return None
 
 

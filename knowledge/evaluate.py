@@ -155,32 +155,51 @@ class EvalFileError(ValueError):
 
 
 def read_cases(path: Path) -> list[EvalCase]:
+    """The cases of a question file, one JSON object a line (`#` lines and blank lines
+    skipped); EvalFileError names `path:line: field: problem` for the first bad one."""
     cases: list[EvalCase] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")  # -sig: a byte-order mark an editor wrote
+    except UnicodeDecodeError as exc:
+        where = raw[: exc.start].count(b"\n") + 1
+        raise EvalFileError(f"{path}:{where}: not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
-            raw = json.loads(line)
-            if not isinstance(raw, dict):
-                raise ValueError("each line must be a JSON object")
-            expect_any = tuple(str(p) for p in raw.get("expect_any", ()))
-            articles = tuple(str(a) for a in raw.get("articles", ()))
-            fallback = bool(raw.get("expect_fallback", False))
-            if not expect_any and not articles and not fallback:
-                raise ValueError("needs expect_any phrases, articles or expect_fallback: true")
-            cases.append(
-                EvalCase(
-                    str(raw["id"]),
-                    str(raw.get("lang", "")),
-                    str(raw["q"]),
-                    expect_any,
-                    fallback,
-                    articles,
-                )
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            cases.append(_case(json.loads(line)))
+        except ValueError as exc:  # json.JSONDecodeError is one
             raise EvalFileError(f"{path}:{number}: {exc}") from exc
+    if not cases:
+        raise EvalFileError(f"{path}:1: no questions (one JSON object a line)")
     return cases
+
+
+def _case(raw: object) -> EvalCase:
+    """One line's case. Each field has its type: a string where a list belongs was read
+    letter by letter ("articles": "call-recording" expected the articles c, a, l, ...)."""
+    if not isinstance(raw, dict):
+        raise ValueError("each line must be a JSON object")
+
+    def texts(name: str) -> tuple[str, ...]:
+        value = raw.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ValueError(f'{name}: expected a list of texts, e.g. ["a", "b"]')
+        return tuple(value)
+
+    for name in ("id", "q"):
+        if not isinstance(raw.get(name), str) or (name == "id" and not raw[name].strip()):
+            raise ValueError(f"{name}: expected a text")
+    if raw.get("lang", "") not in ("sv", "en", ""):  # none: the answerer detects it
+        raise ValueError(f'lang: expected "sv" or "en", not {raw.get("lang")!r}')
+    fallback = raw.get("expect_fallback", False)
+    if not isinstance(fallback, bool):
+        raise ValueError("expect_fallback: expected true or false")
+    expect_any, articles = texts("expect_any"), texts("articles")
+    if not expect_any and not articles and not fallback:
+        raise ValueError("needs expect_any phrases, articles or expect_fallback: true")
+    return EvalCase(raw["id"], raw.get("lang", ""), raw["q"], expect_any, fallback, articles)
 
 
 def is_correct(case: EvalCase, answer: Answer) -> bool:

@@ -23,7 +23,7 @@ import yaml
 from knowledge.model import Article, Lang
 from knowledge.placeholders import KNOWN as KNOWN_PLACEHOLDERS
 from knowledge.placeholders import unknown_in
-from knowledge.problems import KnowledgeError, Problem
+from knowledge.problems import KnowledgeError, Problem, repeated_keys, yaml_error
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "content"
 LANGS: tuple[Lang, ...] = ("sv", "en")
@@ -70,12 +70,12 @@ def _read_fields(path: Path, source: str) -> tuple[dict[str, object], dict[str, 
     try:
         root = yaml.compose(source, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        return Problem(path, line, "yaml", f"syntax error: {reason}")
+        line, reason = yaml_error(exc, source)
+        return Problem(path, line + 2, "yaml", f"syntax error: {reason}")  # +2: the '---'
     if not isinstance(root, yaml.MappingNode):
         return Problem(path, 2, "front matter", "must be a mapping of 'field: value' lines")
+    for line, field, first in repeated_keys(root):
+        return Problem(path, line + 2, field, f"repeated key (first on line {first + 1})")
     fields: dict[str, object] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
@@ -94,7 +94,7 @@ def parse_article(path: Path, today: date | None = None) -> tuple[_Parsed | None
     """Parse one file; return the article (when usable) and every problem found in it."""
     today = today or date.today()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM some editors write
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, 1, "file", f"cannot read: {exc}")]
     split = _front_matter(path, text)

@@ -7,7 +7,8 @@ tables are owned by an owner role that only migrations use (`gdpr-bot db upgrade
 with the owner in GDPRBOT_DATABASE_URL), and the bot connects as an application role
 granted only what it needs: on `ledger_entries` INSERT and SELECT and nothing else; on
 `ledger_head` SELECT and UPDATE (its one row is never removed or added after the migration);
-on every other table of the schema SELECT, INSERT, UPDATE, DELETE; its sequences.
+on every other table of the schema SELECT, INSERT, UPDATE, DELETE; its sequences (UPDATE:
+a dry run puts back the ids it drew, storage/rehearsal.py).
 `grant_app_role` (`gdpr-bot db upgrade --app-role ROLE`, or `gdpr-bot db grant ROLE`)
 makes these grants; `ledger_owned_by_current_user` lets `db status` warn.
 """
@@ -53,7 +54,8 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
                 HEAD_TABLE: "SELECT, UPDATE",  # the one row migrations made, moved by appends
             }.get(table, "SELECT, INSERT, UPDATE, DELETE")
             statements.append(f"GRANT {rights} ON {name} TO {quoted}")
-        statements.append(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {quoted}')
+        sequences = f'ALL SEQUENCES IN SCHEMA "{schema}"'
+        statements.append(f"GRANT USAGE, SELECT, UPDATE ON {sequences} TO {quoted}")
         for statement in statements:
             conn.exec_driver_sql(statement)
     return statements

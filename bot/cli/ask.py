@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from bot.cli.errors import broken_files
 from bot.cli.startup import no_collection_while_starting
 from bot.config import Settings, SettingsError
 from clients import ClientsError, Directory, load_directory, placeholder_values
@@ -98,10 +99,9 @@ def build_answerer(settings: Settings | None = None) -> Answerer:
     try:
         kb = load_knowledge_base(settings.knowledge_paths)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"knowledge base has {len(exc.problems)} problem(s)", file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise broken_files(
+            "the knowledge base is broken", exc.problems, "gdpr-bot kb check"
+        ) from None
     answerer = answerer_for(settings, kb, encoder)
     _CACHE.clear()  # one knowledge base per process is the normal case
     _CACHE[key] = answerer
@@ -199,10 +199,9 @@ def _directory(settings: Settings) -> Directory:
     try:
         return load_directory(settings.clients_paths)
     except ClientsError as exc:
-        more = len(exc.problems) - 1
-        tail = f" (and {more} more: gdpr-bot clients check)" if more else ""
-        print(f"error: the client directory is broken: {exc.problems[0]}{tail}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise broken_files(
+            "the client directory is broken", exc.problems, "gdpr-bot clients check"
+        ) from None
     except OSError as exc:
         print(f"error: cannot read the client directory: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None

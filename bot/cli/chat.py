@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from bot.cli.errors import broken_files
 from bot.cli.startup import no_collection_while_starting
 from bot.config import Settings, SettingsError
 from bot.logs import configure_logging
@@ -23,24 +24,17 @@ def _services_or_exit(settings: Settings) -> object:
     try:
         return build_services(settings)
     except KnowledgeError as exc:
-        typer.echo("The knowledge base has problems; the bot will not start:", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(code=2) from exc
+        raise broken_files("the knowledge base is broken, the bot will not start",
+                           exc.problems, "gdpr-bot kb check") from None  # fmt: skip
     except SettingsError as exc:
         typer.echo(f"Configuration error, the bot will not start: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     except CatalogError as exc:
-        typer.echo("The routine catalogue has problems; the bot will not start:", err=True)
-        for line in exc.problems:
-            typer.echo(f"  {line}", err=True)
-        raise typer.Exit(code=2) from exc
+        raise broken_files("the routine catalogue is broken, the bot will not start",
+                           exc.problems, "gdpr-bot routines check") from None  # fmt: skip
     except ClientsError as exc:
-        typer.echo("The client directory (GDPRBOT_CLIENTS) has problems; the bot will not "
-                   "start:", err=True)  # fmt: skip
-        for client_problem in exc.problems:
-            typer.echo(f"  {client_problem}", err=True)
-        raise typer.Exit(code=2) from exc
+        raise broken_files("the client directory is broken, the bot will not start",
+                           exc.problems, "gdpr-bot clients check") from None  # fmt: skip
 
 
 def wants_console(settings: Settings) -> bool:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from bot.cli.errors import broken_files
 from bot.config import Settings
 from clients import Client, ClientsError, Directory, check_directory, load_directory
 
@@ -72,10 +73,11 @@ def _directory(paths: list[Path]) -> Directory:
     try:
         return load_directory(paths)
     except ClientsError as exc:
-        for problem in exc.problems:
-            typer.echo(str(problem), err=True)
-        typer.echo("the client directory is broken (gdpr-bot clients check)", err=True)
-        raise typer.Exit(EXIT_PROBLEMS) from None
+        # the configured directory is this command's environment (2, as for `ask` and
+        # `requests`); only `clients check` reports the problems it found as 1
+        raise broken_files(
+            "the client directory is broken", exc.problems, "gdpr-bot clients check"
+        ) from None
 
 
 def _contact(client: Client) -> str:

@@ -9,6 +9,7 @@ Nothing is written: the database write probe is rolled back, Slack is only asked
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
+from bot.cli.errors import describe
 from bot.config import Settings, SettingsError
+from bot.env_file import unknown_names
 
 Level = Literal["ok", "warn", "fail"]
 SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{4,}$")  # ids are upper case; names lower
@@ -46,8 +49,7 @@ def doctor() -> None:
     try:
         settings = Settings()
     except (ValidationError, SettingsError) as exc:
-        first = str(exc).strip().splitlines()
-        typer.echo(f"fail  settings: {' '.join(first[:3])}")
+        typer.echo(f"fail  settings: {describe(exc)}")
         raise typer.Exit(2) from None
     checks = asyncio.run(diagnose(settings))
     for check in checks:
@@ -74,6 +76,8 @@ async def diagnose(settings: Settings) -> list[Check]:
 
 def check_settings(settings: Settings) -> Iterator[Check]:
     yield Check("ok", "settings", "parsed (environment and .env)")
+    for warning in unknown_names(Settings.names(), dict(os.environ)):
+        yield Check("warn", "settings", warning)
     if not settings.slack_configured and not settings.teams_configured:
         yield Check("warn", "platforms", "neither Slack nor Teams is set up: console only")
     if settings.slack_bot_token and not (settings.slack_signing_secret or settings.slack_app_token):

@@ -39,6 +39,17 @@ def usage_error(message: str) -> typer.Exit:
     return typer.Exit(EXIT_ENVIRONMENT)
 
 
+def broken_files(what: str, problems: Sequence[object], check: str) -> typer.Exit:
+    """One line for configured files that do not load (`what` is broken): the first
+    problem as `path:line: field: problem` and the command that lists them all; the
+    caller raises the returned Exit (2: the files are this command's environment)."""
+    more = len(problems) - 1
+    tail = f" (and {more} more: {check})" if more > 0 else f" ({check})"
+    first = str(problems[0]) if problems else "no details"
+    typer.echo(f"error: {what}: {' '.join(first.split())}{tail}", err=True)
+    return typer.Exit(EXIT_ENVIRONMENT)
+
+
 def check_report_out(fmt: str, out: Path | None) -> None:
     """A report's --out: a zip is not written to a terminal, and the folder must exist;
     without --out, standard output must be open (checked before anything is recorded)."""
@@ -59,11 +70,11 @@ def set_debug(on: bool) -> None:
 def debugging() -> bool:
     """`--debug`, or GDPRBOT_LOG_LEVEL=DEBUG in the environment or `.env` (read here as
     text: the settings themselves may be what failed)."""
-    level = os.environ.get("GDPRBOT_LOG_LEVEL")
-    if level is None and Path(".env").is_file():
-        from dotenv import dotenv_values
+    from bot.env_file import env_file_value
 
-        level = dotenv_values(".env", encoding="utf-8").get("GDPRBOT_LOG_LEVEL")
+    level = os.environ.get("GDPRBOT_LOG_LEVEL")
+    if level is None:  # quietly: a broken .env may be the error being described
+        level = env_file_value("GDPRBOT_LOG_LEVEL")
     return _debug[0] or (level or "").strip().upper() == "DEBUG"
 
 

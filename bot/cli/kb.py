@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.ask import answerer_for, build_answerer, encoder_for
-from bot.cli.errors import usage_error
+from bot.cli.errors import broken_files, usage_error
 from bot.config import Settings
 from knowledge import SHIPPED_DIR, KnowledgeError, check_knowledge, load_knowledge_base
 from knowledge.analysis.synonyms import check_synonyms
@@ -131,6 +131,10 @@ def calibrate_(
     from knowledge.retrieval.domain import negatives_path
     from knowledge.retrieval.scoring import CONFIDENCE_FILE, save_models
 
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        # checked before the fit, which takes minutes, and not after it
+        where = f"{output} is a folder" if output.is_dir() else f"no folder {output.parent}"
+        raise usage_error(f"--output: {where}; give a file in an existing folder")
     try:
         inputs = read_inputs(files, shared)
     except (OSError, InputError) as exc:
@@ -149,8 +153,9 @@ def calibrate_(
         )
         models = calibrate(answerer, cases, inputs.files, inputs.groups)
     except KnowledgeError as exc:
-        print(exc, file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise broken_files(
+            "the knowledge base is broken", exc.problems, "gdpr-bot kb check"
+        ) from None
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         raise typer.Exit(2) from None
@@ -201,8 +206,9 @@ def embed(
     try:
         kb = load_knowledge_base([] if shipped else settings.knowledge_paths)
     except KnowledgeError as exc:
-        print(exc, file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise broken_files(
+            "the knowledge base is broken", exc.problems, "gdpr-bot kb check"
+        ) from None
     units = [u for article in kb for u in article_units(article)]
     store = VectorStore(encoder, settings.vector_cache_dir)
     matrix = store.matrix(units)

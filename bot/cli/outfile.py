@@ -1,4 +1,5 @@
-"""A report's `--out`: never half a file under its name, never a device replaced.
+"""`--out` of a report or a register extract: never half a file under its name, never a
+device replaced.
 
 A regular file (or a new one) is written beside its name, flushed to disk and renamed into
 place when the writing succeeded, so a failure (a full disk, a kill) leaves at most a
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from bot.cli.errors import EnvironmentProblem
+
 
 @contextmanager
 def output_file(out: Path) -> Iterator[BinaryIO]:
@@ -25,15 +28,29 @@ def output_file(out: Path) -> Iterator[BinaryIO]:
     an export that fails there is not presented under its name."""
     target = Path(os.path.realpath(out))
     if target.exists() and not target.is_file():
-        with target.open("wb") as handle:
+        with _opened(target, out) as handle:
             yield handle
         return
     partial = target.with_name(f".{target.name}.partial")
     try:
-        with partial.open("wb") as handle:
+        with _opened(partial, out) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError as exc:
+            raise _cannot_write(out, exc) from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _opened(path: Path, out: Path) -> BinaryIO:
+    try:
+        return path.open("wb")
+    except OSError as exc:  # named as given, not as the hidden .partial beside it
+        raise _cannot_write(out, exc) from None
+
+
+def _cannot_write(out: Path, exc: OSError) -> EnvironmentProblem:
+    return EnvironmentProblem(f"--out: cannot write {out}: {exc.strerror or exc}")

@@ -28,6 +28,7 @@ from bot import privacy
 from bot.cli import pretend
 from bot.cli.errors import require_database, usage_error
 from bot.cli.keys import use_ledger_keys
+from bot.cli.outfile import output_file
 from bot.config import Settings
 from storage.clock import utc_now
 from storage.migrate import create_schema, engine_from_url
@@ -78,7 +79,8 @@ def export_command(
     if out is None:
         typer.echo(text)
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        with output_file(out) as handle:  # a failed write leaves no half an extract
+            handle.write((text + "\n").encode("utf-8"))
         typer.echo(f"wrote {out}", err=True)
 
 

@@ -16,7 +16,7 @@ from typing import cast
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.errors import check_report_out, require_database, usage_error
+from bot.cli.errors import broken_files, check_report_out, require_database, usage_error
 from bot.cli.keys import use_ledger_keys
 from bot.cli.outfile import output_file
 from bot.config import Settings
@@ -56,7 +56,9 @@ def training_report_command(
     try:
         catalog = load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     except CatalogError as exc:
-        raise usage_error(f"the routine catalogue has problems ({len(exc.problems)})") from None
+        raise broken_files(
+            "the routine catalogue is broken", exc.problems, "gdpr-bot routines check"
+        ) from None
     chosen = catalog.get(routine) if routine else None
     if routine and (chosen is None or chosen.kind != "training"):
         raise usage_error(f"--routine: no training routine {routine!r} in the catalogue")

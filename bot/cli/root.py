@@ -58,6 +58,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     ) -> None:
         # also keeps typer in group mode when only one command is registered
         set_debug(debug)
+        _warn_unknown_settings()
 
     chosen = [COMMANDS[only]] if only in COMMANDS else list(COMMANDS.values())
     done: set[str] = set()
@@ -71,6 +72,18 @@ def build_app(only: str | None = None) -> typer.Typer:
         else:
             cli.add_typer(module.app, name=attach)
     return cli
+
+
+def _warn_unknown_settings() -> None:
+    import os
+
+    if not any(name.startswith("GDPRBOT_") for name in os.environ) and not os.path.isfile(".env"):
+        return  # nothing to look at: no need to import the settings for it
+    from bot.config import Settings
+    from bot.env_file import unknown_names
+
+    for warning in unknown_names(Settings.names(), dict(os.environ)):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 _full: list[typer.Typer] = []

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli import pretend
-from bot.cli.errors import usage_error
+from bot.cli.errors import broken_files, usage_error
 from bot.cli.keys import use_ledger_keys
 from bot.config import Settings
 from routines.catalog import Catalog, CatalogError, Routine, Target, check_files, load_catalog
@@ -28,12 +28,11 @@ def _catalog(settings: Settings) -> Catalog:
     try:
         return load_catalog(settings.routines_paths, default_timezone=settings.timezone)
     except CatalogError as exc:
-        for problem in exc.problems:
-            typer.echo(problem, err=True)
-        typer.echo("the routine catalogue is broken (gdpr-bot routines check)", err=True)
         # the configured catalogue is this command's environment (2, as chat, run and
         # report --training say); only `routines check` reports problems found as 1
-        raise typer.Exit(2) from None
+        raise broken_files(
+            "the routine catalogue is broken", exc.problems, "gdpr-bot routines check"
+        ) from None
 
 
 @app.command("check")

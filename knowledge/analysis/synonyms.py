@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from knowledge.model import Lang
-from knowledge.problems import Problem
+from knowledge.problems import Problem, yaml_error
 
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yaml"
 LANGS: tuple[Lang, ...] = ("sv", "en")
@@ -36,14 +36,15 @@ def check_synonyms(path: Path = SYNONYMS_FILE) -> tuple[Synonyms, list[Problem]]
     """The synonym groups and every problem found in the file."""
     problems: list[Problem] = []
     groups: dict[Lang, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
+    text = ""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=_LOADER)
     except (OSError, UnicodeDecodeError) as exc:
         return Synonyms(groups), [Problem(path, 1, "file", f"cannot read: {exc}")]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        return Synonyms(groups), [Problem(path, line, "yaml", f"syntax error: {exc}")]
+        line, reason = yaml_error(exc, text)
+        return Synonyms(groups), [Problem(path, line + 1, "yaml", f"syntax error: {reason}")]
     if root is None:
         return Synonyms(groups), []
     if not isinstance(root, yaml.MappingNode):

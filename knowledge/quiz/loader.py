@@ -29,7 +29,7 @@ from typing import cast
 
 import yaml
 
-from knowledge.problems import KnowledgeError, Problem
+from knowledge.problems import KnowledgeError, Problem, repeated_keys, yaml_error
 from knowledge.quiz.model import DIFFICULTIES, Difficulty, Question, QuizBank
 
 QUIZ_DIR = Path(__file__).resolve().parent
@@ -219,8 +219,10 @@ def parse_quiz_file(
 ) -> tuple[list[Question], list[Problem]]:
     """Every usable question in one file and every problem found in it."""
     file = _File(path, [])
+    text = ""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=_YAML_LOADER)
     except UnicodeDecodeError:
         file.add(1, "file", "is not UTF-8 text")
         return [], file.problems
@@ -228,12 +230,16 @@ def parse_quiz_file(
         file.add(1, "file", f"cannot read: {exc.strerror or exc}")
         return [], file.problems
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        file.add(int(mark.line) + 1 if mark is not None else 1, "yaml", f"syntax error: {reason}")
+        line, reason = yaml_error(exc, text)
+        file.add(line + 1, "yaml", f"syntax error: {reason}")
         return [], file.problems
     if not isinstance(root, yaml.MappingNode):
         file.add(1, "file", "must be a mapping with 'lang' and 'questions'")
+        return [], file.problems
+    repeated = list(repeated_keys(root))
+    for line, field, first in repeated:
+        file.add(line + 1, field, f"repeated key (first on line {first})")
+    if repeated:  # which of the two values was meant is not for the loader to guess
         return [], file.problems
     fields = _mapping(root)
     for name, (key, _value) in fields.items():

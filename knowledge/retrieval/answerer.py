@@ -36,7 +36,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.loader import LANGS
 from knowledge.model import Answer, Article, Lang, Reason, Suggestion
 from knowledge.placeholders import render
-from knowledge.retrieval.decision import MAX_OPTIONS, shown
+from knowledge.retrieval.decision import MAX_OPTIONS, offered, shown
 from knowledge.retrieval.encoder import Encoder, EncoderError
 from knowledge.retrieval.features import feature_rows
 from knowledge.retrieval.lexical import LanguageIndex
@@ -214,14 +214,27 @@ class Answerer:
 
         `semantic=False` ranks on the lexical signal alone; `model` replaces the fitted
         model (calibration reads the features through here, so they are the same)."""
+        scored, used, _ = self._ranked(question, lang, semantic=semantic, model=model)
+        return scored, used
+
+    def _ranked(
+        self,
+        question: str,
+        lang: Lang,
+        *,
+        semantic: bool = True,
+        model: ConfidenceModel | None = None,
+    ) -> tuple[list[Scored], bool, float]:
+        """`ranked`, and the offer's strength (`ConfidenceModel.offer_strength`)."""
         pool = self._pools[lang]
         if not pool.articles:
-            return [], False
+            return [], False, 0.0
         lexical = pool.index.search(question)
         semantic_pool = self._semantic_pool(lang, force=model is not None) if semantic else None
         reading = self._semantic_reading(question, pool) if semantic_pool is not None else None
         candidates = lexical.top(CANDIDATES)
         scores = None
+        domain: float | None = None
         if reading is not None:
             for asked, answer in (("asked", "answer"), ("x_asked", "x_answer")):
                 best = np.maximum(reading.scores[asked], reading.scores[answer])
@@ -229,8 +242,11 @@ class Answerer:
                 top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
                 candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
             scores = reading.complete(candidates)  # features read the candidates only
+            domain = (model or self.model(True)).domain_value(
+                reading.query, float(reading.sims.max())
+            )
         if not candidates:
-            return [], scores is not None
+            return [], scores is not None, 0.0
         model = model or self.model(scores is not None)
         rows = feature_rows(
             candidates,
@@ -246,9 +262,7 @@ class Answerer:
                 if "phrase_fit" in model.features
                 else None
             ),
-            domain=model.domain_value(reading.query, float(reading.sims.max()))
-            if reading
-            else None,
+            domain=domain,
         )
         probabilities = model.probabilities(rows)
         scored = [
@@ -256,7 +270,12 @@ class Answerer:
             for i, p, row in zip(candidates, probabilities.tolist(), rows.tolist(), strict=True)
         ]
         scored.sort(key=lambda s: s.probability, reverse=True)
-        return scored, scores is not None
+        strength = model.offer_strength(
+            offered([s.probability for s in scored]),
+            reading.query if reading is not None else None,
+            domain,
+        )
+        return scored, scores is not None, strength
 
     def search(self, question: str, lang: Lang) -> list[Article]:
         """The ranked candidate articles alone (for tools and tests)."""
@@ -285,13 +304,13 @@ class Answerer:
             return self._refusal(lang, "empty")
         if chat is not None:
             return self._refusal(lang, chat)
-        scored, semantic = self.ranked(question, lang)
+        scored, semantic, strength = self._ranked(question, lang)
         limits = self.thresholds(semantic)
         best = scored[0] if scored else None
         if best is not None and best.probability >= limits.answer_at:
             return self._answered(best.article, lang, best.probability, values)
         options = scored[: shown([s.probability for s in scored[:MAX_OPTIONS]])]
-        if options and sum(s.probability for s in options) >= limits.clarify_at:
+        if options and strength >= limits.clarify_at:
             return self._clarify(options, lang, values)
         return self._refusal(lang, "no_match", best.probability if best else 0.0)
 

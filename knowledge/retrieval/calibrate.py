@@ -40,14 +40,15 @@ from knowledge.retrieval.answerer import Answerer
 from knowledge.retrieval.decision import (
     MAX_WRONG,
     MIN_OFF_TOPIC_REFUSED,
-    Summary,
     choose_thresholds,
+    offered,
     outcome,
     summarise,
 )
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
 from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
+from knowledge.retrieval.offer import OfferModel, cross_fitted, offer_row, offer_target, strength
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
     ConfidenceModels,
@@ -115,20 +116,65 @@ def _fit(questions: Sequence[Question], features: Sequence[str]) -> ConfidenceMo
     return fit_conditional_logit(used, features)
 
 
-def _predict(model: ConfidenceModel, q: Question) -> Summary:
-    return summarise(model.probabilities(q.rows), q.labels, q.off_topic)
-
-
 def _out_of_fold(
     questions: Sequence[Question], features: Sequence[str], k: int, seed: int
-) -> list[Summary]:
-    predictions: list[Summary | None] = [None] * len(questions)
+) -> list[np.ndarray]:
+    """Each question's candidate probabilities from a model fitted on the other folds."""
+    predictions: list[np.ndarray] = [np.zeros(0)] * len(questions)
     for fold in folds(questions, k, seed):
         held = set(fold)
         model = _fit([q for i, q in enumerate(questions) if i not in held], features)
         for i in fold:
-            predictions[i] = _predict(model, questions[i])
-    return [p for p in predictions if p is not None]
+            predictions[i] = model.probabilities(questions[i].rows)
+    return predictions
+
+
+def _offer_rows(
+    questions: Sequence[Question],
+    probabilities: Sequence[np.ndarray],
+    labelled: Sequence[float | np.ndarray],
+    features: Sequence[str],
+) -> list[np.ndarray | None]:
+    """Per question its offer model row (`offer.py`), None without candidates."""
+    at = list(features).index(DOMAIN_FEATURE)
+    return [
+        offer_row(offered(sorted(p.tolist(), reverse=True)), float(q.rows[0, at]), np.ravel(v))
+        if len(p)
+        else None
+        for q, p, v in zip(questions, probabilities, labelled, strict=True)
+    ]
+
+
+def _fit_decision(
+    train: Sequence[Question],
+    positions: Sequence[int],
+    features: Sequence[str],
+    seed: int,
+    labelled: Stacked | None = None,
+    k: int = FOLDS,
+) -> tuple[ConfidenceModel, OfferModel | None, Thresholds]:
+    """The confidence model, the offer model (with `labelled`, the stacked labelled
+    features by calibration index; `positions`: the training questions' indices) and the
+    thresholds, all from these questions: the thresholds on out-of-fold probabilities and,
+    with an offer model, on cross-fitted offer scores (so neither is judged on questions
+    it was fitted on)."""
+    model = _fit(train, features)
+    probabilities = _out_of_fold(train, features, k, seed)
+    plain = [summarise(p, q.labels, q.off_topic) for q, p in zip(train, probabilities, strict=True)]
+    if labelled is None:
+        return model, None, choose_thresholds(plain)
+    values = out_of_fold_values(labelled, positions, k, seed + 3)
+    rows = _offer_rows(train, probabilities, [values[i] for i in positions], features)
+    target = [
+        offer_target(s.off_topic, s.offered_right) if r is not None else None
+        for s, r in zip(plain, rows, strict=True)
+    ]
+    offer, strengths = cross_fitted(rows, target, folds(train, k, seed + 4))
+    summaries = [
+        summarise(p, q.labels, q.off_topic, v or 0.0)
+        for q, p, v in zip(train, probabilities, strengths, strict=True)
+    ]
+    return model, offer, choose_thresholds(summaries)
 
 
 def cross_validate(
@@ -139,6 +185,7 @@ def cross_validate(
     groups: Sequence[str] | None = None,
     stacked: Stacked | Mapping[str, Stacked] | None = None,
     trace: list[tuple[int, np.ndarray, Thresholds]] | None = None,
+    labelled: Stacked | None = None,
 ) -> dict[str, Any]:
     """Nested k-fold: per outer fold, fit + thresholds on the rest, score the fold.
 
@@ -146,8 +193,9 @@ def cross_validate(
     rates over the outer folds; with `groups` (each question's input) also `by_input`.
     With `stacked` (by feature name; a bare one is `domain`), the held-out fold's values
     come from a model fitted on the rest, and the rest's own from models fitted on the
-    rest's inner folds. `trace` receives each question's out-of-fold probabilities and
-    the thresholds its fold chose (for error analysis)."""
+    rest's inner folds. With `labelled` (the offer model's stacked labelled features) an
+    offer model is fitted per outer fold too. `trace` receives each question's
+    out-of-fold probabilities and the thresholds its fold chose (for error analysis)."""
     columns = _stacked_columns(stacked, features)
     verdicts: list[tuple[str, str, int, str]] = []  # (lang, group, fold, verdict)
     for number, fold in enumerate(folds(questions, k, seed)):
@@ -159,11 +207,16 @@ def cross_validate(
             inner = out_of_fold_values(feature, rest, k, seed + 2)
             train = with_column(train, [inner[i] for i in rest], at)
             test = with_column(test, list(feature(rest, fold)), at)
-        model = _fit(train, features)
-        limits = choose_thresholds(_out_of_fold(train, features, k, seed + 1))
-        for i, q in zip(fold, test, strict=True):
+        model, offer, limits = _fit_decision(train, rest, features, seed + 1, labelled, k)
+        strengths: list[float | None] = [None] * len(test)
+        if offer is not None and labelled is not None:
+            probabilities = [model.probabilities(q.rows) for q in test]
+            rows = _offer_rows(test, probabilities, list(labelled(rest, fold)), features)
+            strengths = [strength(offer, r) for r in rows]
+        for i, q, score in zip(fold, test, strengths, strict=True):
             group = groups[i] if groups is not None else ""
-            verdicts.append((q.case.lang, group, number, outcome(_predict(model, q), limits)))
+            summary = summarise(model.probabilities(q.rows), q.labels, q.off_topic, score)
+            verdicts.append((q.case.lang, group, number, outcome(summary, limits)))
             if trace is not None:
                 trace.append((i, model.probabilities(q.rows), limits))
     langs = ("all", *sorted({lg for lg, _, _, _ in verdicts}))
@@ -308,13 +361,15 @@ def calibrate(
         for at, feature in _stacked_columns(stacked, features):
             values = out_of_fold_values(feature, everything, FOLDS, SEED)
             fitted = with_column(fitted, [values[i] for i in everything], at)
-        model = _fit(fitted, features)
-        limits = choose_thresholds(_out_of_fold(fitted, features, FOLDS, SEED))
+        domain = stacked.get(DOMAIN_FEATURE)
+        labelled = domain.labelled if isinstance(domain, DomainData) else None
+        model, offer, limits = _fit_decision(fitted, everything, features, SEED, labelled)
         provenance = base | {
             "encoder": encoder_id if semantic else None,
-            "cross_validation": cross_validate(questions, features, groups=groups, stacked=stacked),
+            "cross_validation": cross_validate(
+                questions, features, groups=groups, stacked=stacked, labelled=labelled
+            ),
         }
-        domain = stacked.get(DOMAIN_FEATURE)
         models[name] = ConfidenceModel(
             model.features,
             model.mean,
@@ -324,6 +379,7 @@ def calibrate(
             limits,
             provenance,
             domain.shipped(everything) if isinstance(domain, DomainData) else None,
+            offer,
         )
     hybrid = dict(answerer.models.hybrid)
     if "hybrid" in models and encoder_id is not None:

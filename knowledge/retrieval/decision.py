@@ -50,13 +50,25 @@ class Summary:
     """What the decision needs of one question's probabilities."""
 
     best: float  # P(best candidate)
-    offered: float  # P(one of the "did you mean" options)
+    offered: float  # P(one of the "did you mean" options), or the offer model's score
     best_right: bool
     offered_right: bool
     off_topic: bool
 
 
-def summarise(probabilities: np.ndarray, labels: np.ndarray, off_topic: bool) -> Summary:
+def offered(probabilities: Sequence[float]) -> float:
+    """The summed probability of the options a "did you mean" shows (best first)."""
+    return float(sum(probabilities[: shown(probabilities[:MAX_OPTIONS])]))
+
+
+def summarise(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    off_topic: bool,
+    strength: float | None = None,
+) -> Summary:
+    """`strength`: what `clarify_at` is compared with when not the options' summed
+    probability (the offer model's score, `offer.py`)."""
     if len(probabilities) == 0:
         return Summary(0.0, 0.0, False, False, off_topic)
     order = np.argsort(-probabilities, kind="stable")
@@ -64,7 +76,7 @@ def summarise(probabilities: np.ndarray, labels: np.ndarray, off_topic: bool) ->
     offered = order[: shown([float(probabilities[i]) for i in order[:MAX_OPTIONS]])]
     return Summary(
         best,
-        float(sum(probabilities[i] for i in offered)),
+        float(sum(probabilities[i] for i in offered)) if strength is None else strength,
         bool(labels[order[0]]),
         any(bool(labels[i]) for i in offered),
         off_topic,

@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.retrieval.offer import labelled_values
+
 DOMAIN_FEATURE = "domain"
 
 
@@ -48,35 +50,58 @@ def margin(nearest_text: np.ndarray | float, to_negatives: np.ndarray) -> np.nda
     return np.asarray(nearest_text - nearest_negative, dtype=np.float64)
 
 
-def digest(vectors: np.ndarray) -> str:
-    """Content address of a negatives matrix (as stored: float16)."""
-    return hashlib.sha256(np.ascontiguousarray(vectors, np.float16).tobytes()).hexdigest()[:16]
+def digest(vectors: np.ndarray, positives: np.ndarray | None = None) -> str:
+    """Content address of a negatives matrix (as stored: float16), and of the labelled
+    on-topic questions' when there are any."""
+    parts = [vectors] if positives is None else [vectors, positives]
+    data = b"".join(np.ascontiguousarray(v, np.float16).tobytes() for v in parts)
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class DomainModel:
-    """The negatives' vectors (unit length, float16 as stored) and where they came from."""
+    """The negatives' vectors (unit length, float16 as stored) and where they came from;
+    since round 9 also the labelled on-topic questions' (`positives`, for the offer model's
+    labelled features, `offer.py`)."""
 
     negatives: np.ndarray = field(compare=False)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
+    positives: np.ndarray | None = field(default=None, compare=False)
 
     @cached_property
     def _matrix(self) -> np.ndarray:
         return np.asarray(self.negatives, dtype=np.float32)
 
+    @cached_property
+    def _positives(self) -> np.ndarray:
+        if self.positives is None:
+            return np.zeros((0, self.negatives.shape[1]), np.float32)
+        return np.asarray(self.positives, dtype=np.float32)
+
     @property
     def key(self) -> str:
-        return digest(self.negatives)
+        return digest(self.negatives, self.positives)
 
     def value(self, query: np.ndarray, nearest_text: float) -> float:
         """The `domain` feature of one question vector."""
         similarities = self._matrix @ np.asarray(query, dtype=np.float32)
         return float(margin(nearest_text, similarities[None, :])[0])
 
+    def labelled(self, query: np.ndarray) -> tuple[float, float]:
+        """The offer model's labelled features of one question vector (`offer.py`)."""
+        q = np.asarray(query, dtype=np.float32)
+        return labelled_values(self._positives @ q, self._matrix @ q)
+
     def as_json(self) -> dict[str, Any]:
-        """What the JSON holds; the vectors go to the negatives file under `key`."""
+        """What the JSON holds; the vectors go to the negatives file under `key` (the
+        positives under `key` + `_positives`)."""
         count, dim = self.negatives.shape
-        return {"negatives": count, "dim": dim, "key": self.key, "provenance": self.provenance}
+        positives = {} if self.positives is None else {"positives": len(self.positives)}
+        return (
+            {"negatives": count, "dim": dim, "key": self.key}
+            | positives
+            | {"provenance": self.provenance}
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, DomainModel) and self.key == other.key
@@ -89,6 +114,9 @@ def negatives_path(models_path: Path) -> Path:
 
 def write_negatives(path: Path, models: Sequence[DomainModel]) -> None:
     arrays = {m.key: np.asarray(m.negatives, np.float16) for m in models}
+    for m in models:
+        if m.positives is not None:
+            arrays[f"{m.key}_positives"] = np.asarray(m.positives, np.float16)
     if not arrays:
         path.unlink(missing_ok=True)
         return
@@ -100,7 +128,10 @@ def read_domain(raw: dict[str, Any], vectors: dict[str, np.ndarray]) -> DomainMo
     key = str(raw["key"])
     if key not in vectors:
         raise ValueError(f"the negatives {key} are missing from the negatives file")
-    model = DomainModel(vectors[key], dict(raw.get("provenance", {})))
+    positives = vectors.get(f"{key}_positives") if "positives" in raw else None
+    if "positives" in raw and positives is None:
+        raise ValueError(f"the positives of {key} are missing from the negatives file")
+    model = DomainModel(vectors[key], dict(raw.get("provenance", {})), positives)
     if model.key != key:
         raise ValueError(f"the negatives {key} do not match their digest")
     return model
@@ -142,17 +173,34 @@ class DomainData:
     def negatives(self, train: Sequence[int]) -> list[int]:
         return [i for i in train if self.used[i] and not self.on_topic[i]]
 
+    def positives(self, train: Sequence[int]) -> list[int]:
+        return [i for i in train if self.used[i] and self.on_topic[i]]
+
+    def labelled(self, train: Sequence[int], target: Sequence[int]) -> list[np.ndarray]:
+        """The offer model's labelled features of the targets (`offer.labelled_values`)
+        from the training questions only (`calibrate.Stacked`)."""
+        positives, negatives = self.positives(train), self.negatives(train)
+        return [
+            np.array(labelled_values(self._between[t, positives], self._between[t, negatives]))
+            for t in target
+        ]
+
     def __call__(self, train: Sequence[int], target: Sequence[int]) -> np.ndarray:
         rows = list(target)
         to_negatives = self._between[np.ix_(rows, self.negatives(train))]
         return margin(self._nearest_text[rows], to_negatives)
 
     def shipped(self, train: Sequence[int]) -> DomainModel:
-        """The negatives of `train`, saying what they are."""
+        """The negatives and positives of `train`, saying what they are."""
         chosen = self.negatives(train)
         provenance = {
             "negatives": "the off-topic calibration questions' query vectors",
+            "positives": "the on-topic calibration questions' query vectors (offer.py)",
             "texts": "the knowledge base's embedded texts (the semantic index)",
             "how": "knowledge/retrieval/domain.py, stacked in retrieval/calibrate.py",
         }
-        return DomainModel(np.asarray(self.vectors[chosen], np.float16), provenance)
+        return DomainModel(
+            np.asarray(self.vectors[chosen], np.float16),
+            provenance,
+            np.asarray(self.vectors[self.positives(train)], np.float16),
+        )

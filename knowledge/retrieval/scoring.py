@@ -34,6 +34,7 @@ from knowledge.retrieval.domain import (
     read_negatives,
     write_negatives,
 )
+from knowledge.retrieval.offer import OfferModel, offer_row
 
 CONFIDENCE_FILE = Path(__file__).resolve().parent / "confidence.json"
 # Ridge penalty on the standardised weights: the usual default of scikit-learn's
@@ -62,6 +63,17 @@ class ConfidenceModel:
     thresholds: Thresholds = field(default_factory=Thresholds)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
     domain: DomainModel | None = None  # the negatives behind the `domain` feature
+    offer: OfferModel | None = None  # round 9: what `clarify_at` is compared with
+
+    def offer_strength(
+        self, offered: float, query: np.ndarray | None, domain: float | None
+    ) -> float:
+        """What `clarify_at` is compared with: the options' summed probability `offered`,
+        or, with an offer model (and the question's vector), the offer model's score."""
+        if self.offer is None or self.domain is None or query is None or domain is None:
+            return offered
+        row = offer_row(offered, domain, self.domain.labelled(query))
+        return float(self.offer.score(row)[0])
 
     def domain_value(self, query: np.ndarray | None, nearest_text: float) -> float | None:
         """The `domain` feature of a question vector, when this model reads it
@@ -83,18 +95,22 @@ class ConfidenceModel:
         return _softmax_with_outside(self.scores(matrix))
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "features": list(self.features),
-            "mean": list(self.mean),
-            "scale": list(self.scale),
-            "coef": list(self.coef),
-            "intercept": self.intercept,
-            "thresholds": {
-                "answer_at": self.thresholds.answer_at,
-                "clarify_at": self.thresholds.clarify_at,
-            },
-            "provenance": self.provenance,
-        } | ({"domain": self.domain.as_json()} if self.domain is not None else {})
+        return (
+            {
+                "features": list(self.features),
+                "mean": list(self.mean),
+                "scale": list(self.scale),
+                "coef": list(self.coef),
+                "intercept": self.intercept,
+                "thresholds": {
+                    "answer_at": self.thresholds.answer_at,
+                    "clarify_at": self.thresholds.clarify_at,
+                },
+                "provenance": self.provenance,
+            }
+            | ({"domain": self.domain.as_json()} if self.domain is not None else {})
+            | ({"offer": self.offer.as_json()} if self.offer is not None else {})
+        )
 
     @classmethod
     def from_json(
@@ -112,6 +128,7 @@ class ConfidenceModel:
             ),
             provenance=dict(raw.get("provenance", {})),
             domain=read_domain(raw["domain"], negatives or {}) if "domain" in raw else None,
+            offer=OfferModel.from_json(raw["offer"]) if "offer" in raw else None,
         )
 
 

@@ -32,8 +32,22 @@ BUILTIN_DEFAULTS: Mapping[str, Any] = {
 DEFAULTABLE = frozenset({"post_to", "assignees", "escalate", "timezone", "time", "remind"})
 
 
+class _RepeatedKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping: YAML would silently keep the second value."""
+
+    def __init__(self, key: str, first: int, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"repeated key (first on line {first})", mark)
+        self.key = key
+
+
 class _LineLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key_node, _value in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise _RepeatedKey(key, seen[key], key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
         mapping = LineMap(
             {str(k): v for k, v in super().construct_mapping(node, deep=True).items()}
         )
@@ -58,17 +72,27 @@ _LineLoader.add_constructor(
 
 
 def _read(path: Path, problems: Problems) -> tuple[list[LineMap], LineMap]:
+    text = ""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+        data = yaml.load(text, Loader=_LineLoader)
     except OSError as exc:
-        problems.add(0, "file", f"cannot read: {exc.strerror or exc}")
+        problems.add(1, "file", f"cannot read: {exc.strerror or exc}")
+        return [], LineMap()
+    except UnicodeDecodeError as exc:
+        problems.add(raw[: exc.start].count(b"\n") + 1, "file", "is not UTF-8 text")
+        return [], LineMap()
+    except _RepeatedKey as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        problems.add(line, exc.key, str(exc.problem))
         return [], LineMap()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.add((mark.line + 1) if mark else 0, "yaml", str(getattr(exc, "problem", exc)))
+        problems.add(*_yaml_problem(exc, text))
         return [], LineMap()
     if isinstance(data, list):
         data = LineMap(routines=data)
+        data.line = 1
     if not isinstance(data, LineMap) or not isinstance(data.get("routines", []), list):
         problems.add(1, "routines", "expected a mapping with a 'routines:' list")
         return [], LineMap()
@@ -89,6 +113,21 @@ def _read(path: Path, problems: Problems) -> tuple[list[LineMap], LineMap]:
             continue
         entries.append(item)
     return entries, defaults
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str, str]:
+    """(line, field, problem) of a YAML syntax error, on one line. A reader error (a
+    control character) has no mark, only a character position."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    position = getattr(exc, "position", None)
+    if mark is not None:
+        line = mark.line + 1
+    elif isinstance(position, int):
+        line = text[:position].count("\n") + 1
+    else:
+        line = 1
+    reason = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+    return line, "yaml", str(reason)
 
 
 def load_catalog(
@@ -136,7 +175,9 @@ def load_catalog(
             combined.line = entry.line
             combined.key_lines = {**getattr(previous, "key_lines", {}), **entry.key_lines}
             merged[routine_id] = (path, combined)
-        all_defaults.update(defaults)
+        # a key that cannot have a default is that file's problem (said above), not one
+        # "unknown field" per routine it would reach, shipped ones included
+        all_defaults.update({k: v for k, v in defaults.items() if k in DEFAULTABLE})
         problems.extend(file_problems.items)
     fallback = {**BUILTIN_DEFAULTS, **all_defaults}
     routines: list[Routine] = []

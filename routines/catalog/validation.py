@@ -165,9 +165,13 @@ def _schedule(entry: LineMap, p: Problems) -> tuple[Schedule, time | None]:
     elif isinstance(raw, str):
         try:
             cron_trigger(raw)
-            return Schedule(cron=raw), cron_time_of_day(raw)
+            at = cron_time_of_day(raw)
         except ValueError as exc:
             p.add(line, "schedule", f"bad cron expression {raw!r}: {exc}")
+        else:
+            if at is not None:
+                return Schedule(cron=raw), at
+            p.add(line, "schedule", f"cron expression {raw!r} never fires (no such date)")
     elif isinstance(raw, list):
         bad = [d for d in raw if not isinstance(d, date)]
         if bad or not raw:

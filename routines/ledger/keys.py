@@ -94,7 +94,8 @@ def read_keys(key: str = "", key_file: str = "") -> LedgerKeys:
     texts = [key] if key.strip() else []
     if key_file:
         try:
-            lines = Path(key_file).read_text(encoding="utf-8").splitlines()
+            # -sig: a byte-order mark (Notepad) is not part of the key the vault holds
+            lines = Path(key_file).read_text(encoding="utf-8-sig").splitlines()
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise LedgerKeyError(

@@ -48,7 +48,7 @@ def read_witnesses(path: str | Path) -> list[Witness]:
     if not file.exists():
         return []
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # -sig: heads pasted in with Notepad
     except UnicodeDecodeError:
         raise WitnessFileError(
             f"{file}: not UTF-8 text (a witness file holds `seq hash` lines)"

@@ -88,9 +88,14 @@ def cron_trigger(expression: str) -> CronTrigger:
 
 
 def cron_time_of_day(expression: str) -> time | None:
-    """The first wall-clock time the cron fires on a matching day."""
+    """The first wall-clock time the cron fires on a matching day; None: it never fires
+    (30 February, or 31 April)."""
     trigger = cron_trigger(expression)
     start = datetime(2000, 1, 1, tzinfo=UTC)
+    # The calendar (weekdays and leap days together) repeats every 28 years until 2100:
+    # a cron that has not fired by then never will. Without an end APScheduler looks
+    # until the year 9999, seconds per never-firing expression.
+    trigger.end_date = datetime(2029, 1, 1, tzinfo=UTC)
     fire = trigger.get_next_fire_time(None, start)
     return None if fire is None else fire.time()
 

@@ -21,8 +21,8 @@ from routines import ledger
 from storage.sessions import transaction
 from testing.bot_connector import ConnectorCall
 from testing.slack_api import FakeSlackApi
+from testing.slack_payloads import CHANNEL, dm, mention, slash_command
 from testing.slack_payloads import DM_CHANNEL as DM
-from testing.slack_payloads import dm, mention
 from tests.bot.conftest import RunningBot
 from tests.bot.platforms.teams.fixtures import (
     StartTeamsBot,
@@ -92,6 +92,23 @@ async def test_slack_officer_gets_the_summary_and_the_csv_uploaded_with_files_v2
     assert files[0]["id"] == upload.params["file_id"]
     [exported] = ledger_events(slack_bot.services.sessions, ledger.REPORT_EXPORTED)
     assert OFFICER not in json.dumps(exported)  # an opaque person key, not the Slack id
+
+
+async def test_slack_a_report_asked_with_the_command_in_someone_elses_dm_reaches_the_officers_own(
+    slack_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    """/gdpr typed in a direct message between two people: Slack says `directmessage` as
+    for the bot's own, but the bot is not in that conversation and may not post there."""
+    command = slash_command("rapport 2027-Q1", fake_slack.response_url(), user=OFFICER)
+    command = command.replace(f"channel_id={CHANNEL}", "channel_id=D0COLLEAGUE")
+    command = command.replace("channel_name=general", "channel_name=directmessage")
+
+    assert (await slack_bot.post_slack(command)).status == 200
+
+    [completed] = await fake_slack.wait_for("files.completeUploadExternal")
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert opened.params["users"] == OFFICER
+    assert completed.params["channel_id"] == "D" + OFFICER.lstrip("U")  # the bot's DM
 
 
 async def test_slack_someone_else_is_refused_privately_and_the_attempt_is_ledgered(

@@ -452,6 +452,22 @@ async def test_slack_a_reason_for_a_routine_on_an_ephemeral_list_replaces_it_the
     assert occurrence(slack_routine.sessions, slack_routine.occurrence_id)[0] == "not_applicable"
 
 
+async def test_slack_someone_else_clicking_on_an_ephemeral_list_is_told_through_its_response_url(
+    slack_routine: SlackRoutine,
+) -> None:
+    """`/gdpr rutiner` answers where the bot may not be a member (a channel, two people's
+    DM), so chat.postEphemeral could not reach the person there; the response_url can."""
+    hook = slack_routine.slack.response_url("rutiner")
+    await slack_routine.click(ACTION_CONFIRM, user=EVE, ephemeral_url=hook)
+
+    [told] = await slack_routine.slack.wait_for("response_url")
+    assert told.params["hook"] == "rutiner" and not told.params["replace_original"]
+    assert "tilldelad någon annan" in told.params["text"]
+    await slack_routine.settle()
+    assert slack_routine.slack.calls_to("chat.postEphemeral") == []
+    assert count(slack_routine.sessions, Confirmation) == 0
+
+
 async def test_slack_a_reason_given_from_app_home_refreshes_the_home(
     slack_routine: SlackRoutine,
 ) -> None:

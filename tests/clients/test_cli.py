@@ -127,18 +127,20 @@ def test_list_json_without_a_directory_is_an_empty_array() -> None:
     assert (result.exit_code, json.loads(result.stdout)) == (0, [])
 
 
-def test_list_of_a_broken_directory_exits_1_and_points_at_check(
+def test_list_of_a_broken_directory_is_one_line_exit_2_pointing_at_check(
     monkeypatch: pytest.MonkeyPatch, write: WriteFile
 ) -> None:
+    # the configured directory is the command's environment (2); only `clients check`
+    # exits 1 for the problems it was asked to find
     monkeypatch.setenv("GDPRBOT_CLIENTS", str(write(ACME.replace("C0ACME", "x"))))
 
     result = gdpr_bot("clients", "list")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stdout == ""
-    assert (
-        result.stderr.splitlines()[-1] == "the client directory is broken (gdpr-bot clients check)"
-    )
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: the client directory is broken: ")
+    assert result.stderr.endswith("(gdpr-bot clients check)\n")
 
 
 def test_a_bad_setting_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,3 +72,45 @@ def test_a_line_needs_articles_phrases_or_fallback(tmp_path: Path) -> None:
     path.write_text('{"id": "x", "q": "hej"}\n', encoding="utf-8")
     with pytest.raises(EvalFileError, match=r"bad.jsonl:1:"):
         read_cases(path)
+
+
+BROKEN_LINES = {
+    "articles as one text": ('{"id": "x", "lang": "sv", "q": "hej", "articles": "call-recording"}',
+                             "1: articles: expected a list of texts"),
+    "a language not sv or en": ('{"id": "x", "lang": "de", "q": "hej", "expect_fallback": true}',
+                                "1: lang: expected \"sv\" or \"en\", not 'de'"),
+    "a question that is a number": ('{"id": "x", "lang": "sv", "q": 5, "expect_fallback": true}',
+                                    "1: q: expected a text"),
+    "fallback as text": ('{"id": "x", "lang": "sv", "q": "hej", "expect_fallback": "yes"}',
+                         "1: expect_fallback: expected true or false"),
+    "no questions at all": ("# only a comment", "1: no questions"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("line,expected", BROKEN_LINES.values(), ids=BROKEN_LINES.keys())
+def test_a_line_of_the_wrong_shape_names_file_line_and_field(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    # a string where the list belongs was read letter by letter (articles c, a, l, l, ...)
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(EvalFileError) as raised:
+        read_cases(path)
+    assert str(raised.value).startswith(f"{path}:{expected}")
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(
+        b'{"id": "a", "lang": "sv", "q": "hej", "expect_fallback": true}\n{"q": "f\xe5r"}\n'
+    )
+    with pytest.raises(EvalFileError, match=r"bad.jsonl:2: not UTF-8 text"):
+        read_cases(path)
+
+
+def test_a_file_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(
+        b'\xef\xbb\xbf{"id": "a", "lang": "sv", "q": "hej", "expect_fallback": true}\n'
+    )
+    assert [case.id for case in read_cases(path)] == ["a"]

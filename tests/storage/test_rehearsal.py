@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from routines import ledger
 from storage.rehearsal import rehearsal
@@ -46,3 +46,26 @@ def test_sessions_from_other_threads_take_turns_on_the_one_connection(engine: En
         with factory() as session:
             assert ledger.head(session)[0] == 4
     assert entries(engine) == 0
+
+
+def ask(session_or_connection: object) -> int:
+    """Log one question (a table whose ids a sequence hands out on PostgreSQL); its id."""
+    insert = text(
+        "INSERT INTO question_log (asked_at, lang, text, answered, score, up_votes, down_votes)"
+        " VALUES (:at, 'sv', 'q', false, 0.5, 0, 0) RETURNING id"
+    )
+    return int(session_or_connection.execute(insert, {"at": NOW}).scalar_one())  # type: ignore[attr-defined]
+
+
+def test_ids_after_a_rehearsal_go_on_as_if_it_never_ran(engine: Engine) -> None:
+    # A PostgreSQL sequence is not rolled back with the transaction: the rehearsal's
+    # inserts moved it (thousands of ids for a long catch-up), visible in every later id
+    # and in a pg_dump of the database the rehearsal was to leave untouched.
+    with engine.begin() as connection:
+        first = ask(connection)
+    with rehearsal(engine) as factory:
+        for _ in range(3):
+            with transaction(factory) as session:
+                ask(session)
+    with engine.begin() as connection:
+        assert ask(connection) == first + 1

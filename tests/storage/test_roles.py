@@ -81,6 +81,18 @@ def test_the_application_role_appends_to_the_ledger(granted: Engine) -> None:
     assert ledger.verify(granted).ok
 
 
+def test_a_dry_run_as_the_application_role_puts_back_the_ids_it_drew(granted: Engine) -> None:
+    from storage.rehearsal import rehearsal
+    from tests.storage.test_rehearsal import ask
+
+    with granted.begin() as connection:
+        first = ask(connection)
+    with rehearsal(granted) as factory, transaction(factory) as session:
+        ask(session)
+    with granted.begin() as connection:
+        assert ask(connection) == first + 1
+
+
 def test_the_application_role_cannot_disable_the_ledger_triggers(granted: Engine) -> None:
     assert refused(granted, "ALTER TABLE ledger_entries DISABLE TRIGGER ALL")
 

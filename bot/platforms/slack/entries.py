@@ -19,7 +19,8 @@ def inbox_entry(body: str) -> tuple[str, str] | None:
         event, event_id = envelope.get("event"), envelope.get("event_id")
         if envelope.get("type") != "event_callback" or not isinstance(event_id, str):
             return None
-        incoming = translate.message_to_incoming(event, event_id=event_id)
+        own = translate.bot_user(envelope)
+        incoming = translate.message_to_incoming(event, event_id=event_id, bot_user=own)
         return ("message", event_id) if incoming is not None else None
     fields = decoded.fields()
     if not fields.get("payload"):

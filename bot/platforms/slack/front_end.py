@@ -282,7 +282,9 @@ class SlackFrontEnd:
     ) -> None:
         event_id = body.get("event_id")
         incoming = translate.message_to_incoming(
-            event, event_id=event_id if isinstance(event_id, str) else None
+            event,
+            event_id=event_id if isinstance(event_id, str) else None,
+            bot_user=translate.bot_user(body),
         )
         if incoming is None:
             return

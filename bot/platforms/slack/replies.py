@@ -45,12 +45,16 @@ class SlackReplies:
     async def _post_one(self, incoming: Incoming, channel: str, reply: Reply) -> None:
         text, blocks = translate.fallback_text(reply), translate.reply_to_blocks(reply)
         ephemeral_url = _ephemeral_response_url(incoming)
-        if reply.replaces and ephemeral_url:
+        if ephemeral_url and (reply.replaces or reply.private):
             # An ephemeral message (e.g. under /gdpr) cannot be chat.update'd; its
-            # response_url can replace it.
+            # response_url can replace it, or answer beside it privately: /gdpr works where
+            # the bot is not a member (a channel, two people's DM), chat.postEphemeral not.
             webhook = AsyncWebhookClient(ephemeral_url, session=self._http(), timeout=10)
             await webhook.send(
-                text=text, blocks=blocks, replace_original=True, response_type="ephemeral"
+                text=text,
+                blocks=blocks,
+                replace_original=bool(reply.replaces),
+                response_type="ephemeral",
             )
         elif reply.replaces:
             await self.client.chat_update(
@@ -77,7 +81,10 @@ class SlackReplies:
         assert attachment is not None
         try:
             channel = incoming.conversation.conversation_id
-            if not incoming.is_direct:
+            # Only a message.im event is surely the person's DM with the bot: a /gdpr
+            # typed in a DM between two people is `directmessage` too, and the bot may
+            # not post there.
+            if (incoming.raw or {}).get("channel_type") != "im":
                 opened = await self.client.conversations_open(users=incoming.user_id)
                 channel = opened["channel"]["id"]
             await self.client.files_upload_v2(

@@ -62,16 +62,32 @@ def is_from_a_bot(event: Payload) -> bool:
     )
 
 
-def message_to_incoming(event: Payload, *, event_id: str | None = None) -> Incoming | None:
+def bot_user(envelope: Payload) -> str | None:
+    """The bot's own user id, as the Events API envelope's `authorizations` name it."""
+    for authorization in envelope.get("authorizations") or ():
+        if isinstance(authorization, Mapping) and authorization.get("is_bot"):
+            user = authorization.get("user_id")
+            return user if isinstance(user, str) and user else None
+    return None
+
+
+def message_to_incoming(
+    event: Payload, *, event_id: str | None = None, bot_user: str | None = None
+) -> Incoming | None:
     """A direct message (`message` with channel_type im) or an `app_mention`.
 
     Edits, deletions, joins and bot messages (our own included) carry a subtype or a
-    bot id and are not questions: they translate to None. So does a mention Slack sends
-    again, under a new event id, because its message was edited (it has `edited`): the
-    original was answered (a message edited only to add the mention goes unanswered).
+    bot id and are not questions: they translate to None, and so does anything sent as
+    `bot_user` (the bot's own user id: a file it shared may carry no bot id; bolt drops
+    such self events, but the inbox works on events without bolt). So does a mention
+    Slack sends again, under a new event id, because its message was edited (it has
+    `edited`): the original was answered (a message edited only to add the mention goes
+    unanswered).
     """
     event_type = event.get("type")
     if event_type not in ("message", "app_mention") or is_from_a_bot(event):
+        return None
+    if bot_user is not None and event.get("user") == bot_user:
         return None
     if event.get("edited"):
         return None

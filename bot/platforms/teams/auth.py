@@ -42,7 +42,7 @@ from botframework.connector.auth import (
 )
 from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
-from msrest.exceptions import ClientException
+from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.chat import metrics
 from bot.chat.pseudonyms import log_pseudonym
@@ -197,7 +197,9 @@ async def authenticate(
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     activity = log_pseudonym(getattr(context.activity, "id", None))
-    if isinstance(error, ClientException | aiohttp.ClientError | TimeoutError):
+    if isinstance(
+        error, HttpOperationError | ClientRequestError | aiohttp.ClientError | TimeoutError
+    ):
         # The connector refused a reply or could not be reached (the bot removed from the
         # chat, throttling, an outage): one line with the status, as Slack's failed posts.
         # No traceback: the connector's message in it can name conversations.

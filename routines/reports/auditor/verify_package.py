@@ -69,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     keys: dict[str, bytes] = {}
     if args.key_file:
-        with open(args.key_file, encoding="utf-8") as handle:
+        with open(args.key_file, encoding="utf-8-sig") as handle:  # -sig: a BOM is no key
             key_lines = handle.read().splitlines()
         for line in key_lines:
             secret = line.strip().encode("utf-8")

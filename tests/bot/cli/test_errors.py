@@ -8,6 +8,7 @@ that only work on existing records) a SQLite file that does not exist.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -265,3 +266,225 @@ def test_a_usage_error_is_one_line_and_exit_2(
 
     assert_one_line(result, expected)
     assert "--help" in result.output  # where to read how it is used
+
+
+REPORTS = {
+    "adherence": ["--period", "2027-Q1"],
+    "training": ["--training", "--period", "2027-Q1"],
+    "client": ["--client", "solvinge", "--period", "2027-Q1"],
+}
+
+
+@pytest.fixture
+def report_db(environment: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from clients import EXAMPLE_DIR
+
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    monkeypatch.setenv("GDPRBOT_CLIENTS", str(EXAMPLE_DIR))
+    assert gdpr_bot("db", "upgrade").exit_code == 0
+    return environment
+
+
+@pytest.mark.parametrize("report", REPORTS.values(), ids=REPORTS.keys())
+def test_report_out_a_named_pipe_writes_into_it_and_leaves_it_a_pipe(
+    report_db: Path, report: list[str]
+) -> None:
+    # the same path as `--out /dev/null` or `/dev/stdout`: renaming a finished file over
+    # it would replace the device with a plain file (as root: the machine's /dev/null)
+    pipe = report_db / "pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        result = gdpr_bot("report", *report, "--out", str(pipe))
+        written = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert written
+
+
+@pytest.mark.parametrize("report", REPORTS.values(), ids=REPORTS.keys())
+def test_report_out_a_symlink_writes_the_file_it_names(report_db: Path, report: list[str]) -> None:
+    target = report_db / "reports" / "latest.csv"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = report_db / "latest.csv"
+    link.symlink_to(target)
+
+    result = gdpr_bot("report", *report, "--out", str(link))
+
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert target.read_bytes() != b"old"
+
+
+def test_report_out_a_file_that_cannot_be_written_names_it(report_db: Path) -> None:
+    result = gdpr_bot("report", "--period", "2027-Q1", "--out", "/proc/report.csv")
+
+    assert_one_line(result, "--out: cannot write /proc/report.csv")
+
+
+BROKEN_ENV_FILES = {
+    "a line that is not NAME=value": (b"GDPRBOT_PORT=0\nnot it\n", ".env:2: not a NAME=value"),
+    "an unclosed quote": (b'GDPRBOT_TIMEZONE="Europe/Stockholm\n', ".env:1: not a NAME=value line"),
+    "not UTF-8": (b"GDPRBOT_PORT=0\nGDPRBOT_ORGANISATION=Caf\xe9 AB\n", ".env:2: not UTF-8 text"),
+    "a value of the wrong type": (b"GDPRBOT_DB_POOL_SIZE=many\n", "GDPRBOT_DB_POOL_SIZE"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("content,expected", BROKEN_ENV_FILES.values(), ids=BROKEN_ENV_FILES.keys())
+@pytest.mark.parametrize("command", ["routines list", "audit verify", "chat"])
+def test_a_broken_env_file_is_one_line_naming_file_and_line(
+    environment: Path, content: bytes, expected: str, command: str
+) -> None:
+    # a line dotenv cannot parse used to be skipped (its setting silently the default),
+    # and a file that is not UTF-8 crashed the error path itself with a traceback
+    (environment / ".env").write_bytes(content)
+    args = {"routines list": ["routines", "list"], "audit verify": ["audit", "verify"],
+            "chat": ["chat"]}[command]  # fmt: skip
+
+    assert_one_line(gdpr_bot(*args), expected)
+
+
+def test_doctor_names_the_broken_env_file_line_in_one_line(environment: Path) -> None:
+    (environment / ".env").write_bytes(b"GDPRBOT_PORT=0\n'unclosed\n")
+
+    result = gdpr_bot("doctor")
+
+    assert result.exit_code == 2
+    assert result.stdout.strip() == (
+        "fail  settings: .env:2: not a NAME=value line (an unclosed quote?); fix or remove it"
+    )
+
+
+BROKEN_CONFIGURATION = {
+    "routines list": ("GDPRBOT_ROUTINES_FILE", ["routines", "list"], "routine catalogue"),
+    "routines show": ("GDPRBOT_ROUTINES_FILE", ["routines", "show", "x"], "routine catalogue"),
+    "routines run-due": ("GDPRBOT_ROUTINES_FILE", ["routines", "run-due"], "routine catalogue"),
+    "report --training": ("GDPRBOT_ROUTINES_FILE", ["report", "--training", "--period", "2027-Q1"],
+                          "routine catalogue"),
+    "chat (routines)": ("GDPRBOT_ROUTINES_FILE", ["chat"], "routine catalogue"),
+    "clients list": ("GDPRBOT_CLIENTS", ["clients", "list"], "client directory"),
+    "ask (clients)": ("GDPRBOT_CLIENTS", ["ask", "hej"], "client directory"),
+    "chat (clients)": ("GDPRBOT_CLIENTS", ["chat"], "client directory"),
+    "ask (knowledge)": ("GDPRBOT_KNOWLEDGE_DIR", ["ask", "hej"], "knowledge base"),
+    "chat (knowledge)": ("GDPRBOT_KNOWLEDGE_DIR", ["chat"], "knowledge base"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "setting,args,what", BROKEN_CONFIGURATION.values(), ids=BROKEN_CONFIGURATION.keys()
+)
+def test_a_broken_configured_file_is_one_line_naming_its_first_problem(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, setting: str, args: list[str], what: str
+) -> None:
+    # two problems in one file: the first is named, the check command lists them all
+    broken = environment / "broken"
+    (broken / "sv").mkdir(parents=True)
+    text = "routines:\n  - id: a\n    due_days: x\n  - id: a\n" if "routine" in what else (
+        "clients:\n  - id: Acme\n  - id: Acme\n"
+    )  # fmt: skip
+    (broken / "sv" / "a.md").write_text("---\nid: a\n---\n", encoding="utf-8")
+    (broken / "f.yaml").write_text(text, encoding="utf-8")
+    target = broken if setting == "GDPRBOT_KNOWLEDGE_DIR" else broken / "f.yaml"
+    monkeypatch.setenv(setting, str(target))
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    monkeypatch.setenv("GDPRBOT_LEDGER_KEY", "k" * 32)  # no "no ledger key" warning line
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+
+    result = gdpr_bot(*args)
+
+    assert_one_line(result, f"error: the {what} is broken")
+    assert f"{broken}" in result.output and "more: gdpr-bot " in result.output
+
+
+OUT_OF_RANGE_SETTINGS = {
+    "GDPRBOT_PORT": ["70000", "-1"],
+    "GDPRBOT_TICK_SECONDS": ["0", "-5"],
+    "GDPRBOT_CLAIM_LEASE_SECONDS": ["0"],
+    "GDPRBOT_DB_POOL_SIZE": ["0"],
+    "GDPRBOT_DB_STATEMENT_TIMEOUT_MS": ["-1"],
+    "GDPRBOT_EMBEDDINGS_TIMEOUT": ["0", "-1"],
+    "GDPRBOT_EMBEDDINGS_THREADS": ["0"],
+    "GDPRBOT_QUESTION_LOG_DAYS": ["0", "-1"],  # would purge every question at once
+    "GDPRBOT_EVIDENCE_YEARS": ["0"],  # would pseudonymise every identity behind evidence
+}
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [(name, value) for name, values in OUT_OF_RANGE_SETTINGS.items() for value in values],
+)
+def test_a_setting_out_of_range_is_one_line_naming_it(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+
+    assert_one_line(gdpr_bot("routines", "list"), f"setting {name}: Input should be")
+
+
+TYPOS = {
+    "GDPRBOT_DATABASE_UR": "did you mean GDPRBOT_DATABASE_URL?",
+    "GDPRBOT_ROUTINE_FILE": "did you mean GDPRBOT_ROUTINES_FILE?",
+    "GDPRBOT_NOTHING_LIKE_IT": "see README, Settings",
+}
+
+
+@pytest.mark.parametrize("name,hint", TYPOS.items())
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_a_gdprbot_variable_that_is_no_setting_is_a_warning_naming_the_likely_one(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, name: str, hint: str, where: str
+) -> None:
+    # pydantic-settings ignores it without a word: the database, say, stays the default
+    if where == ".env":
+        (environment / ".env").write_text(f"{name}=x\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv(name, "x")
+
+    result = gdpr_bot("routines", "list")
+
+    assert result.exit_code == 0
+    assert result.stderr == f"warning: {name} is not a setting ({hint}); it is ignored\n"
+
+
+def test_doctor_warns_of_a_gdprbot_variable_that_is_no_setting(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GDPRBOT_TIMEZON", "UTC")
+    monkeypatch.setenv("GDPRBOT_TEST_PATIENCE", "8")  # the test suite's own, not a typo
+
+    lines = gdpr_bot("doctor").stdout.splitlines()
+
+    assert [line for line in lines if "is not a setting" in line] == [
+        "warn  settings: GDPRBOT_TIMEZON is not a setting (did you mean GDPRBOT_TIMEZONE?); "
+        "it is ignored"
+    ]
+
+
+def test_kb_calibrate_into_a_folder_that_does_not_exist_stops_before_the_fit(
+    environment: Path,
+) -> None:
+    # the fit takes minutes; the missing folder was found only when writing the result
+    labels = environment / "labels.jsonl"
+    labels.write_text('{"id": "a", "lang": "sv", "q": "hej", "articles": ["x"]}\n', "utf-8")
+
+    result = gdpr_bot("kb", "calibrate", str(labels), "--output", "/no/such/dir/c.json")
+
+    assert_one_line(result, "--output: no folder /no/such/dir")
+
+
+def test_kb_eval_on_a_broken_knowledge_base_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (environment / "kb" / "sv").mkdir(parents=True)
+    (environment / "kb" / "sv" / "a.md").write_text("---\nid: a\n---\n", encoding="utf-8")
+    monkeypatch.setenv("GDPRBOT_KNOWLEDGE_DIR", str(environment / "kb"))
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    questions = environment / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "lang": "sv", "q": "hej", "expect_fallback": true}\n', "utf-8"
+    )
+
+    assert_one_line(gdpr_bot("kb", "eval", str(questions)), "the knowledge base is broken: ")

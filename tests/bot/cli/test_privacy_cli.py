@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +140,26 @@ def test_purge_refuses_a_bad_moment(seeded: Engine) -> None:
     assert "ISO" in result.stderr
     with session_factory(seeded)() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 2
+
+
+def test_an_export_the_disk_cannot_take_leaves_no_truncated_file(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    if seeded.dialect.name != "postgresql":
+        pytest.skip("the size limit would stop SQLite's own files too")
+    out = tmp_path / "extract.json"
+
+    def small_files() -> None:  # the kernel refuses writes past 200 bytes: a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "privacy", "export", "U0CLI2", "--out", str(out)],
+        env={**os.environ, "GDPRBOT_DATABASE_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1"},
+        preexec_fn=small_files, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not out.exists()  # not the first 200 bytes of someone's register extract
+    assert list(tmp_path.iterdir()) == []

@@ -266,6 +266,16 @@ def test_audit_verify_with_a_witness_file_that_has_a_bad_line_exits_two(
     assert f"{bad}:1: witness:" in result.output
 
 
+def test_a_witness_file_saved_with_a_byte_order_mark_is_read(db: Engine, tmp_path: Path) -> None:
+    # the seal routine asks people to paste heads into a file: Notepad saves a BOM
+    seq, digest = ledger.head(db)
+    pasted = tmp_path / "heads.txt"
+    pasted.write_bytes(f"\ufeff{seq} {digest}\r\n".encode())
+    result = run("audit", "verify", "--witness", str(pasted))
+    assert result.exit_code == 0, result.output
+    assert "witnesses checked: 1" in result.stdout
+
+
 def test_an_intact_verify_is_what_the_overview_shows_as_last_verified(db: Engine) -> None:
     from routines.ledger.status import ledger_status
 

@@ -215,7 +215,8 @@ def test_run_due_refuses_a_broken_catalogue(
     monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(write(tmp_path, "routines:\n  - id: x\n")))
     result = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00"])
     assert result.exit_code == 2
-    assert "title: missing" in result.output
+    assert "the routine catalogue is broken: " in result.output
+    assert "more: gdpr-bot routines check)" in result.output  # which lists them all
 
 
 @pytest.mark.parametrize("command", [["list"], ["upcoming"], ["show", "x"]])

@@ -177,3 +177,24 @@ def test_yaml_syntax_errors_carry_their_line(tmp_path: Path) -> None:
 
 def test_checking_the_shipped_file_itself_is_clean() -> None:
     assert check_files([DEFAULT_FILE]) == []
+
+
+@pytest.mark.parametrize("cron", ["0 9 30 2 *", "0 9 31 4,6,9,11 *"])
+def test_a_cron_expression_that_never_fires_is_reported(tmp_path: Path, cron: str) -> None:
+    [line] = problems(tmp_path, VALID.replace('"0 9 * * 1"', f'"{cron}"'))
+    where = tmp_path / "extra.yaml"
+    assert line == f"{where}:4: schedule: cron expression '{cron}' never fires (no such date)"
+
+
+def test_a_cron_expression_that_fires_once_in_four_years_is_fine(tmp_path: Path) -> None:
+    assert problems(tmp_path, VALID.replace('"0 9 * * 1"', '"0 9 29 2 *"')) == []
+
+
+def test_a_defaults_key_that_cannot_have_a_default_is_one_problem_in_its_own_file(
+    tmp_path: Path,
+) -> None:
+    # it was also "unknown field" once per routine it reached, on the shipped file's lines
+    path = write(
+        tmp_path, "defaults:\n  post_too: [{platform: slack, channel: C1}]\nroutines: []\n"
+    )
+    assert check_files([path]) == [f"{path}:2: defaults.post_too: cannot have a default"]

@@ -240,3 +240,14 @@ def test_a_key_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
     key_file.write_bytes(b"\xff\xfe" + b"\x00" * 40)
     with pytest.raises(LedgerKeyError, match="is not UTF-8 text"):
         read_keys(key_file=str(key_file))
+
+
+@pytest.mark.parametrize("saved", [b"\xef\xbb\xbf%s\n", b"%s\r\n"], ids=["bom", "crlf"])
+def test_a_key_file_saved_by_a_windows_editor_holds_the_same_key(
+    tmp_path: Path, saved: bytes
+) -> None:
+    # the vault holds the key without Notepad's byte-order mark: an auditor given that
+    # key must verify what the bot signed
+    key_file = tmp_path / "ledger-key"
+    key_file.write_bytes(saved % KEY.encode("utf-8"))
+    assert read_keys(key_file=str(key_file)) == LedgerKeys.of([KEY])

@@ -193,3 +193,13 @@ def test_a_file_that_is_not_a_package_fails_in_one_line(package: Path) -> None:
 def test_the_verifier_prints_the_package_sha256_to_find_in_the_ledger(package: Path) -> None:
     result = verify(package)
     assert f"package sha256: {hashlib.sha256(package.read_bytes()).hexdigest()}" in result.stdout
+
+
+def test_a_key_file_with_a_byte_order_mark_verifies_the_package(
+    package: Path, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "key.txt"
+    key_file.write_bytes(b"\xef\xbb\xbf" + KEY.encode("utf-8") + b"\r\n")  # Notepad's save
+    result = verify(package, "--key-file", str(key_file))
+    assert result.stdout.splitlines()[-1] == "result: OK", result.stdout + result.stderr
+    assert "keyed hashes not recomputed" not in result.stdout  # the key was recognised

@@ -179,7 +179,7 @@ def test_chat_refuses_a_broken_routine_catalogue(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["chat"], input="hjälp\n", env=env)
 
     assert result.exit_code == 2
-    assert "routine catalogue has problems" in result.output
+    assert "routine catalogue is broken, the bot will not start" in result.output
 
 
 def test_chat_refuses_a_broken_client_directory_naming_file_and_line(tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_chat_refuses_a_broken_client_directory_naming_file_and_line(tmp_path: P
     result = CliRunner().invoke(app, ["chat"], input="hjälp\n", env=env)
 
     assert result.exit_code == 2
-    assert "client directory (GDPRBOT_CLIENTS) has problems" in result.output
+    assert "client directory is broken, the bot will not start" in result.output
     assert f"{directory}:2: id:" in result.output
     assert "Traceback" not in result.output
 

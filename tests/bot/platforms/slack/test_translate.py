@@ -82,6 +82,15 @@ def test_bot_messages_are_not_incoming() -> None:
     assert translate.message_to_incoming(event) is None
 
 
+def test_a_message_from_the_bots_own_user_is_not_incoming() -> None:
+    envelope = {"authorizations": [{"user_id": "UBOT", "is_bot": True}]}
+    event = {**dm("")["event"], "user": "UBOT", "subtype": "file_share"}  # no bot_id
+
+    own = translate.bot_user(envelope)
+
+    assert own == "UBOT" and translate.message_to_incoming(event, bot_user=own) is None
+
+
 def test_edited_messages_are_not_incoming() -> None:
     event = {**dm("x")["event"], "subtype": "message_changed"}
 
