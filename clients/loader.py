@@ -22,7 +22,7 @@ import yaml
 from clients.directory import Directory
 from clients.model import LANGS, Client, Retention, RightsRequests, Texts
 from clients.names import name_tokens
-from clients.placeholders import NOT_IN_SCRIPT, PLACEHOLDERS, placeholders_in
+from clients.placeholders import NOT_IN_SCRIPT, PLACEHOLDERS, malformed_in, placeholders_in
 from clients.shapes import (
     channel_problem,
     email_problem,
@@ -107,6 +107,8 @@ def _script(rights: Fields) -> Texts | None:
                 script.add(
                     script.line_for(lang), lang, f"{{{{{name}}}}} cannot be used in a script"
                 )
+        for typed in malformed_in(text):
+            script.add(script.line_for(lang), lang, f"{typed!r} is not a placeholder")
     return Texts(**found) if len(found) == len(LANGS) else None
 
 

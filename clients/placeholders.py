@@ -144,6 +144,14 @@ def render(text: str, client: Client | None, lang: Lang) -> str:
     return fill(text, placeholder_values(client, lang))
 
 
+def malformed_in(text: str) -> list[str]:
+    """Each `{{` that starts no placeholder (unclosed, a space inside the name): the caller
+    would hear it read out as typed, braces and all."""
+    valid = {match.start() for match in _PATTERN.finditer(text)}
+    return [text[at.start() : at.start() + 30] for at in re.finditer(r"\{\{", text)
+            if at.start() not in valid]  # fmt: skip
+
+
 def placeholders_in(text: str) -> list[str]:
     """Every `client.*` placeholder used in `text`, in order (for checks of article text)."""
     return [match.group(1) for match in _PATTERN.finditer(text)]

@@ -22,7 +22,7 @@ import yaml
 
 from knowledge.model import Article, Lang
 from knowledge.placeholders import KNOWN as KNOWN_PLACEHOLDERS
-from knowledge.placeholders import unknown_in
+from knowledge.placeholders import malformed_in, unknown_in
 from knowledge.problems import KnowledgeError, Problem, repeated_keys, yaml_error
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "content"
@@ -189,6 +189,16 @@ def parse_article(path: Path, today: date | None = None) -> tuple[_Parsed | None
                     f"(known: {', '.join(sorted(KNOWN_PLACEHOLDERS))})",
                 )
             )
+        for at in malformed_in(text):
+            shown = text[at : at + 40].split("\n")[0]
+            problems.append(
+                Problem(
+                    path,
+                    line + (text[:at].count("\n") if name == "body" else 0),
+                    name,
+                    f"'{shown}' is not a placeholder: write {{{{name}}}} with a known name",
+                )
+            )
 
     if problems:
         return None, problems
@@ -220,8 +230,9 @@ def _load(dirs: Iterable[Path], today: date | None) -> tuple[list[_Parsed], list
     merged: dict[tuple[str, str], _Parsed] = {}
     problems: list[Problem] = []
     for directory in dirs:
-        if not directory.is_dir():
-            problems.append(Problem(directory, 0, "dir", "is not a directory"))
+        if not directory.is_dir():  # a knowledge folder (GDPRBOT_KNOWLEDGE_DIR, kb check DIR)
+            what = "is a file, not a folder of articles" if directory.exists() else "does not exist"
+            problems.append(Problem(directory, 1, "folder", what))
             continue
         seen: dict[tuple[str, str], Path] = {}
         for path in _files(directory):

@@ -49,6 +49,13 @@ def unknown_in(text: str) -> list[str]:
     return [name for name in placeholders_in(text) if name not in KNOWN]
 
 
+def malformed_in(text: str) -> list[int]:
+    """Where a `{{` starts that is no placeholder (unclosed, or not a lower-case name):
+    the reader would see it as typed, braces and all."""
+    valid = {match.start() for match in PLACEHOLDER.finditer(text)}
+    return [at.start() for at in re.finditer(r"\{\{", text) if at.start() not in valid]
+
+
 def render(text: str, lang: Lang, values: Mapping[str, str]) -> str:
     """The text with each placeholder replaced by its value, else its generic fallback."""
 

@@ -53,7 +53,7 @@ def check(
 
 def _read(file: Path) -> list[Any]:
     if not file.is_file():  # one line in the CLI's own words, not "[Errno 2] …"
-        raise usage_error(f"{file}: no such file")
+        raise usage_error(f"{file}: {'a folder, not a file' if file.is_dir() else 'no such file'}")
     try:
         return read_cases(file)
     except (OSError, EvalFileError) as exc:

@@ -50,7 +50,8 @@ def check(
     for path in paths:
         if not path.is_file():
             where = "" if files else " (GDPRBOT_ROUTINES_FILE)"
-            raise usage_error(f"{path}{where}: no such file")
+            what = "a folder; name the catalogue file" if path.is_dir() else "no such file"
+            raise usage_error(f"{path}{where}: {what}")
     problems = check_files(paths, default_timezone=settings.timezone)
     for problem in problems:
         typer.echo(problem)

@@ -231,6 +231,10 @@ ONE_PROBLEM: dict[str, tuple[tuple[str, str] | str, ...]] = {
         ("{{client.rights_email}}.\n    retention", "{{client.mail}}.\n    retention"),
         "13: rights_requests.script.en: unknown placeholder {{client.mail}}",
     ),
+    "an unclosed placeholder in a script (read out as typed)": (
+        ("{{client.rights_email}}.\n    retention", "{{client.rights_email.\n    retention"),
+        "13: rights_requests.script.en: '{{client.rights_email.' is not a placeholder",
+    ),
     "a script that quotes itself": (
         ("write to {{client.rights_email}}", "write to {{client.script}}"),
         "13: rights_requests.script.en: {{client.script}} cannot be used in a script",

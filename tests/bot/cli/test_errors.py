@@ -154,12 +154,40 @@ def test_report_out_a_folder_is_one_line_and_records_no_export(
     engine.dispose()
 
 
+@pytest.mark.parametrize("command", ["audit verify", "report", "routines run-due", "run"])
+def test_a_dot_env_that_is_not_utf8_text_is_one_line_naming_it(
+    environment: Path, command: str
+) -> None:
+    # e.g. saved as Latin-1 / Windows-1252 by an editor: the organisation's name with Å
+    (environment / ".env").write_bytes("GDPRBOT_ORGANISATION=Åkerö AB\n".encode("latin-1"))
+
+    assert_one_line(gdpr_bot(*COMMANDS[command]), ".env")
+
+
 def test_a_setting_of_the_wrong_type_is_one_line(
     environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GDPRBOT_DB_POOL_SIZE", "many")
 
     assert_one_line(gdpr_bot("audit", "verify"), "GDPRBOT_DB_POOL_SIZE")
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["GDPRBOT_TICK_SECONDS=0", "GDPRBOT_TICK_SECONDS=-5", "GDPRBOT_CLAIM_LEASE_SECONDS=0",
+     "GDPRBOT_DB_POOL_SIZE=0", "GDPRBOT_DB_STATEMENT_TIMEOUT_MS=-1", "GDPRBOT_PORT=70000",
+     "GDPRBOT_PORT=-1", "GDPRBOT_QUESTION_LOG_DAYS=-1", "GDPRBOT_EVIDENCE_YEARS=-1",
+     "GDPRBOT_EMBEDDINGS_TIMEOUT=0", "GDPRBOT_EMBEDDINGS_THREADS=0"],
+)  # fmt: skip
+def test_a_number_setting_out_of_its_range_is_one_line_naming_it(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    # A tick or lease of 0 ran without complaint: nothing was ever sent (a notice is sent
+    # only while half its lease is left), a port past 65535 was an "unexpected error".
+    name, value = setting.split("=")
+    monkeypatch.setenv(name, value)
+
+    assert_one_line(gdpr_bot(*COMMANDS["audit verify"]), name)
 
 
 @pytest.mark.parametrize("command", ["report", "routines run-due", "audit verify"])
@@ -488,3 +516,11 @@ def test_kb_eval_on_a_broken_knowledge_base_is_one_line(
     )
 
     assert_one_line(gdpr_bot("kb", "eval", str(questions)), "the knowledge base is broken: ")
+
+
+@pytest.mark.parametrize(
+    "args", [["routines", "check"], ["kb", "eval"]], ids=["routines check", "kb eval"]
+)
+def test_a_folder_given_as_the_file_says_so(environment: Path, args: list[str]) -> None:
+    # it said "no such file" of a folder that is there
+    assert_one_line(gdpr_bot(*args, str(environment)), f"{environment}: a folder")

@@ -87,6 +87,28 @@ def test_check_of_a_file_that_is_not_there_is_a_usage_error(cli: CliRunner, tmp_
     assert result.stdout == ""
 
 
+def test_check_of_a_file_that_is_not_utf8_text_names_it_as_a_problem(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "routines.yaml"
+    latin1 = "routines:\n  - id: gallring\n    title: {sv: Årlig gallring}\n".encode("latin-1")
+    path.write_bytes(latin1)
+    result = cli.invoke(app, ["routines", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [f"{path}:3: file: is not UTF-8 text"]  # the Å
+
+
+def test_run_due_names_a_configured_catalogue_that_is_not_utf8_text(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "routines.yaml"
+    path.write_bytes(b"routines: [\xff]\n")
+    monkeypatch.setenv("GDPRBOT_ROUTINES_FILE", str(path))
+    result = cli.invoke(app, ["routines", "run-due", "--now", "2027-01-04T09:00"])
+    assert result.exit_code == 2
+    assert "is not UTF-8 text" in result.output and "routines.yaml" in result.output
+
+
 def test_check_names_the_setting_of_a_configured_file_that_is_not_there(
     cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
