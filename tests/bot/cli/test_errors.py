@@ -545,3 +545,21 @@ def test_run_that_cannot_listen_is_one_line_naming_the_settings(
             monkeypatch.setenv("GDPRBOT_HOST", "no-such-host.invalid")
 
         assert_one_line(gdpr_bot("run"), "; check GDPRBOT_HOST and GDPRBOT_PORT")
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [(["insights", "--since", "soon"], "error: --since must be an ISO date"),
+     (["audit", "verify", "--head", "abc"], "error: --head must be a 64-character")],
+    ids=["insights --since", "audit verify --head"],
+)  # fmt: skip
+def test_a_bad_option_value_is_an_error_line_like_the_others(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], expected: str
+) -> None:
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    assert gdpr_bot("db", "upgrade").exit_code == 0
+
+    result = gdpr_bot(*args)
+
+    assert_one_line(result, expected)
+    assert result.output.startswith(expected)
