@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
+from bot.cli.doctor_training import check_campaigns
 from bot.cli.errors import describe
 from bot.config import Settings, SettingsError
 from bot.env_file import unknown_names
@@ -313,6 +314,8 @@ def check_files(settings: Settings) -> Iterator[Check]:
             yield Check("fail", name, problems[0] + more)
         else:
             yield Check("ok", name, "valid")
+    for level, detail in check_campaigns(settings):
+        yield Check(level, "training campaigns", detail)
 
 
 # --- chat platforms -------------------------------------------------------------------------

@@ -387,3 +387,30 @@ async def test_a_teams_routine_channel_with_the_app_installed_is_ok(teams: Setti
     check = by_name(await diagnose(teams))[f"teams channel {TEAMS_CHANNEL}"]
 
     assert check.level == "ok"
+
+
+def test_a_training_campaign_whose_tags_no_question_carries_fails(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # routines check cannot see the bank, quiz check cannot see the campaigns: the quiz
+    # answered "no questions" to everyone it was assigned to
+    campaign = tmp_path / "training.yaml"
+    campaign.write_text(
+        "routines:\n  - id: onboarding-quiz\n    kind: training\n"
+        "    title: {sv: Quiz, en: Quiz}\n    schedule: {every: quarter, anchor: 2027-01-01}\n"
+        "    due_days: 14\n"
+        "    training: {tags: [no-such-tag], questions: 5, pass_mark: 80, cooldown_hours: 24}\n"
+        '    assignees: {people: ["console:anna"], confirm: all}\n',
+        encoding="utf-8",
+    )
+
+    result = CliRunner().invoke(
+        app, ["doctor"], env={**env, "GDPRBOT_ROUTINES_FILE": str(campaign)}
+    )
+
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if "training campaigns" in line] == [
+        f"fail  training campaigns: onboarding-quiz: training.tags [no-such-tag] match 0 {lang} "
+        "question(s) of the 5 a quiz draws (add questions with those tags, or fix the tags)"
+        for lang in ("sv", "en")
+    ]
