@@ -414,3 +414,24 @@ def test_a_training_campaign_whose_tags_no_question_carries_fails(
         "question(s) of the 5 a quiz draws (add questions with those tags, or fix the tags)"
         for lang in ("sv", "en")
     ]
+
+
+@pytest.mark.parametrize(
+    "setting,expected",
+    [
+        (("GDPRBOT_WEB_SECRET", "short"), "GDPRBOT_WEB_SECRET must be at least 32 characters"),
+        (("GDPRBOT_WEB_SECRET_FILE", "/no/such/secret"), "cannot read /no/such/secret"),
+    ],
+    ids=["short", "unreadable file"],
+)
+def test_a_web_secret_run_would_refuse_fails(
+    env: dict[str, str], setting: tuple[str, str], expected: str
+) -> None:
+    # run refused to start while doctor said every check passed
+    name, value = setting
+
+    result = CliRunner().invoke(app, ["doctor"], env={**env, name: value})
+
+    assert result.exit_code == 1
+    [line] = [line for line in result.output.splitlines() if line.startswith("fail")]
+    assert line.startswith("fail  web secret: ") and expected in line

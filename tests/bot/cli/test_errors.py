@@ -524,3 +524,24 @@ def test_kb_eval_on_a_broken_knowledge_base_is_one_line(
 def test_a_folder_given_as_the_file_says_so(environment: Path, args: list[str]) -> None:
     # it said "no such file" of a folder that is there
     assert_one_line(gdpr_bot(*args, str(environment)), f"{environment}: a folder")
+
+
+@pytest.mark.parametrize("taken", ["port in use", "host that does not resolve"])
+def test_run_that_cannot_listen_is_one_line_naming_the_settings(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, taken: str
+) -> None:
+    # "Name or service not known" alone named neither the host nor the setting
+    import socket
+
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    monkeypatch.setenv("GDPRBOT_LEDGER_KEY", "k" * 32)  # no "no ledger key" warning line
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        if taken == "port in use":
+            monkeypatch.setenv("GDPRBOT_PORT", str(busy.getsockname()[1]))
+        else:
+            monkeypatch.setenv("GDPRBOT_HOST", "no-such-host.invalid")
+
+        assert_one_line(gdpr_bot("run"), "; check GDPRBOT_HOST and GDPRBOT_PORT")

@@ -1,4 +1,6 @@
-"""`gdpr-bot doctor`: does each training campaign find enough questions in the bank?
+"""`gdpr-bot doctor` checks beyond doctor.py (kept under 400 lines): training campaigns, web secret.
+
+Does each training campaign find enough questions in the bank?
 
 A campaign draws `training.questions` questions with any of its `training.tags` in the
 person's language. Neither `routines check` (the catalogue does not know the bank) nor
@@ -51,3 +53,20 @@ def check_campaigns(settings: Settings) -> list[tuple[Level, str]]:
     if not short:
         return [("ok", "every campaign finds its questions")]
     return [("fail", line) for line in short]
+
+
+def check_web_secret(settings: Settings) -> list[tuple[Level, str]]:
+    """The web secret as `run` reads it: `run` refuses a short or unreadable one, so the
+    doctor must not call it fine. Missing is a failure only in production."""
+    from bot.web.keys import WebSecretError, configured_secret
+
+    if not settings.web_enabled:
+        return []
+    try:
+        secret = configured_secret(settings.web_secret, settings.web_secret_file)
+    except WebSecretError as exc:
+        return [("fail", str(exc))]
+    if secret is None and settings.production_like:
+        return [("fail", "set GDPRBOT_WEB_SECRET or GDPRBOT_WEB_SECRET_FILE "
+                         "(required with PostgreSQL or an https public URL)")]  # fmt: skip
+    return []
