@@ -563,3 +563,20 @@ def test_a_bad_option_value_is_an_error_line_like_the_others(
 
     assert_one_line(result, expected)
     assert result.output.startswith(expected)
+
+
+def test_kb_eval_of_a_question_naming_an_article_that_does_not_exist_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a typo in the expected id counted as a wrong answer of the bot
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    questions = environment / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "lang": "sv", "q": "hej", "expect_fallback": true}\n'
+        '{"id": "b", "lang": "sv", "q": "spela in samtal", "articles": ["call-recordin"]}\n',
+        encoding="utf-8",
+    )
+
+    result = gdpr_bot("kb", "eval", str(questions))
+
+    assert_one_line(result, f"{questions}:2: articles: unknown article 'call-recordin'")
