@@ -230,8 +230,9 @@ def _load(dirs: Iterable[Path], today: date | None) -> tuple[list[_Parsed], list
     merged: dict[tuple[str, str], _Parsed] = {}
     problems: list[Problem] = []
     for directory in dirs:
-        if not directory.is_dir():
-            problems.append(Problem(directory, 0, "dir", "is not a directory"))
+        if not directory.is_dir():  # a knowledge folder (GDPRBOT_KNOWLEDGE_DIR, kb check DIR)
+            what = "is a file, not a folder of articles" if directory.exists() else "does not exist"
+            problems.append(Problem(directory, 1, "folder", what))
             continue
         seen: dict[tuple[str, str], Path] = {}
         for path in _files(directory):

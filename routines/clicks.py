@@ -34,6 +34,7 @@ from routines.engine.models import Confirmation, Occurrence
 from routines.engine.planning import Post, enqueue_updates, posts_of
 from storage.clock import DEFAULT_TIMEZONE, aware_utc
 from storage.group_commit import GroupCommit
+from storage.inserts import insert_new, insert_once
 from storage.people import display_name_of, people_for
 from storage.sessions import transaction
 
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 # the ledger head last, so they overlap their round trips to the database without
 # queueing on one lock; more would take the threads other work needs.
 CONFIRM_WORKERS = 3
+ANSWER_KEY = ("occurrence_id", "person_key")  # a confirmation's unique key
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,55 @@ class ConfirmRequest:
     message_id: str | None = None  # the clicked message: replaced, not queued for an update
 
 
+def decide_in(
+    session: Session,
+    catalog: Catalog,
+    request: ConfirmRequest,
+    *,
+    key: str | None = None,
+    locked: bool = False,
+    answers: ack.Answers | None = None,
+) -> ack.Outcome | ack.Decided:
+    """`confirm_in` up to the insert of the confirmation: an outcome that records nothing,
+    or the row to insert (`acknowledgements.decide`)."""
+    if locked:  # in the session already: no query
+        occurrence = session.get(Occurrence, request.occurrence_id)
+        routine_id = occurrence.routine_id if occurrence else None
+    else:
+        routine_id = session.scalar(
+            select(Occurrence.routine_id).where(Occurrence.id == request.occurrence_id)
+        )
+    routine = catalog.get(routine_id) if routine_id else None
+    if routine is not None and routine.kind == "training":
+        return ack.Outcome("needs_quiz", request.occurrence_id, routine.id)
+    return ack.decide(
+        session, request.occurrence_id, request.actor, aware_utc(request.now),
+        note=request.note, evidence=routine.evidence if routine else "none",
+        timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
+        key=key, locked=locked, answers=answers,
+    )  # fmt: skip
+
+
+def finish_in(
+    session: Session,
+    request: ConfirmRequest,
+    outcome: ack.Outcome,
+    posts: Mapping[int, Sequence[Post]] | None = None,
+) -> ack.Outcome:
+    """`confirm_in` after the insert: on closing, queue an update of the occurrence's
+    other posts; a recorded outcome gets the recorder's name for the reply."""
+    if outcome.result == "completed":
+        enqueue_updates(
+            session, request.occurrence_id, aware_utc(request.now),
+            skip_message=request.message_id,
+            posts=None if posts is None else posts.get(request.occurrence_id, ()),
+        )  # fmt: skip
+    if outcome.recorded and outcome.person_key:
+        # Usually the row person_key_for just read: no query.
+        outcome = replace(outcome, who=display_name_of(session, outcome.person_key))
+    return outcome
+
+
 def confirm_in(
     session: Session,
     catalog: Catalog,
@@ -81,32 +132,11 @@ def confirm_in(
     the occurrence's other posts. The outcome carries the recorder's name for the reply.
     `key`, `locked`, `deferred`, `answers`: see `acknowledgements.confirm`; `posts`: the
     occurrences' posts, read already (`posts_of`): a group's shortcuts."""
-    now = aware_utc(request.now)
-    if locked:  # in the session already: no query
-        occurrence = session.get(Occurrence, request.occurrence_id)
-        routine_id = occurrence.routine_id if occurrence else None
-    else:
-        routine_id = session.scalar(
-            select(Occurrence.routine_id).where(Occurrence.id == request.occurrence_id)
-        )
-    routine = catalog.get(routine_id) if routine_id else None
-    if routine is not None and routine.kind == "training":
-        return ack.Outcome("needs_quiz", request.occurrence_id, routine.id)
-    outcome = ack.confirm(
-        session, request.occurrence_id, request.actor, now, note=request.note,
-        evidence=routine.evidence if routine else "none",
-        timezone=routine.timezone if routine else DEFAULT_TIMEZONE,
-        key=key, locked=locked, deferred=deferred, answers=answers,
-    )  # fmt: skip
-    if outcome.result == "completed":
-        enqueue_updates(
-            session, request.occurrence_id, now, skip_message=request.message_id,
-            posts=None if posts is None else posts.get(request.occurrence_id, ()),
-        )  # fmt: skip
-    if outcome.recorded and outcome.person_key:
-        # Usually the row person_key_for just read: no query.
-        outcome = replace(outcome, who=display_name_of(session, outcome.person_key))
-    return outcome
+    decided = decide_in(session, catalog, request, key=key, locked=locked, answers=answers)
+    if isinstance(decided, ack.Outcome):
+        return decided
+    inserted = insert_once(session, Confirmation, decided.values) is not None
+    return finish_in(session, request, ack.record(session, decided, inserted, deferred), posts)
 
 
 class Clicks:
@@ -171,8 +201,9 @@ class Clicks:
         return results
 
     def _together(self, batch: list[ConfirmRequest]) -> list[ack.Outcome]:
-        """One transaction for the group, in a fixed number of statements besides each
-        click's own few (its earlier answer, its insert, the posts to update)."""
+        """One transaction for the group, in a fixed number of statements (the clicks'
+        confirmations are one insert; a later click on an occurrence already in the
+        group adds its own few)."""
         with transaction(self.factory) as session:
             latest = max(aware_utc(r.now) for r in batch)
             decidable = self._decidable(session, batch)
@@ -202,17 +233,62 @@ class Clicks:
             posts = posts_of(session, ids)
             deferred: list[tuple[str, dict[str, Any], datetime]] = []
             outcomes: dict[int, ack.Outcome] = {}
-            for index in sorted(range(len(batch)), key=lambda i: batch[i].occurrence_id):
-                request = batch[index]
-                outcomes[index] = confirm_in(
-                    session, self.catalog, request, deferred=deferred, locked=True,
-                    key=keys.get((request.actor.platform, request.actor.user_id)),
-                    answers=answers, posts=posts,
-                )  # fmt: skip
+            # No flush before each click's insert: the occurrences the clicks close are
+            # written together at the end (one UPDATE for the group, not one round trip
+            # and one unit of work per click). Nothing in the loop reads them back but
+            # through the session, which has them (locked and loaded above).
+            with session.no_autoflush:
+                self._record(session, batch, keys, answers, posts, deferred, outcomes)
             if deferred:  # nothing recorded: the head stays unlocked
                 ledger.append_timed(session, sorted(deferred, key=lambda entry: entry[2]))
             del people, occurrences  # held until here
             return [outcomes[index] for index in range(len(batch))]
+
+    def _record(
+        self,
+        session: Session,
+        batch: list[ConfirmRequest],
+        keys: Mapping[tuple[str, str], str],
+        answers: ack.Answers,
+        posts: Mapping[int, Sequence[Post]],
+        deferred: list[tuple[str, dict[str, Any], datetime]],
+        outcomes: dict[int, ack.Outcome],
+    ) -> None:
+        """Each occurrence's first click of the group is decided, then all their rows are
+        inserted in one statement; a later click on an occurrence already in the group
+        (a double click, a colleague) goes after them one at a time, so it sees what the
+        first did: its row (an insert that conflicts: "already"), the occurrence closed."""
+        firsts: dict[int, int] = {}  # occurrence -> the index of its first click
+        later: list[int] = []
+        decided: dict[int, ack.Decided] = {}
+        for index in sorted(range(len(batch)), key=lambda i: batch[i].occurrence_id):
+            request = batch[index]
+            if request.occurrence_id in firsts:
+                later.append(index)
+                continue
+            firsts[request.occurrence_id] = index
+            found = decide_in(
+                session, self.catalog, request, locked=True, answers=answers,
+                key=keys.get((request.actor.platform, request.actor.user_id)),
+            )  # fmt: skip
+            if isinstance(found, ack.Outcome):
+                outcomes[index] = found
+            else:
+                decided[index] = found
+        new = insert_new(
+            session, Confirmation, [one.values for one in decided.values()], ANSWER_KEY
+        )
+        for index, one in decided.items():
+            inserted = (one.occurrence.id, one.key) in new
+            outcome = ack.record(session, one, inserted, deferred)
+            outcomes[index] = finish_in(session, batch[index], outcome, posts)
+        for index in later:
+            request = batch[index]
+            outcomes[index] = confirm_in(
+                session, self.catalog, request, deferred=deferred, locked=True,
+                key=keys.get((request.actor.platform, request.actor.user_id)),
+                answers=answers, posts=posts,
+            )  # fmt: skip
 
     def _decidable(self, session: Session, batch: list[ConfirmRequest]) -> set[int]:
         """The group's occurrences that exist and take a click (not a training campaign's,

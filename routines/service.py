@@ -30,7 +30,7 @@ from routines.catalog import PLATFORMS, Catalog, Routine, Target, contact_target
 from routines.catalog.training import Training
 from routines.clicks import Audience, Clicks, ConfirmRequest, confirm_in
 from routines.engine import acknowledgements as ack
-from routines.engine import problems
+from routines.engine import notes, problems
 from routines.engine.dispatch import Dispatcher
 from routines.engine.models import (
     MISSED,
@@ -320,7 +320,7 @@ class RoutineService:
     ) -> ack.Outcome:
         now = aware_utc(now)
         with transaction(self.factory) as session:
-            return ack.add_note(session, occurrence_id, actor, text, now)
+            return notes.add_note(session, occurrence_id, actor, text, now)
 
     def outcome_line(self, outcome: ack.Outcome, lang: str, now: datetime) -> str:
         """ "✅ Bekräftad av Anna, 2027-01-05 10:12" for a recorded outcome (a query only

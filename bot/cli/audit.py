@@ -60,7 +60,7 @@ def verify_command(
 
     witnessed = head.strip().lower() or None
     if witnessed is not None and not _is_sha256(witnessed):
-        typer.echo("--head must be a 64-character hex SHA-256 hash", err=True)
+        typer.echo("error: --head must be a 64-character hex SHA-256 hash", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
     settings = Settings()
     use_ledger_keys(settings)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
+from bot.cli.doctor_more import check_campaigns, check_web_secret
 from bot.cli.errors import describe
 from bot.config import Settings, SettingsError
 from bot.env_file import unknown_names
@@ -88,13 +89,8 @@ def check_settings(settings: Settings) -> Iterator[Check]:
         yield Check("fail", "slack socket mode", "SLACK_APP_TOKEN must be an app-level xapp- token")
     yield from _teams_settings(settings)
     yield from _public_url(settings)
-    if (
-        settings.web_enabled
-        and settings.production_like
-        and not (settings.web_secret or settings.web_secret_file)
-    ):
-        yield Check("fail", "web secret", "set GDPRBOT_WEB_SECRET or GDPRBOT_WEB_SECRET_FILE "
-                    "(required with PostgreSQL or an https public URL)")  # fmt: skip
+    for level, detail in check_web_secret(settings):
+        yield Check(level, "web secret", detail)
     yield from _ledger_key(settings)
 
 
@@ -313,6 +309,8 @@ def check_files(settings: Settings) -> Iterator[Check]:
             yield Check("fail", name, problems[0] + more)
         else:
             yield Check("ok", name, "valid")
+    for level, detail in check_campaigns(settings):
+        yield Check(level, "training campaigns", detail)
 
 
 # --- chat platforms -------------------------------------------------------------------------

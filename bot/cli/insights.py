@@ -42,7 +42,7 @@ def start_of_day(day: str, timezone: str) -> datetime:
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
-        typer.echo(f"--since must be an ISO date such as 2027-01-01, not {day!r}", err=True)
+        typer.echo(f"error: --since must be an ISO date such as 2027-01-01, not {day!r}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     return datetime.combine(parsed, time.min, tzinfo=ZoneInfo(timezone))
 

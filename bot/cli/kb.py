@@ -61,6 +61,18 @@ def _read(file: Path) -> list[Any]:
         raise typer.Exit(2) from None
 
 
+def _known_articles(file: Path, cases: list[Any], kb: Any) -> None:
+    """A case naming an article id the knowledge base does not have (a typo) can never be
+    answered right: it would count as a wrong answer instead of being a mistake in FILE."""
+    for case in cases:
+        for article in case.articles:
+            if kb.get(article, "sv") is None and kb.get(article, "en") is None:
+                lines = file.read_text(encoding="utf-8-sig").splitlines()
+                number = next((n for n, line in enumerate(lines, 1) if f'"{article}"' in line), 1)
+                raise usage_error(f"{file}:{number}: articles: unknown article {article!r} "
+                                  "(no such id in the knowledge base)")  # fmt: skip
+
+
 def _rates(summary: dict[str, Any]) -> str:
     return (
         f"answered right {summary['answered_right_rate']:.1%}, "
@@ -80,7 +92,9 @@ def eval_(
     """Ask every question in FILE; print failures and the outcome rates per language
     (exit 0 whatever the score)."""
     cases = _read(file)
-    report = evaluate(build_answerer(), cases)
+    answerer = build_answerer()
+    _known_articles(file, cases, answerer.kb)
+    report = evaluate(answerer, cases)
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
         return

@@ -27,6 +27,7 @@ from aiohttp import web
 from bot.app import Services
 from bot.chat import metrics
 from bot.chat.limits import MAX_REQUEST_BYTES
+from bot.config import SettingsError
 from bot.records.report_links import LinkError, ReportLinkStore
 from bot.web.http import attachment, security_headers
 
@@ -78,7 +79,14 @@ async def start_server(services: Services, host: str, port: int) -> tuple[web.Ap
     runner = web.AppRunner(build_web_app(services), access_log=None, shutdown_timeout=15)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:  # a port in use, a host name that does not resolve, …
+        await runner.cleanup()
+        reason = exc.strerror or str(exc)
+        raise SettingsError(
+            f"cannot listen on {host}:{port} ({reason}); check GDPRBOT_HOST and GDPRBOT_PORT"
+        ) from None
     bound = port
     server = getattr(site, "_server", None)
     if server is not None and server.sockets:

@@ -173,7 +173,7 @@ def _question(
     text = _text(file, fields, "question", line, MAX_QUESTION_CHARS)
     explanation = _text(file, fields, "explanation", line, MAX_EXPLANATION_CHARS)
     article = _text(file, fields, "article", line, 80)
-    if article and known is not None and not known(article, lang):
+    if article and lang and known is not None and not known(article, lang):  # no lang: said
         file.add(
             _line(fields["article"][0]),
             "article",

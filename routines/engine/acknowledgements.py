@@ -28,7 +28,6 @@ from routines.engine.models import (
     Confirmation,
     Occurrence,
     OccurrenceAssignee,
-    OccurrenceNote,
 )
 from routines.schedule.rules import local_date
 from storage.clock import DEFAULT_TIMEZONE, as_utc
@@ -89,11 +88,11 @@ class Outcome:
         return self.result in {"confirmed", "completed", "not_applicable", "noted", "already"}
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _clean(text: str | None) -> str:
+def clean_note(text: str | None) -> str:
     return (text or "").strip()[:MAX_NOTE_CHARS]
 
 
@@ -223,13 +222,9 @@ def _decidable(
     return occurrence, key
 
 
-def _insert_answer(
-    session: Session, occurrence: Occurrence, values: dict[str, Any]
-) -> Outcome | None:
-    """Insert the person's answer once; if a concurrent double click won, answer with that."""
-    if insert_once(session, Confirmation, values) is not None:
-        return None
-    existing = _existing(session, occurrence.id, str(values["person_key"]))
+def _lost(session: Session, occurrence: Occurrence, key: str) -> Outcome:
+    """A concurrent double click's row won the insert: answer with that one."""
+    existing = _existing(session, occurrence.id, key)
     assert existing is not None
     return _answered(occurrence, existing)
 
@@ -248,6 +243,74 @@ def _answered(occurrence: Occurrence, existing: Confirmation) -> Outcome:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A confirmation that passed every check and is not inserted yet: its row's values."""
+
+    occurrence: Occurrence
+    key: str
+    values: dict[str, Any]
+    timezone: str
+
+
+def decide(
+    session: Session,
+    occurrence_id: int,
+    actor: Actor,
+    now: datetime,
+    *,
+    note: str | None = None,
+    evidence: str = "none",
+    timezone: str = DEFAULT_TIMEZONE,
+    key: str | None = None,
+    locked: bool = False,
+    answers: Answers | None = None,
+) -> Outcome | Decided:
+    """`confirm` up to its insert: the outcome that records nothing, or the row to insert.
+    For a caller inserting many clicks' rows in one statement (then `record` each)."""
+    now = as_utc(now)
+    decidable = _decidable(session, occurrence_id, actor, now, key, locked, answers)
+    if isinstance(decidable, Outcome):
+        return decidable
+    occurrence, key = decidable
+    if local_date(now, timezone) < occurrence.post_date:
+        return Outcome("not_posted", occurrence.id, occurrence.routine_id, occurrence.status, key)
+    text = clean_note(note)
+    if evidence == "required" and not text:
+        return Outcome("needs_evidence", occurrence.id, occurrence.routine_id,
+                       occurrence.status, key)  # fmt: skip
+    values = {"occurrence_id": occurrence.id, "person_key": key, "kind": CONFIRM,
+              "note": text or None, "created_at": now}  # fmt: skip
+    return Decided(occurrence, key, values, timezone)
+
+
+def record(
+    session: Session,
+    decided: Decided,
+    inserted: bool,
+    deferred: list[tuple[str, dict[str, Any], datetime]] | None = None,
+) -> Outcome:
+    """`confirm` after its insert (`inserted`: False when a concurrent click's row won)."""
+    occurrence, key, now = decided.occurrence, decided.key, decided.values["created_at"]
+    if not inserted:
+        return _lost(session, occurrence, key)
+    data = {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
+            "person_key": key}  # fmt: skip
+    if decided.values["note"]:
+        data["note_sha256"] = digest(decided.values["note"])
+    if deferred is None:
+        ledger.append_event(session, ledger.CONFIRMATION_RECORDED, data, now)
+    else:
+        deferred.append((ledger.CONFIRMATION_RECORDED, data, now))
+    remaining = _remaining(session, occurrence)
+    if remaining:
+        return Outcome("confirmed", occurrence.id, occurrence.routine_id, occurrence.status,
+                       key, now, remaining)  # fmt: skip
+    on_time = local_date(now, decided.timezone) <= occurrence.due_date
+    _close(occurrence, DONE if on_time else LATE, key, now)
+    return Outcome("completed", occurrence.id, occurrence.routine_id, occurrence.status, key, now)
+
+
 def confirm(
     session: Session,
     occurrence_id: int,
@@ -263,42 +326,15 @@ def confirm(
     answers: Answers | None = None,
 ) -> Outcome:
     """Record the actor's confirmation. `key`: their person key, if resolved already;
-    `locked`: the occurrence is locked and loaded in `session` already; `deferred`:
-    collect the ledger entry there instead of appending it, for a caller that appends a
-    whole group's entries at the end of its transaction (one head lock); `answers`: every
-    answer to the occurrence, read by the caller in this transaction after locking it
-    (a double click in the same group still finds the first one: its insert conflicts)."""
-    now = as_utc(now)
-    decidable = _decidable(session, occurrence_id, actor, now, key, locked, answers)
-    if isinstance(decidable, Outcome):
-        return decidable
-    occurrence, key = decidable
-    if local_date(now, timezone) < occurrence.post_date:
-        return Outcome("not_posted", occurrence.id, occurrence.routine_id, occurrence.status, key)
-    text = _clean(note)
-    if evidence == "required" and not text:
-        return Outcome("needs_evidence", occurrence.id, occurrence.routine_id,
-                       occurrence.status, key)  # fmt: skip
-    values = {"occurrence_id": occurrence.id, "person_key": key, "kind": CONFIRM,
-              "note": text or None, "created_at": now}  # fmt: skip
-    lost_race = _insert_answer(session, occurrence, values)
-    if lost_race is not None:
-        return lost_race
-    data = {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
-            "person_key": key}  # fmt: skip
-    if text:
-        data["note_sha256"] = _digest(text)
-    if deferred is None:
-        ledger.append_event(session, ledger.CONFIRMATION_RECORDED, data, now)
-    else:
-        deferred.append((ledger.CONFIRMATION_RECORDED, data, now))
-    remaining = _remaining(session, occurrence)
-    if remaining:
-        return Outcome("confirmed", occurrence.id, occurrence.routine_id, occurrence.status,
-                       key, now, remaining)  # fmt: skip
-    on_time = local_date(now, timezone) <= occurrence.due_date
-    _close(occurrence, DONE if on_time else LATE, key, now)
-    return Outcome("completed", occurrence.id, occurrence.routine_id, occurrence.status, key, now)
+    `locked`: the occurrence is locked and loaded in `session` already; `deferred`: collect
+    the ledger entry there, for a caller appending a group's entries at its end (one head
+    lock); `answers`: every answer to the occurrence, read after locking it."""
+    decided = decide(session, occurrence_id, actor, now, note=note, evidence=evidence,
+                     timezone=timezone, key=key, locked=locked, answers=answers)  # fmt: skip
+    if isinstance(decided, Outcome):
+        return decided
+    inserted = insert_once(session, Confirmation, decided.values) is not None
+    return record(session, decided, inserted, deferred)
 
 
 def not_applicable(
@@ -319,7 +355,7 @@ def not_applicable(
     if isinstance(decidable, Outcome):
         return decidable
     occurrence, key = decidable
-    text = _clean(reason)
+    text = clean_note(reason)
     if not text:
         return Outcome("needs_reason", occurrence.id, occurrence.routine_id,
                        occurrence.status, key)  # fmt: skip
@@ -331,43 +367,16 @@ def not_applicable(
         text = (AFTER_DUE_MARK + text)[:MAX_NOTE_CHARS]
     values = {"occurrence_id": occurrence.id, "person_key": key, "kind": NA,
               "note": text, "created_at": now}  # fmt: skip
-    lost_race = _insert_answer(session, occurrence, values)
-    if lost_race is not None:
-        return lost_race
+    if insert_once(session, Confirmation, values) is None:
+        return _lost(session, occurrence, key)
     ledger.append_event(
         session,
         ledger.OCCURRENCE_NOT_APPLICABLE,
         {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
-         "person_key": key, "reason_sha256": _digest(text)},
+         "person_key": key, "reason_sha256": digest(text)},
         now,
     )  # fmt: skip
     occurrence.reason = text
     _close(occurrence, NOT_APPLICABLE, key, now)
     return Outcome("not_applicable", occurrence.id, occurrence.routine_id, NOT_APPLICABLE,
                    key, now, reason=text)  # fmt: skip
-
-
-def add_note(
-    session: Session, occurrence_id: int, actor: Actor, text: str | None, now: datetime
-) -> Outcome:
-    """Attach a note or evidence link (also after the occurrence is closed)."""
-    now = as_utc(now)
-    gate = _gate(session, occurrence_id, actor, now)
-    if isinstance(gate, Outcome):
-        return gate
-    occurrence, key = gate
-    body = _clean(text)
-    if not body:
-        return Outcome("needs_evidence", occurrence.id, occurrence.routine_id,
-                       occurrence.status, key)  # fmt: skip
-    note = OccurrenceNote(occurrence_id=occurrence.id, person_key=key, text=body, created_at=now)
-    session.add(note)
-    session.flush()
-    ledger.append_event(
-        session,
-        ledger.NOTE_ADDED,
-        {"occurrence_id": occurrence.id, "routine_id": occurrence.routine_id,
-         "person_key": key, "note_id": note.id, "note_sha256": _digest(body)},
-        now,
-    )  # fmt: skip
-    return Outcome("noted", occurrence.id, occurrence.routine_id, occurrence.status, key, now)

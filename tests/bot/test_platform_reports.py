@@ -111,6 +111,25 @@ async def test_slack_a_report_asked_with_the_command_in_someone_elses_dm_reaches
     assert completed.params["channel_id"] == "D" + OFFICER.lstrip("U")  # the bot's DM
 
 
+async def test_slack_a_report_file_slack_would_not_take_is_said_not_left_unsaid(
+    slack_bot: RunningBot, fake_slack: FakeSlackApi
+) -> None:
+    fake_slack.answer_raw(
+        "files.completeUploadExternal", 200, '{"ok": false, "error": "internal_error"}',
+        "application/json",
+    )  # fmt: skip
+    assert (await slack_bot.post_slack(dm("rapport 2027-Q1", user=OFFICER))).status == 200
+
+    posts = await fake_slack.wait_until(
+        lambda: len([c for c in fake_slack.calls_to("chat.postMessage")
+                     if c.params["channel"] == DM]) >= 3,
+        "chat.postMessage",
+    )  # fmt: skip
+    summary, file_note, failed = [c.params["text"] for c in posts if c.params["channel"] == DM]
+    assert "Efterlevnadsrapport 2027-Q1" in summary and "gdpr-report-2027-Q1.csv" in file_note
+    assert "Försök igen" in failed and "try again" in failed
+
+
 async def test_slack_someone_else_is_refused_privately_and_the_attempt_is_ledgered(
     slack_bot: RunningBot, fake_slack: FakeSlackApi
 ) -> None:

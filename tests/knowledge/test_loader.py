@@ -228,3 +228,13 @@ def test_a_replaced_id_must_not_also_exist(write_article: WriteArticle) -> None:
     path = write_article("other")
     problems = check_knowledge([path.parent.parent])
     assert any(p.field == "replaces" and "'other'" in p.message for p in problems)
+
+
+def test_a_knowledge_folder_that_is_a_file_or_missing_says_which(tmp_path: Path) -> None:
+    # it was "path:0: dir: is not a directory" for both (line 0 does not exist)
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    problems = check_knowledge([tmp_path / "notes.txt", tmp_path / "gone"])
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 'notes.txt'}:1: folder: is a file, not a folder of articles",
+        f"{tmp_path / 'gone'}:1: folder: does not exist",
+    ]

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, insert, select
 
 from routines import clicks, ledger
 from routines.clicks import ConfirmRequest
@@ -50,6 +50,19 @@ def commits_during(engine: Engine) -> list[int]:
     return seen
 
 
+def statements_during(engine: Engine, start: str) -> list[str]:
+    """The statements beginning with `start` sent on `engine` from now on (an executemany
+    counts once: one round trip for all its rows)."""
+    seen: list[str] = []
+
+    def sent(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().startswith(start):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", sent)
+    return seen
+
+
 def confirmations(engine: Engine) -> list[tuple[int, str]]:
     with transaction(session_factory(engine)) as session:
         rows = session.execute(select(Confirmation.occurrence_id, Confirmation.kind))
@@ -82,6 +95,63 @@ async def test_clicks_arriving_together_are_recorded_in_one_transaction(
         sorted(ids)
     )
     assert ledger.verify(engine).ok
+
+
+async def test_the_occurrences_a_group_closes_are_written_in_one_statement(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clicks, "CONFIRM_WORKERS", 1)  # one group
+    service, ids = await service_with(tmp_path, engine, 5)
+    updates = statements_during(engine, "UPDATE occurrences")
+    outcomes = await asyncio.gather(
+        *(service.clicks.confirm(ConfirmRequest(oid, ANNA, at("2027-02-16 10:00"))) for oid in ids)
+    )
+    assert [o.result for o in outcomes] == ["completed"] * 5
+    assert len(updates) == 1
+    assert service.open_ids() == []
+
+
+async def test_the_confirmations_of_a_group_are_inserted_in_one_statement(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clicks, "CONFIRM_WORKERS", 1)  # one group
+    service, ids = await service_with(tmp_path, engine, 5)
+    inserts = statements_during(engine, "INSERT INTO confirmations")
+    outcomes = await asyncio.gather(
+        *(service.clicks.confirm(ConfirmRequest(oid, ANNA, at("2027-02-16 10:00"))) for oid in ids)
+    )
+    assert [o.result for o in outcomes] == ["completed"] * 5
+    assert len(inserts) == 1
+    assert sorted(oid for oid, _ in confirmations(engine)) == sorted(ids)
+
+
+async def test_a_click_whose_row_another_replica_inserted_first_is_answered_already(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group read the answers before another transaction's insert committed: the
+    group's insert conflicts, and the click is answered with the row that won."""
+    monkeypatch.setattr(clicks, "CONFIRM_WORKERS", 1)  # one group
+    service, [first, raced] = await service_with(tmp_path, engine, 2)
+    real = clicks.insert_new
+
+    def insert_new(session, model, rows, key):  # type: ignore[no-untyped-def]
+        # The row of the other replica's click, there by the time of the group's insert.
+        person = session.scalar(select(Person.person_key).where(Person.platform_user_id == "UANNA"))
+        session.execute(insert(Confirmation).values(
+            occurrence_id=raced, person_key=person, kind="confirm",
+            created_at=as_utc(at("2027-02-16 09:59"))))  # fmt: skip
+        return real(session, model, rows, key)
+
+    monkeypatch.setattr(clicks, "insert_new", insert_new)
+    outcomes = await asyncio.gather(
+        *(
+            service.clicks.confirm(ConfirmRequest(o, ANNA, at("2027-02-16 10:00")))
+            for o in (first, raced)
+        )
+    )
+    assert [o.result for o in outcomes] == ["completed", "already"]
+    assert len(entries(engine, "confirmation.recorded")) == 1
+    assert sorted(oid for oid, _ in confirmations(engine)) == sorted([first, raced])
 
 
 async def test_a_double_click_in_one_group_is_recorded_once(tmp_path: Path, engine: Engine) -> None:
@@ -161,14 +231,14 @@ async def test_a_click_that_fails_does_not_fail_the_others_in_its_group(
 ) -> None:
     service, ids = await service_with(tmp_path, engine, 3)
     broken = ids[1]
-    real = clicks.confirm_in
+    real = clicks.decide_in
 
-    def confirm_in(session, catalog, request, **kw):  # type: ignore[no-untyped-def]
+    def decide_in(session, catalog, request, **kw):  # type: ignore[no-untyped-def]
         if request.occurrence_id == broken:
             raise RuntimeError("a bug in one click")
         return real(session, catalog, request, **kw)
 
-    monkeypatch.setattr(clicks, "confirm_in", confirm_in)
+    monkeypatch.setattr(clicks, "decide_in", decide_in)
     results = await asyncio.gather(
         *(service.clicks.confirm(ConfirmRequest(o, ANNA, at("2027-02-16 10:00"))) for o in ids),
         return_exceptions=True,

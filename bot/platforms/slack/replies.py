@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat import metrics
+from bot.chat.i18n import t
 from bot.chat.messages import Incoming, Reply
 from bot.chat.pseudonyms import log_pseudonym
 from bot.platforms.slack import translate
@@ -79,8 +80,8 @@ class SlackReplies:
         """Files go to the asker's direct-message channel: reports are not for a channel."""
         attachment = reply.attachment
         assert attachment is not None
+        channel = incoming.conversation.conversation_id
         try:
-            channel = incoming.conversation.conversation_id
             # Only a message.im event is surely the person's DM with the bot: a /gdpr
             # typed in a DM between two people is `directmessage` too, and the bot may
             # not post there.
@@ -95,6 +96,23 @@ class SlackReplies:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError, KeyError, TypeError) as exc:
             log.warning("slack file upload failed", extra=failure(exc))
+            metrics.ERRORS.labels("delivery").inc()
+            await self._say_not_delivered(incoming, channel)
+
+    async def _say_not_delivered(self, incoming: Incoming, channel: str) -> None:
+        """The reply before promised a file: say it did not come, so the asker asks again
+        instead of waiting (in both languages: a reply carries none). Where no DM could be
+        opened, privately in the conversation the request came from."""
+        text = f"{t('error', 'sv')} / {t('error', 'en')}"
+        try:
+            if channel == incoming.conversation.conversation_id and not incoming.is_direct:
+                await self.client.chat_postEphemeral(
+                    channel=channel, user=incoming.user_id, text=text, thread_ts=incoming.thread
+                )
+            else:
+                await self.client.chat_postMessage(channel=channel, text=text)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack post failed", extra=failure(exc))
 
     def responder(self, response_url: str) -> Callable[..., Awaitable[object]]:
         """Answers through a slash command's response_url, as bolt's `respond` does

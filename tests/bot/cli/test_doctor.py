@@ -387,3 +387,51 @@ async def test_a_teams_routine_channel_with_the_app_installed_is_ok(teams: Setti
     check = by_name(await diagnose(teams))[f"teams channel {TEAMS_CHANNEL}"]
 
     assert check.level == "ok"
+
+
+def test_a_training_campaign_whose_tags_no_question_carries_fails(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # routines check cannot see the bank, quiz check cannot see the campaigns: the quiz
+    # answered "no questions" to everyone it was assigned to
+    campaign = tmp_path / "training.yaml"
+    campaign.write_text(
+        "routines:\n  - id: onboarding-quiz\n    kind: training\n"
+        "    title: {sv: Quiz, en: Quiz}\n    schedule: {every: quarter, anchor: 2027-01-01}\n"
+        "    due_days: 14\n"
+        "    training: {tags: [no-such-tag], questions: 5, pass_mark: 80, cooldown_hours: 24}\n"
+        '    assignees: {people: ["console:anna"], confirm: all}\n',
+        encoding="utf-8",
+    )
+
+    result = CliRunner().invoke(
+        app, ["doctor"], env={**env, "GDPRBOT_ROUTINES_FILE": str(campaign)}
+    )
+
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if "training campaigns" in line] == [
+        f"fail  training campaigns: onboarding-quiz: training.tags [no-such-tag] match 0 {lang} "
+        "question(s) of the 5 a quiz draws (add questions with those tags, or fix the tags)"
+        for lang in ("sv", "en")
+    ]
+
+
+@pytest.mark.parametrize(
+    "setting,expected",
+    [
+        (("GDPRBOT_WEB_SECRET", "short"), "GDPRBOT_WEB_SECRET must be at least 32 characters"),
+        (("GDPRBOT_WEB_SECRET_FILE", "/no/such/secret"), "cannot read /no/such/secret"),
+    ],
+    ids=["short", "unreadable file"],
+)
+def test_a_web_secret_run_would_refuse_fails(
+    env: dict[str, str], setting: tuple[str, str], expected: str
+) -> None:
+    # run refused to start while doctor said every check passed
+    name, value = setting
+
+    result = CliRunner().invoke(app, ["doctor"], env={**env, name: value})
+
+    assert result.exit_code == 1
+    [line] = [line for line in result.output.splitlines() if line.startswith("fail")]
+    assert line.startswith("fail  web secret: ") and expected in line

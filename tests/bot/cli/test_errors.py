@@ -524,3 +524,59 @@ def test_kb_eval_on_a_broken_knowledge_base_is_one_line(
 def test_a_folder_given_as_the_file_says_so(environment: Path, args: list[str]) -> None:
     # it said "no such file" of a folder that is there
     assert_one_line(gdpr_bot(*args, str(environment)), f"{environment}: a folder")
+
+
+@pytest.mark.parametrize("taken", ["port in use", "host that does not resolve"])
+def test_run_that_cannot_listen_is_one_line_naming_the_settings(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, taken: str
+) -> None:
+    # "Name or service not known" alone named neither the host nor the setting
+    import socket
+
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    monkeypatch.setenv("GDPRBOT_LEDGER_KEY", "k" * 32)  # no "no ledger key" warning line
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        if taken == "port in use":
+            monkeypatch.setenv("GDPRBOT_PORT", str(busy.getsockname()[1]))
+        else:
+            monkeypatch.setenv("GDPRBOT_HOST", "no-such-host.invalid")
+
+        assert_one_line(gdpr_bot("run"), "; check GDPRBOT_HOST and GDPRBOT_PORT")
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [(["insights", "--since", "soon"], "error: --since must be an ISO date"),
+     (["audit", "verify", "--head", "abc"], "error: --head must be a 64-character")],
+    ids=["insights --since", "audit verify --head"],
+)  # fmt: skip
+def test_a_bad_option_value_is_an_error_line_like_the_others(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], expected: str
+) -> None:
+    monkeypatch.setenv("GDPRBOT_DATABASE_URL", f"sqlite:///{environment / 'bot.db'}")
+    assert gdpr_bot("db", "upgrade").exit_code == 0
+
+    result = gdpr_bot(*args)
+
+    assert_one_line(result, expected)
+    assert result.output.startswith(expected)
+
+
+def test_kb_eval_of_a_question_naming_an_article_that_does_not_exist_is_one_line(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a typo in the expected id counted as a wrong answer of the bot
+    monkeypatch.setenv("GDPRBOT_EMBEDDINGS", "off")
+    questions = environment / "q.jsonl"
+    questions.write_text(
+        '{"id": "a", "lang": "sv", "q": "hej", "expect_fallback": true}\n'
+        '{"id": "b", "lang": "sv", "q": "spela in samtal", "articles": ["call-recordin"]}\n',
+        encoding="utf-8",
+    )
+
+    result = gdpr_bot("kb", "eval", str(questions))
+
+    assert_one_line(result, f"{questions}:2: articles: unknown article 'call-recordin'")

@@ -21,6 +21,7 @@ from bot.records.questions import QuestionRecord, record_question
 from routines import ledger
 from routines.engine import acknowledgements as ack
 from routines.engine.models import Confirmation, Occurrence, OccurrenceAssignee, OccurrenceNote
+from routines.engine.notes import add_note
 from routines.ledger.binding import check_bindings
 from routines.reports.occurrence_view import Clock, occurrence_detail
 from routines.requests.models import RightsRequest
@@ -66,7 +67,7 @@ def written(session: Session) -> dict[str, int]:
     confirmed = routine_occurrence(session, "retention", key)
     excused = routine_occurrence(session, "training", key)
     mention = f"<@{SLACK_ID}>"
-    assert ack.add_note(session, noted, actor, f"{PHRASE}, {NAME} ({EMAIL})", NOW).recorded
+    assert add_note(session, noted, actor, f"{PHRASE}, {NAME} ({EMAIL})", NOW).recorded
     assert ack.confirm(session, confirmed, actor, NOW, note=f"klart enligt {mention}").recorded
     assert ack.not_applicable(session, excused, actor, f"{NAME.upper()} har slutat", NOW).recorded
     record_question(session, text=f"får {NAME} spara?", lang="sv", answered=False,

@@ -151,6 +151,13 @@ def test_a_language_that_does_not_match_its_folder(write_quiz: WriteQuiz) -> Non
     assert problems_in(path) == [f"{path}:1: lang: 'en' does not match the folder 'sv'"]
 
 
+def test_a_missing_language_is_one_problem(write_quiz: WriteQuiz) -> None:
+    # the article check also said "no such id in the  knowledge base" (no language to look in)
+    path = write_quiz()
+    path.write_text(path.read_text(encoding="utf-8").replace("lang: sv\n", "", 1))
+    assert problems_in(path) == [f"{path}:1: lang: missing required field"]
+
+
 def test_a_yaml_syntax_error_gives_its_line(write_quiz: WriteQuiz) -> None:
     path = write_quiz(replace={"    correct: 2": "    correct: [2"})
     [problem] = problems_in(path)
