@@ -73,6 +73,27 @@ def _known_articles(file: Path, cases: list[Any], kb: Any) -> None:
                                   "(no such id in the knowledge base)")  # fmt: skip
 
 
+def _labels_known(files: list[Path], cases: list[Any], kb: Any) -> None:
+    """As `_known_articles`, for calibration inputs: a label naming no article of the base
+    would be fitted as a question whose right article is never a candidate."""
+    for case in cases:
+        for article in case.articles:
+            if kb.get(article, "sv") is None and kb.get(article, "en") is None:
+                where = next(
+                    (
+                        f"{file}:{number}"
+                        for file in files
+                        for number, line in enumerate(
+                            file.read_text(encoding="utf-8-sig").splitlines(), 1
+                        )
+                        if f'"{case.id}"' in line and f'"{article}"' in line
+                    ),
+                    case.id,
+                )
+                raise usage_error(f"{where}: articles: unknown article {article!r} "
+                                  "(no such id in the knowledge base)")  # fmt: skip
+
+
 def _rates(summary: dict[str, Any]) -> str:
     return (
         f"answered right {summary['answered_right_rate']:.1%}, "
@@ -162,9 +183,14 @@ def calibrate_(
         raise typer.Exit(2)
     settings = Settings()
     try:
-        answerer = answerer_for(
-            settings, load_knowledge_base(settings.knowledge_paths), encoder_for(settings)
-        )
+        kb = load_knowledge_base(settings.knowledge_paths)
+    except KnowledgeError as exc:
+        raise broken_files(
+            "the knowledge base is broken", exc.problems, "gdpr-bot kb check"
+        ) from None
+    _labels_known(files, on_topic, kb)  # before the fit, which takes minutes
+    try:
+        answerer = answerer_for(settings, kb, encoder_for(settings))
         models = calibrate(answerer, cases, inputs.files, inputs.groups)
     except KnowledgeError as exc:
         raise broken_files(

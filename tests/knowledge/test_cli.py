@@ -328,6 +328,22 @@ def test_kb_calibrate_needs_article_ids(tmp_path: Path) -> None:
     assert not (tmp_path / "c.json").exists()
 
 
+def test_kb_calibrate_names_a_label_for_an_article_the_base_lacks_before_fitting(
+    tmp_path: Path,
+) -> None:
+    questions = tmp_path / "labelled.jsonl"
+    questions.write_text(
+        '{"id": "a", "lang": "en", "q": "how big are the fines", "articles": ["fines"]}\n'
+        '{"id": "b", "lang": "sv", "q": "gdpr böter", "articles": ["finse"]}\n',
+        "utf-8",
+    )
+    result = gdpr_bot("kb", "calibrate", str(questions), "--output", str(tmp_path / "c.json"))
+    assert result.exit_code == 2
+    unknown = "articles: unknown article 'finse' (no such id in the knowledge base)"
+    assert result.stderr.strip().splitlines() == [f"error: {questions}:2: {unknown}"]
+    assert not (tmp_path / "c.json").exists()
+
+
 def test_kb_embed_without_a_model_says_there_is_nothing_to_do() -> None:
     result = gdpr_bot("kb", "embed")
     assert result.exit_code == 2 and "GDPRBOT_EMBEDDINGS=off" in result.stderr
