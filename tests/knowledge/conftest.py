@@ -12,6 +12,8 @@ import pytest
 
 from knowledge import Answerer, KnowledgeBase, build_encoder, load_knowledge_base
 from knowledge.analysis.tokens import words
+from knowledge.evaluate import EvalCase
+from knowledge.retrieval.calibrate import Question
 from knowledge.retrieval.encoder import Kind
 
 DATA = Path(__file__).parent / "data"
@@ -110,3 +112,22 @@ def shipped_answerer(
         encoder=build_encoder("builtin"),
         vector_cache=tmp_path_factory.mktemp("vectors"),
     )
+
+
+def synthetic_questions(n: int) -> list[Question]:
+    """`n` labelled questions with one feature: every third off-topic, the others' right
+    candidate (first of three) three standard deviations ahead (for calibration tests)."""
+    rng = np.random.default_rng(3)
+    out = []
+    for i in range(n):
+        off = i % 3 == 0
+        case = EvalCase(
+            f"q{i}", "sv", f"fråga {i}", expect_fallback=off, articles=(("a",), ())[off]
+        )
+        rows = rng.normal(0, 1, (3, 1))
+        labels = np.zeros(3)
+        if not off:
+            rows[0, 0] += 3
+            labels[0] = 1
+        out.append(Question(case, rows, labels, False))
+    return out

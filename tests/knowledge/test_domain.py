@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from knowledge import Answerer, KnowledgeBase
-from knowledge.evaluate import EvalCase
-from knowledge.retrieval.calibrate import Question, cross_validate, with_column
+from knowledge.retrieval.calibrate import cross_validate, with_column
 from knowledge.retrieval.domain import (
     DOMAIN_FEATURE,
     DomainData,
@@ -28,7 +27,7 @@ from knowledge.retrieval.scoring import (
     load_models,
     save_models,
 )
-from tests.knowledge.conftest import DPO, CountingEncoder
+from tests.knowledge.conftest import DPO, CountingEncoder, synthetic_questions
 
 WORKPLACE = (
     "book the big meeting room for friday",
@@ -63,23 +62,6 @@ def test_a_question_near_a_known_negative_gets_less_confidence_than_one_near_an_
     assert off_topic[0].probability < on_topic[0].probability
 
 
-def _questions(n: int) -> list[Question]:
-    rng = np.random.default_rng(3)
-    out = []
-    for i in range(n):
-        off = i % 3 == 0
-        case = EvalCase(
-            f"q{i}", "sv", f"fråga {i}", expect_fallback=off, articles=(("a",), ())[off]
-        )
-        rows = rng.normal(0, 1, (3, 1))
-        labels = np.zeros(3)
-        if not off:
-            rows[0, 0] += 3
-            labels[0] = 1
-        out.append(Question(case, rows, labels, False))
-    return out
-
-
 def test_no_question_is_ever_among_the_data_of_its_own_value() -> None:
     def leak(train: Sequence[int], target: Sequence[int]) -> np.ndarray:
         return np.array([float(t in set(train)) for t in target])
@@ -97,7 +79,7 @@ def test_in_cross_validation_the_held_out_fold_is_no_negative_for_any_value() ->
         calls.append((set(train), list(target)))
         return np.zeros(len(target))
 
-    cross_validate(_questions(40), ("signal", DOMAIN_FEATURE), k=5, seed=2, stacked=record)
+    cross_validate(synthetic_questions(40), ("signal", DOMAIN_FEATURE), k=5, seed=2, stacked=record)
     assert len(calls) == 5 * 6
     for outer in range(5):
         group = calls[outer * 6 : outer * 6 + 6]
@@ -124,7 +106,7 @@ def test_small_talk_is_never_a_negative() -> None:
 
 
 def test_the_value_is_one_more_column_that_all_candidates_of_a_question_share() -> None:
-    questions = _questions(2)
+    questions = synthetic_questions(2)
     widened = with_column(questions, [0.5, -1.0], at=0)
     assert widened[0].rows.shape == (3, 2) and set(widened[0].rows[:, 0]) == {0.5}
     assert np.array_equal(widened[1].rows[:, 1], questions[1].rows[:, 0])
@@ -162,7 +144,7 @@ def test_the_shipped_hybrid_model_keeps_its_negatives_beside_it() -> None:
 
 
 def test_a_stacked_value_may_be_one_per_candidate() -> None:
-    questions = _questions(2)
+    questions = synthetic_questions(2)
     widened = with_column(questions, [np.array([1.0, 2.0, 3.0]), 0.5], at=1)
     assert np.array_equal(widened[0].rows[:, 1], [1.0, 2.0, 3.0])
     assert set(widened[1].rows[:, 1]) == {0.5}
@@ -182,6 +164,6 @@ def test_several_stacked_features_each_land_in_their_own_column() -> None:
     trace: list[tuple[int, np.ndarray, object]] = []
     names = ("second", "signal", "first")
     stacked = {"first": constant("first", 1.0), "second": constant("second", -1.0)}
-    cross_validate(_questions(40), names, k=5, seed=2, stacked=stacked, trace=trace)
+    cross_validate(synthetic_questions(40), names, k=5, seed=2, stacked=stacked, trace=trace)
     assert sorted(set(seen["first"])) == sorted(set(seen["second"])) == list(range(40))
     assert sorted(i for i, _, _ in trace) == list(range(40))  # each question once, out of fold

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from knowledge import Answerer, KnowledgeBase
-from knowledge.evaluate import EvalCase
-from knowledge.retrieval.calibrate import Question, cross_validate
+from knowledge.retrieval.calibrate import cross_validate
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainModel, negatives_path
 from knowledge.retrieval.offer import (
     NEIGHBOURS,
@@ -31,7 +30,7 @@ from knowledge.retrieval.scoring import (
     load_models,
     save_models,
 )
-from tests.knowledge.conftest import DPO, CountingEncoder
+from tests.knowledge.conftest import DPO, CountingEncoder, synthetic_questions
 
 
 def _always(intercept: float) -> OfferModel:
@@ -117,23 +116,6 @@ def test_cross_fitted_scores_come_from_models_without_their_own_row() -> None:
     assert float(full.score(rows[0])[0]) > (scores[0] or 0.0)
 
 
-def _questions(n: int) -> list[Question]:
-    rng = np.random.default_rng(3)
-    out = []
-    for i in range(n):
-        off = i % 3 == 0
-        case = EvalCase(
-            f"q{i}", "sv", f"fråga {i}", expect_fallback=off, articles=(("a",), ())[off]
-        )
-        rows = rng.normal(0, 1, (3, 1))
-        labels = np.zeros(3)
-        if not off:
-            rows[0, 0] += 3
-            labels[0] = 1
-        out.append(Question(case, rows, labels, False))
-    return out
-
-
 def test_in_cross_validation_the_held_out_fold_feeds_no_labelled_value() -> None:
     calls: list[tuple[set[int], list[int]]] = []
 
@@ -145,7 +127,12 @@ def test_in_cross_validation_the_held_out_fold_feeds_no_labelled_value() -> None
         return np.zeros(len(target))
 
     cross_validate(
-        _questions(40), ("signal", DOMAIN_FEATURE), k=5, seed=2, stacked=domain, labelled=record
+        synthetic_questions(40),
+        ("signal", DOMAIN_FEATURE),
+        k=5,
+        seed=2,
+        stacked=domain,
+        labelled=record,
     )
     assert len(calls) == 5 * 6
     for outer in range(5):
