@@ -48,7 +48,7 @@ from bot.records.references import ReferenceStore
 from bot.records.report_links import ReportLinkStore
 from bot.teams_settings import bot_framework_config, teams_wanted  # re-exported
 from bot.training_setup import add_training
-from knowledge import Answerer, Article, KnowledgeBase, detect_language, load_knowledge_base
+from knowledge import Answerer, Article, KnowledgeBase, load_knowledge_base
 from routines.catalog import Catalog, load_catalog
 from routines.service import KindProvider, ReportService, RoutineService
 from storage.clock import Clock, utc_now
@@ -210,7 +210,7 @@ def build_services(settings: Settings, *, knowledge_base: KnowledgeBase | None =
         question_log=services.question_log,
         dpo_contact=settings.dpo_contact,
         default_language=settings.default_language,
-        detect_language=lambda message: detect_language(message, settings.default_language),
+        detect_language=answerer.guess_language,  # None when unsure: the last clear one
         clock=services.now,
     )
     services.pipeline = Pipeline(

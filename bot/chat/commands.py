@@ -206,6 +206,16 @@ class CommandTable:
         return tuple(c for c in self.commands if c.owner == owner)
 
 
+def split_command(text: str) -> tuple[str, str]:
+    """First word (lower-cased, without a leading `/` or `!`) and the rest of the text."""
+    stripped = text.strip()
+    if not stripped:
+        return "", ""
+    first, _, rest = stripped.partition(" ")
+    word = first.lower().lstrip("/!").rstrip(":,.")
+    return word, rest.strip()
+
+
 def find_command(word: str, platform: str | None = None) -> Command | None:
     """The shipped command a word names (for tools and tests)."""
     found = SHIPPED.find(word, platform)

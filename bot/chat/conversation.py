@@ -29,8 +29,9 @@ from bot.chat.answers import (
     source_line,
 )
 from bot.chat.choices import Choice, ChoiceHandler, Picked, choice_reply, is_choice, picked
-from bot.chat.commands import COMMANDS, CONSOLE, CORE, Command, CommandTable
+from bot.chat.commands import COMMANDS, CONSOLE, CORE, Command, CommandTable, split_command
 from bot.chat.i18n import normalise_lang, t
+from bot.chat.languages import LanguageDetector, ReplyLanguage
 from bot.chat.limits import MAX_QUESTION_CHARS
 from bot.chat.messages import Incoming, Reply
 from bot.chat.ports import ClientContext, ClientLookup, QuestionLog, Vote
@@ -49,6 +50,7 @@ __all__ = [
     "Conversation",
     "render_answer",
     "source_line",
+    "split_command",
 ]
 
 
@@ -108,19 +110,6 @@ class NoQuestionLog:
         return False
 
 
-LanguageDetector = Callable[[str], str | None]
-
-
-def split_command(text: str) -> tuple[str, str]:
-    """First word (lower-cased, without a leading `/` or `!`) and the rest of the text."""
-    stripped = text.strip()
-    if not stripped:
-        return "", ""
-    first, _, rest = stripped.partition(" ")
-    word = first.lower().lstrip("/!").rstrip(":,.")
-    return word, rest.strip()
-
-
 class Conversation:
     def __init__(
         self,
@@ -140,8 +129,10 @@ class Conversation:
         self._question_log: QuestionLog = question_log or NoQuestionLog()
         self._dpo_contact = dpo_contact
         self._default_language = normalise_lang(default_language)
-        self._detect = detect_language
         self._clock = clock
+        self._languages = ReplyLanguage(
+            self._commands, detect_language, self._default_language, clock
+        )
         self._choices: dict[str, ChoiceHandler] = {ARTICLE_CHOICE: self._on_article_choice}
         self._clients: ClientContext | None = None
         for feature in features:
@@ -191,7 +182,8 @@ class Conversation:
                 "conversation failed",
                 extra={"platform": incoming.platform, "event": log_pseudonym(incoming.event_id)},
             )
-            return [Reply(text=t("error", self.language_of(incoming.text)), private=True)]
+            lang = self.language_of(incoming.text, incoming)
+            return [Reply(text=t("error", lang), private=True)]
 
     def greeting(self, lang: str | None = None) -> list[Reply]:
         """What a new user sees first: who the bot is and what it can do (both languages)."""
@@ -228,31 +220,22 @@ class Conversation:
         replies.append(Reply(text=t("home.help_link", lang)))
         return replies
 
-    def language_of(self, text: str) -> str:
-        """The language to reply in: the detector's verdict, else the default."""
-        word, _ = split_command(text)
-        found = self._commands.find(word)
-        if found is not None and found[1] is not None:
-            return found[1]
-        detected: str | None = None
-        if self._detect is not None and text.strip():
-            try:
-                detected = self._detect(text)
-            except Exception:
-                log.warning("language detection failed", exc_info=True)
-        return normalise_lang(detected, self._default_language)
+    def language_of(self, text: str, incoming: Incoming | None = None) -> str:
+        """The language to reply in (bot/chat/languages.py)."""
+        return self._languages.of(text, incoming)
 
     # --- text -------------------------------------------------------------------------
 
     async def _on_text(self, incoming: Incoming) -> list[Reply]:
         word, args = split_command(incoming.text)
         if not word:
-            return [self.help_reply(self._default_language, console=_is_console(incoming))]
+            lang = self.language_of(incoming.text, incoming)
+            return [self.help_reply(lang, console=_is_console(incoming))]
         found = self._commands.find(word, incoming.platform)
         if found is None or (found[0].alone and args):
             return await self._answer(incoming.text.strip(), incoming)
         command, word_lang = found
-        lang = word_lang or (self.language_of(args) if args else self._default_language)
+        lang = word_lang or self.language_of(args, incoming)
         if command.name == "help":
             return [self.help_reply(lang, console=_is_console(incoming))]
         if command.name == "ask":
@@ -271,15 +254,18 @@ class Conversation:
         # A question costs ~30 ms of CPU with the embedding model, or waits up to an
         # endpoint's timeout: off the event loop, so other chats are not held up.
         client = self._client_of(question, incoming)
+        # None: the answerer decides (an answerer of its own, no detector here)
+        clear = self._languages.clear(question, incoming)
+        asked_lang: Lang | None = None if clear is None else "en" if clear == "en" else "sv"
         if client is not None and client.client_id is not None and self._clients is not None:
-            lang: Lang = "en" if self.language_of(question) == "en" else "sv"
+            lang: Lang = asked_lang or ("en" if self._default_language == "en" else "sv")
             values = self._clients.values(client.client_id, lang)
             answer = await asyncio.to_thread(
                 partial(self._answerer.answer, client.question or question, lang, values=values)
             )
         else:
             asked = client.question if client is not None and client.question else question
-            answer = await asyncio.to_thread(self._answerer.answer, asked)
+            answer = await asyncio.to_thread(self._answerer.answer, asked, asked_lang)
         question_id = None
         if answer.reason not in SMALL_TALK:  # "hej" and "tack" are not questions to log
             try:

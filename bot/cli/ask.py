@@ -32,7 +32,6 @@ from knowledge import (
     Encoder,
     KnowledgeBase,
     KnowledgeError,
-    detect_language,
     load_knowledge_base,
 )
 
@@ -183,7 +182,7 @@ def ask(
     if client is None:
         answer = answerer.answer(text, lang.value if lang else None)
     else:
-        chosen = lang.value if lang else detect_language(text, settings.default_language)
+        chosen = lang.value if lang else answerer.language(text)
         answer_lang: Literal["sv", "en"] = "en" if chosen == "en" else "sv"
         values = placeholder_values(client, answer_lang)
         question = found.without_names(text) if found.mentions else text

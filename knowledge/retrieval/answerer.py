@@ -24,11 +24,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from knowledge.analysis.language import guess_language
+from knowledge.analysis.language import Profile, guess_language
 from knowledge.analysis.smalltalk import small_talk, small_talk_language
 from knowledge.analysis.synonyms import Synonyms, load_synonyms
 from knowledge.analysis.tokens import has_words
@@ -62,6 +63,7 @@ CANDIDATES = 10
 # After the encoder fails (an endpoint down), questions use the lexical model for this
 # long before the encoder is tried again, so no question waits for a timeout each time.
 ENCODER_RETRY_SECONDS = 60.0
+_OTHER: dict[Lang, Lang] = {"sv": "en", "en": "sv"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class Answerer:
         for lang in LANGS:
             own = kb.in_language(lang)
             own_ids = {a.id for a in own}
-            other = [a for a in kb.in_language(_other(lang)) if a.id not in own_ids]
+            other = [a for a in kb.in_language(_OTHER[lang]) if a.id not in own_ids]
             articles = own + other
             index = LanguageIndex(lang, articles, synonyms, cache_dir=index_cache)
             self._pools[lang] = _Pool(articles, index)
@@ -147,10 +149,11 @@ class Answerer:
         return self._thresholds or self.model(semantic).thresholds
 
     def warm_up(self) -> None:
-        """Fill the lexical caches once per language without loading the encoder, so the
-        first question does not pay for lazy set-up and an idle bot stays small."""
+        """Fill the lexical caches and the language profile without loading the encoder, so
+        the first question does not pay for lazy set-up and an idle bot stays small."""
         for lang in LANGS:
             self.ranked("personuppgifter personal data", lang, semantic=False)
+        _ = self.profile
 
     # --- semantic signal ------------------------------------------------------------------
     def prepare(self) -> bool:
@@ -281,15 +284,19 @@ class Answerer:
         """The ranked candidate articles alone (for tools and tests)."""
         return [s.article for s in self.ranked(question, lang)[0]]
 
+    @cached_property
+    def profile(self) -> Profile:
+        """The articles' language profile (~0.1 s): by `warm_up`, else when needed."""
+        return Profile.of_articles(self.kb)
+
+    def guess_language(self, question: str) -> Lang | None:
+        """The language when small talk's words, function words or the profile tell, else None."""
+        if small_talk(question) is not None:
+            return small_talk_language(question)  # None for "ok": both languages say it
+        return guess_language(question, self.profile)
+
     def language(self, question: str) -> Lang:
-        """The question's language: function words first, then which vocabulary knows it."""
-        guess = guess_language(question)
-        if guess is not None:
-            return guess
-        known = {lang: self._pools[lang].index.recognised(question) for lang in LANGS}
-        if known["sv"] != known["en"]:
-            return "sv" if known["sv"] > known["en"] else "en"
-        return self.default_lang
+        return self.guess_language(question) or self.default_lang
 
     # --- answers --------------------------------------------------------------------------
     def answer(
@@ -299,7 +306,7 @@ class Answerer:
         for this question (e.g. the client's controller), over the configured ones."""
         question = question[:MAX_QUESTION_CHARS].encode("utf-8", "replace").decode("utf-8")
         chat = small_talk(question)
-        lang = lang or (chat and small_talk_language(question)) or self.language(question)
+        lang = lang or self.language(question)
         if not has_words(question):
             return self._refusal(lang, "empty")
         if chat is not None:
@@ -318,7 +325,7 @@ class Answerer:
         self, article_id: str, lang: Lang, *, values: Mapping[str, str] | None = None
     ) -> Answer | None:
         """The answer from one chosen article (a clicked "did you mean" button), or None."""
-        article = self.kb.get(article_id, lang) or self.kb.get(article_id, _other(lang))
+        article = self.kb.get(article_id, lang) or self.kb.get(article_id, _OTHER[lang])
         if article is None:
             return None
         return self._answered(article, lang, 1.0, values)
@@ -391,7 +398,3 @@ class Answerer:
             outcome="refuse",
             reason=reason,
         )
-
-
-def _other(lang: Lang) -> Lang:
-    return "en" if lang == "sv" else "sv"

@@ -37,7 +37,6 @@ import numpy as np
 
 from knowledge.analysis.compounds import Analyzer
 from knowledge.analysis.synonyms import Synonyms
-from knowledge.analysis.tokens import words
 from knowledge.model import Article, Lang
 from knowledge.retrieval.lexical_cache import index_key, read_index, write_index
 from knowledge.retrieval.phrasings import PhrasingTable
@@ -200,10 +199,6 @@ class LanguageIndex:
             weight = max(weights) if known and weights else 1.0
             slots.append(Slot(query_word.word, alternatives, known, weight))
         return slots
-
-    def recognised(self, question: str) -> int:
-        """How many of the question's words this language's corpus knows (for detection)."""
-        return sum(1 for word in words(question) if self.analyzer.is_corpus_word(word))
 
     def search(self, question: str) -> LexicalResult:
         slots = tuple(self.slots(question))
