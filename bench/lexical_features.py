@@ -118,6 +118,7 @@ VARIANTS: dict[str, tuple[tuple[str, ...], bool]] = {  # (plain features, + neig
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="skip the first N seeds")
     parser.add_argument(
         "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
     )
@@ -171,7 +172,7 @@ def main() -> None:
             calibrate.cross_validate(
                 rows,
                 names,
-                seed=SEED + 10 * s,
+                seed=SEED + 10 * (args.first_seed + s),
                 groups=groups,
                 stacked=stacked,
                 labelled=domain.labelled,
