@@ -218,16 +218,31 @@ class LanguageIndex:
         (`head`: only in its title, tags and phrasings: how people ask about it)."""
         return self.coverages(result, [index], head)[0]
 
-    def phrasing_fit(self, result: LexicalResult, candidates: Sequence[int]) -> list[float]:
+    def phrasing_fit(
+        self, result: LexicalResult, candidates: Sequence[int], precision: bool = False
+    ) -> list[float]:
         """Per candidate article, the best idf-weighted F1, over its title and phrasings,
-        between the question's words and the phrasing's words, 0..1 (module docstring)."""
-        return self._phrasings.fit([(s.weight, s.terms) for s in result.slots], candidates)
+        between the question's words and the phrasing's words, 0..1 (module docstring);
+        `precision`: the best share of a phrasing's words the question has instead."""
+        slots = [(s.weight, s.terms) for s in result.slots]
+        return self._phrasings.fit(slots, candidates, precision)
 
     def coverages(
-        self, result: LexicalResult, indices: Sequence[int], head: bool = False
+        self,
+        result: LexicalResult,
+        indices: Sequence[int],
+        head: bool = False,
+        known_only: bool = False,
+        cap: float | None = None,
     ) -> list[float]:
-        """`coverage` of several articles (the question's words are walked once each)."""
-        slots = [(s.weight, s.terms) for s in result.slots]
+        """`coverage` of several articles (the question's words are walked once each);
+        `known_only`: over the words the base uses only, `cap`: each word's weight at most
+        this (round 11's variants, bench/lexical_features.py)."""
+        slots = [
+            (min(s.weight, cap) if cap is not None else s.weight, s.terms)
+            for s in result.slots
+            if s.known or not known_only
+        ]
         total = sum(weight for weight, _ in slots)
         if total <= 0:
             return [0.0] * len(indices)

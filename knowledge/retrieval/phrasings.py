@@ -135,11 +135,16 @@ class PhrasingTable:
         )
 
     def fit(
-        self, slots: Sequence[tuple[float, Sequence[str]]], candidates: Sequence[int]
+        self,
+        slots: Sequence[tuple[float, Sequence[str]]],
+        candidates: Sequence[int],
+        precision_only: bool = False,
     ) -> list[float]:
         """Per candidate article, the best F1 over its phrasings of recall (the weighted
         share of the question's `slots` (weight, terms) a phrasing has) and precision (the
-        idf share of the phrasing's words the question has); 0.0 when none shares a term."""
+        idf share of the phrasing's words the question has); 0.0 when none shares a term.
+        `precision_only`: the best precision (how much of one way of asking for the
+        article the question contains, however many other words it has)."""
         total = sum(weight for weight, _ in slots)
         if total <= 0 or not len(candidates):
             return [0.0] * len(candidates)
@@ -192,5 +197,8 @@ class PhrasingTable:
             if found > 0 and used[phrasing] > 0:
                 recall, precision = found / total, used[phrasing] / phrasing_total
                 article = owner[phrasing]
-                best[article] = max(best[article], 2 * recall * precision / (recall + precision))
+                value = (
+                    precision if precision_only else 2 * recall * precision / (recall + precision)
+                )
+                best[article] = max(best[article], value)
         return best
