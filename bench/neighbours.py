@@ -1,6 +1,7 @@
 """Round 8: per-candidate features from the labelled questions, and the "did you mean"
 policy, by repeated nested, stacked cross-validation on the calibration questions
-(docs/performance.md, "Round 8"). Nothing here is shipped: neither variant beat round 6.
+(docs/performance.md, "Round 8"). Neither variant beat round 6 then; `neighbour` was
+shipped in round 12 (`knowledge/retrieval/neighbour.py`, which this bench now imports).
 
 Variants (each on top of round 6's features, `domain` stacked as shipped):
 
@@ -34,8 +35,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,71 +51,13 @@ from knowledge.retrieval.decision import outcome, summarise
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
 from knowledge.retrieval.folds import Stacked
-from knowledge.retrieval.semantic import KNN
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, NeighbourData, vote
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
 ROUND6 = HYBRID_FEATURES
 BASE = tuple(n for n in ROUND6 if n != DOMAIN_FEATURE)
-NEIGHBOUR_FEATURE = "neighbour"
-
-
-def vote(
-    near: np.ndarray,
-    near_ids: Sequence[str],
-    to_known: np.ndarray,
-    known_ids: Sequence[str],
-    ids: Sequence[str],
-) -> np.ndarray:
-    """Per candidate (`ids`), its share of the `KNN` nearest of the question's nearest
-    titles and phrasings (`near`: cosines, `near_ids`: their articles; at least the
-    `KNN` nearest of them) and the labelled questions (`to_known`, `known_ids`)."""
-    sims = np.concatenate([np.asarray(near, np.float64), np.asarray(to_known, np.float64)])
-    owners = [*near_ids, *known_ids]
-    k = min(KNN, len(sims))
-    top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else range(len(sims))
-    votes = Counter(owners[j] for j in top)
-    return np.array([votes.get(a, 0) / KNN for a in ids], dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class NeighbourData:
-    """What the feature is computed from, by question index (`calibrate.Stacked`): each
-    question's vector, its right articles (empty: off-topic or small talk) and its
-    candidates' ids; the base's titles and phrasings (vectors, article id per row)."""
-
-    vectors: np.ndarray
-    articles: Sequence[tuple[str, ...]]
-    ids: Sequence[tuple[str, ...]]
-    texts: np.ndarray
-    text_ids: Sequence[str]
-
-    @cached_property
-    def _near(self) -> list[tuple[np.ndarray, list[str]]]:
-        """Per question, its `KNN` nearest titles and phrasings: cosines and articles."""
-        to_texts = np.asarray(self.vectors, np.float32) @ np.asarray(self.texts, np.float32).T
-        k = min(KNN, to_texts.shape[1])
-        out = []
-        for row in to_texts.astype(np.float64):
-            top = np.argpartition(-row, k - 1)[:k] if k < len(row) else np.arange(len(row))
-            out.append((row[top], [self.text_ids[j] for j in top]))
-        return out
-
-    @cached_property
-    def _between(self) -> np.ndarray:
-        stored = np.asarray(self.vectors, np.float16).astype(np.float32)  # as shipped
-        return np.asarray(np.asarray(self.vectors, np.float32) @ stored.T, dtype=np.float64)
-
-    def known(self, train: Sequence[int]) -> tuple[list[int], list[str]]:
-        """(question, article) rows of the labelled questions among `train`."""
-        pairs = [(i, a) for i in train for a in self.articles[i]]
-        return [i for i, _ in pairs], [a for _, a in pairs]
-
-    def __call__(self, train: Sequence[int], target: Sequence[int]) -> list[np.ndarray]:
-        rows, known_ids = self.known(train)
-        return [
-            vote(*self._near[t], self._between[t, rows], known_ids, self.ids[t]) for t in target
-        ]
+__all__ = ["NEIGHBOUR_FEATURE", "NeighbourData", "vote"]
 
 
 def nearest(data: NeighbourData) -> Stacked:

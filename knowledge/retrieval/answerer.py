@@ -132,9 +132,8 @@ class Answerer:
         self._semantic_lock = threading.Lock()
         self._encoder_failed_at: float | None = None
         # The index is many long-lived objects; without this every full garbage collection
-        # walks them all, a pause of several ms in the middle of a question. A caller that
-        # has switched the collector off while starting freezes everything itself once
-        # built (bot/cli/startup.py): a full collection here would cost it ~0.1 s.
+        # walks them all (a pause of several ms mid-question). A caller that switched the
+        # collector off to start freezes all itself (bot/cli/startup.py; this costs ~0.1 s).
         if gc.isenabled():
             gc.collect()
             gc.freeze()
@@ -236,8 +235,10 @@ class Answerer:
         semantic_pool = self._semantic_pool(lang, force=model is not None) if semantic else None
         reading = self._semantic_reading(question, pool) if semantic_pool is not None else None
         candidates = lexical.top(CANDIDATES)
+        model = model or self.model(reading is not None)
         scores = None
         domain: float | None = None
+        neighbour: list[float] | None = None
         if reading is not None:
             for asked, answer in (("asked", "answer"), ("x_asked", "x_answer")):
                 best = np.maximum(reading.scores[asked], reading.scores[answer])
@@ -245,12 +246,10 @@ class Answerer:
                 top = np.argpartition(-best, k - 1)[:k] if k < len(best) else range(k)
                 candidates = list(dict.fromkeys([*candidates, *(int(i) for i in top)]))
             scores = reading.complete(candidates)  # features read the candidates only
-            domain = (model or self.model(True)).domain_value(
-                reading.query, float(reading.sims.max())
-            )
+            domain = model.domain_value(reading.query, float(reading.sims.max()))
+            neighbour = model.neighbour_values(reading, [pool.articles[i].id for i in candidates])
         if not candidates:
             return [], scores is not None, 0.0
-        model = model or self.model(scores is not None)
         rows = feature_rows(
             candidates,
             lexical=lexical.scores,
@@ -266,6 +265,7 @@ class Answerer:
                 else None
             ),
             domain=domain,
+            neighbour=neighbour,
         )
         probabilities = model.probabilities(rows)
         scored = [

@@ -19,7 +19,9 @@ ones are its negatives), so it is stacked: every question's value comes from the
 negatives of the other folds (k-fold), the confidence model is fitted on those
 out-of-fold values, and the model ships with all off-topic questions as negatives. In the
 nested cross-validation the held-out fold's questions are never negatives, not even for
-the values of the training questions (an inner k-fold within the other folds).
+the values of the training questions (an inner k-fold within the other folds). The
+`neighbour` vote (`neighbour.py`, round 12) reads the labelled on-topic questions and is
+stacked the same way; the model ships with all of them as voters.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from knowledge.retrieval.decision import (
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES, LEXICAL_FEATURES
 from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, over_index
 from knowledge.retrieval.offer import OfferModel, cross_fitted, offer_row, offer_target, strength
 from knowledge.retrieval.scoring import (
     ConfidenceModel,
@@ -84,9 +87,9 @@ def collect(
     features: Sequence[str] | None = None,
 ) -> list[Question]:
     """Each question's candidates with the named features (default: the model's), but
-    `domain`, which is stacked (`folds.out_of_fold_values`, `with_column`)."""
+    the stacked ones (`folds.out_of_fold_values`, `with_column`): `domain`, `neighbour`."""
     names = tuple(features or (HYBRID_FEATURES if semantic else LEXICAL_FEATURES))
-    names = tuple(n for n in names if n != DOMAIN_FEATURE)  # stacked: `with_column`
+    names = tuple(n for n in names if n not in (DOMAIN_FEATURE, NEIGHBOUR_FEATURE))
     width = len(names)
     neutral = ConfidenceModel(
         features=names,
@@ -240,17 +243,26 @@ def cross_validate(
 def _stacked(
     answerer: Answerer, questions: Sequence[Question], features: Sequence[str]
 ) -> dict[str, Stacked]:
-    """The stacked features the model reads (`domain`), over these questions' vectors."""
+    """The stacked features the model reads (`domain`, `neighbour`), over these questions'
+    vectors; the neighbour vote's voters are shipped with `domain`'s labelled questions."""
     if DOMAIN_FEATURE not in features:
         return {}
-    assert answerer.encoder is not None
+    texts = answerer.text_vectors()
+    assert answerer.encoder is not None and answerer._semantic is not None
+    vectors = answerer.encoder.encode([q.case.q for q in questions], "query")
+    labels = [() if q.off_topic or q.skipped else tuple(q.case.articles) for q in questions]
+    votes = NEIGHBOUR_FEATURE in features
     domain = DomainData(
-        answerer.text_vectors(),
-        answerer.encoder.encode([q.case.q for q in questions], "query"),
+        texts,
+        vectors,
         np.array([not q.off_topic for q in questions]),
         np.array([not q.skipped for q in questions]),
+        labels if votes else None,
     )
-    return {DOMAIN_FEATURE: domain}
+    if not votes:
+        return {DOMAIN_FEATURE: domain}
+    neighbour = over_index(answerer._semantic, vectors, labels, [q.ids for q in questions])
+    return {DOMAIN_FEATURE: domain, NEIGHBOUR_FEATURE: neighbour}
 
 
 def _stacked_columns(

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.retrieval.neighbour import pairs, vote
 from knowledge.retrieval.offer import labelled_values
 
 DOMAIN_FEATURE = "domain"
@@ -50,11 +51,17 @@ def margin(nearest_text: np.ndarray | float, to_negatives: np.ndarray) -> np.nda
     return np.asarray(nearest_text - nearest_negative, dtype=np.float64)
 
 
-def digest(vectors: np.ndarray, positives: np.ndarray | None = None) -> str:
+def digest(
+    vectors: np.ndarray,
+    positives: np.ndarray | None = None,
+    labels: Sequence[Sequence[str]] | None = None,
+) -> str:
     """Content address of a negatives matrix (as stored: float16), and of the labelled
-    on-topic questions' when there are any."""
+    on-topic questions' when there are any (with their article ids when kept)."""
     parts = [vectors] if positives is None else [vectors, positives]
     data = b"".join(np.ascontiguousarray(v, np.float16).tobytes() for v in parts)
+    if labels is not None:
+        data += "\n".join(",".join(row) for row in labels).encode("utf-8")
     return hashlib.sha256(data).hexdigest()[:16]
 
 
@@ -62,11 +69,13 @@ def digest(vectors: np.ndarray, positives: np.ndarray | None = None) -> str:
 class DomainModel:
     """The negatives' vectors (unit length, float16 as stored) and where they came from;
     since round 9 also the labelled on-topic questions' (`positives`, for the offer model's
-    labelled features, `offer.py`)."""
+    labelled features, `offer.py`); since round 12 their article ids, one tuple per
+    positive (`labels`, for the neighbour vote, `neighbour.py`)."""
 
     negatives: np.ndarray = field(compare=False)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
     positives: np.ndarray | None = field(default=None, compare=False)
+    labels: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False)
 
     @cached_property
     def _matrix(self) -> np.ndarray:
@@ -78,9 +87,13 @@ class DomainModel:
             return np.zeros((0, self.negatives.shape[1]), np.float32)
         return np.asarray(self.positives, dtype=np.float32)
 
+    @cached_property
+    def _voters(self) -> tuple[np.ndarray, tuple[str, ...]]:
+        return pairs(self.labels or ())
+
     @property
     def key(self) -> str:
-        return digest(self.negatives, self.positives)
+        return digest(self.negatives, self.positives, self.labels)
 
     def value(self, query: np.ndarray, nearest_text: float) -> float:
         """The `domain` feature of one question vector."""
@@ -92,14 +105,25 @@ class DomainModel:
         q = np.asarray(query, dtype=np.float32)
         return labelled_values(self._positives @ q, self._matrix @ q)
 
+    def neighbour(
+        self, query: np.ndarray, near: np.ndarray, near_ids: Sequence[str], ids: Sequence[str]
+    ) -> np.ndarray:
+        """The neighbour vote of each candidate (`ids`) for one question vector, from its
+        `KNN` nearest titles and phrasings (`near`, `near_ids`) and the labelled questions."""
+        rows, known = self._voters
+        to_known = self._positives[rows] @ np.asarray(query, dtype=np.float32)
+        return vote(near, near_ids, to_known, known, ids)
+
     def as_json(self) -> dict[str, Any]:
         """What the JSON holds; the vectors go to the negatives file under `key` (the
         positives under `key` + `_positives`)."""
         count, dim = self.negatives.shape
         positives = {} if self.positives is None else {"positives": len(self.positives)}
+        labelled = {} if self.labels is None else {"labelled": len(self._voters[1])}
         return (
             {"negatives": count, "dim": dim, "key": self.key}
             | positives
+            | labelled
             | {"provenance": self.provenance}
         )
 
@@ -117,6 +141,10 @@ def write_negatives(path: Path, models: Sequence[DomainModel]) -> None:
     for m in models:
         if m.positives is not None:
             arrays[f"{m.key}_positives"] = np.asarray(m.positives, np.float16)
+        if m.labels is not None:  # article ids only: no question text
+            rows, ids = pairs(m.labels)
+            arrays[f"{m.key}_label_rows"] = rows
+            arrays[f"{m.key}_labels"] = np.array(ids, dtype=np.str_)
     if not arrays:
         path.unlink(missing_ok=True)
         return
@@ -131,10 +159,23 @@ def read_domain(raw: dict[str, Any], vectors: dict[str, np.ndarray]) -> DomainMo
     positives = vectors.get(f"{key}_positives") if "positives" in raw else None
     if "positives" in raw and positives is None:
         raise ValueError(f"the positives of {key} are missing from the negatives file")
-    model = DomainModel(vectors[key], dict(raw.get("provenance", {})), positives)
+    labels = None
+    if "labelled" in raw and positives is not None:
+        labels = _labels(key, vectors, len(positives))
+    model = DomainModel(vectors[key], dict(raw.get("provenance", {})), positives, labels)
     if model.key != key:
         raise ValueError(f"the negatives {key} do not match their digest")
     return model
+
+
+def _labels(key: str, vectors: dict[str, np.ndarray], count: int) -> tuple[tuple[str, ...], ...]:
+    """Per positive, its article ids, from the (row, id) pairs the file keeps."""
+    if f"{key}_labels" not in vectors or f"{key}_label_rows" not in vectors:
+        raise ValueError(f"the labels of {key} are missing from the negatives file")
+    out: list[list[str]] = [[] for _ in range(count)]
+    for row, article in zip(vectors[f"{key}_label_rows"], vectors[f"{key}_labels"], strict=True):
+        out[int(row)].append(str(article))
+    return tuple(tuple(row) for row in out)
 
 
 def read_negatives(path: Path) -> dict[str, np.ndarray]:
@@ -155,6 +196,7 @@ class DomainData:
     vectors: np.ndarray  # per question, its "query: " vector
     on_topic: np.ndarray
     used: np.ndarray  # False for small talk: refused before any model, never a negative
+    labels: Sequence[tuple[str, ...]] | None = None  # per question its right articles
 
     @cached_property
     def _nearest_text(self) -> np.ndarray:
@@ -199,8 +241,11 @@ class DomainData:
             "texts": "the knowledge base's embedded texts (the semantic index)",
             "how": "knowledge/retrieval/domain.py, stacked in retrieval/calibrate.py",
         }
+        positives = self.positives(train)
+        labels = self.labels
         return DomainModel(
             np.asarray(self.vectors[chosen], np.float16),
-            provenance,
-            np.asarray(self.vectors[self.positives(train)], np.float16),
+            provenance | ({"labels": "their article ids (neighbour.py)"} if labels else {}),
+            np.asarray(self.vectors[positives], np.float16),
+            tuple(tuple(labels[i]) for i in positives) if labels is not None else None,
         )

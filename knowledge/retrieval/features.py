@@ -38,8 +38,11 @@ Round 6 adds `domain` to the hybrid model (`domain.py`): the question's cosine t
 nearest text of the base minus its cosine to the nearest off-topic calibration question;
 one value per question, like `unknown` and `length`. Its negatives are labelled
 questions, so calibration computes it out of fold (stacked, `calibrate.py`).
+Round 12 adds `neighbour` (`neighbour.py`): `knn` with the labelled on-topic calibration
+questions among the voters, per candidate; stacked in calibration like `domain`.
 A fitted model names the features it reads; `ALL_HYBRID_FEATURES` is what can be computed
-from a question and the index alone (`domain` also needs the fitted model's negatives).
+from a question and the index alone (`domain` and `neighbour` also need the fitted model's
+labelled questions).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ import math
 import numpy as np
 
 from knowledge.retrieval.domain import DOMAIN_FEATURE
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 
 ALL_HYBRID_FEATURES = (
     "sem",
@@ -100,6 +104,7 @@ HYBRID_FEATURES = (
     "xsem_mean",
     "rrf",
     DOMAIN_FEATURE,
+    NEIGHBOUR_FEATURE,
 )
 # Round 3 adds `phrase_fit` to the lexical model (repeated nested cross-validation, see
 # docs/performance.md: about 3 points more right answers without the semantic signal).
@@ -168,10 +173,12 @@ def feature_rows(
     names: tuple[str, ...] | None = None,
     phrase_fit: list[float] | None = None,
     domain: float | None = None,
+    neighbour: list[float] | None = None,
 ) -> np.ndarray:
     """One row per candidate, one column per name in `names` (default: HYBRID_FEATURES
     with `semantic`, the per-article scores of `SemanticIndex.scores`, else
-    LEXICAL_FEATURES); `domain`, the nearest-negative margin, when the model reads it."""
+    LEXICAL_FEATURES); `domain`, the nearest-negative margin, and `neighbour`, the labelled
+    questions' vote per candidate (`neighbour.py`), when the model reads them."""
     names = names or (HYBRID_FEATURES if semantic is not None else LEXICAL_FEATURES)
     best_lex = float(lexical.max()) if len(lexical) else 0.0
     lex_order = _top2(lexical)
@@ -192,6 +199,8 @@ def feature_rows(
         columns["phrase_fit"] = list(phrase_fit)
     if domain is not None:
         columns[DOMAIN_FEATURE] = [domain] * n
+    if neighbour is not None:
+        columns[NEIGHBOUR_FEATURE] = list(neighbour)
     if semantic is not None:
         own, _ = _similarity_columns(
             "sem", candidates, semantic["asked"], semantic["answer"], semantic["top3"]

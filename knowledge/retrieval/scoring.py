@@ -34,7 +34,9 @@ from knowledge.retrieval.domain import (
     read_negatives,
     write_negatives,
 )
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 from knowledge.retrieval.offer import OfferModel, offer_row
+from knowledge.retrieval.semantic import Reading
 
 CONFIDENCE_FILE = Path(__file__).resolve().parent / "confidence.json"
 # Ridge penalty on the standardised weights: the usual default of scikit-learn's
@@ -83,6 +85,16 @@ class ConfidenceModel:
         if self.domain is None:
             raise ValueError("the model reads `domain` but has no negatives")
         return self.domain.value(query, nearest_text)
+
+    def neighbour_values(self, reading: Reading, ids: Sequence[str]) -> list[float] | None:
+        """The `neighbour` vote of each candidate (`ids`), when this model reads it: from the
+        question's nearest titles and phrasings and the labelled questions (`neighbour.py`)."""
+        if NEIGHBOUR_FEATURE not in self.features:
+            return None
+        if self.domain is None or self.domain.labels is None:
+            raise ValueError("the model reads `neighbour` but has no labelled questions")
+        vote = self.domain.neighbour(reading.query, reading.near, reading.near_ids, ids)
+        return [float(v) for v in vote]
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         z = (matrix - np.array(self.mean)) / np.array(self.scale)

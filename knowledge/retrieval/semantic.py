@@ -65,6 +65,8 @@ class Reading:
     view: PoolView
     asked_rows: np.ndarray  # per id: both languages' title/phrasing rows (`SemanticIndex`)
     query: np.ndarray  # the question's vector (the domain classifier reads it too)
+    near: np.ndarray  # cosines of its `KNN` nearest titles and phrasings
+    near_ids: tuple[str, ...]  # their articles (the neighbour vote, `neighbour.py`)
 
     def complete(self, articles: Sequence[int] | None = None) -> dict[str, np.ndarray]:
         """All of `SEMANTIC_SCORES`; with `articles` (pool positions), `top3` and `x_top3`
@@ -173,7 +175,8 @@ class SemanticIndex:
             "x_mean": x_mean[g],
             "knn": knn[g],
         }
-        return Reading(scores, sims, view, self.asked_rows, query)
+        near_ids = tuple(self.ids[g] for g in self.group[nearest])
+        return Reading(scores, sims, view, self.asked_rows, query, sims[nearest], near_ids)
 
 
 def _similarities(units: np.ndarray, query: np.ndarray) -> np.ndarray:
