@@ -42,11 +42,12 @@ from knowledge.retrieval.calibration_inputs import read_inputs
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
 from knowledge.retrieval.folds import Stacked
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
 FILES = [CALIBRATION / "questions.jsonl", CALIBRATION / "shared_labels.jsonl"]
-ROUND4 = tuple(n for n in HYBRID_FEATURES if n != DOMAIN_FEATURE)
+ROUND4 = tuple(n for n in HYBRID_FEATURES if n not in (DOMAIN_FEATURE, NEIGHBOUR_FEATURE))
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 C_GRID = (0.1, 1.0, 10.0, 100.0)  # decades around scikit-learn's default C = 1
 

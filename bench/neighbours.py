@@ -55,7 +55,7 @@ from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, NeighbourData, vote
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
-ROUND6 = HYBRID_FEATURES
+ROUND6 = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 12
 BASE = tuple(n for n in ROUND6 if n != DOMAIN_FEATURE)
 __all__ = ["NEIGHBOUR_FEATURE", "NeighbourData", "vote"]
 

@@ -45,10 +45,11 @@ from knowledge.retrieval.decision import (
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
 from knowledge.retrieval.folds import folds, out_of_fold_values
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 from knowledge.retrieval.offer import fit_offer, offer_target
 from knowledge.retrieval.scoring import ConfidenceModel, Thresholds, fit_conditional_logit
 
-NAMES = HYBRID_FEATURES
+NAMES = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 12
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 COL = {n: i for i, n in enumerate(NAMES)}
 K = 5

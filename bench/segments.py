@@ -45,6 +45,7 @@ from knowledge import Answerer, build_encoder, load_knowledge_base
 from knowledge.retrieval.calibrate import SEED, Question, cross_validate, with_column
 from knowledge.retrieval.domain import DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 
 MAX_WORDS = 12  # a clause or window: about the length of an article's phrasing
 MIN_WORDS = 3  # shorter pieces ("hi!", "quick one:") join a neighbour
@@ -245,11 +246,12 @@ def main() -> None:
         np.array([not q.skipped for q in questions]),
     )
     features = segment_features(questions, vectors, texts, all_ids, extra["segment_vectors"])
-    base_width = len(HYBRID_FEATURES) - 1  # the rows lack `domain`, stacked at its place
+    shipped = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 12
+    base_width = len(shipped) - 1  # the rows lack `domain`, stacked at its place
     for name, added in VARIANTS.items():
         if args.only and name not in args.only:
             continue
-        names = (*HYBRID_FEATURES, *added)
+        names = (*shipped, *added)
         rows = list(questions)
         for k, feature in enumerate(added):
             rows = with_column(rows, features[feature], base_width + k)
