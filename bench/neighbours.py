@@ -1,7 +1,7 @@
 """Round 8: per-candidate features from the labelled questions, and the "did you mean"
 policy, by repeated nested, stacked cross-validation on the calibration questions
 (docs/performance.md, "Round 8"). Neither variant beat round 6 then; `neighbour` was
-shipped in round 12 (`knowledge/retrieval/neighbour.py`, which this bench now imports).
+shipped in round 13 (`knowledge/retrieval/neighbour.py`, which this bench now imports).
 
 Variants (each on top of round 6's features, `domain` stacked as shipped):
 
@@ -55,7 +55,7 @@ from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, NeighbourData, vote
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
-ROUND6 = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 12
+ROUND6 = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 13
 BASE = tuple(n for n in ROUND6 if n != DOMAIN_FEATURE)
 __all__ = ["NEIGHBOUR_FEATURE", "NeighbourData", "vote"]
 

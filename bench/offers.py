@@ -49,7 +49,7 @@ from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 from knowledge.retrieval.offer import fit_offer, offer_target
 from knowledge.retrieval.scoring import ConfidenceModel, Thresholds, fit_conditional_logit
 
-NAMES = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 12
+NAMES = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 13
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 COL = {n: i for i, n in enumerate(NAMES)}
 K = 5

@@ -246,7 +246,7 @@ def main() -> None:
         np.array([not q.skipped for q in questions]),
     )
     features = segment_features(questions, vectors, texts, all_ids, extra["segment_vectors"])
-    shipped = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 12
+    shipped = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 13
     base_width = len(shipped) - 1  # the rows lack `domain`, stacked at its place
     for name, added in VARIANTS.items():
         if args.only and name not in args.only:

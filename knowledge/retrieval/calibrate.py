@@ -20,7 +20,7 @@ negatives of the other folds (k-fold), the confidence model is fitted on those
 out-of-fold values, and the model ships with all off-topic questions as negatives. In the
 nested cross-validation the held-out fold's questions are never negatives, not even for
 the values of the training questions (an inner k-fold within the other folds). The
-`neighbour` vote (`neighbour.py`, round 12) reads the labelled on-topic questions and is
+`neighbour` vote (`neighbour.py`, round 13) reads the labelled on-topic questions and is
 stacked the same way; the model ships with all of them as voters.
 """
 

@@ -69,7 +69,7 @@ def digest(
 class DomainModel:
     """The negatives' vectors (unit length, float16 as stored) and where they came from;
     since round 9 also the labelled on-topic questions' (`positives`, for the offer model's
-    labelled features, `offer.py`); since round 12 their article ids, one tuple per
+    labelled features, `offer.py`); since round 13 their article ids, one tuple per
     positive (`labels`, for the neighbour vote, `neighbour.py`)."""
 
     negatives: np.ndarray = field(compare=False)

@@ -38,7 +38,7 @@ Round 6 adds `domain` to the hybrid model (`domain.py`): the question's cosine t
 nearest text of the base minus its cosine to the nearest off-topic calibration question;
 one value per question, like `unknown` and `length`. Its negatives are labelled
 questions, so calibration computes it out of fold (stacked, `calibrate.py`).
-Round 12 adds `neighbour` (`neighbour.py`): `knn` with the labelled on-topic calibration
+Round 13 adds `neighbour` (`neighbour.py`): `knn` with the labelled on-topic calibration
 questions among the voters, per candidate; stacked in calibration like `domain`.
 A fitted model names the features it reads; `ALL_HYBRID_FEATURES` is what can be computed
 from a question and the index alone (`domain` and `neighbour` also need the fitted model's

@@ -1,4 +1,4 @@
-"""The labelled-question neighbour vote (`neighbour`, round 8's variant, shipped in round 12).
+"""The labelled-question neighbour vote (`neighbour`, round 8's variant, shipped in round 13).
 
 `knn` (`semantic.py`) is an article's share of the question's `KNN` nearest titles and
 phrasings. `neighbour` is the same vote with the labelled on-topic calibration questions
