@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs
+from bench.domain import print_runs, print_seeds
 from bench.neighbours import BASE, CALIBRATION, _gather
 from bench.segments import _gap
 from knowledge import Answerer, build_encoder, load_knowledge_base
@@ -192,7 +192,6 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "body_cov": ("body_coverage",),
     "both": ("body_sem", "body_gap", "body_coverage"),
 }
-RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 
 
 def main() -> None:
@@ -258,8 +257,7 @@ def main() -> None:
         if args.rank:
             print_ranks(name, questions, groups, trace)
         print_runs(name, runs, groups, time.monotonic() - started)
-        per_seed = ["/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs]
-        print("  per seed: " + "  ".join(per_seed), flush=True)
+        print_seeds(runs)
         with open(f"{args.cache.with_suffix('')}.{name}.{args.first_seed}.pickle", "wb") as fh:
             pickle.dump(runs, fh)
 

@@ -140,6 +140,12 @@ def main() -> None:
         print_runs(name, runs, inputs.groups, time.monotonic() - started)
 
 
+def print_seeds(runs: Sequence[dict]) -> None:
+    """One line: each seed's four rates over all questions, for paired comparisons."""
+    per_seed = ["/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs]
+    print("  per seed: " + "  ".join(per_seed), flush=True)
+
+
 def print_runs(name: str, runs: Sequence[dict], groups: Sequence[str], seconds: float) -> None:
     """One line of rates (mean over the seeds, per language; sd for "all"), then one per
     input file or shared set."""

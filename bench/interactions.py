@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs
+from bench.domain import print_runs, print_seeds
 from bench.neighbours import BASE, CALIBRATION, _gather
 from knowledge.retrieval import calibrate
 from knowledge.retrieval.calibrate import SEED, Question
@@ -40,7 +40,6 @@ from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.folds import out_of_fold_values
 from knowledge.retrieval.scoring import L2, fit_conditional_logit
 
-RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 SIX = ("xsem", "xsem_gap", "xsem_top3", "coverage", "head_coverage", "lex_rel")
 VARIANTS: dict[str, tuple[str, ...]] = {  # the features multiplied by length_z
     "base": (),
@@ -107,8 +106,7 @@ def combine(folder: Path, groups: Sequence[str], only: Sequence[str] | None) -> 
             by_name.setdefault(name, []).append(pickle.loads(path.read_bytes()))
     for name, runs in by_name.items():
         print_runs(f"{name} ({len(runs)})", runs, groups, 0.0)
-        per_seed = ["/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs]
-        print("  per seed: " + "  ".join(per_seed), flush=True)
+        print_seeds(runs)
 
 
 def main() -> None:
@@ -163,8 +161,7 @@ def main() -> None:
             for s, run in enumerate(runs, start=args.first_seed):
                 (args.runs / f"{name}-{s}.pickle").write_bytes(pickle.dumps(run))
         print_runs(name, runs, groups, time.monotonic() - started)
-        per_seed = ["/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs]
-        print("  per seed: " + "  ".join(per_seed), flush=True)
+        print_seeds(runs)
 
 
 if __name__ == "__main__":

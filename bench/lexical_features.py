@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs
+from bench.domain import print_runs, print_seeds
 from bench.neighbours import (
     BASE,
     CALIBRATION,
@@ -50,7 +50,6 @@ from knowledge.retrieval.calibrate import SEED, Question
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.folds import Stacked
 
-RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 CAP = 0.5
 KNOWN = {"coverage": "coverage_known", "head_coverage": "head_coverage_known"}
 CAPPED = {"coverage": "coverage_cap", "head_coverage": "head_coverage_cap"}
@@ -180,8 +179,7 @@ def main() -> None:
             for s in range(args.seeds)
         ]
         print_runs(name, runs, groups, time.monotonic() - started)
-        per_seed = ["/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs]
-        print("  per seed: " + "  ".join(per_seed), flush=True)
+        print_seeds(runs)
 
 
 if __name__ == "__main__":

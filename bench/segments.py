@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs
+from bench.domain import print_runs, print_seeds
 from bench.neighbours import CALIBRATION, _gather
 from knowledge import Answerer, build_encoder, load_knowledge_base
 from knowledge.retrieval.calibrate import SEED, Question, cross_validate, with_column
@@ -194,7 +194,6 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "last": ("last_sem", "last_gap"),
     "mean": ("mean_sem", "mean_gap"),
 }
-RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 
 
 def latency(questions: Sequence[Question]) -> None:
@@ -268,8 +267,7 @@ def main() -> None:
             for s in range(args.seeds)
         ]
         print_runs(name, runs, groups, time.monotonic() - started)
-        per_seed = ["/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs]
-        print("  per seed: " + "  ".join(per_seed), flush=True)
+        print_seeds(runs)
 
 
 if __name__ == "__main__":

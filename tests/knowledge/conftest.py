@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from knowledge import Answerer, KnowledgeBase, build_encoder, load_knowledge_base
 from knowledge.analysis.tokens import words
 from knowledge.evaluate import EvalCase
+from knowledge.model import Article
 from knowledge.retrieval.calibrate import Question
 from knowledge.retrieval.encoder import Kind
 
@@ -131,3 +133,16 @@ def synthetic_questions(n: int) -> list[Question]:
             labels[0] = 1
         out.append(Question(case, rows, labels, False))
     return out
+
+
+def english_article(article_id: str, title: str, *questions: str) -> Article:
+    """A minimal English article for a small hand-made index."""
+    return Article(
+        id=article_id,
+        lang="en",
+        title=title,
+        body="A short answer.\n",
+        owner="Data protection officer",
+        reviewed=date(2026, 11, 1),
+        questions=questions,
+    )

@@ -4,39 +4,25 @@ way of asking for an article a long message contains)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from knowledge.analysis.synonyms import Synonyms
-from knowledge.model import Article
 from knowledge.retrieval.lexical import LanguageIndex
-
-
-def _article(article_id: str, title: str, *questions: str) -> Article:
-    return Article(
-        id=article_id,
-        lang="en",
-        title=title,
-        body="A short answer.\n",
-        owner="Data protection officer",
-        reviewed=date(2026, 11, 1),
-        questions=questions,
-    )
+from tests.knowledge.conftest import english_article
 
 
 @pytest.fixture(scope="module")
 def index() -> LanguageIndex:
     articles = [
-        _article(
+        english_article(
             "erasure",
             "Erasing a customer's data",
             "customer wants us to erase everything about her",
             "delete all customer data",
         ),
-        _article("phone", "Recording phone calls", "may we record the phone call"),
-        _article("parcel", "Delivery times", "when does my parcel arrive"),
-        _article("refund", "Refunds", "customer wants a refund for the parcel"),
+        english_article("phone", "Recording phone calls", "may we record the phone call"),
+        english_article("parcel", "Delivery times", "when does my parcel arrive"),
+        english_article("refund", "Refunds", "customer wants a refund for the parcel"),
     ]
     return LanguageIndex("en", articles, Synonyms({}))
 

@@ -5,47 +5,33 @@ general article wins such a question (on a small synthetic base, lexical model).
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from knowledge import Answerer, KnowledgeBase
 from knowledge.analysis.synonyms import Synonyms
-from knowledge.model import Article
 from knowledge.retrieval.lexical import LanguageIndex
 from knowledge.retrieval.scoring import load_models
-
-
-def _article(article_id: str, title: str, *questions: str) -> Article:
-    return Article(
-        id=article_id,
-        lang="en",
-        title=title,
-        body="A short answer.\n",
-        owner="Data protection officer",
-        reviewed=date(2026, 11, 1),
-        questions=questions,
-    )
+from tests.knowledge.conftest import english_article
 
 
 @pytest.fixture(scope="module")
 def index() -> LanguageIndex:
     articles = [
-        _article(
+        english_article(
             "cancel-order",
             "Cancelling an order",
             "customer wants to cancel the order",
             "how do I cancel an order",
             "cancel order request",
         ),
-        _article(
+        english_article(
             "cancel-order-refund",
             "Refunds when an order is cancelled",
             "customer wants to cancel the order but has paid by voucher",
             "customer wants to cancel, is the voucher refunded",
             "cancelled order voucher refund",
         ),
-        _article(
+        english_article(
             "delivery-times",
             "Delivery times",
             "when does my parcel arrive",
