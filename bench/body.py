@@ -41,12 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs, print_seeds
+from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs
 from bench.neighbours import BASE, CALIBRATION, _gather
 from bench.segments import _gap
 from knowledge import Answerer, build_encoder, load_knowledge_base
-from knowledge.retrieval.calibrate import SEED, Question, cross_validate, with_column
-from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
+from knowledge.retrieval.calibrate import Question, with_column
+from knowledge.retrieval.domain import DOMAIN_FEATURE
 from knowledge.sections import direct_answer
 
 BODY = ("body_sem", "body_gap")
@@ -223,13 +223,7 @@ def main() -> None:
         coverage_cache.write_bytes(pickle.dumps(features["body_coverage"]))
     if args.prepare:
         return
-    texts = np.asarray(extra["texts"], np.float64)
-    domain = DomainData(
-        texts,
-        vectors,
-        np.array([not q.off_topic for q in questions]),
-        np.array([not q.skipped for q in questions]),
-    )
+    domain = gathered_domain(questions, extra)
     keep = [BASE.index(n) for n in ROUND6]  # a cache gathered with the body's columns
     base = [Question(q.case, q.rows[:, keep], q.labels, q.skipped, q.ids) for q in questions]
     base_width = len(ROUND6)  # the rows lack `domain`, stacked at its place
@@ -242,18 +236,16 @@ def main() -> None:
             rows = with_column(rows, features[feature], base_width + k)
         started = time.monotonic()
         trace: list = []
-        runs = [
-            cross_validate(
-                rows,
-                names,
-                seed=SEED + 10 * s,
-                groups=groups,
-                stacked=domain,
-                labelled=domain.labelled,
-                trace=trace if args.rank else None,
-            )
-            for s in range(args.first_seed, args.first_seed + args.seeds)
-        ]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        runs = seeded_runs(
+            rows,
+            names,
+            groups,
+            domain,
+            seeds,
+            labelled=domain.labelled,
+            trace=trace if args.rank else None,
+        )
         if args.rank:
             print_ranks(name, questions, groups, trace)
         print_runs(name, runs, groups, time.monotonic() - started)

@@ -29,7 +29,7 @@ import argparse
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from knowledge import Answerer, build_encoder, load_knowledge_base
-from knowledge.retrieval.calibrate import SEED, collect, cross_validate
+from knowledge.retrieval.calibrate import SEED, Question, collect, cross_validate
 from knowledge.retrieval.calibration_inputs import read_inputs
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
@@ -138,6 +138,42 @@ def main() -> None:
             for s in range(args.seeds)
         ]
         print_runs(name, runs, inputs.groups, time.monotonic() - started)
+
+
+def gathered_domain(questions: Sequence[Question], extra: Mapping[str, object]) -> DomainData:
+    """`domain`'s data for questions gathered by `bench/neighbours._gather` (its texts' and
+    questions' vectors are in `extra`)."""
+    return DomainData(
+        np.asarray(extra["texts"], np.float64),
+        np.asarray(extra["vectors"], np.float64),
+        np.array([not q.off_topic for q in questions]),
+        np.array([not q.skipped for q in questions]),
+    )
+
+
+def seeded_runs(
+    rows: Sequence[Question],
+    names: Sequence[str],
+    groups: Sequence[str],
+    stacked: Stacked | Mapping[str, Stacked] | None,
+    seeds: range,
+    *,
+    labelled: Stacked | None = None,
+    trace: list | None = None,
+) -> list[dict]:
+    """Nested cross-validation once per fold seed (`SEED + 10 * s` for s in `seeds`)."""
+    return [
+        cross_validate(
+            rows,
+            names,
+            seed=SEED + 10 * s,
+            groups=groups,
+            stacked=stacked,
+            labelled=labelled,
+            trace=trace,
+        )
+        for s in seeds
+    ]
 
 
 def print_seeds(runs: Sequence[dict]) -> None:

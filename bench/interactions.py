@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs, print_seeds
+from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs
 from bench.neighbours import BASE, CALIBRATION, _gather
 from knowledge.retrieval import calibrate
 from knowledge.retrieval.calibrate import SEED, Question
@@ -125,10 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     args.file = sorted(CALIBRATION.glob("*.jsonl"))
     questions, groups, extra = _gather(args)
-    vectors = np.asarray(extra["vectors"], np.float64)
-    used = np.array([not q.skipped for q in questions])
-    on = np.array([not q.off_topic for q in questions])
-    domain = DomainData(np.asarray(extra["texts"], np.float64), vectors, on, used)
+    domain = gathered_domain(questions, extra)
     variants = dict(VARIANTS)
     if args.extra:
         variants["extra"] = tuple(args.extra)
@@ -146,17 +143,9 @@ def main() -> None:
             continue
         rows = with_interactions(questions, multiplied, centre)
         started = time.monotonic()
-        runs = [
-            calibrate.cross_validate(
-                rows,
-                names_of(multiplied),
-                seed=SEED + 10 * s,
-                groups=groups,
-                stacked=domain,
-                labelled=domain.labelled,
-            )
-            for s in range(args.first_seed, args.first_seed + args.seeds)
-        ]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        names = names_of(multiplied)
+        runs = seeded_runs(rows, names, groups, domain, seeds, labelled=domain.labelled)
         if args.runs:
             for s, run in enumerate(runs, start=args.first_seed):
                 (args.runs / f"{name}-{s}.pickle").write_bytes(pickle.dumps(run))

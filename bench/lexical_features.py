@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs, print_seeds
+from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs
 from bench.neighbours import (
     BASE,
     CALIBRATION,
@@ -46,8 +46,8 @@ from bench.neighbours import (
 from knowledge import Answerer, load_knowledge_base
 from knowledge.retrieval import calibrate
 from knowledge.retrieval import folds as folds_module
-from knowledge.retrieval.calibrate import SEED, Question
-from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
+from knowledge.retrieval.calibrate import Question
+from knowledge.retrieval.domain import DOMAIN_FEATURE
 from knowledge.retrieval.folds import Stacked
 
 CAP = 0.5
@@ -145,7 +145,7 @@ def main() -> None:
         folds_module.folds = grouped
     used = np.array([not q.skipped for q in questions])
     on = np.array([not q.off_topic for q in questions])
-    domain = DomainData(np.asarray(extra["texts"], np.float64), vectors, on, used)
+    domain = gathered_domain(questions, extra)
     labelled = [
         tuple(q.case.articles) if (o and u) else ()
         for q, o, u in zip(questions, on, used, strict=True)
@@ -167,17 +167,8 @@ def main() -> None:
             stacked[NEIGHBOUR_FEATURE] = neighbour
         rows = with_features(questions, columns, plain)
         started = time.monotonic()
-        runs = [
-            calibrate.cross_validate(
-                rows,
-                names,
-                seed=SEED + 10 * (args.first_seed + s),
-                groups=groups,
-                stacked=stacked,
-                labelled=domain.labelled,
-            )
-            for s in range(args.seeds)
-        ]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        runs = seeded_runs(rows, names, groups, stacked, seeds, labelled=domain.labelled)
         print_runs(name, runs, groups, time.monotonic() - started)
         print_seeds(runs)
 

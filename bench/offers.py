@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs
+from bench.domain import gathered_domain, print_runs
 from bench.neighbours import CALIBRATION, _gather
 from knowledge.retrieval import calibrate
 from knowledge.retrieval.calibrate import SEED, Question, _rates_with_std, with_column
@@ -334,13 +334,7 @@ def main() -> None:
     L2 = args.l2
     questions, groups, extra = _gather(args)
     vectors = np.asarray(extra["vectors"], np.float64)
-    texts = np.asarray(extra["texts"], np.float64)
-    domain = DomainData(
-        texts,
-        vectors,
-        np.array([not q.off_topic for q in questions]),
-        np.array([not q.skipped for q in questions]),
-    )
+    domain = gathered_domain(questions, extra)
     if args.together:
         import knowledge.retrieval.folds as folds_module
         from bench.neighbours import together
@@ -367,7 +361,7 @@ def main() -> None:
             + "  ".join("/".join(f"{run['all'][r] * 100:.1f}" for r in RATES) for run in runs)
         )
         return
-    nearest = (vectors @ texts.T).max(axis=1)
+    nearest = (vectors @ domain.articles.T).max(axis=1)
     global LABELLED
     LABELLED = {
         "sims": vectors @ vectors.T,

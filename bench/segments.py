@@ -39,11 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs, print_seeds
+from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs
 from bench.neighbours import CALIBRATION, _gather
 from knowledge import Answerer, build_encoder, load_knowledge_base
-from knowledge.retrieval.calibrate import SEED, Question, cross_validate, with_column
-from knowledge.retrieval.domain import DomainData
+from knowledge.retrieval.calibrate import Question, with_column
 from knowledge.retrieval.features import HYBRID_FEATURES
 from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 
@@ -238,12 +237,7 @@ def main() -> None:
         return
     vectors = np.asarray(extra["vectors"], np.float64)
     texts = np.asarray(extra["texts"], np.float64)
-    domain = DomainData(
-        texts,
-        vectors,
-        np.array([not q.off_topic for q in questions]),
-        np.array([not q.skipped for q in questions]),
-    )
+    domain = gathered_domain(questions, extra)
     features = segment_features(questions, vectors, texts, all_ids, extra["segment_vectors"])
     shipped = tuple(n for n in HYBRID_FEATURES if n != NEIGHBOUR_FEATURE)  # before round 13
     base_width = len(shipped) - 1  # the rows lack `domain`, stacked at its place
@@ -255,17 +249,7 @@ def main() -> None:
         for k, feature in enumerate(added):
             rows = with_column(rows, features[feature], base_width + k)
         started = time.monotonic()
-        runs = [
-            cross_validate(
-                rows,
-                names,
-                seed=SEED + 10 * s,
-                groups=groups,
-                stacked=domain,
-                labelled=domain.labelled,
-            )
-            for s in range(args.seeds)
-        ]
+        runs = seeded_runs(rows, names, groups, domain, range(args.seeds), labelled=domain.labelled)
         print_runs(name, runs, groups, time.monotonic() - started)
         print_seeds(runs)
 
