@@ -146,3 +146,16 @@ def english_article(article_id: str, title: str, *questions: str) -> Article:
         reviewed=date(2026, 11, 1),
         questions=questions,
     )
+
+
+def assert_held_out_fold_isolated(calls: Sequence[tuple[set[int], list[int]]], folds: int) -> None:
+    """Stacked calls of a nested cross-validation, `folds + 1` per outer fold (the inner
+    folds', then the held-out fold's): the held-out questions are in no call's training
+    data and no inner call's targets."""
+    per_outer = folds + 1
+    assert len(calls) == folds * per_outer
+    for outer in range(folds):
+        group = calls[outer * per_outer : (outer + 1) * per_outer]
+        held = set(group[-1][1])
+        assert all(held.isdisjoint(train) for train, _ in group)
+        assert all(held.isdisjoint(target) for _, target in group[:-1])

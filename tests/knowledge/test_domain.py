@@ -27,7 +27,12 @@ from knowledge.retrieval.scoring import (
     load_models,
     save_models,
 )
-from tests.knowledge.conftest import DPO, CountingEncoder, synthetic_questions
+from tests.knowledge.conftest import (
+    DPO,
+    CountingEncoder,
+    assert_held_out_fold_isolated,
+    synthetic_questions,
+)
 
 WORKPLACE = (
     "book the big meeting room for friday",
@@ -80,12 +85,7 @@ def test_in_cross_validation_the_held_out_fold_is_no_negative_for_any_value() ->
         return np.zeros(len(target))
 
     cross_validate(synthetic_questions(40), ("signal", DOMAIN_FEATURE), k=5, seed=2, stacked=record)
-    assert len(calls) == 5 * 6
-    for outer in range(5):
-        group = calls[outer * 6 : outer * 6 + 6]
-        held = set(group[-1][1])
-        assert all(held.isdisjoint(train) for train, _ in group)
-        assert all(held.isdisjoint(target) for _, target in group[:-1])
+    assert_held_out_fold_isolated(calls, folds=5)
 
 
 def test_an_off_topic_question_is_never_its_own_nearest_negative() -> None:

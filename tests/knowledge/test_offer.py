@@ -30,12 +30,24 @@ from knowledge.retrieval.scoring import (
     load_models,
     save_models,
 )
-from tests.knowledge.conftest import DPO, CountingEncoder, synthetic_questions
+from tests.knowledge.conftest import (
+    DPO,
+    CountingEncoder,
+    assert_held_out_fold_isolated,
+    synthetic_questions,
+)
 
 
 def _always(intercept: float) -> OfferModel:
     width = len(OFFER_FEATURES)
     return OfferModel(OFFER_FEATURES, (0.0,) * width, (1.0,) * width, (0.0,) * width, intercept)
+
+
+def _domain_model(domain: DomainModel, offer: OfferModel | None = None) -> ConfidenceModel:
+    """A one-feature model (`domain`, weight 1) carrying `domain`'s vectors and `offer`."""
+    return ConfidenceModel(
+        (DOMAIN_FEATURE,), (0.0,), (1.0,), (1.0,), 0.0, domain=domain, offer=offer
+    )
 
 
 def _answerer(kb: KnowledgeBase, tmp_path: Path, offer: OfferModel | None) -> Answerer:
@@ -134,24 +146,12 @@ def test_in_cross_validation_the_held_out_fold_feeds_no_labelled_value() -> None
         stacked=domain,
         labelled=record,
     )
-    assert len(calls) == 5 * 6
-    for outer in range(5):
-        group = calls[outer * 6 : outer * 6 + 6]
-        held = set(group[-1][1])
-        assert all(held.isdisjoint(train) for train, _ in group)
-        assert all(held.isdisjoint(target) for _, target in group[:-1])
+    assert_held_out_fold_isolated(calls, folds=5)
 
 
 def test_a_model_with_an_offer_and_positives_survives_a_round_trip(tmp_path: Path) -> None:
-    model = ConfidenceModel(
-        (DOMAIN_FEATURE,),
-        (0.0,),
-        (1.0,),
-        (1.0,),
-        0.0,
-        domain=DomainModel(np.eye(3, dtype=np.float16)[:2], positives=np.eye(3)[2:]),
-        offer=_always(1.5),
-    )
+    domain = DomainModel(np.eye(3, dtype=np.float16)[:2], positives=np.eye(3)[2:])
+    model = _domain_model(domain, offer=_always(1.5))
     path = tmp_path / "confidence.json"
     save_models(ConfidenceModels(model, {"enc": model}), path)
     again = load_models(path).hybrid["enc"]
@@ -160,14 +160,7 @@ def test_a_model_with_an_offer_and_positives_survives_a_round_trip(tmp_path: Pat
 
 
 def test_a_confidence_file_whose_positives_are_missing_does_not_load(tmp_path: Path) -> None:
-    model = ConfidenceModel(
-        (DOMAIN_FEATURE,),
-        (0.0,),
-        (1.0,),
-        (1.0,),
-        0.0,
-        domain=DomainModel(np.eye(2), positives=np.eye(2)),
-    )
+    model = _domain_model(DomainModel(np.eye(2), positives=np.eye(2)))
     path = tmp_path / "confidence.json"
     save_models(ConfidenceModels(model, {"enc": model}), path)
     key = model.domain.key if model.domain else ""
