@@ -16,7 +16,12 @@ HOLDOUTS = sorted((DATA / "holdout").glob("strangers*.jsonl"))
 
 
 def test_every_blind_batch_is_held_out() -> None:
-    assert [p.name for p in HOLDOUTS] == ["strangers.jsonl", "strangers2.jsonl", "strangers3.jsonl"]
+    assert [p.name for p in HOLDOUTS] == [
+        "strangers.jsonl",
+        "strangers2.jsonl",
+        "strangers3.jsonl",
+        "strangers4.jsonl",
+    ]
 
 
 @pytest.mark.parametrize("holdout", HOLDOUTS, ids=lambda p: p.stem)
