@@ -30,7 +30,7 @@ Nested: per outer fold the first model, the offer model and the thresholds come 
 other folds only (`calibrate._fit_decision`, the same out-of-fold probabilities and
 cross-fitted offer scores `choose_thresholds` is given, captured), and the held-out fold
 is scored with its kind's pair. Shipped features (`domain` and `neighbour` stacked, the
-offer model), `kb calibrate`'s file order, fold seeds `SEED + 10 s`; the `shared` arm is
+offer model), `kb calibrate`'s files in its order, fold seeds `SEED + 10 s`; the `shared` arm is
 `cross_validate` itself (checked).
 
 Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/kinds.py --shared ../shared
@@ -69,7 +69,8 @@ from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 from knowledge.retrieval.offer import strength
 from knowledge.retrieval.scoring import Thresholds
 
-FILES = ("questions", "shared_labels", "blind", "blind2", "blind3")  # kb calibrate's order
+# `kb calibrate`'s inputs in its order (round 16 was first run without blind4: `--files`)
+FILES = ("questions", "shared_labels", "blind", "blind2", "blind3", "blind4")
 SHORT_MAX = 6
 SENTENCE_MAX = 25
 
@@ -208,8 +209,9 @@ def main() -> None:
         "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
     )
     parser.add_argument("--cache", default="/tmp/kinds-bench.pickle")
+    parser.add_argument("--files", nargs="*", default=FILES, help="calibration inputs, in order")
     args = parser.parse_args()
-    args.file = [CALIBRATION / f"{name}.jsonl" for name in FILES]
+    args.file = [CALIBRATION / f"{name}.jsonl" for name in args.files]
     questions, groups, extra = _gather(args)
     kinds = [kind_of(q.case.q) for q in questions]
     on = [not q.off_topic for q in questions]
