@@ -21,6 +21,7 @@ def test_every_blind_batch_is_held_out() -> None:
         "strangers2.jsonl",
         "strangers3.jsonl",
         "strangers4.jsonl",
+        "strangers5.jsonl",
     ]
 
 
