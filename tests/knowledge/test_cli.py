@@ -189,8 +189,8 @@ def test_kb_eval_json_summary(tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         '{"id": "a", "lang": "sv", "q": "gdpr böter", "expect_any": ["20 miljoner"]}\n'
-        '{"id": "b", "lang": "en", "q": "when does the canteen serve pizza", "expect_fallback": true}\n'
-        '{"id": "c", "lang": "en", "q": "when does the canteen serve pizza", "expect_any": ["pizza"]}\n',
+        '{"id": "b", "lang": "en", "q": "when is pizza day", "expect_fallback": true}\n'
+        '{"id": "c", "lang": "en", "q": "when is pizza day", "expect_any": ["pizza"]}\n',
         encoding="utf-8",
     )
     result = gdpr_bot("kb", "eval", str(questions), "--json")
@@ -210,12 +210,12 @@ def test_kb_eval_json_summary(tmp_path: Path) -> None:
 def test_kb_eval_text_lists_failures_and_a_summary(tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(
-        '{"id": "c", "lang": "en", "q": "when does the canteen serve pizza", "expect_any": ["pizza"]}\n',
+        '{"id": "c", "lang": "en", "q": "when is pizza day", "expect_any": ["pizza"]}\n',
         encoding="utf-8",
     )
     result = gdpr_bot("kb", "eval", str(questions))
     assert result.exit_code == 0  # it measures; it does not judge
-    assert result.stdout.startswith("REFUSED c [en] when does the canteen serve pizza")
+    assert result.stdout.startswith("REFUSED c [en] when is pizza day")
     assert "en: answered right 0.0%" in result.stdout
     assert "0/1 correct" in result.stdout
 
@@ -250,7 +250,7 @@ def test_kb_calibrate_writes_fitted_parameters_with_provenance(tmp_path: Path) -
         '"articles": ["right-of-access"]}',
         '{"id": "d", "lang": "sv", "q": "jag mejlade fel kund", '
         '"articles": ["personal-data-breach"]}',
-        '{"id": "e", "lang": "en", "q": "when does the canteen serve pizza", "expect_fallback": true}',
+        '{"id": "e", "lang": "en", "q": "when is pizza day", "expect_fallback": true}',
         '{"id": "f", "lang": "sv", "q": "var får jag parkera", "expect_fallback": true}',
     ]
     questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -269,7 +269,7 @@ def test_kb_calibrate_joins_label_files_with_the_shared_sets(tmp_path: Path) -> 
     shared_set = tmp_path / "shared" / "eval" / "devx.jsonl"
     shared_set.write_text(
         '{"id": "x1", "lang": "sv", "q": "gdpr böter", "expect_any": ["böter"]}\n'
-        '{"id": "x2", "lang": "en", "q": "when does the canteen serve pizza", "expect_fallback": true}\n'
+        '{"id": "x2", "lang": "en", "q": "when is pizza day", "expect_fallback": true}\n'
         '{"id": "x3", "lang": "en", "q": "what makes consent valid", "expect_any": ["x"]}\n',
         encoding="utf-8",
     )
