@@ -7,7 +7,10 @@ with filler and the odd misspelling; both from `testing/synthetic_kb.py`). Each 
 in its own process so peaks do not mix; latency is per question, wall clock and CPU time
 of the whole process (`time.process_time`: the answering thread and any BLAS or OpenMP
 threads it wakes; on a shared machine the wall-clock tail is mostly waiting for a core,
-the CPU time is what the code costs). The hybrid run also reports the question's
+the CPU time is what the code costs). As in every `gdpr-bot` command, numpy's BLAS runs
+on one thread (`limit_blas_threads`, bot/cli/blas.py): `main` sets it before the measuring
+processes start, so their numpy loads with it (`run_gdpr_bot` called from another process
+measures whatever BLAS pool that process has). The hybrid run also reports the question's
 embedding alone (`embed`), which is part of every hybrid answer, and the rest of the
 answer (`search`: lexical and semantic retrieval, features, the model). The load average
 is printed before and after each run.
@@ -68,6 +71,7 @@ from bench.lengths import (
     real_length_questions,
     token_counts,
 )
+from bot.cli.blas import BLAS_VARIABLE, limit_blas_threads
 from knowledge import Answerer, KnowledgeBase
 from knowledge.retrieval.encoder import BUILTIN_MODEL_ID, BuiltinEncoder, Kind
 from testing.synthetic_kb import SEED, build_corpus, build_queries
@@ -283,11 +287,13 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=1_000)
     args = parser.parse_args()
+    limit_blas_threads()  # the answer path as the bot runs it: inherited by each process below
     rows = {
         name: _in_own_process(name, args.articles, args.queries)
         for name in ("lexical", "hybrid", "hybrid (real lengths)", "rank_bm25")
     }
     print(f"knowledge answers: {args.articles} articles (sv + en), {args.queries} questions")
+    print(f"numpy BLAS threads: {os.environ[BLAS_VARIABLE]} (as in gdpr-bot, bot/cli/blas.py)")
     print(
         f"{'':22}{'build s':>9}{'p50 ms':>9}{'p99 ms':>9}{'cpu p50':>9}{'cpu p99':>9}"
         f"{'peak RSS MB':>13}{'load':>12}"

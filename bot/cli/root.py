@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import typer
 
+from bot.cli.blas import limit_blas_threads
 from bot.cli.errors import DEBUG_FLAG, OneLineErrors, set_debug
 
 HELP = "gdpr-bot: GDPR answers, routines and evidence in Slack, Teams and the console."
@@ -104,6 +105,7 @@ def _command_name(argv: Sequence[str]) -> str | None:
 
 
 def main() -> None:
+    limit_blas_threads()  # first: before any command module imports numpy
     args = sys.argv[1:]
     if DEBUG_FLAG in args:  # accepted anywhere: `gdpr-bot audit verify --debug`
         args = [DEBUG_FLAG, *(arg for arg in args if arg != DEBUG_FLAG)]

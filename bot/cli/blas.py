@@ -1,0 +1,29 @@
+"""One BLAS thread for numpy in every `gdpr-bot` process.
+
+numpy's wheels bring OpenBLAS (scipy-openblas, pthreads), which starts a worker thread per
+core when numpy is imported; after each product the workers busy-wait for the next one.
+The bot's products are small (a question's vector against the article vectors, the domain
+and neighbour products; the calibration's fits), so more threads buy nothing, while a
+spinning worker doubled a hybrid answer's CPU time (measured with `bench/search.py`: p50
+65 ms CPU for 33 ms wall, 32 ms for 32 ms with one thread) and took the second core of a
+shared 2-core machine from PostgreSQL and the other replicas.
+
+OpenBLAS reads `OPENBLAS_NUM_THREADS` once, when numpy first loads it, so `main` sets it
+before any command imports numpy (`bot.cli` and its root import none;
+tests/bot/cli/test_blas_threads.py checks a started command). A value the operator set is
+kept. It is not `GDPRBOT_EMBEDDINGS_THREADS`: that one sizes the embedding model's own
+OpenMP engine, which does real work per thread; these products do not.
+"""
+
+from __future__ import annotations
+
+import os
+
+BLAS_VARIABLE = "OPENBLAS_NUM_THREADS"
+BLAS_THREADS = 1
+
+
+def limit_blas_threads() -> None:
+    """Make numpy's OpenBLAS, when it loads later in this process (and in the processes it
+    starts), use `BLAS_THREADS` threads, unless `OPENBLAS_NUM_THREADS` is already set."""
+    os.environ.setdefault(BLAS_VARIABLE, str(BLAS_THREADS))
