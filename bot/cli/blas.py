@@ -4,9 +4,10 @@ numpy's wheels bring OpenBLAS (scipy-openblas, pthreads), which starts a worker 
 core when numpy is imported; after each product the workers busy-wait for the next one.
 The bot's products are small (a question's vector against the article vectors, the domain
 and neighbour products; the calibration's fits), so more threads buy nothing, while a
-spinning worker doubled a hybrid answer's CPU time (measured with `bench/search.py`: p50
-65 ms CPU for 33 ms wall, 32 ms for 32 ms with one thread) and took the second core of a
-shared 2-core machine from PostgreSQL and the other replicas.
+spinning worker doubled a hybrid answer's CPU time at the same wall time (`bench/search.py`:
+CPU p50 76 ms, 38 ms with one thread; docs/performance.md, "Latency, start and memory") and
+took the second core of a shared 2-core machine from PostgreSQL and the other replicas.
+`kb calibrate` is no slower with one thread.
 
 OpenBLAS reads `OPENBLAS_NUM_THREADS` once, when numpy first loads it, so `main` sets it
 before any command imports numpy (`bot.cli` and its root import none;
