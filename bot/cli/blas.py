@@ -2,8 +2,8 @@
 
 numpy's wheels bring OpenBLAS (scipy-openblas, pthreads), which starts a worker thread per
 core when numpy is imported; after each product the workers busy-wait for the next one.
-The bot's products are small (a question's vector against the article vectors, the domain
-and neighbour products; the calibration's fits), so more threads buy nothing, while a
+The bot's BLAS products are small (an answer's domain and neighbour products, the
+calibration's fits), so more threads buy nothing, while a
 spinning worker doubled a hybrid answer's CPU time at the same wall time (`bench/search.py`:
 CPU p50 76 ms, 38 ms with one thread; docs/performance.md, "Latency, start and memory") and
 took the second core of a shared 2-core machine from PostgreSQL and the other replicas.
