@@ -53,7 +53,7 @@ from bench.neighbours import BASE, CALIBRATION, NeighbourData, _gather
 from knowledge.retrieval.calibrate import SEED
 from knowledge.retrieval.domain import DOMAIN_FEATURE
 from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
-from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, LabelledVectors
 
 PENALTIES = (0.01, 0.1, 1.0, 10.0, 100.0)  # a decade grid, decided before any run
 INNER = 5
@@ -62,16 +62,8 @@ FILES = ("questions", "shared_labels", "blind", "blind2", "blind3", "blind4")
 
 
 @dataclass(frozen=True)
-class ClassifierData:
-    """What the classifier is fitted on, by question index (`folds.Stacked`): each
-    question's vector, its right articles (empty: off-topic or small talk) and its
-    candidates' ids; the base's titles and phrasings (vectors, article id per row)."""
-
-    vectors: np.ndarray
-    articles: Sequence[tuple[str, ...]]
-    ids: Sequence[tuple[str, ...]]
-    texts: np.ndarray
-    text_ids: Sequence[str]
+class ClassifierData(LabelledVectors):
+    """What the classifier is fitted on (the fields of `LabelledVectors`)."""
 
     @cached_property
     def classes(self) -> tuple[str, ...]:

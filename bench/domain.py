@@ -52,6 +52,17 @@ RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_
 C_GRID = (0.1, 1.0, 10.0, 100.0)  # decades around scikit-learn's default C = 1
 
 
+def study_arguments(description: str, cache: str, seeds: int = 3) -> argparse.ArgumentParser:
+    """The arguments every model-selection study shares: fold seeds (and how many to skip,
+    to resume a run), the shared sets' folder and the cache of the gathered features."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seeds", type=int, default=seeds)
+    parser.add_argument("--first-seed", type=int, default=0, help="skip the first N seeds")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--cache", default=cache)
+    return parser
+
+
 def _newton(x: np.ndarray, y: np.ndarray, weight: np.ndarray, c: float) -> np.ndarray:
     """Weighted L2 logistic regression, bias last and not penalised."""
     xb = np.hstack([x, np.ones((len(x), 1))])

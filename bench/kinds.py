@@ -39,7 +39,6 @@ Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/kinds.py --shared ../s
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import sys
 import time
@@ -51,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import RATES, gathered_domain, print_runs, print_seeds
+from bench.domain import RATES, gathered_domain, print_runs, print_seeds, study_arguments
 from bench.kind_thresholds import KINDS, choose_by_kind
 from bench.neighbours import CALIBRATION, NeighbourData, _gather
 from knowledge.analysis.tokens import tokens
@@ -202,13 +201,7 @@ def scored(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--first-seed", type=int, default=0, help="skip the first N seeds")
-    parser.add_argument(
-        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
-    )
-    parser.add_argument("--cache", default="/tmp/kinds-bench.pickle")
+    parser = study_arguments(__doc__.splitlines()[0], "/tmp/kinds-bench.pickle")
     parser.add_argument("--files", nargs="*", default=FILES, help="calibration inputs, in order")
     args = parser.parse_args()
     args.file = [CALIBRATION / f"{name}.jsonl" for name in args.files]

@@ -23,7 +23,6 @@ Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/lexical_features.py --
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import sys
 import time
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs
+from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs, study_arguments
 from bench.neighbours import (
     BASE,
     CALIBRATION,
@@ -115,13 +114,7 @@ VARIANTS: dict[str, tuple[tuple[str, ...], bool]] = {  # (plain features, + neig
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--first-seed", type=int, default=0, help="skip the first N seeds")
-    parser.add_argument(
-        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
-    )
-    parser.add_argument("--cache", default="/tmp/lexical-features-bench.pickle")
+    parser = study_arguments(__doc__.splitlines()[0], "/tmp/lexical-features-bench.pickle")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--together", type=float, help="near-duplicates share every fold")
     args = parser.parse_args()

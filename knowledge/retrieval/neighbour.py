@@ -56,16 +56,22 @@ def pairs(labels: Sequence[Sequence[str]]) -> tuple[np.ndarray, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
-class NeighbourData:
-    """What the feature is computed from, by question index (`calibrate.Stacked`): each
-    question's vector, its right articles (empty: off-topic or small talk) and its
-    candidates' ids; the base's titles and phrasings (vectors, article id per row)."""
+class LabelledVectors:
+    """What a stacked feature that reads labelled questions is computed from, by question
+    index (`calibrate.Stacked`): each question's vector, its right articles (empty:
+    off-topic or small talk) and its candidates' ids; the base's titles and phrasings
+    (vectors, article id per row)."""
 
     vectors: np.ndarray
     articles: Sequence[tuple[str, ...]]
     ids: Sequence[tuple[str, ...]]
     texts: np.ndarray
     text_ids: Sequence[str]
+
+
+@dataclass(frozen=True)
+class NeighbourData(LabelledVectors):
+    """The neighbour vote's data: the labelled questions vote beside the texts."""
 
     @cached_property
     def _near(self) -> list[tuple[np.ndarray, list[str]]]:
