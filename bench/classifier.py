@@ -48,8 +48,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs
-from bench.neighbours import BASE, CALIBRATION, NeighbourData, _gather
+from bench.domain import (
+    gathered_domain,
+    gathered_neighbour,
+    labelled_articles,
+    print_runs,
+    print_seeds,
+    seeded_runs,
+)
+from bench.neighbours import BASE, CALIBRATION, _gather
 from knowledge.retrieval.calibrate import SEED
 from knowledge.retrieval.domain import DOMAIN_FEATURE
 from knowledge.retrieval.folds import Stacked, folds, out_of_fold_values
@@ -196,12 +203,11 @@ def main() -> None:
     args = parser.parse_args()
     args.file = [CALIBRATION / f"{name}.jsonl" for name in args.files]
     questions, groups, extra = _gather(args)
-    vectors = np.asarray(extra["vectors"], np.float64)
-    labels = [tuple(q.case.articles) if not (q.off_topic or q.skipped) else () for q in questions]
+    labels = labelled_articles(questions)
     ids = [q.ids for q in questions]
     asked, text_ids = np.asarray(extra["asked"]), list(extra["text_ids"])  # type: ignore[call-overload]
     domain = gathered_domain(questions, extra)
-    neighbour = NeighbourData(vectors, labels, ids, asked, text_ids)
+    neighbour = gathered_neighbour(questions, extra)
     data = ClassifierData(np.asarray(extra["vectors"]), labels, ids, asked, text_ids)
     if args.recall:
         recall(data, [i for i, a in enumerate(labels) if a])

@@ -42,7 +42,7 @@ from knowledge.retrieval.calibration_inputs import read_inputs
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
 from knowledge.retrieval.features import HYBRID_FEATURES
 from knowledge.retrieval.folds import Stacked
-from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
+from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, NeighbourData
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
@@ -159,6 +159,22 @@ def gathered_domain(questions: Sequence[Question], extra: Mapping[str, object]) 
         np.asarray(extra["vectors"], np.float64),
         np.array([not q.off_topic for q in questions]),
         np.array([not q.skipped for q in questions]),
+    )
+
+
+def labelled_articles(questions: Sequence[Question]) -> list[tuple[str, ...]]:
+    """Per question its right articles; empty for off-topic questions and small talk."""
+    return [tuple(q.case.articles) if not (q.off_topic or q.skipped) else () for q in questions]
+
+
+def gathered_neighbour(questions: Sequence[Question], extra: Mapping[str, object]) -> NeighbourData:
+    """`neighbour`'s data for questions gathered by `bench/neighbours._gather`."""
+    return NeighbourData(
+        np.asarray(extra["vectors"], np.float64),
+        labelled_articles(questions),
+        [q.ids for q in questions],
+        np.asarray(extra["asked"]),
+        list(extra["text_ids"]),  # type: ignore[call-overload]
     )
 
 

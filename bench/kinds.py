@@ -50,9 +50,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import RATES, gathered_domain, print_runs, print_seeds, study_arguments
+from bench.domain import (
+    RATES,
+    gathered_domain,
+    gathered_neighbour,
+    print_runs,
+    print_seeds,
+    study_arguments,
+)
 from bench.kind_thresholds import KINDS, choose_by_kind
-from bench.neighbours import CALIBRATION, NeighbourData, _gather
+from bench.neighbours import CALIBRATION, _gather
 from knowledge.analysis.tokens import tokens
 from knowledge.retrieval import calibrate, decision
 from knowledge.retrieval.calibrate import FOLDS, SEED, Question, with_column
@@ -212,16 +219,7 @@ def main() -> None:
         of = [o for o, k in zip(on, kinds, strict=True) if k == number]
         print(f"{name}: {sum(of)} on-topic, {len(of) - sum(of)} off-topic")
     domain = gathered_domain(questions, extra)
-    voters = [
-        tuple(q.case.articles) if (not q.off_topic and not q.skipped) else () for q in questions
-    ]
-    neighbour = NeighbourData(
-        np.asarray(extra["vectors"], np.float64),
-        voters,
-        [q.ids for q in questions],
-        np.asarray(extra["asked"]),
-        list(extra["text_ids"]),  # type: ignore[call-overload]
-    )
+    neighbour = gathered_neighbour(questions, extra)
     stacked: dict[str, Stacked] = {DOMAIN_FEATURE: domain, NEIGHBOUR_FEATURE: neighbour}
     names = HYBRID_FEATURES
     runs: dict[str, list[dict]] = {arm: [] for arm in ARMS}

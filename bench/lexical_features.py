@@ -33,12 +33,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import gathered_domain, print_runs, print_seeds, seeded_runs, study_arguments
+from bench.domain import (
+    gathered_domain,
+    gathered_neighbour,
+    print_runs,
+    print_seeds,
+    seeded_runs,
+    study_arguments,
+)
 from bench.neighbours import (
     BASE,
     CALIBRATION,
     NEIGHBOUR_FEATURE,
-    NeighbourData,
     _gather,
     together,
 )
@@ -136,20 +142,8 @@ def main() -> None:
         grouped = together(questions, vectors, args.together)
         calibrate.folds = grouped
         folds_module.folds = grouped
-    used = np.array([not q.skipped for q in questions])
-    on = np.array([not q.off_topic for q in questions])
     domain = gathered_domain(questions, extra)
-    labelled = [
-        tuple(q.case.articles) if (o and u) else ()
-        for q, o, u in zip(questions, on, used, strict=True)
-    ]
-    neighbour = NeighbourData(
-        vectors,
-        labelled,
-        [q.ids for q in questions],
-        np.asarray(extra["asked"]),
-        list(extra["text_ids"]),  # type: ignore[call-overload]
-    )
+    neighbour = gathered_neighbour(questions, extra)
     print("set: per language right / wrong / right in answer+offer / off-topic refused")
     for name, (plain, with_neighbour) in VARIANTS.items():
         if args.only and name not in args.only:

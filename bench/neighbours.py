@@ -41,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs
+from bench.domain import gathered_neighbour, print_runs, seeded_runs
 from knowledge import Answerer, build_encoder, load_knowledge_base
 from knowledge.retrieval import calibrate, decision
 from knowledge.retrieval import folds as folds_module
-from knowledge.retrieval.calibrate import SEED, Question, collect, cross_validate
+from knowledge.retrieval.calibrate import Question, collect
 from knowledge.retrieval.calibration_inputs import read_inputs
 from knowledge.retrieval.decision import outcome, summarise
 from knowledge.retrieval.domain import DOMAIN_FEATURE, DomainData
@@ -193,16 +193,7 @@ def main() -> None:
         np.array([not q.off_topic for q in questions]),
         used,
     )
-    labelled = [
-        tuple(q.case.articles) if (not q.off_topic and not q.skipped) else () for q in questions
-    ]
-    neighbour = NeighbourData(
-        vectors,
-        labelled,
-        [q.ids for q in questions],
-        np.asarray(extra["asked"]),
-        list(extra["text_ids"]),  # type: ignore[call-overload]
-    )
+    neighbour = gathered_neighbour(questions, extra)
     plain: dict[str, Stacked] = {DOMAIN_FEATURE: domain}
     variants: dict[str, tuple[tuple[str, ...], dict[str, Stacked]]] = {
         "round6": (ROUND6, plain),
@@ -218,16 +209,7 @@ def main() -> None:
         runs = []
         for s in range(args.seeds):
             trace: list = []
-            runs.append(
-                cross_validate(
-                    questions,
-                    names,
-                    seed=SEED + 10 * s,
-                    groups=groups,
-                    stacked=stacked,
-                    trace=trace,
-                )
-            )
+            runs += seeded_runs(questions, names, groups, stacked, [s], trace=trace)
             traces.append(trace)
         print_runs(name, runs, groups, time.monotonic() - started)
         if args.analyse:
