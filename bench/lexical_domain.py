@@ -18,6 +18,10 @@ both defined before any run:
   BM25 over an index of the negatives (one field, k1 1.2, b 0.75, Lucene idf over the
   negatives; the query is the question's distinct terms, as `LanguageIndex.search`).
 
+Result on 1,905 questions (Round 18): both arms add about 4 points of right answers and
+10-16 of right in answer or offer, but wrong answers rise by about 0.5 points, over the
+keep rule's +0.3: not kept, not shipped.
+
 Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/lexical_domain.py --shared DIR
 [--seeds 3] [--only baseline coverage bm25]`.
 """
@@ -38,6 +42,7 @@ import numpy as np
 from bench.domain import print_runs, print_seeds, seeded_runs, study_arguments
 from knowledge import Answerer, load_knowledge_base
 from knowledge.loader import LANGS
+from knowledge.model import Lang
 from knowledge.retrieval.calibrate import Question, collect
 from knowledge.retrieval.calibration_inputs import read_inputs
 from knowledge.retrieval.features import LEXICAL_FEATURES
@@ -59,10 +64,10 @@ class Gathered:
 
     questions: list[Question]
     groups: list[str]
-    langs: list[str]
+    langs: list[Lang]
     slots: list[list[tuple[float, tuple[str, ...]]]]
     best_bm25: np.ndarray
-    terms: dict[str, list[list[str]]]
+    terms: dict[Lang, list[list[str]]]
 
 
 def gather(files: Sequence[Path], shared: Path, cache: Path) -> Gathered:
@@ -83,7 +88,9 @@ def gather(files: Sequence[Path], shared: Path, cache: Path) -> Gathered:
         for lang in LANGS
     }
     out = Gathered(questions, list(inputs.groups), langs, slots, np.array(best), terms)
-    cache.write_bytes(pickle.dumps(tuple(vars(out).values())))  # a tuple: readable from any __main__
+    cache.write_bytes(
+        pickle.dumps(tuple(vars(out).values()))
+    )  # a tuple: readable from any __main__
     return out
 
 
@@ -95,10 +102,12 @@ class Margins:
         n = len(data.questions)
         self.negative = np.array([q.off_topic and not q.skipped for q in data.questions])
         at = LEXICAL_FEATURES.index("coverage")
-        self.base_cover = np.array([q.rows[:, at].max() if len(q.rows) else 0.0 for q in data.questions])
+        self.base_cover = np.array(
+            [q.rows[:, at].max() if len(q.rows) else 0.0 for q in data.questions]
+        )
         self.cover = np.zeros((n, n))  # [question, other]: share of its weight `other` has
-        self.tf: dict[str, np.ndarray] = {}
-        self.query: dict[str, np.ndarray] = {}
+        self.tf: dict[Lang, np.ndarray] = {}
+        self.query: dict[Lang, np.ndarray] = {}
         for lang in LANGS:
             vocab: dict[str, int] = {}
             for doc in data.terms[lang]:
@@ -164,7 +173,11 @@ def main() -> None:
         names = LEXICAL_FEATURES if stacked is None else (*LEXICAL_FEATURES, FEATURE)
         started = time.monotonic()
         runs = seeded_runs(
-            data.questions, names, data.groups, None if stacked is None else {FEATURE: stacked}, seeds
+            data.questions,
+            names,
+            data.groups,
+            None if stacked is None else {FEATURE: stacked},
+            seeds,
         )
         print_runs(name, runs, data.groups, time.monotonic() - started)
         print_seeds(runs)
