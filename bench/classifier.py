@@ -26,8 +26,8 @@ Arms: `shipped` (HYBRID_FEATURES: `domain` and `neighbour` stacked, the offer mo
 shipped), and each definition added to it. `--recall` prints, for the shipped seed, how
 often the classifier's out-of-fold top 3 holds a right article the candidates miss (the
 arm "add its top 3 to the candidates" is not run: the candidates come from the answerer).
-`--files` picks the calibration inputs (default: `kb calibrate`'s six, in its order; the
-first evaluation read the first five).
+`--files` picks the calibration inputs (default: every one, in `kb calibrate`'s order;
+the first evaluation read the first five, the second the first six).
 
 Run: `OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/classifier.py --shared DIR
 [--seeds 3] [--only shipped classifier classifier_gap] [--out runs.json] [--recall]`.
@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from bench.domain import (
+    CALIBRATION_INPUTS,
     gathered_domain,
     gathered_neighbour,
     labelled_articles,
@@ -64,8 +65,6 @@ from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, LabelledVectors
 
 PENALTIES = (0.01, 0.1, 1.0, 10.0, 100.0)  # a decade grid, decided before any run
 INNER = 5
-# kb calibrate's documented file order (the fold split follows the order of the questions)
-FILES = ("questions", "shared_labels", "blind", "blind2", "blind3", "blind4")
 
 
 @dataclass(frozen=True)
@@ -195,7 +194,9 @@ def main() -> None:
     parser.add_argument(
         "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
     )
-    parser.add_argument("--files", nargs="*", default=FILES, help="calibration inputs, in order")
+    parser.add_argument(
+        "--files", nargs="*", default=CALIBRATION_INPUTS, help="calibration inputs, in order"
+    )
     parser.add_argument("--cache", default="/tmp/classifier-bench.pickle")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--out", type=Path, help="write the runs here (JSON)")

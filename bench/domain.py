@@ -47,6 +47,9 @@ from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE, NeighbourData
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
 FILES = [CALIBRATION / "questions.jsonl", CALIBRATION / "shared_labels.jsonl"]
+# Every calibration input, in `kb calibrate`'s documented order (calibration/README.md; the
+# fold split follows the order of the questions); the studies read these by default.
+CALIBRATION_INPUTS = ("questions", "shared_labels", "blind", "blind2", "blind3", "blind4", "blind5")
 ROUND4 = tuple(n for n in HYBRID_FEATURES if n not in (DOMAIN_FEATURE, NEIGHBOUR_FEATURE))
 RATES = ("answered_right", "answered_wrong", "right_in_answer_or_clarify", "off_topic_refused")
 C_GRID = (0.1, 1.0, 10.0, 100.0)  # decades around scikit-learn's default C = 1

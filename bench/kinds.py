@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from bench.domain import (
+    CALIBRATION_INPUTS,
     RATES,
     gathered_domain,
     gathered_neighbour,
@@ -75,8 +76,6 @@ from knowledge.retrieval.neighbour import NEIGHBOUR_FEATURE
 from knowledge.retrieval.offer import strength
 from knowledge.retrieval.scoring import Thresholds
 
-# `kb calibrate`'s inputs in its order (round 16 was first run without blind4: `--files`)
-FILES = ("questions", "shared_labels", "blind", "blind2", "blind3", "blind4")
 SHORT_MAX = 6
 SENTENCE_MAX = 25
 
@@ -209,7 +208,9 @@ def scored(
 
 def main() -> None:
     parser = study_arguments(__doc__.splitlines()[0], "/tmp/kinds-bench.pickle")
-    parser.add_argument("--files", nargs="*", default=FILES, help="calibration inputs, in order")
+    parser.add_argument(
+        "--files", nargs="*", default=CALIBRATION_INPUTS, help="calibration inputs, in order"
+    )
     args = parser.parse_args()
     args.file = [CALIBRATION / f"{name}.jsonl" for name in args.files]
     questions, groups, extra = _gather(args)

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench.domain import print_runs, print_seeds, seeded_runs, study_arguments
+from bench.domain import CALIBRATION_INPUTS, print_runs, print_seeds, seeded_runs, study_arguments
 from knowledge import Answerer, load_knowledge_base
 from knowledge.loader import LANGS
 from knowledge.model import Lang
@@ -50,10 +50,7 @@ from knowledge.retrieval.lexical import BM25_B, BM25_K1
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "tests/knowledge/data/calibration"
-FILES = [
-    CALIBRATION / f"{name}.jsonl"
-    for name in ("questions", "shared_labels", "blind", "blind2", "blind3", "blind4", "blind5")
-]
+FILES = [CALIBRATION / f"{name}.jsonl" for name in CALIBRATION_INPUTS]
 FEATURE = "lex_domain"
 
 
